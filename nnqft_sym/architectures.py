@@ -1,0 +1,435 @@
+r"""Network architectures: one definition used by the symbolic core and by the sampler.
+
+A single-hidden-layer network of width :math:`N` (HMS arXiv:2008.08601, ELS arXiv:2108.01403),
+
+.. math::
+
+    f(x) = \sum_{i=1}^N W^1_i\, g_i(x) + b^1, \qquad
+    g_i(x) = n(s(x))\, \phi(z_i(x)), \qquad z_i(x) = W^0_i \cdot x + b^0_i,
+
+with :math:`W^0 \sim \mathcal N(0, \sigma_W^2/d_{in})` (each component),
+:math:`b^0 \sim \mathcal N(0, \sigma_b^2)`, :math:`W^1 \sim \mathcal N(0, v_{out}/N)`,
+:math:`b^1 \sim \mathcal N(0, \sigma_b^2)`, where :math:`v_{out} = \sigma_W^2` (HMS) unless the
+architecture says otherwise.  :math:`s(x) = \mathrm{Var}\, z(x) = \sigma_b^2 +
+\sigma_W^2 |x|^2 / d_{in}` and :math:`n(s)` is an optional normalisation that depends on the
+input only through :math:`s(x)` (Gauss-net: :math:`n = e^{-s}`).
+
+The activation :math:`\phi` is a SymPy expression of the symbol :data:`Z` and the
+normalisation one of :data:`S`; the kernel derivation, the exact finite-width correlators and
+the NumPy sampler (:func:`numeric.sample_outputs`) all start from these two expressions.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import sympy as sp
+
+from .validation import as_points, check_dimension, check_positive
+
+__all__ = [
+    "Z",
+    "S",
+    "Network",
+    "GaussNet",
+    "ReLUNet",
+    "ErfNet",
+    "CosNet",
+    "GaussianFrequencyPrior",
+]
+
+#: the pre-activation z = W0 . x + b0 of one hidden neuron
+Z = sp.Symbol("z", real=True)
+#: the variance s(x) = Var z(x) = sigma_b^2 + sigma_W^2 |x|^2 / d_in of the pre-activation
+S = sp.Symbol("s", positive=True)
+
+_SIGMA_W = sp.Symbol(r"sigma_W", positive=True)
+_SIGMA_B = sp.Symbol(r"sigma_b", positive=True)
+
+
+class Network:
+    r"""Single-hidden-layer network with a SymPy activation (the generic architecture).
+
+    Parameters
+    ----------
+    activation : sympy expression
+        :math:`\phi(z)` as an expression of :data:`nnqft_sym.Z`.
+    sigma_w, sigma_b : positive number or SymPy symbol
+        Weight and bias scales :math:`\sigma_W`, :math:`\sigma_b` (both > 0).
+    d_in : int >= 1 or SymPy symbol
+        Input dimension.
+    normalisation : sympy expression, optional
+        :math:`n(s)` as an expression of :data:`nnqft_sym.S` multiplying the activation
+        (default 1).
+    name : str, optional
+        Short name used in reports and LaTeX.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If a hyper-parameter is of the wrong type or out of range, or ``activation`` is not
+        an expression of ``Z`` alone.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from nnqft_sym import Network, Z
+    >>> net = Network(sp.tanh(Z), sigma_w=1, sigma_b=sp.Rational(1, 2))
+    >>> net.kernel(0.0, 0.0) > 0.25
+    True
+    """
+
+    #: short family name; subclasses override
+    family: str = "custom"
+
+    def __init__(self, activation: Any, *, sigma_w: Any = 1, sigma_b: Any = 1, d_in: Any = 1,
+                 normalisation: Any = 1, name: str | None = None) -> None:
+        self.sigma_w = check_positive(sigma_w, "sigma_w")
+        self.sigma_b = check_positive(sigma_b, "sigma_b")
+        self.d_in = check_dimension(d_in, "d_in")
+        self.activation = _expression_of(activation, Z, "activation")
+        self.normalisation = _expression_of(normalisation, S, "normalisation")
+        self.name = name or self.family
+
+    # ------------------------------------------------------------------ description
+    @property
+    def params(self) -> dict[str, Any]:
+        """Hyper-parameters as a dict (``sigma_w``, ``sigma_b``, ``d_in``)."""
+        return {"sigma_w": self.sigma_w, "sigma_b": self.sigma_b, "d_in": self.d_in}
+
+    def _init_kwargs(self) -> dict[str, Any]:
+        return {"activation": self.activation, "normalisation": self.normalisation,
+                "name": self.name, **self.params}
+
+    def with_params(self, **params: Any) -> "Network":
+        """A copy with some hyper-parameters replaced (e.g. numbers for symbols).
+
+        Examples
+        --------
+        >>> from nnqft_sym import GaussNet
+        >>> GaussNet(sigma_w=2).with_params(sigma_w=3).sigma_w
+        3
+        """
+        unknown = set(params) - set(self.params)
+        if unknown:
+            raise TypeError(f"unknown hyper-parameter(s) {sorted(unknown)}; "
+                            f"allowed: {sorted(self.params)}")
+        return type(self)(**{**self._init_kwargs(), **params})
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-friendly description (enough to rebuild the network with :func:`from_description`)."""
+        return {"family": self.family, "name": self.name,
+                "activation": sp.srepr(self.activation),
+                "normalisation": sp.srepr(self.normalisation),
+                **{k: (int(v) if isinstance(v, int) else sp.srepr(sp.sympify(v)))
+                   for k, v in self.params.items()}}
+
+    @property
+    def is_symbolic(self) -> bool:
+        """True if a hyper-parameter is a SymPy symbol (numeric methods then refuse to run)."""
+        return any(isinstance(v, sp.Basic) and v.free_symbols for v in self.params.values())
+
+    def require_numeric(self, what: str) -> None:
+        """Raise a ``ValueError`` if hyper-parameters are symbolic (``what`` names the caller)."""
+        if self.is_symbolic:
+            raise ValueError(f"{what} needs numeric hyper-parameters; this {self.name} has "
+                             f"symbolic ones {self.params}: use net.with_params(...) first")
+        if not isinstance(self.d_in, int):
+            raise ValueError(f"{what} needs an integer d_in, got {self.d_in}")
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v}" for k, v in self.params.items())
+        return f"{type(self).__name__}({args})"
+
+    def _latex(self, printer: Any) -> str:
+        return (r"\mathrm{%s}(\sigma_W=%s,\ \sigma_b=%s,\ d_{in}=%s)"
+                % (self.name, printer._print(self.sigma_w), printer._print(self.sigma_b),
+                   printer._print(self.d_in)))
+
+    # ------------------------------------------------------------------ priors
+    @property
+    def output_variance(self) -> sp.Expr:
+        r""":math:`v_{out}`: ``W1 ~ N(0, v_out / N)``.  HMS: :math:`\sigma_W^2`."""
+        return self.sigma_w ** 2
+
+    @property
+    def preactivation_is_gaussian(self) -> bool:
+        """True when z(x) = W0.x + b0 is jointly Gaussian over inputs (all nets but cos-net)."""
+        return True
+
+    def preactivation_variance(self, x: Any) -> Any:
+        r""":math:`s(x) = \sigma_b^2 + \sigma_W^2 |x|^2 / d_{in}` (numeric array ``(...)`` from ``(..., d_in)``)."""
+        self.require_numeric("preactivation_variance")
+        pts = as_points(x, self.d_in, "x")[..., 0, :] if np.ndim(x) <= 1 else as_points(x, self.d_in, "x")
+        return float(self.sigma_b) ** 2 + float(self.sigma_w) ** 2 * np.sum(pts * pts, -1) / self.d_in
+
+    def preactivation_covariance(self, points: Any) -> np.ndarray:
+        r"""Covariance :math:`C_{ij} = \sigma_b^2 + \sigma_W^2 x_i\cdot x_j/d_{in}` of z at n points.
+
+        ``points`` has shape ``(..., n, d_in)`` (or ``(..., n)`` for d_in = 1); returns ``(..., n, n)``.
+        """
+        self.require_numeric("preactivation_covariance")
+        pts = as_points(points, self.d_in)
+        return (float(self.sigma_b) ** 2
+                + float(self.sigma_w) ** 2 * np.einsum("...id,...jd->...ij", pts, pts) / self.d_in)
+
+    def sample_first_layer(self, rng: np.random.Generator, size: tuple[int, ...]
+                           ) -> tuple[np.ndarray, np.ndarray]:
+        """Draw first-layer weights ``(size + (d_in,))`` and biases ``(size)`` from the prior."""
+        self.require_numeric("sample_first_layer")
+        w = rng.standard_normal(size + (self.d_in,))
+        w *= float(self.sigma_w) / np.sqrt(self.d_in)
+        b = rng.standard_normal(size)
+        b *= float(self.sigma_b)
+        return w, b
+
+    # ------------------------------------------------------------------ numeric features
+    @functools.cached_property
+    def activation_function(self) -> Callable[[np.ndarray], np.ndarray]:
+        """:math:`\\phi` lambdified to NumPy (from the SymPy definition, never hand-copied)."""
+        return _lambdify(self.activation, Z)
+
+    @functools.cached_property
+    def normalisation_function(self) -> Callable[[np.ndarray], np.ndarray]:
+        """:math:`n(s)` lambdified to NumPy."""
+        return _lambdify(self.normalisation, S)
+
+    def features(self, w: np.ndarray, b: np.ndarray, points: Any) -> np.ndarray:
+        """Hidden features g(x) for sampled first layers.
+
+        ``w``: ``(..., d_in)``, ``b``: ``(...)``, ``points``: ``(n, d_in)``; returns ``(..., n)``.
+        """
+        pts = as_points(points, self.d_in)
+        z = np.einsum("...d,nd->...n", w, pts)
+        z += b[..., None]
+        out = self.activation_function(z)
+        if self.normalisation != 1:
+            out = out * self.normalisation_function(self.preactivation_variance(pts))
+        return out
+
+    # ------------------------------------------------------------------ symbolic results
+    def kernel_expr(self, x: Any = None, y: Any = None) -> sp.Expr:
+        """The GP kernel K(x, y) as a SymPy expression (see :func:`nnqft_sym.kernels.kernel_expr`)."""
+        from .kernels import kernel_expr
+        return kernel_expr(self, x, y)
+
+    def kernel(self, x: Any, y: Any) -> np.ndarray | float:
+        """The GP kernel evaluated numerically, broadcasting over ``(..., d_in)`` point arrays."""
+        from .kernels import kernel_numeric
+        return kernel_numeric(self, x, y)
+
+    def momentum_propagator(self, p: Any = None) -> sp.Expr:
+        """Fourier transform K(p) of a translation-invariant kernel (:mod:`nnqft_sym.propagators`)."""
+        from .propagators import momentum_propagator
+        return momentum_propagator(self, p)
+
+    def ir_expansion(self) -> "Any":
+        """IR form K(p) ~ Z0^-1 / (m0^2 + p^2) (:func:`nnqft_sym.propagators.ir_expansion`)."""
+        from .propagators import ir_expansion
+        return ir_expansion(self)
+
+    def free_green(self, points: Any) -> Any:
+        """Free (Gaussian-process) n-point function by Wick's theorem (:mod:`nnqft_sym.wick`)."""
+        from .wick import free_green
+        return free_green(self, points)
+
+    def neuron_moment(self, points: Any) -> Any:
+        """E[prod_i g(z(x_i))] for one hidden neuron (:mod:`nnqft_sym.moments`)."""
+        from .moments import neuron_moment
+        return neuron_moment(self, points)
+
+    def connected_green(self, points: Any, width: Any) -> Any:
+        """Exact connected correlator kappa_n at finite width (:mod:`nnqft_sym.cumulants`)."""
+        from .cumulants import connected_green
+        return connected_green(self, points, width)
+
+    def green(self, points: Any, width: Any) -> Any:
+        """Exact full Green function G^(n) at finite width (:mod:`nnqft_sym.cumulants`)."""
+        from .cumulants import green
+        return green(self, points, width)
+
+    def delta_green(self, points: Any, width: Any) -> Any:
+        """Delta G^(n) = G^(n) - G_0^(n), exact at finite width."""
+        from .cumulants import delta_green
+        return delta_green(self, points, width)
+
+    def deviation(self, points: Any, width: Any) -> Any:
+        """m_n = Delta G^(n) / G_0^(n), exact at finite width."""
+        from .cumulants import deviation
+        return deviation(self, points, width)
+
+    def deviation_series(self, points: Any) -> dict[int, Any]:
+        """Exact coefficients c_k of Delta G^(n) = sum_k c_k / N^k (:mod:`nnqft_sym.cumulants`)."""
+        from .cumulants import deviation_series
+        return deviation_series(self, points)
+
+    def quartic_coupling(self, points: Any, width: Any, cutoff: Any = None) -> Any:
+        """Tree-level local quartic coupling u4 = -Delta G^(4) / N_K (:mod:`nnqft_sym.couplings`)."""
+        from .couplings import quartic_coupling
+        return quartic_coupling(self, points, width, cutoff=cutoff)
+
+
+# ---------------------------------------------------------------------- the named families
+class GaussNet(Network):
+    r"""Gauss-net (HMS, ELS): :math:`g(z(x)) = e^{z(x)} / \sqrt{e^{2 s(x)}} = e^{z(x) - s(x)}`.
+
+    The normalisation uses :math:`s(x) = \sigma_b^2 + \sigma_W^2 |x|^2 / d_{in}` for every
+    ``d_in`` (the seed talk's formula), so that
+    :math:`K = \sigma_b^2 + \sigma_W^2 e^{-\sigma_W^2 |x-y|^2/(2 d_{in})}` is translation invariant.
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> net = GaussNet(sigma_w=1, sigma_b=1, d_in=1)
+    >>> round(float(net.kernel(0.0, 0.0)), 12)
+    2.0
+    """
+
+    family = "gauss"
+
+    def __init__(self, *, sigma_w: Any = 1, sigma_b: Any = 1, d_in: Any = 1,
+                 name: str | None = None) -> None:
+        super().__init__(sp.exp(Z), sigma_w=sigma_w, sigma_b=sigma_b, d_in=d_in,
+                         normalisation=1 / sp.sqrt(sp.exp(2 * S)), name=name or "Gauss-net")
+
+    def _init_kwargs(self) -> dict[str, Any]:
+        return {**self.params, "name": self.name}
+
+
+class ReLUNet(Network):
+    r"""ReLU-net: :math:`g = \max(0, z)`; kernel from the degree-1 arc-cosine formula.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> round(float(ReLUNet(sigma_w=1, sigma_b=1).kernel(1.0, 1.0)), 12)   # 1 + (1 + 1)/2
+    2.0
+    """
+
+    family = "relu"
+
+    def __init__(self, *, sigma_w: Any = 1, sigma_b: Any = 1, d_in: Any = 1,
+                 name: str | None = None) -> None:
+        super().__init__(sp.Max(0, Z), sigma_w=sigma_w, sigma_b=sigma_b, d_in=d_in,
+                         name=name or "ReLU-net")
+
+    def _init_kwargs(self) -> dict[str, Any]:
+        return {**self.params, "name": self.name}
+
+
+class ErfNet(Network):
+    r"""Erf-net: :math:`g = \mathrm{erf}(z)`; kernel from the arcsine formula (Williams 1997).
+
+    Examples
+    --------
+    >>> from nnqft_sym import ErfNet
+    >>> 1.0 < float(ErfNet().kernel(0.5, 0.5)) < 2.0
+    True
+    """
+
+    family = "erf"
+
+    def __init__(self, *, sigma_w: Any = 1, sigma_b: Any = 1, d_in: Any = 1,
+                 name: str | None = None) -> None:
+        super().__init__(sp.erf(Z), sigma_w=sigma_w, sigma_b=sigma_b, d_in=d_in,
+                         name=name or "Erf-net")
+
+    def _init_kwargs(self) -> dict[str, Any]:
+        return {**self.params, "name": self.name}
+
+
+@dataclass(frozen=True)
+class GaussianFrequencyPrior:
+    r"""Isotropic Gaussian prior on the cos-net frequencies, :math:`w \sim \mathcal N(0, \sigma_W^2/d_{in})`.
+
+    Its characteristic function :math:`E[\cos(w\cdot v)] = e^{-\sigma_W^2 |v|^2/(2 d_{in})}`
+    makes the cos-net kernel equal to the Gauss-net kernel (random Fourier features).
+    """
+
+    def characteristic(self, net: "CosNet", vv: Any) -> Any:
+        """E[cos(w.v)] as a function of |v|^2 (SymPy or NumPy, matching ``vv``)."""
+        mod = sp if isinstance(vv, sp.Basic) else np
+        return mod.exp(-net.sigma_w ** 2 * vv / (2 * net.d_in)) if mod is sp else \
+            np.exp(-float(net.sigma_w) ** 2 * vv / (2 * net.d_in))
+
+    def density(self, net: "CosNet", pp: Any) -> sp.Expr:
+        """Density of w at |w|^2 = pp (SymPy)."""
+        var = net.sigma_w ** 2 / net.d_in
+        return (2 * sp.pi * var) ** (-sp.Integer(net.d_in) / 2 if isinstance(net.d_in, int)
+                                     else -net.d_in / 2) * sp.exp(-pp / (2 * var))
+
+    def sample(self, net: "CosNet", rng: np.random.Generator, size: tuple[int, ...]) -> np.ndarray:
+        """Draw frequencies of shape ``size + (d_in,)``."""
+        w = rng.standard_normal(size + (net.d_in,))
+        w *= float(net.sigma_w) / np.sqrt(net.d_in)
+        return w
+
+
+class CosNet(Network):
+    r"""cos-net (BRG-NNFT, Howard-Klinger-Maiti-Stapleton 2024): :math:`g = \cos(w\cdot x + b)`.
+
+    Priors: frequencies :math:`w \sim \rho(w)` (default :class:`GaussianFrequencyPrior`),
+    phase :math:`b \sim U[-\pi, \pi]`, :math:`W^1 \sim \mathcal N(0, 2\sigma_W^2/N)`,
+    :math:`b^1 \sim \mathcal N(0, \sigma_b^2)`.  With this normalisation
+    :math:`K(x, y) = \sigma_b^2 + \sigma_W^2\, E_w[\cos(w\cdot(x-y))]`, so
+    :math:`K(x, x) = \sigma_b^2 + \sigma_W^2` and the momentum-space propagator is
+    :math:`\sigma_W^2 \rho(p)` (the Fourier transform of the frequency density).
+    With the Gaussian prior the kernel is exactly the Gauss-net kernel.
+
+    Examples
+    --------
+    >>> from nnqft_sym import CosNet
+    >>> round(float(CosNet(sigma_w=1, sigma_b=1).kernel(0.3, 0.3)), 12)
+    2.0
+    """
+
+    family = "cos"
+
+    def __init__(self, *, sigma_w: Any = 1, sigma_b: Any = 1, d_in: Any = 1,
+                 frequency_prior: Any = None, name: str | None = None) -> None:
+        super().__init__(sp.cos(Z), sigma_w=sigma_w, sigma_b=sigma_b, d_in=d_in,
+                         name=name or "cos-net")
+        self.frequency_prior = frequency_prior or GaussianFrequencyPrior()
+
+    def _init_kwargs(self) -> dict[str, Any]:
+        return {**self.params, "name": self.name, "frequency_prior": self.frequency_prior}
+
+    @property
+    def output_variance(self) -> sp.Expr:
+        r""":math:`v_{out} = 2\sigma_W^2` (the uniform phase halves :math:`E[g g]`)."""
+        return 2 * self.sigma_w ** 2
+
+    @property
+    def preactivation_is_gaussian(self) -> bool:
+        return False
+
+    def sample_first_layer(self, rng: np.random.Generator, size: tuple[int, ...]
+                           ) -> tuple[np.ndarray, np.ndarray]:
+        """Frequencies from the frequency prior and phases uniform on [-pi, pi]."""
+        self.require_numeric("sample_first_layer")
+        w = self.frequency_prior.sample(self, rng, size)
+        b = rng.uniform(-np.pi, np.pi, size)
+        return w, b
+
+
+# ---------------------------------------------------------------------- helpers
+def _expression_of(expr: Any, symbol: sp.Symbol, name: str) -> sp.Expr:
+    try:
+        out = sp.sympify(expr)
+    except (sp.SympifyError, TypeError) as exc:
+        raise TypeError(f"{name} must be a SymPy expression of {symbol}, got {expr!r}") from exc
+    extra = out.free_symbols - {symbol}
+    if extra:
+        raise ValueError(f"{name} may depend only on the symbol {symbol} "
+                         f"(nnqft_sym.{'Z' if symbol is Z else 'S'}), found {sorted(map(str, extra))}")
+    return out
+
+
+def _lambdify(expr: sp.Expr, symbol: sp.Symbol) -> Callable[[np.ndarray], np.ndarray]:
+    func = sp.lambdify(symbol, expr, modules=["scipy", "numpy"])
+    if not expr.has(symbol):  # constants: broadcast to the input's shape
+        value = float(expr)
+        return lambda arr: np.full(np.shape(arr), value)
+    return func

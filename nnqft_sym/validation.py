@@ -1,0 +1,115 @@
+"""Input checks shared by the symbolic core: clear errors that name the parameter and the range.
+
+Every public function of nnqft validates its input here, so that bad input gives a
+``ValueError``/``TypeError`` with a message that says what was expected, never a NaN or a
+deep traceback.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+__all__ = [
+    "check_positive",
+    "check_dimension",
+    "check_width",
+    "check_even_order",
+    "as_points",
+    "is_symbolic",
+]
+
+
+def is_symbolic(value: Any) -> bool:
+    """True if ``value`` is a SymPy object with free symbols (not a plain number)."""
+    return isinstance(value, sp.Basic) and bool(value.free_symbols)
+
+
+def check_positive(value: Any, name: str) -> sp.Expr:
+    """Return ``value`` as a SymPy expression, requiring it to be a positive number or a symbol.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is neither a real number nor a SymPy expression.
+    ValueError
+        If ``value`` is a number that is not strictly positive and finite, or a symbol
+        declared non-positive.
+    """
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, sp.Basic, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a positive real number or a SymPy symbol, got {value!r}")
+    expr = sp.sympify(value)
+    if expr.free_symbols:
+        if expr.is_positive is False or expr.is_real is False:
+            raise ValueError(f"{name} must be positive; the symbol {expr} is declared non-positive")
+        return expr
+    if not expr.is_real or not expr.is_finite or not expr > 0:
+        raise ValueError(f"{name} must be a positive finite real number (> 0), got {value!r}")
+    if isinstance(value, float):
+        return sp.Float(value)
+    return sp.nsimplify(expr) if expr.is_Rational else expr
+
+
+def check_dimension(value: Any, name: str = "d_in") -> int | sp.Symbol:
+    """Return an input dimension: an integer >= 1 or a positive integer SymPy symbol."""
+    if isinstance(value, sp.Symbol):
+        if value.is_positive is False:
+            raise ValueError(f"{name} must be >= 1; the symbol {value} is declared non-positive")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, sp.Integer)):
+        raise TypeError(f"{name} must be an integer >= 1 (or a SymPy symbol), got {value!r}")
+    if int(value) < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value}")
+    return int(value)
+
+
+def check_width(width: Any, name: str = "width") -> int | sp.Expr:
+    """Return a hidden-layer width: an integer >= 1, or a SymPy symbol for symbolic 1/N series."""
+    if isinstance(width, sp.Basic) and width.free_symbols:
+        if width.is_positive is False:
+            raise ValueError(f"{name} must be positive; {width} is declared non-positive")
+        return width
+    if isinstance(width, bool) or not isinstance(width, (numbers.Integral, sp.Integer)):
+        raise TypeError(f"{name} must be a positive integer (number of hidden neurons) "
+                        f"or a SymPy symbol, got {width!r}")
+    if int(width) < 1:
+        raise ValueError(f"{name} must be a positive integer >= 1, got {width}")
+    return int(width)
+
+
+def check_even_order(n: int, name: str = "number of points") -> int:
+    """Require an even correlator order: odd correlators of these networks vanish identically."""
+    if isinstance(n, bool) or not isinstance(n, (numbers.Integral,)):
+        raise TypeError(f"{name} must be an integer, got {n!r}")
+    if n < 2 or n % 2:
+        raise ValueError(f"{name} must be an even integer >= 2 (odd correlators vanish exactly "
+                         f"because W1 is symmetric), got {n}")
+    return int(n)
+
+
+def as_points(points: Any, d_in: int, name: str = "points") -> np.ndarray:
+    """Convert numeric points to a float array of shape ``(..., n, d_in)``.
+
+    When ``d_in == 1`` the trailing coordinate axis may be omitted: an array of shape
+    ``(..., n)`` is read as ``n`` scalar points (a trailing axis of length 1 is read as the
+    coordinate axis).
+
+    Raises
+    ------
+    ValueError
+        If the array does not end in ``d_in`` coordinates, or holds NaN or infinities.
+    """
+    try:
+        arr = np.asarray(points, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be numeric array-like, got {type(points).__name__}") from exc
+    if d_in == 1 and (arr.ndim == 0 or arr.shape[-1] != 1 or arr.ndim == 1):
+        arr = arr[..., None]
+    if arr.ndim < 2 or arr.shape[-1] != d_in:
+        raise ValueError(f"{name} must have shape (..., n, d_in) with d_in = {d_in}, "
+                         f"got shape {np.shape(points)}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return arr
