@@ -38,6 +38,8 @@ __all__ = [
     "ErfNet",
     "CosNet",
     "GaussianFrequencyPrior",
+    "ARCHITECTURES",
+    "make_network",
 ]
 
 #: the pre-activation z = W0 . x + b0 of one hidden neuron
@@ -433,3 +435,29 @@ def _lambdify(expr: sp.Expr, symbol: sp.Symbol) -> Callable[[np.ndarray], np.nda
         value = float(expr)
         return lambda arr: np.full(np.shape(arr), value)
     return func
+
+
+#: the named families, by the short names used on the command line
+ARCHITECTURES: dict[str, type[Network]] = {
+    "gauss": GaussNet, "relu": ReLUNet, "erf": ErfNet, "cos": CosNet,
+}
+
+
+def make_network(family: str, **params: Any) -> Network:
+    """Build a named architecture (``gauss``, ``relu``, ``erf``, ``cos``) with hyper-parameters.
+
+    Raises
+    ------
+    ValueError
+        If ``family`` is not one of :data:`ARCHITECTURES`.
+
+    Examples
+    --------
+    >>> make_network("relu", sigma_w=2).sigma_w
+    2
+    """
+    try:
+        cls = ARCHITECTURES[family]
+    except KeyError:
+        raise ValueError(f"family must be one of {sorted(ARCHITECTURES)}, got {family!r}") from None
+    return cls(**params)

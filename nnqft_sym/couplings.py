@@ -1,0 +1,124 @@
+r"""Tree-level local couplings of the NN-QFT effective action (HMS, ELS, seed talk).
+
+With :math:`\Gamma = \Gamma_0 + \frac{u_4}{4!}\int d^{d}x\, f^4 + \frac{u_6}{6!}\int d^{d}x\, f^6`,
+the tree-level 4-point function is :math:`\Delta G^{(4)} = -u_4 N_K` with
+
+.. math:: N_K(x_1..x_n) = \int d^{d_{in}}x \prod_{i=1}^n K_W(x, x_i),
+
+so :math:`u_4(x_1..x_4) = -\Delta G^{(4)}(x_1..x_4)/N_K(x_1..x_4)`.  The propagator on the
+external legs is the weight kernel :math:`K_W = K - \sigma_b^2` (the constant zero mode would
+make the integral over all of input space diverge).  For a Gaussian :math:`K_W = A
+e^{-a|x-y|^2}` (Gauss-net) the integral is closed form,
+
+.. math:: N_K = A^n (\pi/(n a))^{d/2} \exp(-a \sum_i |x_i - \bar x|^2);
+
+otherwise it is done by Gauss-Legendre quadrature on the box :math:`[-\Lambda, \Lambda]^{d}`
+(the HMS Wilsonian input-space cutoff), which then must be given.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from .architectures import Network
+from .cumulants import delta_green
+from .moments import is_symbolic_points, symbolic_points
+from .validation import as_points, check_positive
+
+__all__ = ["normalisation_integral", "quartic_coupling"]
+
+#: Gauss-Legendre nodes per dimension and per unit of cutoff (capped) for N_K quadrature
+_NODES_PER_UNIT, _MIN_NODES, _MAX_NODES = 40, 48, 400
+
+
+def normalisation_integral(net: Network, points: Any, cutoff: Any = None) -> Any:
+    r""":math:`N_K = \int d^{d_{in}}x \prod_i K_W(x, x_i)` over R^d (Gaussian kernels) or the box.
+
+    Parameters
+    ----------
+    net : Network
+    points : numeric array ``(..., n, d_in)`` (or ``(..., n)``), or a list of SymPy points.
+    cutoff : positive float, optional
+        Input-space cutoff Lambda; integrate over ``[-Lambda, Lambda]^d_in``.  Required when
+        the weight kernel is not Gaussian.
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> from nnqft_sym.couplings import normalisation_integral
+    >>> round(float(normalisation_integral(GaussNet(), [0.0] * 4)), 10)   # (pi/2)^(1/2)
+    1.2533141373
+    """
+    from .propagators import gaussian_weight_kernel
+
+    form = gaussian_weight_kernel(net) if net.preactivation_is_gaussian or cutoff is None else None
+    if cutoff is None:
+        if form is None:
+            raise ValueError(f"the weight kernel of {net.name} is not Gaussian: give an input-space "
+                             "cutoff Lambda > 0 (cutoff=...) to integrate over [-Lambda, Lambda]^d")
+        return _gaussian_nk(net, points, *form)
+    cutoff = float(check_positive(cutoff, "cutoff"))
+    if is_symbolic_points(points):
+        raise ValueError("a cutoff integral is numeric: pass numeric points")
+    return _box_nk(net, as_points(points, net.d_in), cutoff)
+
+
+def _gaussian_nk(net: Network, points: Any, amp: sp.Expr, a: sp.Expr) -> Any:
+    d = net.d_in
+    if is_symbolic_points(points):
+        pts = symbolic_points(points, d)
+        n = len(pts)
+        mean = [sum(p[k] for p in pts) / n for k in range(d)]
+        spread = sum((p[k] - mean[k]) ** 2 for p in pts for k in range(d))
+        return sp.simplify(amp ** n * (sp.pi / (n * a)) ** sp.Rational(d, 2) * sp.exp(-a * spread))
+    net.require_numeric("normalisation_integral")
+    pts = as_points(points, d)
+    n = pts.shape[-2]
+    amp, a = float(amp), float(a)
+    spread = np.sum((pts - pts.mean(axis=-2, keepdims=True)) ** 2, axis=(-2, -1))
+    out = amp ** n * (np.pi / (n * a)) ** (d / 2) * np.exp(-a * spread)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def _box_nk(net: Network, pts: np.ndarray, cutoff: float) -> Any:
+    net.require_numeric("normalisation_integral")
+    d = net.d_in
+    m = int(min(_MAX_NODES, max(_MIN_NODES, _NODES_PER_UNIT * cutoff)))
+    if m ** d > 2_000_000:
+        raise ValueError(f"cutoff={cutoff} in d_in={d} needs {m}^{d} quadrature nodes; "
+                         "use a smaller cutoff")
+    t, w = np.polynomial.legendre.leggauss(m)
+    grids = np.meshgrid(*([t * cutoff] * d), indexing="ij")
+    nodes = np.stack([g.ravel() for g in grids], axis=-1)          # (M, d)
+    weights = np.prod(np.meshgrid(*([w * cutoff] * d), indexing="ij"), axis=0).ravel()
+    sb2 = float(net.sigma_b) ** 2
+    integrand = np.ones(pts.shape[:-2] + (len(nodes),))
+    for i in range(pts.shape[-2]):
+        integrand = integrand * (net.kernel(nodes, pts[..., i, None, :]) - sb2)
+    out = integrand @ weights
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def quartic_coupling(net: Network, points: Any, width: Any, cutoff: Any = None) -> Any:
+    r"""Exact tree-level local quartic coupling :math:`u_4 = -\Delta G^{(4)} / N_K` at width N.
+
+    ``Delta G^(4)`` is the exact finite-width value (:func:`nnqft_sym.cumulants.delta_green`),
+    so this is the prediction the measured couplings of HMS / ELS are compared with.
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> u4 = GaussNet().quartic_coupling([-0.01, -0.006, 0.002, 0.01], 10)
+    >>> u4 < 0
+    True
+    """
+    pts = points
+    if not is_symbolic_points(points):
+        pts = as_points(points, net.d_in)
+        if pts.shape[-2] != 4:
+            raise ValueError(f"points: the quartic coupling needs 4 points, got {pts.shape[-2]}")
+    elif len(points) != 4:
+        raise ValueError(f"points: the quartic coupling needs 4 points, got {len(points)}")
+    return -delta_green(net, pts, width) / normalisation_integral(net, pts, cutoff=cutoff)

@@ -1,0 +1,186 @@
+r"""Single-neuron moments :math:`E[\prod_i g(z(x_i))]`: the building blocks of every exact correlator.
+
+Strategy, from exact to numerical (the first that applies wins):
+
+1. cos-net (uniform phase, frequency prior :math:`\rho`):
+   :math:`E[\prod_i \cos(w\cdot x_i + b)] = 2^{-n} \sum_{\epsilon \in \{\pm1\}^n,\ \sum\epsilon = 0}
+   E_w[\cos(w \cdot \sum_i \epsilon_i x_i)]` (the phase average kills unbalanced signs).
+2. activations of exponential type (Gauss-net, cos/cosh/sinh with Gaussian weights): the Gaussian
+   moment-generating function (:mod:`nnqft_sym.gaussian`), exact for every n.
+3. n = 2 with a classical closed form: ReLU (arc-cosine kernel of degree 1, Cho & Saul 2009) and
+   Erf (arcsine kernel, Williams 1997).
+4. otherwise Gaussian quadrature over the rank of the pre-activation covariance
+   (:mod:`nnqft_sym.quadrature`), numeric points only.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from .architectures import S, Z, Network
+from .gaussian import exponential_terms, mgf_product_expectation, mgf_product_expectation_numeric
+from .validation import as_points
+
+__all__ = ["neuron_moment", "pair_closed_form", "symbolic_points", "covariance_expr",
+           "is_symbolic_points"]
+
+_SX, _SY, _C = sp.symbols("s_x s_y c", real=True)
+
+
+def is_symbolic_points(points: Any) -> bool:
+    """True if ``points`` holds SymPy symbols (symbolic path), False for plain numbers."""
+    try:
+        np.asarray(points, dtype=float)
+    except (TypeError, ValueError):
+        return True
+    return False
+
+
+def symbolic_points(points: Any, d_in: int) -> list[list[sp.Expr]]:
+    """Normalise symbolic points to a list of n coordinate lists of length d_in."""
+    if not isinstance(d_in, int):
+        raise ValueError("symbolic points need an integer d_in")
+    out = []
+    for p in points:
+        coords = list(p) if isinstance(p, (list, tuple, sp.MatrixBase)) else [p]
+        if len(coords) != d_in:
+            raise ValueError(f"points: each point needs d_in = {d_in} coordinates, got {p!r}")
+        out.append([sp.sympify(c) for c in coords])
+    return out
+
+
+def covariance_expr(net: Network, pts: list[list[sp.Expr]]) -> sp.Matrix:
+    """SymPy pre-activation covariance C_ij = sigma_b^2 + sigma_W^2 x_i.x_j / d_in."""
+    n = len(pts)
+    return sp.Matrix(n, n, lambda i, j: net.sigma_b ** 2 + net.sigma_w ** 2 *
+                     sum(a * b for a, b in zip(pts[i], pts[j])) / net.d_in)
+
+
+def pair_closed_form(activation: sp.Expr) -> sp.Expr | None:
+    """E[phi(z_x) phi(z_y)] in terms of (s_x, s_y, c) for ReLU and Erf, else None.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from nnqft_sym import Z
+    >>> pair_closed_form(sp.erf(Z))
+    2*asin(2*c/sqrt((2*s_x + 1)*(2*s_y + 1)))/pi
+    """
+    if activation == sp.Max(0, Z):
+        # arc-cosine kernel of degree 1: sqrt(sx sy) (sin t + (pi - t) cos t) / (2 pi)
+        return (sp.sqrt(_SX * _SY - _C ** 2) + (sp.pi - sp.acos(_C / sp.sqrt(_SX * _SY))) * _C) / (2 * sp.pi)
+    if activation == sp.erf(Z):
+        return 2 / sp.pi * sp.asin(2 * _C / sp.sqrt((1 + 2 * _SX) * (1 + 2 * _SY)))
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _exp_terms(activation: sp.Expr) -> tuple | None:
+    terms = exponential_terms(activation, Z)
+    return None if terms is None else tuple(terms)
+
+
+def neuron_moment(net: Network, points: Any) -> Any:
+    """E[prod_i g(z(x_i))] for one hidden neuron of ``net`` at ``n`` input points.
+
+    Parameters
+    ----------
+    net : Network
+    points : array-like of shape (..., n, d_in) (or (..., n) when d_in = 1), or a list of
+        SymPy scalars / coordinate lists for a symbolic result.
+
+    Returns
+    -------
+    numpy array of shape ``(...)`` (float for a single combination), or a SymPy expression.
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> import numpy as np
+    >>> net = GaussNet(sigma_w=1, sigma_b=1)
+    >>> bool(np.isclose(net.neuron_moment([0.0, 0.0]), 1.0))    # E[g(z(x))^2] = 1 at any x
+    True
+    """
+    if is_symbolic_points(points):
+        return _moment_symbolic(net, symbolic_points(points, net.d_in))
+    net.require_numeric("neuron_moment")
+    pts = as_points(points, net.d_in)
+    out = _moment_numeric(net, pts)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+# ---------------------------------------------------------------------- symbolic
+def _moment_symbolic(net: Network, pts: list[list[sp.Expr]]) -> sp.Expr:
+    n = len(pts)
+    if not net.preactivation_is_gaussian:
+        return _cos_phase_average(net, pts, symbolic=True)
+    cov = covariance_expr(net, pts)
+    norm = sp.Mul(*[net.normalisation.subs(S, cov[i, i]) for i in range(n)])
+    terms = _exp_terms(net.activation)
+    if terms is not None:
+        return _combine_exponentials(norm * mgf_product_expectation(terms, cov))
+    pair = pair_closed_form(net.activation)
+    if pair is not None and n == 2:
+        return norm * pair.subs({_SX: cov[0, 0], _SY: cov[1, 1], _C: cov[0, 1]})
+    raise ValueError(f"no closed form for E[prod g] of {net.name} (activation {net.activation}) "
+                     f"at n = {n} points; pass numeric points to use Gaussian quadrature")
+
+
+def _combine_exponentials(expr: sp.Expr) -> sp.Expr:
+    """Merge products of exponentials and tidy their exponents (e^{a} e^{b} -> e^{a+b})."""
+    expr = sp.powsimp(sp.expand(expr), combine="exp")
+    return expr.replace(lambda e: isinstance(e, sp.exp), lambda e: sp.exp(sp.factor(sp.expand(e.args[0]))))
+
+
+def _cos_phase_average(net: Network, pts: Any, symbolic: bool) -> Any:
+    """2^-n sum over balanced signs of E_w cos(w . sum eps_i x_i) (cos-net)."""
+    n = len(pts) if symbolic else pts.shape[-2]
+    total = 0
+    for eps in itertools.product((1, -1), repeat=n):
+        if sum(eps) != 0:
+            continue
+        if symbolic:
+            v = [sum(e * p[k] for e, p in zip(eps, pts)) for k in range(net.d_in)]
+            vv = sp.expand(sum(c ** 2 for c in v))
+        else:
+            v = np.einsum("i,...id->...d", np.array(eps, dtype=float), pts)
+            vv = np.sum(v * v, axis=-1)
+        total = total + net.frequency_prior.characteristic(net, vv)
+    return total / sp.Integer(2) ** n if symbolic else total / 2.0 ** n
+
+
+# ---------------------------------------------------------------------- numeric
+def _moment_numeric(net: Network, pts: np.ndarray) -> np.ndarray:
+    n = pts.shape[-2]
+    if not net.preactivation_is_gaussian:
+        return _cos_phase_average(net, pts, symbolic=False)
+    cov = net.preactivation_covariance(pts)
+    diag = np.diagonal(cov, axis1=-2, axis2=-1)
+    norm = np.prod(net.normalisation_function(diag), axis=-1) if net.normalisation != 1 else 1.0
+    terms = _exp_terms(net.activation)
+    if terms is not None:
+        return norm * mgf_product_expectation_numeric(terms, cov)
+    pair = pair_closed_form(net.activation)
+    if pair is not None and n == 2:
+        return norm * _pair_function(net.activation)(cov[..., 0, 0], cov[..., 1, 1], cov[..., 0, 1])
+    from .quadrature import activation_homogeneity, activation_kinks, gaussian_expectation
+    return norm * gaussian_expectation(net.activation_function, cov,
+                                       kinks=activation_kinks(net.activation, Z),
+                                       homogeneity=activation_homogeneity(net.activation, Z))
+
+
+@functools.lru_cache(maxsize=8)
+def _pair_function(activation: sp.Expr):
+    expr = pair_closed_form(activation)
+    raw = sp.lambdify((_SX, _SY, _C), expr, modules="numpy")
+    if activation == sp.Max(0, Z):
+        def relu_pair(sx, sy, c):  # clip the correlation so rounding never leaves [-1, 1]
+            root = np.sqrt(sx * sy)
+            c = np.clip(c, -root, root)
+            return raw(sx, sy, c)
+        return relu_pair
+    return raw

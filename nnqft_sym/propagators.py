@@ -1,0 +1,148 @@
+r"""Momentum-space propagators of translation-invariant GP kernels.
+
+Fourier convention of the seed talk (ELS): :math:`K(x) = \int d^d p\, e^{i p\cdot x} K(p)`, i.e.
+:math:`K(p) = (2\pi)^{-d} \int d^d x\, e^{-i p\cdot x} K(x)`.  For the Gauss-net weight kernel
+:math:`K_W = \sigma_W^2 e^{-\sigma_W^2 |x|^2/(2 d_{in})}` this gives
+:math:`K(p) = (\sigma_W^2)^{1-d_{in}/2} (d_{in}/2\pi)^{d_{in}/2} e^{-d_{in} p^2/(2\sigma_W^2)}`.
+The constant :math:`\sigma_b^2` of the kernel is a pure zero mode,
+:math:`\sigma_b^2 \delta^{d}(p)`, and is left out of :func:`momentum_propagator`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from .architectures import Network
+from .kernels import default_points, kernel_expr
+
+__all__ = ["momentum_propagator", "ir_expansion", "IRExpansion", "gaussian_weight_kernel",
+           "is_translation_invariant", "P"]
+
+#: the momentum magnitude |p|
+P = sp.Symbol("p", nonnegative=True)
+
+
+def is_translation_invariant(net: Network) -> bool:
+    """True if K(x + a, y + a) = K(x, y) identically (checked symbolically in d_in = 1 or components)."""
+    d = net.d_in if isinstance(net.d_in, int) else 1
+    probe = net if isinstance(net.d_in, int) else net.with_params(d_in=1)
+    x, y = default_points(d)
+    xs, ys = ([x], [y]) if d == 1 else (x, y)
+    shifts = sp.symbols(f"a_1:{d + 1}", real=True)
+    k = kernel_expr(probe, x, y)
+    shifted = k.subs({**{xi: xi + a for xi, a in zip(xs, shifts)},
+                      **{yi: yi + a for yi, a in zip(ys, shifts)}}, simultaneous=True)
+    return all(sp.simplify(sp.diff(shifted, a)) == 0 for a in shifts)
+
+
+def gaussian_weight_kernel(net: Network) -> tuple[sp.Expr, sp.Expr] | None:
+    r"""(A, a) if :math:`K - \sigma_b^2 = A\, e^{-a |x - y|^2}` (Gauss-net; cos-net with a Gaussian prior), else None.
+
+    Found by inspecting the derived kernel in d_in = 1 (the form is separable in components).
+    """
+    probe = net.with_params(d_in=1)
+    x, y = default_points(1)
+    kw = sp.simplify(kernel_expr(probe, x, y) - net.sigma_b ** 2)
+    log_kw = sp.expand(sp.expand_log(sp.log(kw), force=True))
+    if not log_kw.is_polynomial(x, y) or sp.Poly(log_kw, x, y).total_degree() != 2:
+        return None
+    a = -log_kw.coeff(x, 2)
+    amp = sp.exp(log_kw.subs({x: 0, y: 0}))
+    if sp.simplify(log_kw - (sp.log(amp) - a * (x - y) ** 2)) != 0:
+        return None
+    # z(x) depends on x only through sigma_W^2 x.y / d_in, so the exponent of the d_in = 1
+    # probe scales as 1/d_in in general dimension
+    return sp.simplify(amp), sp.simplify(a / net.d_in)
+
+
+def momentum_propagator(net: Network, p: Any = None) -> sp.Expr:
+    r"""K(p) of the weight part of a translation-invariant kernel, in the seed's convention.
+
+    Parameters
+    ----------
+    net : Network
+        Its kernel must be translation invariant (Gauss-net, cos-net).
+    p : SymPy expression, optional
+        The momentum magnitude (default :data:`P`).
+
+    Raises
+    ------
+    ValueError
+        If the kernel is not translation invariant (ReLU-net, Erf-net, ...), or no transform
+        is available.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from nnqft_sym import GaussNet
+    >>> sw = sp.Symbol("sigma_W", positive=True)
+    >>> GaussNet(sigma_w=sw, d_in=1).momentum_propagator()
+    sqrt(2)*sigma_W*exp(-p**2/(2*sigma_W**2))/(2*sqrt(pi))
+    """
+    p = P if p is None else sp.sympify(p)
+    d = net.d_in
+    if not net.preactivation_is_gaussian:  # cos-net: K_W(p) = (v_out / 2) rho(p), from the phase average
+        return sp.simplify(net.output_variance / 2 * net.frequency_prior.density(net, p ** 2))
+    if not is_translation_invariant(net):
+        raise ValueError(f"the kernel of {net.name} is not translation invariant "
+                         "(K(x+a, y+a) != K(x, y)); it has no momentum-space propagator")
+    form = gaussian_weight_kernel(net)
+    if form is None:
+        raise ValueError(f"no Fourier transform implemented for the kernel of {net.name}")
+    amp, a = form
+    # one Cartesian factor, done by SymPy; a Gaussian is separable, so K(p) = amp * F1^d
+    x1, p1 = sp.Symbol("x_1", real=True), sp.Symbol("p_1", real=True)
+    f1 = sp.integrate(sp.exp(-a * x1 ** 2 - sp.I * p1 * x1), (x1, -sp.oo, sp.oo), conds="none") / (2 * sp.pi)
+    f1 = sp.simplify(f1)
+    prefactor = f1.subs(p1, 0)
+    decay = sp.simplify(sp.log(f1 / prefactor).subs(p1, 1))  # exponent per unit p_1^2
+    return sp.powsimp(amp * prefactor ** d * sp.exp(decay * p ** 2), force=True)
+
+
+@dataclass(frozen=True)
+class IRExpansion:
+    r"""Infrared form :math:`K(p) \simeq Z_0^{-1} / (m_0^2 + p^2)` of a momentum propagator.
+
+    Attributes
+    ----------
+    Z0 : sympy.Expr
+        Wave-function normalisation (coefficient of :math:`p^2` in :math:`1/K(p)`).
+    m0_squared : sympy.Expr
+        Mass squared, :math:`m_0^2 = [1/K](0) / Z_0`.
+    propagator : sympy.Expr
+        The exact K(p) that was expanded.
+    """
+
+    Z0: sp.Expr
+    m0_squared: sp.Expr
+    propagator: sp.Expr
+
+    @property
+    def approximation(self) -> sp.Expr:
+        """:math:`Z_0^{-1}/(m_0^2 + p^2)`."""
+        return 1 / (self.Z0 * (self.m0_squared + P ** 2))
+
+    def _latex(self, printer: Any) -> str:
+        return r"K(p) \simeq \frac{Z_0^{-1}}{m_0^2 + p^2},\quad Z_0 = %s,\quad m_0^2 = %s" % (
+            printer._print(self.Z0), printer._print(self.m0_squared))
+
+
+def ir_expansion(net: Network) -> IRExpansion:
+    r"""Expand :math:`1/K(p) = Z_0 (m_0^2 + p^2) + O(p^4)` (Gauss-net: :math:`m_0^2 = 2\sigma_W^2/d_{in}`).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from nnqft_sym import GaussNet
+    >>> sw = sp.Symbol("sigma_W", positive=True)
+    >>> GaussNet(sigma_w=sw, d_in=3).ir_expansion().m0_squared
+    2*sigma_W**2/3
+    """
+    kp = momentum_propagator(net)
+    q = sp.Symbol("q", nonnegative=True)  # q = p^2
+    inv = sp.simplify(1 / kp.subs(P, sp.sqrt(q)))
+    a0 = sp.simplify(inv.subs(q, 0))
+    a1 = sp.simplify(sp.diff(inv, q).subs(q, 0))
+    return IRExpansion(Z0=a1, m0_squared=sp.simplify(a0 / a1), propagator=kp)

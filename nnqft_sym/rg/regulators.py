@@ -1,0 +1,313 @@
+r"""Infrared regulators of the Wetterich equation and the LPA threshold functions they define.
+
+A regulator for a kinetic term :math:`p^2` is written :math:`R_k(p) = k^2\, r(y)`,
+:math:`y = p^2/k^2`.  In the local potential approximation (LPA) the Wetterich equation
+:math:`\partial_t \Gamma_k = \tfrac12 \mathrm{Tr}\, \partial_t R_k\, (\Gamma_k^{(2)} + R_k)^{-1}`
+(:math:`t = \ln k`) becomes, for a constant field,
+
+.. math::
+
+    \partial_t U_k = k^d\, \ell(w), \qquad w = U_k''(\phi)/k^2, \qquad
+    \ell(w) = v_d \int_0^{\infty} dy\, y^{d/2-1}\,
+              \frac{r(y) - y\, r'(y)}{y + r(y) + w},
+
+where :math:`v_d = S_d / (2 (2\pi)^d) = 1/((4\pi)^{d/2}\Gamma(d/2))` comes from
+:math:`\int d^dp/(2\pi)^d = v_d \int dp^2 (p^2)^{d/2-1}` and
+:math:`\partial_t R_k = 2 k^2 (r - y r')`.  Its derivatives are the threshold functions
+
+.. math::
+
+    \ell^{(j)}(w) = (-1)^j\, j!\; v_d \int_0^{y_{max}} dy\, y^{d/2-1}\,
+                    \frac{r - y r'}{(y + r + w)^{j+1}}.
+
+They are derived here from :math:`r(y)`: in closed form when :math:`y + r` and
+:math:`r - y r'` are constant on the support (Litim's regulator, where
+:math:`\ell(w) = c_d / (1 + w)`, :math:`c_d = 1/((4\pi)^{d/2}\Gamma(d/2+1))`), and otherwise as
+SymPy functions that evaluate by adaptive quadrature (SciPy ``quad``) once ``d`` and ``w`` are
+numbers.
+
+References
+----------
+D. F. Litim, Phys. Rev. D 64 (2001) 105007 (optimised regulator);
+C. Wetterich, Phys. Lett. B 301 (1993) 90.
+"""
+from __future__ import annotations
+
+import functools
+import numbers
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import sympy as sp
+from scipy import integrate
+
+__all__ = [
+    "Y",
+    "Regulator",
+    "litim_regulator",
+    "exponential_regulator",
+    "custom_regulator",
+    "get_regulator",
+    "loop_measure",
+]
+
+#: dimensionless squared momentum y = p^2 / k^2
+Y = sp.Symbol("y", positive=True)
+#: the RG scale k and the squared momentum p^2 used in user-given regulators
+K_SCALE = sp.Symbol("k", positive=True)
+P2 = sp.Symbol("p2", nonnegative=True)
+
+
+def loop_measure(d: Any) -> sp.Expr:
+    r""":math:`v_d` with :math:`\int \frac{d^dp}{(2\pi)^d} f(p^2) = v_d \int_0^\infty dp^2\, (p^2)^{d/2-1} f`.
+
+    Derived from the area of the unit sphere :math:`S_d = 2\pi^{d/2}/\Gamma(d/2)` and
+    :math:`p^{d-1} dp = \tfrac12 (p^2)^{d/2-1} dp^2`.
+
+    Examples
+    --------
+    >>> from nnqft_sym.rg import loop_measure
+    >>> import sympy as sp
+    >>> sp.simplify(loop_measure(4) - 1 / (16 * sp.pi**2))
+    0
+    """
+    d = sp.sympify(d)
+    sphere = 2 * sp.pi ** (d / 2) / sp.gamma(d / 2)
+    return sp.simplify(sphere / (2 * (2 * sp.pi) ** d))
+
+
+@dataclass(frozen=True)
+class Regulator:
+    r"""A regulator :math:`R_k(p) = k^2 r(p^2/k^2)` for the kinetic term :math:`p^2`.
+
+    Attributes
+    ----------
+    name : str
+        Short name (``"litim"``, ``"exponential"`` or user-given).
+    shape : sympy.Expr
+        :math:`r(y)` as an expression of :data:`Y` on ``0 <= y < support``; zero beyond.
+    support : sympy.Expr
+        Upper end of the support of :math:`r` (``1`` for Litim, ``oo`` for smooth regulators).
+    """
+
+    name: str
+    shape: sp.Expr
+    support: sp.Expr = sp.oo
+
+    @functools.cached_property
+    def propagator_denominator(self) -> sp.Expr:
+        """:math:`P(y) = y + r(y)`: the regularised kinetic term in units of k^2."""
+        return sp.simplify(Y + self.shape)
+
+    @functools.cached_property
+    def scale_derivative(self) -> sp.Expr:
+        r""":math:`Q(y) = r - y r'`, so that :math:`\partial_t R_k = 2 k^2 Q(y)`."""
+        return sp.simplify(self.shape - Y * sp.diff(self.shape, Y))
+
+    @property
+    def is_closed_form(self) -> bool:
+        """True when the threshold integrals are done exactly (P and Q constant on the support)."""
+        return not (self.propagator_denominator.has(Y) or self.scale_derivative.has(Y))
+
+    def expression(self, p2: sp.Expr = P2, k: sp.Expr = K_SCALE) -> sp.Expr:
+        """:math:`R_k(p)` as a SymPy expression of ``p2`` (= p^2) and ``k``."""
+        inside = k ** 2 * self.shape.subs(Y, p2 / k ** 2)
+        if self.support is sp.oo:
+            return inside
+        return inside * sp.Heaviside(self.support * k ** 2 - p2)
+
+    def threshold(self, order: int, d: Any, w: Any) -> sp.Expr:
+        r"""The threshold function :math:`\ell^{(j)}(w)` (j = ``order``) in dimension ``d``.
+
+        Closed form for closed-form regulators (any symbolic ``d``); otherwise an unevaluated
+        SymPy function ``ell_j`` that evaluates numerically (``evalf``/``lambdify``) when
+        ``d`` is a number.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> from nnqft_sym.rg import litim_regulator
+        >>> w, d = sp.symbols("w d", positive=True)
+        >>> sp.simplify(litim_regulator().threshold(0, d, w) * (1 + w) * sp.gamma(d/2 + 1)
+        ...             * (4*sp.pi)**(d/2))
+        1
+        """
+        if isinstance(order, bool) or not isinstance(order, numbers.Integral) or order < 0:
+            raise ValueError(f"order must be an integer >= 0, got {order!r}")
+        d = sp.sympify(d)
+        if self.is_closed_form:
+            return self._closed_threshold(d)(order, w)
+        return _threshold_function(self, order, d)(w)
+
+    @functools.lru_cache(maxsize=None)
+    def _closed_threshold(self, d: sp.Expr) -> Callable[[int, Any], sp.Expr]:
+        radial = sp.integrate(Y ** (d / 2 - 1), (Y, 0, self.support), conds="none")
+        base = loop_measure(d) * self.scale_derivative * radial
+        denominator = self.propagator_denominator
+
+        def ell(order: int, w: Any) -> sp.Expr:
+            return (-1) ** order * sp.factorial(order) * base / (denominator + w) ** (order + 1)
+
+        return ell
+
+    def threshold_numeric(self, order: int, d: float, w: float) -> float:
+        r""":math:`\ell^{(j)}(w)` by adaptive quadrature (any regulator, numeric ``d``, ``w``).
+
+        Examples
+        --------
+        >>> from nnqft_sym.rg import exponential_regulator
+        >>> import math
+        >>> # d = 4, j = 2, w = 0 is regulator independent: 1/(16 pi^2)
+        >>> round(exponential_regulator().threshold_numeric(2, 4.0, 0.0) * 16 * math.pi**2, 10)
+        1.0
+        """
+        p_fun, q_fun = self._numeric_parts
+        upper = float(self.support) if self.support is not sp.oo else np.inf
+
+        def integrand(y: float) -> float:
+            return y ** (d / 2 - 1) * q_fun(y) / (p_fun(y) + w) ** (order + 1)
+
+        value, _ = integrate.quad(integrand, 0.0, upper, epsabs=1e-14, epsrel=1e-12, limit=200)
+        measure = float(loop_measure(sp.Float(d)))
+        return (-1) ** order * float(sp.factorial(order)) * measure * value
+
+    @functools.cached_property
+    def _numeric_parts(self) -> tuple[Callable[[float], float], Callable[[float], float]]:
+        p_fun = sp.lambdify(Y, self.propagator_denominator, modules=["math", "mpmath"])
+        q_fun = sp.lambdify(Y, self.scale_derivative, modules=["math", "mpmath"])
+        return _guard_small_y(p_fun), _guard_small_y(q_fun)
+
+
+def _guard_small_y(func: Callable[[float], Any]) -> Callable[[float], float]:
+    """Evaluate removable singularities at y -> 0 (e.g. y/(e^y - 1)) with a tiny offset."""
+    def wrapped(y: float) -> float:
+        try:
+            return float(func(max(y, 1e-300)))
+        except ZeroDivisionError:
+            return float(func(1e-12))
+    return wrapped
+
+
+@functools.lru_cache(maxsize=None)
+def _threshold_function(regulator: Regulator, order: int, d: sp.Expr) -> type:
+    r"""The SymPy function class :math:`\ell^{(j)}` of a non-closed-form regulator.
+
+    Its derivative is :math:`\ell^{(j+1)}` (so Jacobians stay exact), it prints as
+    :math:`\ell^{(j)}_{d}(w)`, and for numeric ``d`` it evaluates (``evalf``, ``lambdify``)
+    by quadrature.
+    """
+    numeric_d = None if d.free_symbols else float(d)
+
+    def fdiff(self: sp.Function, argindex: int = 1) -> sp.Expr:
+        return _threshold_function(regulator, order + 1, d)(self.args[0])
+
+    def _eval_evalf(self: sp.Function, prec: int) -> sp.Expr | None:
+        w = self.args[0]
+        if numeric_d is None or not w.is_number:
+            return None
+        return sp.Float(regulator.threshold_numeric(order, numeric_d, float(w)), prec)
+
+    def _latex(self: sp.Function, printer: Any) -> str:
+        return r"\ell^{(%d)}_{%s}\left(%s\right)" % (order, regulator.name,
+                                                    printer._print(self.args[0]))
+
+    namespace: dict[str, Any] = {"nargs": 1, "fdiff": fdiff, "_eval_evalf": _eval_evalf,
+                                 "_latex": _latex}
+    if numeric_d is not None:
+        namespace["_imp_"] = staticmethod(
+            lambda w: regulator.threshold_numeric(order, numeric_d, float(w)))
+    return type(f"ell{order}_{regulator.name}", (sp.Function,), namespace)
+
+
+def litim_regulator() -> Regulator:
+    r"""Litim's optimised regulator :math:`R_k = (k^2 - p^2)\,\theta(k^2 - p^2)`.
+
+    Examples
+    --------
+    >>> from nnqft_sym.rg import litim_regulator
+    >>> litim_regulator().is_closed_form
+    True
+    """
+    return Regulator("litim", 1 - Y, sp.Integer(1))
+
+
+def exponential_regulator() -> Regulator:
+    r"""Exponential regulator :math:`R_k = p^2 / (e^{p^2/k^2} - 1)`, i.e. :math:`r = y/(e^y - 1)`.
+
+    Examples
+    --------
+    >>> from nnqft_sym.rg import exponential_regulator
+    >>> exponential_regulator().is_closed_form
+    False
+    """
+    return Regulator("exponential", Y / (sp.exp(Y) - 1))
+
+
+def custom_regulator(expr: Any, p2: sp.Symbol = P2, k: sp.Symbol = K_SCALE,
+                     name: str = "custom", support: Any = sp.oo) -> Regulator:
+    r"""A user-given regulator :math:`R_k(p^2)` of the form :math:`k^2 r(p^2/k^2)`.
+
+    Parameters
+    ----------
+    expr : sympy expression
+        :math:`R_k` as an expression of ``p2`` (the squared momentum) and ``k``.
+    p2, k : sympy.Symbol
+        The symbols used in ``expr`` for :math:`p^2` and :math:`k`.
+    name : str
+        Name used in reports.
+    support : number or ``oo``
+        :math:`r(y)` vanishes for :math:`y \ge` ``support``; ``expr`` is used below it.
+
+    Raises
+    ------
+    TypeError
+        If ``expr`` is not a SymPy expression.
+    ValueError
+        If ``expr`` depends on other symbols, is not of the scaling form k^2 r(p^2/k^2), or
+        does not regularise the infrared (r(0) must be positive).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from nnqft_sym.rg import custom_regulator
+    >>> p2, k = sp.symbols("p2 k", positive=True)
+    >>> custom_regulator(k**2 * sp.exp(-p2 / k**2), p2, k).shape
+    exp(-y)
+    """
+    try:
+        expr = sp.sympify(expr)
+    except (sp.SympifyError, TypeError) as exc:
+        raise TypeError(f"regulator must be a SymPy expression of p^2 and k, got {expr!r}") from exc
+    extra = expr.free_symbols - {p2, k}
+    if extra:
+        raise ValueError(f"regulator may depend only on {p2} (= p^2) and {k}, "
+                         f"found {sorted(map(str, extra))}")
+    kk = sp.Symbol("k_", positive=True)
+    shape = sp.simplify(expr.subs({p2: Y * kk ** 2, k: kk}) / kk ** 2)
+    if shape.has(kk):
+        raise ValueError("regulator must have the form k^2 r(p^2/k^2) (no other scale); "
+                         f"got r = {shape}")
+    r0 = sp.limit(shape, Y, 0, "+")
+    if not (r0.is_positive or r0 is sp.oo):
+        raise ValueError(f"regulator must regularise the infrared: r(0) = {r0} must be > 0")
+    return Regulator(name, shape, sp.sympify(support))
+
+
+def get_regulator(regulator: Any) -> Regulator:
+    """Return a :class:`Regulator` from a name (``"litim"``, ``"exponential"``) or an instance.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For an unknown name or a wrong type.
+    """
+    if isinstance(regulator, Regulator):
+        return regulator
+    if isinstance(regulator, str):
+        named = {"litim": litim_regulator, "exponential": exponential_regulator}
+        if regulator not in named:
+            raise ValueError(f"regulator must be one of {sorted(named)} or a Regulator "
+                             f"(see custom_regulator), got {regulator!r}")
+        return named[regulator]()
+    raise TypeError(f"regulator must be a name or a Regulator, got {type(regulator).__name__}")
