@@ -1,0 +1,29 @@
+"""feynman: Feynman diagrams of a truncated effective action (enumeration, symmetry factors,
+expressions, evaluation for an architecture, LaTeX/TikZ/matplotlib output).
+
+Conventions: S = S_0 + sum_k g_k/k! int phi^k, so a vertex of valence k carries -g_k; a diagram
+contributes prod_k (-g_k)^{n_k} / S times the integral over its internal vertices of the
+product of propagators (see ``docs/feynman.md``).  This package may import :mod:`nnqft_sym`,
+never :mod:`numeric`.
+"""
+from .correlators import correlator, correlator_diagrams
+from .diagram import Diagram, coupling_symbols
+from .drawing import draw, tikz
+from .evaluate import (SixPointTree, diagram_integral, evaluate_diagram, gaussian_integral,
+                       gaussian_integral_expr, gaussian_parameters, propagator_function,
+                       quadrature_integral, tree_level_four_point, tree_level_six_point)
+from .expressions import diagram_latex, momentum_expression, position_expression
+from .generate import generate, vertex_combinations
+from .symmetry import canonical_form, multigraph_symmetry_factor
+
+__all__ = [
+    "Diagram", "coupling_symbols",
+    "generate", "vertex_combinations",
+    "canonical_form", "multigraph_symmetry_factor",
+    "position_expression", "momentum_expression", "diagram_latex",
+    "gaussian_parameters", "propagator_function", "gaussian_integral",
+    "gaussian_integral_expr", "quadrature_integral", "diagram_integral", "evaluate_diagram",
+    "tree_level_four_point", "tree_level_six_point", "SixPointTree",
+    "correlator", "correlator_diagrams",
+    "draw", "tikz",
+]

@@ -1,0 +1,333 @@
+r"""The :class:`Diagram`: a Feynman diagram as a networkx multigraph with external legs.
+
+Conventions (``docs/feynman.md``): the action is :math:`S = S_0 + \sum_k \frac{g_k}{k!}\int
+\phi^k`, so an internal vertex of valence :math:`k` carries the factor :math:`-g_k`; a line is
+a propagator :math:`K`; an external leg is a node of degree one standing for an external
+point :math:`x_i`.  A diagram with :math:`n_k` vertices of valence :math:`k` contributes
+:math:`\prod_k (-g_k)^{n_k} / S` times the integral over the internal vertices of the
+product of propagators, with :math:`S` its symmetry factor (:mod:`feynman.symmetry`).
+"""
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from typing import Any, Mapping, Sequence
+
+import networkx as nx
+import sympy as sp
+
+from .symmetry import canonical_form, multigraph_symmetry_factor
+
+__all__ = ["Diagram", "coupling_symbols"]
+
+
+def coupling_symbols(valences: Sequence[int], prefix: str = "g") -> dict[int, sp.Symbol]:
+    """SymPy coupling symbols ``{k: g_k}`` (``prefix`` ``"u"`` gives the NN-QFT ``u4, u6``).
+
+    Examples
+    --------
+    >>> coupling_symbols([4, 6], prefix="u")
+    {4: u4, 6: u6}
+    """
+    if not isinstance(prefix, str) or not prefix.isidentifier():
+        raise ValueError(f"prefix must be an identifier such as 'g' or 'u', got {prefix!r}")
+    return {int(k): sp.Symbol(f"{prefix}{int(k)}", real=True) for k in sorted(set(valences))}
+
+
+class Diagram:
+    r"""A Feynman diagram with ``n`` external legs and internal vertices of given valences.
+
+    Parameters
+    ----------
+    graph : networkx.MultiGraph
+        Lines are edges (parallel edges and self-loops allowed).  External legs are the nodes
+        with a ``leg`` attribute ``1..n`` (each of degree one); every other node is an
+        internal vertex whose valence is its degree (a self-loop counts twice).
+    labelled_legs : bool
+        If True the legs are distinguishable (points :math:`x_1..x_n`); if False they are
+        interchangeable (symmetry factors and de-duplication then allow leg permutations).
+
+    Raises
+    ------
+    TypeError
+        If ``graph`` is not an undirected networkx multigraph.
+    ValueError
+        If leg labels are not ``1..n``, a leg does not have degree one, or a vertex is
+        isolated.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.MultiGraph([("y", "y"), ("y", "y")])          # phi^4 figure-eight
+    >>> Diagram(g).symmetry_factor
+    8
+    >>> g = nx.MultiGraph([(1, "y"), ("y", "z"), ("y", "z"), ("y", "z"), ("z", 2)])
+    >>> nx.set_node_attributes(g, {1: 1, 2: 2}, "leg")
+    >>> d = Diagram(g)                                         # phi^4 sunset
+    >>> d.symmetry_factor, d.loops, d.vertex_counts, d.is_one_pi
+    (6, 2, {4: 2}, True)
+    """
+
+    def __init__(self, graph: nx.MultiGraph, labelled_legs: bool = True) -> None:
+        if not isinstance(graph, nx.MultiGraph) or graph.is_directed():
+            raise TypeError(f"graph must be an undirected networkx.MultiGraph, "
+                            f"got {type(graph).__name__}")
+        if not isinstance(labelled_legs, bool):
+            raise TypeError(f"labelled_legs must be a bool, got {labelled_legs!r}")
+        legs = {v: d["leg"] for v, d in graph.nodes(data=True) if "leg" in d}
+        n = len(legs)
+        if sorted(legs.values()) != list(range(1, n + 1)):
+            raise ValueError(f"leg labels must be 1..{n}, got {sorted(legs.values())}")
+        for v, label in legs.items():
+            if graph.degree(v) != 1:
+                raise ValueError(f"external leg {label} (node {v!r}) must have degree 1, "
+                                 f"has {graph.degree(v)}")
+        internal = [v for v in graph.nodes if v not in legs]
+        for v in internal:
+            if graph.degree(v) < 1:
+                raise ValueError(f"internal vertex {v!r} is isolated (valence 0)")
+        by_label = sorted(legs, key=legs.get)
+        self._init(n, [graph.degree(v) for v in internal],
+                   _adjacency(graph, by_label + internal), labelled_legs)
+
+    @classmethod
+    def from_adjacency(cls, legs: int, valences: Sequence[int],
+                       adjacency: Sequence[Sequence[int]], labelled_legs: bool = True
+                       ) -> "Diagram":
+        """Build a diagram from a multiplicity matrix over ``legs`` leg nodes then the vertices.
+
+        Examples
+        --------
+        >>> Diagram.from_adjacency(0, [4], [[2]]).symmetry_factor
+        8
+        """
+        n_nodes = legs + len(valences)
+        if len(adjacency) != n_nodes or any(len(r) != n_nodes for r in adjacency):
+            raise ValueError(f"adjacency must be {n_nodes} x {n_nodes} "
+                             f"({legs} legs + {len(valences)} vertices)")
+        graph = nx.MultiGraph()
+        graph.add_nodes_from((f"x{i + 1}", {"leg": i + 1}) for i in range(legs))
+        names = [f"x{i + 1}" for i in range(legs)] + [f"v{j}" for j in range(len(valences))]
+        graph.add_nodes_from(names[legs:])
+        for u in range(n_nodes):
+            for v in range(u, n_nodes):
+                graph.add_edges_from([(names[u], names[v])] * int(adjacency[u][v]))
+        diagram = cls(graph, labelled_legs)
+        if list(diagram._valences_in_input) != list(valences):
+            raise ValueError(f"vertex valences {list(valences)} do not match the adjacency "
+                             f"(degrees {list(diagram._valences_in_input)})")
+        return diagram
+
+    def _init(self, n: int, valences: list[int], adj: list[list[int]],
+              labelled_legs: bool) -> None:
+        self._valences_in_input = tuple(valences)
+        self.labelled_legs = labelled_legs
+        self._n = n
+        # relabel the internal vertices in canonical order (legs keep their labels)
+        colours = self._colours(n, valences)
+        _, _, order = canonical_form(colours, adj)
+        internal_order = [v for v in order if v >= n]
+        perm = list(range(n)) + internal_order
+        self._adj = tuple(tuple(adj[a][b] for b in perm) for a in perm)
+        self._valences = tuple(valences[v - n] for v in internal_order)
+
+    def _colours(self, n: int, valences: Sequence[int]) -> list[tuple[int, int]]:
+        legs = [(0, i + 1 if self.labelled_legs else 0) for i in range(n)]
+        return legs + [(1, k) for k in valences]
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def legs(self) -> int:
+        """Number of external legs."""
+        return self._n
+
+    @property
+    def valences(self) -> tuple[int, ...]:
+        """Valences of the internal vertices ``y1, y2, ...`` (in canonical order)."""
+        return self._valences
+
+    @property
+    def adjacency(self) -> tuple[tuple[int, ...], ...]:
+        """Line multiplicities between nodes ``x1..xn, y1..yV`` (diagonal: self-loops)."""
+        return self._adj
+
+    @property
+    def node_names(self) -> list[str]:
+        """Node names ``x1..xn`` (legs) then ``y1..yV`` (internal vertices)."""
+        return [f"x{i + 1}" for i in range(self._n)] + [f"y{j + 1}"
+                                                       for j in range(len(self._valences))]
+
+    @functools.cached_property
+    def graph(self) -> nx.MultiGraph:
+        """The diagram as a networkx MultiGraph (legs carry the attribute ``leg``)."""
+        names = self.node_names
+        g = nx.MultiGraph()
+        for i in range(self._n):
+            g.add_node(names[i], leg=i + 1)
+        for j, k in enumerate(self._valences):
+            g.add_node(names[self._n + j], valence=k)
+        for u, v, m in self.lines():
+            g.add_edges_from([(names[u], names[v])] * m)
+        return g
+
+    def lines(self) -> list[tuple[int, int, int]]:
+        """``(u, v, multiplicity)`` for ``u <= v`` over node indices (legs first)."""
+        size = len(self._adj)
+        return [(u, v, self._adj[u][v]) for u in range(size) for v in range(u, size)
+                if self._adj[u][v]]
+
+    @property
+    def vertex_counts(self) -> dict[int, int]:
+        """Number of internal vertices of each valence, e.g. ``{4: 2, 6: 1}``."""
+        return dict(sorted(Counter(self._valences).items()))
+
+    @property
+    def n_lines(self) -> int:
+        """Total number of lines (propagators), external lines included."""
+        return sum(m for _, _, m in self.lines())
+
+    @functools.cached_property
+    def components(self) -> int:
+        """Number of connected components."""
+        return nx.number_connected_components(self.graph) if len(self._adj) else 0
+
+    @property
+    def loops(self) -> int:
+        """Loop number: the cyclomatic number lines - nodes + components."""
+        return self.n_lines - len(self._adj) + self.components
+
+    @property
+    def is_connected(self) -> bool:
+        """True if the diagram has exactly one connected component."""
+        return self.components == 1
+
+    @functools.cached_property
+    def is_one_pi(self) -> bool:
+        """One-particle irreducible: connected, at least one vertex, no internal bridge.
+
+        An internal line (between two internal vertices) is a bridge if cutting it
+        disconnects the diagram; lines attached to legs are never cut (amputation).
+        """
+        if not self.is_connected or not self._valences:
+            return False
+        n = self._n
+        for u, v, m in self.lines():
+            if u >= n and v >= n and u != v and m == 1:
+                g = self.graph.copy()
+                names = self.node_names
+                g.remove_edge(names[u], names[v])
+                if not nx.is_connected(g):
+                    return False
+        return True
+
+    @property
+    def has_vacuum_component(self) -> bool:
+        """True if some connected component carries no external leg (a vacuum bubble)."""
+        return any(not any(self.graph.nodes[v].get("leg") for v in comp)
+                   for comp in nx.connected_components(self.graph))
+
+    # ------------------------------------------------------------------ symmetry
+    @functools.cached_property
+    def _canonical(self) -> tuple[tuple, int, list[int]]:
+        return canonical_form(self._colours(self._n, self._valences), self._adj)
+
+    @property
+    def canonical_key(self) -> tuple:
+        """Hashable canonical form: equal keys if and only if the diagrams are isomorphic.
+
+        Isomorphisms fix the leg labels when ``labelled_legs`` is True.  The key is built from
+        integers only (no networkx graph hash).
+        """
+        return (self._n, self.labelled_legs) + self._canonical[0]
+
+    @functools.cached_property
+    def symmetry_factor(self) -> int:
+        """Exact symmetry factor S (order of the half-edge automorphism group)."""
+        return multigraph_symmetry_factor(self._colours(self._n, self._valences), self._adj)
+
+    def weight(self, couplings: Mapping[int, Any] | None = None) -> sp.Expr:
+        r"""Coupling factor :math:`\prod_k (-g_k)^{n_k} / S` (the zero-dimensional value).
+
+        Examples
+        --------
+        >>> Diagram.from_adjacency(0, [4], [[2]]).weight()
+        -g4/8
+        """
+        couplings = _couplings(couplings, self._valences)
+        out = sp.Rational(1, self.symmetry_factor)
+        for k, count in self.vertex_counts.items():
+            out *= (-couplings[k]) ** count
+        return out
+
+    # ------------------------------------------------------------------ outputs
+    def expression(self, propagator: Any = None,
+                   couplings: Mapping[int, Any] | None = None) -> sp.Expr:
+        """Position-space SymPy expression (see :func:`feynman.expressions.position_expression`)."""
+        from .expressions import position_expression
+        return position_expression(self, propagator, couplings)
+
+    def momentum_expression(self, propagator: Any = None,
+                            couplings: Mapping[int, Any] | None = None,
+                            dimension: Any = None) -> sp.Expr:
+        """Momentum-space SymPy expression (see :func:`feynman.expressions.momentum_expression`)."""
+        from .expressions import momentum_expression
+        return momentum_expression(self, propagator, couplings, dimension)
+
+    def latex(self, propagator: Any = None, couplings: Mapping[int, Any] | None = None) -> str:
+        """LaTeX of the position-space expression (see :func:`feynman.expressions.diagram_latex`)."""
+        from .expressions import diagram_latex
+        return diagram_latex(self, propagator, couplings)
+
+    def tikz(self, scale: float = 1.0) -> str:
+        """TikZ-Feynman source with explicit coordinates (see :func:`feynman.drawing.tikz`)."""
+        from .drawing import tikz
+        return tikz(self, scale=scale)
+
+    def draw(self, ax: Any = None) -> Any:
+        """Draw with matplotlib (see :func:`feynman.drawing.draw`)."""
+        from .drawing import draw
+        return draw(self, ax)
+
+    def evaluate(self, net: Any, points: Any, couplings: Mapping[int, Any] | None = None,
+                 **options: Any) -> Any:
+        """Numeric value for an architecture (see :func:`feynman.evaluate.evaluate_diagram`)."""
+        from .evaluate import evaluate_diagram
+        return evaluate_diagram(self, net, points, couplings, **options)
+
+    # ------------------------------------------------------------------ protocol
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Diagram) and self.canonical_key == other.canonical_key
+
+    def __hash__(self) -> int:
+        return hash(self.canonical_key)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}: {c}" for k, c in self.vertex_counts.items())
+        return (f"Diagram(legs={self._n}, vertices={{{counts}}}, loops={self.loops}, "
+                f"S={self.symmetry_factor})")
+
+    def _latex(self, printer: Any) -> str:
+        return self.latex()
+
+
+def _adjacency(graph: nx.MultiGraph, nodes: list[Any]) -> list[list[int]]:
+    index = {v: i for i, v in enumerate(nodes)}
+    adj = [[0] * len(nodes) for _ in nodes]
+    for u, v in graph.edges():
+        a, b = index[u], index[v]
+        adj[a][b] += 1
+        if a != b:
+            adj[b][a] += 1
+    return adj
+
+
+def _couplings(couplings: Mapping[int, Any] | None, valences: Sequence[int]) -> dict[int, Any]:
+    """Validate a valence -> coupling mapping (default: symbols g_k)."""
+    if couplings is None:
+        return coupling_symbols(valences)
+    if not isinstance(couplings, Mapping):
+        raise TypeError(f"couplings must map valence -> coupling, got {type(couplings).__name__}")
+    missing = sorted(set(valences) - set(couplings))
+    if missing:
+        raise ValueError(f"couplings lacks the valence(s) {missing}; given {sorted(couplings)}")
+    return {int(k): sp.sympify(v) for k, v in couplings.items()}

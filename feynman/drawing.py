@@ -1,0 +1,158 @@
+r"""Pictures of diagrams: matplotlib (:func:`draw`) and TikZ-Feynman source (:func:`tikz`).
+
+Both use the same deterministic layout: internal vertices on a circle (or at the origin for
+one vertex), each leg outside, in the direction of the vertex it attaches to.  Parallel
+lines are drawn as arcs of alternating bend, self-loops as outward loops.  The TikZ source
+places every vertex at an explicit coordinate, so it needs no graph-drawing library and
+compiles with pdflatex.
+"""
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .diagram import Diagram
+
+__all__ = ["layout", "draw", "tikz"]
+
+
+def layout(diagram: "Diagram") -> dict[int, tuple[float, float]]:
+    """Node index -> (x, y) coordinates (legs ``0..n-1`` then vertices).
+
+    Examples
+    --------
+    >>> from feynman import generate
+    >>> pos = layout(generate(4, {4: 1})[0])
+    >>> sorted(round(math.hypot(*pos[i]), 3) for i in range(4))
+    [2.0, 2.0, 2.0, 2.0]
+    """
+    n, n_vertices = diagram.legs, len(diagram.valences)
+    pos: dict[int, tuple[float, float]] = {}
+    radius = 0.0 if n_vertices == 1 else 1.0
+    for j in range(n_vertices):
+        angle = math.pi - 2 * math.pi * j / max(n_vertices, 1)
+        pos[n + j] = (radius * math.cos(angle), radius * math.sin(angle))
+    adj = diagram.adjacency
+    # legs attached to the same vertex fan out around its outward direction
+    per_vertex: dict[int, list[int]] = {}
+    for i in range(n):
+        partner = next(v for v in range(len(adj)) if adj[i][v])
+        per_vertex.setdefault(partner, []).append(i)
+    for partner, legs in per_vertex.items():
+        if partner < n:          # a free line between two legs
+            for slot, i in enumerate(sorted(legs + [partner])):
+                pos[i] = (-1.0 + 2.0 * slot, 0.0)
+            continue
+        cx, cy = pos[partner]
+        for slot, i in enumerate(legs):
+            if radius == 0:      # one vertex at the origin: legs all around at distance 2
+                angle, dist = math.pi - 2 * math.pi * slot / len(legs), 2.0
+            else:                # fan out around the outward direction of the vertex
+                angle, dist = math.atan2(cy, cx) + 0.6 * (slot - (len(legs) - 1) / 2), 1.0
+            pos[i] = (cx + dist * math.cos(angle), cy + dist * math.sin(angle))
+    return pos
+
+
+def _bends(m: int) -> list[float]:
+    """Bend angles (degrees) for m parallel lines: 0, +-25, +-50, ..."""
+    out = [0.0] if m % 2 else []
+    step = 1
+    while len(out) < m:
+        out += [25.0 * step, -25.0 * step]
+        step += 1
+    return out[:m]
+
+
+def _loop_direction(pos: dict[int, tuple[float, float]], v: int) -> float:
+    x, y = pos[v]
+    return math.degrees(math.atan2(y, x)) if (x or y) else 90.0
+
+
+def draw(diagram: "Diagram", ax: Any = None) -> Any:
+    """Draw the diagram on a matplotlib axis (a new one if None); returns the axis.
+
+    Legs are open circles labelled :math:`x_i`, vertices black dots.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Arc, FancyArrowPatch
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3, 3))
+    pos = layout(diagram)
+    n = diagram.legs
+    for u, v, m in diagram.lines():
+        if u == v:
+            x, y = pos[u]
+            direction = math.radians(_loop_direction(pos, u))
+            for r in range(m):
+                size = 0.45 + 0.2 * r
+                cx, cy = x + size / 2 * math.cos(direction), y + size / 2 * math.sin(direction)
+                ax.add_patch(Arc((cx, cy), size, size, color="k", lw=1.2))
+            continue
+        for bend in _bends(m):
+            ax.add_patch(FancyArrowPatch(pos[u], pos[v], arrowstyle="-",
+                                         connectionstyle=f"arc3,rad={math.tan(math.radians(bend) / 2):.3f}",
+                                         color="k", lw=1.2, shrinkA=0, shrinkB=0))
+    for node, (x, y) in pos.items():
+        if node < n:
+            ax.plot(x, y, "o", mfc="white", mec="k", ms=6, zorder=3)
+            ax.annotate(f"$x_{{{node + 1}}}$", (x, y), textcoords="offset points",
+                        xytext=(6, 6))
+        else:
+            ax.plot(x, y, "o", color="k", ms=5, zorder=3)
+    xs = np.array([p[0] for p in pos.values()] or [0.0])
+    ys = np.array([p[1] for p in pos.values()] or [0.0])
+    ax.set_xlim(xs.min() - 1, xs.max() + 1)
+    ax.set_ylim(ys.min() - 1, ys.max() + 1)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(f"S = {diagram.symmetry_factor}", fontsize=9)
+    return ax
+
+
+def tikz(diagram: "Diagram", scale: float = 1.0) -> str:
+    r"""TikZ-Feynman source (``\usepackage{tikz-feynman}``) with explicit vertex coordinates.
+
+    Examples
+    --------
+    >>> from feynman import generate
+    >>> print(tikz(generate(0, {4: 1})[0]))
+    \begin{tikzpicture}[baseline=(current bounding box.center)]
+    \begin{feynman}
+    \vertex[dot] (y1) at (0.000, 0.000) {};
+    \diagram* {
+      (y1) -- [out=45, in=135, loop, min distance=0.8cm] (y1),
+      (y1) -- [out=225, in=315, loop, min distance=0.8cm] (y1),
+    };
+    \end{feynman}
+    \end{tikzpicture}
+    """
+    if not isinstance(scale, (int, float)) or not scale > 0:
+        raise ValueError(f"scale must be a positive number, got {scale!r}")
+    pos = layout(diagram)
+    names = diagram.node_names
+    n = diagram.legs
+    lines = [r"\begin{tikzpicture}[baseline=(current bounding box.center)]",
+             r"\begin{feynman}"]
+    for node, (x, y) in sorted(pos.items()):
+        style, label = ("", rf"{{\(x_{{{node + 1}}}\)}}") if node < n else ("[dot]", "{}")
+        lines.append(rf"\vertex{style} ({names[node]}) at ({scale * x + 0.0:.3f}, {scale * y + 0.0:.3f}) "
+                     f"{label};")
+    lines.append(r"\diagram* {")
+    for u, v, m in diagram.lines():
+        if u == v:
+            base = _loop_direction(pos, u)
+            for r in range(m):
+                centre = base + 360.0 * r / m
+                lines.append(f"  ({names[u]}) -- [out={centre - 45:.0f}, in={centre + 45:.0f}, "
+                             f"loop, min distance={0.8 * scale:.1f}cm] ({names[u]}),")
+            continue
+        for bend in _bends(m):
+            opt = "" if bend == 0 else (f" [bend left={bend:.0f}]" if bend > 0
+                                        else f" [bend right={-bend:.0f}]")
+            lines.append(f"  ({names[u]}) --{opt} ({names[v]}),")
+    lines += ["};", r"\end{feynman}", r"\end{tikzpicture}"]
+    return "\n".join(lines)

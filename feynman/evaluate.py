@@ -1,0 +1,314 @@
+r"""Numeric evaluation of diagrams for a given architecture.
+
+The propagator of the diagrams is the field-dependent part of the GP kernel,
+:math:`K_W(x, y) = K(x, y) - \sigma_b^2` (the seed talk's :math:`K_W`; the constant
+:math:`\sigma_b^2` is the output-bias zero mode, which is not integrable over
+:math:`\mathbb R^d`).
+
+- Gaussian kernels (Gauss-net, cos-net with the Gaussian frequency prior):
+  :math:`K_W = \sigma_W^2 e^{-\alpha |x - y|^2}`, :math:`\alpha = \sigma_W^2 / (2 d_{in})`.
+  The product of the lines of a diagram is :math:`\sigma_W^{2 I} e^{-\alpha z^T L z}` with
+  :math:`L` the weighted graph Laplacian, so the integral over the internal vertices
+  :math:`y` on :math:`\mathbb R^{d}` is exact:
+
+  .. math::
+
+      \int d^d y_1 \cdots d^d y_V\, \prod K_W
+      = \sigma_W^{2 I} \left(\frac{\pi^V}{\alpha^V \det L_{yy}}\right)^{d/2}
+        \exp\Big(-\alpha \sum_{c=1}^{d} x_c^T (L_{xx} - L_{xy} L_{yy}^{-1} L_{yx}) x_c\Big),
+
+  finite whenever every component of the diagram has an external leg.
+- Other kernels: tensor Gauss-Legendre quadrature over :math:`[-\Lambda, \Lambda]^{d V}`
+  (``cutoff`` :math:`\Lambda` required), with the kernel taken from the architecture
+  (``net.kernel``).
+"""
+from __future__ import annotations
+
+import numbers
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
+
+import numpy as np
+import sympy as sp
+
+from nnqft_sym.validation import as_points
+
+from .generate import generate
+
+if TYPE_CHECKING:
+    from .diagram import Diagram
+
+__all__ = ["gaussian_parameters", "propagator_function", "laplacian_blocks",
+           "gaussian_integral", "gaussian_integral_expr", "quadrature_integral",
+           "diagram_integral", "evaluate_diagram", "tree_level_four_point",
+           "tree_level_six_point", "SixPointTree"]
+
+#: tensor-product quadrature refuses grids larger than this many points per batch element
+MAX_GRID = 4_000_000
+
+
+def gaussian_parameters(net: Any) -> tuple[Any, Any] | None:
+    r"""``(amplitude, alpha)`` with :math:`K_W = \text{amplitude}\, e^{-\alpha|x-y|^2}`, or None.
+
+    Gaussian for Gauss-net and for cos-net with the Gaussian frequency prior (SymPy values,
+    so symbolic hyper-parameters are kept).
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> gaussian_parameters(GaussNet(sigma_w=2, d_in=1))
+    (4, 2)
+    """
+    from nnqft_sym import CosNet, GaussianFrequencyPrior, GaussNet
+    gaussian = isinstance(net, GaussNet) or (
+        isinstance(net, CosNet) and isinstance(net.frequency_prior, GaussianFrequencyPrior))
+    if not gaussian:
+        return None
+    return net.sigma_w ** 2, net.sigma_w ** 2 / (2 * net.d_in)
+
+
+def propagator_function(net: Any) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    r"""NumPy :math:`K_W(x, y)` broadcasting over ``(..., d_in)`` arrays.
+
+    Closed form for Gaussian kernels, ``net.kernel(x, y) - sigma_b**2`` otherwise.
+    """
+    net.require_numeric("propagator_function")
+    params = gaussian_parameters(net)
+    if params is not None:
+        amp, alpha = float(params[0]), float(params[1])
+        return lambda x, y: amp * np.exp(-alpha * np.sum((x - y) ** 2, axis=-1))
+    bias = float(net.sigma_b) ** 2
+    return lambda x, y: np.asarray(net.kernel(x, y), dtype=float) - bias
+
+
+def laplacian_blocks(diagram: "Diagram") -> tuple[sp.Matrix, sp.Matrix, sp.Matrix]:
+    r"""Exact blocks ``(L_yy, L_yx, L_xx)`` of the line Laplacian (self-loops drop out)."""
+    n, size = diagram.legs, len(diagram.adjacency)
+    lap = sp.zeros(size, size)
+    for u, v, m in diagram.lines():
+        if u != v:
+            lap[u, v] -= m
+            lap[v, u] -= m
+            lap[u, u] += m
+            lap[v, v] += m
+    return lap[n:, n:], lap[n:, :n], lap[:n, :n]
+
+
+def _gaussian_data(diagram: "Diagram") -> tuple[sp.Expr, sp.Matrix]:
+    """``(det L_yy, Schur complement)``; ValueError for vacuum components."""
+    lyy, lyx, lxx = laplacian_blocks(diagram)
+    if diagram.has_vacuum_component:
+        raise ValueError("the diagram has a vacuum component: its integral over R^d is "
+                         "proportional to the volume; give a cutoff")
+    if lyy.shape[0] == 0:
+        return sp.Integer(1), lxx
+    det = lyy.det()
+    return det, lxx - lyx.T * lyy.inv() * lyx
+
+
+def gaussian_integral_expr(diagram: "Diagram", amplitude: Any, alpha: Any, d_in: Any,
+                           points: Any = None) -> sp.Expr:
+    r"""Exact SymPy value of the vertex integrals of a diagram with a Gaussian propagator.
+
+    Parameters
+    ----------
+    diagram : Diagram
+    amplitude, alpha : SymPy expressions or numbers
+        :math:`K = \text{amplitude}\, e^{-\alpha |x - y|^2}`.
+    d_in : int or SymPy symbol
+        Dimension of the integration space.
+    points : sequence, optional
+        The leg positions: scalars or SymPy symbols for ``d_in = 1``, coordinate sequences
+        otherwise (default symbols ``x_1..x_n``, which needs ``d_in = 1`` or symbolic
+        distances).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from feynman import generate
+    >>> contact = generate(2, {2: 1})[0]          # int dy K(x1, y) K(y, x2)
+    >>> gaussian_integral_expr(contact, 1, 1, 1)
+    sqrt(2)*sqrt(pi)*exp(-(x_1 - x_2)**2/2)/2
+    """
+    det, schur = _gaussian_data(diagram)
+    n, n_vertices = diagram.legs, len(diagram.valences)
+    if points is None:
+        points = [sp.Symbol(f"x_{i + 1}", real=True) for i in range(n)]
+    if len(points) != n:
+        raise ValueError(f"points must list {n} leg positions, got {len(points)}")
+
+    def dist2(a: Any, b: Any) -> sp.Expr:
+        if isinstance(a, (list, tuple, sp.MatrixBase)):
+            return sum((sp.sympify(ai) - sp.sympify(bi)) ** 2 for ai, bi in zip(a, b))
+        return (sp.sympify(a) - sp.sympify(b)) ** 2
+
+    exponent = sum((-schur[i, j] * dist2(points[i], points[j])
+                    for i in range(n) for j in range(i + 1, n)), sp.Integer(0))
+    amplitude, alpha, d_in = sp.sympify(amplitude), sp.sympify(alpha), sp.sympify(d_in)
+    prefactor = amplitude ** diagram.n_lines * (sp.pi ** n_vertices
+                                                / (alpha ** n_vertices * det)) ** (d_in / 2)
+    return prefactor * sp.exp(-alpha * exponent)
+
+
+def gaussian_integral(diagram: "Diagram", amplitude: float, alpha: float,
+                      points: np.ndarray) -> np.ndarray:
+    """Vectorised closed form of :func:`gaussian_integral_expr` for points ``(..., n, d)``."""
+    det, schur = _gaussian_data(diagram)
+    n_vertices, d = len(diagram.valences), points.shape[-1]
+    s = np.array(schur.tolist(), dtype=float)
+    quad = np.einsum("...id,ij,...jd->...", points, s, points)
+    prefactor = amplitude ** diagram.n_lines * (np.pi ** n_vertices
+                                                / (alpha ** n_vertices * float(det))) ** (d / 2)
+    return prefactor * np.exp(-alpha * quad)
+
+
+def quadrature_integral(diagram: "Diagram", propagator: Callable[[np.ndarray, np.ndarray],
+                                                                   np.ndarray],
+                        points: np.ndarray, cutoff: float, nodes: int = 64) -> np.ndarray:
+    r"""Vertex integrals on :math:`[-\Lambda, \Lambda]^{dV}` by tensor Gauss-Legendre quadrature.
+
+    ``points`` has shape ``(..., n, d)``; the result has shape ``(...)``.
+    """
+    n, n_vertices, d = diagram.legs, len(diagram.valences), points.shape[-1]
+    xi, wi = np.polynomial.legendre.leggauss(nodes)
+    xi, wi = xi * cutoff, wi * cutoff
+    dims = n_vertices * d
+    if nodes ** dims > MAX_GRID:
+        raise ValueError(f"quadrature grid nodes**(d*V) = {nodes}**{dims} exceeds {MAX_GRID}; "
+                         f"lower nodes or use a Gaussian kernel")
+    grid = np.stack(np.meshgrid(*([xi] * dims), indexing="ij"), -1).reshape(-1, n_vertices, d)
+    weights = np.prod(np.stack(np.meshgrid(*([wi] * dims), indexing="ij"), -1)
+                      .reshape(-1, dims), axis=-1)
+    batch = points.shape[:-2]
+    flat = points.reshape((-1, n, d))
+    out = np.empty(flat.shape[0])
+    for b, pts in enumerate(flat):
+        integrand = np.ones(grid.shape[0])
+        for u, v, m in diagram.lines():
+            a = pts[u] if u < n else grid[:, u - n]
+            c = pts[v] if v < n else grid[:, v - n]
+            integrand = integrand * propagator(np.broadcast_to(a, grid[:, 0].shape),
+                                               np.broadcast_to(c, grid[:, 0].shape)) ** m
+        out[b] = integrand @ weights
+    return out.reshape(batch)
+
+
+def diagram_integral(diagram: "Diagram", net: Any, points: Any, *, cutoff: float | None = None,
+                     nodes: int = 64) -> np.ndarray:
+    r"""The vertex integrals of a diagram (no coupling factors, no :math:`1/S`) for a network.
+
+    Parameters
+    ----------
+    diagram : Diagram
+    net : nnqft_sym.Network
+        Architecture with numeric hyper-parameters.
+    points : array ``(..., n, d_in)`` (or ``(..., n)`` for ``d_in = 1``)
+        Leg positions, batched over leading axes.
+    cutoff : float > 0, optional
+        Input-space cutoff :math:`\Lambda`; required for non-Gaussian kernels, optional
+        (quadrature instead of the closed form) for Gaussian ones.
+    nodes : int
+        Gauss-Legendre nodes per integration variable.
+
+    Returns
+    -------
+    ndarray of shape ``(...)``
+    """
+    net.require_numeric("diagram_integral")
+    pts = as_points(points, net.d_in)
+    if pts.shape[-2] != diagram.legs:
+        raise ValueError(f"points must hold {diagram.legs} points on axis -2, "
+                         f"got shape {pts.shape}")
+    params = gaussian_parameters(net)
+    if cutoff is None:
+        if params is None:
+            raise ValueError(f"{net.name} has no closed-form Gaussian kernel: give an input-space "
+                             f"cutoff > 0 for the quadrature")
+        return gaussian_integral(diagram, float(params[0]), float(params[1]), pts)
+    if isinstance(cutoff, bool) or not isinstance(cutoff, numbers.Real) or not cutoff > 0 \
+            or not np.isfinite(cutoff):
+        raise ValueError(f"cutoff must be a positive finite number, got {cutoff!r}")
+    if isinstance(nodes, bool) or not isinstance(nodes, numbers.Integral) or nodes < 2:
+        raise ValueError(f"nodes must be an integer >= 2, got {nodes!r}")
+    return quadrature_integral(diagram, propagator_function(net), pts, float(cutoff), int(nodes))
+
+
+def evaluate_diagram(diagram: "Diagram", net: Any, points: Any,
+                     couplings: Mapping[int, float] | None = None, **options: Any) -> np.ndarray:
+    r"""Numeric value of a diagram: weight :math:`\prod(-g_k)^{n_k}/S` times its integral.
+
+    ``couplings`` maps valences to numbers; None gives the value per unit couplings
+    (:math:`\prod (-1)^{n_k} / S` times the integral).  ``options`` go to
+    :func:`diagram_integral`.
+    """
+    couplings = {k: 1.0 for k in diagram.vertex_counts} if couplings is None else couplings
+    weight = float(diagram.weight(couplings))
+    return weight * diagram_integral(diagram, net, points, **options)
+
+
+def tree_level_four_point(net: Any, points: Any, *, cutoff: float | None = None,
+                          nodes: int = 64) -> np.ndarray:
+    r""":math:`N_K(x_1..x_4) = \int d^d x \prod_{i=1}^4 K_W(x, x_i)`, so that
+    :math:`\Delta G^{(4)} = -u_4 N_K` at tree level.
+
+    Parameters
+    ----------
+    net : nnqft_sym.Network
+    points : array ``(..., 4, d_in)`` (or ``(..., 4)`` for ``d_in = 1``)
+    cutoff, nodes
+        As in :func:`diagram_integral`.
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> round(float(tree_level_four_point(GaussNet(), [0.0, 0.0, 0.0, 0.0])), 10)  # sqrt(pi/2)
+    1.2533141373
+    """
+    (contact,) = generate(4, {4: 1})
+    return diagram_integral(contact, net, points, cutoff=cutoff, nodes=nodes)
+
+
+class SixPointTree(NamedTuple):
+    r"""Tree-level connected 6-point function, split by coupling.
+
+    :math:`\Delta G^{(6)}_{\text{tree}} = u_4^2\,\text{exchange} - u_6\,\text{contact}`.
+    """
+
+    #: sum over the 10 ways to split the legs 3 + 3 of
+    #: :math:`\int\int K K K(y_1, y_2) K K K`, shape ``(...)``
+    exchange: np.ndarray
+    #: :math:`\int d^d y \prod_{i=1}^6 K_W(y, x_i)`, shape ``(...)``
+    contact: np.ndarray
+
+    def delta_green(self, u4: Any, u6: Any) -> np.ndarray:
+        """:math:`u_4^2\\,\\text{exchange} - u_6\\,\\text{contact}` (broadcasting)."""
+        return np.asarray(u4) ** 2 * self.exchange - np.asarray(u6) * self.contact
+
+
+def tree_level_six_point(net: Any, points: Any, *, cutoff: float | None = None,
+                         nodes: int = 48) -> SixPointTree:
+    r"""Tree-level 6-point prediction from :math:`u_4` (exchange) and :math:`u_6` (contact).
+
+    Parameters
+    ----------
+    net : nnqft_sym.Network
+    points : array ``(..., 6, d_in)`` (or ``(..., 6)`` for ``d_in = 1``)
+    cutoff, nodes
+        As in :func:`diagram_integral`.
+
+    Returns
+    -------
+    SixPointTree
+        ``(exchange, contact)`` per unit :math:`u_4^2` and per unit :math:`u_6`.
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> tree = tree_level_six_point(GaussNet(), [[0.0] * 6, [0.1] * 6])
+    >>> tree.exchange.shape
+    (2,)
+    """
+    exchange = generate(6, {4: 2}, connected=True)
+    (contact,) = generate(6, {6: 1})
+    total = sum(diagram_integral(d, net, points, cutoff=cutoff, nodes=nodes) for d in exchange)
+    return SixPointTree(total, diagram_integral(contact, net, points, cutoff=cutoff,
+                                                nodes=nodes))

@@ -1,0 +1,141 @@
+r"""Canonical forms, automorphism groups and exact symmetry factors of Feynman diagrams.
+
+A Feynman diagram is a perfect matching of half-edges: each vertex of valence :math:`k`
+carries :math:`k` half-edges and each external leg one.  Relabelling the half-edges of a
+vertex (:math:`k!` ways), exchanging vertices of the same valence (:math:`n_k!` ways) and,
+for unlabelled legs, exchanging the legs, form a group :math:`\mathcal G`; the symmetry
+factor :math:`S` of a diagram is the order of its stabiliser in :math:`\mathcal G`, i.e. the
+number of half-edge permutations that map the diagram onto itself.  By orbit-stabiliser the
+number of Wick contractions producing the diagram is :math:`|\mathcal G| / S`, so that the
+diagram enters with weight :math:`\prod_k (-g_k)^{n_k} / S` (Peskin-Schroeder sec. 4.4).
+
+Every half-edge automorphism induces an automorphism of the underlying multigraph (a vertex
+permutation preserving valences, leg labels and edge multiplicities), every multigraph
+automorphism lifts, and the lifts of the identity are exactly the permutations of the
+:math:`m` parallel lines of a multi-edge (:math:`m!`), of the :math:`l` self-loops at a vertex
+(:math:`l!`) and the flips of each self-loop (:math:`2^l`).  Hence
+
+.. math::
+
+    S = |\mathrm{Aut}_V(G)| \prod_{u<v} m_{uv}! \prod_v l_v!\, 2^{l_v} .
+
+:math:`|\mathrm{Aut}_V(G)|` and a canonical form are computed together by an
+individualisation-refinement search (McKay's partition backtracking without pruning): the
+leaves of the search tree carrying the lexicographically smallest adjacency code form one
+free orbit of the automorphism group.  The canonical form is a tuple of integers and
+strings, independent of networkx and of any hash function.
+"""
+from __future__ import annotations
+
+from math import factorial
+from typing import Hashable, Sequence
+
+__all__ = ["canonical_form", "multigraph_symmetry_factor"]
+
+Colour = Hashable
+Adjacency = Sequence[Sequence[int]]
+
+
+def _refine(cells: list[list[int]], adj: Adjacency) -> list[list[int]]:
+    """Equitable refinement: split cells by the number of lines into every current cell."""
+    while True:
+        new: list[list[int]] = []
+        for cell in cells:
+            if len(cell) == 1:
+                new.append(cell)
+                continue
+            groups: dict[tuple[int, ...], list[int]] = {}
+            for v in cell:
+                row = adj[v]
+                sig = tuple(sum(row[w] for w in other) for other in cells)
+                groups.setdefault(sig, []).append(v)
+            new.extend(groups[sig] for sig in sorted(groups))
+        if len(new) == len(cells):
+            return new
+        cells = new
+
+
+def canonical_form(colours: Sequence[Colour], adjacency: Adjacency
+                   ) -> tuple[tuple, int, list[int]]:
+    r"""Canonical form and vertex-automorphism count of a coloured multigraph.
+
+    Parameters
+    ----------
+    colours : sequence of mutually comparable hashables
+        Colour of each node (automorphisms preserve colours).
+    adjacency : square symmetric integer matrix (sequence of sequences)
+        ``adjacency[u][v]`` is the number of lines between ``u`` and ``v``;
+        ``adjacency[v][v]`` the number of self-loops at ``v``.
+
+    Returns
+    -------
+    key : tuple
+        ``(colours in canonical order, upper triangle of the permuted adjacency)``; two
+        coloured multigraphs are isomorphic if and only if their keys are equal.
+    automorphisms : int
+        Number of colour- and multiplicity-preserving node permutations.
+    order : list of int
+        A canonical ordering: ``order[i]`` is the node placed at position ``i``.
+
+    Examples
+    --------
+    >>> canonical_form(["a", "a"], [[0, 3], [3, 0]])[1]     # two nodes joined by 3 lines
+    2
+    >>> canonical_form(["a", "b"], [[0, 1], [1, 0]])[0] == canonical_form(
+    ...     ["b", "a"], [[0, 1], [1, 0]])[0]
+    True
+    """
+    n = len(colours)
+    if any(len(row) != n for row in adjacency) or len(adjacency) != n:
+        raise ValueError(f"adjacency must be a {n} x {n} matrix matching colours")
+    by_colour: dict[Colour, list[int]] = {}
+    for v, c in enumerate(colours):
+        by_colour.setdefault(c, []).append(v)
+    cells = _refine([by_colour[c] for c in sorted(by_colour)], adjacency)
+    best: list = [None, 0, None]  # code, count, order
+
+    def search(part: list[list[int]]) -> None:
+        target = next((i for i, c in enumerate(part) if len(c) > 1), None)
+        if target is None:
+            order = [c[0] for c in part]
+            code = tuple(adjacency[order[i]][order[j]] for i in range(n) for j in range(i, n))
+            if best[0] is None or code < best[0]:
+                best[:] = [code, 1, order]
+            elif code == best[0]:
+                best[1] += 1
+            return
+        cell = part[target]
+        for v in cell:
+            rest = [w for w in cell if w != v]
+            search(_refine(part[:target] + [[v], rest] + part[target + 1:], adjacency))
+
+    search(cells)
+    code, count, order = best
+    return (tuple(colours[v] for v in order), code), count, order
+
+
+def multigraph_symmetry_factor(colours: Sequence[Colour], adjacency: Adjacency) -> int:
+    r"""Exact symmetry factor :math:`|\mathrm{Aut}_V| \prod m_{uv}! \prod l_v!\,2^{l_v}`.
+
+    Parameters
+    ----------
+    colours, adjacency
+        As in :func:`canonical_form`; external legs that are labelled must carry distinct
+        colours, unlabelled ones a common colour.
+
+    Examples
+    --------
+    >>> multigraph_symmetry_factor(["v4"], [[2]])       # phi^4 figure-eight
+    8
+    >>> multigraph_symmetry_factor(["v4", "v4"], [[0, 4], [4, 0]])   # phi^4 "melon"
+    48
+    """
+    _, automorphisms, _ = canonical_form(colours, adjacency)
+    lines = 1
+    n = len(colours)
+    for u in range(n):
+        loops = adjacency[u][u]
+        lines *= factorial(loops) * 2 ** loops
+        for v in range(u + 1, n):
+            lines *= factorial(adjacency[u][v])
+    return automorphisms * lines
