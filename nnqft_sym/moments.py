@@ -175,12 +175,13 @@ def _moment_numeric(net: Network, pts: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=8)
 def _pair_function(activation: sp.Expr):
-    expr = pair_closed_form(activation)
-    raw = sp.lambdify((_SX, _SY, _C), expr, modules="numpy")
-    if activation == sp.Max(0, Z):
-        def relu_pair(sx, sy, c):  # clip the correlation so rounding never leaves [-1, 1]
-            root = np.sqrt(sx * sy)
-            c = np.clip(c, -root, root)
-            return raw(sx, sy, c)
-        return relu_pair
-    return raw
+    """Lambdify the pair closed form in (s_x, s_y, rho), rho = c / sqrt(s_x s_y) clipped to [-1, 1]
+    so that rounding never takes a square root or an arccos out of its domain."""
+    rho = sp.Symbol("rho", real=True)
+    expr = pair_closed_form(activation).subs(_C, rho * sp.sqrt(_SX * _SY))
+    expr = sp.simplify(expr.subs(sp.sqrt(_SX * _SY * (1 - rho ** 2)), sp.sqrt(_SX * _SY) * sp.sqrt(1 - rho ** 2)))
+    raw = sp.lambdify((_SX, _SY, rho), expr, modules="numpy")
+
+    def pair(sx, sy, c):
+        return raw(sx, sy, np.clip(c / np.sqrt(sx * sy), -1.0, 1.0))
+    return pair
