@@ -47,9 +47,7 @@ def check_positive(value: Any, name: str) -> sp.Expr:
         return expr
     if not expr.is_real or not expr.is_finite or not expr > 0:
         raise ValueError(f"{name} must be a positive finite real number (> 0), got {value!r}")
-    if isinstance(value, float):
-        return sp.Float(value)
-    return sp.nsimplify(expr) if expr.is_Rational else expr
+    return expr
 
 
 def check_dimension(value: Any, name: str = "d_in") -> int | sp.Symbol:
