@@ -1,0 +1,20 @@
+"""numeric: Monte-Carlo ensembles of networks checked against the exact results of nnqft_sym.
+
+Sampling (:mod:`numeric.sampling`), monomial estimators of Green functions
+(:mod:`numeric.monomials`, :mod:`numeric.estimators`), couplings and power-law fits
+(:mod:`numeric.couplings`), atomic result files (:mod:`numeric.storage`).
+"""
+from .estimators import (HEAVY_TAIL_MIN_NEFF, GreenMeasurement,
+                         OrderEstimate, bag_seed_states, exact_green_functions, measure,
+                         network_from_description, run_bag)
+from .monomials import MonomialSums, point_multisets
+from .sampling import (as_seed_sequence, block_size, child_seeds, iter_output_chunks,
+                       psd_factor, sample_block, sample_outputs, seed_from_state, seed_state)
+
+__all__ = [
+    "sample_outputs", "iter_output_chunks", "sample_block", "block_size", "psd_factor",
+    "as_seed_sequence", "child_seeds", "seed_state", "seed_from_state",
+    "point_multisets", "MonomialSums",
+    "measure", "run_bag", "bag_seed_states", "exact_green_functions", "network_from_description",
+    "GreenMeasurement", "OrderEstimate", "HEAVY_TAIL_MIN_NEFF",
+]

@@ -1,0 +1,532 @@
+r"""Experimental Green functions of network ensembles, with errors and heavy-tail diagnostics.
+
+Following HMS (arXiv:2008.08601) and the seed talk, the ensemble is split into
+``n_bags`` bags of ``n_nets`` networks; in each bag
+
+.. math:: G^{(n)}_{exp}(x_{i_1}..x_{i_n}) = \frac{1}{n_{nets}} \sum_\alpha f_\alpha(x_{i_1})\cdots f_\alpha(x_{i_n})
+
+is measured at every multiset of the points in one streaming pass (:mod:`numeric.monomials`).
+The estimate is the mean over bags, its error the standard deviation over bags divided by
+:math:`\sqrt{n_{bags}}`.  :math:`\Delta G = \bar G_{exp} - G_0`, :math:`m_n = \Delta G/G_0`,
+and the z-score compares the measurement with the exact finite-width value
+(:func:`nnqft_sym.deviation_series`).
+
+Heavy tails.  Gauss-net features are log-normal, so high monomials can be dominated by a
+handful of networks; the sample mean then sits typically *below* the true mean and the
+spread over bags underestimates the error.  Per bag and multiset we record Kish's effective
+number of networks :math:`n_{eff} = (\sum|t|)^2/\sum t^2` (it is :math:`n_{nets}` when all
+terms :math:`t` are equal and 1 when one network carries the sum); an estimate is flagged
+``heavy_tail`` when the smallest :math:`n_{eff}` over its bags is below
+:data:`HEAVY_TAIL_MIN_NEFF`.  (For a Gaussian output the 6-point monomial has
+:math:`n_{eff} \approx 0.022\, n_{nets}`, the 4-point one :math:`0.086\, n_{nets}`.)
+
+:func:`run_bag` is a pure function of JSON-friendly arguments (architecture description,
+width, points, seed state): one bag is one task, and :func:`measure` drives the bags,
+optionally checkpointing every finished bag atomically so that an interrupted run resumes.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import numbers
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import sympy as sp
+from tqdm.auto import tqdm
+
+from nnqft_sym.architectures import ARCHITECTURES, Network, make_network
+from nnqft_sym.validation import as_points, check_even_order, check_width
+
+from .monomials import STATISTICS, MonomialSums, point_multisets
+from .sampling import (BLOCK_ELEMENTS, DEFAULT_CHUNK_NETS, GRAM_MIN_WIDTH, MAX_BLOCK_NETS,
+                       as_seed_sequence, child_seeds, iter_output_chunks, seed_from_state,
+                       seed_state)
+from .storage import load_json, load_npz, save_json, save_npz, to_jsonable
+
+__all__ = [
+    "HEAVY_TAIL_MIN_NEFF",
+    "network_from_description",
+    "bag_seed_states",
+    "run_bag",
+    "exact_green_functions",
+    "OrderEstimate",
+    "GreenMeasurement",
+    "measure",
+]
+
+#: flag an estimate when its smallest per-bag effective number of networks is below this
+HEAVY_TAIL_MIN_NEFF = 100.0
+
+
+# ---------------------------------------------------------------------- tasks
+def network_from_description(description: dict[str, Any]) -> Network:
+    """Rebuild a network from :meth:`nnqft_sym.Network.describe` (named families and custom).
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> network_from_description(ReLUNet(sigma_w=2).describe())
+    ReLUNet(sigma_w=2, sigma_b=1, d_in=1)
+    """
+    try:
+        family = description["family"]
+        params = {k: (v if isinstance(v, int) else sp.sympify(v))
+                  for k, v in description.items() if k in ("sigma_w", "sigma_b", "d_in")}
+        if family in ARCHITECTURES:
+            return make_network(family, **params, name=description.get("name"))
+        return Network(sp.sympify(description["activation"]),
+                       normalisation=sp.sympify(description["normalisation"]),
+                       name=description.get("name"), **params)
+    except (KeyError, TypeError, sp.SympifyError) as exc:
+        raise TypeError("description must come from Network.describe() (keys family, "
+                        f"activation, normalisation, sigma_w, sigma_b, d_in), got {description!r}"
+                        ) from exc
+
+
+def _as_network(net: Any) -> Network:
+    if isinstance(net, Network):
+        return net
+    if isinstance(net, dict):
+        return network_from_description(net)
+    raise TypeError(f"net must be an nnqft_sym.Network or its describe() dict, got {type(net).__name__}")
+
+
+def bag_seed_states(seed: Any, width: int, n_bags: int) -> list[dict[str, Any]]:
+    """Seed states of the bags at one width: children of ``SeedSequence(seed, key + (width,))``.
+
+    Keyed by the width itself, so a bag's stream does not depend on which other widths run.
+
+    Examples
+    --------
+    >>> bag_seed_states(3, 10, 2)[1]
+    {'entropy': 3, 'spawn_key': [10, 1]}
+    """
+    root = as_seed_sequence(seed)
+    per_width = np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + (int(width),),
+                                       pool_size=root.pool_size)
+    return [seed_state(s) for s in child_seeds(per_width, n_bags)]
+
+
+def run_bag(description: Any, width: int, points: Any, n_nets: int, seed_state: dict[str, Any],
+            orders: Sequence[int] = (2, 4, 6), chunk_size: int = DEFAULT_CHUNK_NETS
+            ) -> dict[str, np.ndarray]:
+    """Measure one bag: the monomial sums of ``n_nets`` networks (a pure function).
+
+    Parameters
+    ----------
+    description : dict or Network
+        ``net.describe()`` (JSON-friendly, what a remote task receives) or the network.
+    width, points, n_nets : as in :func:`numeric.sample_outputs`.
+    seed_state : dict
+        From :func:`bag_seed_states` (``{"entropy", "spawn_key"}``).
+    orders : sequence of int
+        Correlator orders.
+    chunk_size : int
+        Streaming chunk (memory only; the result does not depend on it).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``"n_nets"`` and, for each order n and statistic s in ``sum, sum_abs, sum_sq``, ``f"{s}_{n}"`` of shape ``(n_combos,)`` over the multisets of
+        :func:`numeric.point_multisets`.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ErfNet
+    >>> out = run_bag(ErfNet().describe(), 5, [0.0, 0.5], 500, bag_seed_states(1, 5, 1)[0], (2,))
+    >>> out["sum_2"].shape, int(out["n_nets"])
+    ((3,), 500)
+    """
+    net = _as_network(description)
+    orders = _check_orders(orders)
+    pts = as_points(points, net.d_in)
+    acc = MonomialSums(pts.shape[0], orders)
+    for chunk in iter_output_chunks(net, width, pts, n_nets, seed_from_state(seed_state), chunk_size):
+        acc.add(chunk)
+    sums = acc.finish()
+    out = {"n_nets": np.array(acc.n_nets)}
+    for n in orders:
+        for s in STATISTICS:
+            out[f"{s}_{n}"] = sums[n][s]
+    return out
+
+
+def _check_orders(orders: Any) -> tuple[int, ...]:
+    if isinstance(orders, (numbers.Integral, str)) or not isinstance(orders, Iterable):
+        raise TypeError(f"orders must be a sequence of even integers >= 2, got {orders!r}")
+    out = tuple(sorted({check_even_order(n, "order") for n in orders}))
+    if not out:
+        raise ValueError("orders must hold at least one even integer >= 2")
+    return out
+
+
+# ---------------------------------------------------------------------- exact values
+def exact_green_functions(net: Network, widths: Sequence[int], points: Any, order: int
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """Free values ``(n_combos,)`` and exact G^(n) ``(n_widths, n_combos)`` at all multisets.
+
+    Uses the exact 1/N series of :func:`nnqft_sym.deviation_series` (computed once for all
+    widths).
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> g0, g = exact_green_functions(GaussNet(), [10], [0.0], 4)
+    >>> float(g0[0]), round(float(g[0, 0] - g0[0]), 6)   # 3 K^2 and c_1 / 10
+    (12.0, 16.085998)
+    """
+    pts = as_points(points, net.d_in)
+    combos = pts[point_multisets(pts.shape[0], order)]          # (n_combos, n, d_in)
+    free = np.asarray(net.free_green(combos), dtype=float)
+    series = net.deviation_series(combos)
+    inv = 1.0 / np.asarray(widths, dtype=float)[:, None]
+    exact = free[None, :] + sum(np.asarray(c, float)[None, :] * inv ** k for k, c in series.items())
+    return free, exact
+
+
+# ---------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class OrderEstimate:
+    """Estimates at one order n; arrays are ``(n_widths, n_combos)`` unless stated.
+
+    Attributes
+    ----------
+    order : int
+    combos : (n_combos, n) int array, the point multisets
+    bag_values : (n_widths, n_bags, n_combos), G_exp of each bag
+    mean, std, stderr : bag mean, standard deviation over bags, std / sqrt(n_bags)
+    free : (n_combos,), G_0 (Wick)
+    exact : exact G^(n) at each width (NaN if not computed)
+    delta, delta_exact : measured and exact Delta G = G - G_0
+    m, m_exact : measured and exact m_n = Delta G / G_0
+    m_stderr : stderr / |G_0|
+    z : (mean - exact) / stderr
+    n_eff : smallest per-bag Kish effective number of networks
+    heavy_tail : bool, estimate dominated by few networks
+    """
+
+    order: int
+    combos: np.ndarray
+    bag_values: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    stderr: np.ndarray
+    free: np.ndarray
+    exact: np.ndarray
+    delta: np.ndarray
+    delta_exact: np.ndarray
+    m: np.ndarray
+    m_exact: np.ndarray
+    m_stderr: np.ndarray
+    z: np.ndarray
+    n_eff: np.ndarray
+    heavy_tail: np.ndarray
+
+
+@dataclass
+class GreenMeasurement:
+    """Result of :func:`measure`: raw per-bag sums plus exact values; estimates on demand.
+
+    Attributes
+    ----------
+    description : dict, ``net.describe()``
+    widths : tuple of int
+    points : (P, d_in) array
+    orders : tuple of int
+    n_bags, n_nets : int
+    seed : dict, root seed state (``{"entropy", "spawn_key"}``)
+    bag_stats : {order: {statistic: (n_widths, n_bags, n_combos)}} monomial sums per bag
+    free : {order: (n_combos,)} G_0
+    exact : {order: (n_widths, n_combos)} exact G (NaN when not computed)
+    """
+
+    description: dict[str, Any]
+    widths: tuple[int, ...]
+    points: np.ndarray
+    orders: tuple[int, ...]
+    n_bags: int
+    n_nets: int
+    seed: dict[str, Any]
+    bag_stats: dict[int, dict[str, np.ndarray]]
+    free: dict[int, np.ndarray]
+    exact: dict[int, np.ndarray]
+    _cache: dict[int, OrderEstimate] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def name(self) -> str:
+        """The architecture's name (e.g. ``Gauss-net``)."""
+        return str(self.description.get("name", self.description.get("family")))
+
+    def estimate(self, order: int) -> OrderEstimate:
+        """All estimates at one order (see :class:`OrderEstimate`)."""
+        if order not in self.orders:
+            raise ValueError(f"order must be one of the measured orders {self.orders}, got {order!r}")
+        if order in self._cache:
+            return self._cache[order]
+        st = self.bag_stats[order]
+        n = float(self.n_nets)
+        bag_values = st["sum"] / n
+        mean = bag_values.mean(axis=1)
+        std = bag_values.std(axis=1, ddof=1)
+        stderr = std / np.sqrt(self.n_bags)
+        free = self.free[order]
+        exact = self.exact[order]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            n_eff = (st["sum_abs"] ** 2 / st["sum_sq"]).min(axis=1)
+            z = (mean - exact) / stderr
+        est = OrderEstimate(
+            order=order, combos=point_multisets(self.points.shape[0], order),
+            bag_values=bag_values, mean=mean, std=std, stderr=stderr, free=free, exact=exact,
+            delta=mean - free, delta_exact=exact - free, m=(mean - free) / free,
+            m_exact=(exact - free) / free, m_stderr=stderr / np.abs(free), z=z, n_eff=n_eff,
+            heavy_tail=n_eff < HEAVY_TAIL_MIN_NEFF)
+        self._cache[order] = est
+        return est
+
+    def summary(self) -> list[dict[str, Any]]:
+        r"""The talk's summaries per (width, order).
+
+        ``mean_abs_m`` (:math:`\langle|m_n|\rangle` over combinations) with error
+        ``mean_abs_m_err`` (mean of ``m_stderr``) and its exact counterpart;
+        ``background`` (talk): std over bags of :math:`G_{exp}`, averaged over combinations;
+        ``background_m`` (HMS chunk statistic): std over bags of the per-bag :math:`m_n`,
+        averaged over combinations -- the size :math:`\langle|m_n|\rangle` must exceed to be
+        a signal; ``mean_abs_z``; ``heavy_fraction`` of flagged combinations.
+        """
+        rows = []
+        for order in self.orders:
+            e = self.estimate(order)
+            for i, width in enumerate(self.widths):
+                rows.append({
+                    "architecture": self.name, "width": width, "order": order,
+                    "n_combos": len(e.free), "mean_abs_m": float(np.mean(np.abs(e.m[i]))),
+                    "mean_abs_m_err": float(np.mean(e.m_stderr[i])),
+                    "mean_abs_m_exact": float(np.mean(np.abs(e.m_exact[i]))),
+                    "background": float(np.mean(e.std[i])),
+                    "background_m": float(np.mean(e.std[i] / np.abs(e.free))),
+                    "mean_abs_z": float(np.mean(np.abs(e.z[i]))),
+                    "max_abs_z": float(np.max(np.abs(e.z[i]))),
+                    "heavy_fraction": float(np.mean(e.heavy_tail[i])),
+                })
+        return rows
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Tidy table: one row per (width, order, combination); schema in ``docs/numeric.md``."""
+        out = []
+        for order in self.orders:
+            e = self.estimate(order)
+            labels = [" ".join(f"{v:g}" for v in self.points[c].ravel()) for c in e.combos]
+            idx = [" ".join(map(str, c)) for c in e.combos]
+            for i, width in enumerate(self.widths):
+                for j in range(len(e.free)):
+                    out.append({
+                        "architecture": self.name, "width": width, "order": order,
+                        "combination": idx[j], "points": labels[j],
+                        "bag_mean": e.mean[i, j], "bag_std": e.std[i, j],
+                        "stderr": e.stderr[i, j], "free": e.free[j], "exact": e.exact[i, j],
+                        "delta": e.delta[i, j], "delta_exact": e.delta_exact[i, j],
+                        "m": e.m[i, j], "m_exact": e.m_exact[i, j], "m_stderr": e.m_stderr[i, j],
+                        "z": e.z[i, j], "n_eff": e.n_eff[i, j],
+                        "heavy_tail": bool(e.heavy_tail[i, j]),
+                        "n_bags": self.n_bags, "n_nets": self.n_nets})
+        return out
+
+    def metadata(self) -> dict[str, Any]:
+        """Parameters, seeds and sampler constants (JSON-friendly)."""
+        return {"architecture": self.description, "widths": list(self.widths),
+                "points": self.points.tolist(), "orders": list(self.orders),
+                "n_bags": self.n_bags, "n_nets": self.n_nets, "seed": self.seed,
+                "sampler": _sampler_constants()}
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write the tidy table (:meth:`rows`) as CSV, atomically."""
+        from .storage import atomic_write
+        rows = self.rows()
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({k: (f"{v:.17g}" if isinstance(v, float) else v) for k, v in r.items()}
+                         for r in rows)
+        return atomic_write(path, lambda fh: fh.write(buf.getvalue()), mode="w")
+
+    def to_json(self, path: str | Path) -> Path:
+        """Write metadata, summary and tidy rows as JSON (NaN as null), atomically."""
+        return save_json(path, {"metadata": self.metadata(), "summary": self.summary(),
+                                "rows": self.rows()})
+
+    def save(self, path: str | Path) -> Path:
+        """Save everything needed to rebuild the object: ``.npz`` arrays + ``.json`` metadata."""
+        path = Path(path)
+        arrays = {}
+        for n in self.orders:
+            arrays[f"free_{n}"], arrays[f"exact_{n}"] = self.free[n], self.exact[n]
+            for s in STATISTICS:
+                arrays[f"{s}_{n}"] = self.bag_stats[n][s]
+        save_npz(path.with_suffix(".npz"), arrays)
+        save_json(path.with_suffix(".json"), self.metadata())
+        return path.with_suffix(".npz")
+
+    @classmethod
+    def load(cls, path: str | Path) -> "GreenMeasurement":
+        """Inverse of :meth:`save`."""
+        path = Path(path)
+        meta = load_json(path.with_suffix(".json"))
+        arr = load_npz(path.with_suffix(".npz"))
+        orders = tuple(meta["orders"])
+        return cls(description=meta["architecture"], widths=tuple(meta["widths"]),
+                   points=np.asarray(meta["points"], float), orders=orders,
+                   n_bags=meta["n_bags"], n_nets=meta["n_nets"], seed=meta["seed"],
+                   bag_stats={n: {s: arr[f"{s}_{n}"] for s in STATISTICS} for n in orders},
+                   free={n: arr[f"free_{n}"] for n in orders},
+                   exact={n: arr[f"exact_{n}"] for n in orders})
+
+
+def _sampler_constants() -> dict[str, int]:
+    from .monomials import SLAB_NETS
+    return {"BLOCK_ELEMENTS": BLOCK_ELEMENTS, "MAX_BLOCK_NETS": MAX_BLOCK_NETS,
+            "GRAM_MIN_WIDTH": GRAM_MIN_WIDTH, "SLAB_NETS": SLAB_NETS}
+
+
+# ---------------------------------------------------------------------- driver
+def _check_count(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _bag_file(folder: Path, width: int, bag: int) -> Path:
+    return folder / f"bag_N{width}_{bag:04d}.npz"
+
+
+def _check_plan(folder: Path, plan: dict[str, Any]) -> None:
+    """Refuse to resume into a folder that holds bags of a different experiment."""
+    path = folder / "plan.json"
+    plan = to_jsonable(plan)
+    if path.exists():
+        old = load_json(path)
+        if old != plan:
+            diff = sorted(k for k in set(old) | set(plan) if old.get(k) != plan.get(k))
+            raise ValueError(f"checkpoint folder {folder} holds bags of a different run "
+                             f"(differs in {diff}); use another folder or delete it")
+    else:
+        save_json(path, plan)
+
+
+def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[int] = (2, 4, 6),
+            n_bags: int = 20, n_nets: int = 30000, seed: Any = 0, *,
+            chunk_size: int = DEFAULT_CHUNK_NETS, checkpoint_dir: str | Path | None = None,
+            workers: int = 1, progress: bool = False, exact: bool = True) -> GreenMeasurement:
+    """Measure the Green functions of ``n_bags`` bags of ``n_nets`` networks at each width.
+
+    Parameters
+    ----------
+    net : Network
+        Numeric architecture.
+    widths : sequence of int
+        Hidden-layer widths N >= 1.
+    points : array_like
+        ``(P, d_in)`` inputs (``(P,)`` for d_in = 1).
+    orders : sequence of even int
+        Correlator orders (default 2, 4, 6).
+    n_bags : int >= 2
+        Bags (the error bar is the spread over bags).
+    n_nets : int >= 1
+        Networks per bag.
+    seed : int, SeedSequence, Generator or None
+        Root seed; bag a at width N uses ``SeedSequence(seed, spawn_key=(..., N, a))``.
+    chunk_size : int
+        Networks streamed at once (memory; no effect on the result).
+    checkpoint_dir : path, optional
+        Save each finished bag atomically there and skip bags already saved (resume).
+    workers : int
+        Processes running bags in parallel (results identical to a serial run).
+    progress : bool
+        Show a tqdm progress bar over bags.
+    exact : bool
+        Compute the exact values (``False`` leaves NaN, e.g. for slow quadratures).
+
+    Returns
+    -------
+    GreenMeasurement
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> res = measure(GaussNet(), [5], [0.0, 0.01], orders=(2, 4), n_bags=4, n_nets=2000, seed=1)
+    >>> abs(res.estimate(2).z).max() < 5
+    True
+    """
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be an nnqft_sym.Network, got {type(net).__name__}")
+    net.require_numeric("measure")
+    if isinstance(widths, (numbers.Integral, str)) or not isinstance(widths, Iterable):
+        raise TypeError(f"widths must be a sequence of positive integers, got {widths!r}")
+    widths = tuple(int(check_width(w, "widths")) for w in widths)
+    if not widths or len(set(widths)) != len(widths):
+        raise ValueError(f"widths must be a non-empty sequence of distinct integers, got {widths}")
+    orders = _check_orders(orders)
+    pts = as_points(points, net.d_in)
+    if pts.ndim != 2:
+        raise ValueError(f"points must have shape (P, d_in), got {np.shape(points)}")
+    n_bags = _check_count(n_bags, "n_bags", 2)
+    n_nets = _check_count(n_nets, "n_nets", 1)
+    workers = _check_count(workers, "workers", 1)
+    root = as_seed_sequence(seed)
+    description = net.describe()
+    tasks = [(w, a, s) for w in widths for a, s in enumerate(bag_seed_states(root, w, n_bags))]
+
+    folder = None if checkpoint_dir is None else Path(checkpoint_dir)
+    if folder is not None:
+        _check_plan(folder, {"architecture": description, "points": pts, "orders": orders,
+                             "n_nets": n_nets, "seed": seed_state(root),
+                             "sampler": _sampler_constants()})
+    results: dict[tuple[int, int], dict[str, np.ndarray]] = {}
+    todo = []
+    for w, a, s in tasks:
+        if folder is not None and _bag_file(folder, w, a).exists():
+            results[(w, a)] = load_npz(_bag_file(folder, w, a))
+        else:
+            todo.append((w, a, s))
+
+    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=f"{net.name} bags",
+               disable=not progress, unit="bag")
+    # a rebuilt network when it round-trips (process pools pickle only the description)
+    payload: Any = description if workers > 1 else net
+
+    def store(w: int, a: int, out: dict[str, np.ndarray]) -> None:
+        if folder is not None:
+            save_npz(_bag_file(folder, w, a), out)
+        results[(w, a)] = out
+        bar.update(1)
+
+    try:
+        if workers == 1:
+            for w, a, s in todo:
+                store(w, a, run_bag(payload, w, pts, n_nets, s, orders, chunk_size))
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = [(w, a, pool.submit(run_bag, payload, w, pts, n_nets, s, orders,
+                                              chunk_size)) for w, a, s in todo]
+                for w, a, fut in futures:
+                    store(w, a, fut.result())
+    finally:
+        bar.close()
+
+    bag_stats = {n: {s: np.stack([np.stack([results[(w, a)][f"{s}_{n}"] for a in range(n_bags)])
+                                  for w in widths]) for s in STATISTICS} for n in orders}
+    free, exact_values = {}, {}
+    for n in orders:
+        n_combos = bag_stats[n]["sum"].shape[-1]
+        if exact:
+            free[n], exact_values[n] = exact_green_functions(net, widths, pts, n)
+        else:
+            combos = pts[point_multisets(pts.shape[0], n)]
+            free[n] = np.asarray(net.free_green(combos), float)
+            exact_values[n] = np.full((len(widths), n_combos), np.nan)
+    return GreenMeasurement(description=description, widths=widths, points=pts, orders=orders,
+                            n_bags=n_bags, n_nets=n_nets, seed=seed_state(root),
+                            bag_stats=bag_stats, free=free, exact=exact_values)

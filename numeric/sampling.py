@@ -1,0 +1,291 @@
+r"""Exact, streaming sampling of the outputs of single-hidden-layer network ensembles.
+
+For one network, the hidden features :math:`g_i(x_a) = n(s(x_a))\,\phi(W^0_i\cdot x_a + b^0_i)`
+(evaluated by the architecture itself, :meth:`nnqft_sym.Network.features`, i.e. the NumPy
+function lambdified from its SymPy activation) fix the output up to the last layer,
+
+.. math:: f(x_a) - b^1 = \sum_{i=1}^N W^1_i\, g_i(x_a), \qquad W^1_i \sim \mathcal N(0, v_{out}/N).
+
+Given the features, :math:`f - b^1` is *exactly* Gaussian with covariance
+:math:`(v_{out}/N)\, G^T G` (the :math:`P\times P` Gram matrix of the features at the
+:math:`P` points).  For wide networks the sampler therefore draws it as :math:`F\xi` with
+:math:`F F^T = G^T G` and :math:`\xi` a vector of :math:`P` standard normals, replacing the
+:math:`N` output weights by :math:`P` numbers.  :math:`F` comes from a pivoted, semi-definite
+Cholesky factorisation (:func:`psd_factor`), which stays accurate to
+:math:`O(P\,\epsilon\,\lVert G^TG\rVert)` when the Gram matrix is numerically singular (close
+input points, or :math:`N < P`); narrow networks (``width < GRAM_MIN_WIDTH``) draw
+:math:`W^1` directly, which is cheaper there.  Both routes sample the same distribution.
+
+Randomness: the networks of a request are cut into *stream blocks* of
+:func:`block_size` networks (a function of the width and the number of points only); block
+``j`` draws from its own generator seeded by ``seed.spawn(...)[j]``.  Results therefore depend
+on the seed, the width, the points and ``n_nets``, and never on the chunk size used to stream
+them: the chunk size only groups blocks to bound the working memory.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any, Iterator
+
+import numpy as np
+
+from nnqft_sym.architectures import Network
+from nnqft_sym.validation import as_points, check_width
+
+__all__ = [
+    "BLOCK_ELEMENTS",
+    "MAX_BLOCK_NETS",
+    "GRAM_MIN_WIDTH",
+    "DEFAULT_CHUNK_NETS",
+    "as_seed_sequence",
+    "seed_state",
+    "seed_from_state",
+    "child_seeds",
+    "block_size",
+    "psd_factor",
+    "sample_block",
+    "iter_output_chunks",
+    "sample_outputs",
+]
+
+#: feature values (networks x width x points) held by one stream block (4 MB of float64)
+BLOCK_ELEMENTS = 2 ** 19
+#: upper bound on the networks of one stream block (narrow networks)
+MAX_BLOCK_NETS = 8192
+#: from this width on, f - b1 is drawn from the Gram matrix instead of the N output weights
+GRAM_MIN_WIDTH = 128
+#: default number of networks per streamed chunk
+DEFAULT_CHUNK_NETS = 8192
+
+
+# ---------------------------------------------------------------------- seeds
+def as_seed_sequence(seed: Any, name: str = "seed") -> np.random.SeedSequence:
+    """Normalise ``seed`` (int >= 0, SeedSequence, Generator or None) to a SeedSequence.
+
+    An int gives the same stream on every run; a Generator contributes fresh entropy drawn
+    from it; ``None`` draws entropy from the operating system (recorded in
+    :func:`seed_state` so that the run can be repeated).
+
+    Examples
+    --------
+    >>> as_seed_sequence(7).entropy
+    7
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if seed is None:
+        return np.random.SeedSequence()
+    if isinstance(seed, np.random.Generator):
+        return np.random.SeedSequence(int(seed.integers(0, 2 ** 63)))
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be a non-negative int, a numpy SeedSequence or Generator, "
+                        f"or None, got {seed!r}")
+    if int(seed) < 0:
+        raise ValueError(f"{name} must be a non-negative int, got {seed}")
+    return np.random.SeedSequence(int(seed))
+
+
+def seed_state(seq: np.random.SeedSequence) -> dict[str, Any]:
+    """JSON-friendly state of a SeedSequence: ``{"entropy": int, "spawn_key": [ints]}``."""
+    return {"entropy": int(seq.entropy), "spawn_key": [int(k) for k in seq.spawn_key]}
+
+
+def seed_from_state(state: dict[str, Any]) -> np.random.SeedSequence:
+    """Inverse of :func:`seed_state`.
+
+    Examples
+    --------
+    >>> seq = np.random.SeedSequence(5).spawn(3)[2]
+    >>> seed_from_state(seed_state(seq)).generate_state(2).tolist() == seq.generate_state(2).tolist()
+    True
+    """
+    try:
+        return np.random.SeedSequence(int(state["entropy"]),
+                                      spawn_key=tuple(int(k) for k in state["spawn_key"]))
+    except (KeyError, TypeError) as exc:
+        raise TypeError("seed state must be a dict with 'entropy' (int) and 'spawn_key' "
+                        f"(list of ints), got {state!r}") from exc
+
+
+def child_seeds(seq: np.random.SeedSequence, n: int) -> list[np.random.SeedSequence]:
+    """The first ``n`` children ``seq.spawn(n)`` would give, without mutating ``seq``.
+
+    ``SeedSequence.spawn`` counts the children already spawned, so calling it twice on the
+    same object gives different streams; this helper always returns children ``0..n-1``.
+
+    Examples
+    --------
+    >>> seq = np.random.SeedSequence(3)
+    >>> [c.spawn_key for c in child_seeds(seq, 2)] == [c.spawn_key for c in seq.spawn(2)]
+    True
+    """
+    return [np.random.SeedSequence(seq.entropy, spawn_key=tuple(seq.spawn_key) + (i,),
+                                   pool_size=seq.pool_size) for i in range(n)]
+
+
+# ---------------------------------------------------------------------- blocks
+def block_size(width: int, n_points: int) -> int:
+    """Networks per stream block: ``BLOCK_ELEMENTS // (width * n_points)`` clipped to [1, 8192].
+
+    Examples
+    --------
+    >>> block_size(1000, 6), block_size(2, 6)
+    (87, 8192)
+    """
+    return int(max(1, min(MAX_BLOCK_NETS, BLOCK_ELEMENTS // (width * n_points))))
+
+
+def psd_factor(gram: np.ndarray) -> np.ndarray:
+    r"""Batched pivoted Cholesky factor of positive semi-definite matrices.
+
+    Returns ``F`` of shape ``(..., P, P)`` with :math:`F F^T = C` up to
+    :math:`O(P\,\epsilon\,\max_i C_{ii})`, also for singular or numerically singular ``C``
+    (where LAPACK's Cholesky fails): at each step the largest remaining diagonal element is
+    the pivot, and the factorisation stops (zero columns) once it falls below
+    ``P * eps * max(diag C)``.  Vectorised over the leading axes (no Python loop over
+    matrices; ``P`` steps).
+
+    Examples
+    --------
+    >>> g = np.array([[1.0, 1.0], [1.0, 1.0 + 1e-12]])
+    >>> f = psd_factor(g @ g.T)
+    >>> bool(np.allclose(f @ f.T, g @ g.T, rtol=0, atol=1e-14))
+    True
+    """
+    c = np.array(gram, dtype=float, copy=True)
+    shape = c.shape
+    p = shape[-1]
+    c = c.reshape(-1, p, p)
+    rows = np.arange(c.shape[0])
+    diag = np.diagonal(c, axis1=1, axis2=2)  # a view: follows the updates of c
+    tol = p * np.finfo(float).eps * diag.max(axis=1)
+    factor = np.zeros_like(c)
+    for k in range(p):
+        piv = diag.argmax(axis=1)
+        d = diag[rows, piv]
+        ok = d > tol
+        col = c[rows, :, piv] / np.sqrt(np.where(ok, d, 1.0))[:, None]
+        col[~ok] = 0.0
+        factor[:, :, k] = col
+        c -= col[:, :, None] * col[:, None, :]
+    return factor.reshape(shape)
+
+
+def sample_block(net: Network, width: int, points: np.ndarray, n_nets: int,
+                 seq: np.random.SeedSequence) -> np.ndarray:
+    """Outputs ``(n_nets, P)`` of one stream block drawn from its own SeedSequence ``seq``.
+
+    Draw order (part of the reproducibility contract): first layer
+    (``net.sample_first_layer``), then ``b1``, then either the ``N`` output weights
+    (``width < GRAM_MIN_WIDTH``) or ``P`` standard normals for the Gram factor.
+    ``points`` must already be an array ``(P, d_in)``.
+    """
+    rng = np.random.Generator(np.random.PCG64(seq))
+    w, b = net.sample_first_layer(rng, (n_nets, width))
+    feats = net.features(w, b, points)  # (n_nets, width, P)
+    del w, b
+    b1 = rng.standard_normal(n_nets)
+    b1 *= float(net.sigma_b)
+    scale = np.sqrt(float(net.output_variance) / width)
+    if width < GRAM_MIN_WIDTH:
+        w1 = rng.standard_normal((n_nets, width))
+        out = np.einsum("bn,bnp->bp", w1, feats)
+    else:
+        gram = np.matmul(feats.transpose(0, 2, 1), feats)
+        del feats
+        xi = rng.standard_normal((n_nets, points.shape[0]))
+        out = np.einsum("bpq,bq->bp", psd_factor(gram), xi)
+    out *= scale
+    out += b1[:, None]
+    return out
+
+
+# ---------------------------------------------------------------------- public samplers
+def _check_request(net: Any, width: Any, points: Any, n_nets: Any, chunk_size: Any
+                   ) -> tuple[int, np.ndarray, int, int]:
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be an nnqft_sym.Network (e.g. GaussNet()), got {type(net).__name__}")
+    net.require_numeric("sampling")
+    width = check_width(width)
+    if not isinstance(width, int):
+        raise TypeError(f"width must be a positive integer for sampling, got {width!r}")
+    pts = as_points(points, net.d_in)
+    if pts.ndim != 2:
+        raise ValueError(f"points must have shape (P, d_in) or (P,) for d_in = 1, got {np.shape(points)}")
+    for value, name in ((n_nets, "n_nets"), (chunk_size, "chunk_size")):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 1:
+            raise ValueError(f"{name} must be a positive integer (number of networks), got {value!r}")
+    return width, pts, int(n_nets), int(chunk_size)
+
+
+def iter_output_chunks(net: Network, width: int, points: Any, n_nets: int, seed: Any = None,
+                       chunk_size: int = DEFAULT_CHUNK_NETS) -> Iterator[np.ndarray]:
+    """Stream the outputs of ``n_nets`` networks in chunks of about ``chunk_size`` networks.
+
+    Each yielded array has shape ``(m, P)``; their concatenation is the same for every
+    ``chunk_size`` (chunks are whole groups of stream blocks, see :func:`block_size`).
+
+    Examples
+    --------
+    >>> from nnqft_sym import ErfNet
+    >>> sum(c.shape[0] for c in iter_output_chunks(ErfNet(), 5, [0.0, 0.5], 1000, seed=1,
+    ...                                            chunk_size=300))
+    1000
+    """
+    width, pts, n_nets, chunk_size = _check_request(net, width, points, n_nets, chunk_size)
+    seq = as_seed_sequence(seed)
+    bsize = block_size(width, pts.shape[0])
+    n_blocks = -(-n_nets // bsize)
+    blocks = child_seeds(seq, n_blocks)
+    per_chunk = max(1, chunk_size // bsize)
+    for start in range(0, n_blocks, per_chunk):
+        parts = [sample_block(net, width, pts, min(bsize, n_nets - j * bsize), blocks[j])
+                 for j in range(start, min(n_blocks, start + per_chunk))]
+        yield parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def sample_outputs(net: Network, width: int, points: Any, n_nets: int, rng: Any = None, *,
+                   chunk_size: int = DEFAULT_CHUNK_NETS) -> np.ndarray:
+    """Outputs f(x_a) of ``n_nets`` independent networks of the given width: ``(n_nets, P)``.
+
+    Parameters
+    ----------
+    net : Network
+        The architecture (numeric hyper-parameters).
+    width : int
+        Hidden-layer width N >= 1.
+    points : array_like
+        ``(P, d_in)`` inputs (or ``(P,)`` for d_in = 1).
+    n_nets : int
+        Number of networks (>= 1).
+    rng : int, SeedSequence, Generator or None
+        Seed; an int gives identical numbers on every run and for every ``chunk_size``.
+    chunk_size : int
+        Networks processed at once (bounds the working memory; no effect on the numbers).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array ``(n_nets, P)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a non-network, a symbolic network, a bad width, points, ``n_nets`` or ``chunk_size``.
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> f = sample_outputs(GaussNet(), 10, [-0.01, 0.0, 0.01], 20000, rng=0)
+    >>> f.shape
+    (20000, 3)
+    >>> abs(f[:, 1].var() / 2.0 - 1) < 0.05   # K(0, 0) = sigma_b^2 + sigma_W^2 = 2
+    True
+    """
+    width, pts, n_nets, chunk_size = _check_request(net, width, points, n_nets, chunk_size)
+    out = np.empty((n_nets, pts.shape[0]))
+    start = 0
+    for chunk in iter_output_chunks(net, width, pts, n_nets, rng, chunk_size):
+        out[start:start + chunk.shape[0]] = chunk
+        start += chunk.shape[0]
+    return out
