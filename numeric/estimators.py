@@ -184,7 +184,9 @@ def exact_green_functions(net: Network, widths: Sequence[int], points: Any, orde
     free = np.asarray(net.free_green(combos), dtype=float)
     series = net.deviation_series(combos)
     inv = 1.0 / np.asarray(widths, dtype=float)[:, None]
-    exact = free[None, :] + sum(np.asarray(c, float)[None, :] * inv ** k for k, c in series.items())
+    exact = np.repeat(free[None, :], len(inv), axis=0)
+    for k, c in series.items():
+        exact += np.asarray(c, float)[None, :] * inv ** k
     return free, exact
 
 
