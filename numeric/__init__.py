@@ -7,6 +7,8 @@ Sampling (:mod:`numeric.sampling`), monomial estimators of Green functions
 from .estimators import (HEAVY_TAIL_MIN_NEFF, GreenMeasurement,
                          OrderEstimate, bag_seed_states, exact_green_functions, measure,
                          network_from_description, run_bag)
+from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_power_law,
+                        quartic_couplings, sextic_couplings)
 from .monomials import MonomialSums, point_multisets
 from .sampling import (as_seed_sequence, block_size, child_seeds, iter_output_chunks,
                        psd_factor, sample_block, sample_outputs, seed_from_state, seed_state)
@@ -17,4 +19,6 @@ __all__ = [
     "point_multisets", "MonomialSums",
     "measure", "run_bag", "bag_seed_states", "exact_green_functions", "network_from_description",
     "GreenMeasurement", "OrderEstimate", "HEAVY_TAIL_MIN_NEFF",
+    "PowerLawFit", "fit_power_law", "QuarticCouplings", "quartic_couplings", "SexticCouplings",
+    "sextic_couplings",
 ]
