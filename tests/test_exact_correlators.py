@@ -136,7 +136,10 @@ def test_batched_evaluation_equals_loop():
 @pytest.mark.parametrize("family,cls,sw,sb,d_in", [("gauss", GaussNet, 0.6, 0.5, 1),
                                                    ("gauss", GaussNet, 0.6, 0.5, 2),
                                                    ("cos", CosNet, 1.5, 0.5, 1),
-                                                   ("cos", CosNet, 1.5, 0.5, 3)])
+                                                   ("cos", CosNet, 1.5, 0.5, 3),
+                                                   ("relu", ReLUNet, 1.2, 0.8, 1),
+                                                   ("relu", ReLUNet, 1.2, 0.8, 2),
+                                                   ("erf", ErfNet, 1.5, 0.5, 1)])
 def test_exact_four_and_six_point_against_monte_carlo(family, cls, sw, sb, d_in):
     """Width 2, 10^6 networks: G^(4) and G^(6) from samples within 4 standard errors."""
     rng = np.random.default_rng(5)
