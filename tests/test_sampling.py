@@ -1,0 +1,138 @@
+"""Sampler: exact distribution (vs the GP kernel), reproducibility, bounded memory, bad input."""
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from nnqft_sym import ErfNet, GaussNet, Network, ReLUNet, Z
+from numeric import (block_size, child_seeds, iter_output_chunks, psd_factor, sample_block,
+                     sample_outputs)
+from numeric import sampling
+from tests.tolerances import EXACT_RTOL, assert_mc_agrees
+
+POINTS = np.array([-0.4, 0.0, 0.3])
+
+
+def _covariance_check(net, width, n_nets, seed):
+    """Sample covariance of f against K(x_i, x_j) (G^(2) = K exactly at every width)."""
+    f = sample_outputs(net, width, POINTS, n_nets, rng=seed)
+    prods = f[:, :, None] * f[:, None, :]
+    est, err = prods.mean(0), prods.std(0, ddof=1) / np.sqrt(n_nets)
+    xs, ys = np.meshgrid(POINTS, POINTS, indexing="ij")
+    exact = net.kernel(xs[..., None], ys[..., None])
+    assert_mc_agrees(est, err, exact, what=f"{net.name} N={width} covariance")
+
+
+@pytest.mark.parametrize("net", [GaussNet(sigma_b=0.5), ReLUNet(), ErfNet(sigma_w=2)],
+                         ids=lambda n: n.name)
+@pytest.mark.parametrize("width", [3, 300])   # direct route and Gram route
+def test_two_point_function_is_the_kernel(net, width):
+    _covariance_check(net, width, 20000 if width < 100 else 4000, seed=5)
+
+
+def test_custom_activation_is_lambdified_from_sympy():
+    net = Network(sp.tanh(Z), sigma_w=1.5, sigma_b=0.5, name="tanh-net")
+    _covariance_check(net, 4, 20000, seed=6)
+
+
+def test_gram_and_direct_routes_sample_the_same_fourth_moment(monkeypatch):
+    """Same width through both routes: E f(x)^4 agrees (the exact 4-point function)."""
+    net, width, pts = ReLUNet(), 40, np.array([0.2])
+    exact = net.green(np.array([0.2] * 4), width)
+    for threshold in (1, 10 ** 6):
+        monkeypatch.setattr(sampling, "GRAM_MIN_WIDTH", threshold)
+        f4 = sample_outputs(net, width, pts, 40000, rng=9)[:, 0] ** 4
+        assert_mc_agrees(f4.mean(), f4.std() / np.sqrt(len(f4)), exact, what=f"route {threshold}")
+
+
+def test_same_seed_same_numbers_for_every_chunk_size():
+    net = ErfNet()
+    ref = sample_outputs(net, 400, POINTS, 3000, rng=123)
+    assert block_size(400, 3) < 3000                   # several stream blocks
+    for chunk in (1, 7, 500, 2048, 10 ** 6):
+        assert np.array_equal(sample_outputs(net, 400, POINTS, 3000, rng=123, chunk_size=chunk), ref)
+    assert np.array_equal(sample_outputs(net, 400, POINTS, 3000, rng=np.random.SeedSequence(123)), ref)
+    assert not np.array_equal(sample_outputs(net, 400, POINTS, 3000, rng=124), ref)
+
+
+def test_seed_sequence_argument_is_not_consumed():
+    seq = np.random.SeedSequence(42)
+    a = sample_outputs(ReLUNet(), 5, POINTS, 100, rng=seq)
+    b = sample_outputs(ReLUNet(), 5, POINTS, 100, rng=seq)
+    assert np.array_equal(a, b)
+    assert [c.spawn_key for c in child_seeds(seq, 3)] == [(0,), (1,), (2,)]
+
+
+def test_generator_seed_and_dtype():
+    f = sample_outputs(GaussNet(), 4, POINTS, 10, rng=np.random.default_rng(0))
+    assert f.shape == (10, 3) and f.dtype == np.float64 and np.all(np.isfinite(f))
+
+
+def test_chunks_bounded_and_blocks_sized():
+    for width in (1, 2, 50, 1000, 10 ** 6):
+        assert 1 <= block_size(width, 6) * width * 6 <= max(sampling.BLOCK_ELEMENTS, width * 6)
+    sizes = [c.shape[0] for c in iter_output_chunks(ReLUNet(), 1000, POINTS, 1000, seed=1,
+                                                    chunk_size=200)]
+    assert sum(sizes) == 1000 and max(sizes) <= 200
+
+
+def test_working_memory_bounded_for_a_wide_request():
+    """5000 x 2000 networks x 3 points would be 240 MB of features at once; streaming peaks far lower."""
+    tracemalloc.start()
+    sample_outputs(ReLUNet(), 5000, POINTS, 2000, rng=0, chunk_size=256)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 60e6, f"peak traced memory {peak / 1e6:.0f} MB"
+
+
+@pytest.mark.parametrize("rank", [1, 3, 6])
+def test_psd_factor_reconstructs_singular_and_ill_conditioned_gram_matrices(rank):
+    rng = np.random.default_rng(rank)
+    g = rng.standard_normal((50, rank, 6))
+    # nearly collinear columns, as the features at points 0.004 apart
+    g = g[..., :1] + 1e-7 * np.cumsum(g, axis=-1)
+    c = np.einsum("bki,bkj->bij", g, g)
+    f = psd_factor(c)
+    scale = np.einsum("bii->b", c)[:, None, None]
+    assert np.max(np.abs(f @ np.swapaxes(f, -1, -2) - c) / scale) < 50 * np.finfo(float).eps
+
+
+def test_psd_factor_matches_lapack_on_well_conditioned_matrices():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((20, 6, 6))
+    c = a @ np.swapaxes(a, -1, -2) + 6 * np.eye(6)
+    f = psd_factor(c)
+    np.testing.assert_allclose(f @ np.swapaxes(f, -1, -2), c, rtol=EXACT_RTOL)
+
+
+def test_sample_block_is_deterministic_given_its_seed():
+    seq = np.random.SeedSequence(3)
+    pts = POINTS[:, None]
+    assert np.array_equal(sample_block(ErfNet(), 200, pts, 10, seq), sample_block(ErfNet(), 200, pts, 10, seq))
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"width": 0}, ValueError, "width"),
+    ({"width": 2.5}, TypeError, "width"),
+    ({"width": True}, TypeError, "width"),
+    ({"n_nets": 0}, ValueError, "n_nets"),
+    ({"n_nets": 1.5}, ValueError, "n_nets"),
+    ({"points": [0.0, np.nan]}, ValueError, "finite"),
+    ({"points": np.zeros((2, 2, 1))}, ValueError, "points"),
+    ({"chunk_size": 0}, ValueError, "chunk_size"),
+    ({"rng": -1}, ValueError, "seed"),
+    ({"rng": "a"}, TypeError, "seed"),
+    ({"net": "gauss"}, TypeError, "net"),
+    ({"net": GaussNet(sigma_w=sp.Symbol("s", positive=True))}, ValueError, "symbolic"),
+])
+def test_bad_input(kwargs, error, match):
+    args = {"net": ReLUNet(), "width": 3, "points": POINTS, "n_nets": 10, "rng": 0, **kwargs}
+    chunk = args.pop("chunk_size", None)
+    with pytest.raises(error, match=match):
+        if chunk is None:
+            sample_outputs(**args)
+        else:
+            sample_outputs(**args, chunk_size=chunk)
