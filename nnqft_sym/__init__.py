@@ -6,8 +6,8 @@ This package imports neither :mod:`feynman` nor :mod:`numeric`.
 from .architectures import (ARCHITECTURES, CosNet, ErfNet, GaussianFrequencyPrior, GaussNet,
                             Network, ReLUNet, S, Z, make_network)
 from .couplings import normalisation_integral, quartic_coupling
-from .cumulants import (connected_green, delta_green, deviation, deviation_series, green,
-                        reduced_cumulants)
+from .cumulants import (connected_green, delta_green, delta_green_series, deviation,
+                        deviation_series, green, reduced_cumulants)
 from .kernels import kernel_expr, kernel_numeric
 from .moments import neuron_moment
 from .partitions import double_factorial, even_set_partitions, pairings
@@ -20,5 +20,5 @@ __all__ = [
     "kernel_expr", "kernel_numeric", "momentum_propagator", "ir_expansion", "IRExpansion",
     "is_translation_invariant", "free_green", "wick_sum", "pairings", "even_set_partitions",
     "double_factorial", "neuron_moment", "reduced_cumulants", "connected_green", "green",
-    "delta_green", "deviation", "deviation_series", "normalisation_integral", "quartic_coupling",
+    "delta_green", "delta_green_series", "deviation", "deviation_series", "normalisation_integral", "quartic_coupling",
 ]

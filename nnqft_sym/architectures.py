@@ -262,8 +262,13 @@ class Network:
         from .cumulants import deviation
         return deviation(self, points, width)
 
-    def deviation_series(self, points: Any) -> dict[int, Any]:
+    def delta_green_series(self, points: Any) -> dict[int, Any]:
         """Exact coefficients c_k of Delta G^(n) = sum_k c_k / N^k (:mod:`nnqft_sym.cumulants`)."""
+        from .cumulants import delta_green_series
+        return delta_green_series(self, points)
+
+    def deviation_series(self, points: Any) -> dict[int, Any]:
+        """Exact coefficients of m_n = sum_k c_k / N^k (:mod:`nnqft_sym.cumulants`)."""
         from .cumulants import deviation_series
         return deviation_series(self, points)
 

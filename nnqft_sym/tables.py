@@ -58,10 +58,9 @@ def exact_deviation_table(net: Network, points: Any, widths: Sequence[int],
         combos = np.array(list(itertools.combinations_with_replacement(range(len(pts)), order)))
         batch = pts[combos]                       # (n_comb, order, d_in)
         series = net.deviation_series(batch)
-        free = net.free_green(batch)
         for width in widths:
             width = check_width(width)
-            m = sum(c / width ** k for k, c in series.items()) / free
+            m = sum(c / width ** k for k, c in series.items())
             rows.append(ExactRow(width, order, float(np.mean(np.abs(m))), float(np.max(np.abs(m))),
                                  len(combos)))
     return rows

@@ -9,7 +9,7 @@ is measured at every multiset of the points in one streaming pass (:mod:`numeric
 The estimate is the mean over bags, its error the standard deviation over bags divided by
 :math:`\sqrt{n_{bags}}`.  :math:`\Delta G = \bar G_{exp} - G_0`, :math:`m_n = \Delta G/G_0`,
 and the z-score compares the measurement with the exact finite-width value
-(:func:`nnqft_sym.deviation_series`).
+(:func:`nnqft_sym.delta_green_series`).
 
 Heavy tails.  Gauss-net features are log-normal, so high monomials can be dominated by a
 handful of networks; the sample mean then sits typically *below* the true mean and the
@@ -169,7 +169,7 @@ def exact_green_functions(net: Network, widths: Sequence[int], points: Any, orde
                           ) -> tuple[np.ndarray, np.ndarray]:
     """Free values ``(n_combos,)`` and exact G^(n) ``(n_widths, n_combos)`` at all multisets.
 
-    Uses the exact 1/N series of :func:`nnqft_sym.deviation_series` (computed once for all
+    Uses the exact 1/N series of :func:`nnqft_sym.delta_green_series` (computed once for all
     widths).
 
     Examples
@@ -182,7 +182,7 @@ def exact_green_functions(net: Network, widths: Sequence[int], points: Any, orde
     pts = as_points(points, net.d_in)
     combos = pts[point_multisets(pts.shape[0], order)]          # (n_combos, n, d_in)
     free = np.asarray(net.free_green(combos), dtype=float)
-    series = net.deviation_series(combos)
+    series = net.delta_green_series(combos)
     inv = 1.0 / np.asarray(widths, dtype=float)[:, None]
     exact = np.repeat(free[None, :], len(inv), axis=0)
     for k, c in series.items():
@@ -292,7 +292,9 @@ class GreenMeasurement:
     def summary(self) -> list[dict[str, Any]]:
         r"""The talk's summaries per (width, order).
 
-        ``mean_abs_m`` (:math:`\langle|m_n|\rangle` over combinations) with error
+        ``mean_m`` (combination average of :math:`m_n`) with its error from the spread of
+        the per-bag averages ``mean_m_err``, exact value ``mean_m_exact`` and z-score
+        ``mean_m_z``; ``mean_abs_m`` (:math:`\langle|m_n|\rangle` over combinations) with error
         ``mean_abs_m_err`` (mean of ``m_stderr``) and its exact counterpart;
         ``background`` (talk): std over bags of :math:`G_{exp}`, averaged over combinations;
         ``background_m`` (HMS chunk statistic): std over bags of the per-bag :math:`m_n`,
@@ -302,10 +304,17 @@ class GreenMeasurement:
         rows = []
         for order in self.orders:
             e = self.estimate(order)
+            per_bag = ((e.bag_values - e.free) / e.free).mean(axis=-1)   # (n_widths, n_bags)
+            avg_m = per_bag.mean(axis=1)
+            avg_err = per_bag.std(axis=1, ddof=1) / np.sqrt(self.n_bags)
+            avg_exact = e.m_exact.mean(axis=-1)
             for i, width in enumerate(self.widths):
                 rows.append({
                     "architecture": self.name, "width": width, "order": order,
-                    "n_combos": len(e.free), "mean_abs_m": float(np.mean(np.abs(e.m[i]))),
+                    "n_combos": len(e.free), "mean_m": float(avg_m[i]),
+                    "mean_m_err": float(avg_err[i]), "mean_m_exact": float(avg_exact[i]),
+                    "mean_m_z": float((avg_m[i] - avg_exact[i]) / avg_err[i]),
+                    "mean_abs_m": float(np.mean(np.abs(e.m[i]))),
                     "mean_abs_m_err": float(np.mean(e.m_stderr[i])),
                     "mean_abs_m_exact": float(np.mean(np.abs(e.m_exact[i]))),
                     "background": float(np.mean(e.std[i])),

@@ -98,7 +98,7 @@ def test_six_point_connected_formula():
 def test_deviation_series_is_exact_and_finite():
     n_sym = sp.Symbol("N", positive=True)
     net = GaussNet(sigma_w=1.0, sigma_b=1.0)
-    series = net.deviation_series(ELS_POINTS)
+    series = net.delta_green_series(ELS_POINTS)
     assert sorted(series) == [1, 2]
     for width in (2, 3, 50):
         total = sum(c / width ** k for k, c in series.items())
@@ -117,7 +117,7 @@ def test_deviation_scales_as_one_over_width():
     assert m10 / m1000 == pytest.approx(100, rel=EXACT_RTOL)
     # m_6 = c1/N + c2/N^2: for Gauss-net c2/c1 is large (log-normal features), so the 1/N law
     # only sets in at large width
-    c = net.deviation_series(ELS_POINTS)
+    c = net.delta_green_series(ELS_POINTS)
     assert c[2] / c[1] > 100
     m6 = [net.deviation(ELS_POINTS, w) for w in (10 ** 6, 2 * 10 ** 6)]
     assert m6[0] / m6[1] == pytest.approx(2, rel=1e-3)

@@ -70,7 +70,8 @@ net = nq.GaussNet(sigma_w=1, sigma_b=1)
 widths = np.array([2, 3, 4, 5, 10, 20, 50, 100, 500, 1000])
 m4 = np.array([net.deviation(points[:4], w) for w in widths])
 m6 = np.array([net.deviation(points, w) for w in widths])
-print("1/N series of Delta G^(6):", net.deviation_series(points))
+print("1/N series of Delta G^(6):", net.delta_green_series(points))
+print("1/N series of m_6:", net.deviation_series(points))
 
 # %%
 fig, ax = plt.subplots(figsize=(5, 3.5))
