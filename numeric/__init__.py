@@ -2,13 +2,17 @@
 
 Sampling (:mod:`numeric.sampling`), monomial estimators of Green functions
 (:mod:`numeric.monomials`, :mod:`numeric.estimators`), couplings and power-law fits
-(:mod:`numeric.couplings`), atomic result files (:mod:`numeric.storage`).
+(:mod:`numeric.couplings`), atomic result files (:mod:`numeric.storage`), figures
+(:mod:`numeric.plots`), Markdown tables (:mod:`numeric.report`) and the HMS / ELS
+experiments and the demo (:mod:`numeric.experiments`).
 """
 from .estimators import (HEAVY_TAIL_MIN_NEFF, GreenMeasurement,
                          OrderEstimate, bag_seed_states, exact_green_functions, measure,
                          network_from_description, run_bag)
 from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_power_law,
                         quartic_couplings, sextic_couplings)
+from .experiments import (DEFAULT_CUTOFF, ELS_SIGMAS, HMS_POINTS, HMS_WIDTHS, ActiveRG,
+                          EnsembleStudy, demo, els_experiment, hms_experiment, run_study)
 from .monomials import MonomialSums, point_multisets
 from .sampling import (as_seed_sequence, block_size, child_seeds, iter_output_chunks,
                        psd_factor, sample_block, sample_outputs, seed_from_state, seed_state)
@@ -21,4 +25,6 @@ __all__ = [
     "GreenMeasurement", "OrderEstimate", "HEAVY_TAIL_MIN_NEFF",
     "PowerLawFit", "fit_power_law", "QuarticCouplings", "quartic_couplings", "SexticCouplings",
     "sextic_couplings",
+    "HMS_WIDTHS", "HMS_POINTS", "ELS_SIGMAS", "DEFAULT_CUTOFF", "EnsembleStudy", "ActiveRG",
+    "run_study", "hms_experiment", "els_experiment", "demo",
 ]

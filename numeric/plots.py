@@ -1,0 +1,143 @@
+"""Figures like the seed talk's: m_n against width, histograms of m_n, u4 against N and sigma_W.
+
+Every function draws on a given matplotlib ``Axes`` (or a new figure) and returns the
+figure; :func:`save_figure` writes a PNG atomically.  Estimates flagged as heavy-tailed
+(:mod:`numeric.estimators`) are drawn with open markers and named in the legend, so a
+number dominated by a few networks never looks like a confident measurement.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .couplings import PowerLawFit, QuarticCouplings  # noqa: E402
+from .estimators import GreenMeasurement  # noqa: E402
+from .storage import atomic_write  # noqa: E402
+
+__all__ = ["plot_deviations", "plot_deviation_histograms", "plot_u4_width", "plot_u4_sigma",
+           "save_figure"]
+
+
+def _axes(ax: Any) -> tuple[Any, Any]:
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.5, 4))
+        return fig, ax
+    return ax.figure, ax
+
+
+def save_figure(fig: Any, path: str | Path, dpi: int = 110) -> Path:
+    """Write ``fig`` as PNG atomically and close it."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return atomic_write(path, lambda fh: fh.write(buf.getvalue()))
+
+
+def plot_deviations(result: GreenMeasurement, order: int, ax: Any = None) -> Any:
+    r""":math:`\langle|m_n|\rangle` against width with error bars, the background and the exact line.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> from numeric import measure
+    >>> res = measure(ReLUNet(), [2, 8], [0.0, 0.5], orders=(4,), n_bags=3, n_nets=500, seed=0)
+    >>> fig = plot_deviations(res, 4)
+    """
+    fig, ax = _axes(ax)
+    rows = [r for r in result.summary() if r["order"] == order]
+    w = np.array([r["width"] for r in rows], float)
+    m = np.array([r["mean_abs_m"] for r in rows])
+    err = np.array([r["mean_abs_m_err"] for r in rows])
+    heavy = np.array([r["heavy_fraction"] > 0 for r in rows])
+    exact = np.array([r["mean_abs_m_exact"] for r in rows])
+    ax.errorbar(w[~heavy], m[~heavy], err[~heavy], fmt="o", color="C0",
+                label=rf"$\langle|m_{order}|\rangle$ measured")
+    if heavy.any():
+        ax.errorbar(w[heavy], m[heavy], err[heavy], fmt="o", mfc="none", color="C3",
+                    label="heavy-tailed (few networks dominate)")
+    ax.plot(w, [r["background_m"] for r in rows], "s--", color="0.5", label="background")
+    if np.all(np.isfinite(exact)):
+        ax.plot(w, exact, "-", color="k", label="exact")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("width N")
+    ax.set_ylabel(rf"$\langle|m_{order}|\rangle$")
+    ax.set_title(f"{result.name}: {order}-point deviation")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_deviation_histograms(result: GreenMeasurement, order: int,
+                              widths: Sequence[int] | None = None, ax: Any = None) -> Any:
+    """Histograms of the measured m_n over the point combinations, one per width."""
+    fig, ax = _axes(ax)
+    est = result.estimate(order)
+    widths = list(result.widths if widths is None else widths)
+    for k, width in enumerate(widths):
+        i = result.widths.index(width)
+        flag = " (heavy tail)" if est.heavy_tail[i].any() else ""
+        ax.hist(est.m[i], bins=30, alpha=0.5, color=f"C{k}", label=f"N={width}{flag}")
+        if np.all(np.isfinite(est.m_exact[i])):
+            ax.axvline(np.mean(est.m_exact[i]), color=f"C{k}", ls="--")
+    ax.set_xlabel(f"$m_{order}$ (dashed: exact mean)")
+    ax.set_ylabel("combinations")
+    ax.set_title(f"{result.name}: histogram of $m_{order}$")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_u4_width(quartic: QuarticCouplings, fit: PowerLawFit | None = None, ax: Any = None,
+                  label: str = "") -> Any:
+    """Combination-averaged u4 against the width, with the exact values and the 1/N fit."""
+    fig, ax = _axes(ax)
+    w = np.asarray(quartic.widths, float)
+    heavy = quartic.heavy_tail.any(axis=1)
+    ax.errorbar(w[~heavy], -quartic.average[~heavy], quartic.average_err[~heavy], fmt="o",
+                color="C0", label=r"$-u_4$ measured")
+    if heavy.any():
+        ax.errorbar(w[heavy], -quartic.average[heavy], quartic.average_err[heavy], fmt="o",
+                    mfc="none", color="C3", label="heavy-tailed")
+    ax.plot(w, -quartic.average_exact, "k-", label="exact")
+    if fit is not None:
+        ax.plot(w, -fit(w), ":", color="C1", label=f"fit: N^({fit.exponent:.2f}±{fit.exponent_err:.2f})")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("width N")
+    ax.set_ylabel(r"$-u_4$ (mean over combinations)")
+    ax.set_title(f"quartic coupling {label}".strip())
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_u4_sigma(sigmas: Sequence[float], average: np.ndarray, error: np.ndarray,
+                  exact: np.ndarray, fit: PowerLawFit, talk_exponent: float,
+                  heavy: np.ndarray | None = None, ax: Any = None) -> Any:
+    r"""ELS active RG: :math:`|u_4|` against :math:`\sigma_W` with the fit, the exact values and
+    the talk's exponent (a line through the first exact point)."""
+    fig, ax = _axes(ax)
+    s = np.asarray(sigmas, float)
+    heavy = np.zeros(len(s), bool) if heavy is None else np.asarray(heavy, bool)
+    ax.errorbar(s[~heavy], np.abs(average[~heavy]), error[~heavy], fmt="o", color="C0",
+                label=r"$|u_4|$ measured")
+    if heavy.any():
+        ax.errorbar(s[heavy], np.abs(average[heavy]), error[heavy], fmt="o", mfc="none",
+                    color="C3", label="heavy-tailed")
+    ax.plot(s, np.abs(exact), "k-", label="exact")
+    ax.plot(s, np.abs(fit(s)), ":", color="C1",
+            label=rf"fit: $\sigma_W^{{{fit.exponent:.2f}\pm{fit.exponent_err:.2f}}}$")
+    ax.plot(s, np.abs(exact[0]) * (s / s[0]) ** talk_exponent, "--", color="C2",
+            label=rf"talk: $\sigma_W^{{{talk_exponent:g}}}$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"$\sigma_W$")
+    ax.set_ylabel(r"$|u_4|$ (mean over combinations)")
+    ax.set_title("active RG: quartic coupling against $\\sigma_W$")
+    ax.legend(fontsize=8)
+    return fig
