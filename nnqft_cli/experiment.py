@@ -6,7 +6,10 @@ import importlib
 import click
 
 #: experiment name -> module that defines ``command``
-EXPERIMENT_MODULES: dict[str, str] = {}
+EXPERIMENT_MODULES: dict[str, str] = {
+    "hms": "nnqft_cli.experiment_hms",
+    "els-active": "nnqft_cli.experiment_els",
+}
 
 
 class _LazyExperiments(click.Group):

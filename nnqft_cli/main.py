@@ -13,6 +13,7 @@ import click
 COMMAND_MODULES: dict[str, str] = {
     "kernel": "nnqft_cli.kernel",
     "demo": "nnqft_cli.demo",
+    "bench": "nnqft_cli.bench",
     "experiment": "nnqft_cli.experiment",
 }
 

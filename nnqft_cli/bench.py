@@ -1,0 +1,32 @@
+"""``nnqft bench``: networks per second of the sampler and its ratio to the Gaussian-draw floor."""
+from __future__ import annotations
+
+import click
+
+from numeric.benchmark import benchmark_sampling, extrapolate
+from numeric.experiments import HMS_WIDTHS
+
+
+@click.command()
+@click.option("--arch", "archs", multiple=True, type=click.Choice(["gauss", "relu", "erf", "cos"]),
+              default=("gauss", "relu", "erf"), show_default=True, help="Repeat for several.")
+@click.option("--widths", default=",".join(map(str, HMS_WIDTHS)), show_default=True)
+@click.option("--budget", type=click.FloatRange(min=1e3), default=2e7, show_default=True,
+              help="Hidden neurons per timed bag (sets the networks per width).")
+@click.option("--cores", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Cores assumed for the full-scale extrapolation.")
+def command(archs: tuple[str, ...], widths: str, budget: float, cores: int) -> None:
+    """Benchmark sampling + estimators (orders 2, 4, 6 on the 6 HMS points) against the floor."""
+    try:
+        width_list = [int(w) for w in widths.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated integers, got {widths!r}") from None
+    rows = benchmark_sampling(archs, width_list, neuron_budget=budget)
+    click.echo(f"{'arch':<6} {'N':>5} {'nets':>8} {'nets/s':>10} {'floor nets/s':>13} {'ratio':>6}")
+    for r in rows:
+        click.echo(f"{r.arch:<6} {r.width:>5} {r.n_nets:>8} {r.nets_per_second:>10.4g} "
+                   f"{r.n_nets / r.floor_seconds:>13.4g} {r.ratio:>6.2f}")
+    sampler, floor = extrapolate(rows, cores=cores)
+    click.echo(f"\nFull HMS scale ({len(archs)} activations x {len(width_list)} widths x 10^6 "
+               f"networks, orders 2, 4, 6) on {cores} cores, extrapolated: {sampler / 60:.2f} min "
+               f"(floor {floor / 60:.2f} min, ratio {sampler / floor:.2f})")

@@ -1,0 +1,104 @@
+"""Throughput of the ensemble sampler + estimators against the Gaussian-draw floor.
+
+For each architecture and width, :func:`benchmark_sampling` times one bag (sampling and the
+monomial sums of the requested orders, :func:`numeric.run_bag`) and the time NumPy's
+generator needs just to draw the same number of Gaussian numbers (the *floor*: first layer
+``width * (d_in + 1)``, ``b1``, plus ``width`` output weights or ``P`` Gram normals per
+network).  From the per-network times it extrapolates the full HMS scale (all widths,
+``n_full`` networks per width) on ``cores`` cores, assuming bags run in parallel.
+Used by ``nnqft bench`` and ``benchmarks/bench_sampling.py``; never by unit tests.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from nnqft_sym.architectures import make_network
+
+from .estimators import bag_seed_states, run_bag
+from .experiments import HMS_POINTS, HMS_WIDTHS
+from .sampling import GRAM_MIN_WIDTH, block_size
+
+__all__ = ["BenchmarkRow", "gaussian_floor", "benchmark_sampling", "extrapolate"]
+
+
+@dataclass(frozen=True)
+class BenchmarkRow:
+    """Timing of one (architecture, width): seconds per network, sampler and floor."""
+
+    arch: str
+    width: int
+    n_nets: int
+    seconds: float
+    floor_seconds: float
+
+    @property
+    def nets_per_second(self) -> float:
+        return self.n_nets / self.seconds
+
+    @property
+    def ratio(self) -> float:
+        """Sampler time / Gaussian-draw floor."""
+        return self.seconds / self.floor_seconds
+
+
+def gaussian_floor(n_numbers: int, seed: int = 0) -> float:
+    """Seconds NumPy's default generator needs to draw ``n_numbers`` standard normals.
+
+    Drawn in slabs of at most 2^20 numbers (the sampler's working sizes), best of 3.
+    """
+    rng = np.random.default_rng(seed)
+    slab = 1 << 20
+    best = np.inf
+    for _ in range(3):
+        start = time.perf_counter()
+        left = n_numbers
+        while left > 0:
+            rng.standard_normal(min(slab, left))
+            left -= slab
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _draws_per_net(width: int, n_points: int, d_in: int = 1) -> int:
+    last = width if width < GRAM_MIN_WIDTH else n_points
+    return width * (d_in + 1) + 1 + last
+
+
+def benchmark_sampling(archs: Sequence[str] = ("gauss", "relu", "erf"),
+                       widths: Sequence[int] = HMS_WIDTHS, points: Sequence[float] = HMS_POINTS,
+                       orders: Sequence[int] = (2, 4, 6), neuron_budget: float = 2e7,
+                       min_nets: int = 2000) -> list[BenchmarkRow]:
+    """Time one bag per (architecture, width) with about ``neuron_budget`` hidden neurons.
+
+    Examples
+    --------
+    >>> rows = benchmark_sampling(["relu"], [4], neuron_budget=4e4)
+    >>> rows[0].nets_per_second > 0
+    True
+    """
+    rows = []
+    for arch in archs:
+        net = make_network(arch)
+        for width in widths:
+            n_nets = int(max(min_nets, neuron_budget // width))
+            n_nets = max(n_nets, block_size(width, len(points)))
+            state = bag_seed_states(0, width, 1)[0]
+            run_bag(net, width, points, min(n_nets, 200), state, orders)      # warm-up
+            start = time.perf_counter()
+            run_bag(net, width, points, n_nets, state, orders)
+            seconds = time.perf_counter() - start
+            floor = gaussian_floor(n_nets * _draws_per_net(width, len(points), net.d_in))
+            rows.append(BenchmarkRow(arch, width, n_nets, seconds, floor))
+    return rows
+
+
+def extrapolate(rows: Sequence[BenchmarkRow], n_full: int = 10 ** 6, cores: int = 2
+                ) -> tuple[float, float]:
+    """(sampler, floor) seconds for ``n_full`` networks at every benchmarked point on ``cores``."""
+    sampler = sum(r.seconds / r.n_nets for r in rows) * n_full / cores
+    floor = sum(r.floor_seconds / r.n_nets for r in rows) * n_full / cores
+    return sampler, floor
