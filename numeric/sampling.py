@@ -206,6 +206,9 @@ def _check_request(net: Any, width: Any, points: Any, n_nets: Any, chunk_size: A
     if not isinstance(net, Network):
         raise TypeError(f"net must be an nnqft_sym.Network (e.g. GaussNet()), got {type(net).__name__}")
     net.require_numeric("sampling")
+    if getattr(net, "depth", 1) != 1 or getattr(net, "d_out", 1) != 1:
+        raise ValueError(f"the sampler handles one hidden layer and d_out = 1; got depth = "
+                         f"{getattr(net, 'depth', 1)}, d_out = {getattr(net, 'd_out', 1)}")
     width = check_width(width)
     if not isinstance(width, int):
         raise TypeError(f"width must be a positive integer for sampling, got {width!r}")
@@ -279,7 +282,7 @@ def sample_outputs(net: Network, width: int, points: Any, n_nets: int, rng: Any 
     >>> f = sample_outputs(GaussNet(), 10, [-0.01, 0.0, 0.01], 20000, rng=0)
     >>> f.shape
     (20000, 3)
-    >>> abs(f[:, 1].var() / 2.0 - 1) < 0.05   # K(0, 0) = sigma_b^2 + sigma_W^2 = 2
+    >>> bool(abs(f[:, 1].var() / 2.0 - 1) < 0.05)   # K(0, 0) = sigma_b^2 + sigma_W^2 = 2
     True
     """
     width, pts, n_nets, chunk_size = _check_request(net, width, points, n_nets, chunk_size)
