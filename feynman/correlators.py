@@ -66,7 +66,7 @@ def correlator(legs: int, order: int | Mapping[int, int], propagator: Any = None
     Examples
     --------
     >>> correlator(4, 1)
-    -g4*Integral(K(x_1, y_1)*K(x_2, y_1)*K(x_3, y_1)*K(x_4, y_1), y_1)
+    -g4*Integral(K(x_1, y_1)*K(x_2, y_1)*K(x_3, y_1)*K(x_4, y_1), (y_1, -oo, oo))
     """
     diagrams = correlator_diagrams(legs, order, valences=valences, connected=connected,
                                    one_pi=one_pi)

@@ -49,7 +49,8 @@ MAX_GRID = 4_000_000
 def gaussian_parameters(net: Any) -> tuple[Any, Any] | None:
     r"""``(amplitude, alpha)`` with :math:`K_W = \text{amplitude}\, e^{-\alpha|x-y|^2}`, or None.
 
-    Gaussian for Gauss-net and for cos-net with the Gaussian frequency prior (SymPy values,
+    Gaussian for Gauss-net and for cos-net with the Gaussian frequency prior; detected from
+    the derived kernel by :func:`nnqft_sym.propagators.gaussian_weight_kernel` (SymPy values,
     so symbolic hyper-parameters are kept).
 
     Examples
@@ -58,21 +59,19 @@ def gaussian_parameters(net: Any) -> tuple[Any, Any] | None:
     >>> gaussian_parameters(GaussNet(sigma_w=2, d_in=1))
     (4, 2)
     """
-    from nnqft_sym import CosNet, GaussianFrequencyPrior, GaussNet
-    gaussian = isinstance(net, GaussNet) or (
-        isinstance(net, CosNet) and isinstance(net.frequency_prior, GaussianFrequencyPrior))
-    if not gaussian:
-        return None
-    return net.sigma_w ** 2, net.sigma_w ** 2 / (2 * net.d_in)
+    from nnqft_sym.propagators import gaussian_weight_kernel
+    return gaussian_weight_kernel(net)
 
 
-def propagator_function(net: Any) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+def propagator_function(net: Any, params: tuple[Any, Any] | None = None
+                        ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     r"""NumPy :math:`K_W(x, y)` broadcasting over ``(..., d_in)`` arrays.
 
-    Closed form for Gaussian kernels, ``net.kernel(x, y) - sigma_b**2`` otherwise.
+    Closed form for Gaussian kernels (``params`` from :func:`gaussian_parameters`, computed
+    if not given), ``net.kernel(x, y) - sigma_b**2`` otherwise.
     """
     net.require_numeric("propagator_function")
-    params = gaussian_parameters(net)
+    params = gaussian_parameters(net) if params is None else params
     if params is not None:
         amp, alpha = float(params[0]), float(params[1])
         return lambda x, y: amp * np.exp(-alpha * np.sum((x - y) ** 2, axis=-1))
@@ -181,14 +180,17 @@ def quadrature_integral(diagram: "Diagram", propagator: Callable[[np.ndarray, np
     batch = points.shape[:-2]
     flat = points.reshape((-1, n, d))
     out = np.empty(flat.shape[0])
-    for b, pts in enumerate(flat):
-        integrand = np.ones(grid.shape[0])
+    chunk = max(1, MAX_GRID // grid.shape[0])
+    for start in range(0, flat.shape[0], chunk):
+        pts = flat[start:start + chunk, None]                        # (b, 1, n, d)
+        integrand = np.ones((pts.shape[0], grid.shape[0]))
         for u, v, m in diagram.lines():
-            a = pts[u] if u < n else grid[:, u - n]
-            c = pts[v] if v < n else grid[:, v - n]
-            integrand = integrand * propagator(np.broadcast_to(a, grid[:, 0].shape),
-                                               np.broadcast_to(c, grid[:, 0].shape)) ** m
-        out[b] = integrand @ weights
+            a = pts[:, :, u] if u < n else grid[None, :, u - n]
+            c = pts[:, :, v] if v < n else grid[None, :, v - n]
+            shape = np.broadcast_shapes(a.shape, c.shape, integrand.shape + (d,))
+            integrand = integrand * propagator(np.broadcast_to(a, shape),
+                                               np.broadcast_to(c, shape)) ** m
+        out[start:start + chunk] = integrand @ weights
     return out.reshape(batch)
 
 
@@ -213,23 +215,32 @@ def diagram_integral(diagram: "Diagram", net: Any, points: Any, *, cutoff: float
     -------
     ndarray of shape ``(...)``
     """
+    (out,) = _integrals([diagram], net, points, cutoff, nodes)
+    return out
+
+
+def _integrals(diagrams: list["Diagram"], net: Any, points: Any, cutoff: float | None,
+               nodes: int) -> list[np.ndarray]:
+    """:func:`diagram_integral` for several diagrams sharing the kernel analysis."""
     net.require_numeric("diagram_integral")
     pts = as_points(points, net.d_in)
-    if pts.shape[-2] != diagram.legs:
-        raise ValueError(f"points must hold {diagram.legs} points on axis -2, "
-                         f"got shape {pts.shape}")
+    for diagram in diagrams:
+        if pts.shape[-2] != diagram.legs:
+            raise ValueError(f"points must hold {diagram.legs} points on axis -2, "
+                             f"got shape {pts.shape}")
     params = gaussian_parameters(net)
     if cutoff is None:
         if params is None:
             raise ValueError(f"{net.name} has no closed-form Gaussian kernel: give an input-space "
                              f"cutoff > 0 for the quadrature")
-        return gaussian_integral(diagram, float(params[0]), float(params[1]), pts)
+        return [gaussian_integral(d, float(params[0]), float(params[1]), pts) for d in diagrams]
     if isinstance(cutoff, bool) or not isinstance(cutoff, numbers.Real) or not cutoff > 0 \
             or not np.isfinite(cutoff):
         raise ValueError(f"cutoff must be a positive finite number, got {cutoff!r}")
     if isinstance(nodes, bool) or not isinstance(nodes, numbers.Integral) or nodes < 2:
         raise ValueError(f"nodes must be an integer >= 2, got {nodes!r}")
-    return quadrature_integral(diagram, propagator_function(net), pts, float(cutoff), int(nodes))
+    prop = propagator_function(net, params)
+    return [quadrature_integral(d, prop, pts, float(cutoff), int(nodes)) for d in diagrams]
 
 
 def evaluate_diagram(diagram: "Diagram", net: Any, points: Any,
@@ -308,7 +319,6 @@ def tree_level_six_point(net: Any, points: Any, *, cutoff: float | None = None,
     (2,)
     """
     exchange = generate(6, {4: 2}, connected=True)
-    (contact,) = generate(6, {6: 1})
-    total = sum(diagram_integral(d, net, points, cutoff=cutoff, nodes=nodes) for d in exchange)
-    return SixPointTree(total, diagram_integral(contact, net, points, cutoff=cutoff,
-                                                nodes=nodes))
+    contact = generate(6, {6: 1})
+    *parts, value = _integrals(exchange + contact, net, points, cutoff, nodes)
+    return SixPointTree(sum(parts), value)

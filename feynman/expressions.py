@@ -82,17 +82,18 @@ def position_expression(diagram: "Diagram", propagator: Any = None,
     Returns
     -------
     sympy.Expr
-        An unevaluated ``Integral`` over ``y_1..y_V`` (each standing for :math:`d^d y`)
+        An unevaluated ``Integral`` over ``y_1..y_V`` on the whole space (each standing for
+        :math:`d^d y`; with a concrete propagator ``.doit()`` integrates over the real line)
         times the weight; a plain product for tree diagrams without internal vertices.
 
     Examples
     --------
     >>> from feynman import generate
     >>> generate(4, {4: 1})[0].expression()
-    -g4*Integral(K(x_1, y_1)*K(x_2, y_1)*K(x_3, y_1)*K(x_4, y_1), y_1)
+    -g4*Integral(K(x_1, y_1)*K(x_2, y_1)*K(x_3, y_1)*K(x_4, y_1), (y_1, -oo, oo))
     """
     integrand, ys = _integrand(diagram, propagator)
-    body = sp.Integral(integrand, *ys) if ys else integrand
+    body = sp.Integral(integrand, *((y, -sp.oo, sp.oo) for y in ys)) if ys else integrand
     return diagram.weight(couplings) * body
 
 
@@ -121,7 +122,7 @@ def momentum_expression(diagram: "Diagram", propagator: Any = None,
     >>> from feynman import generate
     >>> tadpole = generate(2, {4: 1})[0]
     >>> tadpole.momentum_expression()
-    -g4*K(-p_1)*K(p_1)*Integral(K(k_1), k_1)/2
+    -g4*K(-p_1)*K(p_1)*Integral(K(k_1), (k_1, -oo, oo))/2
     """
     if diagram.legs == 0 or not diagram.is_connected:
         raise ValueError("momentum_expression needs a connected diagram with external legs; "
@@ -169,7 +170,8 @@ def momentum_expression(diagram: "Diagram", propagator: Any = None,
             inside *= factor
         else:
             outside *= factor
-    body = outside * sp.Integral(inside, *ks) if ks else outside
+    body = (outside * sp.Integral(inside, *((k, -sp.oo, sp.oo) for k in ks))
+            if ks else outside)
     prefactor = (2 * sp.pi) ** (d * (len(diagram.valences) - 1))
     return diagram.weight(couplings) * prefactor * body
 
