@@ -67,6 +67,17 @@ class Network:
         (default 1).
     name : str, optional
         Short name used in reports and LaTeX.
+    depth : int >= 1
+        Number of hidden layers L, each of width N (default 1).  Hidden layer l >= 2 has
+        weights :math:`W \sim \mathcal N(0, \sigma_W^2/N)` and biases
+        :math:`b \sim \mathcal N(0, \sigma_b^2)`; the output layer keeps
+        :math:`W \sim \mathcal N(0, v_{out}/N)`.  The normalisation of layer l is
+        :math:`n(K^{(l)}(x, x))` with the infinite-width pre-activation variance of that layer
+        (:mod:`nnqft_sym.deep`), which is :math:`s(x)` for l = 1.
+    d_out : int >= 1
+        Number of output components (default 1); each has its own output weights and bias
+        and all share the hidden features (:mod:`nnqft_sym.multi_output`).  Correlators
+        without output indices are those of one component.
 
     Raises
     ------
@@ -87,10 +98,13 @@ class Network:
     family: str = "custom"
 
     def __init__(self, activation: Any, *, sigma_w: Any = 1, sigma_b: Any = 1, d_in: Any = 1,
-                 normalisation: Any = 1, name: str | None = None) -> None:
+                 normalisation: Any = 1, name: str | None = None, depth: int = 1,
+                 d_out: int = 1) -> None:
         self.sigma_w = check_positive(sigma_w, "sigma_w")
         self.sigma_b = check_positive(sigma_b, "sigma_b")
         self.d_in = check_dimension(d_in, "d_in")
+        self.depth = _check_count(depth, "depth", "number of hidden layers")
+        self.d_out = _check_count(d_out, "d_out", "number of output components")
         self.activation = _expression_of(activation, Z, "activation")
         self.normalisation = _expression_of(normalisation, S, "normalisation")
         self.name = name or self.family
@@ -98,8 +112,9 @@ class Network:
     # ------------------------------------------------------------------ description
     @property
     def params(self) -> dict[str, Any]:
-        """Hyper-parameters as a dict (``sigma_w``, ``sigma_b``, ``d_in``)."""
-        return {"sigma_w": self.sigma_w, "sigma_b": self.sigma_b, "d_in": self.d_in}
+        """Hyper-parameters as a dict (``sigma_w``, ``sigma_b``, ``d_in``, ``depth``, ``d_out``)."""
+        return {"sigma_w": self.sigma_w, "sigma_b": self.sigma_b, "d_in": self.d_in,
+                "depth": self.depth, "d_out": self.d_out}
 
     def _init_kwargs(self) -> dict[str, Any]:
         return {"activation": self.activation, "normalisation": self.normalisation,
@@ -146,9 +161,11 @@ class Network:
         return f"{type(self).__name__}({args})"
 
     def _latex(self, printer: Any) -> str:
-        return (r"\mathrm{%s}(\sigma_W=%s,\ \sigma_b=%s,\ d_{in}=%s)"
+        extra = "".join(r",\ %s=%d" % (label, value) for label, value in
+                        ((r"L", self.depth), (r"d_{out}", self.d_out)) if value != 1)
+        return (r"\mathrm{%s}(\sigma_W=%s,\ \sigma_b=%s,\ d_{in}=%s%s)"
                 % (self.name, printer._print(self.sigma_w), printer._print(self.sigma_b),
-                   printer._print(self.d_in)))
+                   printer._print(self.d_in), extra))
 
     # ------------------------------------------------------------------ priors
     @property
@@ -297,9 +314,9 @@ class GaussNet(Network):
     family = "gauss"
 
     def __init__(self, *, sigma_w: Any = 1, sigma_b: Any = 1, d_in: Any = 1,
-                 name: str | None = None) -> None:
+                 name: str | None = None, depth: int = 1, d_out: int = 1) -> None:
         super().__init__(sp.exp(Z), sigma_w=sigma_w, sigma_b=sigma_b, d_in=d_in,
-                         normalisation=1 / sp.sqrt(sp.exp(2 * S)), name=name or "Gauss-net")
+                         normalisation=1 / sp.sqrt(sp.exp(2 * S)), name=name or "Gauss-net", depth=depth, d_out=d_out)
 
     def _init_kwargs(self) -> dict[str, Any]:
         return {**self.params, "name": self.name}
@@ -318,9 +335,9 @@ class ReLUNet(Network):
     family = "relu"
 
     def __init__(self, *, sigma_w: Any = 1, sigma_b: Any = 1, d_in: Any = 1,
-                 name: str | None = None) -> None:
+                 name: str | None = None, depth: int = 1, d_out: int = 1) -> None:
         super().__init__(sp.Max(0, Z), sigma_w=sigma_w, sigma_b=sigma_b, d_in=d_in,
-                         name=name or "ReLU-net")
+                         name=name or "ReLU-net", depth=depth, d_out=d_out)
 
     def _init_kwargs(self) -> dict[str, Any]:
         return {**self.params, "name": self.name}
@@ -339,9 +356,9 @@ class ErfNet(Network):
     family = "erf"
 
     def __init__(self, *, sigma_w: Any = 1, sigma_b: Any = 1, d_in: Any = 1,
-                 name: str | None = None) -> None:
+                 name: str | None = None, depth: int = 1, d_out: int = 1) -> None:
         super().__init__(sp.erf(Z), sigma_w=sigma_w, sigma_b=sigma_b, d_in=d_in,
-                         name=name or "Erf-net")
+                         name=name or "Erf-net", depth=depth, d_out=d_out)
 
     def _init_kwargs(self) -> dict[str, Any]:
         return {**self.params, "name": self.name}
@@ -395,9 +412,13 @@ class CosNet(Network):
     family = "cos"
 
     def __init__(self, *, sigma_w: Any = 1, sigma_b: Any = 1, d_in: Any = 1,
-                 frequency_prior: Any = None, name: str | None = None) -> None:
+                 frequency_prior: Any = None, name: str | None = None, depth: int = 1,
+                 d_out: int = 1) -> None:
         super().__init__(sp.cos(Z), sigma_w=sigma_w, sigma_b=sigma_b, d_in=d_in,
-                         name=name or "cos-net")
+                         name=name or "cos-net", depth=depth, d_out=d_out)
+        if self.depth != 1:
+            raise ValueError(f"depth: cos-net is defined with one hidden layer (uniform-phase "
+                             f"random Fourier features); depth must be 1, got {depth}")
         self.frequency_prior = frequency_prior or GaussianFrequencyPrior()
 
     def _init_kwargs(self) -> dict[str, Any]:
@@ -422,6 +443,14 @@ class CosNet(Network):
 
 
 # ---------------------------------------------------------------------- helpers
+def _check_count(value: Any, name: str, what: str) -> int:
+    """An integer >= 1 (``depth``, ``d_out``); symbols are not allowed here."""
+    out = check_dimension(value, name)
+    if not isinstance(out, int):
+        raise TypeError(f"{name} ({what}) must be an integer >= 1, got the symbol {value!r}")
+    return out
+
+
 def _expression_of(expr: Any, symbol: sp.Symbol, name: str) -> sp.Expr:
     try:
         out = sp.sympify(expr)
