@@ -15,6 +15,7 @@ COMMAND_MODULES: dict[str, str] = {
     "demo": "nnqft_cli.demo",
     "bench": "nnqft_cli.bench",
     "experiment": "nnqft_cli.experiment",
+    "diagrams": "nnqft_cli.diagrams",
 }
 
 

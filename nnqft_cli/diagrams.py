@@ -1,0 +1,87 @@
+"""``nnqft diagrams``: list the Feynman diagrams of a class with symmetry factors and expressions.
+
+Example: ``nnqft diagrams --legs 4 --vertices 4:2 --connected --one-pi --latex``.
+"""
+from __future__ import annotations
+
+import click
+import sympy as sp
+
+from feynman import coupling_symbols, generate
+
+
+def _parse_vertices(spec: str) -> dict[int, int]:
+    """``"4:2,6:1"`` -> ``{4: 2, 6: 1}``."""
+    out: dict[int, int] = {}
+    for item in filter(None, (s.strip() for s in spec.split(","))):
+        try:
+            valence, count = (int(v) for v in item.split(":"))
+        except ValueError:
+            raise click.BadParameter(f"expected VALENCE:COUNT[,VALENCE:COUNT...] such as 4:2,6:1, "
+                                     f"got {spec!r}", param_hint="--vertices") from None
+        if valence < 1 or count < 0:
+            raise click.BadParameter(f"valences must be >= 1 and counts >= 0, got {item!r}",
+                                     param_hint="--vertices")
+        out[valence] = out.get(valence, 0) + count
+    return out
+
+
+@click.command()
+@click.option("--legs", type=click.IntRange(min=0), default=4, show_default=True,
+              help="Number of external legs.")
+@click.option("--vertices", default=None, metavar="K:N[,K:N]",
+              help="Vertex content, e.g. 4:2 or 4:1,6:1.")
+@click.option("--loops", type=click.IntRange(min=0), default=None,
+              help="Loop order instead of --vertices (connected diagrams).")
+@click.option("--valences", default="4", show_default=True,
+              help="Comma-separated valences allowed with --loops.")
+@click.option("--connected/--all", default=True, show_default=True,
+              help="Only connected diagrams, or all (no vacuum bubbles when legs > 0).")
+@click.option("--one-pi", is_flag=True, help="Only one-particle-irreducible diagrams.")
+@click.option("--unlabelled", is_flag=True, help="Interchangeable external legs.")
+@click.option("--couplings", type=click.Choice(["g", "u"]), default="g", show_default=True,
+              help="Coupling symbols g_k or u_k (NN-QFT convention).")
+@click.option("--latex", is_flag=True, help="Print a LaTeX table.")
+@click.option("--momentum", is_flag=True, help="Momentum-space expressions (connected, legs > 0).")
+def command(legs: int, vertices: str | None, loops: int | None, valences: str, connected: bool,
+            one_pi: bool, unlabelled: bool, couplings: str, latex: bool, momentum: bool) -> None:
+    """Enumerate diagrams and print a table: diagram, symmetry factor, loops, expression."""
+    if (vertices is None) == (loops is None):
+        raise click.UsageError("give exactly one of --vertices K:N[,K:N] or --loops L")
+    try:
+        vals = tuple(int(v) for v in valences.split(","))
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated integers, got {valences!r}",
+                                 param_hint="--valences") from None
+    try:
+        if vertices is not None:
+            diagrams = generate(legs, _parse_vertices(vertices), connected=connected,
+                                one_pi=one_pi, labelled_legs=not unlabelled)
+        else:
+            diagrams = generate(legs, loops=loops, valences=vals, connected=connected,
+                                one_pi=one_pi, labelled_legs=not unlabelled)
+    except (TypeError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
+    all_valences = sorted({k for d in diagrams for k in d.valences} | set(vals))
+    symbols = coupling_symbols(all_valences, prefix=couplings)
+    if momentum and any(not d.is_connected or not d.legs for d in diagrams):
+        raise click.UsageError("--momentum needs connected diagrams with legs")
+
+    def expression(d):
+        return d.momentum_expression(couplings=symbols) if momentum else d.expression(
+            couplings=symbols)
+
+    if latex:
+        click.echo(r"\begin{tabular}{rrrl}")
+        click.echo(r"\# & $S$ & loops & expression \\ \hline")
+        for i, d in enumerate(diagrams, 1):
+            body = sp.latex(expression(d)) if momentum else d.latex(couplings=symbols)
+            click.echo(rf"{i} & {d.symmetry_factor} & {d.loops} & ${body}$ \\")
+        click.echo(r"\end{tabular}")
+    else:
+        click.echo(f"{'#':>3} {'S':>6} {'loops':>5}  {'vertices':<12} expression")
+        for i, d in enumerate(diagrams, 1):
+            counts = ",".join(f"{k}:{c}" for k, c in d.vertex_counts.items()) or "-"
+            click.echo(f"{i:>3} {d.symmetry_factor:>6} {d.loops:>5}  {counts:<12} "
+                       f"{sp.sstr(expression(d))}")
+    click.echo(f"{'% ' if latex else ''}{len(diagrams)} diagram(s)")
