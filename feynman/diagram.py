@@ -16,7 +16,7 @@ from typing import Any, Mapping, Sequence
 import networkx as nx
 import sympy as sp
 
-from .symmetry import canonical_form, multigraph_symmetry_factor
+from .symmetry import canonical_form, line_permutations
 
 __all__ = ["Diagram", "coupling_symbols"]
 
@@ -125,15 +125,16 @@ class Diagram:
         self._n = n
         # relabel the internal vertices in canonical order (legs keep their labels)
         colours = self._colours(n, valences)
-        _, _, order = canonical_form(colours, adj)
+        key, automorphisms, order = canonical_form(colours, adj)
         internal_order = [v for v in order if v >= n]
         perm = list(range(n)) + internal_order
         self._adj = tuple(tuple(adj[a][b] for b in perm) for a in perm)
         self._valences = tuple(valences[v - n] for v in internal_order)
+        # key and automorphism count are isomorphism invariants: valid after relabelling
+        self._canonical = (key, automorphisms)
 
     def _colours(self, n: int, valences: Sequence[int]) -> list[tuple[int, int]]:
-        legs = [(0, i + 1 if self.labelled_legs else 0) for i in range(n)]
-        return legs + [(1, k) for k in valences]
+        return node_colours(n, valences, self.labelled_legs)
 
     # ------------------------------------------------------------------ structure
     @property
@@ -227,10 +228,6 @@ class Diagram:
                    for comp in nx.connected_components(self.graph))
 
     # ------------------------------------------------------------------ symmetry
-    @functools.cached_property
-    def _canonical(self) -> tuple[tuple, int, list[int]]:
-        return canonical_form(self._colours(self._n, self._valences), self._adj)
-
     @property
     def canonical_key(self) -> tuple:
         """Hashable canonical form: equal keys if and only if the diagrams are isomorphic.
@@ -243,7 +240,7 @@ class Diagram:
     @functools.cached_property
     def symmetry_factor(self) -> int:
         """Exact symmetry factor S (order of the half-edge automorphism group)."""
-        return multigraph_symmetry_factor(self._colours(self._n, self._valences), self._adj)
+        return self._canonical[1] * line_permutations(self._adj)
 
     def weight(self, couplings: Mapping[int, Any] | None = None) -> sp.Expr:
         r"""Coupling factor :math:`\prod_k (-g_k)^{n_k} / S` (the zero-dimensional value).
@@ -308,6 +305,13 @@ class Diagram:
 
     def _latex(self, printer: Any) -> str:
         return self.latex()
+
+
+def node_colours(legs: int, valences: Sequence[int], labelled_legs: bool
+                 ) -> list[tuple[int, int]]:
+    """Colours for :func:`feynman.symmetry.canonical_form`: legs ``(0, label or 0)``, vertices
+    ``(1, valence)``."""
+    return [(0, i + 1 if labelled_legs else 0) for i in range(legs)] + [(1, k) for k in valences]
 
 
 def _adjacency(graph: nx.MultiGraph, nodes: list[Any]) -> list[list[int]]:

@@ -19,7 +19,8 @@ import numbers
 from itertools import product
 from typing import Iterator, Mapping, Sequence
 
-from .diagram import Diagram
+from .diagram import Diagram, node_colours
+from .symmetry import canonical_form
 
 __all__ = ["generate", "vertex_combinations"]
 
@@ -120,10 +121,13 @@ def vertex_combinations(legs: int, loops: int, valences: Sequence[int]) -> list[
 def _generate_content(legs: int, content: dict[int, int], connected: bool, one_pi: bool,
                       labelled_legs: bool) -> list[Diagram]:
     found: dict[tuple, Diagram] = {}
+    seen: set[tuple] = set()
     for valences, adj in _adjacencies(legs, content, connected):
-        diagram = Diagram.from_adjacency(legs, valences, adj, labelled_legs)
-        if diagram.canonical_key in found:
+        key = canonical_form(node_colours(legs, valences, labelled_legs), adj)[0]
+        if key in seen:
             continue
+        seen.add(key)
+        diagram = Diagram.from_adjacency(legs, valences, adj, labelled_legs)
         if connected and not diagram.is_connected:
             continue
         if one_pi and not diagram.is_one_pi:

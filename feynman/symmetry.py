@@ -30,7 +30,7 @@ from __future__ import annotations
 from math import factorial
 from typing import Hashable, Sequence
 
-__all__ = ["canonical_form", "multigraph_symmetry_factor"]
+__all__ = ["canonical_form", "multigraph_symmetry_factor", "line_permutations"]
 
 Colour = Hashable
 Adjacency = Sequence[Sequence[int]]
@@ -131,11 +131,22 @@ def multigraph_symmetry_factor(colours: Sequence[Colour], adjacency: Adjacency) 
     48
     """
     _, automorphisms, _ = canonical_form(colours, adjacency)
-    lines = 1
-    n = len(colours)
+    return automorphisms * line_permutations(adjacency)
+
+
+def line_permutations(adjacency: Adjacency) -> int:
+    r"""Half-edge automorphisms fixing every node: :math:`\prod_{u<v} m_{uv}! \prod_v l_v!\,2^{l_v}`.
+
+    Examples
+    --------
+    >>> line_permutations([[2]])            # two self-loops: 2! * 2^2
+    8
+    """
+    out = 1
+    n = len(adjacency)
     for u in range(n):
         loops = adjacency[u][u]
-        lines *= factorial(loops) * 2 ** loops
+        out *= factorial(loops) * 2 ** loops
         for v in range(u + 1, n):
-            lines *= factorial(adjacency[u][v])
-    return automorphisms * lines
+            out *= factorial(adjacency[u][v])
+    return out
