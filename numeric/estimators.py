@@ -36,7 +36,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 import sympy as sp
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from nnqft_sym.architectures import ARCHITECTURES, Network, make_network
 from nnqft_sym.validation import as_points, check_even_order, check_width
