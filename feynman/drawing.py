@@ -66,9 +66,22 @@ def _bends(m: int) -> list[float]:
     return out[:m]
 
 
-def _loop_direction(pos: dict[int, tuple[float, float]], v: int) -> float:
+def _loop_angles(diagram: "Diagram", pos: dict[int, tuple[float, float]], v: int) -> list[float]:
+    """Directions (degrees) for the self-loops at ``v``: spread over the widest free sector."""
+    adj = diagram.adjacency
     x, y = pos[v]
-    return math.degrees(math.atan2(y, x)) if (x or y) else 90.0
+    taken = sorted(math.degrees(math.atan2(pos[w][1] - y, pos[w][0] - x)) % 360
+                   for w in range(len(adj)) if w != v and adj[v][w])
+    if not taken:
+        return [90.0 + 360.0 * r / adj[v][v] for r in range(adj[v][v])]
+    gaps = [((taken[(i + 1) % len(taken)] - a) % 360 or 360.0, a) for i, a in enumerate(taken)]
+    angles = []
+    for _ in range(adj[v][v]):          # each loop bisects the widest free sector
+        gaps.sort()
+        width, start = gaps.pop()
+        angles.append(start + width / 2)
+        gaps += [(width / 2, start), (width / 2, start + width / 2)]
+    return angles
 
 
 def draw(diagram: "Diagram", ax: Any = None) -> Any:
@@ -86,9 +99,8 @@ def draw(diagram: "Diagram", ax: Any = None) -> Any:
     for u, v, m in diagram.lines():
         if u == v:
             x, y = pos[u]
-            direction = math.radians(_loop_direction(pos, u))
-            for r in range(m):
-                size = 0.45 + 0.2 * r
+            for angle in _loop_angles(diagram, pos, u):
+                direction, size = math.radians(angle), 0.5
                 cx, cy = x + size / 2 * math.cos(direction), y + size / 2 * math.sin(direction)
                 ax.add_patch(Arc((cx, cy), size, size, color="k", lw=1.2))
             continue
@@ -99,8 +111,9 @@ def draw(diagram: "Diagram", ax: Any = None) -> Any:
     for node, (x, y) in pos.items():
         if node < n:
             ax.plot(x, y, "o", mfc="white", mec="k", ms=6, zorder=3)
+            norm = math.hypot(x, y) or 1.0
             ax.annotate(f"$x_{{{node + 1}}}$", (x, y), textcoords="offset points",
-                        xytext=(6, 6))
+                        xytext=(11 * x / norm, 11 * y / norm), ha="center", va="center")
         else:
             ax.plot(x, y, "o", color="k", ms=5, zorder=3)
     xs = np.array([p[0] for p in pos.values()] or [0.0])
@@ -124,8 +137,8 @@ def tikz(diagram: "Diagram", scale: float = 1.0) -> str:
     \begin{feynman}
     \vertex[dot] (y1) at (0.000, 0.000) {};
     \diagram* {
-      (y1) -- [out=45, in=135, loop, min distance=0.8cm] (y1),
-      (y1) -- [out=225, in=315, loop, min distance=0.8cm] (y1),
+      (y1) -- [out=60, in=120, loop, min distance=0.8cm] (y1),
+      (y1) -- [out=240, in=300, loop, min distance=0.8cm] (y1),
     };
     \end{feynman}
     \end{tikzpicture}
@@ -144,10 +157,8 @@ def tikz(diagram: "Diagram", scale: float = 1.0) -> str:
     lines.append(r"\diagram* {")
     for u, v, m in diagram.lines():
         if u == v:
-            base = _loop_direction(pos, u)
-            for r in range(m):
-                centre = base + 360.0 * r / m
-                lines.append(f"  ({names[u]}) -- [out={centre - 45:.0f}, in={centre + 45:.0f}, "
+            for centre in _loop_angles(diagram, pos, u):
+                lines.append(f"  ({names[u]}) -- [out={centre - 30:.0f}, in={centre + 30:.0f}, "
                              f"loop, min distance={0.8 * scale:.1f}cm] ({names[u]}),")
             continue
         for bend in _bends(m):
