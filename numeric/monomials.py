@@ -22,7 +22,7 @@ import numpy as np
 __all__ = ["SLAB_NETS", "STATISTICS", "point_multisets", "MonomialSums"]
 
 #: networks per accumulation slab (sums are added slab by slab, in network order)
-SLAB_NETS = 1024
+SLAB_NETS = 4096
 #: the per-multiset statistics accumulated by :class:`MonomialSums`
 STATISTICS = ("sum", "sum_abs", "sum_sq")
 

@@ -48,8 +48,8 @@ __all__ = [
     "sample_outputs",
 ]
 
-#: feature values (networks x width x points) held by one stream block (4 MB of float64)
-BLOCK_ELEMENTS = 2 ** 19
+#: feature values (networks x width x points) held by one stream block (1 MB of float64)
+BLOCK_ELEMENTS = 2 ** 17
 #: upper bound on the networks of one stream block (narrow networks)
 MAX_BLOCK_NETS = 8192
 #: from this width on, f - b1 is drawn from the Gram matrix instead of the N output weights
@@ -130,7 +130,7 @@ def block_size(width: int, n_points: int) -> int:
     Examples
     --------
     >>> block_size(1000, 6), block_size(2, 6)
-    (87, 8192)
+    (21, 8192)
     """
     return int(max(1, min(MAX_BLOCK_NETS, BLOCK_ELEMENTS // (width * n_points))))
 
