@@ -5,9 +5,9 @@ the group imports them lazily so that ``nnqft --help`` stays fast.
 """
 from __future__ import annotations
 
-import importlib
-
 import click
+
+from .lazy import LazyGroup
 
 #: sub-command name -> module that defines ``command``
 COMMAND_MODULES: dict[str, str] = {
@@ -19,17 +19,7 @@ COMMAND_MODULES: dict[str, str] = {
 }
 
 
-class _LazyGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMAND_MODULES)
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name not in COMMAND_MODULES:
-            return None
-        return importlib.import_module(COMMAND_MODULES[name]).command
-
-
-@click.group(cls=_LazyGroup)
+@click.group(cls=LazyGroup, modules=COMMAND_MODULES)
 @click.version_option(package_name="nnqft")
 def cli() -> None:
     """nnqft: neural networks as statistical field theories (NN-QFT correspondence)."""
