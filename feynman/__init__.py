@@ -6,24 +6,26 @@ contributes prod_k (-g_k)^{n_k} / S times the integral over its internal vertice
 product of propagators (see ``docs/feynman.md``).  This package may import :mod:`nnqft_sym`,
 never :mod:`numeric`.
 """
-from .correlators import correlator, correlator_diagrams
-from .diagram import Diagram, coupling_symbols
-from .drawing import draw, tikz
-from .evaluate import (SixPointTree, diagram_integral, evaluate_diagram, gaussian_integral,
-                       gaussian_integral_expr, gaussian_parameters, propagator_function,
-                       quadrature_integral, tree_level_four_point, tree_level_six_point)
-from .expressions import diagram_latex, momentum_expression, position_expression
+from .correlators import correlator, correlator_diagrams, correlator_value
+from .diagram import Diagram, coupling_symbols, node_colours
+from .drawing import draw, layout, tikz
+from .evaluate import (SixPointTree, diagram_integral, diagram_integrals, evaluate_diagram,
+                       gaussian_integral, gaussian_integral_expr, gaussian_parameters,
+                       laplacian_blocks, propagator_function, quadrature_integral,
+                       tree_level_four_point, tree_level_six_point)
+from .expressions import (diagram_latex, momentum_expression, position_expression,
+                          position_symbols)
 from .generate import generate, vertex_combinations
-from .symmetry import canonical_form, multigraph_symmetry_factor
+from .symmetry import canonical_form, line_permutations, multigraph_symmetry_factor
 
 __all__ = [
-    "Diagram", "coupling_symbols",
+    "Diagram", "coupling_symbols", "node_colours",
     "generate", "vertex_combinations",
-    "canonical_form", "multigraph_symmetry_factor",
-    "position_expression", "momentum_expression", "diagram_latex",
-    "gaussian_parameters", "propagator_function", "gaussian_integral",
-    "gaussian_integral_expr", "quadrature_integral", "diagram_integral", "evaluate_diagram",
-    "tree_level_four_point", "tree_level_six_point", "SixPointTree",
-    "correlator", "correlator_diagrams",
-    "draw", "tikz",
+    "canonical_form", "multigraph_symmetry_factor", "line_permutations",
+    "position_symbols", "position_expression", "momentum_expression", "diagram_latex",
+    "gaussian_parameters", "propagator_function", "laplacian_blocks", "gaussian_integral",
+    "gaussian_integral_expr", "quadrature_integral", "diagram_integral", "diagram_integrals",
+    "evaluate_diagram", "tree_level_four_point", "tree_level_six_point", "SixPointTree",
+    "correlator", "correlator_diagrams", "correlator_value",
+    "layout", "draw", "tikz",
 ]

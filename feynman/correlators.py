@@ -4,12 +4,16 @@ from __future__ import annotations
 import numbers
 from typing import Any, Mapping, Sequence
 
+import numpy as np
 import sympy as sp
 
+from nnqft_sym.validation import as_points
+
 from .diagram import Diagram
+from .evaluate import diagram_integrals
 from .generate import generate
 
-__all__ = ["correlator_diagrams", "correlator"]
+__all__ = ["correlator_diagrams", "correlator", "correlator_value"]
 
 
 def _contents(order: int | Mapping[int, int], valences: Sequence[int]) -> list[dict[int, int]]:
@@ -71,3 +75,44 @@ def correlator(legs: int, order: int | Mapping[int, int], propagator: Any = None
     diagrams = correlator_diagrams(legs, order, valences=valences, connected=connected,
                                    one_pi=one_pi)
     return sp.Add(*(d.expression(propagator, couplings) for d in diagrams))
+
+
+def correlator_value(net: Any, points: Any, order: int | Mapping[int, int],
+                     couplings: Mapping[int, float], *, valences: Sequence[int] = (4,),
+                     connected: bool = True, one_pi: bool = False, cutoff: float | None = None,
+                     nodes: int = 48) -> np.ndarray:
+    r"""Numeric sum of the diagrams of an n-point function for an architecture.
+
+    Parameters
+    ----------
+    net : nnqft_sym.Network
+        Numeric hyper-parameters; the propagator is :math:`K_W = K - \sigma_b^2`.
+    points : array ``(..., n, d_in)`` (or ``(..., n)`` for ``d_in = 1``)
+        The n external points, batched over leading axes (n sets the number of legs).
+    order, valences, connected, one_pi
+        As in :func:`correlator_diagrams`.
+    couplings : mapping valence -> number
+    cutoff, nodes
+        As in :func:`feynman.evaluate.diagram_integral`.
+
+    Returns
+    -------
+    ndarray of shape ``(...)``
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> from feynman import tree_level_four_point
+    >>> net, pts = GaussNet(), [0.1, 0.0, -0.2, 0.3]
+    >>> bool(np.isclose(correlator_value(net, pts, 1, {4: -0.5}),
+    ...                 0.5 * tree_level_four_point(net, pts)))
+    True
+    """
+    pts = as_points(points, net.d_in)
+    diagrams = correlator_diagrams(pts.shape[-2], order, valences=valences, connected=connected,
+                                   one_pi=one_pi)
+    total = np.zeros(pts.shape[:-2])
+    for diagram, value in zip(diagrams, diagram_integrals(diagrams, net, pts, cutoff=cutoff,
+                                                                 nodes=nodes)):
+        total = total + float(diagram.weight(couplings)) * value
+    return total

@@ -18,7 +18,7 @@ import sympy as sp
 
 from .symmetry import canonical_form, line_permutations
 
-__all__ = ["Diagram", "coupling_symbols"]
+__all__ = ["Diagram", "coupling_symbols", "node_colours"]
 
 
 def coupling_symbols(valences: Sequence[int], prefix: str = "g") -> dict[int, sp.Symbol]:
@@ -271,7 +271,7 @@ class Diagram:
         return momentum_expression(self, propagator, couplings, dimension)
 
     def latex(self, propagator: Any = None, couplings: Mapping[int, Any] | None = None) -> str:
-        """LaTeX of the position-space expression (see :func:`feynman.expressions.diagram_latex`)."""
+        """LaTeX of the position-space expression (:func:`feynman.expressions.diagram_latex`)."""
         from .expressions import diagram_latex
         return diagram_latex(self, propagator, couplings)
 

@@ -105,8 +105,9 @@ def draw(diagram: "Diagram", ax: Any = None) -> Any:
                 ax.add_patch(Arc((cx, cy), size, size, color="k", lw=1.2))
             continue
         for bend in _bends(m):
+            rad = math.tan(math.radians(bend) / 2)
             ax.add_patch(FancyArrowPatch(pos[u], pos[v], arrowstyle="-",
-                                         connectionstyle=f"arc3,rad={math.tan(math.radians(bend) / 2):.3f}",
+                                         connectionstyle=f"arc3,rad={rad:.3f}",
                                          color="k", lw=1.2, shrinkA=0, shrinkB=0))
     for node, (x, y) in pos.items():
         if node < n:
@@ -152,8 +153,8 @@ def tikz(diagram: "Diagram", scale: float = 1.0) -> str:
              r"\begin{feynman}"]
     for node, (x, y) in sorted(pos.items()):
         style, label = ("", rf"{{\(x_{{{node + 1}}}\)}}") if node < n else ("[dot]", "{}")
-        lines.append(rf"\vertex{style} ({names[node]}) at ({scale * x + 0.0:.3f}, {scale * y + 0.0:.3f}) "
-                     f"{label};")
+        cx, cy = scale * x + 0.0, scale * y + 0.0          # + 0.0 turns -0.0 into 0.0
+        lines.append(rf"\vertex{style} ({names[node]}) at ({cx:.3f}, {cy:.3f}) {label};")
     lines.append(r"\diagram* {")
     for u, v, m in diagram.lines():
         if u == v:

@@ -25,7 +25,7 @@ The propagator of the diagrams is the field-dependent part of the GP kernel,
 from __future__ import annotations
 
 import numbers
-from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 import sympy as sp
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = ["gaussian_parameters", "propagator_function", "laplacian_blocks",
            "gaussian_integral", "gaussian_integral_expr", "quadrature_integral",
-           "diagram_integral", "evaluate_diagram", "tree_level_four_point",
+           "diagram_integral", "diagram_integrals", "evaluate_diagram", "tree_level_four_point",
            "tree_level_six_point", "SixPointTree"]
 
 #: tensor-product quadrature refuses grids larger than this many points per batch element
@@ -215,13 +215,21 @@ def diagram_integral(diagram: "Diagram", net: Any, points: Any, *, cutoff: float
     -------
     ndarray of shape ``(...)``
     """
-    (out,) = _integrals([diagram], net, points, cutoff, nodes)
+    (out,) = diagram_integrals([diagram], net, points, cutoff=cutoff, nodes=nodes)
     return out
 
 
-def _integrals(diagrams: list["Diagram"], net: Any, points: Any, cutoff: float | None,
-               nodes: int) -> list[np.ndarray]:
-    """:func:`diagram_integral` for several diagrams sharing the kernel analysis."""
+def diagram_integrals(diagrams: Sequence["Diagram"], net: Any, points: Any, *,
+                      cutoff: float | None = None, nodes: int = 64) -> list[np.ndarray]:
+    """:func:`diagram_integral` for several diagrams (the kernel is analysed once).
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> from feynman import generate
+    >>> [v.shape for v in diagram_integrals(generate(2, {4: 1}), GaussNet(), [[0.0, 0.1]])]
+    [(1,)]
+    """
     net.require_numeric("diagram_integral")
     pts = as_points(points, net.d_in)
     for diagram in diagrams:
@@ -320,5 +328,6 @@ def tree_level_six_point(net: Any, points: Any, *, cutoff: float | None = None,
     """
     exchange = generate(6, {4: 2}, connected=True)
     contact = generate(6, {6: 1})
-    *parts, value = _integrals(exchange + contact, net, points, cutoff, nodes)
+    *parts, value = diagram_integrals(exchange + contact, net, points, cutoff=cutoff,
+                                      nodes=nodes)
     return SixPointTree(sum(parts), value)
