@@ -352,6 +352,8 @@ class GreenMeasurement:
         return {"architecture": self.description, "widths": list(self.widths),
                 "points": self.points.tolist(), "orders": list(self.orders),
                 "n_bags": self.n_bags, "n_nets": self.n_nets, "seed": self.seed,
+                "bag_seeds": {str(w): bag_seed_states(seed_from_state(self.seed), w, self.n_bags)
+                              for w in self.widths},
                 "sampler": _sampler_constants()}
 
     def to_csv(self, path: str | Path) -> Path:

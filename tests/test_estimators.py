@@ -148,6 +148,9 @@ def test_tidy_export_roundtrip(tmp_path):
     doc = json.loads((tmp_path / "t.json").write_text("") or res.to_json(tmp_path / "t.json").read_text())
     assert doc["metadata"]["seed"] == {"entropy": 1, "spawn_key": []}
     assert {r["order"] for r in doc["summary"]} == {2, 4}
+    state = doc["metadata"]["bag_seeds"]["6"][1]          # the stored seed reproduces the bag
+    again = run_bag(ReLUNet(), 6, SPREAD, 1000, state, (2, 4))
+    assert np.array_equal(again["sum_4"], res.bag_stats[4]["sum"][1, 1])
     res.save(tmp_path / "r")
     back = GreenMeasurement.load(tmp_path / "r")
     assert np.array_equal(back.estimate(4).z, res.estimate(4).z)
