@@ -12,7 +12,8 @@ from .drawing import draw, layout, tikz
 from .evaluate import (SixPointTree, diagram_integral, diagram_integrals, evaluate_diagram,
                        gaussian_integral, gaussian_integral_expr, gaussian_parameters,
                        laplacian_blocks, propagator_function, quadrature_integral,
-                       tree_level_four_point, tree_level_six_point)
+                       tree_level_four_point, tree_level_six_point,
+                       weight_kernel_propagator)
 from .expressions import (diagram_latex, momentum_expression, position_expression,
                           position_symbols)
 from .generate import generate, vertex_combinations
@@ -23,7 +24,7 @@ __all__ = [
     "generate", "vertex_combinations",
     "canonical_form", "multigraph_symmetry_factor", "line_permutations",
     "position_symbols", "position_expression", "momentum_expression", "diagram_latex",
-    "gaussian_parameters", "propagator_function", "laplacian_blocks", "gaussian_integral",
+    "gaussian_parameters", "propagator_function", "weight_kernel_propagator", "laplacian_blocks", "gaussian_integral",
     "gaussian_integral_expr", "quadrature_integral", "diagram_integral", "diagram_integrals",
     "evaluate_diagram", "tree_level_four_point", "tree_level_six_point", "SixPointTree",
     "correlator", "correlator_diagrams", "correlator_value",

@@ -37,7 +37,8 @@ from .generate import generate
 if TYPE_CHECKING:
     from .diagram import Diagram
 
-__all__ = ["gaussian_parameters", "propagator_function", "laplacian_blocks",
+__all__ = ["gaussian_parameters", "propagator_function", "weight_kernel_propagator",
+           "laplacian_blocks",
            "gaussian_integral", "gaussian_integral_expr", "quadrature_integral",
            "diagram_integral", "diagram_integrals", "evaluate_diagram", "tree_level_four_point",
            "tree_level_six_point", "SixPointTree"]
@@ -77,6 +78,23 @@ def propagator_function(net: Any, params: tuple[Any, Any] | None = None
         return lambda x, y: amp * np.exp(-alpha * np.sum((x - y) ** 2, axis=-1))
     bias = float(net.sigma_b) ** 2
     return lambda x, y: np.asarray(net.kernel(x, y), dtype=float) - bias
+
+
+def weight_kernel_propagator(net: Any) -> Callable[[Any, Any], sp.Expr]:
+    r"""SymPy propagator :math:`K_W(a, b) = K(a, b) - \sigma_b^2` from ``net.kernel_expr``.
+
+    For :meth:`feynman.Diagram.expression`: the points are scalars for ``d_in = 1`` or
+    coordinate lists otherwise.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from nnqft_sym import GaussNet
+    >>> a, b = sp.symbols("a b", real=True)
+    >>> weight_kernel_propagator(GaussNet(sigma_w=2))(a, b)
+    4*exp(-2*(a - b)**2)
+    """
+    return lambda a, b: sp.simplify(net.kernel_expr(a, b) - net.sigma_b ** 2)
 
 
 def laplacian_blocks(diagram: "Diagram") -> tuple[sp.Matrix, sp.Matrix, sp.Matrix]:

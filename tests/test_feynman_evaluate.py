@@ -176,3 +176,17 @@ def test_correlator_value_reproduces_tree_level_predictions():
     u4_core = float(net.quartic_coupling(pts4, 10))
     value = correlator_value(net, pts4, 1, {4: u4_core})
     assert float(value) == pytest.approx(exact_delta, rel=1e-10)
+
+
+def test_symbolic_expression_with_the_architecture_kernel():
+    """expression(propagator=K_W from net.kernel_expr).doit() = the NumPy tree-level value."""
+    from feynman import weight_kernel_propagator
+
+    net = GaussNet(sigma_w=sp.Rational(3, 2))
+    (contact,) = generate(4, {4: 1})
+    expr = contact.expression(weight_kernel_propagator(net), {4: 1})
+    xs = sp.symbols("x_1:5", real=True)
+    vals = [sp.Rational(1, 10), 0, sp.Rational(-1, 5), sp.Rational(3, 10)]
+    done = float(expr.subs(dict(zip(xs, vals))).doit())
+    assert -done == pytest.approx(float(tree_level_four_point(net, [float(v) for v in vals])),
+                                  rel=RTOL_EXACT)
