@@ -9,6 +9,7 @@ from .lazy import LazyGroup
 EXPERIMENT_MODULES: dict[str, str] = {
     "hms": "nnqft_cli.experiment_hms",
     "els-active": "nnqft_cli.experiment_els",
+    "brg": "nnqft_cli.experiment_brg",
 }
 
 
