@@ -275,10 +275,10 @@ class Diagram:
         from .expressions import diagram_latex
         return diagram_latex(self, propagator, couplings)
 
-    def tikz(self, scale: float = 1.0) -> str:
+    def tikz(self, scale: float = 1.0, standalone: bool = False) -> str:
         """TikZ-Feynman source with explicit coordinates (see :func:`feynman.drawing.tikz`)."""
         from .drawing import tikz
-        return tikz(self, scale=scale)
+        return tikz(self, scale=scale, standalone=standalone)
 
     def draw(self, ax: Any = None) -> Any:
         """Draw with matplotlib (see :func:`feynman.drawing.draw`)."""

@@ -127,8 +127,12 @@ def draw(diagram: "Diagram", ax: Any = None) -> Any:
     return ax
 
 
-def tikz(diagram: "Diagram", scale: float = 1.0) -> str:
-    r"""TikZ-Feynman source (``\usepackage{tikz-feynman}``) with explicit vertex coordinates.
+def tikz(diagram: "Diagram", scale: float = 1.0, standalone: bool = False) -> str:
+    r"""TikZ-Feynman source with explicit vertex coordinates.
+
+    Include ``\usepackage[compat=1.1.0]{tikz-feynman}`` in the preamble; ``standalone=True``
+    wraps the picture in a complete ``standalone`` document.  No automatic layout is
+    requested, so pdflatex suffices (LuaLaTeX is needed only for tikz-feynman's layouts).
 
     Examples
     --------
@@ -167,4 +171,8 @@ def tikz(diagram: "Diagram", scale: float = 1.0) -> str:
                                         else f" [bend right={-bend:.0f}]")
             lines.append(f"  ({names[u]}) --{opt} ({names[v]}),")
     lines += ["};", r"\end{feynman}", r"\end{tikzpicture}"]
+    if standalone:
+        lines = [r"\documentclass[border=2pt]{standalone}",
+                 r"\usepackage[compat=1.1.0]{tikz-feynman}", r"\begin{document}",
+                 *lines, r"\end{document}"]
     return "\n".join(lines)

@@ -154,6 +154,15 @@ def test_draw_returns_axis_with_one_artist_per_line():
     plt.close(fig)
 
 
+def test_tikz_standalone_document():
+    src = generate(2, {4: 1})[0].tikz(standalone=True)
+    assert src.splitlines()[:3] == [r"\documentclass[border=2pt]{standalone}",
+                                    r"\usepackage[compat=1.1.0]{tikz-feynman}",
+                                    r"\begin{document}"]
+    assert src.endswith(r"\end{tikzpicture}" + "\n" + r"\end{document}")
+    assert "luatex" not in src.lower()
+
+
 def test_tikz_rejects_bad_scale():
     with pytest.raises(ValueError, match="scale"):
         generate(0, {4: 1})[0].tikz(scale=0)
