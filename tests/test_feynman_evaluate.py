@@ -33,10 +33,15 @@ def sympy_contact(points, sigma_w, d_in):
 def test_four_point_tree_is_sympy_gaussian_integral(sigma_w, d_in):
     pts = [["1/10", "-1/5"], ["0", "3/10"], ["-1/4", "0"], ["1/2", "1/10"]]
     pts = [p[:d_in] for p in pts]
-    exact = float(sympy_contact(pts, sigma_w, d_in))
+    exact = sympy_contact(pts, sigma_w, d_in)
     net = GaussNet(sigma_w=sigma_w, d_in=d_in)
     got = tree_level_four_point(net, np.array([[float(sp.Rational(c)) for c in p] for p in pts]))
-    assert got == pytest.approx(exact, rel=RTOL_EXACT)
+    assert got == pytest.approx(float(exact), rel=RTOL_EXACT)
+    (contact,) = generate(4, {4: 1})
+    amp, alpha = sp.Rational(sigma_w) ** 2, sp.Rational(sigma_w) ** 2 / (2 * d_in)
+    closed = gaussian_integral_expr(contact, amp, alpha, d_in,
+                                    [[sp.Rational(c) for c in p] for p in pts])
+    assert sp.simplify((closed - exact).rewrite(sp.erf)) == 0
 
 
 def test_four_point_tree_matches_core_normalisation_integral():
