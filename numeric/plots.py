@@ -75,21 +75,32 @@ def plot_deviations(result: GreenMeasurement, order: int, ax: Any = None) -> Any
 
 
 def plot_deviation_histograms(result: GreenMeasurement, order: int,
-                              widths: Sequence[int] | None = None, ax: Any = None) -> Any:
-    """Histograms of the measured m_n over the point combinations, one per width."""
-    fig, ax = _axes(ax)
+                              widths: Sequence[int] | None = None, axes: Any = None) -> Any:
+    """Histograms of the per-bag m_n (all bags and combinations), one panel per width.
+
+    Dashed: the exact value (mean over combinations); solid: the measured mean.
+    """
     est = result.estimate(order)
     widths = list(result.widths if widths is None else widths)
-    for k, width in enumerate(widths):
+    if axes is None:
+        fig, axes = plt.subplots(1, len(widths), figsize=(3.2 * len(widths), 3.2), squeeze=False)
+        axes = axes[0]
+    fig = axes[0].figure
+    for k, (ax, width) in enumerate(zip(axes, widths)):
         i = result.widths.index(width)
-        flag = " (heavy tail)" if est.heavy_tail[i].any() else ""
-        ax.hist(est.m[i], bins=30, alpha=0.5, color=f"C{k}", label=f"N={width}{flag}")
+        values = ((est.bag_values[i] - est.free) / est.free).ravel()
+        heavy = bool(est.heavy_tail[i].any())
+        ax.hist(values, bins=30, color="C3" if heavy else "C0", alpha=0.7)
+        ax.axvline(values.mean(), color="C1", label="measured")
         if np.all(np.isfinite(est.m_exact[i])):
-            ax.axvline(np.mean(est.m_exact[i]), color=f"C{k}", ls="--")
-    ax.set_xlabel(f"$m_{order}$ (dashed: exact mean)")
-    ax.set_ylabel("combinations")
-    ax.set_title(f"{result.name}: histogram of $m_{order}$")
-    ax.legend(fontsize=8)
+            ax.axvline(np.mean(est.m_exact[i]), color="k", ls="--", label="exact")
+        ax.set_title(f"N={width}" + (" (heavy tail)" if heavy else ""), fontsize=9)
+        ax.set_xlabel(f"$m_{order}$ per bag")
+        if k == 0:
+            ax.set_ylabel("bags x combinations")
+            ax.legend(fontsize=7)
+    fig.suptitle(f"{result.name}: histograms of $m_{order}$")
+    fig.tight_layout()
     return fig
 
 

@@ -56,13 +56,10 @@ for i, w in enumerate(gauss.widths):
           f"min n_eff {e6.n_eff[i].min():8.1f}, heavy-tailed: {bool(e6.heavy_tail[i].any())}")
 
 # %% [markdown]
-# ## 3. Histograms of m_n over the point combinations
+# ## 3. Histograms of m_n over bags and point combinations
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-plot_deviation_histograms(relu, 4, [2, 20], ax=axes[0])
-plot_deviation_histograms(relu, 6, [2, 20], ax=axes[1])
-fig.tight_layout()
+plot_deviation_histograms(relu, 4, [2, 20, 100]);
 
 # %% [markdown]
 # ## 4. The quartic coupling against the width
