@@ -38,14 +38,18 @@ def layout(diagram: "Diagram") -> dict[int, tuple[float, float]]:
     adj = diagram.adjacency
     # legs attached to the same vertex fan out around its outward direction
     per_vertex: dict[int, list[int]] = {}
+    free_lines: list[int] = []
     for i in range(n):
         partner = next(v for v in range(len(adj)) if adj[i][v])
-        per_vertex.setdefault(partner, []).append(i)
+        if partner >= n:
+            per_vertex.setdefault(partner, []).append(i)
+        elif partner > i:
+            free_lines.append(i)
+    for row, i in enumerate(free_lines):   # free lines between two legs, stacked below
+        partner = next(v for v in range(n) if adj[i][v])
+        height = -0.8 * row - (2.6 if n_vertices else 0.0)
+        pos[i], pos[partner] = (-1.0, height), (1.0, height)
     for partner, legs in per_vertex.items():
-        if partner < n:          # a free line between two legs
-            for slot, i in enumerate(sorted(legs + [partner])):
-                pos[i] = (-1.0 + 2.0 * slot, 0.0)
-            continue
         cx, cy = pos[partner]
         for slot, i in enumerate(legs):
             if radius == 0:      # one vertex at the origin: legs all around at distance 2
@@ -77,7 +81,8 @@ def _loop_angles(diagram: "Diagram", pos: dict[int, tuple[float, float]], v: int
     gaps = [((taken[(i + 1) % len(taken)] - a) % 360 or 360.0, a) for i, a in enumerate(taken)]
     angles = []
     for _ in range(adj[v][v]):          # each loop bisects the widest free sector
-        gaps.sort()
+        # widest sector first; among equal ones the one opening upwards
+        gaps.sort(key=lambda g: (round(g[0], 6), math.sin(math.radians(g[1] + g[0] / 2))))
         width, start = gaps.pop()
         angles.append(start + width / 2)
         gaps += [(width / 2, start), (width / 2, start + width / 2)]
