@@ -4,7 +4,9 @@ For each architecture and width, :func:`benchmark_sampling` times one bag (sampl
 monomial sums of the requested orders, :func:`numeric.run_bag`) and the time NumPy's
 generator needs just to draw the same number of Gaussian numbers (the *floor*: first layer
 ``width * (d_in + 1)``, ``b1``, plus ``width`` output weights or ``P`` Gram normals per
-network).  From the per-network times it extrapolates the full HMS scale (all widths,
+network), and the time to draw all ``width * (d_in + 2) + 1`` parameters of each network
+(``parameter_floor``: what a direct simulation draws).  From the per-network times it
+extrapolates the full HMS scale (all widths,
 ``n_full`` networks per width) on ``cores`` cores, assuming bags run in parallel.
 Used by ``nnqft bench`` and ``benchmarks/bench_sampling.py``; never by unit tests.
 """
@@ -34,6 +36,7 @@ class BenchmarkRow:
     n_nets: int
     seconds: float
     floor_seconds: float
+    parameter_floor_seconds: float
 
     @property
     def nets_per_second(self) -> float:
@@ -41,8 +44,13 @@ class BenchmarkRow:
 
     @property
     def ratio(self) -> float:
-        """Sampler time / Gaussian-draw floor."""
+        """Sampler time / Gaussian-draw floor (the normals the sampler draws)."""
         return self.seconds / self.floor_seconds
+
+    @property
+    def parameter_ratio(self) -> float:
+        """Sampler time / time to draw all network parameters as normals."""
+        return self.seconds / self.parameter_floor_seconds
 
 
 def gaussian_floor(n_numbers: int, seed: int = 0) -> float:
@@ -92,13 +100,17 @@ def benchmark_sampling(archs: Sequence[str] = ("gauss", "relu", "erf"),
             run_bag(net, width, points, n_nets, state, orders)
             seconds = time.perf_counter() - start
             floor = gaussian_floor(n_nets * _draws_per_net(width, len(points), net.d_in))
-            rows.append(BenchmarkRow(arch, width, n_nets, seconds, floor))
+            params = gaussian_floor(n_nets * (width * (net.d_in + 2) + 1))
+            rows.append(BenchmarkRow(arch, width, n_nets, seconds, floor, params))
     return rows
 
 
 def extrapolate(rows: Sequence[BenchmarkRow], n_full: int = 10 ** 6, cores: int = 2
-                ) -> tuple[float, float]:
-    """(sampler, floor) seconds for ``n_full`` networks at every benchmarked point on ``cores``."""
-    sampler = sum(r.seconds / r.n_nets for r in rows) * n_full / cores
-    floor = sum(r.floor_seconds / r.n_nets for r in rows) * n_full / cores
-    return sampler, floor
+                ) -> tuple[float, float, float]:
+    """(sampler, floor, parameter floor) seconds for ``n_full`` networks per benchmarked point.
+
+    Assumes the bags spread evenly over ``cores`` processes.
+    """
+    def total(attr: str) -> float:
+        return sum(getattr(r, attr) / r.n_nets for r in rows) * n_full / cores
+    return total("seconds"), total("floor_seconds"), total("parameter_floor_seconds")

@@ -20,7 +20,10 @@ Randomness: the networks of a request are cut into *stream blocks* of
 :func:`block_size` networks (a function of the width and the number of points only); block
 ``j`` draws from its own generator seeded by ``seed.spawn(...)[j]``.  Results therefore depend
 on the seed, the width, the points and ``n_nets``, and never on the chunk size used to stream
-them: the chunk size only groups blocks to bound the working memory.
+them: the chunk size only groups blocks to bound the working memory (and lets one batched
+factorisation serve all the blocks of a chunk).  Within a block the draws come in a fixed
+order: first layer (``net.sample_first_layer``), ``b1``, then the ``N`` output weights or the
+``P`` Gram normals.
 """
 from __future__ import annotations
 
@@ -171,33 +174,58 @@ def psd_factor(gram: np.ndarray) -> np.ndarray:
     return factor.reshape(shape)
 
 
-def sample_block(net: Network, width: int, points: np.ndarray, n_nets: int,
-                 seq: np.random.SeedSequence) -> np.ndarray:
-    """Outputs ``(n_nets, P)`` of one stream block drawn from its own SeedSequence ``seq``.
+def _draw_block(net: Network, width: int, points: np.ndarray, n_nets: int,
+                seq: np.random.SeedSequence) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """All random draws of one stream block: ``(b1, f - b1 or Gram matrices, xi or None)``.
 
     Draw order (part of the reproducibility contract): first layer
     (``net.sample_first_layer``), then ``b1``, then either the ``N`` output weights
-    (``width < GRAM_MIN_WIDTH``) or ``P`` standard normals for the Gram factor.
-    ``points`` must already be an array ``(P, d_in)``.
+    (``width < GRAM_MIN_WIDTH``; the unscaled ``f - b1`` is returned) or ``P`` standard normals
+    ``xi`` (returned with the unscaled Gram matrices ``G^T G``).
     """
     rng = np.random.Generator(np.random.PCG64(seq))
     w, b = net.sample_first_layer(rng, (n_nets, width))
     feats = net.features(w, b, points)  # (n_nets, width, P)
     del w, b
     b1 = rng.standard_normal(n_nets)
-    b1 *= float(net.sigma_b)
-    scale = np.sqrt(float(net.output_variance) / width)
     if width < GRAM_MIN_WIDTH:
         w1 = rng.standard_normal((n_nets, width))
-        out = np.einsum("bn,bnp->bp", w1, feats)
+        return b1, np.einsum("bn,bnp->bp", w1, feats), None
+    gram = np.matmul(feats.transpose(0, 2, 1), feats)
+    return b1, gram, rng.standard_normal((n_nets, points.shape[0]))
+
+
+def _outputs(net: Network, width: int,
+             parts: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]) -> np.ndarray:
+    """Assemble the outputs of consecutive blocks (one batched PSD factorisation for all)."""
+    def stack(k: int) -> np.ndarray:
+        return parts[0][k] if len(parts) == 1 else np.concatenate([p[k] for p in parts])
+
+    b1 = stack(0)
+    if parts[0][2] is None:
+        out = stack(1)
     else:
-        gram = np.matmul(feats.transpose(0, 2, 1), feats)
-        del feats
-        xi = rng.standard_normal((n_nets, points.shape[0]))
-        out = np.einsum("bpq,bq->bp", psd_factor(gram), xi)
-    out *= scale
-    out += b1[:, None]
+        out = np.einsum("bpq,bq->bp", psd_factor(stack(1)), stack(2))
+    out *= np.sqrt(float(net.output_variance) / width)
+    out += float(net.sigma_b) * b1[:, None]
     return out
+
+
+def sample_block(net: Network, width: int, points: np.ndarray, n_nets: int,
+                 seq: np.random.SeedSequence) -> np.ndarray:
+    """Outputs ``(n_nets, P)`` of one stream block drawn from its own SeedSequence ``seq``.
+
+    ``points`` must already be an array ``(P, d_in)``; the draw order is documented in the
+    module docstring.  Factorisations are elementwise per network, so a block gives the same
+    numbers alone or assembled with others (:func:`iter_output_chunks`).
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> sample_block(ReLUNet(), 200, np.zeros((2, 1)), 3, np.random.SeedSequence(0)).shape
+    (3, 2)
+    """
+    return _outputs(net, width, [_draw_block(net, width, points, n_nets, seq)])
 
 
 # ---------------------------------------------------------------------- public samplers
@@ -242,9 +270,9 @@ def iter_output_chunks(net: Network, width: int, points: Any, n_nets: int, seed:
     blocks = child_seeds(seq, n_blocks)
     per_chunk = max(1, chunk_size // bsize)
     for start in range(0, n_blocks, per_chunk):
-        parts = [sample_block(net, width, pts, min(bsize, n_nets - j * bsize), blocks[j])
-                 for j in range(start, min(n_blocks, start + per_chunk))]
-        yield parts[0] if len(parts) == 1 else np.concatenate(parts)
+        yield _outputs(net, width, [_draw_block(net, width, pts, min(bsize, n_nets - j * bsize),
+                                                blocks[j])
+                                    for j in range(start, min(n_blocks, start + per_chunk))])
 
 
 def sample_outputs(net: Network, width: int, points: Any, n_nets: int, rng: Any = None, *,
