@@ -24,6 +24,9 @@ __all__ = ["Diagram", "coupling_symbols", "node_colours"]
 def coupling_symbols(valences: Sequence[int], prefix: str = "g") -> dict[int, sp.Symbol]:
     """SymPy coupling symbols ``{k: g_k}`` (``prefix`` ``"u"`` gives the NN-QFT ``u4, u6``).
 
+    Plain symbols without assumptions, so that ``sympy.Symbol("g4")`` substitutes into the
+    expressions.
+
     Examples
     --------
     >>> coupling_symbols([4, 6], prefix="u")
@@ -31,7 +34,7 @@ def coupling_symbols(valences: Sequence[int], prefix: str = "g") -> dict[int, sp
     """
     if not isinstance(prefix, str) or not prefix.isidentifier():
         raise ValueError(f"prefix must be an identifier such as 'g' or 'u', got {prefix!r}")
-    return {int(k): sp.Symbol(f"{prefix}{int(k)}", real=True) for k in sorted(set(valences))}
+    return {int(k): sp.Symbol(f"{prefix}{int(k)}") for k in sorted(set(valences))}
 
 
 class Diagram:
@@ -105,6 +108,12 @@ class Diagram:
         if len(adjacency) != n_nodes or any(len(r) != n_nodes for r in adjacency):
             raise ValueError(f"adjacency must be {n_nodes} x {n_nodes} "
                              f"({legs} legs + {len(valences)} vertices)")
+        for u in range(n_nodes):
+            for v in range(n_nodes):
+                if adjacency[u][v] < 0 or adjacency[u][v] != adjacency[v][u]:
+                    raise ValueError("adjacency must be a symmetric matrix of non-negative "
+                                     f"line counts; entry ({u}, {v}) is {adjacency[u][v]}, "
+                                     f"({v}, {u}) is {adjacency[v][u]}")
         graph = nx.MultiGraph()
         graph.add_nodes_from((f"x{i + 1}", {"leg": i + 1}) for i in range(legs))
         names = [f"x{i + 1}" for i in range(legs)] + [f"v{j}" for j in range(len(valences))]

@@ -219,6 +219,7 @@ def test_loop_order_form_matches_vertex_form():
     (lambda: Diagram(nx.Graph()), TypeError, "MultiGraph"),
     (lambda: diagram([(1, "a"), (1, "b")], 1), ValueError, "degree 1"),
     (lambda: Diagram.from_adjacency(0, [4], [[1]]), ValueError, "valences"),
+    (lambda: Diagram.from_adjacency(0, [2, 2], [[0, 2], [1, 0]]), ValueError, "symmetric"),
 ])
 def test_bad_input(call, error, match):
     with pytest.raises(error, match=match):
