@@ -307,6 +307,12 @@ class Diagram:
     def __hash__(self) -> int:
         return hash(self.canonical_key)
 
+    def __str__(self) -> str:
+        """Compact line list, e.g. ``x1-y1 x2-y1 y1-y1^2`` (``^m``: m parallel lines)."""
+        names = self.node_names
+        return " ".join(f"{names[u]}-{names[v]}" + (f"^{m}" if m > 1 else "")
+                        for u, v, m in self.lines()) or "(empty)"
+
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}: {c}" for k, c in self.vertex_counts.items())
         return (f"Diagram(legs={self._n}, vertices={{{counts}}}, loops={self.loops}, "

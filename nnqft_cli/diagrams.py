@@ -45,7 +45,7 @@ def _parse_vertices(spec: str) -> dict[int, int]:
 @click.option("--momentum", is_flag=True, help="Momentum-space expressions (connected, legs > 0).")
 def command(legs: int, vertices: str | None, loops: int | None, valences: str, connected: bool,
             one_pi: bool, unlabelled: bool, couplings: str, latex: bool, momentum: bool) -> None:
-    """Enumerate diagrams and print a table: diagram, symmetry factor, loops, expression."""
+    """Enumerate diagrams and print a table: lines, symmetry factor, loops, expression."""
     if (vertices is None) == (loops is None):
         raise click.UsageError("give exactly one of --vertices K:N[,K:N] or --loops L")
     try:
@@ -72,16 +72,18 @@ def command(legs: int, vertices: str | None, loops: int | None, valences: str, c
             couplings=symbols)
 
     if latex:
-        click.echo(r"\begin{tabular}{rrrl}")
-        click.echo(r"\# & $S$ & loops & expression \\ \hline")
+        click.echo(r"\begin{tabular}{rlrrl}")
+        click.echo(r"\# & lines & $S$ & loops & expression \\ \hline")
         for i, d in enumerate(diagrams, 1):
             body = sp.latex(expression(d)) if momentum else d.latex(couplings=symbols)
-            click.echo(rf"{i} & {d.symmetry_factor} & {d.loops} & ${body}$ \\")
+            lines = str(d).replace("^", r"\^{}")
+            click.echo(rf"{i} & \texttt{{{lines}}} & {d.symmetry_factor} & {d.loops} & "
+                       rf"${body}$ \\")
         click.echo(r"\end{tabular}")
     else:
-        click.echo(f"{'#':>3} {'S':>6} {'loops':>5}  {'vertices':<12} expression")
+        width = max([len(str(d)) for d in diagrams] + [5])
+        click.echo(f"{'#':>3}  {'lines':<{width}} {'S':>6} {'loops':>5}  expression")
         for i, d in enumerate(diagrams, 1):
-            counts = ",".join(f"{k}:{c}" for k, c in d.vertex_counts.items()) or "-"
-            click.echo(f"{i:>3} {d.symmetry_factor:>6} {d.loops:>5}  {counts:<12} "
+            click.echo(f"{i:>3}  {str(d):<{width}} {d.symmetry_factor:>6} {d.loops:>5}  "
                        f"{sp.sstr(expression(d))}")
     click.echo(f"{'% ' if latex else ''}{len(diagrams)} diagram(s)")
