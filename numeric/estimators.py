@@ -41,7 +41,7 @@ from tqdm import tqdm
 from nnqft_sym.architectures import ARCHITECTURES, Network, make_network
 from nnqft_sym.validation import as_points, check_even_order, check_width
 
-from .monomials import STATISTICS, MonomialSums, point_multisets
+from .monomials import SLAB_NETS, STATISTICS, MonomialSums, point_multisets
 from .sampling import (BLOCK_ELEMENTS, DEFAULT_CHUNK_NETS, GRAM_MIN_WIDTH, MAX_BLOCK_NETS,
                        as_seed_sequence, child_seeds, iter_output_chunks, seed_from_state,
                        seed_state)
@@ -400,7 +400,6 @@ class GreenMeasurement:
 
 
 def _sampler_constants() -> dict[str, int]:
-    from .monomials import SLAB_NETS
     return {"BLOCK_ELEMENTS": BLOCK_ELEMENTS, "MAX_BLOCK_NETS": MAX_BLOCK_NETS,
             "GRAM_MIN_WIDTH": GRAM_MIN_WIDTH, "SLAB_NETS": SLAB_NETS}
 
