@@ -16,6 +16,7 @@ COMMAND_MODULES: dict[str, str] = {
     "bench": "nnqft_cli.bench",
     "experiment": "nnqft_cli.experiment",
     "diagrams": "nnqft_cli.diagrams",
+    "flow": "nnqft_cli.flow",
 }
 
 

@@ -1,0 +1,21 @@
+"""Renormalization-group flows derived symbolically from truncated effective actions.
+
+- :mod:`.regulators`: regulators and LPA threshold functions derived from them;
+- :mod:`.action`: the truncated effective action;
+- :mod:`.lpa`: Wetterich and Polchinski LPA beta functions;
+- :mod:`.fixed_points`: fixed points, stability matrix, critical exponents.
+
+This subpackage imports neither :mod:`feynman` nor :mod:`numeric`.
+"""
+from .action import PHI, RHO, P, TruncatedAction
+from .fixed_points import (CriticalExponents, FixedPoint, critical_exponents, find_fixed_point,
+                           stability_matrix)
+from .lpa import BetaFunctions, composite_derivatives, lpa_beta_functions, polchinski_lpa, wetterich_lpa
+from .regulators import (Y, Regulator, custom_regulator, exponential_regulator, get_regulator,
+                         litim_regulator, loop_measure)
+
+__all__ = ["PHI", "RHO", "P", "Y", "TruncatedAction", "BetaFunctions", "composite_derivatives",
+           "lpa_beta_functions", "polchinski_lpa", "wetterich_lpa", "Regulator",
+           "custom_regulator", "exponential_regulator", "get_regulator", "litim_regulator",
+           "loop_measure", "CriticalExponents", "FixedPoint", "critical_exponents",
+           "find_fixed_point", "stability_matrix"]

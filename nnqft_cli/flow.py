@@ -1,0 +1,70 @@
+"""``nnqft flow``: LPA beta functions, fixed points and critical exponents from the command line.
+
+Examples::
+
+    nnqft flow --scheme wetterich --regulator litim --d 3 --truncation 8 --latex
+    nnqft flow --d 3 --truncation 10 --expansion minimum --fixed-point
+    nnqft flow --d "4 - eps" --truncation 2
+"""
+from __future__ import annotations
+
+import click
+import sympy as sp
+
+from nnqft_sym.rg import critical_exponents, lpa_beta_functions
+
+
+def _parse_dimension(text: str) -> sp.Expr:
+    try:
+        value = sp.sympify(text, locals={"eps": sp.Symbol("eps"), "d": sp.Symbol("d", positive=True)})
+    except (sp.SympifyError, TypeError, SyntaxError) as exc:
+        raise click.BadParameter(f"--d must be a number or an expression like '4 - eps', "
+                                 f"got {text!r}") from exc
+    if not value.free_symbols and not (value.is_real and value > 0):
+        raise click.BadParameter(f"--d must be a positive dimension, got {text!r}")
+    return value
+
+
+@click.command(name="flow")
+@click.option("--scheme", type=click.Choice(["wetterich", "polchinski"]), default="wetterich",
+              show_default=True, help="Exact RG equation in the local potential approximation.")
+@click.option("--regulator", type=click.Choice(["litim", "exponential"]), default="litim",
+              show_default=True, help="Wetterich regulator (ignored for Polchinski).")
+@click.option("--d", "dimension", default="3", show_default=True,
+              help="Dimension: a number or a SymPy expression such as '4 - eps' or 'd'.")
+@click.option("--truncation", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Highest power of rho = phi^2/2 kept (phi^(2 truncation)).")
+@click.option("--expansion", type=click.Choice(["zero", "minimum"]), default="zero",
+              show_default=True, help="Expand the potential about rho = 0 or the running minimum.")
+@click.option("--dimensionful", is_flag=True, help="Dimensionful couplings (flows contain k).")
+@click.option("--latex", "as_latex", is_flag=True, help="Print the beta functions as LaTeX.")
+@click.option("--fixed-point", "fixed_point", is_flag=True,
+              help="Find the Wilson-Fisher fixed point and print nu, omega (numeric d only).")
+def command(scheme: str, regulator: str, dimension: str, truncation: int, expansion: str,
+            dimensionful: bool, as_latex: bool, fixed_point: bool) -> None:
+    """Derive LPA beta functions (and optionally the Wilson-Fisher fixed point)."""
+    d = _parse_dimension(dimension)
+    try:
+        beta = lpa_beta_functions(d, truncation, regulator, expansion, scheme=scheme,
+                                  dimensionless=not dimensionful)
+    except (TypeError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"# {beta!r}")
+    if as_latex:
+        click.echo(beta.latex())
+    else:
+        for g, b in beta.beta.items():
+            click.echo(f"d/dt {g} = {b}")
+    if fixed_point:
+        if d.free_symbols or dimensionful:
+            raise click.UsageError("--fixed-point needs a numeric --d and dimensionless couplings")
+        result = critical_exponents(d, truncation, regulator, expansion, scheme=scheme)
+        click.echo("# Wilson-Fisher fixed point")
+        for g, value in result.couplings.items():
+            click.echo(f"{g}* = {value:.12g}")
+        click.echo("eigenvalues = " + ", ".join(f"{e:.10g}" for e in result.eigenvalues))
+        click.echo("# truncation N: nu, omega")
+        for n, nu, omega in result.sequence:
+            click.echo(f"N = {n:2d}: nu = {nu:.8f}, omega = {omega:.8f}")
+        click.echo(f"nu = {result.nu:.8f}")
+        click.echo(f"omega = {result.omega:.8f}")

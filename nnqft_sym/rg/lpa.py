@@ -1,0 +1,357 @@
+r"""Beta functions of the local potential approximation (LPA): Wetterich and Polchinski.
+
+Wetterich (effective average action), derived in :mod:`nnqft_sym.rg.regulators`:
+
+.. math::
+
+    \partial_t U_k(\rho) = k^d\, \ell\!\left(\frac{m^2 + U_k' + 2\rho U_k''}{Z k^2}\right)
+    \quad\text{(dimensionful)}, \qquad
+    \partial_t u = -d\, u + (d-2)\, \tilde\rho\, u' + \ell(u' + 2\tilde\rho u'')
+    \quad\text{(dimensionless)},
+
+with :math:`t = \ln k`, :math:`u = k^{-d} U`, :math:`\tilde\rho = k^{2-d}\rho` (no anomalous
+dimension in the LPA).  Polchinski (Wilsonian interaction potential :math:`V`, UV-cutoff propagator :math:`C_k`):
+integrating out the modes between :math:`k` and :math:`k + dk` gives
+:math:`e^{-S_k} = e^{-\frac12 \delta\cdot(C_{\Lambda} - C_k)\cdot\delta}\, e^{-S_\Lambda}`, hence
+:math:`\partial_t S = \tfrac12 \partial_t C\,(S' S' - S'')`.  In the LPA, in units where the two
+positive constants :math:`\tfrac12\int_p \partial_t C_k` and :math:`\tfrac12\partial_t C_k(0)` are
+scaled to one (they drop out of all exponents):
+
+.. math::
+
+    \partial_t V = -k^{d-2}\, V''(\phi) + k^{-2}\, V'(\phi)^2, \qquad
+    \partial_t v = -d\, v + \tfrac{d-2}{2}\tilde\phi\, v' - v'' + v'^2 .
+
+The right-hand sides are differentiated :math:`n` times with respect to :math:`\rho` at the
+expansion point by Faa di Bruno's formula (incomplete Bell polynomials) and by truncated
+polynomial arithmetic, never by series expansion of the full expression, so the flow up to
+:math:`\phi^{24}` takes well under a second.  About the running minimum :math:`\kappa`
+(:math:`u'(\kappa) = 0` at all scales), :math:`\partial_t\kappa = -\partial_\rho
+(\partial_t u)|_\kappa / \lambda_2` and :math:`\beta_n = \partial^n_\rho(\partial_t u)|_\kappa
++ \lambda_{n+1}\partial_t\kappa`.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import sympy as sp
+
+from .action import TruncatedAction
+from .regulators import K_SCALE, Regulator, get_regulator
+
+__all__ = ["BetaFunctions", "lpa_beta_functions", "wetterich_lpa", "polchinski_lpa"]
+
+SCHEMES = ("wetterich", "polchinski")
+
+
+@dataclass(frozen=True)
+class BetaFunctions:
+    r"""Beta functions :math:`\beta_g = \partial_t g` (:math:`t = \ln k`) of a truncated action.
+
+    Attributes
+    ----------
+    action : TruncatedAction
+        The truncation (dimension, order, expansion point, couplings).
+    beta : dict
+        Coupling symbol -> SymPy expression of :math:`\partial_t g`, in the order of
+        ``action.couplings``.
+    scheme : str
+        ``"wetterich"`` or ``"polchinski"``.
+    regulator : Regulator or None
+        The Wetterich regulator (``None`` for Polchinski).
+    dimensionless : bool
+        True for the dimensionless (scaling) couplings, False for dimensionful ones (then the
+        expressions contain the scale :data:`K_SCALE`).
+    """
+
+    action: TruncatedAction
+    beta: dict[sp.Symbol, sp.Expr]
+    scheme: str
+    regulator: Regulator | None
+    dimensionless: bool = True
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def couplings(self) -> tuple[sp.Symbol, ...]:
+        """The couplings in a fixed order (keys of :attr:`beta`)."""
+        return tuple(self.beta)
+
+    @property
+    def d(self) -> sp.Expr:
+        """The dimension."""
+        return self.action.d
+
+    def __getitem__(self, coupling: sp.Symbol) -> sp.Expr:
+        return self.beta[coupling]
+
+    def __len__(self) -> int:
+        return len(self.beta)
+
+    def subs(self, *args: Any, **kwargs: Any) -> dict[sp.Symbol, sp.Expr]:
+        """The beta functions with a substitution applied (e.g. ``{d: 3}``)."""
+        return {g: b.subs(*args, **kwargs) for g, b in self.beta.items()}
+
+    def field_betas(self) -> dict[int, sp.Expr]:
+        r"""Flows of :math:`u_{2n}` (coefficient of :math:`\phi^{2n}/(2n)!`), expansion about zero.
+
+        Uses :math:`u_{2n} = (2n-1)!!\,\lambda_n`; the result is expressed through the
+        :math:`\lambda_n`.
+
+        Raises
+        ------
+        ValueError
+            For the expansion about the minimum (use the rho couplings there).
+        """
+        if self.action.expansion != "zero":
+            raise ValueError("field_betas needs expansion='zero'")
+        return {2 * n: sp.factorial2(2 * n - 1) * self.beta[self.action.lambdas[n]]
+                for n in range(1, self.action.truncation + 1)}
+
+    def latex(self) -> str:
+        r"""The beta functions as a LaTeX ``aligned`` block (:math:`\partial_t g = \dots`)."""
+        rows = [r"\partial_t %s &= %s" % (sp.latex(g), sp.latex(b)) for g, b in self.beta.items()]
+        return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+    def _latex(self, printer: Any) -> str:
+        return self.latex()
+
+    def numeric(self, **values: Any) -> tuple[Callable[[np.ndarray], np.ndarray],
+                                               Callable[[np.ndarray], np.ndarray]]:
+        """NumPy callables ``(beta(x), jacobian(x))`` of the coupling vector ``x``.
+
+        The Jacobian is the complex-step derivative of the lambdified beta functions (exact to
+        rounding, no symbolic differentiation of large expressions), or the lambdified
+        symbolic Jacobian when threshold functions are evaluated by quadrature.
+
+        ``values`` substitutes the remaining parameters by name (e.g. ``k=1.0`` for the
+        dimensionful flow).
+
+        Raises
+        ------
+        ValueError
+            If symbols other than the couplings remain (e.g. a symbolic dimension).
+        """
+        key = "numeric" + repr(sorted(values.items()))
+        if key not in self._cache:
+            self._cache[key] = self._lambdify(values)
+        return self._cache[key]
+
+    def _lambdify(self, values: dict[str, Any]) -> tuple[Callable[[np.ndarray], np.ndarray],
+                                                         Callable[[np.ndarray], np.ndarray]]:
+        exprs = [b.subs({s: v for s in b.free_symbols for n, v in values.items() if s.name == n})
+                 for b in self.beta.values()]
+        extra = set().union(*(e.free_symbols for e in exprs)) - set(self.couplings)
+        if extra:
+            raise ValueError(f"beta functions still depend on {sorted(map(str, extra))}: "
+                             "give numeric values (e.g. a numeric d) first")
+        vec = sp.lambdify([self.couplings], exprs, modules=["numpy"])
+        quadrature = any(hasattr(f.func, "_imp_") for e in exprs
+                         for f in e.atoms(sp.Function))
+        if quadrature:  # threshold functions by quadrature: exact symbolic Jacobian
+            jac_sym = sp.lambdify([self.couplings],
+                                  sp.Matrix(exprs).jacobian(self.couplings).tolist(),
+                                  modules=["numpy"])
+
+            def jac(x: np.ndarray) -> np.ndarray:
+                return np.asarray(jac_sym(np.asarray(x, float)), dtype=float)
+        else:  # rational/elementary: complex-step derivative, exact to rounding, no diff
+            def jac(x: np.ndarray) -> np.ndarray:
+                x = np.asarray(x, float)
+                step = 1e-30 * np.maximum(1.0, np.abs(x))
+                cols = [np.imag(np.asarray(vec(x + 1j * step[j] * np.eye(len(x))[j]),
+                                           dtype=complex)) / step[j] for j in range(len(x))]
+                return np.array(cols).T
+        return (lambda x: np.asarray(vec(np.asarray(x, float)), dtype=float), jac)
+
+    def __repr__(self) -> str:
+        reg = f", regulator={self.regulator.name}" if self.regulator else ""
+        return (f"BetaFunctions(scheme={self.scheme}{reg}, d={self.d}, "
+                f"truncation={self.action.truncation}, expansion={self.action.expansion}, "
+                f"dimensionless={self.dimensionless})")
+
+
+# ---------------------------------------------------------------------- composite derivatives
+@functools.lru_cache(maxsize=None)
+def _bell_table(order: int) -> dict[tuple[int, int], sp.Expr]:
+    """Incomplete Bell polynomials B_{n,j}(a_1, ..., a_{n-j+1}) for 1 <= j <= n <= order."""
+    a = sp.symbols(f"a1:{order + 2}")
+    return {(n, j): sp.bell(n, j, a[: n - j + 1])
+            for n in range(1, order + 1) for j in range(1, n + 1)}
+
+
+def composite_derivatives(outer: Callable[[int], sp.Expr], inner: list[sp.Expr],
+                          order: int) -> list[sp.Expr]:
+    r"""Derivatives :math:`\partial^n_x F(w(x))|_{x_0}`, n = 0..``order``, by Faa di Bruno.
+
+    Parameters
+    ----------
+    outer : callable
+        ``outer(j)`` returns :math:`F^{(j)}(w(x_0))`.
+    inner : list
+        :math:`w^{(m)}(x_0)`, m = 0..``order`` (shorter lists are padded with zeros).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from nnqft_sym.rg.lpa import composite_derivatives
+    >>> x = sp.Symbol("x")
+    >>> w = [sp.diff(sp.sin(x), x, m).subs(x, 0) for m in range(4)]
+    >>> composite_derivatives(lambda j: 1, w, 3)  # derivatives of exp(sin x) at 0
+    [1, 1, 1, 0]
+    """
+    w = list(inner) + [sp.Integer(0)] * (order + 1 - len(inner))
+    table = _bell_table(order)
+    a = sp.symbols(f"a1:{order + 2}")
+    values = dict(zip(a, w[1:order + 2]))
+    out = [outer(0)]
+    for n in range(1, order + 1):
+        out.append(sp.Add(*[outer(j) * table[(n, j)].xreplace(values)
+                            for j in range(1, n + 1)]))
+    return out
+
+
+def _assemble(action: TruncatedAction, loop: list[sp.Expr], dimensionless: bool,
+              scheme: str, regulator: Regulator | None) -> BetaFunctions:
+    """Add the canonical scaling terms and the running of the minimum to the loop terms."""
+    d, lam, rho0 = action.d, action.lambdas, action.expansion_point
+    total = list(loop)
+    if dimensionless:
+        for n in range(1, action.truncation + 1):
+            total[n] = total[n] - d * lam[n] + (d - 2) * (n * lam[n] + rho0 * lam[n + 1])
+    beta: dict[sp.Symbol, sp.Expr] = {}
+    if action.expansion == "minimum":
+        beta_kappa = sp.Add(*[-term / lam[2] for term in sp.Add.make_args(total[1])])
+        beta[action.kappa] = beta_kappa
+        for n in range(2, action.truncation + 1):
+            beta[lam[n]] = total[n] + lam[n + 1] * beta_kappa
+    else:
+        for n in range(1, action.truncation + 1):
+            beta[lam[n]] = total[n]
+    return BetaFunctions(action, beta, scheme, regulator, dimensionless)
+
+
+# ---------------------------------------------------------------------- the two schemes
+def wetterich_lpa(action: TruncatedAction, regulator: Any = "litim",
+                  dimensionless: bool = True) -> BetaFunctions:
+    r"""LPA beta functions of the Wetterich equation for a truncated action.
+
+    Parameters
+    ----------
+    action : TruncatedAction
+        Kinetic term :math:`Z p^2 + m^2` (the dimensionless flow needs :math:`p^2`).
+    regulator : {"litim", "exponential"} or Regulator
+        The regulator :math:`R_k = Z k^2 r(p^2/k^2)`.
+    dimensionless : bool
+        Dimensionless scaling couplings (default) or dimensionful ones (contain ``k``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from nnqft_sym.rg import TruncatedAction, wetterich_lpa
+    >>> beta = wetterich_lpa(TruncatedAction(4, 2), "litim", dimensionless=False)
+    >>> l1, l2, k = sp.Symbol("lambda_1", real=True), sp.Symbol("lambda_2", real=True), sp.Symbol("k", positive=True)
+    >>> sp.simplify(beta[l1] + 3 * l2 * k**6 / (32 * sp.pi**2 * (k**2 + l1)**2))
+    0
+    """
+    reg = get_regulator(regulator)
+    z, m2 = action.kinetic_coefficients()
+    if dimensionless and (z != 1 or m2 != 0):
+        raise ValueError("the dimensionless LPA flow needs the kinetic term p^2 (put a mass into "
+                         f"lambda_1); got Z = {z}, m^2 = {m2}")
+    curv = action.curvature_derivatives()
+    n = action.truncation
+    if dimensionless:
+        inner, prefactor = curv, sp.Integer(1)
+    else:
+        inner = [(curv[0] + m2) / (z * K_SCALE ** 2)] + [c / (z * K_SCALE ** 2) for c in curv[1:]]
+        prefactor = K_SCALE ** action.d
+    w0 = inner[0]
+    loop = composite_derivatives(lambda j: prefactor * reg.threshold(j, action.d, w0), inner, n)
+    return _assemble(action, loop, dimensionless, "wetterich", reg)
+
+
+def polchinski_lpa(action: TruncatedAction, dimensionless: bool = True) -> BetaFunctions:
+    r"""LPA beta functions of the Polchinski equation (normalised units, see module docstring).
+
+    In :math:`\rho`: :math:`V'^2 - V'' = 2\rho U'^2 - U' - 2\rho U''`, a polynomial, so the
+    derivatives at the expansion point follow from truncated polynomial arithmetic.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from nnqft_sym.rg import TruncatedAction, polchinski_lpa
+    >>> beta = polchinski_lpa(TruncatedAction(3, 2))
+    >>> l1, l2 = sp.symbols("lambda_1 lambda_2", real=True)
+    >>> sp.expand(beta[l1])
+    2*lambda_1**2 - 2*lambda_1 - 3*lambda_2
+    """
+    n = action.truncation
+    lam, rho0 = action.lambdas, action.expansion_point
+    du = [lam[m + 1] for m in range(n + 1)]  # U^{(m+1)}(rho0), m = 0..n
+    # Taylor coefficients (normalised, c_m = f^{(m)}/m!) in x of U', U''
+    up = [du[m] / sp.factorial(m) for m in range(n + 1)]
+    upp = [du[m + 1] / sp.factorial(m) if m + 1 <= n else sp.Integer(0) for m in range(n + 1)]
+    up_sq = [sp.Add(*[up[i] * up[m - i] for i in range(m + 1)]) for m in range(n + 1)]
+    def times_rho(c: list[sp.Expr]) -> list[sp.Expr]:  # rho = rho0 + x
+        return [rho0 * c[m] + (c[m - 1] if m else 0) for m in range(n + 1)]
+
+    rho_upp, rho_up_sq = times_rho(upp), times_rho(up_sq)
+    if dimensionless:
+        a_coef, b_coef = sp.Integer(1), sp.Integer(1)
+    else:
+        a_coef, b_coef = K_SCALE ** (action.d - 2), K_SCALE ** (-2)
+    coeffs = [2 * b_coef * rho_up_sq[m] - a_coef * (up[m] + 2 * rho_upp[m])
+              for m in range(n + 1)]
+    loop = [sp.expand(sp.factorial(m) * coeffs[m]) for m in range(n + 1)]
+    return _assemble(action, loop, dimensionless, "polchinski", None)
+
+
+def lpa_beta_functions(d: Any, truncation: int, regulator: Any = "litim",
+                       expansion: str = "zero", *, scheme: str = "wetterich",
+                       dimensionless: bool = True) -> BetaFunctions:
+    r"""LPA beta functions for a :math:`Z_2`-symmetric scalar with potential up to :math:`\rho^N`.
+
+    Parameters
+    ----------
+    d : number or sympy expression
+        Dimension (may be symbolic, e.g. ``4 - eps``).
+    truncation : int
+        Highest power :math:`N` of :math:`\rho = \phi^2/2` kept (:math:`\phi^{2N}`).
+    regulator : {"litim", "exponential"} or Regulator
+        Wetterich regulator (ignored for ``scheme="polchinski"``).
+    expansion : {"zero", "minimum"}
+        Expand the potential about :math:`\rho = 0` (couplings :math:`\lambda_1..\lambda_N`) or
+        about the running minimum (couplings :math:`\kappa, \lambda_2..\lambda_N`).
+    scheme : {"wetterich", "polchinski"}
+    dimensionless : bool
+        Dimensionless couplings (default) or dimensionful ones (expressions contain ``k``).
+
+    Returns
+    -------
+    BetaFunctions
+        Coupling symbol -> :math:`\partial_t g`; ``.latex()`` prints them.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For an unknown scheme, regulator or expansion, or a truncation out of range
+        (>= 1 about zero, >= 2 about the minimum).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from nnqft_sym.rg import lpa_beta_functions
+    >>> beta = lpa_beta_functions(3, 2, "litim", "zero")
+    >>> l1, l2 = sp.symbols("lambda_1 lambda_2", real=True)
+    >>> sp.simplify(beta[l1] - (-2*l1 - 3*l2 / (6 * sp.pi**2 * (1 + l1)**2)))
+    0
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+    action = TruncatedAction(d, truncation, expansion)
+    if scheme == "polchinski":
+        return polchinski_lpa(action, dimensionless)
+    return wetterich_lpa(action, regulator, dimensionless)
