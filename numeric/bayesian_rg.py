@@ -203,7 +203,7 @@ def _cos_spectrum(d_in: int, mass: float, radius: float) -> tuple[CosNet, float,
 
 def sample_feature_map(kind: str, width: int, d_in: int, rng: np.random.Generator, *,
                        sigma_w: float = 1.0, sigma_b: float = 1.0, mass: float = 1.0,
-                       radius: float = 6.0) -> RandomFeatureMap:
+                       radius: float = 4.0) -> RandomFeatureMap:
     r"""Draw a frozen first layer of ``width`` features.
 
     Parameters
@@ -553,7 +553,7 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
                        inputs: InputDistribution | None = None, noise_std: float = 0.1,
                        training: str = "ridge", gd_steps: int = 1000, reset: str = "prior",
                        sigma_w: float = 1.0, sigma_b: float = 1.0, mass: float = 1.0,
-                       radius: float = 6.0, n_modes: int = 8, n_probes: int = 7,
+                       radius: float = 4.0, n_modes: int = 8, n_probes: int = 7,
                        probe_spacing: float = 0.4, threshold: float = 0.1,
                        target_cutoff: float = 2.0, n_fisher: int = 2000,
                        n_fisher_members: int = 10, n_mc: int = 100_000, n_bootstrap: int = 200, seed: Any = 0,
@@ -572,7 +572,8 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
         Training and test points (same data for every member).
     inputs : InputDistribution, optional
         Default: ReLU -> reference inputs ``N((1, 1), I)`` (``gauss``, centre 1, scale 1);
-        cos -> ``box`` centre 0, half-width 8 (large box, where information = momentum).
+        cos -> ``box`` centre 0, half-width 3 (information = momentum up to
+        :math:`O(1/(|w| s))` corrections for :math:`|w| \gtrsim 1`).
     noise_std : float
         :math:`\sigma_n` of the labels and of the Gaussian likelihood.
     training : {"ridge", "gd"}
@@ -623,7 +624,7 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
         raise ValueError(f"reset must be 'prior' or 'mean', got {reset!r}")
     if inputs is None:
         inputs = InputDistribution("gauss", 2, 1.0, 1.0) if features == "relu" \
-            else InputDistribution("box", 2, 0.0, 8.0)
+            else InputDistribution("box", 2, 0.0, 3.0)
     d_in = inputs.d_in
     root = as_seed_sequence(seed)
     task_seq, mc_seq, boot_seq, *member_seqs = child_seeds(root, 3 + n_members)
