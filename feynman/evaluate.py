@@ -178,36 +178,77 @@ def gaussian_integral(diagram: "Diagram", amplitude: float, alpha: float,
     return prefactor * np.exp(-alpha * quad)
 
 
+def _gauss_legendre_grid(nodes: int, cutoff: float, dims: int) -> tuple[np.ndarray, np.ndarray]:
+    """Tensor Gauss-Legendre nodes ``(nodes**dims, dims)`` and weights on the cube."""
+    xi, wi = np.polynomial.legendre.leggauss(nodes)
+    xi, wi = xi * cutoff, wi * cutoff
+    grid = np.stack(np.meshgrid(*([xi] * dims), indexing="ij"), -1).reshape(-1, dims)
+    weights = np.prod(np.stack(np.meshgrid(*([wi] * dims), indexing="ij"), -1)
+                      .reshape(-1, dims), axis=-1)
+    return grid, weights
+
+
+def _lines_factor(propagator: Callable, a: np.ndarray, b: np.ndarray, m: int) -> np.ndarray:
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    return propagator(np.broadcast_to(a, shape), np.broadcast_to(b, shape)) ** m
+
+
 def quadrature_integral(diagram: "Diagram", propagator: Callable[[np.ndarray, np.ndarray],
                                                                    np.ndarray],
                         points: np.ndarray, cutoff: float, nodes: int = 64) -> np.ndarray:
     r"""Vertex integrals on :math:`[-\Lambda, \Lambda]^{dV}` by tensor Gauss-Legendre quadrature.
 
-    ``points`` has shape ``(..., n, d)``; the result has shape ``(...)``.
+    ``points`` has shape ``(..., n, d)``; the result has shape ``(...)``.  Diagrams with at most
+    two vertices (trees of the 4- and 6-point functions, one-loop bubbles) are factorised:
+    per-vertex products of leg propagators on a ``nodes**d`` grid, contracted with the
+    vertex-vertex propagator matrix; larger ones use the full ``nodes**(d V)`` grid.
     """
     n, n_vertices, d = diagram.legs, len(diagram.valences), points.shape[-1]
-    xi, wi = np.polynomial.legendre.leggauss(nodes)
-    xi, wi = xi * cutoff, wi * cutoff
+    batch = points.shape[:-2]
+    flat = points.reshape((-1, n, d))[:, None]                       # (b, 1, n, d)
+    if n_vertices <= 2:
+        if nodes ** (2 * d) > MAX_GRID:
+            raise ValueError(f"quadrature grid (nodes**d)**2 = {nodes}**{2 * d} exceeds "
+                             f"{MAX_GRID}; lower nodes or use a Gaussian kernel")
+        grid, weights = _gauss_legendre_grid(nodes, cutoff, d)      # (G, d), (G,)
+        legs_only = np.ones(flat.shape[0])
+        per_vertex = [np.broadcast_to(weights, (flat.shape[0], len(weights))).copy()
+                      for _ in range(n_vertices)]
+        link = None
+        for u, v, m in diagram.lines():
+            if v < n:                                                # leg - leg
+                legs_only = legs_only * _lines_factor(propagator, flat[:, 0, u],
+                                                      flat[:, 0, v], m)
+            elif u < n:                                              # leg - vertex
+                per_vertex[v - n] *= _lines_factor(propagator, flat[:, :, u], grid[None], m)
+            elif u == v:                                             # self-loops
+                per_vertex[v - n] *= _lines_factor(propagator, grid, grid, m)[None]
+            else:                                                    # vertex - vertex
+                link = _lines_factor(propagator, grid[:, None], grid[None, :], m)
+        if n_vertices == 0:
+            out = legs_only
+        elif n_vertices == 1:
+            out = legs_only * per_vertex[0].sum(-1)
+        elif link is None:
+            out = legs_only * per_vertex[0].sum(-1) * per_vertex[1].sum(-1)
+        else:
+            out = legs_only * np.einsum("bg,gh,bh->b", per_vertex[0], link, per_vertex[1])
+        return out.reshape(batch)
     dims = n_vertices * d
     if nodes ** dims > MAX_GRID:
         raise ValueError(f"quadrature grid nodes**(d*V) = {nodes}**{dims} exceeds {MAX_GRID}; "
                          f"lower nodes or use a Gaussian kernel")
-    grid = np.stack(np.meshgrid(*([xi] * dims), indexing="ij"), -1).reshape(-1, n_vertices, d)
-    weights = np.prod(np.stack(np.meshgrid(*([wi] * dims), indexing="ij"), -1)
-                      .reshape(-1, dims), axis=-1)
-    batch = points.shape[:-2]
-    flat = points.reshape((-1, n, d))
+    grid, weights = _gauss_legendre_grid(nodes, cutoff, dims)
+    grid = grid.reshape(-1, n_vertices, d)
     out = np.empty(flat.shape[0])
     chunk = max(1, MAX_GRID // grid.shape[0])
     for start in range(0, flat.shape[0], chunk):
-        pts = flat[start:start + chunk, None]                        # (b, 1, n, d)
+        pts = flat[start:start + chunk]                              # (b, 1, n, d)
         integrand = np.ones((pts.shape[0], grid.shape[0]))
         for u, v, m in diagram.lines():
             a = pts[:, :, u] if u < n else grid[None, :, u - n]
             c = pts[:, :, v] if v < n else grid[None, :, v - n]
-            shape = np.broadcast_shapes(a.shape, c.shape, integrand.shape + (d,))
-            integrand = integrand * propagator(np.broadcast_to(a, shape),
-                                               np.broadcast_to(c, shape)) ** m
+            integrand = integrand * _lines_factor(propagator, a, c, m)
         out[start:start + chunk] = integrand @ weights
     return out.reshape(batch)
 

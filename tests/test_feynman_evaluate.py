@@ -195,3 +195,34 @@ def test_symbolic_expression_with_the_architecture_kernel():
     done = float(expr.subs(dict(zip(xs, vals))).doit())
     assert -done == pytest.approx(float(tree_level_four_point(net, [float(v) for v in vals])),
                                   rel=RTOL_EXACT)
+
+
+def test_six_point_quadrature_for_a_non_gaussian_kernel():
+    """ReLU-net with cutoff: contact = the core's N_K over 6 points (independent quadrature),
+    exchange converged in the number of nodes (algebraically: the arc-cosine kernel is not
+    smooth on the diagonal y1 = y2); d_in = 2 Gauss-net quadrature = closed form."""
+    rng = np.random.default_rng(6)
+    relu = ReLUNet()
+    pts = rng.normal(size=(3, 6)) * 0.5
+    coarse = tree_level_six_point(relu, pts, cutoff=2.0, nodes=60)
+    fine = tree_level_six_point(relu, pts, cutoff=2.0, nodes=120)
+    np.testing.assert_allclose(fine.contact, normalisation_integral(relu, pts, cutoff=2.0),
+                               rtol=RTOL_QUAD)
+    np.testing.assert_allclose(coarse.exchange, fine.exchange, rtol=RTOL_QUAD)
+    net = GaussNet(sigma_w=1.1, d_in=2)
+    pts2 = rng.normal(size=(2, 6, 2)) * 0.4
+    exact = tree_level_six_point(net, pts2)
+    quad = tree_level_six_point(net, pts2, cutoff=7.0, nodes=40)
+    np.testing.assert_allclose(quad.exchange, exact.exchange, rtol=RTOL_QUAD)
+    np.testing.assert_allclose(quad.contact, exact.contact, rtol=RTOL_QUAD)
+
+
+def test_quadrature_of_a_three_vertex_diagram_uses_the_full_grid():
+    """V = 3 (no factorisation): two-loop 4-point diagrams vs the closed form, d_in = 1."""
+    from feynman import quadrature_integral, propagator_function
+
+    net = GaussNet(sigma_w=0.9)
+    pts = np.random.default_rng(7).normal(size=(2, 4)) * 0.5
+    for d in generate(4, {4: 3}, one_pi=True)[:2]:
+        quad = quadrature_integral(d, propagator_function(net), pts[..., None], 7.0, 60)
+        np.testing.assert_allclose(quad, diagram_integral(d, net, pts), rtol=1e-6)
