@@ -45,6 +45,8 @@ __all__ = ["gaussian_parameters", "propagator_function", "weight_kernel_propagat
 
 #: tensor-product quadrature refuses grids larger than this many points per batch element
 MAX_GRID = 4_000_000
+#: factorised quadrature (<= 2 vertices) refuses vertex-vertex matrices larger than this
+MAX_LINK = 10_000_000
 
 
 def gaussian_parameters(net: Any) -> tuple[Any, Any] | None:
@@ -207,9 +209,9 @@ def quadrature_integral(diagram: "Diagram", propagator: Callable[[np.ndarray, np
     batch = points.shape[:-2]
     flat = points.reshape((-1, n, d))[:, None]                       # (b, 1, n, d)
     if n_vertices <= 2:
-        if nodes ** (2 * d) > MAX_GRID:
+        if nodes ** (2 * d) > MAX_LINK:
             raise ValueError(f"quadrature grid (nodes**d)**2 = {nodes}**{2 * d} exceeds "
-                             f"{MAX_GRID}; lower nodes or use a Gaussian kernel")
+                             f"{MAX_LINK}; lower nodes or use a Gaussian kernel")
         grid, weights = _gauss_legendre_grid(nodes, cutoff, d)      # (G, d), (G,)
         legs_only = np.ones(flat.shape[0])
         per_vertex = [np.broadcast_to(weights, (flat.shape[0], len(weights))).copy()
@@ -232,7 +234,7 @@ def quadrature_integral(diagram: "Diagram", propagator: Callable[[np.ndarray, np
         elif link is None:
             out = legs_only * per_vertex[0].sum(-1) * per_vertex[1].sum(-1)
         else:
-            out = legs_only * np.einsum("bg,gh,bh->b", per_vertex[0], link, per_vertex[1])
+            out = legs_only * np.sum((per_vertex[0] @ link) * per_vertex[1], axis=-1)
         return out.reshape(batch)
     dims = n_vertices * d
     if nodes ** dims > MAX_GRID:
