@@ -34,7 +34,16 @@ __all__ = ["connected_green", "green", "delta_green", "deviation",
 
 
 def _prepare(net: Network, points: Any):
-    """Return (symbolic?, points in canonical form, n)."""
+    """Return (symbolic?, points in canonical form, n).
+
+    Deep networks are refused: the exact results here are those of one hidden layer.  With
+    ``d_out > 1`` they are the correlators of one output component (all indices equal; see
+    :mod:`nnqft_sym.multi_output` for mixed indices).
+    """
+    if net.depth != 1:
+        raise ValueError(f"exact finite-width correlators exist for one hidden layer only, got "
+                         f"depth = {net.depth}; use nnqft_sym.deep.leading_delta_green / "
+                         "leading_deviation for the O(1/N) term of a deep network")
     if is_symbolic_points(points):
         pts = symbolic_points(points, net.d_in)
         return True, pts, check_even_order(len(pts))

@@ -1,5 +1,8 @@
 r"""Gaussian-process kernels :math:`K(x, y) = \sigma_b^2 + v_{out} E[g(z(x)) g(z(y))]`.
 
+For ``depth > 1`` both functions dispatch to the layer recursion of :mod:`nnqft_sym.deep`;
+for ``d_out > 1`` they give the kernel of one component (:math:`K_{ab} = \delta_{ab} K`).
+
 Derived from the architecture, never typed in: the two-point neuron moment of
 :mod:`nnqft_sym.moments` (Gaussian moment-generating function for Gauss-net, phase average
 for cos-net, arc-cosine / arcsine closed forms for ReLU / Erf, quadrature otherwise).
@@ -54,6 +57,9 @@ def kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
     >>> GaussNet(sigma_w=sw, sigma_b=1).kernel_expr(x, y)
     sigma_W**2*exp(-sigma_W**2*(x - y)**2/2) + 1
     """
+    if net.depth != 1:
+        from .deep import deep_kernel_expr
+        return deep_kernel_expr(net, x, y)
     if not isinstance(net.d_in, int):
         return _kernel_invariants(net)
     if x is None and y is None:
@@ -101,6 +107,9 @@ def kernel_numeric(net: Network, x: Any, y: Any) -> np.ndarray | float:
     >>> GaussNet().kernel(np.zeros(3), np.array([0.0, 1.0, 2.0])).round(6)
     array([2.      , 1.606531, 1.135335])
     """
+    if net.depth != 1:
+        from .deep import deep_kernel
+        return deep_kernel(net, x, y)
     net.require_numeric("kernel")
     xa = _as_coordinates(x, net.d_in, "x")
     ya = _as_coordinates(y, net.d_in, "y")

@@ -105,6 +105,10 @@ def neuron_moment(net: Network, points: Any) -> Any:
     >>> bool(np.isclose(net.neuron_moment([0.0, 0.0]), 1.0))    # E[g(z(x))^2] = 1 at any x
     True
     """
+    if net.depth != 1:
+        raise ValueError(f"neuron_moment is the single-neuron moment of a one-hidden-layer network; "
+                         f"this {net.name} has depth = {net.depth} (see nnqft_sym.deep for the "
+                         "layer recursion)")
     if is_symbolic_points(points):
         return _moment_symbolic(net, symbolic_points(points, net.d_in))
     net.require_numeric("neuron_moment")

@@ -1,7 +1,9 @@
 r"""Free (Gaussian-process) correlators by Wick's theorem.
 
 :math:`G_0^{(n)}(x_1..x_n) = \sum_{\text{pairings}} \prod_{(i,j)} K(x_i, x_j)`, summed over the
-(n-1)!! perfect matchings of :func:`nnqft_sym.partitions.pairings`.
+(n-1)!! perfect matchings of :func:`nnqft_sym.partitions.pairings`.  The kernel comes from
+``net.kernel`` (the layer recursion for deep networks); with ``d_out > 1`` this is the
+correlator of one output component (mixed indices: :func:`nnqft_sym.multi_output.free_green_indexed`).
 """
 from __future__ import annotations
 

@@ -1,0 +1,672 @@
+r"""Deep networks: layer recursions for the kernel and for the leading 1/N four-point vertex.
+
+A network of depth L has hidden pre-activations :math:`z^{(1)} = W^{(1)} x + b^{(1)}` and
+:math:`z^{(l+1)}_i = \sum_j W^{(l+1)}_{ij} g(z^{(l)}_j) + b^{(l+1)}_i` (all hidden layers of
+width N, :math:`W^{(1)} \sim \mathcal N(0, \sigma_W^2/d_{in})`, :math:`W^{(l+1)} \sim
+\mathcal N(0, \sigma_W^2/N)`, :math:`b \sim \mathcal N(0, \sigma_b^2)`), and output
+:math:`f = \sum_j W^{out}_j g(z^{(L)}_j) + b^{out}` with :math:`W^{out} \sim \mathcal
+N(0, v_{out}/N)`.  The activation of layer l is :math:`g = n(K^{(l)}(x,x))\,\phi(z)`, with the
+architecture's normalisation evaluated at the infinite-width variance of that layer (for l = 1
+this is the foundation's :math:`s(x)`).
+
+Everything follows from one exact fact: given layer l, the pre-activations of layer l+1 are
+independent across neurons and Gaussian with the *random* covariance
+:math:`\hat G^{(l+1)}_{ab} = \sigma_b^2 + (\sigma_W^2/N)\sum_j g_j(x_a) g_j(x_b)`.  Writing
+:math:`E\hat G^{(l)} = K^{(l)} + K_1^{(l)}/N + O(N^{-2})` and
+:math:`\mathrm{Cov}(\hat G^{(l)}_{ab}, \hat G^{(l)}_{cd}) = V^{(l)}_{(ab)(cd)}/N + O(N^{-2})`
+and expanding the Gaussian expectation :math:`M_{ab}(K) = E_K[g_a g_b]` around
+:math:`K^{(l)}` gives the recursions (Roberts, Yaida, Hanin, arXiv:2106.10165, ch. 4,
+eqs. for the kernel, the four-point vertex and the NLO metric; here for arbitrary inputs, with
+derivatives with respect to the *independent* entries :math:`K_{aa}, K_{bb}, K_{ab}`):
+
+.. math::
+
+    K^{(l+1)}_{ab} &= \sigma_b^2 + \sigma_W^2 M_{ab}, \\
+    V^{(l+1)}_{(ab)(cd)} &= \sigma_W^4 \Big[M_{abcd} - M_{ab}M_{cd}
+        + \sum_{p \in \{aa, bb, ab\}} \sum_{q \in \{cc, dd, cd\}}
+        \partial_p M_{ab}\, \partial_q M_{cd}\, V^{(l)}_{pq}\Big], \\
+    K^{(l+1)}_{1,ab} &= \sigma_W^2 \Big[\sum_{p} \partial_p M_{ab}\, K^{(l)}_{1,p}
+        + \tfrac12 \sum_{p, q} \partial_p\partial_q M_{ab}\, V^{(l)}_{pq}\Big],
+
+with :math:`M_{abcd} = E_{K^{(l)}}[g_a g_b g_c g_d]`, :math:`V^{(1)} = K^{(1)}_1 = 0` (the first
+layer is exactly Gaussian), and :math:`\sigma_W^2 \to v_{out}` for the output layer.  The
+leading connected four-point function of the output is
+:math:`\kappa_4 = [V_{(12)(34)} + V_{(13)(24)} + V_{(14)(23)}]/N`; at L = 1 this is the
+foundation's exact :math:`N \kappa_4(t)`.
+
+The pair expectation :math:`M_{ab}` and its first and second derivatives come from closed forms
+(ReLU arc-cosine, Erf arcsine, exponential activations by the moment-generating function,
+differentiated symbolically) or, for smooth activations, from Price's theorem
+(:math:`\partial_{K_{ab}} E[F] = E[\partial_a\partial_b F]`,
+:math:`\partial_{K_{aa}} E[F] = \tfrac12 E[\partial_a^2 F]`) with vectorised Gauss-Hermite
+quadrature.  Four-point expectations use the moment-generating function, Gauss-Hermite
+quadrature (smooth activations) or :func:`nnqft_sym.quadrature.gaussian_expectation` (kinks).
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from .architectures import S, Z, Network
+from .validation import as_points, check_even_order
+
+__all__ = [
+    "PairExpectation",
+    "pair_expectation",
+    "product_expectation",
+    "layer_kernels",
+    "deep_kernel",
+    "deep_kernel_expr",
+    "LayerRecursion",
+    "layer_recursion",
+    "leading_connected_four_point",
+    "leading_delta_green",
+    "leading_deviation",
+    "leading_pairing_coefficients",
+]
+
+_SX, _SY, _C = sp.symbols("s_x s_y c", real=True)
+_SV = sp.Symbol("s", positive=True)
+
+#: composite Gauss-Legendre rule of the 1- and 2-d integrals: |u| <= _BOX (tail < 1e-18),
+#: _CELLS cells of _CELL_NODES nodes
+_BOX, _CELLS, _CELL_NODES = 9.0, 36, 8
+#: Gauss-Hermite nodes of a sub-leading eigen-direction of standard deviation sigma (3- and 4-d
+#: integrals of smooth activations): min(_HERMITE_MAX, _HERMITE_MIN + ceil(_HERMITE_PER_SIGMA sigma))
+_HERMITE_MIN, _HERMITE_PER_SIGMA, _HERMITE_MAX = 6, 24, 40
+#: a 3-/4-d Gauss-Hermite value whose fine and coarse rules differ by more than this (relative to
+#: 1 + |value|) is recomputed with nnqft_sym.quadrature.gaussian_expectation
+_HERMITE_RTOL = 1e-6
+#: floats per work array of the product rules
+_CHUNK = 4_000_000
+
+
+# ============================================================================ pair expectations
+@dataclass(frozen=True)
+class PairExpectation:
+    r"""The pair expectation :math:`f_2(s_x, s_y, c) = E[\phi(z_x)\phi(z_y)]` and its derivatives.
+
+    ``(z_x, z_y) ~ N(0, [[s_x, c], [c, s_y]])``; ``diagonal`` is :math:`f_1(s) = E[\phi(z)^2]`,
+    :math:`z \sim N(0, s)` (the coincident-point limit, needed separately because
+    :math:`f_2` need not be differentiable at :math:`c^2 = s_x s_y`).
+
+    Attributes
+    ----------
+    activation : sympy expression of :data:`nnqft_sym.Z`
+    closed_form : sympy expression of ``(s_x, s_y, c)`` or None
+        The symbolic :math:`f_2` when one is known (ReLU, Erf, exponential activations);
+        None means the numeric path (Price's theorem and Gauss-Hermite quadrature).
+    """
+
+    activation: sp.Expr
+    closed_form: sp.Expr | None
+
+    def value(self, sx: np.ndarray, sy: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """:math:`f_2` at arrays of equal shape ``(...)``."""
+        if self.closed_form is None:
+            return self._hermite((0, 0), sx, sy, c)
+        from .moments import pair_closed_form, _pair_function
+        if pair_closed_form(self.activation) is not None:   # the numerically stable form
+            return _pair_function(self.activation)(sx, sy, c)
+        return _closed_form_functions(self.closed_form)[0](sx, sy, c)
+
+    def gradient(self, sx: np.ndarray, sy: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """``(3, ...)``: derivatives with respect to ``(s_x, s_y, c)`` (needs c^2 < s_x s_y)."""
+        if self.closed_form is None:
+            return np.stack([0.5 * self._hermite((2, 0), sx, sy, c),
+                             0.5 * self._hermite((0, 2), sx, sy, c),
+                             self._hermite((1, 1), sx, sy, c)])
+        grad = _closed_form_functions(self.closed_form)[1]
+        return np.stack([np.broadcast_to(g(sx, sy, c), np.shape(sx)) for g in grad])
+
+    def hessian(self, sx: np.ndarray, sy: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """``(3, 3, ...)``: second derivatives with respect to ``(s_x, s_y, c)``."""
+        if self.closed_form is None:
+            h = self._hermite
+            xx, yy, cc = 0.25 * h((4, 0), sx, sy, c), 0.25 * h((0, 4), sx, sy, c), h((2, 2), sx, sy, c)
+            xy = 0.25 * h((2, 2), sx, sy, c)
+            xc, yc = 0.5 * h((3, 1), sx, sy, c), 0.5 * h((1, 3), sx, sy, c)
+            return np.array([[xx, xy, xc], [xy, yy, yc], [xc, yc, cc]])
+        hess = _closed_form_functions(self.closed_form)[2]
+        return np.array([[np.broadcast_to(hess[i][j](sx, sy, c), np.shape(sx)) for j in range(3)]
+                         for i in range(3)])
+
+    def diagonal(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:math:`(f_1, f_1', f_1'')` at variances ``s`` (``(...)`` each)."""
+        if self.closed_form is None:
+            d = _derivatives(self.activation)
+            e = functools.partial(_hermite_1d, s=s)
+            return (e(lambda z: d[0](z) ** 2),
+                    e(lambda z: d[1](z) ** 2 + d[0](z) * d[2](z)),
+                    0.25 * e(lambda z: 2 * d[0](z) * d[4](z) + 8 * d[1](z) * d[3](z)
+                             + 6 * d[2](z) ** 2))
+        funcs = _diagonal_functions(self.closed_form)
+        return tuple(np.broadcast_to(f(s), np.shape(s)) for f in funcs)
+
+    def _hermite(self, orders: tuple[int, int], sx, sy, c) -> np.ndarray:
+        d = _derivatives(self.activation)
+        return _hermite_2d(d[orders[0]], d[orders[1]], sx, sy, c)
+
+
+@functools.lru_cache(maxsize=32)
+def pair_expectation(activation: sp.Expr) -> PairExpectation:
+    """The :class:`PairExpectation` of an activation (closed form when one is known).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from nnqft_sym import Z
+    >>> pe = pair_expectation(sp.Max(0, Z))
+    >>> float(pe.diagonal(2.0)[0])        # E[relu(z)^2] = s / 2
+    1.0
+    >>> pair_expectation(sp.tanh(Z)).closed_form is None
+    True
+    """
+    return PairExpectation(activation, _pair_closed_form(activation))
+
+
+def _pair_closed_form(activation: sp.Expr) -> sp.Expr | None:
+    from .gaussian import mgf_product_expectation
+    from .moments import _exp_terms, pair_closed_form
+    pair = pair_closed_form(activation)
+    if pair is not None:
+        return pair
+    terms = _exp_terms(activation)
+    if terms is not None:
+        return sp.simplify(mgf_product_expectation(terms, [[_SX, _C], [_C, _SY]]))
+    return None
+
+
+@functools.lru_cache(maxsize=32)
+def _closed_form_functions(expr: sp.Expr):
+    args = (_SX, _SY, _C)
+    grad = [sp.diff(expr, v) for v in args]
+    hess = [[sp.diff(g, v) for v in args] for g in grad]
+    lam = functools.partial(sp.lambdify, args, modules=["scipy", "numpy"])
+    return lam(expr), [lam(g) for g in grad], [[lam(h) for h in row] for row in hess]
+
+
+@functools.lru_cache(maxsize=32)
+def _diagonal_functions(expr: sp.Expr):
+    diag = sp.simplify(expr.subs(_C, sp.sqrt(_SX * _SY)).subs({_SX: _SV, _SY: _SV}))
+    return [sp.lambdify(_SV, sp.diff(diag, _SV, k), modules=["scipy", "numpy"]) for k in range(3)]
+
+
+@functools.lru_cache(maxsize=32)
+def _derivatives(activation: sp.Expr):
+    """phi, phi', ..., phi'''' lambdified (smooth activations, Price's theorem)."""
+    from .architectures import _lambdify
+    return [_lambdify(sp.diff(activation, Z, k), Z) for k in range(5)]
+
+
+@functools.lru_cache(maxsize=8)
+def _gaussian_rule(dim: int, coarse: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Product rule for E[F(u)], u ~ N(0, I_dim): nodes (q^dim, dim) and weights (q^dim,).
+
+    Composite Gauss-Legendre on [-_BOX, _BOX] in every direction (robust for steep saturating
+    activations); ``coarse`` uses fewer nodes per cell (an error estimate).
+    """
+    t, w = np.polynomial.legendre.leggauss(_CELL_NODES - 2 * int(coarse))
+    edges = np.linspace(-_BOX, _BOX, _CELLS + 1)
+    half = np.diff(edges) / 2
+    x = ((edges[:-1] + half)[:, None] + half[:, None] * t).ravel()
+    w = (half[:, None] * w).ravel() * np.exp(-x * x / 2) / np.sqrt(2 * np.pi)
+    nodes = np.stack(np.meshgrid(*([x] * dim), indexing="ij"), -1).reshape(-1, dim)
+    weights = np.prod(np.stack(np.meshgrid(*([w] * dim), indexing="ij"), -1).reshape(-1, dim), -1)
+    return nodes, weights
+
+
+def _hermite_1d(func, s: Any) -> np.ndarray:
+    nodes, weights = _gaussian_rule(1)
+    z = np.sqrt(np.asarray(s, dtype=float))[..., None] * nodes[:, 0]
+    return func(z) @ weights
+
+
+def _hermite_2d(f1, f2, sx, sy, c) -> np.ndarray:
+    """E[f1(z_x) f2(z_y)] by the 2-d product rule on the Cholesky factor."""
+    nodes, weights = _gaussian_rule(2)
+    sx, sy, c = (np.asarray(a, dtype=float) for a in (sx, sy, c))
+    l11 = np.sqrt(sx)
+    l21 = c / l11
+    l22 = np.sqrt(np.maximum(sy - l21 ** 2, 0.0))
+    zx = l11[..., None] * nodes[:, 0]
+    zy = l21[..., None] * nodes[:, 0] + l22[..., None] * nodes[:, 1]
+    return (f1(zx) * f2(zy)) @ weights
+
+
+# ============================================================================ n-point expectations
+def product_expectation(activation: sp.Expr, cov: Any) -> np.ndarray:
+    r""":math:`E[\prod_i \phi(z_i)]` for :math:`z \sim N(0, C)`, ``cov`` of shape ``(..., n, n)``.
+
+    Exponential activations: moment-generating function (exact); smooth activations:
+    Gauss-Hermite product rule on the eigen-factor of C (rank-reduced); activations with kinks:
+    :func:`nnqft_sym.quadrature.gaussian_expectation`.
+
+    Examples
+    --------
+    >>> import sympy as sp, numpy as np
+    >>> from nnqft_sym import Z
+    >>> round(float(product_expectation(sp.exp(Z), np.eye(2))), 12)      # e^{1/2} e^{1/2}
+    2.718281828459
+    """
+    from .gaussian import mgf_product_expectation_numeric
+    from .moments import _exp_terms
+    from .quadrature import activation_homogeneity, activation_kinks, gaussian_expectation
+    cov = np.asarray(cov, dtype=float)
+    terms = _exp_terms(activation)
+    if terms is not None:
+        return mgf_product_expectation_numeric(terms, cov)
+    kinks = activation_kinks(activation, Z)
+    func = _derivatives(activation)[0]
+    if kinks:
+        return np.asarray(gaussian_expectation(func, cov, kinks=kinks,
+                                               homogeneity=activation_homogeneity(activation, Z)))
+    evals, evecs = np.linalg.eigh(cov)
+    evals = np.clip(evals[..., ::-1], 0.0, None)                         # largest first
+    evecs = evecs[..., ::-1]
+    rank = max(1, int(np.max(np.sum(evals > 1e-12 * evals[..., :1], axis=-1))))
+    factor = evecs[..., :rank] * np.sqrt(evals[..., None, :rank])        # (..., n, r)
+    scales = np.sqrt(np.max(evals[..., :rank].reshape(-1, rank), axis=0))
+
+    def rule(coarse: bool) -> np.ndarray:
+        nodes, weights = _anisotropic_rule(rank, scales, coarse)
+        out = np.empty(cov.shape[:-2])
+        flat, res = factor.reshape(-1, *factor.shape[-2:]), out.reshape(-1)
+        step = max(1, _CHUNK // (len(weights) * cov.shape[-1]))
+        for k in range(0, len(flat), step):
+            z = np.einsum("bir,qr->bqi", flat[k:k + step], nodes)
+            res[k:k + step] = np.prod(func(z), axis=-1) @ weights
+        return out
+
+    value = rule(False)
+    if rank >= 3:
+        bad = np.abs(value - rule(True)) > _HERMITE_RTOL * (1 + np.abs(value))
+        if np.any(bad):
+            value[bad] = gaussian_expectation(func, cov[bad])
+    return value
+
+
+def _anisotropic_rule(rank: int, scales: np.ndarray, coarse: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Product rule for u ~ N(0, I_rank) adapted to the standard deviations ``scales`` of the
+    eigen-directions: the composite Gauss-Legendre rule along the leading direction(s), and
+    Gauss-Hermite with a node count growing with the scale along the others (a direction of
+    small variance carries a nearly polynomial integrand)."""
+    if rank <= 2:
+        return _gaussian_rule(rank, coarse)
+    x0, w0 = _gaussian_rule(1)
+    axes = [(x0, w0)]
+    for sigma in scales[1:]:
+        q = int(min(_HERMITE_MAX, _HERMITE_MIN + np.ceil(_HERMITE_PER_SIGMA * sigma)))
+        if coarse:
+            q = max(2, (3 * q) // 4)
+        x, w = np.polynomial.hermite_e.hermegauss(q)
+        axes.append((x, w / np.sqrt(2 * np.pi)))
+    grids = np.meshgrid(*[a[0] for a in axes], indexing="ij")
+    wgrids = np.meshgrid(*[a[1] for a in axes], indexing="ij")
+    return (np.stack([g.ravel() for g in grids], -1),
+            np.prod(np.stack([g.ravel() for g in wgrids], -1), -1))
+
+
+# ============================================================================ kernel recursion
+def _check_deep(net: Network, what: str) -> None:
+    net.require_numeric(what)
+    if not net.preactivation_is_gaussian:
+        raise ValueError(f"{what}: the layer recursion needs Gaussian first-layer pre-activations; "
+                         f"{net.name} has uniform phases (use the one-layer exact results)")
+
+
+def _normalisation(net: Network, s: np.ndarray) -> np.ndarray:
+    if net.normalisation == 1:
+        return np.ones_like(s)
+    return np.asarray(net.normalisation_function(s), dtype=float)
+
+
+def _weight_variances(net: Network) -> list[float]:
+    """Variances (times N) of the weights that read layer l = 1..L: sigma_W^2, ..., v_out."""
+    return [float(net.sigma_w) ** 2] * (net.depth - 1) + [float(net.output_variance)]
+
+
+def layer_kernels(net: Network, x: Any, y: Any) -> np.ndarray:
+    r"""Infinite-width kernels :math:`K^{(1)}, \dots, K^{(L)}` and the output kernel at (x, y).
+
+    Returns an array ``(L + 1, ..., 3)`` holding :math:`(K(x,x), K(y,y), K(x,y))` per layer;
+    index 0 is the first-layer pre-activation covariance, index L the output kernel.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> ks = layer_kernels(ReLUNet(sigma_w=1, sigma_b=1, depth=2), 1.0, 1.0)
+    >>> ks[:, 0].round(12).tolist()     # diagonal recursion K -> sigma_b^2 + sigma_w^2 K / 2
+    [2.0, 2.0, 2.0]
+    """
+    _check_deep(net, "layer_kernels")
+    from .kernels import _as_coordinates
+    xa, ya = np.broadcast_arrays(_as_coordinates(x, net.d_in, "x"), _as_coordinates(y, net.d_in, "y"))
+    sb2, sw2 = float(net.sigma_b) ** 2, float(net.sigma_w) ** 2
+    kxx = sb2 + sw2 * np.sum(xa * xa, -1) / net.d_in
+    kyy = sb2 + sw2 * np.sum(ya * ya, -1) / net.d_in
+    kxy = sb2 + sw2 * np.sum(xa * ya, -1) / net.d_in
+    pair = pair_expectation(net.activation)
+    out = [np.stack([kxx, kyy, kxy], -1)]
+    for w in _weight_variances(net):
+        nx, ny = _normalisation(net, kxx), _normalisation(net, kyy)
+        kxx, kyy, kxy = (sb2 + w * nx * nx * pair.value(kxx, kxx, kxx),
+                         sb2 + w * ny * ny * pair.value(kyy, kyy, kyy),
+                         sb2 + w * nx * ny * pair.value(kxx, kyy, kxy))
+        out.append(np.stack([kxx, kyy, kxy], -1))
+    return np.stack(out)
+
+
+def deep_kernel(net: Network, x: Any, y: Any) -> np.ndarray | float:
+    """Output GP kernel K(x, y) of a network of any depth, broadcasting like :func:`nnqft_sym.kernel_numeric`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnqft_sym import ReLUNet
+    >>> net = ReLUNet(sigma_w=np.sqrt(2), sigma_b=1e-300, depth=3)
+    >>> round(float(deep_kernel(net, 0.5, 0.5)), 12)    # critical ReLU: K(x,x) preserved
+    0.5
+    """
+    out = layer_kernels(net, x, y)[-1, ..., 2]
+    return float(out) if out.ndim == 0 else out
+
+
+def deep_kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
+    r"""The output kernel as a SymPy expression, composing the closed-form pair expectations.
+
+    Available when :math:`E[\phi\phi]` has a closed form (ReLU arc-cosine, Erf arcsine,
+    exponential activations); the first layer is :math:`K^{(1)} = \sigma_b^2 + \sigma_W^2
+    x\cdot y / d_{in}`.
+
+    Raises
+    ------
+    ValueError
+        If the activation has no closed-form pair expectation, or ``d_in`` is symbolic.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from nnqft_sym import ReLUNet
+    >>> k = deep_kernel_expr(ReLUNet(sigma_w=1, sigma_b=1, depth=2), 1, 1)
+    >>> sp.nsimplify(k)
+    2
+    """
+    from .kernels import default_points
+    from .moments import covariance_expr, symbolic_points
+    if not isinstance(net.d_in, int):
+        raise ValueError("deep_kernel_expr needs an integer d_in")
+    if not net.preactivation_is_gaussian:
+        raise ValueError(f"deep_kernel_expr: {net.name} has non-Gaussian pre-activations")
+    pair = pair_expectation(net.activation).closed_form
+    if pair is None:
+        raise ValueError(f"no closed-form pair expectation for the activation {net.activation}: "
+                         "use numeric points (deep_kernel) for the Gauss-Hermite recursion")
+    if x is None and y is None:
+        x, y = default_points(net.d_in)
+    cov = covariance_expr(net, symbolic_points([x, y], net.d_in))
+    kxx, kyy, kxy = cov[0, 0], cov[1, 1], cov[0, 1]
+    diag = sp.simplify(pair.subs(_C, sp.sqrt(_SX * _SY)).subs({_SX: _SV, _SY: _SV}))
+    weights = [net.sigma_w ** 2] * (net.depth - 1) + [net.output_variance]
+    for w in weights:
+        nx, ny = net.normalisation.subs(S, kxx), net.normalisation.subs(S, kyy)
+        kxx, kyy, kxy = (sp.simplify(net.sigma_b ** 2 + w * nx ** 2 * diag.subs(_SV, kxx)),
+                         sp.simplify(net.sigma_b ** 2 + w * ny ** 2 * diag.subs(_SV, kyy)),
+                         net.sigma_b ** 2 + w * nx * ny * pair.subs({_SX: kxx, _SY: kyy, _C: kxy},
+                                                                    simultaneous=True))
+    return kxy
+
+
+# ============================================================================ 1/N vertex recursion
+@dataclass(frozen=True)
+class LayerRecursion:
+    r"""Layer-by-layer statistics of a deep network on a set of distinct input points.
+
+    Attributes
+    ----------
+    points : ndarray (m, d_in)
+        The distinct inputs; every other array is indexed by them.
+    kernels : tuple of ndarray (m, m)
+        :math:`K^{(1)}, \dots, K^{(L)}` (pre-activation kernels) and, last, the output kernel.
+    vertices : tuple of ndarray (m, m, m, m)
+        :math:`V^{(1)} = 0, \dots, V^{(L)}` and the output vertex: :math:`N\,\mathrm{Cov}(\hat
+        G_{ab}, \hat G_{cd}) \to V_{abcd}`.
+    kernel_corrections : tuple of ndarray (m, m)
+        :math:`K_1^{(l)}`: :math:`E\hat G^{(l)} = K^{(l)} + K_1^{(l)}/N + O(N^{-2})`; the last is
+        the output's, so :math:`G^{(2)} = K + K_1/N + O(N^{-2})`.
+    """
+
+    points: np.ndarray
+    kernels: tuple[np.ndarray, ...]
+    vertices: tuple[np.ndarray, ...]
+    kernel_corrections: tuple[np.ndarray, ...]
+
+    @property
+    def output_kernel(self) -> np.ndarray:
+        """Output GP kernel on the distinct points, ``(m, m)``."""
+        return self.kernels[-1]
+
+    @property
+    def output_vertex(self) -> np.ndarray:
+        """Output four-point vertex ``V[a, b, c, d]``, ``(m, m, m, m)``."""
+        return self.vertices[-1]
+
+    @property
+    def output_kernel_correction(self) -> np.ndarray:
+        """Output NLO kernel ``K_1``, ``(m, m)``."""
+        return self.kernel_corrections[-1]
+
+
+def layer_recursion(net: Network, points: Any) -> LayerRecursion:
+    """Run the kernel, four-point-vertex and NLO-kernel recursions on the distinct points.
+
+    Parameters
+    ----------
+    net : Network
+        Numeric hyper-parameters, Gaussian first-layer pre-activations, any depth.
+    points : array (m, d_in) (or (m,) when d_in = 1)
+        Distinct input points (duplicates are allowed but waste work).
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> rec = layer_recursion(ReLUNet(depth=2), [0.5, -0.5])
+    >>> [v.shape for v in rec.vertices]
+    [(2, 2, 2, 2), (2, 2, 2, 2), (2, 2, 2, 2)]
+    """
+    _check_deep(net, "layer_recursion")
+    pts = as_points(points, net.d_in)
+    if pts.ndim != 2:
+        raise ValueError(f"points must have shape (m, d_in), got {pts.shape}")
+    m = pts.shape[0]
+    sb2 = float(net.sigma_b) ** 2
+    kern = net.preactivation_covariance(pts)
+    vertex = np.zeros((m,) * 4)
+    corr = np.zeros((m, m))
+    kernels, vertices, corrections = [kern], [vertex], [corr]
+    pair = pair_expectation(net.activation)
+    for w in _weight_variances(net):
+        m2, coef, hess = _pair_statistics(net, pair, kern)
+        m4 = _four_point_moments(net, kern)
+        new_vertex = w * w * (m4 - m2[:, :, None, None] * m2[None, None, :, :]
+                              + _contract_vertex(coef, coef, vertex))
+        first = sum(c * corr[p] for c, p in zip(coef, _pair_slots_2d(m)))
+        second = 0.5 * sum(hess[i, j] * vertex[_pair_slots_2d(m)[i] + _pair_slots_2d(m)[j]]
+                           for i in range(3) for j in range(3))
+        corr = w * (first + second)
+        kern = sb2 + w * m2
+        vertex = new_vertex
+        kernels.append(kern)
+        vertices.append(vertex)
+        corrections.append(corr)
+    return LayerRecursion(pts, tuple(kernels), tuple(vertices), tuple(corrections))
+
+
+def _pair_slots_2d(m: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Index pairs (aa), (bb), (ab) as broadcastable arrays over (a, b)."""
+    a, b = np.arange(m)[:, None], np.arange(m)[None, :]
+    a, b = np.broadcast_arrays(a, b)
+    return [(a, a), (b, b), (a, b)]
+
+
+def _pair_statistics(net: Network, pair: PairExpectation, kern: np.ndarray):
+    """M_ab, its gradient (3, m, m) w.r.t. (K_aa, K_bb, K_ab) and Hessian (3, 3, m, m)."""
+    m = kern.shape[0]
+    s = np.diagonal(kern).copy()
+    norm = _normalisation(net, s)
+    nn = norm[:, None] * norm[None, :]
+    off = ~np.eye(m, dtype=bool)
+    sx, sy = np.broadcast_arrays(s[:, None], s[None, :])
+    m2 = np.empty((m, m))
+    coef = np.zeros((3, m, m))
+    hess = np.zeros((3, 3, m, m))
+    if off.any():
+        args = (sx[off], sy[off], kern[off])
+        m2[off] = pair.value(*args)
+        coef[:, off] = pair.gradient(*args)
+        hess[:, :, off] = pair.hessian(*args)
+    f1, d1, d2 = pair.diagonal(s)
+    idx = np.arange(m)
+    m2[idx, idx] = f1
+    coef[0, idx, idx] = d1
+    hess[0, 0, idx, idx] = d2
+    return m2 * nn, coef * nn, hess * nn
+
+
+def _four_point_moments(net: Network, kern: np.ndarray) -> np.ndarray:
+    """M_abcd = E[g_a g_b g_c g_d] under the layer kernel, for all (m, m, m, m) index tuples."""
+    m = kern.shape[0]
+    multisets = list(itertools.combinations_with_replacement(range(m), 4))
+    idx = np.array(multisets)
+    cov = kern[idx[:, :, None], idx[:, None, :]]
+    values = product_expectation(net.activation, cov)
+    norm = _normalisation(net, np.diagonal(kern).copy())
+    values = values * np.prod(norm[idx], axis=-1)
+    out = np.empty((m,) * 4)
+    for multiset, value in zip(multisets, values):
+        for perm in set(itertools.permutations(multiset)):
+            out[perm] = value
+    return out
+
+
+def _contract_vertex(coef_ab: np.ndarray, coef_cd: np.ndarray, vertex: np.ndarray) -> np.ndarray:
+    """sum_{p in (aa, bb, ab), q in (cc, dd, cd)} coef_p[a, b] coef_q[c, d] V[p, q]."""
+    m = vertex.shape[0]
+    r = np.arange(m)
+    a, b = r[:, None, None, None], r[None, :, None, None]
+    c, d = r[None, None, :, None], r[None, None, None, :]
+    left, right = [(a, a), (b, b), (a, b)], [(c, c), (d, d), (c, d)]
+    out = np.zeros((m,) * 4)
+    for i, p in enumerate(left):
+        for j, q in enumerate(right):
+            out += coef_ab[i][:, :, None, None] * coef_cd[j][None, None, :, :] * vertex[p + q]
+    return out
+
+
+# ============================================================================ output correlators
+def _distinct(net: Network, points: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of ``points`` (..., n, d_in) and the (..., n) index of each point."""
+    pts = as_points(points, net.d_in)
+    flat = pts.reshape(-1, net.d_in)
+    uniq, inverse = np.unique(flat, axis=0, return_inverse=True)
+    return uniq, inverse.reshape(pts.shape[:-1])
+
+
+def leading_pairing_coefficients(net: Network, points: Any) -> dict[tuple[tuple[int, int], ...], np.ndarray]:
+    r"""1/N coefficient of :math:`\Delta G^{(n)}` resolved by output-index pairings.
+
+    For a network with ``d_out`` outputs, :math:`\Delta G^{(n)}_{a_1..a_n}(x_1..x_n) =
+    N^{-1} \sum_P c_P \prod_{(ij) \in P} \delta_{a_i a_j} + O(N^{-2})`, with, for a pairing P,
+    :math:`c_P = \sum_{\{p, q\} \subset P} V_{pq} \prod_{r \ne p, q} K_r + \sum_{p \in P}
+    K_{1,p} \prod_{r \ne p} K_r`.  Keys are the pairings of :func:`nnqft_sym.pairings`.
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> coeffs = leading_pairing_coefficients(GaussNet(depth=2), [0.0, 0.1, 0.2, 0.3])
+    >>> len(coeffs)
+    3
+    """
+    from .partitions import pairings
+    uniq, index = _distinct(net, points)
+    n = check_even_order(index.shape[-1])
+    rec = layer_recursion(net, uniq)
+    kern, vert, corr = rec.output_kernel, rec.output_vertex, rec.output_kernel_correction
+    out = {}
+    for matching in pairings(n):
+        pairs = [(index[..., i], index[..., j]) for i, j in matching]
+        kvals = [kern[p] for p in pairs]
+        total = 0.0
+        for u, (p, k) in enumerate(zip(pairs, kvals)):
+            rest = np.prod([kv for v, kv in enumerate(kvals) if v != u], axis=0) if n > 2 else 1.0
+            total = total + corr[p] * rest
+            for v in range(u + 1, len(pairs)):
+                rest2 = (np.prod([kv for t, kv in enumerate(kvals) if t not in (u, v)], axis=0)
+                         if n > 4 else 1.0)
+                total = total + vert[p + pairs[v]] * rest2
+        out[matching] = total
+    return out
+
+
+def leading_delta_green(net: Network, points: Any) -> np.ndarray | float:
+    r"""Coefficient :math:`c_1` of :math:`\Delta G^{(n)} = c_1/N + O(N^{-2})` for one output component.
+
+    Includes both the connected four-point vertex and the NLO correction :math:`K_1` of the
+    two-point function (zero at L = 1, where this equals ``net.delta_green_series(points)[1]``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnqft_sym import GaussNet
+    >>> pts = [-0.01, -0.006, 0.002, 0.01]
+    >>> net = GaussNet()
+    >>> bool(np.isclose(leading_delta_green(net, pts), net.delta_green_series(pts)[1]))
+    True
+    """
+    out = sum(leading_pairing_coefficients(net, points).values())
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def leading_deviation(net: Network, points: Any) -> np.ndarray | float:
+    r"""Coefficient of :math:`m_n = \Delta G^{(n)}/G_0^{(n)} = c_1/(N G_0^{(n)}) + O(N^{-2})`.
+
+    At L = 1 this equals ``net.deviation_series(points)[1]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnqft_sym import ReLUNet
+    >>> pts = [-0.5, 0.1, 0.4, 0.9]
+    >>> bool(np.isclose(leading_deviation(ReLUNet(), pts), ReLUNet().deviation_series(pts)[1]))
+    True
+    """
+    from .wick import free_green
+    out = np.asarray(leading_delta_green(net, points)) / np.asarray(free_green(net, points))
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def leading_connected_four_point(net: Network, points: Any) -> np.ndarray | float:
+    r"""Coefficient of :math:`\kappa_4 = [V_{(12)(34)} + V_{(13)(24)} + V_{(14)(23)}]/N + O(N^{-2})`.
+
+    ``points`` has shape ``(..., 4, d_in)`` (or ``(..., 4)``).
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> c4 = leading_connected_four_point(ReLUNet(depth=3), [0.3] * 4)
+    >>> c4 > 0
+    True
+    """
+    uniq, index = _distinct(net, points)
+    if index.shape[-1] != 4:
+        raise ValueError(f"points: the four-point function needs 4 points, got {index.shape[-1]}")
+    vert = layer_recursion(net, uniq).output_vertex
+    i = [index[..., k] for k in range(4)]
+    out = (vert[i[0], i[1], i[2], i[3]] + vert[i[0], i[2], i[1], i[3]]
+           + vert[i[0], i[3], i[1], i[2]])
+    return float(out) if np.ndim(out) == 0 else out

@@ -1,0 +1,340 @@
+r"""Multi-output networks: O(d_out) index structure of the exact finite-width correlators.
+
+A network with ``d_out`` outputs, :math:`f_a(x) = \sum_{i=1}^N W^1_{ai} g_i(x) + b^1_a`
+(:math:`W^1_{ai} \sim \mathcal N(0, v_{out}/N)` and :math:`b^1_a \sim \mathcal N(0,
+\sigma_b^2)` independent for every a and i), shares the hidden features :math:`g_i` between
+its outputs.  The neuron terms :math:`t_{a,i} = W^1_{ai} g_i` are i.i.d. over i, so for
+:math:`n \ge 3` the joint cumulants are :math:`\kappa(f_{a_1}(x_1), \dots, f_{a_n}(x_n)) =
+N \kappa(t_{a_1}, \dots, t_{a_n})`, and Isserlis' theorem for the Gaussian :math:`W^1`
+gives :math:`E[\prod_{k\in b} t_{a_k}] = (v_{out}/N)^{|b|/2} E[g_b]
+\sum_{P \in \mathrm{pairings}(b)} \prod_{(ij)\in P}\delta_{a_i a_j}`.  Every correlator is
+therefore a combination of the :math:`(n-1)!!` pairing tensors, the only O(d_out)-invariant
+tensors of even rank,
+
+.. math:: \kappa_n = N^{1 - n/2} \sum_P c_P \prod_{(ij)\in P}\delta_{a_i a_j},\qquad
+          c_P = \sum_{\sigma \in \Pi(P)} (-1)^{|\sigma|-1}(|\sigma|-1)!
+          \prod_{\beta\in\sigma} v_{out}^{|\beta|} E[g_{\cup\beta}],
+
+where :math:`\sigma` runs over the set partitions of the pairs of P (a block :math:`\beta` is
+a set of pairs; :math:`\cup\beta` the points they hold).  E.g. the connected four-point function
+has :math:`c_{(12)(34)} = v_{out}^2 [E(g_1g_2g_3g_4) - E(g_1g_2)E(g_3g_4)]`, and summing the
+:math:`c_P` (all indices equal) gives back the single-output result of
+:mod:`nnqft_sym.cumulants`.  The free theory is :math:`K_{ab}(x, y) = \delta_{ab} K(x, y)`.
+
+The O(d_out)-invariant local quartic coupling of :math:`\Gamma \supset
+\frac{\lambda}{4!}\int (f\cdot f)^2` (tree level, whose four-point vertex is
+:math:`\frac{\lambda}{3}(\delta_{ab}\delta_{cd} + \delta_{ac}\delta_{bd} + \delta_{ad}\delta_{bc})`)
+is read off pairing by pairing, :math:`\lambda_P = -3\,\Delta G_P / N_K`; their mean (the
+projection on the invariant) equals the single-output :math:`u_4`, and their spread measures
+how far the measured vertex is from the local :math:`(f\cdot f)^2` form.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from sympy.utilities.iterables import multiset_partitions
+
+from .architectures import Network
+from .partitions import moebius_weight, pairings
+from .validation import as_points, check_even_order, check_width
+
+__all__ = [
+    "Pairing",
+    "pairing_delta",
+    "pairing_tensor",
+    "connected_pairing_coefficients",
+    "green_pairing_coefficients",
+    "delta_green_pairing_coefficients",
+    "free_green_indexed",
+    "connected_green_indexed",
+    "green_indexed",
+    "InvariantQuartic",
+    "invariant_quartic_coupling",
+]
+
+#: a perfect matching of range(n): a tuple of index pairs (i < j), as in nnqft_sym.pairings
+Pairing = tuple[tuple[int, int], ...]
+
+
+# ---------------------------------------------------------------------- index tensors
+def pairing_delta(matching: Pairing, indices: Any) -> np.ndarray | int:
+    r""":math:`\prod_{(ij)\in P} \delta_{a_i a_j}` for output indices ``indices`` ``(..., n)``.
+
+    Examples
+    --------
+    >>> pairing_delta(((0, 1), (2, 3)), [1, 1, 0, 0])
+    1
+    >>> pairing_delta(((0, 2), (1, 3)), [1, 1, 0, 0])
+    0
+    """
+    idx = np.asarray(indices)
+    out = np.ones(idx.shape[:-1], dtype=int)
+    for i, j in matching:
+        out = out * (idx[..., i] == idx[..., j])
+    return int(out) if out.ndim == 0 else out
+
+
+def pairing_tensor(coefficients: dict[Pairing, Any], d_out: int) -> np.ndarray:
+    r"""Assemble :math:`T_{a_1..a_n} = \sum_P c_P \prod_{(ij)\in P}\delta_{a_i a_j}`.
+
+    ``coefficients`` maps pairings of ``range(n)`` to arrays ``(...)``; returns
+    ``(..., d_out, ..., d_out)`` with n output axes.
+
+    Examples
+    --------
+    >>> t = pairing_tensor({((0, 1),): 2.0}, 3)
+    >>> t.tolist()
+    [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 2.0]]
+    """
+    n = 2 * len(next(iter(coefficients)))
+    grid = np.stack(np.meshgrid(*([np.arange(d_out)] * n), indexing="ij"), -1)
+    out = 0.0
+    for matching, value in coefficients.items():
+        out = out + np.asarray(value, dtype=float)[(...,) + (None,) * n] * pairing_delta(matching, grid)
+    return out
+
+
+# ---------------------------------------------------------------------- exact coefficients
+def _one_layer(net: Network, what: str) -> None:
+    if net.depth != 1:
+        raise ValueError(f"{what}: exact finite-width correlators exist for one hidden layer only "
+                         f"(depth = {net.depth}); use nnqft_sym.deep.leading_pairing_coefficients "
+                         "for the O(1/N) term of a deep network")
+
+
+def _prepare(net: Network, points: Any):
+    from .moments import is_symbolic_points, symbolic_points
+    if is_symbolic_points(points):
+        pts = symbolic_points(points, net.d_in)
+        return True, pts, check_even_order(len(pts))
+    net.require_numeric("multi-output correlators")
+    pts = as_points(points, net.d_in)
+    return False, pts, check_even_order(pts.shape[-2])
+
+
+class _Moments:
+    """Memoised v_out^{|b|/2} E[g_b] and kernel values on subsets of the points."""
+
+    def __init__(self, net: Network, pts: Any, symbolic: bool) -> None:
+        self.net, self.pts, self.symbolic = net, pts, symbolic
+        self.v = net.output_variance if symbolic else float(net.output_variance)
+
+    def subset(self, block: tuple[int, ...]) -> Any:
+        return [self.pts[i] for i in block] if self.symbolic else self.pts[..., list(block), :]
+
+    @functools.lru_cache(maxsize=None)
+    def neuron(self, block: tuple[int, ...]) -> Any:
+        return self.v ** (len(block) // 2) * self.net.neuron_moment(self.subset(block))
+
+    @functools.lru_cache(maxsize=None)
+    def kernel(self, pair: tuple[int, int]) -> Any:
+        i, j = pair
+        if self.symbolic:
+            return self.net.kernel_expr(self.pts[i], self.pts[j])
+        return np.asarray(self.net.kernel(self.pts[..., i, :], self.pts[..., j, :]))
+
+    @functools.lru_cache(maxsize=None)
+    def reduced(self, pairs: tuple[tuple[int, int], ...]) -> Any:
+        """c_{B, P_B}: the reduced cumulant of the points of ``pairs`` on that pairing."""
+        if len(pairs) == 1:
+            return self.kernel(pairs[0])
+        total = 0
+        for sigma in multiset_partitions(list(pairs)):
+            term = moebius_weight(len(sigma))
+            for beta in sigma:
+                term = term * self.neuron(tuple(sorted(i for p in beta for i in p)))
+            total = total + term
+        return total
+
+
+def _finish(symbolic: bool, value: Any) -> Any:
+    if symbolic:
+        return sp.simplify(value)
+    return float(value) if np.ndim(value) == 0 else np.asarray(value)
+
+
+def connected_pairing_coefficients(net: Network, points: Any) -> dict[Pairing, Any]:
+    r"""Reduced connected coefficients :math:`c_P`: :math:`\kappa_n = N^{1-n/2}\sum_P c_P\prod\delta`.
+
+    For n = 2 the single coefficient is the kernel K.  Exact for one hidden layer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnqft_sym import GaussNet
+    >>> net = GaussNet()
+    >>> pts = [-0.01, -0.006, 0.002, 0.01]
+    >>> c = connected_pairing_coefficients(net, pts)
+    >>> bool(np.isclose(sum(c.values()), net.connected_green(pts, 1)))
+    True
+    """
+    _one_layer(net, "connected_pairing_coefficients")
+    symbolic, pts, n = _prepare(net, points)
+    mom = _Moments(net, pts, symbolic)
+    return {m: _finish(symbolic, mom.reduced(m)) for m in pairings(n)}
+
+
+def green_pairing_coefficients(net: Network, points: Any, width: Any,
+                               include_free: bool = True) -> dict[Pairing, Any]:
+    r"""Exact full Green function :math:`G^{(n)}_{a_1..a_n}` resolved by pairings.
+
+    :math:`G_P = \sum_{\sigma \in \Pi(P)} \prod_{\beta \in \sigma} N^{1-|\beta|} c_{\beta}`
+    (moment-cumulant formula; a block of one pair contributes K).  With
+    ``include_free=False`` the partition into single pairs (the free part) is left out, which
+    gives :math:`\Delta G_P` without cancellation.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> g = green_pairing_coefficients(ReLUNet(d_out=2), [0.1, 0.2], 5)
+    >>> list(g)
+    [((0, 1),)]
+    """
+    _one_layer(net, "green_pairing_coefficients")
+    symbolic, pts, n = _prepare(net, points)
+    width = check_width(width)
+    inv = sp.Integer(1) / width if symbolic or isinstance(width, sp.Basic) else 1.0 / width
+    mom = _Moments(net, pts, symbolic)
+    out = {}
+    for matching in pairings(n):
+        total = 0
+        for sigma in multiset_partitions(list(matching)):
+            if not include_free and all(len(beta) == 1 for beta in sigma):
+                continue
+            term = 1
+            for beta in sigma:
+                term = term * mom.reduced(tuple(beta)) * inv ** (len(beta) - 1)
+            total = total + term
+        out[matching] = _finish(symbolic, total)
+    return out
+
+
+def delta_green_pairing_coefficients(net: Network, points: Any, width: Any) -> dict[Pairing, Any]:
+    r""":math:`\Delta G_P = G_P - \prod_{(ij)\in P} K(x_i, x_j)`, exact at width N."""
+    return green_pairing_coefficients(net, points, width, include_free=False)
+
+
+# ---------------------------------------------------------------------- explicit indices
+def _check_indices(net: Network, indices: Any, n: int) -> np.ndarray:
+    idx = np.asarray(indices)
+    if idx.shape[-1:] != (n,) or not np.issubdtype(idx.dtype, np.integer):
+        raise ValueError(f"indices must be integers of shape (..., {n}) (one output index per "
+                         f"point), got {indices!r}")
+    if idx.size and (idx.min() < 0 or idx.max() >= net.d_out):
+        raise ValueError(f"indices must lie in range(d_out) = range({net.d_out}), got {indices!r}")
+    return idx
+
+
+def _contract(coefficients: dict[Pairing, Any], indices: np.ndarray) -> Any:
+    out = sum(value * pairing_delta(m, indices) for m, value in coefficients.items())
+    return float(out) if np.ndim(out) == 0 and not isinstance(out, sp.Basic) else out
+
+
+def free_green_indexed(net: Network, points: Any, indices: Any) -> Any:
+    r"""Free :math:`G_0^{(n)}` with output indices: Wick's theorem with :math:`\delta_{ab} K`.
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> free_green_indexed(GaussNet(d_out=2), [0.0] * 4, [0, 0, 1, 1])   # K(0, 0)^2
+    4.0
+    """
+    symbolic, pts, n = _prepare(net, points)
+    mom = _Moments(net, pts, symbolic)
+    idx = _check_indices(net, indices, n)
+    coeffs = {m: (sp.Mul(*[mom.kernel(p) for p in m]) if symbolic
+                  else np.prod([mom.kernel(p) for p in m], axis=0)) for m in pairings(n)}
+    return _contract(coeffs, idx)
+
+
+def connected_green_indexed(net: Network, points: Any, indices: Any, width: Any) -> Any:
+    r"""Exact connected :math:`\kappa(f_{a_1}(x_1), \dots, f_{a_n}(x_n))` at width N (one hidden layer).
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> net = GaussNet(d_out=2)
+    >>> k_mixed = connected_green_indexed(net, [0.0] * 4, [0, 0, 1, 1], 10)
+    >>> k_same = connected_green_indexed(net, [0.0] * 4, [0, 0, 0, 0], 10)
+    >>> round(k_same / k_mixed, 12)    # coincident points: (E4 - E2^2) sums to 3 (E4) - 3 E2^2
+    3.0
+    """
+    width = check_width(width)
+    coeffs = connected_pairing_coefficients(net, points)
+    n = 2 * len(next(iter(coeffs)))
+    idx = _check_indices(net, indices, n)
+    scale = (sp.sympify(width) ** (1 - n // 2) if isinstance(width, sp.Basic)
+             else float(width) ** (1 - n // 2))
+    return _contract({m: v * scale for m, v in coeffs.items()}, idx)
+
+
+def green_indexed(net: Network, points: Any, indices: Any, width: Any) -> Any:
+    r"""Exact :math:`E[f_{a_1}(x_1)\cdots f_{a_n}(x_n)]` at width N (one hidden layer).
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> green_indexed(ReLUNet(d_out=3), [0.1, 0.2], [0, 1], 4)     # delta_ab K
+    0.0
+    """
+    coeffs = green_pairing_coefficients(net, points, width)
+    n = 2 * len(next(iter(coeffs)))
+    return _contract(coeffs, _check_indices(net, indices, n))
+
+
+# ---------------------------------------------------------------------- invariant coupling
+@dataclass(frozen=True)
+class InvariantQuartic:
+    r"""Tree-level O(d_out)-invariant quartic couplings at four points.
+
+    Attributes
+    ----------
+    pairing_couplings : dict
+        :math:`\lambda_P = -3\,\Delta G_P / N_K` for the three pairings P of (0, 1, 2, 3).
+    coupling : float or ndarray
+        :math:`\lambda` of :math:`\frac{\lambda}{4!}\int(f\cdot f)^2`: the projection of the
+        vertex on the invariant tensor, the mean of the :math:`\lambda_P` (equal to the
+        single-output :math:`u_4`).
+    anisotropy : float or ndarray
+        :math:`(\max_P \lambda_P - \min_P \lambda_P)/|\lambda|`: zero for a purely local
+        :math:`(f\cdot f)^2` vertex.
+    """
+
+    pairing_couplings: dict[Pairing, Any]
+    coupling: Any
+    anisotropy: Any
+
+
+def invariant_quartic_coupling(net: Network, points: Any, width: Any,
+                               cutoff: Any = None) -> InvariantQuartic:
+    r"""O(d_out)-invariant quartic coupling of the :math:`(f\cdot f)^2` term from the exact vertex.
+
+    ``points`` are four numeric inputs ``(..., 4, d_in)``; ``cutoff`` as in
+    :func:`nnqft_sym.couplings.normalisation_integral`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnqft_sym import GaussNet
+    >>> pts = [-0.01, -0.006, 0.002, 0.01]
+    >>> q = invariant_quartic_coupling(GaussNet(d_out=3), pts, 10)
+    >>> bool(np.isclose(q.coupling, GaussNet().quartic_coupling(pts, 10)))
+    True
+    """
+    from .couplings import normalisation_integral
+    _one_layer(net, "invariant_quartic_coupling")
+    pts = as_points(points, net.d_in)
+    if pts.shape[-2] != 4:
+        raise ValueError(f"points: the quartic coupling needs 4 points, got {pts.shape[-2]}")
+    nk = normalisation_integral(net, pts, cutoff=cutoff)
+    delta = delta_green_pairing_coefficients(net, pts, width)
+    lam = {m: -3.0 * np.asarray(v) / nk for m, v in delta.items()}
+    values = np.stack(list(lam.values()))
+    mean = values.mean(axis=0)
+    spread = (values.max(axis=0) - values.min(axis=0)) / np.abs(mean)
+    as_out = (lambda a: float(a) if np.ndim(a) == 0 else a)
+    return InvariantQuartic({m: as_out(v) for m, v in lam.items()}, as_out(mean), as_out(spread))
