@@ -74,8 +74,12 @@ def reference() -> dict[str, sp.Expr]:
     z = coeffs(moment(0))
     full2 = divide(coeffs(moment(2)), z)
     full4 = divide(coeffs(moment(4)), z)
+    full6 = divide(coeffs(moment(6)), z)
     w2 = full2
     w4 = [f - 3 * s for f, s in zip(full4, multiply(full2, full2))]
+    # kappa_6 = m6 - 15 m4 m2 + 30 m2^3 (odd moments vanish)
+    w6 = [a - 15 * b + 30 * c for a, b, c in zip(full6, multiply(full4, full2),
+                                                  multiply(full2, multiply(full2, full2)))]
     # Legendre transform Gamma(phi) = J phi - W(J) with W = W2 J^2/2 + W4 J^4/4! + ...
     a, b, phi, jj = sp.symbols("a b phi jj")
     big_w2, big_w4 = sp.symbols("W2 W4")
@@ -98,6 +102,7 @@ def reference() -> dict[str, sp.Expr]:
         "full4": series(full4),
         "W2": series(w2),
         "W4": series(w4),
+        "W6": series(w6),
         # Gamma^(2) = G0^-1 - Sigma with G0 = 1; 1PI diagrams give -Gamma^(4) (tree: -g4)
         "Sigma": series([o - i for o, i in zip(one, inv_w2)]),
         "Vertex4": series(multiply(w4, inv_w2_4)),
@@ -167,6 +172,20 @@ def test_connected_four_point(content, labelled):
 @pytest.mark.parametrize("content", FOUR_POINT, ids=_id)
 def test_1pi_four_point_vertex(content):
     assert diagram_sum(4, content, one_pi=True) == coefficient(reference()["Vertex4"], content)
+
+
+SIX_POINT = [{4: 1}, {4: 2}, {6: 1}, {4: 1, 6: 1}, {4: 3}]
+
+
+@pytest.mark.parametrize("content", SIX_POINT, ids=_id)
+def test_connected_six_point(content):
+    """Order g4^2: the 10 exchange trees (+u4^2), order g6: the contact term (-u6)."""
+    assert diagram_sum(6, content) == coefficient(reference()["W6"], content)
+
+
+def test_six_point_tree_level_values():
+    assert coefficient(reference()["W6"], {4: 2}) == 10 == diagram_sum(6, {4: 2})
+    assert coefficient(reference()["W6"], {6: 1}) == -1 == diagram_sum(6, {6: 1})
 
 
 @pytest.mark.parametrize("legs,key", [(2, "full2"), (4, "full4")])
