@@ -1,0 +1,747 @@
+r"""Gaussian expectations of products of activations, :math:`E[\prod_i \phi(z_i)]`, :math:`z \sim N(0, C)`.
+
+The exact finite-width correlators of a one-hidden-layer network need the single-neuron moments
+:math:`E[\phi(z(x_1)) \cdots \phi(z(x_n))]` over the jointly Gaussian pre-activations, whose
+covariance :math:`C_{ij} = \sigma_b^2 + \sigma_W^2 x_i \cdot x_j / d_{in}` has rank
+:math:`r \le d_{in} + 1`.  The integral is done in :math:`r` dimensions.
+
+Method (double precision, :func:`gaussian_expectation`)
+-------------------------------------------------------
+1. Factor :math:`C = L L^T` with :math:`L` of shape ``(n, r)`` from the eigen-decomposition (rank
+   detected with a relative tolerance), so :math:`z = L u`, :math:`u \sim N(0, I_r)`.
+2. Polar coordinates :math:`u = \rho\,\omega`.  The sphere :math:`S^{r-1}` is cut by the central
+   hyperplanes :math:`\{l_i \cdot \omega = 0\}` (where :math:`z_i` changes sign) into chambers;
+   every chamber is a pointed polyhedral cone, triangulated into simplicial cones whose edges
+   are at most :data:`_MAX_EDGE_ANGLE` apart.  On a simplicial cone with unit edge rays
+   :math:`V` the solid-angle element is :math:`|\det V|\,|Vt|^{-r}\,dt` with :math:`t` on the
+   standard simplex, integrated with a collapsed (Duffy) Gauss-Jacobi product rule.
+3. Along a ray every :math:`z_i = \rho\,(l_i \cdot \omega)` keeps its sign, so an activation
+   with a kink at 0 (ReLU, abs, leaky ReLU) is analytic in :math:`\rho`.  The radial integral
+   :math:`\int_0^\infty \rho^{r-1} e^{-\rho^2/2} \prod_i \phi(\rho a_i)\,d\rho` is done in
+   :math:`x = \log\rho` (a scale-free variable: singularities of :math:`\phi` at
+   :math:`\rho \propto 1/|a|` stay at a fixed distance from the real :math:`x` axis) with
+   composite Gauss-Legendre; kinks at :math:`z = \kappa \ne 0` add the break points
+   :math:`\rho = \kappa / a_i` and, so that the angular integrand stays analytic inside each
+   chamber, the hyperplanes where two break points cross,
+   :math:`(\kappa_b l_i - \kappa_a l_j) \cdot \omega = 0`.
+4. For a positively homogeneous activation of degree :math:`k` the radial integral is exact:
+   :math:`(2\pi)^{-r/2} 2^{(nk + r)/2 - 1}\Gamma((nk + r)/2) \prod_i \phi(a_i)`, and chambers where
+   the activation vanishes identically (ReLU: all but one) are skipped.
+
+Every step is spectrally convergent, so doubling ``nodes`` squares the error; the defaults give
+a relative accuracy of about 1e-10 or better for :math:`n \le 8`, rank :math:`\le 4` and
+pre-activation variances up to about 10 (see ``docs/quadrature.md`` and the benchmark).
+
+High precision (:func:`gaussian_expectation_mp`)
+------------------------------------------------
+An independent mpmath path for ranks 1 and 2: tanh-sinh quadrature over the arcs of the circle
+between kink angles, and over the radial half-line split at the kink radii.
+
+References: the arc-cosine kernel (Cho & Saul 2009) and the arcsine kernel (Williams 1997) are
+the closed-form checks of the tests; the Duffy / conical product rule is Stroud,
+*Approximate calculation of multiple integrals* (1971), ch. 2.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import numbers
+from typing import Any, Callable, Sequence
+
+import mpmath
+import numpy as np
+import sympy as sp
+from scipy.special import gammaln, roots_jacobi, roots_legendre
+
+__all__ = [
+    "gaussian_expectation",
+    "gaussian_expectation_mp",
+    "activation_kinks",
+    "activation_homogeneity",
+]
+
+#: eigenvalues below this fraction of the largest are treated as zero (rank detection)
+_RANK_RTOL = 1e-12
+#: a negative eigenvalue below -_PSD_RTOL * (largest) means ``cov`` is clearly not PSD
+_PSD_RTOL = 1e-9
+#: |C - C^T| above _SYMMETRY_RTOL * max|C| means ``cov`` is not symmetric
+_SYMMETRY_RTOL = 1e-9
+#: two unit directions closer than this are the same ray / hyperplane
+_DIRECTION_ATOL = 1e-10
+#: simplicial cones are bisected until no two edge rays are further apart than this
+_MAX_EDGE_ANGLE = math.pi / 2
+#: default Gauss nodes per angular dimension of a simplicial cone, by rank
+_DEFAULT_NODES = {1: 1, 2: 24, 3: 14, 4: 10}
+#: the radial integral is cut where an envelope of the integrand falls below _RADIAL_CUT times
+#: its maximum, searched within rho in [_RHO_MIN, _RHO_MAX]
+_RHO_MIN = 1e-18
+_RHO_MAX = 24.0
+_RADIAL_CUT = 1e-18
+#: length of one composite Gauss-Legendre cell in x, rho = log(1 + e^x), and its default nodes
+_RADIAL_CELL = 2.5
+_RADIAL_NODES = 16
+#: floats per work array when evaluating the activation (memory bound of the vectorised path)
+_CHUNK = 2_000_000
+#: mpmath quadrature rule of the high-precision path
+_MP_METHOD = "gauss-legendre"
+#: fixed radial cut points of the mpmath path (help the rule converge at low degree)
+_MP_RADIAL_CUTS = (1, 2, 4, 8)
+
+
+# ============================================================================ public API
+def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
+                         kinks: Sequence[float] = (), homogeneity: int | None = None,
+                         nodes: int | None = None) -> np.ndarray | float:
+    r"""Expectation :math:`E[\prod_{i=1}^n \phi(z_i)]` for :math:`z \sim N(0, C)`.
+
+    Parameters
+    ----------
+    func : callable
+        Vectorised NumPy activation :math:`\phi` (the same at every point); it is called on
+        float arrays of any shape.
+    cov : array_like, shape (..., n, n)
+        Symmetric positive semi-definite covariance matrices, possibly rank-deficient (rank
+        detected relative to the largest eigenvalue; tiny negative eigenvalues are clipped).
+    kinks : sequence of float, optional
+        Points where :math:`\phi` is not smooth.  A kink at 0 is always handled (the domain is
+        always split where some :math:`z_i` changes sign); non-zero kinks add radial break
+        points and crossing hyperplanes (costly at rank 3 and 4).
+    homogeneity : int, optional
+        Degree :math:`k \ge 0` if :math:`\phi(tz) = t^k \phi(z)` for :math:`t > 0`; the radial
+        integral is then done exactly.
+    nodes : int, optional
+        Gauss nodes per angular dimension of each simplicial cone (and per radial cell);
+        default depends on the rank (:data:`_DEFAULT_NODES`).  For convergence studies.
+
+    Returns
+    -------
+    numpy.ndarray or float
+        Shape ``cov.shape[:-2]``; a float for a single matrix.
+
+    Raises
+    ------
+    TypeError
+        If ``func`` is not callable or ``nodes`` / ``homogeneity`` are not integers.
+    ValueError
+        If ``cov`` is not a finite symmetric PSD array of shape (..., n, n), or ``kinks`` are
+        not finite reals, or ``nodes`` < 1, ``homogeneity`` < 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnqft_sym.quadrature import gaussian_expectation
+    >>> relu = lambda z: np.maximum(z, 0.0)
+    >>> cov = np.array([[1.0, 0.5], [0.5, 1.0]])
+    >>> t = np.arccos(0.5)
+    >>> exact = (np.sin(t) + (np.pi - t) * np.cos(t)) / (2 * np.pi)   # arc-cosine kernel
+    >>> bool(abs(gaussian_expectation(relu, cov, kinks=(0.0,), homogeneity=1) - exact) < 1e-14)
+    True
+    """
+    if not callable(func):
+        raise TypeError(f"func must be a vectorised callable, got {type(func).__name__}")
+    cov = _check_covariance(cov)
+    kink_values = _check_kinks(kinks)
+    if homogeneity is not None:
+        if isinstance(homogeneity, bool) or not isinstance(homogeneity, numbers.Integral):
+            raise TypeError(f"homogeneity must be a non-negative integer or None, got {homogeneity!r}")
+        if homogeneity < 0:
+            raise ValueError(f"homogeneity must be a non-negative integer, got {homogeneity}")
+        homogeneity = int(homogeneity)
+        kink_values = ()  # a homogeneous activation is smooth away from 0
+    kink_values = tuple(k for k in kink_values if k != 0.0)
+    if nodes is not None:
+        if isinstance(nodes, bool) or not isinstance(nodes, numbers.Integral):
+            raise TypeError(f"nodes must be a positive integer or None, got {nodes!r}")
+        if nodes < 1:
+            raise ValueError(f"nodes must be a positive integer (>= 1), got {nodes}")
+    batch_shape = cov.shape[:-2]
+    n = cov.shape[-1]
+    flat = cov.reshape(-1, n, n)
+    factors = _low_rank_factors(flat)
+    f0 = float(np.asarray(func(np.zeros(1)), dtype=float)[0])
+    sides = np.asarray(func(np.array([1.0, -1.0])), dtype=float) if homogeneity is not None else None
+    # geometry per matrix (cheap, Python); the quadrature is vectorised over its cones and nodes
+    out = np.zeros(len(flat))
+    for b, lmat in enumerate(factors):
+        active = np.sum(lmat * lmat, axis=1) > 0.0
+        n_zero = int(n - np.count_nonzero(active))
+        r = lmat.shape[1]
+        if r == 0 or f0 ** n_zero == 0.0:
+            out[b] = f0 ** n
+            continue
+        rows, counts = _distinct_rows(lmat[active])
+        cones = _simplicial_cones(_crossing_normals(rows, kink_values), r)
+        if homogeneity is not None:
+            cones = _live_cones(cones, rows, sides)
+        if cones:
+            q_angle = _DEFAULT_NODES[r] if nodes is None else int(nodes)
+            q_radius = _RADIAL_NODES if nodes is None else int(nodes)
+            out[b] = f0 ** n_zero * _cone_sum(func, rows, counts, np.stack(cones),
+                                              (q_angle, q_radius), homogeneity, kink_values)
+    out = out.reshape(batch_shape)
+    return float(out) if out.ndim == 0 else out
+
+
+def gaussian_expectation_mp(func: Callable[[Any], Any], cov: Any, *, kinks: Sequence[float] = (),
+                            dps: int = 30) -> mpmath.mpf:
+    r"""High-precision :math:`E[\prod_i \phi(z_i)]` for ONE covariance of rank 1 or 2 (mpmath).
+
+    An independent check of :func:`gaussian_expectation`: the covariance is factored with
+    :func:`mpmath.eigsy` at ``dps`` digits, and the integral is done with mpmath's tanh-sinh
+    quadrature, over the line (rank 1) or in polar coordinates (rank 2: the circle split at
+    the angles where some :math:`z_i` vanishes or two kink radii cross; the radial half-line
+    split at the kink radii :math:`\rho = \kappa / (l_i \cdot \omega)`).
+
+    Parameters
+    ----------
+    func : callable
+        Activation taking and returning mpmath numbers (e.g. ``mpmath.erf``).
+    cov : array_like, shape (n, n)
+        One symmetric PSD covariance matrix of rank 1 or 2.
+    kinks : sequence of float, optional
+        Points where ``func`` is not smooth (0 is always treated as one).
+    dps : int, optional
+        Decimal digits of the computation (>= 15).
+
+    Returns
+    -------
+    mpmath.mpf
+
+    Raises
+    ------
+    ValueError
+        If ``cov`` is not one symmetric PSD matrix, or its rank exceeds 2, or ``dps`` < 15.
+
+    Examples
+    --------
+    >>> import mpmath
+    >>> from nnqft_sym.quadrature import gaussian_expectation_mp
+    >>> relu = lambda z: max(z, 0)
+    >>> value = gaussian_expectation_mp(relu, [[1.0, 1.0], [1.0, 1.0]], kinks=(0.0,), dps=20)
+    >>> mpmath.nstr(value, 15)    # E[relu(z)^2] = 1/2
+    '0.5'
+    """
+    if not callable(func):
+        raise TypeError(f"func must be a callable on mpmath numbers, got {type(func).__name__}")
+    if isinstance(dps, bool) or not isinstance(dps, numbers.Integral) or dps < 15:
+        raise ValueError(f"dps must be an integer >= 15, got {dps!r}")
+    cov = _check_covariance(cov)
+    if cov.ndim != 2:
+        raise ValueError(f"cov must be ONE (n, n) matrix for the mpmath path, got shape {cov.shape}")
+    kink_values = tuple(sorted(set(_check_kinks(kinks)) | {0.0}))
+    with mpmath.workdps(dps):
+        lmat = _mp_factor(cov)
+        value = _mp_expectation(func, lmat, kink_values)
+    return +value
+
+
+def activation_kinks(expr: Any, z: sp.Symbol) -> tuple[float, ...]:
+    r"""Real points where the SymPy activation ``expr(z)`` is not infinitely differentiable.
+
+    Recognises ``Max``/``Min``, ``Abs``, ``Heaviside``, ``sign`` and ``Piecewise`` break points
+    (anywhere in the expression tree); smooth activations (exp, erf, tanh, cos, sigmoid,
+    softplus, ...) give ``()``.
+
+    Parameters
+    ----------
+    expr : sympy expression
+        The activation as an expression of ``z``.
+    z : sympy.Symbol
+        The pre-activation symbol.
+
+    Returns
+    -------
+    tuple of float
+        Sorted distinct real kink locations.
+
+    Raises
+    ------
+    TypeError
+        If ``z`` is not a SymPy symbol or ``expr`` cannot be sympified.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from nnqft_sym.quadrature import activation_kinks
+    >>> z = sp.Symbol("z", real=True)
+    >>> activation_kinks(sp.Max(0, z), z)
+    (0.0,)
+    >>> activation_kinks(sp.Min(1, sp.Max(-1, z)), z)     # hard tanh
+    (-1.0, 1.0)
+    >>> activation_kinks(sp.erf(z), z)
+    ()
+    """
+    expr = _sympify_activation(expr, z)
+    points: set[float] = set()
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Max, sp.Min)):
+            args = node.args
+            for a, b in itertools.combinations(args, 2):
+                points.update(_real_roots(a - b, z))
+        elif isinstance(node, (sp.Abs, sp.Heaviside, sp.sign)):
+            points.update(_real_roots(node.args[0], z))
+        elif isinstance(node, sp.Piecewise):
+            for _, cond in node.args:
+                if cond in (sp.true, sp.false):
+                    continue
+                for rel in cond.atoms(sp.core.relational.Relational):
+                    points.update(_real_roots(rel.lhs - rel.rhs, z))
+    return tuple(sorted(points))
+
+
+def activation_homogeneity(expr: Any, z: sp.Symbol) -> int | None:
+    r"""Degree :math:`k` if ``expr`` is positively homogeneous, :math:`\phi(tz) = t^k \phi(z)` for :math:`t > 0`.
+
+    Parameters
+    ----------
+    expr : sympy expression
+        The activation as an expression of ``z``.
+    z : sympy.Symbol
+        The pre-activation symbol.
+
+    Returns
+    -------
+    int or None
+        The degree (a non-negative integer), or ``None`` if ``expr`` is not positively
+        homogeneous of integer degree.
+
+    Raises
+    ------
+    TypeError
+        If ``z`` is not a SymPy symbol or ``expr`` cannot be sympified.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from nnqft_sym.quadrature import activation_homogeneity
+    >>> z = sp.Symbol("z", real=True)
+    >>> activation_homogeneity(sp.Max(0, z), z), activation_homogeneity(sp.Max(0, z)**2, z)
+    (1, 2)
+    >>> activation_homogeneity(sp.Abs(z), z), activation_homogeneity(sp.tanh(z), z)
+    (1, None)
+    """
+    expr = _sympify_activation(expr, z)
+    if expr == 0:
+        return None
+    pos = sp.Dummy("p", positive=True)
+    t = sp.Dummy("t", positive=True)
+    degrees = []
+    for side in (pos, -pos):
+        at = expr.subs(z, side)
+        if sp.simplify(at) == 0:
+            continue
+        ratio = sp.simplify(expr.subs(z, t * side) / at)
+        # ratio must be t**k with no dependence on the point
+        if ratio.has(pos):
+            return None
+        k = sp.simplify(sp.log(ratio) / sp.log(t))
+        k = sp.nsimplify(k)
+        if not (k.is_Integer and k >= 0):
+            return None
+        degrees.append(int(k))
+    if not degrees or len(set(degrees)) != 1:
+        return None
+    return degrees[0]
+
+
+# ============================================================================ input checks
+def _check_covariance(cov: Any) -> np.ndarray:
+    try:
+        arr = np.asarray(cov, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"cov must be a numeric array of shape (..., n, n), "
+                        f"got {type(cov).__name__}") from exc
+    if arr.ndim < 2 or arr.shape[-1] != arr.shape[-2] or arr.shape[-1] < 1:
+        raise ValueError(f"cov must have shape (..., n, n) with n >= 1, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("cov must be finite (no NaN or inf)")
+    scale = np.max(np.abs(arr), axis=(-2, -1), keepdims=True)
+    asym = np.max(np.abs(arr - np.swapaxes(arr, -1, -2)), axis=(-2, -1), keepdims=True)
+    if np.any(asym > _SYMMETRY_RTOL * scale):
+        raise ValueError(f"cov must be symmetric (|C - C^T| <= {_SYMMETRY_RTOL:g} max|C|), "
+                         f"got an asymmetry of {float(np.max(asym)):.3g}")
+    return 0.5 * (arr + np.swapaxes(arr, -1, -2))
+
+
+def _check_kinks(kinks: Any) -> tuple[float, ...]:
+    try:
+        values = tuple(float(k) for k in kinks)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"kinks must be a sequence of real numbers, got {kinks!r}") from exc
+    if not all(math.isfinite(k) for k in values):
+        raise ValueError(f"kinks must be finite real numbers, got {kinks!r}")
+    return tuple(sorted(set(values)))
+
+
+def _low_rank_factors(cov: np.ndarray) -> list[np.ndarray]:
+    """``L`` with ``C = L L^T``, shape (n, rank), from the eigen-decomposition of each matrix."""
+    evals, evecs = np.linalg.eigh(cov)
+    top = np.maximum(evals[:, -1], 0.0)
+    bad = evals[:, 0] < -_PSD_RTOL * np.maximum(top, np.max(np.abs(evals), axis=1))
+    if np.any(bad):
+        first = int(np.argmax(bad))
+        raise ValueError(f"cov must be positive semi-definite: matrix {first} has eigenvalue "
+                         f"{evals[first, 0]:.3g} (largest {evals[first, -1]:.3g})")
+    factors = []
+    for lam, vec, lam_max, mat in zip(evals, evecs, top, cov):
+        keep = lam > _RANK_RTOL * lam_max if lam_max > 0 else np.zeros(len(lam), bool)
+        lmat = vec[:, keep] * np.sqrt(lam[keep])
+        lmat[np.diag(mat) <= _RANK_RTOL * lam_max] = 0.0   # z_i = 0 identically
+        factors.append(lmat)
+    return factors
+
+
+# ============================================================================ geometry
+def _unit_rows(rows: np.ndarray) -> np.ndarray:
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def _distinct_lines(normals: np.ndarray) -> np.ndarray:
+    """Unit normals with duplicates (also up to sign) removed."""
+    out: list[np.ndarray] = []
+    for v in _unit_rows(normals):
+        if not any(min(np.linalg.norm(v - w), np.linalg.norm(v + w)) < _DIRECTION_ATOL for w in out):
+            out.append(v)
+    return np.array(out)
+
+
+def _crossing_normals(lact: np.ndarray, kinks: tuple[float, ...]) -> np.ndarray:
+    """Normals of the hyperplanes where z_i = 0, and where two kink radii kappa/a_i cross."""
+    rows = [lact]
+    if kinks:
+        pairs = []
+        for i, j in itertools.combinations(range(len(lact)), 2):
+            for ka, kb in itertools.product(kinks, repeat=2):
+                pairs.append(kb * lact[i] - ka * lact[j])
+        pairs = np.array(pairs)
+        scale = np.max(np.abs(lact)) * max(abs(k) for k in kinks)
+        rows.append(pairs[np.linalg.norm(pairs, axis=1) > 1e-9 * scale])
+    return _distinct_lines(np.concatenate(rows))
+
+
+def _distinct_rows(lact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of L up to rounding (repeated input points) and their multiplicities."""
+    tol = 1e-12 * np.max(np.abs(lact))
+    rows: list[np.ndarray] = []
+    counts: list[int] = []
+    for row in lact:
+        for k, other in enumerate(rows):
+            if np.max(np.abs(row - other)) <= tol:
+                counts[k] += 1
+                break
+        else:
+            rows.append(row)
+            counts.append(1)
+    return np.array(rows), np.array(counts)
+
+
+def _orthant_cones(r: int) -> list[np.ndarray]:
+    """The 2^r coordinate orthants: a tiling for smooth activations (no chamber cuts needed)."""
+    return [np.diag(np.array(signs, dtype=float))
+            for signs in itertools.product((1.0, -1.0), repeat=r)]
+
+
+def _simplicial_cones(normals: np.ndarray, r: int) -> list[np.ndarray]:
+    """Simplicial cones (columns = unit edge rays) tiling R^r, each inside one chamber."""
+    if r == 1:
+        cones = _orthant_cones(1)
+    elif r == 2:
+        cones = _arc_cones(normals)
+    else:
+        cones = []
+        rays, chambers = _chambers(normals, r)
+        for ids in chambers:
+            for simplex in _triangulate(list(ids), r, rays, normals):
+                cones.append(rays[simplex].T)
+    return [piece for cone in cones for piece in _bisect(cone)]
+
+
+def _arc_cones(normals: np.ndarray) -> list[np.ndarray]:
+    angles = np.arctan2(normals[:, 1], normals[:, 0]) + 0.5 * np.pi
+    cuts = np.sort(np.mod(np.concatenate([angles, angles + np.pi]), 2 * np.pi))
+    cuts = np.append(cuts, cuts[0] + 2 * np.pi)
+    cones = []
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        if b - a > _DIRECTION_ATOL:
+            cones.append(np.array([[np.cos(a), np.cos(b)], [np.sin(a), np.sin(b)]]))
+    return cones
+
+
+def _chambers(normals: np.ndarray, r: int) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+    """Extreme rays of the arrangement and, for each chamber, the indices of its rays."""
+    m = len(normals)
+    if m > 20:
+        raise ValueError(f"too many hyperplanes ({m}) for the chamber enumeration at rank {r}: "
+                         f"use fewer points or drop non-zero kinks")
+    candidates = []
+    for subset in itertools.combinations(range(m), r - 1):
+        _, sing, vt = np.linalg.svd(normals[list(subset)])
+        if sing[-1] > 1e-9:
+            candidates.extend([vt[-1], -vt[-1]])
+    rays = _distinct_rays(np.array(candidates))
+    prod = normals @ rays.T
+    signs = np.where(np.abs(prod) < 1e-9, 0, np.sign(prod)).astype(np.int8)
+    chambers = []
+    for sigma in itertools.product((1, -1), repeat=m):
+        ok = np.all(np.array(sigma, dtype=np.int8)[:, None] * signs >= 0, axis=0)
+        ids = np.flatnonzero(ok)
+        if len(ids) >= r and np.linalg.matrix_rank(rays[ids], tol=1e-9) == r:
+            chambers.append(tuple(ids))
+    return rays, chambers
+
+
+def _distinct_rays(vectors: np.ndarray) -> np.ndarray:
+    out: list[np.ndarray] = []
+    for v in _unit_rows(vectors):
+        if not any(np.linalg.norm(v - w) < _DIRECTION_ATOL for w in out):
+            out.append(v)
+    return np.array(out)
+
+
+def _triangulate(ids: list[int], dim: int, rays: np.ndarray, normals: np.ndarray
+                 ) -> list[list[int]]:
+    """Pulling triangulation of the cone spanned by ``rays[ids]`` (a face of dimension ``dim``)."""
+    if len(ids) == dim:
+        return [ids]
+    apex = ids[0]
+    on = np.abs(normals @ rays[ids].T) < 1e-9
+    facets = set()
+    for row in on:
+        face = tuple(i for i, flag in zip(ids, row) if flag)
+        if apex in face or len(face) < dim - 1:
+            continue
+        if np.linalg.matrix_rank(rays[list(face)], tol=1e-9) == dim - 1:
+            facets.add(face)
+    return [[apex] + tail for face in sorted(facets)
+            for tail in _triangulate(list(face), dim - 1, rays, normals)]
+
+
+def _bisect(cone: np.ndarray) -> list[np.ndarray]:
+    """Split a simplicial cone along its longest edge until all edges are <= _MAX_EDGE_ANGLE."""
+    r = cone.shape[1]
+    if r == 1:
+        return [cone]
+    gram = np.clip(cone.T @ cone, -1.0, 1.0)
+    i, j = np.unravel_index(np.argmin(gram), gram.shape)
+    if np.arccos(gram[i, j]) <= _MAX_EDGE_ANGLE + 1e-12:
+        return [cone]
+    mid = cone[:, i] + cone[:, j]
+    mid /= np.linalg.norm(mid)
+    left, right = cone.copy(), cone.copy()
+    left[:, i] = mid
+    right[:, j] = mid
+    return _bisect(left) + _bisect(right)
+
+
+def _live_cones(cones: list[np.ndarray], rows: np.ndarray, sides: np.ndarray) -> list[np.ndarray]:
+    """Drop cones where a homogeneous activation vanishes (ReLU: z_i < 0 for some i)."""
+    live = []
+    for cone in cones:
+        a = rows @ cone.sum(axis=1)
+        values = np.where(a > 0, sides[0], sides[1])
+        if np.all(values != 0.0):
+            live.append(cone)
+    return live
+
+
+# ============================================================================ quadrature rules
+@functools.lru_cache(maxsize=None)
+def _simplex_rule(d: int, q: int) -> tuple[np.ndarray, np.ndarray]:
+    """Collapsed Gauss-Jacobi rule on the standard d-simplex: barycentric points (Q, d+1), weights."""
+    if d == 0:
+        return np.ones((1, 1)), np.ones(1)
+    axes = []
+    for k in range(1, d + 1):
+        alpha = d - k
+        x, w = roots_jacobi(q, alpha, 0.0)
+        axes.append(((1.0 + x) / 2.0, w / 2.0 ** (alpha + 1)))
+    grids = np.meshgrid(*[a[0] for a in axes], indexing="ij")
+    wgrid = np.meshgrid(*[a[1] for a in axes], indexing="ij")
+    xs = [g.ravel() for g in grids]
+    weights = np.prod([w.ravel() for w in wgrid], axis=0)
+    bary = np.empty((len(weights), d + 1))
+    rest = np.ones(len(weights))
+    for k in range(d):
+        bary[:, k] = rest * xs[k]
+        rest = rest * (1.0 - xs[k])
+    bary[:, d] = rest
+    return bary, weights
+
+
+@functools.lru_cache(maxsize=None)
+def _legendre01(q: int) -> tuple[np.ndarray, np.ndarray]:
+    x, w = roots_legendre(q)
+    return (1.0 + x) / 2.0, w / 2.0
+
+
+def _radial_grid(func: Callable, rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Cell boundaries in x, rho = log(1 + e^x), covering where the radial integrand matters.
+
+    The envelope rho^r exp(-rho^2/2) prod_i max_{|z| <= rho |l_i|} |func(z)|^(count_i) bounds the
+    integrand (per unit x) on every ray; the range keeps what exceeds _RADIAL_CUT of its maximum.
+    """
+    r = rows.shape[1]
+    rho = np.geomspace(_RHO_MIN, _RHO_MAX, 400)
+    scale = np.linalg.norm(rows, axis=1)
+    z = rho[:, None] * scale[None, :]
+    with np.errstate(over="ignore", invalid="ignore"):
+        size = np.maximum(np.abs(np.asarray(func(z), dtype=float)),
+                          np.abs(np.asarray(func(-z), dtype=float)))
+        size = np.maximum.accumulate(np.nan_to_num(size, nan=np.inf), axis=0)
+        log_env = (r * np.log(rho) - 0.5 * rho ** 2
+                   + np.sum(counts * np.log(np.maximum(size, 1e-300)), axis=1))
+    keep = np.flatnonzero(log_env >= np.max(log_env) + math.log(_RADIAL_CUT))
+    lo = rho[max(keep[0] - 1, 0)]
+    hi = rho[min(keep[-1] + 1, len(rho) - 1)]
+    x_lo, x_hi = math.log(math.expm1(lo)), math.log(math.expm1(hi))
+    cells = max(1, math.ceil((x_hi - x_lo) / _RADIAL_CELL))
+    return np.linspace(x_lo, x_hi, cells + 1)
+
+
+# ============================================================================ integration
+def _angular_nodes(cones: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unit directions (C, Q, r) and solid-angle weights (C, Q) covering each simplicial cone."""
+    r = cones.shape[1]
+    if r == 2:   # arcs: Gauss-Legendre in the angle (the integrand is analytic in it)
+        ccw = cones[:, 0, 0] * cones[:, 1, 1] - cones[:, 1, 0] * cones[:, 0, 1] >= 0
+        first = np.where(ccw[:, None], cones[:, :, 0], cones[:, :, 1])
+        start = np.arctan2(first[:, 1], first[:, 0])
+        width = np.arccos(np.clip(np.sum(cones[:, :, 0] * cones[:, :, 1], axis=1), -1.0, 1.0))
+        x01, w01 = _legendre01(q)
+        theta = start[:, None] + width[:, None] * x01
+        omega = np.stack([np.cos(theta), np.sin(theta)], axis=-1)
+        return omega, width[:, None] * w01
+    bary, tw = _simplex_rule(r - 1, q)
+    raw = np.einsum("qk,cjk->cqj", bary, cones)              # V t
+    norm = np.linalg.norm(raw, axis=2)
+    jac = np.abs(np.linalg.det(cones))[:, None] / norm ** r   # solid-angle element
+    return raw / norm[..., None], jac * tw
+
+
+def _cone_sum(func: Callable, rows: np.ndarray, counts: np.ndarray, cones: np.ndarray,
+              nodes: tuple[int, int], homogeneity: int | None, kinks: tuple[float, ...]) -> float:
+    """Sum over simplicial cones of the Gaussian integral of prod_i func(l_i . u)^counts_i."""
+    r = rows.shape[1]
+    omega, weight = _angular_nodes(cones, nodes[0])
+    a = omega @ rows.T                                       # (C, Q, distinct rows)
+    weight = weight * (2 * np.pi) ** (-r / 2)
+    if homogeneity is not None:
+        nk = int(np.sum(counts)) * homogeneity
+        radial = math.exp(((nk + r) / 2 - 1) * math.log(2) + gammaln((nk + r) / 2))
+        vals = np.prod(np.asarray(func(a), dtype=float) ** counts, axis=-1)
+        return float(radial * np.sum(weight * vals))
+    return float(np.sum(weight * _radial_integral(func, a, rows, counts, nodes[1], kinks)))
+
+
+def _radial_integral(func: Callable, a: np.ndarray, rows: np.ndarray, counts: np.ndarray,
+                     q: int, kinks: tuple[float, ...]) -> np.ndarray:
+    r"""int_0^inf rho^(r-1) exp(-rho^2/2) prod_i func(rho a_i) d rho along every ray, shape a.shape[:-1]."""
+    shape = a.shape[:-1]
+    n, r = rows.shape
+    flat = a.reshape(-1, n)
+    grid = _radial_grid(func, rows, counts)
+    x01, w01 = _legendre01(q)
+    out = np.empty(len(flat))
+    if kinks:
+        step = max(1, _CHUNK // (n * q * (len(grid) + n * len(kinks))))
+    else:
+        step = max(1, _CHUNK // (n * q * len(grid)))
+    for start in range(0, len(flat), step):
+        block = flat[start:start + step]
+        bounds = np.broadcast_to(grid, (len(block), len(grid)))
+        if kinks:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                radii = np.concatenate([kappa / block for kappa in kinks], axis=1)
+                xs = np.where(radii > 0, np.log(np.expm1(np.where(radii > 0, radii, 1.0))), grid[-1])
+            bounds = np.sort(np.concatenate([bounds, np.clip(xs, grid[0], grid[-1])], axis=1),
+                             axis=1)
+        lo, width = bounds[:, :-1], np.diff(bounds, axis=1)
+        x = lo[..., None] + width[..., None] * x01                 # (B, cells, q)
+        rho = np.logaddexp(0.0, x)
+        w = (width[..., None] * w01 * rho ** (r - 1) * np.exp(-0.5 * rho * rho)
+             / (1.0 + np.exp(-x)))
+        z = rho[..., None] * block[:, None, None, :]
+        vals = np.prod(np.asarray(func(z), dtype=float) ** counts, axis=-1)
+        out[start:start + step] = np.sum(w * vals, axis=(1, 2))
+    return out.reshape(shape)
+
+
+# ============================================================================ mpmath path
+def _mp_factor(cov: np.ndarray) -> list[list[Any]]:
+    n = cov.shape[0]
+    mat = mpmath.matrix([[mpmath.mpf(float(v)) for v in row] for row in cov])
+    evals, evecs = mpmath.eigsy(mat)
+    lam = [evals[i] for i in range(n)]
+    top = max(max(lam), mpmath.mpf(0))
+    bad = min(lam) < -_PSD_RTOL * max(top, max(abs(v) for v in lam))
+    if bad:
+        raise ValueError(f"cov must be positive semi-definite: eigenvalue {mpmath.nstr(min(lam), 5)}")
+    keep = [i for i in range(n) if top > 0 and lam[i] > _RANK_RTOL * top]
+    if len(keep) > 2:
+        raise ValueError(f"gaussian_expectation_mp supports cov of rank 1 or 2, got rank {len(keep)}")
+    rows = []
+    for i in range(n):
+        if cov[i, i] <= _RANK_RTOL * float(top):
+            rows.append([mpmath.mpf(0)] * len(keep))
+        else:
+            rows.append([evecs[i, k] * mpmath.sqrt(lam[k]) for k in keep])
+    return rows
+
+
+def _mp_expectation(func: Callable, lmat: list[list[Any]], kinks: tuple[float, ...]) -> Any:
+    r = len(lmat[0]) if lmat else 0
+    if r == 0:
+        return mpmath.fprod(func(mpmath.mpf(0)) for _ in lmat)
+
+    def along(direction: list[Any]) -> Any:
+        """(2 pi)^(-r/2) int_0^inf rho^(r-1) e^(-rho^2/2) prod func(rho a_i) d rho."""
+        a = [mpmath.fsum(li * di for li, di in zip(row, direction)) for row in lmat]
+        breaks = sorted({k / ai for k in kinks if k != 0 for ai in a if ai != 0 and k / ai > 0})
+
+        def integrand(rho: Any) -> Any:
+            return rho ** (r - 1) * mpmath.exp(-rho * rho / 2) * mpmath.fprod(func(rho * ai) for ai in a)
+
+        cuts = sorted(set(breaks) | {mpmath.mpf(c) for c in _MP_RADIAL_CUTS})
+        return (mpmath.quad(integrand, [0] + cuts + [mpmath.inf], method=_MP_METHOD)
+                / (2 * mpmath.pi) ** (mpmath.mpf(r) / 2))
+
+    if r == 1:
+        return along([mpmath.mpf(1)]) + along([mpmath.mpf(-1)])
+    # rank 2: angles where z_i = 0 or where two kink radii kappa_a/a_i = kappa_b/a_j cross
+    normals = [row for row in lmat if row[0] != 0 or row[1] != 0]
+    nonzero = [k for k in kinks if k != 0]
+    for li, lj in itertools.combinations(list(normals), 2):
+        for ka, kb in itertools.product(nonzero, repeat=2):
+            normals.append([kb * li[0] - ka * lj[0], kb * li[1] - ka * lj[1]])
+    cuts = set()
+    for nx, ny in normals:
+        if abs(nx) + abs(ny) > mpmath.mpf(10) ** (-mpmath.mp.dps // 2):
+            theta = mpmath.atan2(ny, nx) + mpmath.pi / 2
+            for t in (theta, theta + mpmath.pi):
+                cuts.add(t % (2 * mpmath.pi))
+    cuts = sorted(cuts)
+    if not cuts:
+        cuts = [mpmath.mpf(0)]
+    points = cuts + [cuts[0] + 2 * mpmath.pi]
+    return mpmath.quad(lambda th: along([mpmath.cos(th), mpmath.sin(th)]), points, method=_MP_METHOD)
+
+
+# ============================================================================ symbolic helpers
+def _sympify_activation(expr: Any, z: Any) -> sp.Expr:
+    if not isinstance(z, sp.Symbol):
+        raise TypeError(f"z must be a SymPy Symbol, got {z!r}")
+    try:
+        return sp.sympify(expr)
+    except (sp.SympifyError, TypeError) as exc:
+        raise TypeError(f"expr must be a SymPy expression of {z}, got {expr!r}") from exc
+
+
+def _real_roots(expr: sp.Expr, z: sp.Symbol) -> set[float]:
+    if not expr.has(z):
+        return set()
+    roots = sp.solveset(sp.Eq(expr, 0), z, domain=sp.S.Reals)
+    if not isinstance(roots, sp.FiniteSet):
+        raise ValueError(f"cannot locate the kinks of the activation: {expr} = 0 has solution set "
+                         f"{roots}; pass kinks explicitly")
+    return {float(v) for v in roots}
