@@ -325,7 +325,13 @@ class Diagram:
 def node_colours(legs: int, valences: Sequence[int], labelled_legs: bool
                  ) -> list[tuple[int, int]]:
     """Colours for :func:`feynman.symmetry.canonical_form`: legs ``(0, label or 0)``, vertices
-    ``(1, valence)``."""
+    ``(1, valence)``.
+
+    Examples
+    --------
+    >>> node_colours(2, [4], labelled_legs=False)
+    [(0, 0), (0, 0), (1, 4)]
+    """
     return [(0, i + 1 if labelled_legs else 0) for i in range(legs)] + [(1, k) for k in valences]
 
 

@@ -93,6 +93,13 @@ def draw(diagram: "Diagram", ax: Any = None) -> Any:
     """Draw the diagram on a matplotlib axis (a new one if None); returns the axis.
 
     Legs are open circles labelled :math:`x_i`, vertices black dots.
+
+    Examples
+    --------
+    >>> from feynman import generate
+    >>> ax = draw(generate(2, {4: 2})[1])
+    >>> ax.get_title()
+    'S = 6'
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Arc, FancyArrowPatch

@@ -72,6 +72,12 @@ def propagator_function(net: Any, params: tuple[Any, Any] | None = None
 
     Closed form for Gaussian kernels (``params`` from :func:`gaussian_parameters`, computed
     if not given), ``net.kernel(x, y) - sigma_b**2`` otherwise.
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> round(float(propagator_function(GaussNet())(np.zeros(1), np.ones(1))), 6)  # e^(-1/2)
+    0.606531
     """
     net.require_numeric("propagator_function")
     params = gaussian_parameters(net) if params is None else params
@@ -100,7 +106,14 @@ def weight_kernel_propagator(net: Any) -> Callable[[Any, Any], sp.Expr]:
 
 
 def laplacian_blocks(diagram: "Diagram") -> tuple[sp.Matrix, sp.Matrix, sp.Matrix]:
-    r"""Exact blocks ``(L_yy, L_yx, L_xx)`` of the line Laplacian (self-loops drop out)."""
+    r"""Exact blocks ``(L_yy, L_yx, L_xx)`` of the line Laplacian (self-loops drop out).
+
+    Examples
+    --------
+    >>> from feynman import generate
+    >>> laplacian_blocks(generate(4, {4: 1})[0])[0]          # one vertex, four legs
+    Matrix([[4]])
+    """
     n, size = diagram.legs, len(diagram.adjacency)
     lap = sp.zeros(size, size)
     for u, v, m in diagram.lines():
@@ -170,7 +183,15 @@ def gaussian_integral_expr(diagram: "Diagram", amplitude: Any, alpha: Any, d_in:
 
 def gaussian_integral(diagram: "Diagram", amplitude: float, alpha: float,
                       points: np.ndarray) -> np.ndarray:
-    """Vectorised closed form of :func:`gaussian_integral_expr` for points ``(..., n, d)``."""
+    """Vectorised closed form of :func:`gaussian_integral_expr` for points ``(..., n, d)``.
+
+    Examples
+    --------
+    >>> from feynman import generate
+    >>> contact = generate(4, {4: 1})[0]
+    >>> round(float(gaussian_integral(contact, 1.0, 0.5, np.zeros((4, 1)))), 10)  # sqrt(pi/2)
+    1.2533141373
+    """
     det, schur = _gaussian_data(diagram)
     n_vertices, d = len(diagram.valences), points.shape[-1]
     s = np.array(schur.tolist(), dtype=float)
@@ -204,6 +225,15 @@ def quadrature_integral(diagram: "Diagram", propagator: Callable[[np.ndarray, np
     two vertices (trees of the 4- and 6-point functions, one-loop bubbles) are factorised:
     per-vertex products of leg propagators on a ``nodes**d`` grid, contracted with the
     vertex-vertex propagator matrix; larger ones use the full ``nodes**(d V)`` grid.
+
+    Examples
+    --------
+    >>> from feynman import generate
+    >>> contact = generate(4, {4: 1})[0]
+    >>> def gauss(x, y):
+    ...     return np.exp(-0.5 * np.sum((x - y) ** 2, axis=-1))
+    >>> round(float(quadrature_integral(contact, gauss, np.zeros((4, 1)), 8.0, 64)), 10)
+    1.2533141373
     """
     n, n_vertices, d = diagram.legs, len(diagram.valences), points.shape[-1]
     batch = points.shape[:-2]
@@ -275,6 +305,14 @@ def diagram_integral(diagram: "Diagram", net: Any, points: Any, *, cutoff: float
     Returns
     -------
     ndarray of shape ``(...)``
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> from feynman import generate
+    >>> contact = generate(4, {4: 1})[0]
+    >>> diagram_integral(contact, ReLUNet(), [[0.0, 0.1, 0.2, 0.3]], cutoff=1.0).shape
+    (1,)
     """
     (out,) = diagram_integrals([diagram], net, points, cutoff=cutoff, nodes=nodes)
     return out
@@ -319,6 +357,14 @@ def evaluate_diagram(diagram: "Diagram", net: Any, points: Any,
     ``couplings`` maps valences to numbers; None gives the value per unit couplings
     (:math:`\prod (-1)^{n_k} / S` times the integral).  ``options`` go to
     :func:`diagram_integral`.
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> from feynman import generate
+    >>> tadpole = generate(2, {4: 1})[0]                      # -g4/2 int K K(y, y) K
+    >>> round(float(evaluate_diagram(tadpole, GaussNet(), [0.0, 0.0], {4: 2.0})), 10)
+    -1.7724538509
     """
     couplings = {k: 1.0 for k in diagram.vertex_counts} if couplings is None else couplings
     weight = float(diagram.weight(couplings))
@@ -351,6 +397,11 @@ class SixPointTree(NamedTuple):
     r"""Tree-level connected 6-point function, split by coupling.
 
     :math:`\Delta G^{(6)}_{\text{tree}} = u_4^2\,\text{exchange} - u_6\,\text{contact}`.
+
+    Examples
+    --------
+    >>> float(SixPointTree(np.array(2.0), np.array(0.5)).delta_green(u4=-1.0, u6=2.0))
+    1.0
     """
 
     #: sum over the 10 ways to split the legs 3 + 3 of

@@ -40,7 +40,14 @@ K = sp.Function("K")
 
 
 def position_symbols(diagram: "Diagram") -> tuple[list[sp.Symbol], list[sp.Symbol]]:
-    """Real symbols ``x_1..x_n`` (legs) and ``y_1..y_V`` (internal vertices)."""
+    """Real symbols ``x_1..x_n`` (legs) and ``y_1..y_V`` (internal vertices).
+
+    Examples
+    --------
+    >>> from feynman import generate
+    >>> position_symbols(generate(2, {4: 1})[0])
+    ([x_1, x_2], [y_1])
+    """
     xs = [sp.Symbol(f"x_{i + 1}", real=True) for i in range(diagram.legs)]
     ys = [sp.Symbol(f"y_{j + 1}", real=True) for j in range(len(diagram.valences))]
     return xs, ys

@@ -137,7 +137,8 @@ def multigraph_symmetry_factor(colours: Sequence[Colour], adjacency: Adjacency) 
 def line_permutations(adjacency: Adjacency) -> int:
     r"""Half-edge automorphisms fixing every node.
 
-    :math:`\prod_{u<v} m_{uv}! \prod_v l_v!\,2^{l_v}`: they permute the parallel lines of each multi-edge and permute and flip the self-loops.
+    :math:`\prod_{u<v} m_{uv}! \prod_v l_v!\,2^{l_v}`: they permute the parallel lines of
+    each multi-edge and permute and flip the self-loops.
 
     Examples
     --------
