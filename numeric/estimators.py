@@ -29,7 +29,7 @@ from __future__ import annotations
 import csv
 import io
 import numbers
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -522,10 +522,10 @@ def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[i
                 store(w, a, run_bag(payload, w, pts, n_nets, s, orders, chunk_size))
         else:
             with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = [(w, a, pool.submit(run_bag, payload, w, pts, n_nets, s, orders,
-                                              chunk_size)) for w, a, s in todo]
-                for w, a, fut in futures:
-                    store(w, a, fut.result())
+                futures = {pool.submit(run_bag, payload, w, pts, n_nets, s, orders,
+                                       chunk_size): (w, a) for w, a, s in todo}
+                for fut in as_completed(futures):       # checkpoint each bag as it finishes
+                    store(*futures[fut], fut.result())
     finally:
         bar.close()
 
