@@ -3,7 +3,8 @@
 - :mod:`.regulators`: regulators and LPA threshold functions derived from them;
 - :mod:`.action`: the truncated effective action;
 - :mod:`.lpa`: Wetterich and Polchinski LPA beta functions;
-- :mod:`.fixed_points`: fixed points, stability matrix, critical exponents.
+- :mod:`.fixed_points`: fixed points, stability matrix, critical exponents;
+- :mod:`.nnqft_flows`: the NN-QFT flows of the seeds (ELS active/passive RG).
 
 This subpackage imports neither :mod:`feynman` nor :mod:`numeric`.
 """
@@ -11,6 +12,8 @@ from .action import PHI, RHO, P, TruncatedAction
 from .fixed_points import (CriticalExponents, FixedPoint, critical_exponents, find_fixed_point,
                            stability_matrix)
 from .lpa import BetaFunctions, composite_derivatives, lpa_beta_functions, polchinski_lpa, wetterich_lpa
+from .nnqft_flows import (U4, U6, FlowSolution, GaussNetFlow, active_flow, dilation_exponent,
+                          exact_active_slope, field_normalisation, gaussnet_flow, gaussnet_regulator, passive_flow)
 from .regulators import (Y, Regulator, custom_regulator, exponential_regulator, get_regulator,
                          litim_regulator, loop_measure)
 
@@ -18,4 +21,6 @@ __all__ = ["PHI", "RHO", "P", "Y", "TruncatedAction", "BetaFunctions", "composit
            "lpa_beta_functions", "polchinski_lpa", "wetterich_lpa", "Regulator",
            "custom_regulator", "exponential_regulator", "get_regulator", "litim_regulator",
            "loop_measure", "CriticalExponents", "FixedPoint", "critical_exponents",
-           "find_fixed_point", "stability_matrix"]
+           "find_fixed_point", "stability_matrix", "U4", "U6", "FlowSolution", "GaussNetFlow",
+           "active_flow", "dilation_exponent", "exact_active_slope", "field_normalisation", "gaussnet_flow",
+           "gaussnet_regulator", "passive_flow"]

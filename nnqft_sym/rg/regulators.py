@@ -180,8 +180,9 @@ class Regulator:
             p_fun, q_fun = self._numeric_parts
 
             def integrand(y: float) -> float:
-                value = y ** (d / 2 - 1) * q_fun(y) / (p_fun(y) + w) ** (order + 1)
-                return value if np.isfinite(value) else 0.0  # overflow of exp(y): limit 0
+                with np.errstate(all="ignore"):
+                    value = y ** (d / 2 - 1) * q_fun(y) / (np.float64(p_fun(y)) + w) ** (order + 1)
+                return float(value) if np.isfinite(value) else 0.0  # overflow of exp(y): limit 0
 
             if abs(integrand(_GAUSS_Y_MAX)) * _GAUSS_Y_MAX > 1e-16 * abs(main):
                 tail = integrate.quad(integrand, _GAUSS_Y_MAX, np.inf, epsabs=0.0,
