@@ -415,8 +415,8 @@ def deep_kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
     weights = [net.sigma_w ** 2] * (net.depth - 1) + [net.output_variance]
     for w in weights:
         nx, ny = net.normalisation.subs(S, kxx), net.normalisation.subs(S, kyy)
-        kxx, kyy, kxy = (sp.simplify(net.sigma_b ** 2 + w * nx ** 2 * diag.subs(_SV, kxx)),
-                         sp.simplify(net.sigma_b ** 2 + w * ny ** 2 * diag.subs(_SV, kyy)),
+        kxx, kyy, kxy = (net.sigma_b ** 2 + w * nx ** 2 * diag.subs(_SV, kxx),
+                         net.sigma_b ** 2 + w * ny ** 2 * diag.subs(_SV, kyy),
                          net.sigma_b ** 2 + w * nx * ny * pair.subs({_SX: kxx, _SY: kyy, _C: kxy},
                                                                     simultaneous=True))
     return kxy
