@@ -254,3 +254,13 @@ def test_measured_m4_times_width_tends_to_the_prediction():
         errs.append([err])
     a, sig = _extrapolate(widths, np.array(vals), np.array(errs))
     assert_mc_agrees(a, sig, [pred], k=K_SIGMA, what="N Delta G^(4)")
+
+
+@pytest.mark.parametrize("depth", [1, 2, 5])
+def test_critical_relu_vertex_grows_as_five_per_layer(depth):
+    """Single input, sigma_b -> 0, sigma_w^2 = 2: K is preserved and, from E[relu^4] = 3K^2/2,
+    E[relu^2] = K/2, dE[relu^2]/dK = 1/2, the recursion V -> 4 (5K^2/4 + V/4) = 5K^2 + V gives
+    V / K^2 = 5 L (the linear growth of the ReLU four-point vertex, RYH ch. 5)."""
+    net = ReLUNet(sigma_w=np.sqrt(2), sigma_b=1e-9, depth=depth)
+    k = net.kernel(0.8, 0.8)
+    assert leading_connected_four_point(net, [0.8] * 4) / (3 * k * k) == pytest.approx(5 * depth, rel=1e-8)
