@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 import numeric.estimators as estimators
-from nnqft_sym import ErfNet, GaussNet, ReLUNet
+from nnqft_sym import CosNet, ErfNet, GaussNet, ReLUNet
 from numeric import (GreenMeasurement, MonomialSums, fit_power_law, measure, point_multisets,
                      quartic_couplings, run_bag, bag_seed_states, sample_outputs,
                      sextic_couplings)
@@ -55,7 +55,8 @@ def test_multiset_counts():
     (ReLUNet(), (2, 8), SPREAD, 20000),
     (ErfNet(sigma_w=2.0), (1, 4), SPREAD, 20000),
     (GaussNet(sigma_b=0.5, sigma_w=0.5), (2, 10), HMS[::2], 20000),
-], ids=["relu", "erf", "gauss"])
+    (CosNet(sigma_w=1.5), (2, 8), SPREAD, 20000),
+], ids=["relu", "erf", "gauss", "cos"])
 def test_measured_four_point_deviation_agrees_with_exact(net, widths, points, n_nets):
     res = measure(net, widths, points, orders=(2, 4), n_bags=8, n_nets=n_nets, seed=17)
     e4 = res.estimate(4)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from nnqft_sym import ErfNet, GaussNet, Network, ReLUNet, Z
+from nnqft_sym import CosNet, ErfNet, GaussNet, Network, ReLUNet, Z
 from numeric import (block_size, child_seeds, iter_output_chunks, psd_factor, sample_block,
                      sample_outputs)
 from numeric import sampling
@@ -26,7 +26,8 @@ def _covariance_check(net, width, n_nets, seed):
     assert_mc_agrees(est, err, exact, what=f"{net.name} N={width} covariance")
 
 
-@pytest.mark.parametrize("net", [GaussNet(sigma_b=0.5), ReLUNet(), ErfNet(sigma_w=2)],
+@pytest.mark.parametrize("net", [GaussNet(sigma_b=0.5), ReLUNet(), ErfNet(sigma_w=2),
+                                 CosNet(sigma_w=1.5)],
                          ids=lambda n: n.name)
 @pytest.mark.parametrize("width", [3, 300])   # direct route and Gram route
 def test_two_point_function_is_the_kernel(net, width):
