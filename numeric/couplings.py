@@ -141,9 +141,14 @@ class QuarticCouplings:
     average_exact: np.ndarray
     spread: np.ndarray
 
-    def fit_width(self) -> PowerLawFit:
-        """Fit of the combination-averaged u4 against the width (exact law: exponent -1)."""
-        return fit_power_law(self.widths, self.average, self.average_err)
+    def fit_width(self, exclude_heavy: bool = False) -> PowerLawFit:
+        """Fit of the combination-averaged u4 against the width (exact law: exponent -1).
+
+        ``exclude_heavy`` drops the widths whose 4-point estimates are flagged heavy-tailed.
+        """
+        keep = ~self.heavy_tail.any(axis=1) if exclude_heavy else np.ones(len(self.widths), bool)
+        return fit_power_law(np.asarray(self.widths)[keep], self.average[keep],
+                             self.average_err[keep])
 
 
 def _bag_average(bag_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

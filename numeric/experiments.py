@@ -58,12 +58,16 @@ class EnsembleStudy:
     cutoff: float | None
     seconds: float
 
-    def width_fit(self) -> PowerLawFit | None:
+    def width_fit(self, exclude_heavy: bool = False) -> PowerLawFit | None:
         """1/N fit of the averaged u4 (None with fewer than 3 widths or mixed signs)."""
-        if self.quartic is None or len(self.quartic.widths) < 3:
+        if self.quartic is None:
+            return None
+        n_used = (int((~self.quartic.heavy_tail.any(axis=1)).sum()) if exclude_heavy
+                  else len(self.quartic.widths))
+        if n_used < 3:
             return None
         try:
-            return self.quartic.fit_width()
+            return self.quartic.fit_width(exclude_heavy)
         except ValueError:
             return None
 
@@ -192,6 +196,12 @@ def study_report(study: EnsembleStudy) -> str:
             lines += [f"Width dependence: u4 ∝ N^p with p = {format_estimate(fit.exponent, fit.exponent_err)} "
                       f"(chi2/dof = {fit.chi2:.3g}/{fit.dof}); exact law p = -1 "
                       f"({pull:+.1f} standard errors).", ""]
+            light = study.width_fit(exclude_heavy=True)
+            if q.heavy_tail.any() and light is not None:
+                lines += [f"Without the heavy-tailed widths: p = "
+                          f"{format_estimate(light.exponent, light.exponent_err)} "
+                          f"({(light.exponent + 1) / light.exponent_err:+.1f} standard errors "
+                          "from -1).", ""]
     s = study.sextic
     if s is not None:
         with np.errstate(divide="ignore", invalid="ignore"):
