@@ -54,6 +54,7 @@ __all__ = [
     "green_indexed",
     "InvariantQuartic",
     "invariant_quartic_coupling",
+    "leading_invariant_quartic_coupling",
 ]
 
 #: a perfect matching of range(n): a tuple of index pairs (i < j), as in nnqft_sym.pairings
@@ -327,11 +328,44 @@ def invariant_quartic_coupling(net: Network, points: Any, width: Any,
     """
     from .couplings import normalisation_integral
     _one_layer(net, "invariant_quartic_coupling")
+    pts = _four_points(net, points)
+    return _invariant(delta_green_pairing_coefficients(net, pts, width),
+                      normalisation_integral(net, pts, cutoff=cutoff))
+
+
+def leading_invariant_quartic_coupling(net: Network, points: Any, width: Any,
+                                       cutoff: Any = None) -> InvariantQuartic:
+    r"""The same couplings from the O(1/N) vertex of any depth, :math:`\Delta G_P \approx c_P/N`.
+
+    Uses :func:`nnqft_sym.deep.leading_pairing_coefficients` (exact at depth 1, where
+    :math:`\Delta G^{(4)}` is exactly :math:`c_P/N`).  For a deep network the weight kernel is not
+    Gaussian, so ``cutoff`` is needed for :math:`N_K`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnqft_sym import GaussNet
+    >>> pts = [-0.01, -0.006, 0.002, 0.01]
+    >>> a = leading_invariant_quartic_coupling(GaussNet(d_out=2), pts, 10).coupling
+    >>> bool(np.isclose(a, invariant_quartic_coupling(GaussNet(d_out=2), pts, 10).coupling))
+    True
+    """
+    from .couplings import normalisation_integral
+    from .deep import leading_pairing_coefficients
+    pts = _four_points(net, points)
+    width = float(check_width(width))
+    delta = {m: v / width for m, v in leading_pairing_coefficients(net, pts).items()}
+    return _invariant(delta, normalisation_integral(net, pts, cutoff=cutoff))
+
+
+def _four_points(net: Network, points: Any) -> np.ndarray:
     pts = as_points(points, net.d_in)
     if pts.shape[-2] != 4:
         raise ValueError(f"points: the quartic coupling needs 4 points, got {pts.shape[-2]}")
-    nk = normalisation_integral(net, pts, cutoff=cutoff)
-    delta = delta_green_pairing_coefficients(net, pts, width)
+    return pts
+
+
+def _invariant(delta: dict[Pairing, Any], nk: Any) -> InvariantQuartic:
     lam = {m: -3.0 * np.asarray(v) / nk for m, v in delta.items()}
     values = np.stack(list(lam.values()))
     mean = values.mean(axis=0)

@@ -129,3 +129,17 @@ def test_bad_input():
     with pytest.raises(ValueError, match="even"):
         connected_pairing_coefficients(net, [0.0] * 3)
     assert list(itertools.islice(pairings(2), 1)) == [((0, 1),)]
+
+
+def test_leading_invariant_coupling_of_deep_networks():
+    from nnqft_sym.deep import leading_delta_green
+    from nnqft_sym.multi_output import leading_invariant_quartic_coupling
+    pts = np.array([-0.3, -0.1, 0.2, 0.4])
+    one = ReLUNet(sigma_w=1.2, sigma_b=0.5, d_out=2)
+    exact = invariant_quartic_coupling(one, pts, 7, cutoff=3.0)
+    lead = leading_invariant_quartic_coupling(one, pts, 7, cutoff=3.0)
+    assert lead.coupling == pytest.approx(exact.coupling, rel=1e-9)     # Delta G4 = c/N at L = 1
+    deep = GaussNet(sigma_w=0.7, sigma_b=0.5, d_out=2, depth=2)
+    q = leading_invariant_quartic_coupling(deep, pts, 7, cutoff=3.0)
+    nk = normalisation_integral(deep, pts, cutoff=3.0)
+    assert q.coupling == pytest.approx(-leading_delta_green(deep, pts) / 7 / nk, rel=1e-12)
