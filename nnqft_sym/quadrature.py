@@ -71,8 +71,10 @@ _SYMMETRY_RTOL = 1e-9
 _DIRECTION_ATOL = 1e-10
 #: simplicial cones are bisected until no two edge rays are further apart than this
 _MAX_EDGE_ANGLE = math.pi / 2
-#: default Gauss nodes per angular dimension of a simplicial cone, by rank
-_DEFAULT_NODES = {1: 1, 2: 24, 3: 14, 4: 10}
+#: default Gauss nodes per angular dimension of a simplicial cone, by rank: with a numerical
+#: radial integral, and (cheaper per node) for homogeneous activations
+_DEFAULT_NODES = {1: 1, 2: 24, 3: 16, 4: 14}
+_DEFAULT_NODES_HOMOGENEOUS = {1: 1, 2: 24, 3: 24, 4: 20}
 #: the radial integral is cut where an envelope of the integrand falls below _RADIAL_CUT times
 #: its maximum, searched within rho in [_RHO_MIN, _RHO_MAX]
 _RHO_MIN = 1e-18
@@ -83,6 +85,8 @@ _RADIAL_CELL = 2.5
 _RADIAL_NODES = 16
 #: floats per work array when evaluating the activation (memory bound of the vectorised path)
 _CHUNK = 2_000_000
+#: points where an activation is tested for being even or odd
+_PARITY_PROBE = np.linspace(0.01, 8.0, 97)
 #: mpmath quadrature rule of the high-precision path
 _MP_METHOD = "gauss-legendre"
 #: fixed radial cut points of the mpmath path (help the rule converge at low degree)
@@ -161,6 +165,7 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
     factors = _low_rank_factors(flat)
     f0 = float(np.asarray(func(np.zeros(1)), dtype=float)[0])
     sides = np.asarray(func(np.array([1.0, -1.0])), dtype=float) if homogeneity is not None else None
+    parity = _parity(func)
     # geometry per matrix (cheap, Python); the quadrature is vectorised over its cones and nodes
     out = np.zeros(len(flat))
     for b, lmat in enumerate(factors):
@@ -171,14 +176,19 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
             out[b] = f0 ** n
             continue
         rows, counts = _distinct_rows(lmat[active])
-        cones = _simplicial_cones(_crossing_normals(rows, kink_values), r)
+        # an even or odd activation: integrate over one of each antipodal pair of chambers
+        symmetry = 1 + parity ** int(np.sum(counts)) if parity else 1
+        if symmetry == 0:
+            continue
+        cones = _simplicial_cones(_crossing_normals(rows, kink_values), r, half=bool(parity))
         if homogeneity is not None:
             cones = _live_cones(cones, rows, sides)
         if cones:
-            q_angle = _DEFAULT_NODES[r] if nodes is None else int(nodes)
+            defaults = _DEFAULT_NODES if homogeneity is None else _DEFAULT_NODES_HOMOGENEOUS
+            q_angle = defaults[r] if nodes is None else int(nodes)
             q_radius = _RADIAL_NODES if nodes is None else int(nodes)
-            out[b] = f0 ** n_zero * _cone_sum(func, rows, counts, np.stack(cones),
-                                              (q_angle, q_radius), homogeneity, kink_values)
+            out[b] = symmetry * f0 ** n_zero * _cone_sum(
+                func, rows, counts, np.stack(cones), (q_angle, q_radius), homogeneity, kink_values)
     out = out.reshape(batch_shape)
     return float(out) if out.ndim == 0 else out
 
@@ -414,10 +424,20 @@ def _crossing_normals(lact: np.ndarray, kinks: tuple[float, ...]) -> np.ndarray:
         for i, j in itertools.combinations(range(len(lact)), 2):
             for ka, kb in itertools.product(kinks, repeat=2):
                 pairs.append(kb * lact[i] - ka * lact[j])
-        pairs = np.array(pairs)
+        pairs = np.array(pairs).reshape(-1, lact.shape[1])
         scale = np.max(np.abs(lact)) * max(abs(k) for k in kinks)
         rows.append(pairs[np.linalg.norm(pairs, axis=1) > 1e-9 * scale])
     return _distinct_lines(np.concatenate(rows))
+
+
+def _parity(func: Callable) -> int:
+    """+1 if func is even, -1 if odd (checked on _PARITY_PROBE), else 0."""
+    plus = np.asarray(func(_PARITY_PROBE), dtype=float)
+    minus = np.asarray(func(-_PARITY_PROBE), dtype=float)
+    for sign in (1, -1):
+        if np.allclose(minus, sign * plus, rtol=1e-14, atol=0.0):
+            return sign
+    return 0
 
 
 def _distinct_rows(lact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -442,27 +462,34 @@ def _orthant_cones(r: int) -> list[np.ndarray]:
             for signs in itertools.product((1.0, -1.0), repeat=r)]
 
 
-def _simplicial_cones(normals: np.ndarray, r: int) -> list[np.ndarray]:
-    """Simplicial cones (columns = unit edge rays) tiling R^r, each inside one chamber."""
+def _simplicial_cones(normals: np.ndarray, r: int, half: bool = False) -> list[np.ndarray]:
+    """Simplicial cones (columns = unit edge rays) tiling R^r, each inside one chamber.
+
+    With ``half``, only one chamber of each antipodal pair (C, -C) is kept.
+    """
     if r == 1:
-        cones = _orthant_cones(1)
+        cones = _orthant_cones(1)[:1 if half else 2]
     elif r == 2:
-        cones = _arc_cones(normals)
+        cones = _arc_cones(normals, half)
     else:
         cones = []
         rays, chambers = _chambers(normals, r)
         for ids in chambers:
+            if half and normals[0] @ rays[list(ids)].sum(axis=0) < 0:
+                continue
             for simplex in _triangulate(list(ids), r, rays, normals):
                 cones.append(rays[simplex].T)
     return [piece for cone in cones for piece in _bisect(cone)]
 
 
-def _arc_cones(normals: np.ndarray) -> list[np.ndarray]:
+def _arc_cones(normals: np.ndarray, half: bool) -> list[np.ndarray]:
+    """Arcs of the circle between consecutive angles where some l_i . omega = 0."""
     angles = np.arctan2(normals[:, 1], normals[:, 0]) + 0.5 * np.pi
     cuts = np.sort(np.mod(np.concatenate([angles, angles + np.pi]), 2 * np.pi))
     cuts = np.append(cuts, cuts[0] + 2 * np.pi)
+    stop = len(cuts) // 2 if half else len(cuts) - 1   # the cut set is symmetric under +pi
     cones = []
-    for a, b in zip(cuts[:-1], cuts[1:]):
+    for a, b in zip(cuts[:stop], cuts[1:stop + 1]):
         if b - a > _DIRECTION_ATOL:
             cones.append(np.array([[np.cos(a), np.cos(b)], [np.sin(a), np.sin(b)]]))
     return cones
@@ -624,47 +651,53 @@ def _cone_sum(func: Callable, rows: np.ndarray, counts: np.ndarray, cones: np.nd
     """Sum over simplicial cones of the Gaussian integral of prod_i func(l_i . u)^counts_i."""
     r = rows.shape[1]
     omega, weight = _angular_nodes(cones, nodes[0])
-    a = omega @ rows.T                                       # (C, Q, distinct rows)
-    weight = weight * (2 * np.pi) ** (-r / 2)
+    a = (omega @ rows.T).reshape(-1, len(rows))              # (directions, distinct rows)
+    weight = weight.ravel() * (2 * np.pi) ** (-r / 2)
     if homogeneity is not None:
         nk = int(np.sum(counts)) * homogeneity
         radial = math.exp(((nk + r) / 2 - 1) * math.log(2) + gammaln((nk + r) / 2))
-        vals = np.prod(np.asarray(func(a), dtype=float) ** counts, axis=-1)
-        return float(radial * np.sum(weight * vals))
-    return float(np.sum(weight * _radial_integral(func, a, rows, counts, nodes[1], kinks)))
+        return float(radial * weight @ _product(func, a, np.ones((1, 1)), counts)[:, 0])
+    return float(weight @ _radial_integral(func, a, rows, counts, nodes[1], kinks))
+
+
+def _product(func: Callable, a: np.ndarray, rho: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """prod_i func(rho a_i)^counts_i for directions ``a`` (B, n) and radii ``rho`` (B or 1, M)."""
+    out = None
+    for i, count in enumerate(counts):
+        vals = np.asarray(func(a[:, i:i + 1] * rho), dtype=float)
+        if count > 1:
+            vals = vals ** int(count)
+        out = vals if out is None else out * vals
+    return out
 
 
 def _radial_integral(func: Callable, a: np.ndarray, rows: np.ndarray, counts: np.ndarray,
                      q: int, kinks: tuple[float, ...]) -> np.ndarray:
-    r"""int_0^inf rho^(r-1) exp(-rho^2/2) prod_i func(rho a_i) d rho along every ray, shape a.shape[:-1]."""
-    shape = a.shape[:-1]
+    r"""int_0^inf rho^(r-1) exp(-rho^2/2) prod_i func(rho a_i) d rho for every direction (row of a)."""
     n, r = rows.shape
-    flat = a.reshape(-1, n)
     grid = _radial_grid(func, rows, counts)
     x01, w01 = _legendre01(q)
-    out = np.empty(len(flat))
-    if kinks:
-        step = max(1, _CHUNK // (n * q * (len(grid) + n * len(kinks))))
-    else:
-        step = max(1, _CHUNK // (n * q * len(grid)))
-    for start in range(0, len(flat), step):
-        block = flat[start:start + step]
-        bounds = np.broadcast_to(grid, (len(block), len(grid)))
-        if kinks:
+    out = np.empty(len(a))
+    cells = len(grid) - 1 + n * len(kinks)
+    step = max(1, _CHUNK // (q * cells))
+    for start in range(0, len(a), step):
+        block = a[start:start + step]
+        bounds = grid[None, :]
+        if kinks:   # split every ray at its kink radii kappa / a_i > 0
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 radii = np.concatenate([kappa / block for kappa in kinks], axis=1)
-                xs = np.where(radii > 0, np.log(np.expm1(np.where(radii > 0, radii, 1.0))), grid[-1])
-            bounds = np.sort(np.concatenate([bounds, np.clip(xs, grid[0], grid[-1])], axis=1),
-                             axis=1)
+                xs = np.where(radii > 0, np.log(np.expm1(np.where(radii > 0, radii, 1.0))),
+                              grid[-1])
+            bounds = np.sort(np.concatenate([np.broadcast_to(grid, (len(block), len(grid))),
+                                             np.clip(xs, grid[0], grid[-1])], axis=1), axis=1)
         lo, width = bounds[:, :-1], np.diff(bounds, axis=1)
-        x = lo[..., None] + width[..., None] * x01                 # (B, cells, q)
+        x = (lo[..., None] + width[..., None] * x01).reshape(len(lo), -1)
         rho = np.logaddexp(0.0, x)
-        w = (width[..., None] * w01 * rho ** (r - 1) * np.exp(-0.5 * rho * rho)
-             / (1.0 + np.exp(-x)))
-        z = rho[..., None] * block[:, None, None, :]
-        vals = np.prod(np.asarray(func(z), dtype=float) ** counts, axis=-1)
-        out[start:start + step] = np.sum(w * vals, axis=(1, 2))
-    return out.reshape(shape)
+        w = (np.repeat(width, q, axis=1) * np.tile(w01, width.shape[1])
+             * rho ** (r - 1) * np.exp(-0.5 * rho * rho) / (1.0 + np.exp(-x)))
+        vals = _product(func, block, rho, counts)
+        out[start:start + step] = vals @ w[0] if len(w) == 1 else np.sum(vals * w, axis=1)
+    return out
 
 
 # ============================================================================ mpmath path
@@ -693,6 +726,18 @@ def _mp_expectation(func: Callable, lmat: list[list[Any]], kinks: tuple[float, .
     r = len(lmat[0]) if lmat else 0
     if r == 0:
         return mpmath.fprod(func(mpmath.mpf(0)) for _ in lmat)
+    tol = mpmath.mpf(10) ** (-mpmath.mp.dps // 2)
+    distinct: list[list[Any]] = []
+    counts: list[int] = []
+    for row in lmat:   # repeated input points: one evaluation, raised to its multiplicity
+        for k, other in enumerate(distinct):
+            if max(abs(x - y) for x, y in zip(row, other)) <= tol:
+                counts[k] += 1
+                break
+        else:
+            distinct.append(row)
+            counts.append(1)
+    lmat = distinct
 
     def along(direction: list[Any]) -> Any:
         """(2 pi)^(-r/2) int_0^inf rho^(r-1) e^(-rho^2/2) prod func(rho a_i) d rho."""
@@ -700,7 +745,8 @@ def _mp_expectation(func: Callable, lmat: list[list[Any]], kinks: tuple[float, .
         breaks = sorted({k / ai for k in kinks if k != 0 for ai in a if ai != 0 and k / ai > 0})
 
         def integrand(rho: Any) -> Any:
-            return rho ** (r - 1) * mpmath.exp(-rho * rho / 2) * mpmath.fprod(func(rho * ai) for ai in a)
+            return (rho ** (r - 1) * mpmath.exp(-rho * rho / 2)
+                    * mpmath.fprod(func(rho * ai) ** c for ai, c in zip(a, counts)))
 
         cuts = sorted(set(breaks) | {mpmath.mpf(c) for c in _MP_RADIAL_CUTS})
         return (mpmath.quad(integrand, [0] + cuts + [mpmath.inf], method=_MP_METHOD)
