@@ -4,7 +4,8 @@
 - :mod:`.action`: the truncated effective action;
 - :mod:`.lpa`: Wetterich and Polchinski LPA beta functions;
 - :mod:`.fixed_points`: fixed points, stability matrix, critical exponents;
-- :mod:`.nnqft_flows`: the NN-QFT flows of the seeds (ELS active/passive RG).
+- :mod:`.nnqft_flows`: the NN-QFT flows of the seeds (ELS active/passive RG);
+- :mod:`.wilsonian`: the HMS flow with an input-space cutoff.
 
 This subpackage imports neither :mod:`feynman` nor :mod:`numeric`.
 """
@@ -14,6 +15,7 @@ from .fixed_points import (CriticalExponents, FixedPoint, critical_exponents, fi
 from .lpa import BetaFunctions, composite_derivatives, lpa_beta_functions, polchinski_lpa, wetterich_lpa
 from .nnqft_flows import (U4, U6, FlowSolution, GaussNetFlow, active_flow, dilation_exponent,
                           exact_active_slope, field_normalisation, gaussnet_flow, gaussnet_regulator, passive_flow)
+from .wilsonian import WilsonianFlow, cutoff_normalisation, wilsonian_flow
 from .regulators import (Y, Regulator, custom_regulator, exponential_regulator, get_regulator,
                          litim_regulator, loop_measure)
 
@@ -23,4 +25,5 @@ __all__ = ["PHI", "RHO", "P", "Y", "TruncatedAction", "BetaFunctions", "composit
            "loop_measure", "CriticalExponents", "FixedPoint", "critical_exponents",
            "find_fixed_point", "stability_matrix", "U4", "U6", "FlowSolution", "GaussNetFlow",
            "active_flow", "dilation_exponent", "exact_active_slope", "field_normalisation", "gaussnet_flow",
-           "gaussnet_regulator", "passive_flow"]
+           "gaussnet_regulator", "passive_flow", "WilsonianFlow", "cutoff_normalisation",
+           "wilsonian_flow"]

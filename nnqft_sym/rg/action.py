@@ -187,8 +187,8 @@ class TruncatedAction:
             if poly is not None and poly.degree() == 1:
                 return poly.coeff_monomial(p2), poly.coeff_monomial(1)
         raise ValueError("the LPA flows with a p^2 regulator need a kinetic term Z p^2 + m^2, "
-                         f"got {self.kinetic}; derive the flow of a general propagator with "
-                         "nnqft_sym.rg.gaussnet_flow instead")
+                         f"got {self.kinetic}; for the Gauss-net propagator k^2 exp(p^2/k^2) use "
+                         "nnqft_sym.rg.gaussnet_flow")
 
     def __repr__(self) -> str:
         return (f"TruncatedAction(d={self.d}, truncation={self.truncation}, "
