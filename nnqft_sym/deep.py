@@ -38,8 +38,8 @@ The pair expectation :math:`M_{ab}` and its first and second derivatives come fr
 (ReLU arc-cosine, Erf arcsine, exponential activations by the moment-generating function,
 differentiated symbolically) or, for smooth activations, from Price's theorem
 (:math:`\partial_{K_{ab}} E[F] = E[\partial_a\partial_b F]`,
-:math:`\partial_{K_{aa}} E[F] = \tfrac12 E[\partial_a^2 F]`) with vectorised Gauss-Hermite
-quadrature.  Four-point expectations use the moment-generating function, Gauss-Hermite
+:math:`\partial_{K_{aa}} E[F] = \tfrac12 E[\partial_a^2 F]`) with a vectorised composite
+Gauss-Legendre product rule.  Four-point expectations use the moment-generating function, Gauss-Hermite
 quadrature (smooth activations) or :func:`nnqft_sym.quadrature.gaussian_expectation` (kinks).
 """
 from __future__ import annotations
@@ -82,7 +82,7 @@ _HERMITE_MIN, _HERMITE_PER_SIGMA, _HERMITE_MAX = 6, 24, 40
 #: a 3-/4-d Gauss-Hermite value whose fine and coarse rules differ by more than this (relative to
 #: 1 + |value|) is recomputed with nnqft_sym.quadrature.gaussian_expectation
 _HERMITE_RTOL = 1e-6
-#: floats per work array of the product rules
+#: floats per work array of the product rules (bounds memory, no effect on the numbers)
 _CHUNK = 4_000_000
 
 
@@ -109,7 +109,10 @@ class PairExpectation:
     def value(self, sx: np.ndarray, sy: np.ndarray, c: np.ndarray) -> np.ndarray:
         """:math:`f_2` at arrays of equal shape ``(...)``."""
         if self.closed_form is None:
-            return self._hermite((0, 0), sx, sy, c)
+            if _kinks(self.activation):
+                cov = np.stack([np.stack([sx, c], -1), np.stack([c, sy], -1)], -2)
+                return np.asarray(product_expectation(self.activation, cov))
+            return self._price((0, 0), sx, sy, c)
         from .moments import pair_closed_form, _pair_function
         if pair_closed_form(self.activation) is not None:   # the numerically stable form
             return _pair_function(self.activation)(sx, sy, c)
@@ -118,16 +121,16 @@ class PairExpectation:
     def gradient(self, sx: np.ndarray, sy: np.ndarray, c: np.ndarray) -> np.ndarray:
         """``(3, ...)``: derivatives with respect to ``(s_x, s_y, c)`` (needs c^2 < s_x s_y)."""
         if self.closed_form is None:
-            return np.stack([0.5 * self._hermite((2, 0), sx, sy, c),
-                             0.5 * self._hermite((0, 2), sx, sy, c),
-                             self._hermite((1, 1), sx, sy, c)])
+            return np.stack([0.5 * self._price((2, 0), sx, sy, c),
+                             0.5 * self._price((0, 2), sx, sy, c),
+                             self._price((1, 1), sx, sy, c)])
         grad = _closed_form_functions(self.closed_form)[1]
         return np.stack([np.broadcast_to(g(sx, sy, c), np.shape(sx)) for g in grad])
 
     def hessian(self, sx: np.ndarray, sy: np.ndarray, c: np.ndarray) -> np.ndarray:
         """``(3, 3, ...)``: second derivatives with respect to ``(s_x, s_y, c)``."""
         if self.closed_form is None:
-            h = self._hermite
+            h = self._price
             xx, yy, cc = 0.25 * h((4, 0), sx, sy, c), 0.25 * h((0, 4), sx, sy, c), h((2, 2), sx, sy, c)
             xy = 0.25 * h((2, 2), sx, sy, c)
             xc, yc = 0.5 * h((3, 1), sx, sy, c), 0.5 * h((1, 3), sx, sy, c)
@@ -139,8 +142,9 @@ class PairExpectation:
     def diagonal(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:math:`(f_1, f_1', f_1'')` at variances ``s`` (``(...)`` each)."""
         if self.closed_form is None:
+            _require_smooth(self.activation)
             d = _derivatives(self.activation)
-            e = functools.partial(_hermite_1d, s=s)
+            e = functools.partial(_rule_1d, s=s)
             return (e(lambda z: d[0](z) ** 2),
                     e(lambda z: d[1](z) ** 2 + d[0](z) * d[2](z)),
                     0.25 * e(lambda z: 2 * d[0](z) * d[4](z) + 8 * d[1](z) * d[3](z)
@@ -148,9 +152,11 @@ class PairExpectation:
         funcs = _diagonal_functions(self.closed_form)
         return tuple(np.broadcast_to(f(s), np.shape(s)) for f in funcs)
 
-    def _hermite(self, orders: tuple[int, int], sx, sy, c) -> np.ndarray:
+    def _price(self, orders: tuple[int, int], sx, sy, c) -> np.ndarray:
+        """E[phi^(i)(z_x) phi^(j)(z_y)] (Price's theorem needs a smooth activation)."""
+        _require_smooth(self.activation)
         d = _derivatives(self.activation)
-        return _hermite_2d(d[orders[0]], d[orders[1]], sx, sy, c)
+        return _rule_2d(d[orders[0]], d[orders[1]], sx, sy, c)
 
 
 @functools.lru_cache(maxsize=32)
@@ -198,6 +204,20 @@ def _diagonal_functions(expr: sp.Expr):
 
 
 @functools.lru_cache(maxsize=32)
+def _kinks(activation: sp.Expr) -> tuple[float, ...]:
+    from .quadrature import activation_kinks
+    return activation_kinks(activation, Z)
+
+
+def _require_smooth(activation: sp.Expr) -> None:
+    if _kinks(activation):
+        raise ValueError(f"the 1/N vertex of the activation {activation} needs derivatives of its "
+                         "pair expectation: available for closed forms (ReLU, Erf, exponential) "
+                         "and smooth activations, not for kinks at "
+                         f"{list(_kinks(activation))}")
+
+
+@functools.lru_cache(maxsize=32)
 def _derivatives(activation: sp.Expr):
     """phi, phi', ..., phi'''' lambdified (smooth activations, Price's theorem)."""
     from .architectures import _lambdify
@@ -221,13 +241,13 @@ def _gaussian_rule(dim: int, coarse: bool = False) -> tuple[np.ndarray, np.ndarr
     return nodes, weights
 
 
-def _hermite_1d(func, s: Any) -> np.ndarray:
+def _rule_1d(func, s: Any) -> np.ndarray:
     nodes, weights = _gaussian_rule(1)
     z = np.sqrt(np.asarray(s, dtype=float))[..., None] * nodes[:, 0]
     return func(z) @ weights
 
 
-def _hermite_2d(f1, f2, sx, sy, c) -> np.ndarray:
+def _rule_2d(f1, f2, sx, sy, c) -> np.ndarray:
     """E[f1(z_x) f2(z_y)] by the 2-d product rule on the Cholesky factor."""
     nodes, weights = _gaussian_rule(2)
     sx, sy, c = (np.asarray(a, dtype=float) for a in (sx, sy, c))
@@ -256,12 +276,12 @@ def product_expectation(activation: sp.Expr, cov: Any) -> np.ndarray:
     """
     from .gaussian import mgf_product_expectation_numeric
     from .moments import _exp_terms
-    from .quadrature import activation_homogeneity, activation_kinks, gaussian_expectation
+    from .quadrature import activation_homogeneity, gaussian_expectation
     cov = np.asarray(cov, dtype=float)
     terms = _exp_terms(activation)
     if terms is not None:
         return mgf_product_expectation_numeric(terms, cov)
-    kinks = activation_kinks(activation, Z)
+    kinks = _kinks(activation)
     func = _derivatives(activation)[0]
     if kinks:
         return np.asarray(gaussian_expectation(func, cov, kinks=kinks,

@@ -13,7 +13,7 @@ import sympy as sp
 from scipy import integrate
 
 from nnqft_sym import CosNet, ErfNet, GaussNet, Network, ReLUNet, Z
-from nnqft_sym.deep import (deep_kernel, deep_kernel_expr, layer_kernels, layer_recursion,
+from nnqft_sym.deep import (deep_kernel_expr, layer_kernels, layer_recursion,
                             leading_connected_four_point, leading_delta_green, leading_deviation,
                             leading_pairing_coefficients, product_expectation)
 from nnqft_sym.quadrature import gaussian_expectation
@@ -94,6 +94,20 @@ def test_symbolic_composition_matches_numeric_recursion(cls):
     for xv, yv in [(0.3, -0.8), (1.1, 1.4)]:
         assert float(expr.subs({x: xv, y: yv})) == pytest.approx(net.kernel(xv, yv), rel=1e-10)
     assert net.kernel_expr(x, y) == expr       # kernels.kernel_expr dispatches for depth > 1
+
+
+def test_kinked_activation_kernel_by_quadrature_and_vertex_refused():
+    """|z|: E[|z_x||z_y|] = (2/pi) (sqrt(sx sy - c^2) + c asin(c / sqrt(sx sy))) (arc-sine kernel)."""
+    net = Network(sp.Abs(Z), sigma_w=1.1, sigma_b=0.4, depth=2)
+    x, y = 0.3, -0.7
+    sb2, sw2 = 0.16, 1.21
+    sx, sy, c = sb2 + sw2 * x * x, sb2 + sw2 * y * y, sb2 + sw2 * x * y
+    sx, sy, c = (sb2 + sw2 * sx, sb2 + sw2 * sy,
+                 sb2 + sw2 * 2 / np.pi * (np.sqrt(sx * sy - c * c) + c * np.arcsin(c / np.sqrt(sx * sy))))
+    expect = sb2 + sw2 * 2 / np.pi * (np.sqrt(sx * sy - c * c) + c * np.arcsin(c / np.sqrt(sx * sy)))
+    assert net.kernel(x, y) == pytest.approx(expect, rel=QUAD_RTOL)
+    with pytest.raises(ValueError, match="kinks"):
+        leading_delta_green(net, [x, y])
 
 
 def test_no_closed_form_raises_for_symbolic_kernel():
