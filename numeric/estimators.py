@@ -454,7 +454,8 @@ def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[i
     chunk_size : int
         Networks streamed at once (memory; no effect on the result).
     checkpoint_dir : path, optional
-        Save each finished bag atomically there and skip bags already saved (resume).
+        Save each finished bag atomically there and skip bags already saved (resume); the
+        exact values are cached there too (slow quadratures are not repeated).
     workers : int
         Processes running bags in parallel (results identical to a serial run).
     progress : bool
@@ -534,8 +535,16 @@ def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[i
     free, exact_values = {}, {}
     for n in orders:
         n_combos = bag_stats[n]["sum"].shape[-1]
-        if exact:
+        cache = None if folder is None else folder / f"exact_order{n}.npz"
+        if exact and cache is not None and cache.exists() \
+                and np.array_equal(load_npz(cache)["widths"], widths):
+            stored = load_npz(cache)                 # same plan: same net and points
+            free[n], exact_values[n] = stored["free"], stored["exact"]
+        elif exact:
             free[n], exact_values[n] = exact_green_functions(net, widths, pts, n)
+            if cache is not None:
+                save_npz(cache, {"widths": np.array(widths), "free": free[n],
+                                 "exact": exact_values[n]})
         else:
             combos = pts[point_multisets(pts.shape[0], n)]
             free[n] = np.asarray(net.free_green(combos), float)
