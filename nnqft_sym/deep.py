@@ -82,6 +82,8 @@ _HERMITE_MIN, _HERMITE_PER_SIGMA, _HERMITE_MAX = 6, 24, 40
 #: a 3-/4-d Gauss-Hermite value whose fine and coarse rules differ by more than this (relative to
 #: 1 + |value|) is recomputed with nnqft_sym.quadrature.gaussian_expectation
 _HERMITE_RTOL = 1e-6
+#: above this many distinct input points the recursion runs per point combination
+_MAX_DISTINCT = 16
 #: floats per work array of the product rules (bounds memory, no effect on the numbers)
 _CHUNK = 4_000_000
 
@@ -613,24 +615,39 @@ def leading_pairing_coefficients(net: Network, points: Any) -> dict[tuple[tuple[
     3
     """
     from .partitions import pairings
+    n = check_even_order(as_points(points, net.d_in).shape[-2])
+
+    def compute(rec: LayerRecursion, index: np.ndarray) -> dict:
+        kern, vert, corr = rec.output_kernel, rec.output_vertex, rec.output_kernel_correction
+        out = {}
+        for matching in pairings(n):
+            pairs = [(index[..., i], index[..., j]) for i, j in matching]
+            kvals = [kern[p] for p in pairs]
+            total = 0.0
+            for u, p in enumerate(pairs):
+                rest = np.prod([kv for v, kv in enumerate(kvals) if v != u], axis=0) if n > 2 else 1.0
+                total = total + corr[p] * rest
+                for v in range(u + 1, len(pairs)):
+                    rest2 = (np.prod([kv for t, kv in enumerate(kvals) if t not in (u, v)], axis=0)
+                             if n > 4 else 1.0)
+                    total = total + vert[p + pairs[v]] * rest2
+            out[matching] = total
+        return out
+    return _over_batch(net, points, compute)
+
+
+def _over_batch(net: Network, points: Any, compute) -> dict:
+    """``compute(recursion, index)`` for every point combination of ``points`` (..., n, d_in).
+
+    One recursion on all distinct points when there are at most :data:`_MAX_DISTINCT` of them
+    (the vertex needs O(m^4) memory), otherwise one recursion per combination.
+    """
     uniq, index = _distinct(net, points)
-    n = check_even_order(index.shape[-1])
-    rec = layer_recursion(net, uniq)
-    kern, vert, corr = rec.output_kernel, rec.output_vertex, rec.output_kernel_correction
-    out = {}
-    for matching in pairings(n):
-        pairs = [(index[..., i], index[..., j]) for i, j in matching]
-        kvals = [kern[p] for p in pairs]
-        total = 0.0
-        for u, (p, k) in enumerate(zip(pairs, kvals)):
-            rest = np.prod([kv for v, kv in enumerate(kvals) if v != u], axis=0) if n > 2 else 1.0
-            total = total + corr[p] * rest
-            for v in range(u + 1, len(pairs)):
-                rest2 = (np.prod([kv for t, kv in enumerate(kvals) if t not in (u, v)], axis=0)
-                         if n > 4 else 1.0)
-                total = total + vert[p + pairs[v]] * rest2
-        out[matching] = total
-    return out
+    if len(uniq) <= _MAX_DISTINCT or index.ndim == 1:
+        return compute(layer_recursion(net, uniq), index)
+    pts = as_points(points, net.d_in)
+    parts = [_over_batch(net, p, compute) for p in pts.reshape(-1, *pts.shape[-2:])]
+    return {k: np.reshape([part[k] for part in parts], pts.shape[:-2]) for k in parts[0]}
 
 
 def leading_delta_green(net: Network, points: Any) -> np.ndarray | float:
@@ -682,11 +699,13 @@ def leading_connected_four_point(net: Network, points: Any) -> np.ndarray | floa
     >>> c4 > 0
     True
     """
-    uniq, index = _distinct(net, points)
-    if index.shape[-1] != 4:
-        raise ValueError(f"points: the four-point function needs 4 points, got {index.shape[-1]}")
-    vert = layer_recursion(net, uniq).output_vertex
-    i = [index[..., k] for k in range(4)]
-    out = (vert[i[0], i[1], i[2], i[3]] + vert[i[0], i[2], i[1], i[3]]
-           + vert[i[0], i[3], i[1], i[2]])
+    if as_points(points, net.d_in).shape[-2] != 4:
+        raise ValueError(f"points: the four-point function needs 4 points, "
+                         f"got {as_points(points, net.d_in).shape[-2]}")
+
+    def compute(rec: LayerRecursion, index: np.ndarray) -> dict:
+        vert, i = rec.output_vertex, [index[..., k] for k in range(4)]
+        return {"c4": vert[i[0], i[1], i[2], i[3]] + vert[i[0], i[2], i[1], i[3]]
+                + vert[i[0], i[3], i[1], i[2]]}
+    out = _over_batch(net, points, compute)["c4"]
     return float(out) if np.ndim(out) == 0 else out

@@ -278,3 +278,16 @@ def test_critical_relu_vertex_grows_as_five_per_layer(depth):
     net = ReLUNet(sigma_w=np.sqrt(2), sigma_b=1e-9, depth=depth)
     k = net.kernel(0.8, 0.8)
     assert leading_connected_four_point(net, [0.8] * 4) / (3 * k * k) == pytest.approx(5 * depth, rel=1e-8)
+
+
+def test_many_distinct_points_run_per_combination():
+    """Above _MAX_DISTINCT distinct inputs the recursion runs per combination: same numbers."""
+    from nnqft_sym import deep
+    net = ReLUNet(depth=2)
+    pts = np.random.default_rng(4).normal(size=(5, 4))          # 20 distinct points
+    together = leading_delta_green(net, pts)
+    assert len(np.unique(pts)) > deep._MAX_DISTINCT
+    one_by_one = np.array([leading_delta_green(net, p) for p in pts])
+    assert together == pytest.approx(one_by_one, rel=EXACT_RTOL)
+    assert leading_connected_four_point(net, pts) == pytest.approx(
+        [leading_connected_four_point(net, p) for p in pts], rel=EXACT_RTOL)
