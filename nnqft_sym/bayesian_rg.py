@@ -14,7 +14,8 @@ with SymPy, the pieces needed to see when this *is* the Wilsonian momentum-shell
 2. **Fisher metric.**  For a Gaussian likelihood :math:`y = f_\theta(x) + \epsilon`,
    :math:`\epsilon \sim N(0, \sigma_n^2)`, the Fisher metric is
    :math:`F_{AB} = E_x[\partial_A f\, \partial_B f]/\sigma_n^2` (:func:`fisher_metric`):
-   per neuron :math:`(W^1_j, w_j, b_j)` of cos-net (:func:`cosnet_neuron_fisher_metric`) and
+   per neuron :math:`(W^1_j, w_j, b_j)` of cos-net (:func:`cosnet_neuron_fisher_metric`) or any
+   activation (:func:`neuron_fisher_metric`, e.g. ReLU) and
    last-layer weights of a random-feature net, :math:`F_{jk} = E_x[h_j h_k]/\sigma_n^2`
    (:func:`last_layer_fisher_metric`).  For inputs uniform on a box of side :math:`L\to\infty`
    the cos features are orthogonal, :math:`F_{jk} \to \delta_{jk}/(2\sigma_n^2)`.
@@ -44,11 +45,13 @@ from typing import Any, Sequence
 
 import sympy as sp
 
+from .architectures import Z
 from .frequency_priors import angular_average
 
 __all__ = [
     "kernel_from_frequency_density",
     "fisher_metric",
+    "neuron_fisher_metric",
     "cosnet_neuron_fisher_metric",
     "last_layer_fisher_metric",
     "GeneralisedCosNet",
@@ -142,7 +145,8 @@ def fisher_metric(model: sp.Expr, params: Sequence[sp.Symbol], x: sp.Symbol = _X
               \partial_A f(x)\, \partial_B f(x)
 
     (for :math:`y \sim N(f_\theta(x), \sigma_n^2)` the score is
-    :math:`(y - f)\partial_A f/\sigma_n^2`, whose covariance is this).
+    :math:`(y - f)\partial_A f/\sigma_n^2`, whose covariance is this).  Entries SymPy cannot
+    integrate stay unevaluated ``Integral`` objects.
 
     Parameters
     ----------
@@ -175,7 +179,12 @@ def fisher_metric(model: sp.Expr, params: Sequence[sp.Symbol], x: sp.Symbol = _X
     out = sp.zeros(n, n)
     for i in range(n):
         for j in range(i, n):
-            avg = sp.integrate(sp.expand_trig(grads[i] * grads[j]), (x, -box / 2, box / 2)) / box
+            integrand = sp.expand_trig(grads[i] * grads[j]).replace(  # Heaviside^n = Heaviside
+                lambda e: e.is_Pow and isinstance(e.base, sp.Heaviside) and e.exp.is_positive,
+                lambda e: e.base)
+            if integrand.has(sp.Heaviside):  # SymPy integrates the Piecewise form reliably
+                integrand = integrand.rewrite(sp.Piecewise)
+            avg = sp.integrate(integrand, (x, -box / 2, box / 2)) / box
             entry = sp.simplify(avg / sigma_n ** 2)
             if large_box:
                 if not isinstance(box, sp.Symbol):
@@ -185,20 +194,48 @@ def fisher_metric(model: sp.Expr, params: Sequence[sp.Symbol], x: sp.Symbol = _X
     return out
 
 
-def cosnet_neuron_fisher_metric() -> tuple[sp.Matrix, tuple[sp.Symbol, ...]]:
-    r"""Fisher metric of one cos-net neuron :math:`W\cos(w x + b)` in its parameters :math:`(W, w, b)`.
+def neuron_fisher_metric(activation: Any) -> tuple[sp.Matrix, tuple[sp.Symbol, ...]]:
+    r"""Fisher metric of one neuron :math:`W\,\phi(w x + b)` in its parameters :math:`(W, w, b)`.
 
-    Inputs uniform on :math:`[-L/2, L/2]` (:math:`d_{in} = 1`), exact in :math:`L`.  For a large
-    box :math:`F_{WW} \to 1/(2\sigma_n^2)`, :math:`F_{bb} \to W^2/(2\sigma_n^2)`,
-    :math:`F_{ww} \simeq W^2 L^2/(24\sigma_n^2)` and the mixed entries stay bounded (they
-    oscillate), so the normalised metric :math:`F_{AB}/\sqrt{F_{AA}F_{BB}}` tends to the identity:
-    frequencies are the stiffest directions, read-out weight and phase carry :math:`O(1)`
-    information each.
+    Inputs uniform on :math:`[-L/2, L/2]` (:math:`d_{in} = 1`), Gaussian likelihood, exact in
+    :math:`L` (:func:`fisher_metric`); ``w`` is a positive symbol.
+
+    Parameters
+    ----------
+    activation : SymPy expression of :data:`nnqft_sym.Z`
+        :math:`\phi(z)`, e.g. ``sp.cos(Z)`` or ``sp.Max(0, Z)``.
 
     Returns
     -------
     (sympy.Matrix, (W, w, b))
-        The 3 x 3 metric and the parameter symbols (``w`` positive, ``L`` is :data:`BOX`).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from nnqft_sym import Z
+    >>> F, (W, w, b) = neuron_fisher_metric(sp.Max(0, Z))
+    >>> F[0, 0].subs({w: 1, b: sp.Rational(1, 2), BOX: 4})   # E[relu(x + 1/2)^2], x ~ U[-2, 2]
+    125/(96*sigma_n**2)
+    """
+    try:
+        phi = sp.sympify(activation)
+    except (sp.SympifyError, TypeError) as exc:
+        raise TypeError(f"activation must be a SymPy expression of nnqft_sym.Z, got {activation!r}") from exc
+    if phi.free_symbols - {Z}:
+        raise ValueError(f"activation may depend only on nnqft_sym.Z, found {sorted(map(str, phi.free_symbols))}")
+    W, b = sp.symbols("W b", real=True)
+    w = sp.Symbol("w", positive=True)
+    return fisher_metric(W * phi.subs(Z, w * _X + b), [W, w, b], _X), (W, w, b)
+
+
+def cosnet_neuron_fisher_metric() -> tuple[sp.Matrix, tuple[sp.Symbol, ...]]:
+    r"""Fisher metric of one cos-net neuron :math:`W\cos(w x + b)` (:func:`neuron_fisher_metric` with cos).
+
+    For a large box :math:`F_{WW} \to 1/(2\sigma_n^2)`, :math:`F_{bb} \to W^2/(2\sigma_n^2)`,
+    :math:`F_{ww} \simeq W^2 L^2/(24\sigma_n^2)` and the mixed entries stay bounded (they
+    oscillate), so the normalised metric :math:`F_{AB}/\sqrt{F_{AA}F_{BB}}` tends to the identity:
+    frequencies are the stiffest directions, read-out weight and phase carry :math:`O(1)`
+    information each.
 
     Examples
     --------
@@ -207,9 +244,7 @@ def cosnet_neuron_fisher_metric() -> tuple[sp.Matrix, tuple[sp.Symbol, ...]]:
     >>> sp.limit(F[0, 0], BOX, sp.oo)
     1/(2*sigma_n**2)
     """
-    W, b = sp.symbols("W b", real=True)
-    w = sp.Symbol("w", positive=True)
-    return fisher_metric(W * sp.cos(w * _X + b), [W, w, b], _X), (W, w, b)
+    return neuron_fisher_metric(sp.cos(Z))
 
 
 def last_layer_fisher_metric(features: Sequence[sp.Expr], x: sp.Symbol = _X, box: Any = BOX,

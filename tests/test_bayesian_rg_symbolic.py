@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from nnqft_sym import CosNet
+from nnqft_sym import CosNet, Z
 from nnqft_sym.bayesian_rg import (BOX, LAMBDA_I, NORM, SIGMA_N, P, GeneralisedCosNet,
                                    cosnet_neuron_fisher_metric, fisher_metric,
-                                   kernel_from_frequency_density, last_layer_fisher_metric)
+                                   kernel_from_frequency_density, last_layer_fisher_metric,
+                                   neuron_fisher_metric)
 from nnqft_sym.frequency_priors import (FreeScalarFrequencyPrior, StudentTFrequencyPrior,
                                         UniformBallFrequencyPrior)
 from tests.tolerances import EXACT_RTOL, QUAD_RTOL
@@ -91,6 +92,21 @@ def test_cos_neuron_fisher_metric():
     assert sp.limit(F[1, 1] / BOX ** 2, BOX, sp.oo) == W ** 2 / (24 * SIGMA_N ** 2)
     for i, j in ((0, 1), (0, 2), (1, 2)):  # normalised metric -> identity
         assert sp.limit(F[i, j] / sp.sqrt(F[i, i] * F[j, j]), BOX, sp.oo) == 0
+
+
+def test_relu_neuron_fisher_metric_against_quadrature():
+    F, (W, w, b) = neuron_fisher_metric(sp.Max(0, Z))
+    assert not F.has(sp.Integral)  # closed form (Heaviside products integrated as Piecewise)
+    values = {W: 0.8, w: 1.7, b: -0.6, BOX: 3.0, SIGMA_N: 0.4}
+    z = lambda x: 1.7 * x - 0.6
+    grads = [lambda x: max(0, z(x)), lambda x: 0.8 * x * (z(x) > 0), lambda x: 0.8 * (z(x) > 0)]
+    kink = 0.6 / 1.7
+    for i in range(3):
+        for j in range(3):
+            exact = mp.quad(lambda x: grads[i](x) * grads[j](x), [-1.5, kink, 1.5]) / 3 / 0.16
+            assert float(F[i, j].subs(values)) == pytest.approx(float(exact), rel=QUAD_RTOL)
+    with pytest.raises(ValueError, match="nnqft_sym.Z"):
+        neuron_fisher_metric(sp.cos(sp.Symbol("y")))
 
 
 def test_last_layer_fisher_metric_cos_and_relu_features():
