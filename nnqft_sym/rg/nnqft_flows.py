@@ -354,7 +354,9 @@ def passive_flow(net: Any, u4: float, u6: float, ks: Any, regulator: Any = "liti
                               np.array([u4, u6], float), t_eval=np.log(ks), rtol=rtol,
                               atol=_atol(np.array([u4, u6])), method="DOP853")
     if not sol.success:
-        raise RuntimeError(f"passive flow failed: {sol.message}")
+        raise RuntimeError(f"passive flow failed near k = {np.exp(sol.t[-1]):.4g}: {sol.message} "
+                           "(the coupling is too strong for the truncation: the flow runs into "
+                           "the propagator pole)")
     return FlowSolution(ks, sol.y[0], sol.y[1], sol.y[0], sol.y[1])
 
 
