@@ -635,7 +635,7 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
     y_train = _evaluate_target(x_train, target) + noise_std * task_rng.standard_normal(n_train)
     x_test = inputs.sample(task_rng, n_test)
     y_test = _evaluate_target(x_test, target)
-    x_fisher = inputs.sample(task_rng, _check_int(n_fisher, "n_fisher", 2))
+    n_fisher = _check_int(n_fisher, "n_fisher", 2)
     n_fisher_members = min(n_members, _check_int(n_fisher_members, "n_fisher_members", 0))
     separations = probe_spacing * np.arange(n_probes)
     probes = np.full((n_probes, d_in), inputs.center)
@@ -669,8 +669,8 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
             a = gradient_descent_readout(h_train, y_train, prior_draw, gd_steps)
             prior_draw = np.sqrt(fmap.prior_variance) * rng.standard_normal(width)
         fisher = fisher_diagonal(fmap, inputs, noise_std)
-        if m < n_fisher_members:  # analytic vs empirical on an independent input sample
-            h_fisher = fmap(x_fisher)
+        if m < n_fisher_members:  # analytic vs empirical on a fresh input sample per member
+            h_fisher = fmap(inputs.sample(rng, n_fisher))
             emp, emp_err = empirical_fisher_diagonal(h_fisher, noise_std)
             ok = np.count_nonzero(h_fisher, axis=0) >= 50  # CLT regime (rarely active ReLUs out)
             z_scores.append((emp[ok] - fisher[ok]) / emp_err[ok])
