@@ -111,10 +111,8 @@ class PairExpectation:
     def value(self, sx: np.ndarray, sy: np.ndarray, c: np.ndarray) -> np.ndarray:
         """:math:`f_2` at arrays of equal shape ``(...)``."""
         if self.closed_form is None:
-            if _kinks(self.activation):
-                cov = np.stack([np.stack([sx, c], -1), np.stack([c, sy], -1)], -2)
-                return np.asarray(product_expectation(self.activation, cov))
-            return self._price((0, 0), sx, sy, c)
+            cov = np.stack([np.stack([sx, c], -1), np.stack([c, sy], -1)], -2)
+            return np.asarray(product_expectation(self.activation, cov))
         from .moments import pair_closed_form, _pair_function
         if pair_closed_form(self.activation) is not None:   # the numerically stable form
             return _pair_function(self.activation)(sx, sy, c)
@@ -265,9 +263,11 @@ def _rule_2d(f1, f2, sx, sy, c) -> np.ndarray:
 def product_expectation(activation: sp.Expr, cov: Any) -> np.ndarray:
     r""":math:`E[\prod_i \phi(z_i)]` for :math:`z \sim N(0, C)`, ``cov`` of shape ``(..., n, n)``.
 
-    Exponential activations: moment-generating function (exact); smooth activations:
-    Gauss-Hermite product rule on the eigen-factor of C (rank-reduced); activations with kinks:
-    :func:`nnqft_sym.quadrature.gaussian_expectation`.
+    Exponential activations: moment-generating function (exact); n <= 2 points and activations
+    with kinks: :func:`nnqft_sym.quadrature.gaussian_expectation`; smooth activations at n >= 3
+    points: a product rule on the eigen-factor of C (rank-reduced, composite Gauss-Legendre along
+    the leading directions, Gauss-Hermite along the others), whose error is estimated against a
+    coarser rule at rank >= 3 with a fallback to ``gaussian_expectation``.
 
     Examples
     --------
@@ -285,7 +285,7 @@ def product_expectation(activation: sp.Expr, cov: Any) -> np.ndarray:
         return mgf_product_expectation_numeric(terms, cov)
     kinks = _kinks(activation)
     func = _derivatives(activation)[0]
-    if kinks:
+    if kinks or cov.shape[-1] <= 2:
         return np.asarray(gaussian_expectation(func, cov, kinks=kinks,
                                                homogeneity=activation_homogeneity(activation, Z)))
     evals, evecs = np.linalg.eigh(cov)
