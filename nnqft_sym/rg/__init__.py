@@ -5,7 +5,8 @@
 - :mod:`.lpa`: Wetterich and Polchinski LPA beta functions;
 - :mod:`.fixed_points`: fixed points, stability matrix, critical exponents;
 - :mod:`.nnqft_flows`: the NN-QFT flows of the seeds (ELS active/passive RG);
-- :mod:`.wilsonian`: the HMS flow with an input-space cutoff.
+- :mod:`.wilsonian`: the HMS flow with an input-space cutoff;
+- :mod:`.amputation`: the O(1/N) quartic vertex by amputation, local part, non-locality.
 
 This subpackage imports neither :mod:`feynman` nor :mod:`numeric`.
 """
@@ -15,6 +16,7 @@ from .fixed_points import (CriticalExponents, FixedPoint, critical_exponents, fi
 from .lpa import BetaFunctions, composite_derivatives, lpa_beta_functions, polchinski_lpa, wetterich_lpa
 from .nnqft_flows import (U4, U6, FlowSolution, GaussNetFlow, active_flow, dilation_exponent,
                           exact_active_slope, field_normalisation, gaussnet_flow, gaussnet_regulator, passive_flow)
+from .amputation import AmputatedVertex, amputated_quartic_vertex, local_template
 from .wilsonian import WilsonianFlow, cutoff_normalisation, wilsonian_flow
 from .regulators import (Y, Regulator, custom_regulator, exponential_regulator, get_regulator,
                          litim_regulator, loop_measure)
@@ -26,4 +28,4 @@ __all__ = ["PHI", "RHO", "P", "Y", "TruncatedAction", "BetaFunctions", "composit
            "find_fixed_point", "stability_matrix", "U4", "U6", "FlowSolution", "GaussNetFlow",
            "active_flow", "dilation_exponent", "exact_active_slope", "field_normalisation", "gaussnet_flow",
            "gaussnet_regulator", "passive_flow", "WilsonianFlow", "cutoff_normalisation",
-           "wilsonian_flow"]
+           "wilsonian_flow", "AmputatedVertex", "amputated_quartic_vertex", "local_template"]
