@@ -208,14 +208,15 @@ def study_report(study: EnsembleStudy) -> str:
             pulls = (s.measured_delta - s.predicted_delta) / s.measured_delta_err
         rows = [{"width": w, "u6": format_estimate(s.average[i], s.average_err[i]),
                  "exact": s.average_exact[i], "z": (s.average[i] - s.average_exact[i]) / s.average_err[i],
-                 "pull": float(np.mean(np.abs(pulls[i])))} for i, w in enumerate(s.widths)]
+                 "pull": float(np.mean(np.abs(pulls[i]))),
+                 "heavy": bool(res.estimate(6).heavy_tail[i].any())} for i, w in enumerate(s.widths)]
         lines += ["### Sextic coupling u6 and the 6-point prediction", "",
                   "u6 = (u4^2 exchange - G_c^(6)) / contact with G_c^(6) = Delta G^(6) - sum_15 "
                   "Delta G^(4) K (tree-level diagrams from `feynman`); 'pull' = mean over "
                   "combinations of |Delta G^(6) measured - predicted from (u4, u6)| / error.", "",
-                  markdown_table(rows, ["width", "u6", "exact", "z", "pull"],
+                  markdown_table(rows, ["width", "u6", "exact", "z", "pull", "heavy"],
                                  ["N", "u6 measured", "u6 exact (tree-level extraction)", "z",
-                                  "6-pt prediction pull"]), ""]
+                                  "6-pt prediction pull", "heavy-tailed"]), ""]
         if np.all(s.average_exact < 0):
             lines += ["Sign: the exact tree-level extraction gives u6 < 0 at every width here, "
                       "whereas the talk expects u6 > 0 (to stabilise u4 < 0); where the "
