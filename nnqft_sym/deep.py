@@ -73,13 +73,13 @@ __all__ = [
 _SX, _SY, _C = sp.symbols("s_x s_y c", real=True)
 _SV = sp.Symbol("s", positive=True)
 
-#: composite Gauss-Legendre rule of the 1- and 2-d integrals: |u| <= _BOX (tail < 1e-18),
-#: _CELLS cells of _CELL_NODES nodes
+#: composite Gauss-Legendre rule per direction (Price-theorem pair integrals, leading direction of
+#: the 3-/4-d rule): |u| <= _BOX (tail < 1e-18), _CELLS cells of _CELL_NODES nodes
 _BOX, _CELLS, _CELL_NODES = 9.0, 36, 8
 #: Gauss-Hermite nodes of a sub-leading eigen-direction of standard deviation sigma (3- and 4-d
 #: integrals of smooth activations): min(_HERMITE_MAX, _HERMITE_MIN + ceil(_HERMITE_PER_SIGMA sigma))
 _HERMITE_MIN, _HERMITE_PER_SIGMA, _HERMITE_MAX = 6, 24, 40
-#: a 3-/4-d Gauss-Hermite value whose fine and coarse rules differ by more than this (relative to
+#: a 3-/4-d product-rule value whose fine and coarse rules differ by more than this (relative to
 #: 1 + |value|) is recomputed with nnqft_sym.quadrature.gaussian_expectation
 _HERMITE_RTOL = 1e-6
 #: above this many distinct input points the recursion runs per point combination
@@ -102,7 +102,7 @@ class PairExpectation:
     activation : sympy expression of :data:`nnqft_sym.Z`
     closed_form : sympy expression of ``(s_x, s_y, c)`` or None
         The symbolic :math:`f_2` when one is known (ReLU, Erf, exponential activations);
-        None means the numeric path (Price's theorem and Gauss-Hermite quadrature).
+        None means the numeric path (quadrature; derivatives by Price's theorem).
     """
 
     activation: sp.Expr
@@ -265,9 +265,9 @@ def product_expectation(activation: sp.Expr, cov: Any) -> np.ndarray:
 
     Exponential activations: moment-generating function (exact); n <= 2 points and activations
     with kinks: :func:`nnqft_sym.quadrature.gaussian_expectation`; smooth activations at n >= 3
-    points: a product rule on the eigen-factor of C (rank-reduced, composite Gauss-Legendre along
-    the leading directions, Gauss-Hermite along the others), whose error is estimated against a
-    coarser rule at rank >= 3 with a fallback to ``gaussian_expectation``.
+    points and rank >= 3: a product rule on the eigen-factor of C (composite Gauss-Legendre along
+    the leading direction, Gauss-Hermite along the others), whose error is estimated against a
+    coarser rule, with a fallback to ``gaussian_expectation`` above ``_HERMITE_RTOL``.
 
     Examples
     --------
@@ -293,6 +293,8 @@ def product_expectation(activation: sp.Expr, cov: Any) -> np.ndarray:
     evecs = evecs[..., ::-1]
     rank = max(1, int(np.max(np.sum(evals > 1e-12 * evals[..., :1], axis=-1))))
     factor = evecs[..., :rank] * np.sqrt(evals[..., None, :rank])        # (..., n, r)
+    if rank <= 2:
+        return np.asarray(gaussian_expectation(func, cov))
     scales = np.sqrt(np.max(evals[..., :rank].reshape(-1, rank), axis=0))
 
     def rule(coarse: bool) -> np.ndarray:
@@ -306,21 +308,18 @@ def product_expectation(activation: sp.Expr, cov: Any) -> np.ndarray:
         return out
 
     value = rule(False)
-    if rank >= 3:
-        bad = np.abs(value - rule(True)) > _HERMITE_RTOL * (1 + np.abs(value))
-        if np.any(bad):
-            value[bad] = gaussian_expectation(func, cov[bad])
+    bad = np.abs(value - rule(True)) > _HERMITE_RTOL * (1 + np.abs(value))
+    if np.any(bad):
+        value[bad] = gaussian_expectation(func, cov[bad])
     return value
 
 
 def _anisotropic_rule(rank: int, scales: np.ndarray, coarse: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Product rule for u ~ N(0, I_rank) adapted to the standard deviations ``scales`` of the
-    eigen-directions: the composite Gauss-Legendre rule along the leading direction(s), and
+    """Product rule for u ~ N(0, I_rank) (rank >= 3) adapted to the standard deviations ``scales``
+    of the eigen-directions: the composite Gauss-Legendre rule along the leading direction, and
     Gauss-Hermite with a node count growing with the scale along the others (a direction of
     small variance carries a nearly polynomial integrand)."""
-    if rank <= 2:
-        return _gaussian_rule(rank, coarse)
-    x0, w0 = _gaussian_rule(1)
+    x0, w0 = _gaussian_rule(1, coarse)
     axes = [(x0, w0)]
     for sigma in scales[1:]:
         q = int(min(_HERMITE_MAX, _HERMITE_MIN + np.ceil(_HERMITE_PER_SIGMA * sigma)))
