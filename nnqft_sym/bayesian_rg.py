@@ -459,6 +459,41 @@ class GeneralisedCosNet:
         r"""Wilson's sharp momentum-shell propagator :math:`K(p)\,1[p \leq k]`."""
         return sp.Piecewise((self.momentum_propagator, P <= cutoff), (0, True))
 
+    # ------------------------------------------------------------------ training: IR -> UV
+    def posterior_propagator(self, n_data: Any = None, width: Any = None) -> sp.Expr:
+        r"""Momentum-space propagator of the Bayesian posterior after ``n_data`` observations.
+
+        The training side of BRG-NNFT (information flows in, IR -> UV).  In the large box with
+        ``n_data`` :math:`\gg` ``width`` and frequencies separated by more than :math:`2\pi/L`,
+        the features are orthogonal and each read-out weight is updated independently: prior
+        precision :math:`N/(2\sigma_W^2)`, data precision :math:`n\lambda(p)`.  The posterior
+        variance of :math:`a_j` times :math:`A(p)^2/2` per unit of the base measure gives
+
+        .. math:: K_{post}(p)^{-1} = K(p)^{-1} + g, \qquad g = \frac{n V_R}{N\sigma_n^2},
+
+        a constant shift of the inverse propagator: for the free scalar the posterior is again a
+        free scalar with :math:`m^2 \to m^2 + g Z^{-1}` (mass renormalisation).
+
+        Parameters
+        ----------
+        n_data, width : positive expressions, optional
+            :math:`n` and :math:`N` (default: symbols ``n`` and ``N``).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> net = GeneralisedCosNet.free_scalar(d=1)
+        >>> n, N = sp.symbols("n N", positive=True)
+        >>> g = n * net.ball_volume / (N * net.sigma_n ** 2)
+        >>> sp.simplify(1 / net.posterior_propagator() - 1 / net.momentum_propagator - g)
+        0
+        """
+        n = sp.Symbol("n", positive=True) if n_data is None else sp.sympify(n_data)
+        width = sp.Symbol("N", positive=True) if width is None else sp.sympify(width)
+        posterior_variance = 1 / (width / (2 * self.sigma_w ** 2) + n * self.information_scale())
+        return sp.simplify(width * posterior_variance * self.amplitude_squared / 2
+                           / self.ball_volume)
+
     # ------------------------------------------------------------------ the proof
     def brg_wilson_proof(self) -> BRGWilsonProof:
         r"""Prove by computation that integrating out the information shell is the momentum-shell flow.

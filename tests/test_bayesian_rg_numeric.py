@@ -15,6 +15,7 @@ from numeric.bayesian_rg import (InputDistribution, coarse_grain, empirical_fish
                                  ridge_readout, run_brg_experiment, sample_feature_map,
                                  wilson_propagator)
 from numeric.storage import load_json, load_npz
+from nnqft_sym.bayesian_rg import P
 from tests.tolerances import EXACT_RTOL, assert_mc_agrees
 
 SMALL = dict(n_members=6, width=40, n_train=30, n_test=20, n_mc=2000, n_fisher=200,
@@ -195,3 +196,35 @@ def test_bad_input_distribution():
         InputDistribution("uniform", 2, 0.0, 1.0)
     with pytest.raises(ValueError, match="scale"):
         InputDistribution("box", 2, 0.0, 0.0)
+
+
+def test_trained_posterior_two_point_function_is_the_mass_renormalised_propagator():
+    """Exact posterior covariance of generalised cos-nets on a large box (n >> N) against the
+    posterior propagator 1 / (1/K(p) + n V_R / (N sigma_n^2)) of nnqft_sym.bayesian_rg."""
+    import sympy as sp
+    from scipy.integrate import quad
+
+    from nnqft_sym.bayesian_rg import NORM, SIGMA_N, GeneralisedCosNet
+
+    m, radius, noise, width, n = 1.0, 4.0, 10.0, 40, 3000
+    net = GeneralisedCosNet.free_scalar(d=1, mass=1, radius=4, sigma_w=1)
+    values = {NORM: net.normalisation(), SIGMA_N: noise, sp.Symbol("n", positive=True): n,
+              sp.Symbol("N", positive=True): width}
+    k_post = sp.lambdify(P, net.posterior_propagator().subs(values), "math")
+    k_prior = sp.lambdify(P, net.momentum_propagator.subs(values), "math")
+    seps = np.array([0.0, 0.5, 1.0, 2.0])
+    pred = np.array([2 * quad(lambda p: k_post(p) * np.cos(p * s), 0, radius)[0] for s in seps])
+    prior = np.array([2 * quad(lambda p: k_prior(p) * np.cos(p * s), 0, radius)[0] for s in seps])
+    assert prior[0] == pytest.approx(1.0, rel=1e-8) and pred[0] < 0.5 * prior[0]
+    inputs = InputDistribution("box", 1, 0.0, 300.0)
+    rng = np.random.default_rng(21)
+    probes = seps[:, None]
+    samples = []
+    for _ in range(200):
+        fmap = sample_feature_map("cos", width, 1, rng, mass=m, radius=radius)
+        h = fmap(inputs.sample(rng, n))
+        cov = np.linalg.inv(h.T @ h / noise ** 2 + np.eye(width) / fmap.prior_variance)
+        hp = fmap(probes)
+        samples.append(hp[0] @ cov @ hp.T)
+    mean, err = np.mean(samples, 0), np.std(samples, 0, ddof=1) / np.sqrt(len(samples))
+    assert_mc_agrees(mean, err, pred, what="posterior 2-point function")

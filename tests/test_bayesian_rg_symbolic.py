@@ -168,3 +168,17 @@ def test_non_monotone_spectrum_is_not_a_momentum_shell_and_bad_input():
         GeneralisedCosNet.free_scalar(d=0)
     with pytest.raises(TypeError, match="CosNet"):
         kernel_from_frequency_density(object(), R ** 2)
+
+
+def test_posterior_is_a_mass_renormalised_free_scalar():
+    """Training (Bayesian update) shifts the inverse propagator by g = n V_R / (N sigma_n^2)."""
+    n, N, m = sp.symbols("n N m", positive=True)
+    net = GeneralisedCosNet.free_scalar(d=2)
+    g = n * net.ball_volume / (N * net.sigma_n ** 2)
+    z_inv = net.sigma_w ** 2 * NORM
+    post = net.posterior_propagator()
+    assert sp.simplify(post - z_inv / (P ** 2 + m ** 2 + g * z_inv)) == 0
+    assert net.posterior_propagator(n_data=0) == sp.simplify(net.momentum_propagator)
+    gauss = GeneralisedCosNet.gaussian(d=1)
+    assert sp.simplify(1 / gauss.posterior_propagator() - 1 / gauss.momentum_propagator
+                       - n * gauss.ball_volume / (N * gauss.sigma_n ** 2)) == 0
