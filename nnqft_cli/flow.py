@@ -58,7 +58,10 @@ def command(scheme: str, regulator: str, dimension: str, truncation: int, expans
     if fixed_point:
         if d.free_symbols or dimensionful:
             raise click.UsageError("--fixed-point needs a numeric --d and dimensionless couplings")
-        result = critical_exponents(d, truncation, regulator, expansion, scheme=scheme)
+        try:
+            result = critical_exponents(d, truncation, regulator, expansion, scheme=scheme)
+        except (RuntimeError, ValueError) as exc:
+            raise click.ClickException(f"no Wilson-Fisher fixed point: {exc}") from exc
         click.echo("# Wilson-Fisher fixed point")
         for g, value in result.couplings.items():
             click.echo(f"{g}* = {value:.12g}")

@@ -39,3 +39,6 @@ def test_flow_bad_input():
     bad = runner.invoke(command, ["--d", "4 - eps", "--fixed-point"])
     assert bad.exit_code != 0 and "numeric" in bad.output
     assert runner.invoke(command, ["--truncation", "1", "--expansion", "minimum"]).exit_code != 0
+    lost = runner.invoke(command, ["--scheme", "polchinski", "--d", "3", "--truncation", "4",
+                                   "--fixed-point"])
+    assert lost.exit_code == 1 and "no Wilson-Fisher fixed point" in lost.output
