@@ -212,6 +212,29 @@ def test_hard_tanh_nonzero_kinks_agree_with_mpmath_and_scipy():
     assert rel_err(value, ref) < TOL["closed_form"]
 
 
+HMS_INPUTS = np.array([[-0.01], [-0.006], [-0.002], [0.002], [0.006], [0.01]])   # HMS/ELS set-up
+
+
+@pytest.mark.parametrize("sigma_w", [1.0, 20.0])
+def test_hms_inputs_agree_with_mpmath(sigma_w):
+    # nearly coincident points: thin chambers between almost parallel hyperplanes
+    cov = network_cov(HMS_INPUTS, sigma_w=sigma_w)
+    hp = gaussian_expectation_mp(lambda z: max(z, 0), cov, kinks=(0.0,), dps=16)
+    assert rel_err(gaussian_expectation(relu, cov, homogeneity=1), float(hp)) < TOL["mp_agreement"]
+    if sigma_w == 1.0:
+        cov4 = cov[np.ix_([0, 1, 4, 5], [0, 1, 4, 5])]
+        hp = gaussian_expectation_mp(mpmath.erf, cov4, dps=16)
+        assert rel_err(gaussian_expectation(erf, cov4), float(hp)) < TOL["mp_agreement"]
+
+
+def test_hard_tanh_at_rank_3_against_monte_carlo():
+    # non-zero kinks at rank 3: 16 hyperplanes (z_i = 0 and crossings of kink radii)
+    cov = network_cov(random_points(3, 4, 2), sigma_w=1.5)
+    value = gaussian_expectation(hard_tanh, cov, kinks=(-1.0, 1.0), nodes=8)
+    mean, err = monte_carlo(hard_tanh, cov, 2_000_000, seed=5)
+    assert abs(value - mean) < TOL["mc_sigmas"] * err
+
+
 # ---------------------------------------------------------------- ranks 3 and 4
 @pytest.mark.parametrize("d_in,n", [(2, 4), (2, 6), (3, 4), (3, 6)])
 def test_relu_converges_at_rank_3_and_4(d_in, n):
