@@ -146,19 +146,20 @@ def test_leading_invariant_coupling_of_deep_networks():
 
 
 def test_deep_mixed_index_four_point_against_ensembles():
-    """Depth 2, d_out = 2: N (E[f_0(x)^2 f_1(y)^2] - K_xx K_yy) -> c_((01)(23)) of the recursion
-    (only the pairing (01)(23) survives the indices (0, 0, 1, 1)), extrapolated in 1/N."""
+    """Depth 2, d_out = 2, one input: N (E[f_0(x)^2 f_1(x)^2] - K^2) -> c_((01)(23)) of the
+    recursion (only the pairing (01)(23) survives the indices (0, 0, 1, 1)), extrapolated in 1/N.
+    The measurement also excludes independent outputs (0) and the single-output value (3 c)."""
     from nnqft_sym.deep import leading_pairing_coefficients
     net = ReLUNet(sigma_w=1.4, sigma_b=0.5, depth=2, d_out=2)
-    pts = np.array([0.6, 0.6, -0.4, -0.4])
-    pred = leading_pairing_coefficients(net, pts)[((0, 1), (2, 3))]
-    kxx, kyy = net.kernel(0.6, 0.6), net.kernel(-0.4, -0.4)
-    widths, vals, errs = (8, 16), [], []
-    for width in widths:
-        f = sample_deep_outputs("relu", np.array([[0.6], [-0.4]]), width, 2, 2, 150000, 1.4, 0.5,
+    pred = leading_pairing_coefficients(net, [0.6] * 4)[((0, 1), (2, 3))]
+    k = net.kernel(0.6, 0.6)
+    vals, errs = [], []
+    for width in (16, 32):
+        f = sample_deep_outputs("relu", np.array([[0.6]]), width, 2, 2, 100000, 1.4, 0.5,
                                 seed=50 + width)
-        est, err = mc_mean(width * (f[:, 0, 0] ** 2 * f[:, 1, 1] ** 2 - kxx * kyy))
+        est, err = mc_mean(width * (f[:, 0, 0] ** 2 * f[:, 0, 1] ** 2 - k * k))
         vals.append(est)
         errs.append(err)
-    a = 2 * vals[1] - vals[0]                    # a + b/N through both widths
-    assert_mc_agrees(a, np.hypot(2 * errs[1], errs[0]), pred, what="mixed-index N Delta G4")
+    a, sig = 2 * vals[1] - vals[0], np.hypot(2 * errs[1], errs[0])   # a + b/N through both
+    assert_mc_agrees(a, sig, pred, what="mixed-index N Delta G4")
+    assert abs(a) > 3 * sig and abs(a - 3 * pred) > 4 * sig
