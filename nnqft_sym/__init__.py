@@ -13,6 +13,13 @@ from .moments import neuron_moment
 from .partitions import double_factorial, even_set_partitions, pairings
 from .propagators import IRExpansion, P, ir_expansion, is_translation_invariant, momentum_propagator
 from .wick import free_green, wick_sum
+from .quadrature import (activation_homogeneity, activation_kinks, gaussian_expectation,
+                         gaussian_expectation_mp)
+from .frequency_priors import (FreeScalarFrequencyPrior, StudentTFrequencyPrior,
+                               UniformBallFrequencyPrior, angular_average)
+from .bayesian_rg import (BRGWilsonProof, GeneralisedCosNet, cosnet_neuron_fisher_metric,
+                          fisher_metric, kernel_from_frequency_density, last_layer_fisher_metric,
+                          neuron_fisher_metric)
 
 __all__ = [
     "Z", "S", "P", "Network", "GaussNet", "ReLUNet", "ErfNet", "CosNet", "GaussianFrequencyPrior",
@@ -20,5 +27,10 @@ __all__ = [
     "kernel_expr", "kernel_numeric", "momentum_propagator", "ir_expansion", "IRExpansion",
     "is_translation_invariant", "free_green", "wick_sum", "pairings", "even_set_partitions",
     "double_factorial", "neuron_moment", "reduced_cumulants", "connected_green", "green",
-    "delta_green", "delta_green_series", "deviation", "deviation_series", "normalisation_integral", "quartic_coupling",
+    "delta_green", "delta_green_series", "deviation", "deviation_series",
+    "normalisation_integral", "quartic_coupling",
+    "gaussian_expectation", "gaussian_expectation_mp", "activation_kinks", "activation_homogeneity",
+    "FreeScalarFrequencyPrior", "StudentTFrequencyPrior", "UniformBallFrequencyPrior",
+    "angular_average", "kernel_from_frequency_density", "fisher_metric", "neuron_fisher_metric",
+    "cosnet_neuron_fisher_metric", "last_layer_fisher_metric", "GeneralisedCosNet", "BRGWilsonProof",
 ]
