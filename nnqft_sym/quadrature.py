@@ -18,24 +18,27 @@ Method (double precision, :func:`gaussian_expectation`)
 3. Along a ray every :math:`z_i = \rho\,(l_i \cdot \omega)` keeps its sign, so an activation
    with a kink at 0 (ReLU, abs, leaky ReLU) is analytic in :math:`\rho`.  The radial integral
    :math:`\int_0^\infty \rho^{r-1} e^{-\rho^2/2} \prod_i \phi(\rho a_i)\,d\rho` is done in
-   :math:`x = \log\rho` (a scale-free variable: singularities of :math:`\phi` at
-   :math:`\rho \propto 1/|a|` stay at a fixed distance from the real :math:`x` axis) with
-   composite Gauss-Legendre; kinks at :math:`z = \kappa \ne 0` add the break points
+   :math:`x` with :math:`\rho = \log(1 + e^x)` (like :math:`\log\rho` near 0, so singularities
+   of :math:`\phi` at :math:`\rho \propto 1/|a|` stay at a fixed distance from the real axis;
+   like :math:`\rho` at large :math:`\rho`, where the Gaussian decays) with composite
+   Gauss-Legendre cells over the range where an envelope of the integrand matters; kinks at :math:`z = \kappa \ne 0` add the break points
    :math:`\rho = \kappa / a_i` and, so that the angular integrand stays analytic inside each
    chamber, the hyperplanes where two break points cross,
    :math:`(\kappa_b l_i - \kappa_a l_j) \cdot \omega = 0`.
 4. For a positively homogeneous activation of degree :math:`k` the radial integral is exact:
    :math:`(2\pi)^{-r/2} 2^{(nk + r)/2 - 1}\Gamma((nk + r)/2) \prod_i \phi(a_i)`, and chambers where
-   the activation vanishes identically (ReLU: all but one) are skipped.
+   the activation vanishes identically (ReLU: all but one) are skipped.  For an even or odd
+   activation (checked numerically) one chamber of each antipodal pair is integrated.
 
-Every step is spectrally convergent, so doubling ``nodes`` squares the error; the defaults give
-a relative accuracy of about 1e-10 or better for :math:`n \le 8`, rank :math:`\le 4` and
-pre-activation variances up to about 10 (see ``docs/quadrature.md`` and the benchmark).
+With kinks only at 0 every step converges spectrally; the defaults give a relative accuracy of
+about 1e-10 for ReLU, Erf, tanh with :math:`n \le 6` and rank :math:`\le 4` (tested), less for
+exponentially growing activations and for kinks away from 0 (see ``docs/quadrature.md``).
 
 High precision (:func:`gaussian_expectation_mp`)
 ------------------------------------------------
-An independent mpmath path for ranks 1 and 2: tanh-sinh quadrature over the arcs of the circle
-between kink angles, and over the radial half-line split at the kink radii.
+An independent mpmath path for ranks 1 and 2: mpmath's eigen-decomposition and adaptive
+Gauss-Legendre quadrature over the arcs of the circle between kink angles, and over the radial
+half-line split at the kink radii.
 
 References: the arc-cosine kernel (Cho & Saul 2009) and the arcsine kernel (Williams 1997) are
 the closed-form checks of the tests; the Duffy / conical product rule is Stroud,
@@ -163,8 +166,8 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
     n = cov.shape[-1]
     flat = cov.reshape(-1, n, n)
     factors = _low_rank_factors(flat)
-    f0 = float(np.asarray(func(np.zeros(1)), dtype=float)[0])
-    sides = np.asarray(func(np.array([1.0, -1.0])), dtype=float) if homogeneity is not None else None
+    f0 = float(_values(func, np.zeros(1))[0])
+    sides = _values(func, np.array([1.0, -1.0])) if homogeneity is not None else None
     parity = _parity(func)
     # geometry per matrix (cheap, Python); the quadrature is vectorised over its cones and nodes
     out = np.zeros(len(flat))
@@ -198,8 +201,8 @@ def gaussian_expectation_mp(func: Callable[[Any], Any], cov: Any, *, kinks: Sequ
     r"""High-precision :math:`E[\prod_i \phi(z_i)]` for ONE covariance of rank 1 or 2 (mpmath).
 
     An independent check of :func:`gaussian_expectation`: the covariance is factored with
-    :func:`mpmath.eigsy` at ``dps`` digits, and the integral is done with mpmath's tanh-sinh
-    quadrature, over the line (rank 1) or in polar coordinates (rank 2: the circle split at
+    :func:`mpmath.eigsy` at ``dps`` digits, and the integral is done with mpmath's adaptive
+    Gauss-Legendre quadrature, over the line (rank 1) or in polar coordinates (rank 2: the circle split at
     the angles where some :math:`z_i` vanishes or two kink radii cross; the radial half-line
     split at the kink radii :math:`\rho = \kappa / (l_i \cdot \omega)`).
 
@@ -430,10 +433,15 @@ def _crossing_normals(lact: np.ndarray, kinks: tuple[float, ...]) -> np.ndarray:
     return _distinct_lines(np.concatenate(rows))
 
 
+def _values(func: Callable, z: np.ndarray) -> np.ndarray:
+    """func(z) as a float array of z's shape (a constant activation may return a scalar)."""
+    return np.broadcast_to(np.asarray(func(z), dtype=float), np.shape(z))
+
+
 def _parity(func: Callable) -> int:
     """+1 if func is even, -1 if odd (checked on _PARITY_PROBE), else 0."""
-    plus = np.asarray(func(_PARITY_PROBE), dtype=float)
-    minus = np.asarray(func(-_PARITY_PROBE), dtype=float)
+    plus = _values(func, _PARITY_PROBE)
+    minus = _values(func, -_PARITY_PROBE)
     for sign in (1, -1):
         if np.allclose(minus, sign * plus, rtol=1e-14, atol=0.0):
             return sign
@@ -613,8 +621,7 @@ def _radial_grid(func: Callable, rows: np.ndarray, counts: np.ndarray) -> np.nda
     scale = np.linalg.norm(rows, axis=1)
     z = rho[:, None] * scale[None, :]
     with np.errstate(over="ignore", invalid="ignore"):
-        size = np.maximum(np.abs(np.asarray(func(z), dtype=float)),
-                          np.abs(np.asarray(func(-z), dtype=float)))
+        size = np.maximum(np.abs(_values(func, z)), np.abs(_values(func, -z)))
         size = np.maximum.accumulate(np.nan_to_num(size, nan=np.inf), axis=0)
         log_env = (r * np.log(rho) - 0.5 * rho ** 2
                    + np.sum(counts * np.log(np.maximum(size, 1e-300)), axis=1))
@@ -664,7 +671,7 @@ def _product(func: Callable, a: np.ndarray, rho: np.ndarray, counts: np.ndarray)
     """prod_i func(rho a_i)^counts_i for directions ``a`` (B, n) and radii ``rho`` (B or 1, M)."""
     out = None
     for i, count in enumerate(counts):
-        vals = np.asarray(func(a[:, i:i + 1] * rho), dtype=float)
+        vals = _values(func, a[:, i:i + 1] * rho)
         if count > 1:
             vals = vals ** int(count)
         out = vals if out is None else out * vals

@@ -117,6 +117,21 @@ def test_abs_two_point_matches_closed_form(cov):
     assert rel_err(gaussian_expectation(np.abs, cov, **kw), exact) < TOL["closed_form"]
 
 
+@pytest.mark.parametrize("cov", TWO_POINT[:2] + TWO_POINT[4:])
+def test_leaky_relu_from_sympy_matches_arc_cosine_combination(cov):
+    # lrelu(z) = relu(z) - alpha relu(-z): four arc-cosine kernels (c -> -c for mixed signs);
+    # the activation comes from SymPy, kinks and degree from the helpers
+    alpha = 0.1
+    z = sp.Symbol("z", real=True)
+    expr = sp.Max(z, alpha * z)
+    func = sp.lambdify(z, expr, "numpy")
+    sx, sy, c = cov[0, 0], cov[1, 1], cov[0, 1]
+    exact = ((1 + alpha ** 2) * arc_cosine(sx, sy, c) - 2 * alpha * arc_cosine(sx, sy, -c))
+    value = gaussian_expectation(func, cov, kinks=activation_kinks(expr, z),
+                                 homogeneity=activation_homogeneity(expr, z))
+    assert rel_err(value, exact) < TOL["closed_form"]
+
+
 # ---------------------------------------------------------------- rank 1 and rank 0
 @pytest.mark.parametrize("n", range(2, 9))
 def test_relu_equal_points_half_gaussian_moments(n):
@@ -138,6 +153,7 @@ def test_zero_rows_and_zero_matrix():
     assert gaussian_expectation(relu, padded, homogeneity=1) == 0.0
     assert gaussian_expectation(np.exp, np.zeros((3, 3))) == 1.0
     assert gaussian_expectation(lambda z: z + 2.0, np.zeros((3, 3))) == 8.0
+    assert gaussian_expectation(lambda z: 2.0, cov) == pytest.approx(8.0, rel=1e-14)
 
 
 # ---------------------------------------------------------------- exact results at any rank
