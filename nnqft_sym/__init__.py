@@ -15,6 +15,11 @@ from .propagators import IRExpansion, P, ir_expansion, is_translation_invariant,
 from .wick import free_green, wick_sum
 from .quadrature import (activation_homogeneity, activation_kinks, gaussian_expectation,
                          gaussian_expectation_mp)
+from .deep import (deep_kernel, deep_kernel_expr, layer_kernels, layer_recursion,
+                   leading_connected_four_point, leading_delta_green, leading_deviation)
+from .multi_output import (InvariantQuartic, connected_green_indexed, free_green_indexed,
+                           green_indexed, invariant_quartic_coupling,
+                           leading_invariant_quartic_coupling)
 from .frequency_priors import (FreeScalarFrequencyPrior, StudentTFrequencyPrior,
                                UniformBallFrequencyPrior, angular_average)
 from .bayesian_rg import (BRGWilsonProof, GeneralisedCosNet, cosnet_neuron_fisher_metric,
@@ -32,5 +37,9 @@ __all__ = [
     "gaussian_expectation", "gaussian_expectation_mp", "activation_kinks", "activation_homogeneity",
     "FreeScalarFrequencyPrior", "StudentTFrequencyPrior", "UniformBallFrequencyPrior",
     "angular_average", "kernel_from_frequency_density", "fisher_metric", "neuron_fisher_metric",
+    "deep_kernel", "deep_kernel_expr", "layer_kernels", "layer_recursion",
+    "leading_connected_four_point", "leading_delta_green", "leading_deviation",
+    "InvariantQuartic", "connected_green_indexed", "free_green_indexed", "green_indexed",
+    "invariant_quartic_coupling", "leading_invariant_quartic_coupling",
     "cosnet_neuron_fisher_metric", "last_layer_fisher_metric", "GeneralisedCosNet", "BRGWilsonProof",
 ]

@@ -53,8 +53,8 @@ def normalisation_integral(net: Network, points: Any, cutoff: Any = None) -> Any
     """
     from .propagators import gaussian_weight_kernel
 
-    form = gaussian_weight_kernel(net) if net.preactivation_is_gaussian or cutoff is None else None
     if cutoff is None:
+        form = gaussian_weight_kernel(net)
         if form is None:
             raise ValueError(f"the weight kernel of {net.name} is not Gaussian: give an input-space "
                              "cutoff Lambda > 0 (cutoff=...) to integrate over [-Lambda, Lambda]^d")
