@@ -21,9 +21,9 @@ Method (double precision, :func:`gaussian_expectation`)
    :math:`x` with :math:`\rho = \log(1 + e^x)` (like :math:`\log\rho` near 0, so singularities
    of :math:`\phi` at :math:`\rho \propto 1/|a|` stay at a fixed distance from the real axis;
    like :math:`\rho` at large :math:`\rho`, where the Gaussian decays) with composite
-   Gauss-Legendre cells over the range where an envelope of the integrand matters; kinks at :math:`z = \kappa \ne 0` add the break points
-   :math:`\rho = \kappa / a_i` and, so that the angular integrand stays analytic inside each
-   chamber, the hyperplanes where two break points cross,
+   Gauss-Legendre cells over the range where an envelope of the integrand matters; kinks at
+   :math:`z = \kappa \ne 0` add the break points :math:`\rho = \kappa / a_i` and, so that their
+   order is fixed inside each chamber, the hyperplanes where two break points cross,
    :math:`(\kappa_b l_i - \kappa_a l_j) \cdot \omega = 0`.
 4. For a positively homogeneous activation of degree :math:`k` the radial integral is exact:
    :math:`(2\pi)^{-r/2} 2^{(nk + r)/2 - 1}\Gamma((nk + r)/2) \prod_i \phi(a_i)`, and chambers where
@@ -304,7 +304,7 @@ def activation_kinks(expr: Any, z: sp.Symbol) -> tuple[float, ...]:
 
 
 def activation_homogeneity(expr: Any, z: sp.Symbol) -> int | None:
-    r"""Degree :math:`k` if ``expr`` is positively homogeneous, :math:`\phi(tz) = t^k \phi(z)` for :math:`t > 0`.
+    r"""Degree :math:`k` if ``expr`` is positively homogeneous: :math:`\phi(tz) = t^k \phi(z)`, :math:`t > 0`.
 
     Parameters
     ----------
@@ -406,15 +406,12 @@ def _low_rank_factors(cov: np.ndarray) -> list[np.ndarray]:
 
 
 # ============================================================================ geometry
-def _unit_rows(rows: np.ndarray) -> np.ndarray:
-    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
-
-
-def _distinct_lines(normals: np.ndarray) -> np.ndarray:
-    """Unit normals with duplicates (also up to sign) removed."""
+def _distinct_directions(vectors: np.ndarray, up_to_sign: bool) -> np.ndarray:
+    """Unit vectors with duplicates removed (``up_to_sign``: v and -v are the same line)."""
     out: list[np.ndarray] = []
-    for v in _unit_rows(normals):
-        if not any(min(np.linalg.norm(v - w), np.linalg.norm(v + w)) < _DIRECTION_ATOL for w in out):
+    for v in vectors / np.linalg.norm(vectors, axis=1, keepdims=True):
+        if not any(np.linalg.norm(v - w) < _DIRECTION_ATOL
+                   or (up_to_sign and np.linalg.norm(v + w) < _DIRECTION_ATOL) for w in out):
             out.append(v)
     return np.array(out)
 
@@ -430,7 +427,7 @@ def _crossing_normals(lact: np.ndarray, kinks: tuple[float, ...]) -> np.ndarray:
         pairs = np.array(pairs).reshape(-1, lact.shape[1])
         scale = np.max(np.abs(lact)) * max(abs(k) for k in kinks)
         rows.append(pairs[np.linalg.norm(pairs, axis=1) > 1e-9 * scale])
-    return _distinct_lines(np.concatenate(rows))
+    return _distinct_directions(np.concatenate(rows), up_to_sign=True)
 
 
 def _values(func: Callable, z: np.ndarray) -> np.ndarray:
@@ -464,19 +461,13 @@ def _distinct_rows(lact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.array(rows), np.array(counts)
 
 
-def _orthant_cones(r: int) -> list[np.ndarray]:
-    """The 2^r coordinate orthants: a tiling for smooth activations (no chamber cuts needed)."""
-    return [np.diag(np.array(signs, dtype=float))
-            for signs in itertools.product((1.0, -1.0), repeat=r)]
-
-
 def _simplicial_cones(normals: np.ndarray, r: int, half: bool = False) -> list[np.ndarray]:
     """Simplicial cones (columns = unit edge rays) tiling R^r, each inside one chamber.
 
     With ``half``, only one chamber of each antipodal pair (C, -C) is kept.
     """
     if r == 1:
-        cones = _orthant_cones(1)[:1 if half else 2]
+        cones = [np.array([[1.0]]), np.array([[-1.0]])][:1 if half else 2]
     elif r == 2:
         cones = _arc_cones(normals, half)
     else:
@@ -514,7 +505,7 @@ def _chambers(normals: np.ndarray, r: int) -> tuple[np.ndarray, list[tuple[int, 
         _, sing, vt = np.linalg.svd(normals[list(subset)])
         if sing[-1] > 1e-9:
             candidates.extend([vt[-1], -vt[-1]])
-    rays = _distinct_rays(np.array(candidates))
+    rays = _distinct_directions(np.array(candidates), up_to_sign=False)
     prod = normals @ rays.T
     signs = np.where(np.abs(prod) < 1e-9, 0, np.sign(prod)).astype(np.int8)
     chambers = []
@@ -524,14 +515,6 @@ def _chambers(normals: np.ndarray, r: int) -> tuple[np.ndarray, list[tuple[int, 
         if len(ids) >= r and np.linalg.matrix_rank(rays[ids], tol=1e-9) == r:
             chambers.append(tuple(ids))
     return rays, chambers
-
-
-def _distinct_rays(vectors: np.ndarray) -> np.ndarray:
-    out: list[np.ndarray] = []
-    for v in _unit_rows(vectors):
-        if not any(np.linalg.norm(v - w) < _DIRECTION_ATOL for w in out):
-            out.append(v)
-    return np.array(out)
 
 
 def _triangulate(ids: list[int], dim: int, rays: np.ndarray, normals: np.ndarray
