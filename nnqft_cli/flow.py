@@ -16,7 +16,8 @@ from nnqft_sym.rg import critical_exponents, lpa_beta_functions
 
 def _parse_dimension(text: str) -> sp.Expr:
     try:
-        value = sp.sympify(text, locals={"eps": sp.Symbol("eps"), "d": sp.Symbol("d", positive=True)})
+        names = {"eps": sp.Symbol("eps"), "d": sp.Symbol("d", positive=True)}
+        value = sp.sympify(text, locals=names)
     except (sp.SympifyError, TypeError, SyntaxError) as exc:
         raise click.BadParameter(f"--d must be a number or an expression like '4 - eps', "
                                  f"got {text!r}") from exc

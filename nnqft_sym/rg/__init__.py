@@ -11,21 +11,33 @@
 This subpackage imports neither :mod:`feynman` nor :mod:`numeric`.
 """
 from .action import PHI, RHO, P, TruncatedAction
+from .amputation import AmputatedVertex, amputated_quartic_vertex, local_template
 from .fixed_points import (CriticalExponents, FixedPoint, critical_exponents, find_fixed_point,
                            stability_matrix)
-from .lpa import BetaFunctions, composite_derivatives, lpa_beta_functions, polchinski_lpa, wetterich_lpa
+from .lpa import (BetaFunctions, composite_derivatives, lpa_beta_functions, polchinski_lpa,
+                  wetterich_lpa)
 from .nnqft_flows import (U4, U6, FlowSolution, GaussNetFlow, active_flow, dilation_exponent,
-                          exact_active_slope, field_normalisation, gaussnet_flow, gaussnet_regulator, passive_flow)
-from .amputation import AmputatedVertex, amputated_quartic_vertex, local_template
-from .wilsonian import WilsonianFlow, cutoff_normalisation, wilsonian_flow
+                          exact_active_slope, field_normalisation, gaussnet_flow,
+                          gaussnet_regulator, passive_flow)
 from .regulators import (Y, Regulator, custom_regulator, exponential_regulator, get_regulator,
                          litim_regulator, loop_measure)
+from .wilsonian import WilsonianFlow, cutoff_normalisation, wilsonian_flow
 
-__all__ = ["PHI", "RHO", "P", "Y", "TruncatedAction", "BetaFunctions", "composite_derivatives",
-           "lpa_beta_functions", "polchinski_lpa", "wetterich_lpa", "Regulator",
-           "custom_regulator", "exponential_regulator", "get_regulator", "litim_regulator",
-           "loop_measure", "CriticalExponents", "FixedPoint", "critical_exponents",
-           "find_fixed_point", "stability_matrix", "U4", "U6", "FlowSolution", "GaussNetFlow",
-           "active_flow", "dilation_exponent", "exact_active_slope", "field_normalisation", "gaussnet_flow",
-           "gaussnet_regulator", "passive_flow", "WilsonianFlow", "cutoff_normalisation",
-           "wilsonian_flow", "AmputatedVertex", "amputated_quartic_vertex", "local_template"]
+__all__ = [
+    # truncated action and LPA flows
+    "PHI", "RHO", "P", "Y", "TruncatedAction", "BetaFunctions", "composite_derivatives",
+    "lpa_beta_functions", "polchinski_lpa", "wetterich_lpa",
+    # regulators
+    "Regulator", "custom_regulator", "exponential_regulator", "get_regulator", "litim_regulator",
+    "loop_measure",
+    # fixed points
+    "CriticalExponents", "FixedPoint", "critical_exponents", "find_fixed_point",
+    "stability_matrix",
+    # NN-QFT flows (ELS, seed talk)
+    "U4", "U6", "FlowSolution", "GaussNetFlow", "active_flow", "dilation_exponent",
+    "exact_active_slope", "field_normalisation", "gaussnet_flow", "gaussnet_regulator",
+    "passive_flow",
+    # HMS cutoff flow and the amputated vertex
+    "WilsonianFlow", "cutoff_normalisation", "wilsonian_flow", "AmputatedVertex",
+    "amputated_quartic_vertex", "local_template",
+]

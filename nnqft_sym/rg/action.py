@@ -95,7 +95,8 @@ class TruncatedAction:
         self.expansion = check_expansion(expansion)
         kinetic = P ** 2 if kinetic is None else sp.sympify(kinetic)
         if not isinstance(kinetic, sp.Expr):
-            raise TypeError(f"kinetic must be a SymPy expression of the momentum P, got {kinetic!r}")
+            raise TypeError("kinetic must be a SymPy expression of the momentum P, "
+                            f"got {kinetic!r}")
         self.kinetic = kinetic
 
     @classmethod

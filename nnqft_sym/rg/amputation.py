@@ -11,10 +11,12 @@ with :math:`\mathcal K_{ab} = h K(y_a, y_b)`:
 :math:`G_c^{(4)}` is exact at finite width (core :mod:`nnqft_sym.cumulants`), so :math:`V_4` is the
 exact O(1/N) vertex of the discretised theory (:math:`G_c^{(4)} \propto 1/N` exactly).  A local
 vertex :math:`u\,\delta(y_1 - y_2)\delta(y_1 - y_3)\delta(y_1 - y_4)` is, on the grid,
-:math:`u\,\delta_{abcd}/h^3`, with the template :math:`T_{abcd} = \sum_e h\, K_{ae}K_{be}K_{ce}K_{de}`
+:math:`u\,\delta_{abcd}/h^3`, with the template
+:math:`T_{abcd} = \sum_e h\, K_{ae}K_{be}K_{ce}K_{de}`
 in correlator space.  Reported:
 
-- ``local_coupling``: the least-squares local fit :math:`u_{fit} = -\langle T, G\rangle/\langle T, T\rangle`
+- ``local_coupling``: the least-squares local fit
+  :math:`u_{fit} = -\langle T, G\rangle/\langle T, T\rangle`
   (the grid analogue of HMS/ELS :math:`u_4 = -\Delta G^{(4)}/N_K`);
 - ``integrated_vertex``: :math:`u(y_a) = h^3\sum_{bcd} V_{abcd}` (zero-momentum vertex at each
   point; equal to :math:`u` for a local vertex);
@@ -83,8 +85,8 @@ def _kernel_matrix(net: Any, grid: np.ndarray) -> np.ndarray:
 
 
 def local_template(kernel: np.ndarray, spacing: float) -> np.ndarray:
-    r""":math:`T_{abcd} = \sum_e h K_{ae}K_{be}K_{ce}K_{de}`: the 4-point function of a unit local vertex
-    (up to the sign), on the grid.
+    r""":math:`T_{abcd} = \sum_e h K_{ae}K_{be}K_{ce}K_{de}`: the 4-point function of a unit
+    local vertex (up to the sign), on the grid.
 
     Examples
     --------
@@ -146,7 +148,8 @@ def amputated_quartic_vertex(net: Any, grid: Any, width: int,
     """
     net.require_numeric("amputated_quartic_vertex")
     if net.d_in != 1:
-        raise ValueError(f"amputation is implemented on 1-d grids (d_in = 1), got d_in = {net.d_in}")
+        raise ValueError("amputation is implemented on 1-d grids (d_in = 1), "
+                         f"got d_in = {net.d_in}")
     grid = np.asarray(grid, float)
     steps = np.diff(grid) if grid.ndim == 1 else np.array([])
     if grid.ndim != 1 or grid.size < 2 or not np.allclose(steps, steps[0]) or steps[0] <= 0:

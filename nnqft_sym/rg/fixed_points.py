@@ -16,18 +16,19 @@ direction, so
    ``sympy.solve`` when the beta functions are rational (Litim's regulator, Polchinski), or by
    multi-start root finding (SciPy ``root`` with the exact Jacobian) otherwise;
 2. a candidate must be non-Gaussian (:math:`\lambda_2 \ne 0`), have exactly one eigenvalue
-   of :math:`M` with negative real part, and that one real, and lie in the symmetry-broken regime of the dimensionless
-   potential: :math:`\kappa > 0, \lambda_2 > 0` about the minimum, :math:`\lambda_1 < 0`
-   about zero (Wetterich flow, whose :math:`U` is the effective potential; the Polchinski
-   interaction potential :math:`V` has no sign constraint: there the WF point has
-   :math:`\lambda_1 > 0 > \lambda_2` in our units); among several candidates the one closest to the Gaussian
-   fixed point is taken;
+   of :math:`M` with negative real part, and that one real, and lie in the symmetry-broken
+   regime of the dimensionless potential: :math:`\kappa > 0, \lambda_2 > 0` about the minimum,
+   :math:`\lambda_1 < 0 < \lambda_2` about zero (Wetterich flow, whose :math:`U` is the
+   effective potential; the Polchinski interaction potential :math:`V` has no sign
+   constraint: there the WF point has :math:`\lambda_1 > 0 > \lambda_2` in our units); among
+   several candidates the one closest to the Gaussian fixed point is taken;
 3. for :math:`N > 2` the fixed point of truncation :math:`N-1`, extended by
    :math:`\lambda_N = 0`, starts a Newton-type solve (continuation in :math:`N`); the result
    must again satisfy rule 2.  If it does not (the expansion about zero converges poorly and
    Newton may fall onto the Gaussian fixed point), starting values
-   :math:`\lambda_N = \pm 10^{-1} \dots \pm 10^{6}` are scanned and the WF solution whose
-   other couplings are closest to truncation :math:`N-1` is kept.
+   :math:`\lambda_N = \pm 10^{-3} \dots \pm 10^{3}` times its size extrapolated from
+   :math:`\lambda_{N-1}, \lambda_{N-2}` are scanned and the WF solution whose other couplings
+   are closest to truncation :math:`N-1` is kept.
 """
 from __future__ import annotations
 

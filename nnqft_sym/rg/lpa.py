@@ -10,7 +10,8 @@ Wetterich (effective average action), derived in :mod:`nnqft_sym.rg.regulators`:
     \quad\text{(dimensionless)},
 
 with :math:`t = \ln k`, :math:`u = k^{-d} U`, :math:`\tilde\rho = k^{2-d}\rho` (no anomalous
-dimension in the LPA).  Polchinski (Wilsonian interaction potential :math:`V`, UV-cutoff propagator :math:`C_k`):
+dimension in the LPA).  Polchinski (Wilsonian interaction potential :math:`V`, UV-cutoff
+propagator :math:`C_k`):
 integrating out the modes between :math:`k` and :math:`k + dk` gives
 :math:`e^{-S_k} = e^{-\frac12 \delta\cdot(C_{\Lambda} - C_k)\cdot\delta}\, e^{-S_\Lambda}`, hence
 :math:`\partial_t S = \tfrac12 \partial_t C\,(S' S' - S'')`.  In the LPA, in units where the two
@@ -252,7 +253,8 @@ def wetterich_lpa(action: TruncatedAction, regulator: Any = "litim",
     >>> import sympy as sp
     >>> from nnqft_sym.rg import TruncatedAction, wetterich_lpa
     >>> beta = wetterich_lpa(TruncatedAction(4, 2), "litim", dimensionless=False)
-    >>> l1, l2, k = sp.Symbol("lambda_1", real=True), sp.Symbol("lambda_2", real=True), sp.Symbol("k", positive=True)
+    >>> l1, l2 = sp.symbols("lambda_1 lambda_2", real=True)
+    >>> k = sp.Symbol("k", positive=True)
     >>> sp.simplify(beta[l1] + 3 * l2 * k**6 / (32 * sp.pi**2 * (k**2 + l1)**2))
     0
     """

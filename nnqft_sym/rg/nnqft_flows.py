@@ -297,7 +297,8 @@ def active_flow(net: Any, u4: float, u6: float, sigmas: Any, rtol: float = 1e-12
     >>> from nnqft_sym import GaussNet
     >>> from nnqft_sym.rg import active_flow
     >>> sol = active_flow(GaussNet(sigma_w=1.0, d_in=1), -0.1, 0.01, [1.0, 2.0])
-    >>> round(float(sol.u4[-1] / sol.u4[0]), 9), round(float(sol.canonical_u4[-1] / sol.canonical_u4[0]), 9)
+    >>> ratio = sol.u4[-1] / sol.u4[0], sol.canonical_u4[-1] / sol.canonical_u4[0]
+    >>> tuple(round(float(r), 9) for r in ratio)
     (0.125, 8.0)
     """
     net.require_numeric("active_flow")

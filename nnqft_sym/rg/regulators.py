@@ -63,7 +63,9 @@ P2 = sp.Symbol("p2", nonnegative=True)
 
 
 def loop_measure(d: Any) -> sp.Expr:
-    r""":math:`v_d` with :math:`\int \frac{d^dp}{(2\pi)^d} f(p^2) = v_d \int_0^\infty dp^2\, (p^2)^{d/2-1} f`.
+    r"""The loop measure :math:`v_d = 1/((4\pi)^{d/2}\Gamma(d/2))`.
+
+    :math:`\int \frac{d^dp}{(2\pi)^d} f(p^2) = v_d \int_0^\infty dp^2\, (p^2)^{d/2-1} f`.
 
     Derived from the area of the unit sphere :math:`S_d = 2\pi^{d/2}/\Gamma(d/2)` and
     :math:`p^{d-1} dp = \tfrac12 (p^2)^{d/2-1} dp^2`.
@@ -192,7 +194,7 @@ class Regulator:
     @functools.cached_property
     def _gauss_nodes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Composite Gauss-Legendre nodes in s = sqrt(y) and P, Q there."""
-        upper = min(float(self.support), _GAUSS_Y_MAX) if self.support is not sp.oo else _GAUSS_Y_MAX
+        upper = _GAUSS_Y_MAX if self.support is sp.oo else min(float(self.support), _GAUSS_Y_MAX)
         x, wts = np.polynomial.legendre.leggauss(24)
         edges = np.linspace(0.0, math.sqrt(upper), 17)
         half = np.diff(edges)[:, None] / 2

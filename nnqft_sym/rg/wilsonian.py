@@ -52,10 +52,12 @@ def _weight_kernel_product(net: Any, x: float, pts: np.ndarray) -> float:
 def _check(net: Any, points: Any) -> np.ndarray:
     net.require_numeric("the Wilsonian flow")
     if net.d_in != 1:
-        raise ValueError(f"the Wilsonian cutoff flow is implemented for d_in = 1, got d_in = {net.d_in}")
+        raise ValueError("the Wilsonian cutoff flow is implemented for d_in = 1, "
+                         f"got d_in = {net.d_in}")
     pts = as_points(points, 1)[..., 0]
     if pts.ndim != 1 or pts.size != 4:
-        raise ValueError(f"points: the quartic coupling needs 4 scalar points, got shape {np.shape(points)}")
+        raise ValueError("points: the quartic coupling needs 4 scalar points, "
+                         f"got shape {np.shape(points)}")
     return pts
 
 
@@ -139,8 +141,8 @@ def wilsonian_flow(net: Any, points: Any, width: int, cutoffs: Any) -> Wilsonian
         raise ValueError("cutoffs must be positive")
     dg4 = float(net.delta_green(pts, width))
     nk = np.array([cutoff_normalisation(net, pts, lam) for lam in cutoffs])
-    boundary = np.array([_weight_kernel_product(net, lam, pts) + _weight_kernel_product(net, -lam, pts)
-                         for lam in cutoffs])
+    boundary = np.array([_weight_kernel_product(net, lam, pts)
+                         + _weight_kernel_product(net, -lam, pts) for lam in cutoffs])
     coupling = -dg4 / nk
     beta = -coupling * cutoffs * boundary / nk
     return WilsonianFlow(cutoffs, coupling, beta, dg4)
