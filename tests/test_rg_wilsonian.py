@@ -66,11 +66,32 @@ def test_core_box_quadrature_agrees():
     assert ours == pytest.approx(float(core), rel=1e-8)
 
 
+POINTS_2D = [[0.1, 0.0], [0.0, -0.2], [0.3, 0.1], [-0.1, 0.2]]
+
+
+@pytest.mark.parametrize("net", [GaussNet(d_in=2), ErfNet(d_in=2), ReLUNet(d_in=2)],
+                         ids=["gauss", "erf", "relu"])
+def test_two_dimensional_box_flow(net):
+    # boundary (face) formula vs finite differences of the core's box N_K
+    lam, h = 2.0, 1e-4
+    down, mid, up = wilsonian_flow(net, POINTS_2D, 10, [lam * (1 - h), lam, lam * (1 + h)]).coupling
+    fd = (np.log(abs(up)) - np.log(abs(down))) / (math.log1p(h) - math.log1p(-h))
+    beta = wilsonian_flow(net, POINTS_2D, 10, [lam]).anomalous_scaling[0]
+    assert beta == pytest.approx(fd, rel=1e-6)
+
+
+def test_two_dimensional_gauss_net_freezes_at_the_closed_form():
+    net = GaussNet(d_in=2)
+    flow = wilsonian_flow(net, POINTS_2D, 10, [6.0])
+    assert flow.coupling[0] == pytest.approx(float(net.quartic_coupling(POINTS_2D, 10)), rel=1e-9)
+    assert abs(flow.anomalous_scaling[0]) < 1e-9
+
+
 def test_wilsonian_errors():
-    with pytest.raises(ValueError, match="d_in = 1"):
-        wilsonian_flow(GaussNet(d_in=2), [[0, 0]] * 4, 10, [1.0])
-    with pytest.raises(ValueError, match="4 scalar points"):
+    with pytest.raises(ValueError, match="4 points"):
         wilsonian_flow(GaussNet(), [0.1, 0.2], 10, [1.0])
+    with pytest.raises(ValueError, match="4 points"):
+        wilsonian_flow(GaussNet(d_in=2), [[0.1, 0.2]] * 3, 10, [1.0])
     with pytest.raises(ValueError, match="positive"):
         wilsonian_flow(GaussNet(), POINTS, 10, [-1.0])
     with pytest.raises(ValueError, match="cutoff"):

@@ -6,11 +6,14 @@ HMS define the local quartic coupling with the input-space integral cut off at :
           N_K^\Lambda = \int_{-\Lambda}^{\Lambda} d^{d}x \prod_{i=1}^4 K_W(x, x_i),
 
 which keeps the measured :math:`\Delta G^{(4)}` fixed while :math:`\Lambda` moves.  Its beta
-function follows exactly from Leibniz' rule (``d_in = 1``):
+function follows exactly from Leibniz' rule:
 
 .. math:: \beta(\lambda) = \Lambda\frac{d\lambda}{d\Lambda}
-          = -\lambda\, \frac{\Lambda\,[\prod_i K_W(\Lambda, x_i) + \prod_i K_W(-\Lambda, x_i)]}
-                           {N_K^\Lambda} .
+          = -\lambda\, \frac{\Lambda\, \oint_{\partial\,\mathrm{box}} \prod_i K_W(x, x_i)}
+                           {N_K^\Lambda}
+
+(``d_in = 1``: the two end points :math:`\pm\Lambda`; ``d_in > 1``: the :math:`2 d_{in}` faces of
+the box :math:`[-\Lambda, \Lambda]^{d_{in}}`).
 
 Large-cutoff behaviour, from the growth of :math:`K_W(x, x_i)` in :math:`|x|` (exact):
 
@@ -28,8 +31,10 @@ Large-cutoff behaviour, from the growth of :math:`K_W(x, x_i)` in :math:`|x|` (e
   :math:`\beta/\lambda = -5` at every :math:`\Lambda` (points of both signs give
   :math:`N_K = 0`: the coupling does not exist).
 
-The integrals are done by adaptive quadrature (SciPy ``quad``, break points at 0 and the
-:math:`x_i`) on ``net.kernel``.
+The integrals use ``net.kernel``: adaptive quadrature (SciPy ``quad``, break points at 0 and
+the :math:`x_i`) for ``d_in = 1``; for ``d_in > 1`` the core's tensor Gauss-Legendre rule for
+:math:`N_K` (:func:`nnqft_sym.couplings.normalisation_integral`) and the same node density on
+the faces.
 """
 from __future__ import annotations
 
@@ -39,6 +44,7 @@ from typing import Any
 import numpy as np
 from scipy import integrate
 
+from ..couplings import normalisation_integral
 from ..validation import as_points
 
 __all__ = ["WilsonianFlow", "cutoff_normalisation", "wilsonian_flow"]
@@ -50,19 +56,48 @@ def _weight_kernel_product(net: Any, x: float, pts: np.ndarray) -> float:
 
 
 def _check(net: Any, points: Any) -> np.ndarray:
+    """Four points: shape (4,) for d_in = 1, else (4, d_in)."""
     net.require_numeric("the Wilsonian flow")
-    if net.d_in != 1:
-        raise ValueError("the Wilsonian cutoff flow is implemented for d_in = 1, "
-                         f"got d_in = {net.d_in}")
-    pts = as_points(points, 1)[..., 0]
-    if pts.ndim != 1 or pts.size != 4:
-        raise ValueError("points: the quartic coupling needs 4 scalar points, "
+    pts = as_points(points, net.d_in)
+    if pts.shape[:-1] != (4,):
+        raise ValueError("points: the quartic coupling needs 4 points of dimension d_in, "
                          f"got shape {np.shape(points)}")
-    return pts
+    return pts[:, 0] if net.d_in == 1 else pts
+
+
+def _face_nodes(cutoff: float, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes and weights on [-cutoff, cutoff]^dim (core's node density)."""
+    m = int(min(400, max(48, 40 * cutoff)))
+    if m ** dim > 2_000_000:
+        raise ValueError(f"cutoff={cutoff} needs {m}^{dim} face quadrature nodes; "
+                         "use a smaller cutoff")
+    t, w = np.polynomial.legendre.leggauss(m)
+    grids = np.meshgrid(*([t * cutoff] * dim), indexing="ij")
+    nodes = np.stack([g.ravel() for g in grids], axis=-1)
+    weights = np.prod(np.meshgrid(*([w * cutoff] * dim), indexing="ij"), axis=0).ravel()
+    return nodes, weights
+
+
+def _boundary_integral(net: Any, pts: np.ndarray, cutoff: float) -> float:
+    r""":math:`dN_K^\Lambda/d\Lambda`: the integrand summed over the 2d faces of the box."""
+    if net.d_in == 1:
+        return _weight_kernel_product(net, cutoff, pts) + _weight_kernel_product(net, -cutoff, pts)
+    d = net.d_in
+    face, weights = _face_nodes(cutoff, d - 1)
+    sb2 = float(net.sigma_b) ** 2
+    total = 0.0
+    for axis in range(d):
+        for sign in (1.0, -1.0):
+            nodes = np.insert(face, axis, sign * cutoff, axis=1)
+            integrand = np.ones(len(nodes))
+            for p in pts:
+                integrand *= np.asarray(net.kernel(nodes, p[None, :]), float) - sb2
+            total += float(integrand @ weights)
+    return total
 
 
 def cutoff_normalisation(net: Any, points: Any, cutoff: float) -> float:
-    r""":math:`N_K^\Lambda = \int_{-\Lambda}^{\Lambda} dx \prod_i K_W(x, x_i)` (d_in = 1, ``quad``).
+    r""":math:`N_K^\Lambda = \int_{[-\Lambda, \Lambda]^{d}} d^dx \prod_i K_W(x, x_i)`.
 
     Examples
     --------
@@ -76,6 +111,8 @@ def cutoff_normalisation(net: Any, points: Any, cutoff: float) -> float:
     cutoff = float(cutoff)
     if not cutoff > 0:
         raise ValueError(f"cutoff must be > 0, got {cutoff}")
+    if net.d_in > 1:  # the core's tensor Gauss-Legendre box rule
+        return float(normalisation_integral(net, pts, cutoff=cutoff))
     breaks = sorted({0.0, *[float(p) for p in pts if -cutoff < p < cutoff]})
     edges = [-cutoff, *breaks, cutoff]
     # absolute tolerance from the size of the integrand (pieces where it is ~0 cost nothing)
@@ -120,8 +157,8 @@ def wilsonian_flow(net: Any, points: Any, width: int, cutoffs: Any) -> Wilsonian
     Parameters
     ----------
     net : Network
-        Numeric hyper-parameters, ``d_in = 1``.
-    points : array of 4 floats
+        Numeric hyper-parameters.
+    points : array ``(4,)`` (d_in = 1) or ``(4, d_in)``
         The inputs :math:`x_1..x_4`.
     width : int
         Hidden-layer width N (exact finite-width :math:`\Delta G^{(4)}`).
@@ -141,8 +178,7 @@ def wilsonian_flow(net: Any, points: Any, width: int, cutoffs: Any) -> Wilsonian
         raise ValueError("cutoffs must be positive")
     dg4 = float(net.delta_green(pts, width))
     nk = np.array([cutoff_normalisation(net, pts, lam) for lam in cutoffs])
-    boundary = np.array([_weight_kernel_product(net, lam, pts)
-                         + _weight_kernel_product(net, -lam, pts) for lam in cutoffs])
+    boundary = np.array([_boundary_integral(net, pts, lam) for lam in cutoffs])
     coupling = -dg4 / nk
     beta = -coupling * cutoffs * boundary / nk
     return WilsonianFlow(cutoffs, coupling, beta, dg4)
