@@ -89,6 +89,7 @@ def test_find_fixed_point_errors():
 
 def test_polchinski_d3_polynomial_truncation_is_reported_not_hidden():
     # Polynomial truncations of the Polchinski LPA lose the Wilson-Fisher point in d = 3
-    # (cf. T. R. Morris, Phys. Lett. B334 (1994) 355); the failure is an explicit error
+    # (cf. T. R. Morris, Phys. Lett. B334 (1994) 355; open, see docs/rg.md); the failure is an
+    # explicit error, not a wrong number
     with pytest.raises(RuntimeError, match="lost the Wilson-Fisher"):
         critical_exponents(3, 4, scheme="polchinski", expansion="zero")
