@@ -78,6 +78,9 @@ _MAX_EDGE_ANGLE = math.pi / 2
 #: radial integral, and (cheaper per node) for homogeneous activations
 _DEFAULT_NODES = {1: 1, 2: 24, 3: 16, 4: 14}
 _DEFAULT_NODES_HOMOGENEOUS = {1: 1, 2: 24, 3: 24, 4: 20}
+#: above this pre-activation variance the default angular order grows like variance^(1/4) (the
+#: angular integrand of a saturating activation varies on a scale 1/sqrt(variance) at the walls)
+_VARIANCE_REF = 10.0
 #: the radial integral is cut where an envelope of the integrand falls below _RADIAL_CUT times
 #: its maximum, searched within rho in [_RHO_MIN, _RHO_MAX]
 _RHO_MIN = 1e-18
@@ -119,7 +122,8 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
         integral is then done exactly.
     nodes : int, optional
         Gauss nodes per angular dimension of each simplicial cone (and per radial cell);
-        default depends on the rank (:data:`_DEFAULT_NODES`).  For convergence studies.
+        by default set by the rank (:data:`_DEFAULT_NODES`) and, for non-homogeneous
+        activations, raised by :math:`(\max_i C_{ii} / 10)^{1/4}` above variance 10.
 
     Returns
     -------
@@ -187,8 +191,14 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
         if homogeneity is not None:
             cones = _live_cones(cones, rows, sides)
         if cones:
-            defaults = _DEFAULT_NODES if homogeneity is None else _DEFAULT_NODES_HOMOGENEOUS
-            q_angle = defaults[r] if nodes is None else int(nodes)
+            if nodes is not None:
+                q_angle = int(nodes)
+            elif homogeneity is not None:
+                q_angle = _DEFAULT_NODES_HOMOGENEOUS[r]
+            else:   # a saturating activation at large variance is close to a step: more nodes
+                variance = float(np.max(np.sum(rows * rows, axis=1)))
+                growth = max(1.0, variance / _VARIANCE_REF) ** 0.25
+                q_angle = int(math.ceil(_DEFAULT_NODES[r] * growth))
             q_radius = _RADIAL_NODES if nodes is None else int(nodes)
             out[b] = symmetry * f0 ** n_zero * _cone_sum(
                 func, rows, counts, np.stack(cones), (q_angle, q_radius), homogeneity, kink_values)

@@ -106,6 +106,15 @@ def test_erf_two_point_matches_arcsine_kernel(cov):
     assert rel_err(gaussian_expectation(erf, cov), exact) < TOL["closed_form"]
 
 
+@pytest.mark.parametrize("variance", [100.0, 1000.0])
+def test_erf_two_point_at_large_variance(variance):
+    # erf is then close to a step: the default order grows with the variance
+    cov = variance * np.array([[1.3, 0.4], [0.4, 0.9]])
+    sx, sy, c = cov[0, 0], cov[1, 1], cov[0, 1]
+    exact = 2 / math.pi * math.asin(2 * c / math.sqrt((1 + 2 * sx) * (1 + 2 * sy)))
+    assert rel_err(gaussian_expectation(erf, cov), exact) < TOL["closed_form"]
+
+
 @pytest.mark.parametrize("cov", TWO_POINT[:2] + TWO_POINT[4:])
 def test_abs_two_point_matches_closed_form(cov):
     # E|z1||z2| = (2/pi) (sqrt(sx sy - c^2) + c arcsin(c / sqrt(sx sy)))
