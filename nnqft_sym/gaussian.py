@@ -64,8 +64,12 @@ def mgf_product_expectation(terms: Sequence[tuple[Any, Any]], cov: Any) -> sp.Ex
 
 
 def mgf_product_expectation_numeric(terms: Sequence[tuple[complex, complex]],
-                                    cov: np.ndarray) -> np.ndarray:
-    """Vectorised NumPy version: ``cov`` of shape ``(..., n, n)``, returns ``(...)`` (real part)."""
+                                    cov: np.ndarray, log_prefactor: Any = 0.0) -> np.ndarray:
+    """Vectorised NumPy version: ``cov`` of shape ``(..., n, n)``, returns ``(...)`` (real part).
+
+    The result is multiplied by ``exp(log_prefactor)`` inside each exponential, so that large
+    exponents of opposite sign (Gauss-net far from the origin) cancel before exponentiation.
+    """
     n = cov.shape[-1]
     coeffs = np.array([complex(c) for c, _ in terms])
     alphas = np.array([complex(a) for _, a in terms])
@@ -73,5 +77,5 @@ def mgf_product_expectation_numeric(terms: Sequence[tuple[complex, complex]],
     for choice in itertools.product(range(len(terms)), repeat=n):
         a = alphas[list(choice)]
         quad = np.einsum("i,...ij,j->...", a, cov, a)
-        total = total + np.prod(coeffs[list(choice)]) * np.exp(quad / 2)
+        total = total + np.prod(coeffs[list(choice)]) * np.exp(quad / 2 + log_prefactor)
     return total.real

@@ -164,8 +164,11 @@ def _moment_numeric(net: Network, pts: np.ndarray) -> np.ndarray:
         return _cos_phase_average(net, pts, symbolic=False)
     cov = net.preactivation_covariance(pts)
     diag = np.diagonal(cov, axis1=-2, axis2=-1)
-    norm = np.prod(net.normalisation_function(diag), axis=-1) if net.normalisation != 1 else 1.0
     terms = _exp_terms(net.activation)
+    log_norm = _log_normalisation(net.normalisation)
+    if terms is not None and log_norm is not None:
+        return mgf_product_expectation_numeric(terms, cov, np.sum(log_norm(diag), axis=-1))
+    norm = np.prod(net.normalisation_function(diag), axis=-1) if net.normalisation != 1 else 1.0
     if terms is not None:
         return norm * mgf_product_expectation_numeric(terms, cov)
     pair = pair_closed_form(net.activation)
@@ -175,6 +178,16 @@ def _moment_numeric(net: Network, pts: np.ndarray) -> np.ndarray:
     return norm * gaussian_expectation(net.activation_function, cov,
                                        kinks=activation_kinks(net.activation, Z),
                                        homogeneity=activation_homogeneity(net.activation, Z))
+
+
+@functools.lru_cache(maxsize=8)
+def _log_normalisation(normalisation: sp.Expr):
+    """log n(s) lambdified when it is a polynomial in s (Gauss-net: -s), else None."""
+    log_n = sp.expand(sp.expand_log(sp.log(normalisation), force=True))
+    if not log_n.is_polynomial(S):
+        return None
+    func = sp.lambdify(S, log_n, modules="numpy")
+    return lambda s: func(s) + np.zeros_like(s)
 
 
 @functools.lru_cache(maxsize=8)

@@ -102,3 +102,10 @@ def test_latex_printing():
     assert "sigma" in sp.latex(GaussNet(sigma_w=SW, sigma_b=SB).kernel_expr()) or \
         r"\sigma" in sp.latex(GaussNet(sigma_w=SW, sigma_b=SB).kernel_expr())
     assert sp.latex(GaussNet()) == r"\mathrm{Gauss-net}(\sigma_W=1,\ \sigma_b=1,\ d_{in}=1)"
+
+
+def test_gauss_kernel_far_from_the_origin_does_not_overflow():
+    """exp(z - s) normalisation: the huge exponents must cancel before exponentiation."""
+    net = GaussNet(sigma_w=1.0, sigma_b=1.0)
+    assert net.kernel(100.0, 100.0) == pytest.approx(2.0, rel=EXACT_RTOL)
+    assert net.kernel(1e3, 1e3 - 0.5) == pytest.approx(1.0 + np.exp(-0.125), rel=EXACT_RTOL)
