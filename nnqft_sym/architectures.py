@@ -40,6 +40,7 @@ __all__ = [
     "GaussianFrequencyPrior",
     "ARCHITECTURES",
     "make_network",
+    "from_description",
 ]
 
 #: the pre-activation z = W0 . x + b0 of one hidden neuron
@@ -136,7 +137,16 @@ class Network:
         return type(self)(**{**self._init_kwargs(), **params})
 
     def describe(self) -> dict[str, Any]:
-        """A JSON-friendly description (enough to rebuild the network with :func:`from_description`)."""
+        """A JSON-friendly description, enough to rebuild the network with :func:`from_description`.
+
+        This is what a remote worker receives instead of the (unpicklable) lambdified functions.
+
+        Examples
+        --------
+        >>> from nnqft_sym import ReLUNet
+        >>> from_description(ReLUNet(sigma_w=2, depth=2).describe())
+        ReLUNet(sigma_w=2, sigma_b=1, d_in=1, depth=2, d_out=1)
+        """
         return {"family": self.family, "name": self.name,
                 "activation": sp.srepr(self.activation),
                 "normalisation": sp.srepr(self.normalisation),
@@ -424,6 +434,14 @@ class CosNet(Network):
     def _init_kwargs(self) -> dict[str, Any]:
         return {**self.params, "name": self.name, "frequency_prior": self.frequency_prior}
 
+    def describe(self) -> dict[str, Any]:
+        """As :meth:`Network.describe`, plus the frequency prior (class name and fields)."""
+        from dataclasses import asdict, is_dataclass
+        prior = self.frequency_prior
+        fields = asdict(prior) if is_dataclass(prior) else {}
+        return {**super().describe(),
+                "frequency_prior": {"class": type(prior).__name__, **fields}}
+
     @property
     def output_variance(self) -> sp.Expr:
         r""":math:`v_{out} = 2\sigma_W^2` (the uniform phase halves :math:`E[g g]`)."""
@@ -495,3 +513,40 @@ def make_network(family: str, **params: Any) -> Network:
     except KeyError:
         raise ValueError(f"family must be one of {sorted(ARCHITECTURES)}, got {family!r}") from None
     return cls(**params)
+
+
+def from_description(description: dict[str, Any]) -> Network:
+    """Rebuild a network from :meth:`Network.describe` (named families, custom activations, priors).
+
+    Raises
+    ------
+    TypeError
+        If ``description`` does not come from :meth:`Network.describe`.
+
+    Examples
+    --------
+    >>> net = from_description(CosNet(sigma_w=1.5, d_in=2).describe())
+    >>> type(net).__name__, net.sigma_w, net.d_in
+    ('CosNet', 1.50000000000000, 2)
+    """
+    try:
+        family = description["family"]
+        params = {k: (v if isinstance(v, int) else sp.sympify(v))
+                  for k, v in description.items()
+                  if k in ("sigma_w", "sigma_b", "d_in", "depth", "d_out")}
+        extra: dict[str, Any] = {}
+        if "frequency_prior" in description:
+            from . import frequency_priors
+            spec = dict(description["frequency_prior"])
+            cls = spec.pop("class")
+            prior_cls = (GaussianFrequencyPrior if cls == GaussianFrequencyPrior.__name__
+                         else getattr(frequency_priors, cls))
+            extra["frequency_prior"] = prior_cls(**spec)
+        if family in ARCHITECTURES:
+            return ARCHITECTURES[family](**params, **extra, name=description.get("name"))
+        return Network(sp.sympify(description["activation"]),
+                       normalisation=sp.sympify(description["normalisation"]),
+                       name=description.get("name"), **params)
+    except (KeyError, TypeError, AttributeError, sp.SympifyError) as exc:
+        raise TypeError("description must come from Network.describe() (keys family, activation, "
+                        f"normalisation, sigma_w, sigma_b, d_in, ...), got {description!r}") from exc
