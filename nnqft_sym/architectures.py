@@ -233,9 +233,21 @@ class Network:
         pts = as_points(points, self.d_in)
         z = np.einsum("...d,nd->...n", w, pts)
         z += b[..., None]
+        return self.activate(z, self.preactivation_variance(pts) if self._normalised else None)
+
+    @functools.cached_property
+    def _normalised(self) -> bool:
+        return self.normalisation != 1
+
+    def activate(self, z: np.ndarray, s: np.ndarray | None) -> np.ndarray:
+        """g = n(s) phi(z) for pre-activations ``z`` (..., n) with variances ``s`` (n,) per point.
+
+        ``s`` is ignored (and may be ``None``) when the architecture has no normalisation.
+        Used for the first layer by :meth:`features` and for deeper layers by the sampler.
+        """
         out = self.activation_function(z)
-        if self.normalisation != 1:
-            out = out * self.normalisation_function(self.preactivation_variance(pts))
+        if self._normalised:
+            out *= self.normalisation_function(s)
         return out
 
     # ------------------------------------------------------------------ symbolic results

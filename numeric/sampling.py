@@ -127,15 +127,19 @@ def child_seeds(seq: np.random.SeedSequence, n: int) -> list[np.random.SeedSeque
 
 
 # ---------------------------------------------------------------------- blocks
-def block_size(width: int, n_points: int) -> int:
+def block_size(width: int, n_points: int, depth: int = 1) -> int:
     """Networks per stream block: ``BLOCK_ELEMENTS // (width * n_points)`` clipped to [1, 8192].
+
+    Deep networks (``depth > 1``) also hold ``width x width`` hidden weights per network, so
+    the denominator is then ``width * (width + n_points)``.
 
     Examples
     --------
-    >>> block_size(1000, 6), block_size(2, 6)
-    (21, 8192)
+    >>> block_size(1000, 6), block_size(2, 6), block_size(64, 6, depth=3)
+    (21, 8192, 29)
     """
-    return int(max(1, min(MAX_BLOCK_NETS, BLOCK_ELEMENTS // (width * n_points))))
+    per_net = width * (n_points + (width if depth > 1 else 0))
+    return int(max(1, min(MAX_BLOCK_NETS, BLOCK_ELEMENTS // per_net)))
 
 
 def psd_factor(gram: np.ndarray) -> np.ndarray:
@@ -174,25 +178,47 @@ def psd_factor(gram: np.ndarray) -> np.ndarray:
     return factor.reshape(shape)
 
 
+def _layer_variances(net: Network, points: np.ndarray) -> np.ndarray:
+    """Infinite-width pre-activation variances of hidden layers 1..L at the points, ``(L, P)``.
+
+    They set the position-dependent normalisation n(s) of every layer (Gauss-net), exactly as
+    the kernel recursion of :mod:`nnqft_sym.deep` assumes.
+    """
+    from nnqft_sym.deep import layer_kernels
+    return layer_kernels(net, points, points)[:net.depth, :, 0]
+
+
 def _draw_block(net: Network, width: int, points: np.ndarray, n_nets: int,
                 seq: np.random.SeedSequence) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """All random draws of one stream block: ``(b1, f - b1 or Gram matrices, xi or None)``.
 
     Draw order (part of the reproducibility contract): first layer
-    (``net.sample_first_layer``), then ``b1``, then either the ``N`` output weights
+    (``net.sample_first_layer``); for deep nets, per further hidden layer its ``N x N``
+    weights then its ``N`` biases; then ``b1``, then either the ``N`` output weights
     (``width < GRAM_MIN_WIDTH``; the unscaled ``f - b1`` is returned) or ``P`` standard normals
-    ``xi`` (returned with the unscaled Gram matrices ``G^T G``).
+    ``xi`` (returned with the unscaled Gram matrices ``G^T G``).  With ``d_out > 1`` the last
+    three draws carry a trailing output axis.
     """
     rng = np.random.Generator(np.random.PCG64(seq))
     w, b = net.sample_first_layer(rng, (n_nets, width))
     feats = net.features(w, b, points)  # (n_nets, width, P)
     del w, b
-    b1 = rng.standard_normal(n_nets)
+    if net.depth > 1:
+        variances = _layer_variances(net, points) if net._normalised else [None] * net.depth
+        for layer in range(1, net.depth):
+            w = rng.standard_normal((n_nets, width, width))
+            w *= float(net.sigma_w) / np.sqrt(width)
+            z = np.matmul(w, feats)
+            del w
+            z += float(net.sigma_b) * rng.standard_normal((n_nets, width, 1))
+            feats = net.activate(z, variances[layer])
+    out_axis = () if net.d_out == 1 else (net.d_out,)
+    b1 = rng.standard_normal((n_nets,) + out_axis)
     if width < GRAM_MIN_WIDTH:
-        w1 = rng.standard_normal((n_nets, width))
-        return b1, np.einsum("bn,bnp->bp", w1, feats), None
+        w1 = rng.standard_normal((n_nets, width) + out_axis)
+        return b1, np.einsum("bn...,bnp->bp...", w1, feats), None
     gram = np.matmul(feats.transpose(0, 2, 1), feats)
-    return b1, gram, rng.standard_normal((n_nets, points.shape[0]))
+    return b1, gram, rng.standard_normal((n_nets, points.shape[0]) + out_axis)
 
 
 def _outputs(net: Network, width: int,
@@ -205,9 +231,9 @@ def _outputs(net: Network, width: int,
     if parts[0][2] is None:
         out = stack(1)
     else:
-        out = np.einsum("bpq,bq->bp", psd_factor(stack(1)), stack(2))
+        out = np.einsum("bpq,bq...->bp...", psd_factor(stack(1)), stack(2))
     out *= np.sqrt(float(net.output_variance) / width)
-    out += float(net.sigma_b) * b1[:, None]
+    out += float(net.sigma_b) * b1[:, None, ...]
     return out
 
 
@@ -234,9 +260,6 @@ def _check_request(net: Any, width: Any, points: Any, n_nets: Any, chunk_size: A
     if not isinstance(net, Network):
         raise TypeError(f"net must be an nnqft_sym.Network (e.g. GaussNet()), got {type(net).__name__}")
     net.require_numeric("sampling")
-    if getattr(net, "depth", 1) != 1 or getattr(net, "d_out", 1) != 1:
-        raise ValueError(f"the sampler handles one hidden layer and d_out = 1; got depth = "
-                         f"{getattr(net, 'depth', 1)}, d_out = {getattr(net, 'd_out', 1)}")
     width = check_width(width)
     if not isinstance(width, int):
         raise TypeError(f"width must be a positive integer for sampling, got {width!r}")
@@ -265,7 +288,7 @@ def iter_output_chunks(net: Network, width: int, points: Any, n_nets: int, seed:
     """
     width, pts, n_nets, chunk_size = _check_request(net, width, points, n_nets, chunk_size)
     seq = as_seed_sequence(seed)
-    bsize = block_size(width, pts.shape[0])
+    bsize = block_size(width, pts.shape[0], net.depth)
     n_blocks = -(-n_nets // bsize)
     blocks = child_seeds(seq, n_blocks)
     per_chunk = max(1, chunk_size // bsize)
@@ -278,6 +301,10 @@ def iter_output_chunks(net: Network, width: int, points: Any, n_nets: int, seed:
 def sample_outputs(net: Network, width: int, points: Any, n_nets: int, rng: Any = None, *,
                    chunk_size: int = DEFAULT_CHUNK_NETS) -> np.ndarray:
     """Outputs f(x_a) of ``n_nets`` independent networks of the given width: ``(n_nets, P)``.
+
+    Deep networks (``net.depth > 1``, every hidden layer of width N) and multi-output networks
+    are sampled with the same streaming and reproducibility guarantees; with ``net.d_out > 1``
+    the result has shape ``(n_nets, P, d_out)``.
 
     Parameters
     ----------
@@ -297,7 +324,7 @@ def sample_outputs(net: Network, width: int, points: Any, n_nets: int, rng: Any 
     Returns
     -------
     numpy.ndarray
-        float64 array ``(n_nets, P)``.
+        float64 array ``(n_nets, P)`` (``(n_nets, P, d_out)`` when ``d_out > 1``).
 
     Raises
     ------
@@ -314,7 +341,7 @@ def sample_outputs(net: Network, width: int, points: Any, n_nets: int, rng: Any 
     True
     """
     width, pts, n_nets, chunk_size = _check_request(net, width, points, n_nets, chunk_size)
-    out = np.empty((n_nets, pts.shape[0]))
+    out = np.empty((n_nets, pts.shape[0]) + (() if net.d_out == 1 else (net.d_out,)))
     start = 0
     for chunk in iter_output_chunks(net, width, pts, n_nets, rng, chunk_size):
         out[start:start + chunk.shape[0]] = chunk

@@ -128,7 +128,6 @@ def test_sample_block_is_deterministic_given_its_seed():
     ({"rng": "a"}, TypeError, "seed"),
     ({"net": "gauss"}, TypeError, "net"),
     ({"net": GaussNet(sigma_w=sp.Symbol("s", positive=True))}, ValueError, "symbolic"),
-    ({"net": ReLUNet(depth=2)}, ValueError, "one hidden layer"),
 ])
 def test_bad_input(kwargs, error, match):
     args = {"net": ReLUNet(), "width": 3, "points": POINTS, "n_nets": 10, "rng": 0, **kwargs}
