@@ -4,7 +4,8 @@ Sampling (:mod:`numeric.sampling`), monomial estimators of Green functions
 (:mod:`numeric.monomials`, :mod:`numeric.estimators`), couplings and power-law fits
 (:mod:`numeric.couplings`), atomic result files (:mod:`numeric.storage`), figures
 (:mod:`numeric.plots`), Markdown tables (:mod:`numeric.report`) and the HMS / ELS
-experiments and the demo (:mod:`numeric.experiments`).
+experiments and the demo (:mod:`numeric.experiments`), and the Bayesian-RG experiment
+(:mod:`numeric.bayesian_rg`).
 """
 from .estimators import (HEAVY_TAIL_MIN_NEFF, GreenMeasurement,
                          OrderEstimate, bag_seed_states, exact_green_functions, measure,
@@ -14,6 +15,11 @@ from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_powe
 from .experiments import (DEFAULT_CUTOFF, ELS_SIGMAS, HMS_POINTS, HMS_WIDTHS, ActiveRG,
                           EnsembleStudy, demo, els_experiment, hms_experiment, run_study)
 from .monomials import MonomialSums, point_multisets
+from .bayesian_rg import (REFERENCE_SIZES, BRGResult, InputDistribution, RandomFeatureMap,
+                          coarse_grain, empirical_fisher_diagonal, fisher_diagonal,
+                          gradient_descent_readout, momentum_cutoff, plot_brg, ridge_readout,
+                          run_brg_experiment, sample_feature_map, save_brg_result,
+                          wilson_propagator, write_brg_report)
 from .sampling import (as_seed_sequence, block_size, child_seeds, iter_output_chunks,
                        psd_factor, sample_block, sample_outputs, seed_from_state, seed_state)
 
@@ -27,4 +33,8 @@ __all__ = [
     "sextic_couplings",
     "HMS_WIDTHS", "HMS_POINTS", "ELS_SIGMAS", "DEFAULT_CUTOFF", "EnsembleStudy", "ActiveRG",
     "run_study", "hms_experiment", "els_experiment", "demo",
+    "REFERENCE_SIZES", "InputDistribution", "RandomFeatureMap", "sample_feature_map",
+    "fisher_diagonal", "empirical_fisher_diagonal", "ridge_readout", "gradient_descent_readout",
+    "coarse_grain", "momentum_cutoff", "wilson_propagator", "BRGResult", "run_brg_experiment",
+    "save_brg_result", "plot_brg", "write_brg_report",
 ]
