@@ -207,25 +207,30 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
 
 
 def gaussian_expectation_mp(func: Callable[[Any], Any], cov: Any, *, kinks: Sequence[float] = (),
-                            dps: int = 30) -> mpmath.mpf:
-    r"""High-precision :math:`E[\prod_i \phi(z_i)]` for ONE covariance of rank 1 or 2 (mpmath).
+                            dps: int = 30, homogeneity: int | None = None) -> mpmath.mpf:
+    r"""High-precision :math:`E[\prod_i \phi(z_i)]` for ONE covariance of rank <= 2, or 3 (mpmath).
 
     An independent check of :func:`gaussian_expectation`: the covariance is factored with
     :func:`mpmath.eigsy` at ``dps`` digits, and the integral is done with mpmath's adaptive
     Gauss-Legendre quadrature, over the line (rank 1) or in polar coordinates (rank 2: the circle split at
     the angles where some :math:`z_i` vanishes or two kink radii cross; the radial half-line
-    split at the kink radii :math:`\rho = \kappa / (l_i \cdot \omega)`).
+    split at the kink radii :math:`\rho = \kappa / (l_i \cdot \omega)`).  Rank 3 is done for
+    positively homogeneous activations (``homogeneity`` given, radial integral exact) in
+    spherical coordinates of a generic frame: the polar angle split where some
+    :math:`z_i` vanishes, the azimuth split at the intersections of those great circles.
 
     Parameters
     ----------
     func : callable
         Activation taking and returning mpmath numbers (e.g. ``mpmath.erf``).
     cov : array_like, shape (n, n)
-        One symmetric PSD covariance matrix of rank 1 or 2.
+        One symmetric PSD covariance matrix of rank 1 or 2 (rank 3 with ``homogeneity``).
     kinks : sequence of float, optional
         Points where ``func`` is not smooth (0 is always treated as one).
     dps : int, optional
         Decimal digits of the computation (>= 15).
+    homogeneity : int, optional
+        Degree :math:`k \ge 0` of a positively homogeneous activation (needed at rank 3).
 
     Returns
     -------
@@ -234,7 +239,8 @@ def gaussian_expectation_mp(func: Callable[[Any], Any], cov: Any, *, kinks: Sequ
     Raises
     ------
     ValueError
-        If ``cov`` is not one symmetric PSD matrix, or its rank exceeds 2, or ``dps`` < 15.
+        If ``cov`` is not one symmetric PSD matrix, or its rank exceeds 2 (3 with
+        ``homogeneity``), or ``dps`` < 15.
 
     Examples
     --------
@@ -253,9 +259,15 @@ def gaussian_expectation_mp(func: Callable[[Any], Any], cov: Any, *, kinks: Sequ
     if cov.ndim != 2:
         raise ValueError(f"cov must be ONE (n, n) matrix for the mpmath path, got shape {cov.shape}")
     kink_values = tuple(sorted(set(_check_kinks(kinks)) | {0.0}))
+    if homogeneity is not None and (isinstance(homogeneity, bool) or not
+                                    isinstance(homogeneity, numbers.Integral) or homogeneity < 0):
+        raise ValueError(f"homogeneity must be a non-negative integer or None, got {homogeneity!r}")
     with mpmath.workdps(dps):
-        lmat = _mp_factor(cov)
-        value = _mp_expectation(func, lmat, kink_values)
+        lmat = _mp_factor(cov, max_rank=2 if homogeneity is None else 3)
+        if lmat and len(lmat[0]) == 3:
+            value = _mp_sphere(func, *_mp_distinct(lmat), int(homogeneity))
+        else:
+            value = _mp_expectation(func, lmat, kink_values)
     return +value
 
 
@@ -701,7 +713,7 @@ def _radial_integral(func: Callable, a: np.ndarray, rows: np.ndarray, counts: np
 
 
 # ============================================================================ mpmath path
-def _mp_factor(cov: np.ndarray) -> list[list[Any]]:
+def _mp_factor(cov: np.ndarray, max_rank: int) -> list[list[Any]]:
     n = cov.shape[0]
     mat = mpmath.matrix([[mpmath.mpf(float(v)) for v in row] for row in cov])
     evals, evecs = mpmath.eigsy(mat)
@@ -711,8 +723,9 @@ def _mp_factor(cov: np.ndarray) -> list[list[Any]]:
     if bad:
         raise ValueError(f"cov must be positive semi-definite: eigenvalue {mpmath.nstr(min(lam), 5)}")
     keep = [i for i in range(n) if top > 0 and lam[i] > _RANK_RTOL * top]
-    if len(keep) > 2:
-        raise ValueError(f"gaussian_expectation_mp supports cov of rank 1 or 2, got rank {len(keep)}")
+    if len(keep) > max_rank:
+        raise ValueError(f"gaussian_expectation_mp supports cov of rank <= 2 (3 for a homogeneous "
+                         f"activation, homogeneity=k), got rank {len(keep)}")
     rows = []
     for i in range(n):
         if cov[i, i] <= _RANK_RTOL * float(top):
@@ -726,18 +739,7 @@ def _mp_expectation(func: Callable, lmat: list[list[Any]], kinks: tuple[float, .
     r = len(lmat[0]) if lmat else 0
     if r == 0:
         return mpmath.fprod(func(mpmath.mpf(0)) for _ in lmat)
-    tol = mpmath.mpf(10) ** (-mpmath.mp.dps // 2)
-    distinct: list[list[Any]] = []
-    counts: list[int] = []
-    for row in lmat:   # repeated input points: one evaluation, raised to its multiplicity
-        for k, other in enumerate(distinct):
-            if max(abs(x - y) for x, y in zip(row, other)) <= tol:
-                counts[k] += 1
-                break
-        else:
-            distinct.append(row)
-            counts.append(1)
-    lmat = distinct
+    lmat, counts = _mp_distinct(lmat)
 
     def along(direction: list[Any]) -> Any:
         """(2 pi)^(-r/2) int_0^inf rho^(r-1) e^(-rho^2/2) prod func(rho a_i) d rho."""
@@ -771,6 +773,54 @@ def _mp_expectation(func: Callable, lmat: list[list[Any]], kinks: tuple[float, .
         cuts = [mpmath.mpf(0)]
     points = cuts + [cuts[0] + 2 * mpmath.pi]
     return mpmath.quad(lambda th: along([mpmath.cos(th), mpmath.sin(th)]), points, method=_MP_METHOD)
+
+
+def _mp_distinct(lmat: list[list[Any]]) -> tuple[list[list[Any]], list[int]]:
+    """Repeated rows (input points) once, with their multiplicities."""
+    tol = mpmath.mpf(10) ** (-mpmath.mp.dps // 2)
+    distinct: list[list[Any]] = []
+    counts: list[int] = []
+    for row in lmat:
+        for k, other in enumerate(distinct):
+            if max(abs(x - y) for x, y in zip(row, other)) <= tol:
+                counts[k] += 1
+                break
+        else:
+            distinct.append(row)
+            counts.append(1)
+    return distinct, counts
+
+
+def _mp_sphere(func: Callable, lmat: list[list[Any]], counts: list[int], degree: int) -> Any:
+    """Rank 3, homogeneous activation: Gamma-function radial factor times an integral over S^2."""
+    nk = sum(counts) * degree
+    radial = (2 ** (mpmath.mpf(nk + 3) / 2 - 1) * mpmath.gamma(mpmath.mpf(nk + 3) / 2)
+              / (2 * mpmath.pi) ** mpmath.mpf(1.5))
+    # a generic orthonormal frame, so that no great circle l_i . omega = 0 meets the poles
+    frame = mpmath.qr(mpmath.matrix([[1, 0.3, 0.2], [0.1, 1, 0.7], [0.5, 0.4, 1]]))[0]
+    rows = [[mpmath.fsum(row[a] * frame[a, b] for a in range(3)) for b in range(3)]
+            for row in lmat]
+    cuts = set()
+    for li, lj in itertools.combinations(rows, 2):   # azimuths of great-circle intersections
+        cross = [li[1] * lj[2] - li[2] * lj[1], li[2] * lj[0] - li[0] * lj[2],
+                 li[0] * lj[1] - li[1] * lj[0]]
+        if max(abs(c) for c in cross) > mpmath.mpf(10) ** (-mpmath.mp.dps // 2):
+            phi = mpmath.atan2(cross[1], cross[0])
+            cuts.update({phi % (2 * mpmath.pi), (phi + mpmath.pi) % (2 * mpmath.pi)})
+    cuts = sorted(cuts) or [mpmath.mpf(0)]
+
+    def polar(phi: Any) -> Any:
+        cphi, sphi = mpmath.cos(phi), mpmath.sin(phi)
+        roots = sorted(mpmath.atan2(-l[2], l[0] * cphi + l[1] * sphi) % mpmath.pi for l in rows)
+
+        def integrand(theta: Any) -> Any:
+            st, ct = mpmath.sin(theta), mpmath.cos(theta)
+            return st * mpmath.fprod(func(st * (l[0] * cphi + l[1] * sphi) + ct * l[2]) ** c
+                                     for l, c in zip(rows, counts))
+
+        return mpmath.quad(integrand, [0] + roots + [mpmath.pi], method=_MP_METHOD)
+
+    return radial * mpmath.quad(polar, cuts + [cuts[0] + 2 * mpmath.pi], method=_MP_METHOD)
 
 
 # ============================================================================ symbolic helpers

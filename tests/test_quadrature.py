@@ -260,6 +260,18 @@ def test_hard_tanh_at_rank_3_against_monte_carlo():
     assert abs(value - mean) < TOL["mc_sigmas"] * err
 
 
+@pytest.mark.parametrize("n", [4, 6])
+def test_relu_rank_3_agrees_with_mpmath(n):
+    # d_in = 2: the mpmath path integrates over S^2 in spherical coordinates (independent of
+    # the chamber triangulation of the double path); identity checked against Isserlis too
+    cov = network_cov(random_points(80 + n, n, 2), sigma_w=1.5)
+    hp = gaussian_expectation_mp(lambda z: max(z, 0), cov, kinks=(0.0,), homogeneity=1, dps=16)
+    assert rel_err(gaussian_expectation(relu, cov, homogeneity=1), float(hp)) < TOL["mp_agreement"]
+    if n == 4:
+        hp_id = gaussian_expectation_mp(lambda z: z, cov, homogeneity=1, dps=16)
+        assert rel_err(float(hp_id), isserlis(cov)) < 1e-14
+
+
 # ---------------------------------------------------------------- ranks 3 and 4
 @pytest.mark.parametrize("d_in,n", [(2, 4), (2, 6), (3, 4), (3, 6)])
 def test_relu_converges_at_rank_3_and_4(d_in, n):
@@ -349,6 +361,10 @@ def test_bad_arguments_raise():
         gaussian_expectation(relu, cov, kinks=("a",))
     with pytest.raises(ValueError, match="rank"):
         gaussian_expectation_mp(mpmath.erf, np.eye(3))
+    with pytest.raises(ValueError, match="rank"):
+        gaussian_expectation_mp(lambda z: max(z, 0), np.eye(4), homogeneity=1)
+    with pytest.raises(ValueError, match="homogeneity"):
+        gaussian_expectation_mp(lambda z: max(z, 0), np.eye(3), homogeneity=-1)
     with pytest.raises(ValueError, match="dps"):
         gaussian_expectation_mp(mpmath.erf, np.eye(2), dps=5)
     with pytest.raises(ValueError, match="ONE"):
