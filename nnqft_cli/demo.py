@@ -9,6 +9,8 @@ import numpy as np
 from numeric.experiments import EnsembleStudy, demo
 from numeric.report import format_estimate
 
+from .experiment_hms import resolve_scheduler, scheduler_options
+
 
 def _lines(study: EnsembleStudy) -> list[str]:
     res = study.measurement
@@ -39,16 +41,18 @@ def _lines(study: EnsembleStudy) -> list[str]:
               help="Output folder (report.md, figures/, arrays; an interrupted run resumes).")
 @click.option("--quick", is_flag=True, help="Tiny ensembles (seconds), e.g. for tests.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Processes running bags in parallel.")
+@scheduler_options
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def command(out: Path, quick: bool, seed: int, workers: int, progress: bool) -> None:
+def command(out: Path, quick: bool, seed: int, scheduler: str, workers: int | None,
+            progress: bool) -> None:
     """Measure m_4, m_6 and u4 of Gauss-net and ReLU-net ensembles against exact values.
 
     Reduced HMS scale (widths 2, 5, 20, 100, 500; 20 bags x 30000 networks; about two
-    minutes on 2 cores).  Values flagged HEAVY TAIL are dominated by a few networks.
+    minutes on 2 cores with --scheduler processes).  Values flagged HEAVY TAIL are dominated by a few networks.
     """
-    studies = demo(out, quick=quick, seed=seed, workers=workers, progress=progress)
+    scheduler, workers = resolve_scheduler(scheduler, workers)
+    studies = demo(out, quick=quick, seed=seed, scheduler=scheduler, workers=workers,
+                   progress=progress)
     for study in studies:
         click.echo("\n".join(_lines(study)))
     click.echo(f"\nReport: {out / 'report.md'}  (figures in {out / 'figures'})")

@@ -8,7 +8,7 @@ import click
 from numeric.experiments import ELS_SIGMAS, HMS_POINTS, els_experiment
 from numeric.report import format_estimate
 
-from .experiment_hms import _floats
+from .experiment_hms import _floats, resolve_scheduler, scheduler_options
 
 
 @click.command()
@@ -21,16 +21,17 @@ from .experiment_hms import _floats
 @click.option("--n-nets", type=click.IntRange(min=1), default=30000, show_default=True)
 @click.option("--sigma-b", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
+@scheduler_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               default=Path("nnqft-output") / "els-active", show_default=True)
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def command(sigmas: str, width: int, points: str, n_bags: int, n_nets: int, sigma_b: float,
-            seed: int, workers: int, out: Path, progress: bool) -> None:
+            seed: int, scheduler: str, workers: int | None, out: Path, progress: bool) -> None:
     """Gauss-net u4 against sigma_W: fitted log-log slope vs the talk's 4 - d_in and the exact one."""
+    scheduler, workers = resolve_scheduler(scheduler, workers)
     try:
         rg = els_experiment(out, _floats(sigmas), width, _floats(points), n_bags, n_nets, seed,
-                            sigma_b, workers=workers, progress=progress)
+                            sigma_b, scheduler=scheduler, workers=workers, progress=progress)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"measured slope {format_estimate(rg.fit.exponent, rg.fit.exponent_err)}; "

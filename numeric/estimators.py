@@ -22,29 +22,31 @@ terms :math:`t` are equal and 1 when one network carries the sum); an estimate i
 
 :func:`run_bag` is a pure function of JSON-friendly arguments (architecture description,
 width, points, seed state): one bag is one task, and :func:`measure` drives the bags,
-optionally checkpointing every finished bag atomically so that an interrupted run resumes.
+optionally checkpointing every finished bag atomically so that an interrupted run resumes;
+the bags run serially, on a local Dask cluster or on a remote one (:mod:`numeric.distributed`).
 """
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import json
 import numbers
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
-import sympy as sp
-from tqdm import tqdm
 
-from nnqft_sym.architectures import ARCHITECTURES, Network, make_network
+from nnqft_sym.architectures import Network, from_description
+from nnqft_sym.deep import leading_delta_green
 from nnqft_sym.validation import as_points, check_even_order, check_width
 
 from .monomials import SLAB_NETS, STATISTICS, MonomialSums, point_multisets
 from .sampling import (BLOCK_ELEMENTS, DEFAULT_CHUNK_NETS, GRAM_MIN_WIDTH, MAX_BLOCK_NETS,
                        as_seed_sequence, child_seeds, iter_output_chunks, seed_from_state,
                        seed_state)
+from .distributed import check_scheduler, run_tasks
 from .storage import load_json, load_npz, save_json, save_npz, to_jsonable
 
 __all__ = [
@@ -56,6 +58,8 @@ __all__ = [
     "OrderEstimate",
     "GreenMeasurement",
     "measure",
+    "measure_sweep",
+    "exact_kind",
 ]
 
 #: flag an estimate when its smallest per-bag effective number of networks is below this
@@ -63,36 +67,22 @@ HEAVY_TAIL_MIN_NEFF = 100.0
 
 
 # ---------------------------------------------------------------------- tasks
-def network_from_description(description: dict[str, Any]) -> Network:
-    """Rebuild a network from :meth:`nnqft_sym.Network.describe` (named families and custom).
+#: rebuild a network from :meth:`nnqft_sym.Network.describe` (alias of
+#: :func:`nnqft_sym.from_description`, kept under the name the numeric tasks use)
+network_from_description = from_description
 
-    Examples
-    --------
-    >>> from nnqft_sym import ReLUNet
-    >>> network_from_description(ReLUNet(sigma_w=2).describe()).sigma_w
-    2
-    """
-    try:
-        family = description["family"]
-        params = {k: (v if isinstance(v, int) else sp.sympify(v))
-                  for k, v in description.items()
-                  if k not in ("family", "name", "activation", "normalisation")}
-        if family in ARCHITECTURES:
-            return make_network(family, **params, name=description.get("name"))
-        return Network(sp.sympify(description["activation"]),
-                       normalisation=sp.sympify(description["normalisation"]),
-                       name=description.get("name"), **params)
-    except (KeyError, TypeError, sp.SympifyError) as exc:
-        raise TypeError("description must come from Network.describe() (keys family, "
-                        f"activation, normalisation, sigma_w, sigma_b, d_in), got {description!r}"
-                        ) from exc
+
+@functools.lru_cache(maxsize=32)
+def _cached_network(key: str) -> Network:
+    """One network (and its lambdified functions) per description and worker process."""
+    return from_description(json.loads(key))
 
 
 def _as_network(net: Any) -> Network:
     if isinstance(net, Network):
         return net
     if isinstance(net, dict):
-        return network_from_description(net)
+        return _cached_network(json.dumps(net, sort_keys=True))
     raise TypeError(f"net must be an nnqft_sym.Network or its describe() dict, got {type(net).__name__}")
 
 
@@ -132,8 +122,11 @@ def run_bag(description: Any, width: int, points: Any, n_nets: int, seed_state: 
     Returns
     -------
     dict of str to numpy.ndarray
-        ``"n_nets"`` and, for each order n and statistic s in ``sum, sum_abs, sum_sq``, ``f"{s}_{n}"`` of shape ``(n_combos,)`` over the multisets of
-        :func:`numeric.point_multisets`.
+        ``"n_nets"`` and, for each order n and statistic s in ``sum, sum_abs, sum_sq``,
+        ``f"{s}_{n}"`` of shape ``(n_combos,)`` over the multisets of
+        :func:`numeric.point_multisets`.  For ``d_out > 1`` the monomials are those of output
+        component 0 (the components are exchangeable, and the single-component formulas of
+        ``nnqft_sym`` apply to one component).
 
     Examples
     --------
@@ -147,7 +140,7 @@ def run_bag(description: Any, width: int, points: Any, n_nets: int, seed_state: 
     pts = as_points(points, net.d_in)
     acc = MonomialSums(pts.shape[0], orders)
     for chunk in iter_output_chunks(net, width, pts, n_nets, seed_from_state(seed_state), chunk_size):
-        acc.add(chunk)
+        acc.add(chunk if chunk.ndim == 2 else chunk[..., 0])    # d_out > 1: component 0
     sums = acc.finish()
     out = {"n_nets": np.array(acc.n_nets)}
     for n in orders:
@@ -170,8 +163,11 @@ def exact_green_functions(net: Network, widths: Sequence[int], points: Any, orde
                           ) -> tuple[np.ndarray, np.ndarray]:
     """Free values ``(n_combos,)`` and exact G^(n) ``(n_widths, n_combos)`` at all multisets.
 
-    Uses the exact 1/N series of :func:`nnqft_sym.delta_green_series` (computed once for all
-    widths).
+    One hidden layer: the exact 1/N series of :func:`nnqft_sym.delta_green_series` (computed
+    once for all widths).  Deeper networks have no exact finite-width formula: the values are
+    then the leading order in 1/N, ``G_0 + leading_delta_green(net, combos) / N``
+    (:func:`nnqft_sym.deep.leading_delta_green`; see :func:`exact_kind`).  For ``d_out > 1``
+    they are those of one output component.
 
     Examples
     --------
@@ -183,12 +179,25 @@ def exact_green_functions(net: Network, widths: Sequence[int], points: Any, orde
     pts = as_points(points, net.d_in)
     combos = pts[point_multisets(pts.shape[0], order)]          # (n_combos, n, d_in)
     free = np.asarray(net.free_green(combos), dtype=float)
-    series = net.delta_green_series(combos)
+    series = (net.delta_green_series(combos) if net.depth == 1
+              else {1: leading_delta_green(net, combos)})
     inv = 1.0 / np.asarray(widths, dtype=float)[:, None]
     exact = np.repeat(free[None, :], len(inv), axis=0)
     for k, c in series.items():
         exact += np.asarray(c, float)[None, :] * inv ** k
     return free, exact
+
+
+def exact_kind(description: dict[str, Any]) -> str:
+    """What the "exact" column holds for a network description: exact or leading order in 1/N.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> exact_kind(ReLUNet().describe()), exact_kind(ReLUNet(depth=2).describe())
+    ('exact finite-width', 'leading order in 1/N')
+    """
+    return "exact finite-width" if int(description.get("depth", 1)) == 1 else "leading order in 1/N"
 
 
 # ---------------------------------------------------------------------- results
@@ -203,7 +212,7 @@ class OrderEstimate:
     bag_values : (n_widths, n_bags, n_combos), G_exp of each bag
     mean, std, stderr : bag mean, standard deviation over bags, std / sqrt(n_bags)
     free : (n_combos,), G_0 (Wick)
-    exact : exact G^(n) at each width (NaN if not computed)
+    exact : exact G^(n) at each width (leading order in 1/N for depth > 1; NaN if not computed)
     delta, delta_exact : measured and exact Delta G = G - G_0
     m, m_exact : measured and exact m_n = Delta G / G_0
     m_stderr : stderr / |G_0|
@@ -244,7 +253,8 @@ class GreenMeasurement:
     seed : dict, root seed state (``{"entropy", "spawn_key"}``)
     bag_stats : {order: {statistic: (n_widths, n_bags, n_combos)}} monomial sums per bag
     free : {order: (n_combos,)} G_0
-    exact : {order: (n_widths, n_combos)} exact G (NaN when not computed)
+    exact : {order: (n_widths, n_combos)} exact G (leading order in 1/N for depth > 1, see
+        :func:`exact_kind`; NaN when not computed)
     """
 
     description: dict[str, Any]
@@ -348,8 +358,9 @@ class GreenMeasurement:
         return out
 
     def metadata(self) -> dict[str, Any]:
-        """Parameters, seeds and sampler constants (JSON-friendly)."""
-        return {"architecture": self.description, "widths": list(self.widths),
+        """Parameters, seeds, sampler constants and what "exact" means (JSON-friendly)."""
+        return {"architecture": self.description, "exact_values": exact_kind(self.description),
+                "output_component": 0, "widths": list(self.widths),
                 "points": self.points.tolist(), "orders": list(self.orders),
                 "n_bags": self.n_bags, "n_nets": self.n_nets, "seed": self.seed,
                 "bag_seeds": {str(w): bag_seed_states(seed_from_state(self.seed), w, self.n_bags)
@@ -432,13 +443,14 @@ def _check_plan(folder: Path, plan: dict[str, Any]) -> None:
 def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[int] = (2, 4, 6),
             n_bags: int = 20, n_nets: int = 30000, seed: Any = 0, *,
             chunk_size: int = DEFAULT_CHUNK_NETS, checkpoint_dir: str | Path | None = None,
-            workers: int = 1, progress: bool = False, exact: bool = True) -> GreenMeasurement:
+            scheduler: Any = None, workers: int = 1, progress: bool = False,
+            exact: bool = True) -> GreenMeasurement:
     """Measure the Green functions of ``n_bags`` bags of ``n_nets`` networks at each width.
 
     Parameters
     ----------
     net : Network
-        Numeric architecture.
+        Numeric architecture (any depth; for ``d_out > 1`` output component 0 is measured).
     widths : sequence of int
         Hidden-layer widths N >= 1.
     points : array_like
@@ -456,8 +468,11 @@ def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[i
     checkpoint_dir : path, optional
         Save each finished bag atomically there and skip bags already saved (resume); the
         exact values are cached there too (slow quadratures are not repeated).
+    scheduler : None, "serial", "processes", scheduler address or distributed.Client
+        Where the bags run (:mod:`numeric.distributed`); ``None``: serial for ``workers=1``,
+        else ``"processes"``.  The result is bit-identical for every choice.
     workers : int
-        Processes running bags in parallel (results identical to a serial run).
+        Worker processes of ``scheduler="processes"``.
     progress : bool
         Show a tqdm progress bar over bags.
     exact : bool
@@ -474,64 +489,100 @@ def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[i
     >>> bool(abs(res.estimate(2).z).max() < 5)
     True
     """
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be an nnqft_sym.Network, got {type(net).__name__}")
-    net.require_numeric("measure")
+    return measure_sweep([net], widths, points, orders, n_bags, n_nets, [seed],
+                         chunk_size=chunk_size,
+                         checkpoint_dirs=None if checkpoint_dir is None else [checkpoint_dir],
+                         scheduler=scheduler, workers=workers, progress=progress, exact=exact)[0]
+
+
+def measure_sweep(nets: Sequence[Network], widths: Sequence[int], points: Any,
+                  orders: Sequence[int] = (2, 4, 6), n_bags: int = 20, n_nets: int = 30000,
+                  seeds: Sequence[Any] | None = None, *, chunk_size: int = DEFAULT_CHUNK_NETS,
+                  checkpoint_dirs: Sequence[str | Path] | None = None, scheduler: Any = None,
+                  workers: int = 1, progress: bool = False, exact: bool = True
+                  ) -> list[GreenMeasurement]:
+    """:func:`measure` for several architectures (e.g. a sigma_W sweep) as one batch of tasks.
+
+    All bags of all (architecture, width) points are submitted together, so a cluster stays
+    busy across the sweep; measurement ``i`` equals ``measure(nets[i], ..., seeds[i],
+    checkpoint_dir=checkpoint_dirs[i])`` bit for bit.
+
+    Parameters
+    ----------
+    nets : sequence of Network
+    seeds : sequence, optional
+        One root seed per network (default: 0 for each).
+    checkpoint_dirs : sequence of path, optional
+        One checkpoint folder per network (distinct).
+    widths, points, orders, n_bags, n_nets, chunk_size, scheduler, workers, progress, exact
+        As in :func:`measure`.
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> a, b = measure_sweep([GaussNet(sigma_w=1), GaussNet(sigma_w=2)], [5], [0.0], (2,),
+    ...                      n_bags=2, n_nets=500, seeds=[1, 2])
+    >>> b.description["sigma_w"], a.bag_stats[2]["sum"].shape
+    ('Integer(2)', (1, 2, 1))
+    """
+    nets = list(nets)
+    if not nets:
+        raise ValueError("nets must hold at least one network")
+    for net in nets:
+        if not isinstance(net, Network):
+            raise TypeError(f"net must be an nnqft_sym.Network, got {type(net).__name__}")
+        net.require_numeric("measure")
     if isinstance(widths, (numbers.Integral, str)) or not isinstance(widths, Iterable):
         raise TypeError(f"widths must be a sequence of positive integers, got {widths!r}")
     widths = tuple(int(check_width(w, "widths")) for w in widths)
     if not widths or len(set(widths)) != len(widths):
         raise ValueError(f"widths must be a non-empty sequence of distinct integers, got {widths}")
     orders = _check_orders(orders)
-    pts = as_points(points, net.d_in)
+    if len({net.d_in for net in nets}) != 1:
+        raise ValueError("nets must share d_in (they are measured at the same points)")
+    pts = as_points(points, nets[0].d_in)
     if pts.ndim != 2:
         raise ValueError(f"points must have shape (P, d_in), got {np.shape(points)}")
     n_bags = _check_count(n_bags, "n_bags", 2)
     n_nets = _check_count(n_nets, "n_nets", 1)
-    workers = _check_count(workers, "workers", 1)
-    root = as_seed_sequence(seed)
-    description = net.describe()
-    tasks = [(w, a, s) for w in widths for a, s in enumerate(bag_seed_states(root, w, n_bags))]
-
-    folder = None if checkpoint_dir is None else Path(checkpoint_dir)
-    if folder is not None:
-        _check_plan(folder, {"architecture": description, "points": pts, "orders": orders,
-                             "n_nets": n_nets, "seed": seed_state(root),
-                             "sampler": _sampler_constants()})
-    results: dict[tuple[int, int], dict[str, np.ndarray]] = {}
-    todo = []
-    for w, a, s in tasks:
-        if folder is not None and _bag_file(folder, w, a).exists():
-            results[(w, a)] = load_npz(_bag_file(folder, w, a))
-        else:
-            todo.append((w, a, s))
-
-    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=f"{net.name} bags",
-               disable=not progress, unit="bag")
-    # a rebuilt network when it round-trips (process pools pickle only the description)
-    payload: Any = description if workers > 1 else net
-
-    def store(w: int, a: int, out: dict[str, np.ndarray]) -> None:
+    scheduler, workers = check_scheduler(scheduler, workers)
+    seeds = [0] * len(nets) if seeds is None else list(seeds)
+    folders = [None] * len(nets) if checkpoint_dirs is None else [Path(d) for d in checkpoint_dirs]
+    if len(seeds) != len(nets) or len(folders) != len(nets):
+        raise ValueError(f"seeds and checkpoint_dirs must hold one entry per network "
+                         f"({len(nets)}), got {len(seeds)} and {len(folders)}")
+    if checkpoint_dirs is not None and len(set(folders)) != len(folders):
+        raise ValueError("checkpoint_dirs must be distinct folders")
+    roots = [as_seed_sequence(s) for s in seeds]
+    descriptions = [net.describe() for net in nets]
+    for folder, description, root in zip(folders, descriptions, roots):
         if folder is not None:
-            save_npz(_bag_file(folder, w, a), out)
-        results[(w, a)] = out
-        bar.update(1)
+            _check_plan(folder, {"architecture": description, "points": pts, "orders": orders,
+                                 "n_nets": n_nets, "seed": seed_state(root),
+                                 "sampler": _sampler_constants()})
 
-    try:
-        if workers == 1:
-            for w, a, s in todo:
-                store(w, a, run_bag(payload, w, pts, n_nets, s, orders, chunk_size))
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = {pool.submit(run_bag, payload, w, pts, n_nets, s, orders,
-                                       chunk_size): (w, a) for w, a, s in todo}
-                for fut in as_completed(futures):       # checkpoint each bag as it finishes
-                    store(*futures[fut], fut.result())
-    finally:
-        bar.close()
+    # serial runs use the network itself; remote tasks get its JSON description
+    payloads = nets if scheduler == "serial" else descriptions
+    tasks = {(i, w, a): (payloads[i], w, pts, n_nets, s, orders, chunk_size)
+             for i, root in enumerate(roots) for w in widths
+             for a, s in enumerate(bag_seed_states(root, w, n_bags))}
+    results = run_tasks(run_bag, tasks, scheduler=scheduler, workers=workers,
+                        checkpoint=None if checkpoint_dirs is None
+                        else lambda key: _bag_file(folders[key[0]], key[1], key[2]),
+                        progress=progress,
+                        desc=(f"{nets[0].name} bags" if len(nets) == 1 else "bags"))
+    return [_assemble(net, results, i, widths, pts, orders, n_bags, n_nets, root, folder, exact)
+            for i, (net, root, folder) in enumerate(zip(nets, roots, folders))]
 
-    bag_stats = {n: {s: np.stack([np.stack([results[(w, a)][f"{s}_{n}"] for a in range(n_bags)])
-                                  for w in widths]) for s in STATISTICS} for n in orders}
+
+def _assemble(net: Network, results: dict[tuple[int, int, int], dict[str, np.ndarray]],
+              index: int, widths: tuple[int, ...], pts: np.ndarray, orders: tuple[int, ...],
+              n_bags: int, n_nets: int, root: np.random.SeedSequence, folder: Path | None,
+              exact: bool) -> GreenMeasurement:
+    """Stack the bags of network ``index`` in (width, bag) order and add G_0 and exact values."""
+    bag_stats = {n: {s: np.stack([np.stack([results[(index, w, a)][f"{s}_{n}"]
+                                            for a in range(n_bags)]) for w in widths])
+                     for s in STATISTICS} for n in orders}
     free, exact_values = {}, {}
     for n in orders:
         n_combos = bag_stats[n]["sum"].shape[-1]
@@ -549,6 +600,6 @@ def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[i
             combos = pts[point_multisets(pts.shape[0], n)]
             free[n] = np.asarray(net.free_green(combos), float)
             exact_values[n] = np.full((len(widths), n_combos), np.nan)
-    return GreenMeasurement(description=description, widths=widths, points=pts, orders=orders,
+    return GreenMeasurement(description=net.describe(), widths=widths, points=pts, orders=orders,
                             n_bags=n_bags, n_nets=n_nets, seed=seed_state(root),
                             bag_stats=bag_stats, free=free, exact=exact_values)

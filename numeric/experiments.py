@@ -26,7 +26,7 @@ from nnqft_sym.architectures import GaussNet, Network, make_network
 
 from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_power_law,
                         quartic_couplings, sextic_couplings)
-from .estimators import GreenMeasurement, measure
+from .estimators import GreenMeasurement, exact_kind, measure, measure_sweep
 from .plots import (plot_deviation_histograms, plot_deviations, plot_u4_sigma, plot_u4_width,
                     save_figure)
 from .report import format_estimate, markdown_table, versions
@@ -86,10 +86,12 @@ def _seed(seed: Any, tag: str) -> np.random.SeedSequence:
 
 def run_study(net: Network, out: str | Path, tag: str, widths: Sequence[int],
               points: Sequence[float], orders: Sequence[int] = (2, 4, 6), n_bags: int = 20,
-              n_nets: int = 30000, seed: Any = 0, *, workers: int = 1, progress: bool = True,
-              cutoff: float | None = None, sextic: bool = True, figures: bool = True
-              ) -> EnsembleStudy:
+              n_nets: int = 30000, seed: Any = 0, *, scheduler: Any = None, workers: int = 1,
+              progress: bool = True, cutoff: float | None = None, sextic: bool = True,
+              figures: bool = True) -> EnsembleStudy:
     """Measure one architecture (resumable), extract couplings and write its files.
+
+    ``scheduler`` and ``workers`` choose where the bags run (:func:`numeric.measure`).
 
     Examples
     --------
@@ -101,17 +103,27 @@ def run_study(net: Network, out: str | Path, tag: str, widths: Sequence[int],
     (2,)
     """
     start = time.perf_counter()
+    res = measure(net, widths, points, orders, n_bags, n_nets, _seed(seed, tag),
+                  checkpoint_dir=Path(out) / tag / "bags", scheduler=scheduler, workers=workers,
+                  progress=progress)
+    return _finish_study(net, res, out, tag, time.perf_counter() - start, cutoff, sextic,
+                         figures)
+
+
+def _finish_study(net: Network, res: GreenMeasurement, out: str | Path, tag: str,
+                  seconds: float, cutoff: float | None, sextic: bool, figures: bool
+                  ) -> EnsembleStudy:
+    """Save a measurement, extract its couplings, write ``couplings.json`` and the figures."""
+    start = time.perf_counter()
     out = Path(out)
     folder = out / tag
-    res = measure(net, widths, points, orders, n_bags, n_nets, _seed(seed, tag),
-                  checkpoint_dir=folder / "bags", workers=workers, progress=progress)
     res.save(folder / "measurement")
     res.to_csv(folder / "green_functions.csv")
     res.to_json(folder / "green_functions.json")
     cut = coupling_cutoff(net, cutoff)
     quartic = quartic_couplings(res, cutoff=cut) if 4 in res.orders else None
     six = sextic_couplings(res, quartic, cutoff=cut) if sextic and {4, 6} <= set(res.orders) else None
-    study = EnsembleStudy(tag, res, quartic, six, cut, time.perf_counter() - start)
+    study = EnsembleStudy(tag, res, quartic, six, cut, seconds + time.perf_counter() - start)
     save_json(folder / "couplings.json", _couplings_json(study))
     if figures:
         _study_figures(study, out / "figures")
@@ -156,6 +168,15 @@ def study_report(study: EnsembleStudy) -> str:
     lines = [f"## {res.name} ({study.tag})", "",
              f"{res.n_bags} bags x {res.n_nets} networks per width; points "
              f"{', '.join(f'{p:g}' for p in res.points.ravel())}; run time {study.seconds:.1f} s.", ""]
+    depth, d_out = int(res.description.get("depth", 1)), int(res.description.get("d_out", 1))
+    if depth > 1:
+        lines += [f"**Reference values: {exact_kind(res.description)}.** With L = {depth} hidden "
+                  "layers there is no exact finite-width formula: the columns called 'exact' "
+                  "below hold G_0 + c_1/N (nnqft_sym.deep.leading_delta_green), so they differ "
+                  "from the measurement by O(1/N^2) at small widths.", ""]
+    if d_out > 1:
+        lines += [f"d_out = {d_out}: the Green functions of output component 0 are measured "
+                  "(the single-component formulas apply to one component).", ""]
     rows = []
     for r in res.summary():
         rows.append({**r, "m": format_estimate(r["mean_m"], r["mean_m_err"]),
@@ -247,19 +268,25 @@ def _metadata(kind: str, params: dict[str, Any], seed: Any, studies: Sequence[En
 def hms_experiment(out: str | Path, arch: str = "gauss", widths: Sequence[int] = HMS_WIDTHS,
                    points: Sequence[float] = HMS_POINTS, orders: Sequence[int] = (2, 4, 6),
                    n_bags: int = 20, n_nets: int = 30000, seed: int = 0, sigma_w: float = 1.0,
-                   sigma_b: float = 1.0, *, workers: int = 1, progress: bool = True,
+                   sigma_b: float = 1.0, *, depth: int = 1, d_out: int = 1,
+                   scheduler: Any = None, workers: int = 1, progress: bool = True,
                    cutoff: float | None = None) -> EnsembleStudy:
     """HMS: Green-function deviations and couplings against the width for one architecture.
 
-    Writes the study folder, figures, ``metadata.json`` and ``report.md`` under ``out``.
+    ``depth`` hidden layers of width N and ``d_out`` outputs (component 0 is measured); for
+    ``depth > 1`` the reference values are the leading order in 1/N (no exact finite-width
+    formula) and the sextic coupling is not extracted.  ``scheduler`` and ``workers`` choose
+    where the bags run (:func:`numeric.measure`).  Writes the study folder, figures,
+    ``metadata.json`` and ``report.md`` under ``out``.
     """
-    net = make_network(arch, sigma_w=sigma_w, sigma_b=sigma_b, d_in=1)
+    net = make_network(arch, sigma_w=sigma_w, sigma_b=sigma_b, d_in=1, depth=depth, d_out=d_out)
     out = Path(out)
     study = run_study(net, out, arch, widths, points, orders, n_bags, n_nets, seed,
-                      workers=workers, progress=progress, cutoff=cutoff)
+                      scheduler=scheduler, workers=workers, progress=progress, cutoff=cutoff,
+                      sextic=depth == 1)
     params = {"arch": arch, "widths": list(widths), "points": list(points), "orders": list(orders),
               "n_bags": n_bags, "n_nets": n_nets, "sigma_w": sigma_w, "sigma_b": sigma_b,
-              "cutoff": cutoff}
+              "depth": depth, "d_out": d_out, "cutoff": cutoff, "exact_values": exact_kind(net.describe())}
     _write_report(out, f"HMS experiment: {net.name}",
                   ["Measured Green functions of network ensembles against the exact "
                    "finite-width results (HMS arXiv:2008.08601; seed talk)."],
@@ -303,18 +330,29 @@ class ActiveRG:
 
 def els_experiment(out: str | Path, sigmas: Sequence[float] = ELS_SIGMAS, width: int = 100,
                    points: Sequence[float] = HMS_POINTS, n_bags: int = 30, n_nets: int = 30000,
-                   seed: int = 0, sigma_b: float = 1.0, *, workers: int = 1,
-                   progress: bool = True) -> ActiveRG:
+                   seed: int = 0, sigma_b: float = 1.0, *, scheduler: Any = None,
+                   workers: int = 1, progress: bool = True) -> ActiveRG:
     """ELS active RG: u4 of the Gauss-net against sigma_W, its log-log slope, the talk's exponent
     and the exact prediction; writes figures, ``metadata.json`` and ``report.md`` under ``out``.
+
+    All bags of all sigma_W values form one batch of tasks (:func:`numeric.measure_sweep`) run
+    where ``scheduler`` and ``workers`` say; each sigma_W has its own checkpoint folder and
+    seed stream, so the result equals a sigma-by-sigma serial run bit for bit.
     """
     out = Path(out)
     sigmas = tuple(float(s) for s in sigmas)
     if len(sigmas) < 2 or len(set(sigmas)) != len(sigmas):
         raise ValueError(f"sigmas must hold at least 2 distinct values, got {sigmas}")
-    studies = [run_study(GaussNet(sigma_w=s, sigma_b=sigma_b, d_in=1), out, f"sigma_w_{s:g}",
-                         [width], points, (2, 4), n_bags, n_nets, seed, workers=workers,
-                         progress=progress, figures=False) for s in sigmas]
+    start = time.perf_counter()
+    nets = [GaussNet(sigma_w=s, sigma_b=sigma_b, d_in=1) for s in sigmas]
+    tags = [f"sigma_w_{s:g}" for s in sigmas]
+    results = measure_sweep(nets, [width], points, (2, 4), n_bags, n_nets,
+                            [_seed(seed, tag) for tag in tags],
+                            checkpoint_dirs=[out / tag / "bags" for tag in tags],
+                            scheduler=scheduler, workers=workers, progress=progress)
+    seconds = (time.perf_counter() - start) / len(sigmas)
+    studies = [_finish_study(net, res, out, tag, seconds, None, True, False)
+               for net, res, tag in zip(nets, results, tags)]
     avg = np.array([st.quartic.average[0] for st in studies])
     err = np.array([st.quartic.average_err[0] for st in studies])
     exact = np.array([st.quartic.average_exact[0] for st in studies])
@@ -377,8 +415,8 @@ def els_section(rg: ActiveRG) -> str:
 
 
 # ---------------------------------------------------------------------- demo
-def demo(out: str | Path, quick: bool = False, seed: int = 0, *, workers: int = 1,
-         progress: bool = True) -> list[EnsembleStudy]:
+def demo(out: str | Path, quick: bool = False, seed: int = 0, *, scheduler: Any = None,
+         workers: int = 1, progress: bool = True) -> list[EnsembleStudy]:
     """Gauss-net and ReLU-net at reduced HMS scale (``quick``: seconds, for tests).
 
     Writes both studies, figures, ``metadata.json`` and ``report.md`` under ``out``.
@@ -386,7 +424,8 @@ def demo(out: str | Path, quick: bool = False, seed: int = 0, *, workers: int = 
     out = Path(out)
     widths, n_bags, n_nets = ((2, 20), 4, 2000) if quick else ((2, 5, 20, 100, 500), 20, 30000)
     studies = [run_study(make_network(arch), out, arch, widths, HMS_POINTS, (2, 4, 6), n_bags,
-                         n_nets, seed, workers=workers, progress=progress, sextic=False)
+                         n_nets, seed, scheduler=scheduler, workers=workers, progress=progress,
+                         sextic=False)
                for arch in ("gauss", "relu")]
     params = {"widths": list(widths), "points": list(HMS_POINTS), "n_bags": n_bags,
               "n_nets": n_nets, "quick": quick}
