@@ -101,7 +101,7 @@ def open_client(scheduler: Any, workers: int = 1) -> Iterator[Any]:
         return
     if scheduler == "processes":
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None, silence_logs=logging.WARNING) as cluster, \
+                          dashboard_address=":0", silence_logs=logging.WARNING) as cluster, \
                 Client(cluster) as client:
             yield client
         return

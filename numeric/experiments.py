@@ -73,8 +73,11 @@ class EnsembleStudy:
 
 
 def coupling_cutoff(net: Network, cutoff: float | None) -> float | None:
-    """None (closed form) for Gaussian kernels, else ``cutoff`` or :data:`DEFAULT_CUTOFF`."""
-    return None if gaussian_parameters(net) is not None else (cutoff or DEFAULT_CUTOFF)
+    """None (closed form) for Gaussian kernels of one hidden layer, else ``cutoff`` or
+    :data:`DEFAULT_CUTOFF` (deep kernels are never Gaussian in the inputs)."""
+    if net.depth == 1 and gaussian_parameters(net) is not None:
+        return None
+    return cutoff or DEFAULT_CUTOFF
 
 
 def _seed(seed: Any, tag: str) -> np.random.SeedSequence:
