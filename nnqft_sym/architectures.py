@@ -276,10 +276,10 @@ class Network:
         from .wick import free_green
         return free_green(self, points)
 
-    def neuron_moment(self, points: Any) -> Any:
-        """E[prod_i g(z(x_i))] for one hidden neuron (:mod:`nnqft_sym.moments`)."""
+    def neuron_moment(self, points: Any, dps: int | None = None) -> Any:
+        """E[prod_i g(z(x_i))] for one hidden neuron; ``dps`` digits with mpmath (:mod:`nnqft_sym.moments`)."""
         from .moments import neuron_moment
-        return neuron_moment(self, points)
+        return neuron_moment(self, points, dps=dps)
 
     def connected_green(self, points: Any, width: Any) -> Any:
         """Exact connected correlator kappa_n at finite width (:mod:`nnqft_sym.cumulants`)."""

@@ -84,7 +84,7 @@ def _exp_terms(activation: sp.Expr) -> tuple | None:
     return None if terms is None else tuple(terms)
 
 
-def neuron_moment(net: Network, points: Any) -> Any:
+def neuron_moment(net: Network, points: Any, dps: int | None = None) -> Any:
     """E[prod_i g(z(x_i))] for one hidden neuron of ``net`` at ``n`` input points.
 
     Parameters
@@ -93,9 +93,16 @@ def neuron_moment(net: Network, points: Any) -> Any:
     points : array-like of shape (..., n, d_in) (or (..., n) when d_in = 1), or a list of
         SymPy scalars / coordinate lists for a symbolic result.
 
+    dps : int, optional
+        Decimal digits for a high-precision value of ONE combination (an ``mpmath.mpf``):
+        closed forms are evaluated by SymPy at that precision, other activations by
+        :func:`nnqft_sym.quadrature.gaussian_expectation_mp` (pre-activation covariance of
+        rank <= 2, i.e. d_in = 1, or rank 3 for positively homogeneous activations).
+
     Returns
     -------
-    numpy array of shape ``(...)`` (float for a single combination), or a SymPy expression.
+    numpy array of shape ``(...)`` (float for a single combination), a SymPy expression, or an
+    ``mpmath.mpf`` when ``dps`` is given.
 
     Examples
     --------
@@ -113,8 +120,38 @@ def neuron_moment(net: Network, points: Any) -> Any:
         return _moment_symbolic(net, symbolic_points(points, net.d_in))
     net.require_numeric("neuron_moment")
     pts = as_points(points, net.d_in)
+    if dps is not None:
+        return _moment_high_precision(net, pts, dps)
     out = _moment_numeric(net, pts)
     return float(out) if np.ndim(out) == 0 else out
+
+
+def _moment_high_precision(net: Network, pts: np.ndarray, dps: int) -> Any:
+    """One combination at ``dps`` digits: closed forms evaluated by SymPy, else mpmath quadrature."""
+    import mpmath
+    if isinstance(dps, bool) or not isinstance(dps, int) or dps < 15:
+        raise ValueError(f"dps must be an integer >= 15 (decimal digits), got {dps!r}")
+    if pts.ndim != 2:
+        raise ValueError("points: the high-precision path takes one combination of shape (n, d_in)")
+    exact_pts = [[sp.Rational(float(c)) for c in p] for p in pts]
+    try:
+        closed = _moment_symbolic(net, exact_pts)
+    except ValueError:
+        closed = None
+    if closed is not None:
+        with mpmath.workdps(dps):
+            return mpmath.mpf(str(closed.evalf(dps + 5)))
+    from .quadrature import activation_homogeneity, activation_kinks, gaussian_expectation_mp
+    cov = covariance_expr(net, exact_pts)
+    with mpmath.workdps(dps + 5):
+        cov_mp = [[mpmath.mpf(str(sp.N(c, dps + 5))) for c in row] for row in cov.tolist()]
+        act = sp.lambdify(Z, net.activation, modules="mpmath")
+        norm = sp.lambdify(S, net.normalisation, modules="mpmath")
+        value = gaussian_expectation_mp(act, cov_mp, kinks=activation_kinks(net.activation, Z),
+                                        dps=dps, homogeneity=activation_homogeneity(net.activation, Z))
+        for i in range(len(cov_mp)):
+            value *= norm(cov_mp[i][i])
+        return value
 
 
 # ---------------------------------------------------------------------- symbolic

@@ -164,3 +164,17 @@ def test_relu_and_erf_pair_closed_forms_vs_symbolic():
         net = cls(sigma_w=1.2, sigma_b=0.4)
         expr = net.kernel_expr(x, y)
         assert float(expr.subs({x: 0.3, y: -0.8})) == pytest.approx(net.kernel(0.3, -0.8), rel=EXACT_RTOL)
+
+
+def test_high_precision_moments_agree_with_double_precision():
+    """mpmath path (dps = 40): closed forms by SymPy, ReLU by mpmath quadrature."""
+    import mpmath
+    pts = np.array([-0.5, 0.1, 0.3, 0.8])
+    for net in (ReLUNet(sigma_w=1.2, sigma_b=0.8), GaussNet(), CosNet()):
+        hp = net.neuron_moment(pts, dps=40)
+        assert isinstance(hp, mpmath.mpf) and hp.context.prec >= 53
+        with mpmath.workdps(40):
+            assert len(mpmath.nstr(hp, 35, strip_zeros=False).replace("-", "").replace(".", "")) >= 35
+        assert float(hp) == pytest.approx(net.neuron_moment(pts), rel=1e-13)
+    with pytest.raises(ValueError, match="dps"):
+        GaussNet().neuron_moment(pts, dps=5)
