@@ -23,9 +23,9 @@ import numpy as np
 import sympy as sp
 
 from .architectures import Network
-from .moments import is_symbolic_points, symbolic_points
+from .moments import prepare_points
 from .partitions import double_factorial, even_set_partitions, moebius_weight
-from .validation import as_points, check_even_order, check_width
+from .validation import check_width
 from .wick import kernel_matrix
 
 __all__ = ["connected_green", "green", "delta_green", "deviation",
@@ -44,12 +44,7 @@ def _prepare(net: Network, points: Any):
         raise ValueError(f"exact finite-width correlators exist for one hidden layer only, got "
                          f"depth = {net.depth}; use nnqft_sym.deep.leading_delta_green / "
                          "leading_deviation for the O(1/N) term of a deep network")
-    if is_symbolic_points(points):
-        pts = symbolic_points(points, net.d_in)
-        return True, pts, check_even_order(len(pts))
-    net.require_numeric("exact correlators")
-    pts = as_points(points, net.d_in)
-    return False, pts, check_even_order(pts.shape[-2])
+    return prepare_points(net, points, "exact correlators")
 
 
 def _subset(pts: Any, block: tuple[int, ...], symbolic: bool) -> Any:

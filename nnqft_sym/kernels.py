@@ -21,7 +21,6 @@ import sympy as sp
 
 from .architectures import Network
 from .moments import neuron_moment, symbolic_points
-from .validation import as_points
 
 __all__ = ["kernel_expr", "kernel_numeric", "default_points", "INVARIANTS"]
 

@@ -23,10 +23,10 @@ import sympy as sp
 
 from .architectures import S, Z, Network
 from .gaussian import exponential_terms, mgf_product_expectation, mgf_product_expectation_numeric
-from .validation import as_points
+from .validation import as_points, check_even_order
 
 __all__ = ["neuron_moment", "pair_closed_form", "symbolic_points", "covariance_expr",
-           "is_symbolic_points"]
+           "is_symbolic_points", "prepare_points"]
 
 _SX, _SY, _C = sp.symbols("s_x s_y c", real=True)
 
@@ -38,6 +38,18 @@ def is_symbolic_points(points: Any) -> bool:
     except (TypeError, ValueError):
         return True
     return False
+
+
+def prepare_points(net: Network, points: Any, what: str) -> tuple[bool, Any, int]:
+    """``(symbolic?, points, n)`` for an even-order correlator: SymPy coordinate lists or a
+    float array ``(..., n, d_in)``; numeric points need numeric hyper-parameters (``what``
+    names the caller in the error)."""
+    if is_symbolic_points(points):
+        pts = symbolic_points(points, net.d_in)
+        return True, pts, check_even_order(len(pts))
+    net.require_numeric(what)
+    pts = as_points(points, net.d_in)
+    return False, pts, check_even_order(pts.shape[-2])
 
 
 def symbolic_points(points: Any, d_in: int) -> list[list[sp.Expr]]:

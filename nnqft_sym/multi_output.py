@@ -40,7 +40,7 @@ from sympy.utilities.iterables import multiset_partitions
 
 from .architectures import Network
 from .partitions import moebius_weight, pairings
-from .validation import as_points, check_even_order, check_width
+from .validation import as_points, check_width
 
 __all__ = [
     "Pairing",
@@ -108,13 +108,8 @@ def _one_layer(net: Network, what: str) -> None:
 
 
 def _prepare(net: Network, points: Any):
-    from .moments import is_symbolic_points, symbolic_points
-    if is_symbolic_points(points):
-        pts = symbolic_points(points, net.d_in)
-        return True, pts, check_even_order(len(pts))
-    net.require_numeric("multi-output correlators")
-    pts = as_points(points, net.d_in)
-    return False, pts, check_even_order(pts.shape[-2])
+    from .moments import prepare_points
+    return prepare_points(net, points, "multi-output correlators")
 
 
 class _Moments:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
 from .architectures import Network
 from .moments import is_symbolic_points, symbolic_points
