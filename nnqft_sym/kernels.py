@@ -20,7 +20,7 @@ import numpy as np
 import sympy as sp
 
 from .architectures import Network
-from .moments import neuron_moment, symbolic_points
+from .moments import moment_from_covariance, neuron_moment, symbolic_points
 
 __all__ = ["kernel_expr", "kernel_numeric", "default_points", "INVARIANTS"]
 
@@ -74,22 +74,14 @@ def _kernel_invariants(net: Network) -> sp.Expr:
     if not net.preactivation_is_gaussian:
         vv = xx + yy - 2 * xy
         return net.sigma_b ** 2 + net.output_variance * net.frequency_prior.characteristic(net, vv) / 2
-    # a 2-dimensional stand-in with the same covariance matrix gives the same Gaussian moment
+    # the pair (x, y) enters only through its 2 x 2 pre-activation covariance
     sb2, sw2, d = net.sigma_b ** 2, net.sigma_w ** 2, net.d_in
-    from .gaussian import mgf_product_expectation
-    from .architectures import S
-    from .moments import _combine_exponentials, _exp_terms, pair_closed_form, _SX, _SY, _C
     sx, sy, c = sb2 + sw2 * xx / d, sb2 + sw2 * yy / d, sb2 + sw2 * xy / d
-    norm = net.normalisation.subs(S, sx) * net.normalisation.subs(S, sy)
-    terms = _exp_terms(net.activation)
-    if terms is not None:
-        moment = _combine_exponentials(norm * mgf_product_expectation(terms, [[sx, c], [c, sy]]))
-    else:
-        pair = pair_closed_form(net.activation)
-        if pair is None:
-            raise ValueError(f"no closed-form kernel for {net.name} with symbolic d_in; "
-                             "give an integer d_in")
-        moment = norm * pair.subs({_SX: sx, _SY: sy, _C: c})
+    try:
+        moment = moment_from_covariance(net, [[sx, c], [c, sy]])
+    except ValueError:
+        raise ValueError(f"no closed-form kernel for {net.name} with symbolic d_in; "
+                         "give an integer d_in") from None
     return sb2 + net.output_variance * moment
 
 

@@ -26,7 +26,7 @@ from .gaussian import exponential_terms, mgf_product_expectation, mgf_product_ex
 from .validation import as_points, check_even_order
 
 __all__ = ["neuron_moment", "pair_closed_form", "symbolic_points", "covariance_expr",
-           "is_symbolic_points", "prepare_points"]
+           "is_symbolic_points", "prepare_points", "moment_from_covariance"]
 
 _SX, _SY, _C = sp.symbols("s_x s_y c", real=True)
 
@@ -168,10 +168,21 @@ def _moment_high_precision(net: Network, pts: np.ndarray, dps: int) -> Any:
 
 # ---------------------------------------------------------------------- symbolic
 def _moment_symbolic(net: Network, pts: list[list[sp.Expr]]) -> sp.Expr:
-    n = len(pts)
     if not net.preactivation_is_gaussian:
         return _cos_phase_average(net, pts, symbolic=True)
-    cov = covariance_expr(net, pts)
+    return moment_from_covariance(net, covariance_expr(net, pts))
+
+
+def moment_from_covariance(net: Network, cov: Any) -> sp.Expr:
+    """E[prod_i g(z_i)] in closed form for Gaussian pre-activations with SymPy covariance ``cov``.
+
+    Raises
+    ------
+    ValueError
+        If the activation has no closed form at this order (use numeric points: quadrature).
+    """
+    cov = sp.Matrix(cov)
+    n = cov.shape[0]
     norm = sp.Mul(*[net.normalisation.subs(S, cov[i, i]) for i in range(n)])
     terms = _exp_terms(net.activation)
     if terms is not None:
