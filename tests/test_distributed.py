@@ -91,6 +91,12 @@ def test_deep_multi_output_bags_identical_on_the_cluster(threads_client):
     assert _same(measure(*args, **KW), measure(*args, scheduler=threads_client, **KW))
 
 
+def test_scheduler_address_connects_to_a_running_scheduler(threads_client):
+    address = threads_client.scheduler.address          # what --scheduler tcp://... passes
+    args = (ReLUNet(), [3], SPREAD)
+    assert _same(measure(*args, **KW), measure(*args, scheduler=address, **KW))
+
+
 def test_sweep_equals_separate_serial_measurements(threads_client, tmp_path):
     nets = [GaussNet(sigma_w=1.0, sigma_b=0.5), GaussNet(sigma_w=2.0, sigma_b=0.5)]
     swept = measure_sweep(nets, [5], SPREAD, (2, 4), 3, 1000, [1, 2], scheduler=threads_client,

@@ -68,6 +68,26 @@ def test_measured_four_point_deviation_agrees_with_exact(net, widths, points, n_
     assert np.max(np.abs(res.estimate(2).z)) < K_SIGMA + 0.5   # G^(2) = K at every width
 
 
+def test_deep_multi_output_measurement_agrees_with_leading_order():
+    """Depth 2, d_out = 2: component 0 measured against G_0 + leading_delta_green / N (no
+    exact finite-width formula); at N = 16 the O(1/N^2) remainder is below the error bar."""
+    net, points = ReLUNet(depth=2, d_out=2), [-1.0, 0.3, 1.2]
+    res = measure(net, [16], points, orders=(2, 4), n_bags=10, n_nets=20000, seed=3)
+    assert res.metadata()["exact_values"] == "leading order in 1/N"
+    assert res.metadata()["output_component"] == 0
+    e4 = res.estimate(4)
+    assert not e4.heavy_tail.any()
+    assert np.all(np.abs(e4.m_exact) > 3 * e4.m_stderr)        # the 1/N deviation is resolved
+    assert np.max(np.abs(e4.z)) < K_SIGMA + 0.5, np.abs(e4.z).max()
+    assert np.max(np.abs(res.estimate(2).z)) < K_SIGMA + 0.5
+    # the bag is the monomials of output component 0 of the sampler's outputs
+    state = bag_seed_states(3, 16, 10)[0]
+    f = sample_outputs(net, 16, points, 20000, rng=np.random.SeedSequence(**state))
+    assert f.shape == (20000, 3, 2)
+    np.testing.assert_allclose(res.bag_stats[4]["sum"][0, 0],
+                               np.prod(f[:, point_multisets(3, 4), 0], 2).sum(0), rtol=1e-12)
+
+
 def test_heavy_tails_are_flagged_for_gauss_net():
     """Gauss-net (sigma_b = 1): the 6-point monomials are log-normal-dominated at small N."""
     res = measure(GaussNet(), [2], HMS, orders=(4, 6), n_bags=4, n_nets=5000, seed=2)
