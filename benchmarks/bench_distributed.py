@@ -42,7 +42,8 @@ def main() -> None:
 
     start = time.perf_counter()
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                      dashboard_address=":0", silence_logs=40) as cluster, Client(cluster) as client:
+                      dashboard_address=":0", silence_logs=40) as cluster, \
+            Client(cluster) as client:
         client.wait_for_workers(args.workers)
         t_start = time.perf_counter() - start
         start = time.perf_counter()

@@ -48,7 +48,8 @@ def command(out: Path, quick: bool, seed: int, scheduler: str, workers: int | No
     """Measure m_4, m_6 and u4 of Gauss-net and ReLU-net ensembles against exact values.
 
     Reduced HMS scale (widths 2, 5, 20, 100, 500; 20 bags x 30000 networks; about two
-    minutes on 2 cores with --scheduler processes).  Values flagged HEAVY TAIL are dominated by a few networks.
+    minutes on 2 cores with --scheduler processes).  Values flagged HEAVY TAIL are dominated
+    by a few networks.
     """
     scheduler, workers = resolve_scheduler(scheduler, workers)
     studies = demo(out, quick=quick, seed=seed, scheduler=scheduler, workers=workers,

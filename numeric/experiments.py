@@ -289,7 +289,8 @@ def hms_experiment(out: str | Path, arch: str = "gauss", widths: Sequence[int] =
                       sextic=depth == 1)
     params = {"arch": arch, "widths": list(widths), "points": list(points), "orders": list(orders),
               "n_bags": n_bags, "n_nets": n_nets, "sigma_w": sigma_w, "sigma_b": sigma_b,
-              "depth": depth, "d_out": d_out, "cutoff": cutoff, "exact_values": exact_kind(net.describe())}
+              "depth": depth, "d_out": d_out, "cutoff": cutoff,
+              "exact_values": exact_kind(net.describe())}
     _write_report(out, f"HMS experiment: {net.name}",
                   ["Measured Green functions of network ensembles against the exact "
                    "finite-width results (HMS arXiv:2008.08601; seed talk)."],
