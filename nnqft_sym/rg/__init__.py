@@ -4,6 +4,7 @@
 - :mod:`.action`: the truncated effective action;
 - :mod:`.lpa`: Wetterich and Polchinski LPA beta functions;
 - :mod:`.fixed_points`: fixed points, stability matrix, critical exponents;
+- :mod:`.shooting`: the Polchinski LPA fixed point and exponents by shooting (no truncation);
 - :mod:`.nnqft_flows`: the NN-QFT flows of the seeds (ELS active/passive RG);
 - :mod:`.wilsonian`: the HMS flow with an input-space cutoff;
 - :mod:`.amputation`: the O(1/N) quartic vertex by amputation, local part, non-locality.
@@ -21,6 +22,7 @@ from .nnqft_flows import (U4, U6, FlowSolution, GaussNetFlow, active_flow, dilat
                           gaussnet_regulator, passive_flow)
 from .regulators import (Y, Regulator, custom_regulator, exponential_regulator, get_regulator,
                          litim_regulator, loop_measure)
+from .shooting import PolchinskiFixedPoint, polchinski_fixed_point
 from .wilsonian import WilsonianFlow, cutoff_normalisation, wilsonian_flow
 
 __all__ = [
@@ -31,7 +33,8 @@ __all__ = [
     "Regulator", "custom_regulator", "exponential_regulator", "get_regulator", "litim_regulator",
     "loop_measure",
     # fixed points
-    "CriticalExponents", "FixedPoint", "critical_exponents", "find_fixed_point",
+    "CriticalExponents", "FixedPoint", "critical_exponents", "PolchinskiFixedPoint",
+    "polchinski_fixed_point", "find_fixed_point",
     "stability_matrix",
     # NN-QFT flows (ELS, seed talk)
     "U4", "U6", "FlowSolution", "GaussNetFlow", "active_flow", "dilation_exponent",
