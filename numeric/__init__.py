@@ -8,8 +8,9 @@ experiments and the demo (:mod:`numeric.experiments`), and the Bayesian-RG exper
 (:mod:`numeric.bayesian_rg`).
 """
 from .estimators import (HEAVY_TAIL_MIN_NEFF, GreenMeasurement,
-                         OrderEstimate, bag_seed_states, exact_green_functions, measure,
-                         network_from_description, run_bag)
+                         OrderEstimate, bag_seed_states, exact_green_functions, exact_kind,
+                         measure, measure_sweep, network_from_description, run_bag)
+from .distributed import SCHEDULERS, check_scheduler, open_client, run_tasks
 from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_power_law,
                         quartic_couplings, sextic_couplings)
 from .experiments import (DEFAULT_CUTOFF, ELS_SIGMAS, HMS_POINTS, HMS_WIDTHS, ActiveRG,
@@ -27,7 +28,8 @@ __all__ = [
     "sample_outputs", "iter_output_chunks", "sample_block", "block_size", "psd_factor",
     "as_seed_sequence", "child_seeds", "seed_state", "seed_from_state",
     "point_multisets", "MonomialSums",
-    "measure", "run_bag", "bag_seed_states", "exact_green_functions", "network_from_description",
+    "measure", "measure_sweep", "exact_kind", "SCHEDULERS", "check_scheduler", "open_client",
+    "run_tasks", "run_bag", "bag_seed_states", "exact_green_functions", "network_from_description",
     "GreenMeasurement", "OrderEstimate", "HEAVY_TAIL_MIN_NEFF",
     "PowerLawFit", "fit_power_law", "QuarticCouplings", "quartic_couplings", "SexticCouplings",
     "sextic_couplings",
