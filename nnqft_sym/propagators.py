@@ -41,9 +41,10 @@ def gaussian_weight_kernel(net: Network) -> tuple[sp.Expr, sp.Expr] | None:
     r"""(A, a) if :math:`K - \sigma_b^2 = A\, e^{-a |x - y|^2}` (Gauss-net; cos-net with a Gaussian prior), else None.
 
     Found by inspecting the derived kernel in d_in = 1 (the form is separable in components).
-    Deep networks (depth > 1) are never of this form: the first layer's pre-activation
-    covariance depends on x.y, not on |x - y| alone, and the recursion keeps that dependence;
-    they return None without a (slow) symbolic analysis of the composed kernel.
+    Deep networks (depth > 1) are never of this form: the layer recursion composes the
+    activation with the previous kernel (deep Gauss-net: an exponential of a Gaussian, still
+    translation invariant but not Gaussian); they return None without a (slow) symbolic
+    analysis of the composed kernel.
     """
     if net.depth > 1:
         return None
