@@ -17,6 +17,7 @@ from .evaluate import (SixPointTree, diagram_integral, diagram_integrals, evalua
 from .expressions import (diagram_latex, momentum_expression, position_expression,
                           position_symbols)
 from .generate import generate, vertex_combinations
+from .running import SexticRunning, sextic_running
 from .symmetry import canonical_form, line_permutations, multigraph_symmetry_factor
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "evaluate_diagram", "tree_level_four_point", "tree_level_six_point", "SixPointTree",
     "correlator", "correlator_diagrams", "correlator_value",
     "layout", "draw", "tikz",
+    "SexticRunning", "sextic_running",
 ]

@@ -249,8 +249,11 @@ def _continue(beta: BetaFunctions, previous: FixedPoint) -> FixedPoint:
         if best is None or dist < np.linalg.norm((best.vector[:-1] - old) / (1.0 + np.abs(old))):
             best = fp
     if best is None:
+        hint = ("; the polynomial truncations of the Polchinski LPA do not converge (Morris "
+                "1994): use polchinski_fixed_point (shooting)" if beta.scheme == "polchinski"
+                else "")
         raise RuntimeError(f"the continuation lost the Wilson-Fisher fixed point at truncation "
-                           f"{beta.action.truncation}")
+                           f"{beta.action.truncation}{hint}")
     return best
 
 
