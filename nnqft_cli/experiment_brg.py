@@ -8,6 +8,8 @@ import click
 
 from numeric.bayesian_rg import REFERENCE_SIZES, run_brg_experiment, write_brg_report
 
+from .experiment_hms import resolve_scheduler, scheduler_options
+
 #: sizes of ``--quick`` (a few seconds)
 QUICK = {"n_members": 20, "width": 300, "n_train": 100, "n_test": 100, "n_mc": 20000}
 
@@ -38,24 +40,37 @@ def _cutoffs(text: str | None) -> tuple[float, ...] | None:
 @click.option("--noise-std", type=click.FloatRange(min=0, min_open=True), default=0.1, show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--quick", is_flag=True, help="Small sizes for a smoke run.")
+@scheduler_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder [default: nnqft-output/brg-FEATURES].")
+@click.option("--checkpoint-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Per-member checkpoints; rerunning the same command resumes "
+                   "[default: OUT/members].")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def command(features: str, n_members: int | None, width: int | None, n_train: int | None,
             lambdas: str | None, training: str, reset: str, noise_std: float, seed: int,
-            quick: bool, out: Path | None, progress: bool) -> None:
-    """Train an ensemble, reset read-out weights below a Fisher cutoff, write report and figures."""
+            quick: bool, scheduler: str, workers: int | None, out: Path | None,
+            checkpoint_dir: Path | None, progress: bool) -> None:
+    """Train an ensemble, reset read-out weights below a Fisher cutoff, write report and figures.
+
+    The ensemble members run in this process (default) or, with --scheduler, on a Dask
+    cluster, with bit-identical results; finished members are checkpointed, so an
+    interrupted run resumes.
+    """
+    scheduler, workers = resolve_scheduler(scheduler, workers)
     sizes = {**REFERENCE_SIZES, **(QUICK if quick else {})}
     sizes.pop("d_in")
     for name, value in (("n_members", n_members), ("width", width), ("n_train", n_train)):
         if value is not None:
             sizes[name] = value
     out = out or Path("nnqft-output") / f"brg-{features}"
+    checkpoint_dir = checkpoint_dir or out / "members"
     start = time.perf_counter()
     try:
         result = run_brg_experiment(features=features, cutoffs=_cutoffs(lambdas), training=training,
                                     reset=reset, noise_std=noise_std, seed=seed,
-                                    progress=progress, **sizes)
+                                    scheduler=scheduler, workers=workers,
+                                    checkpoint_dir=checkpoint_dir, progress=progress, **sizes)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     seconds = time.perf_counter() - start

@@ -66,11 +66,12 @@ from typing import Any, Sequence
 import numpy as np
 import scipy.special as sps
 import sympy as sp
-from tqdm.auto import tqdm
 
 from nnqft_sym import CosNet, ReLUNet
 from nnqft_sym.frequency_priors import FreeScalarFrequencyPrior, UniformBallFrequencyPrior
 
+from .distributed import check_scheduler, run_tasks
+from .estimators import _check_plan
 from .report import format_estimate, markdown_table, versions
 from .sampling import as_seed_sequence, child_seeds, seed_state
 from .storage import atomic_write, save_json, save_npz
@@ -88,6 +89,7 @@ __all__ = [
     "momentum_cutoff",
     "wilson_propagator",
     "BRGResult",
+    "brg_member",
     "run_brg_experiment",
     "save_brg_result",
     "plot_brg",
@@ -548,6 +550,80 @@ def _critical(cutoffs: np.ndarray, loss: np.ndarray, baseline: float, threshold:
     return float(10 ** (x0 + (level - y0) * (x1 - x0) / (y1 - y0)))
 
 
+def brg_member(seed: np.random.SeedSequence, setup: dict[str, Any], n_fisher: int
+               ) -> dict[str, np.ndarray]:
+    r"""One ensemble member of :func:`run_brg_experiment`: draw, train, coarse-grain, measure.
+
+    A pure function of its arguments (the task of :func:`numeric.distributed.run_tasks`):
+    from ``rng = default_rng(seed)`` it draws, in this order, the feature map, a prior draw of
+    the read-out (the start of gradient descent, then a second draw for the resets with
+    ``training="gd"``) and, if ``n_fisher > 0``, the inputs of the Fisher check.
+
+    Parameters
+    ----------
+    seed : numpy SeedSequence
+        The member's stream.
+    setup : dict
+        Shared by all members: ``features``, ``width``, ``inputs`` (:class:`InputDistribution`),
+        ``feature_kw`` (keyword arguments of :func:`sample_feature_map`), ``x_train``,
+        ``y_train``, ``x_test``, ``y_test`` (noiseless), ``probes`` (``(P, d_in)``),
+        ``cutoffs`` (``(L,)``), ``noise_std``, ``training``, ``gd_steps``, ``reset``.
+    n_fisher : int >= 0
+        Fresh inputs for the analytic-vs-empirical Fisher check (0: no check).
+
+    Returns
+    -------
+    dict of ndarray
+        ``loss`` (L,): test MSE after coarse graining; ``base`` (): without; ``fraction``
+        (L,): fraction reset; ``f_probe``, ``stiff_probe``, ``kept_probe`` (L, P): the
+        coarse-grained member, its kept trained part, and the untrained member with sloppy
+        weights at 0, at the probes; ``fisher_z``: z-scores of the empirical against the
+        analytic Fisher information of the weights with at least 50 non-zero feature values
+        (empty if ``n_fisher = 0``).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(10, 2))
+    >>> setup = {"features": "relu", "width": 20, "inputs": InputDistribution(),
+    ...          "feature_kw": {}, "x_train": x, "y_train": x[:, 0], "x_test": x,
+    ...          "y_test": x[:, 0], "probes": x[:3], "cutoffs": np.array([0.1, 10.0]),
+    ...          "noise_std": 0.1, "training": "ridge", "gd_steps": 0, "reset": "prior"}
+    >>> out = brg_member(np.random.SeedSequence(1), setup, 0)
+    >>> out["f_probe"].shape, out["fisher_z"].size
+    ((2, 3), 0)
+    """
+    features, width, inputs = setup["features"], setup["width"], setup["inputs"]
+    noise_std, cutoffs = setup["noise_std"], setup["cutoffs"]
+    y_train, y_test = setup["y_train"], setup["y_test"]
+    rng = np.random.default_rng(seed)
+    fmap = sample_feature_map(features, width, inputs.d_in, rng, **setup["feature_kw"])
+    h_train, h_test, h_probe = fmap(setup["x_train"]), fmap(setup["x_test"]), fmap(setup["probes"])
+    prior_draw = np.sqrt(fmap.prior_variance) * rng.standard_normal(width)
+    if setup["training"] == "ridge":
+        a = ridge_readout(h_train, y_train, fmap.prior_variance, noise_std)
+    else:
+        a = gradient_descent_readout(h_train, y_train, prior_draw, setup["gd_steps"])
+        prior_draw = np.sqrt(fmap.prior_variance) * rng.standard_normal(width)
+    fisher = fisher_diagonal(fmap, inputs, noise_std)
+    z = np.empty(0)
+    if n_fisher > 0:  # analytic vs empirical on a fresh input sample of this member
+        h_fisher = fmap(inputs.sample(rng, n_fisher))
+        emp, emp_err = empirical_fisher_diagonal(h_fisher, noise_std)
+        ok = np.count_nonzero(h_fisher, axis=0) >= 50  # CLT regime (rarely active ReLUs out)
+        z = (emp[ok] - fisher[ok]) / emp_err[ok]
+    replacement = prior_draw if setup["reset"] == "prior" else np.zeros(width)
+    weights, masks = coarse_grain(a, fisher, cutoffs, replacement)
+    return {"loss": np.mean((weights @ h_test.T - y_test) ** 2, axis=1),
+            "base": np.asarray(np.mean((h_test @ a - y_test) ** 2)),
+            "fraction": masks.mean(1),
+            "f_probe": weights @ h_probe.T,
+            "stiff_probe": np.where(masks, 0.0, a) @ h_probe.T,
+            # untrained member, sloppy weights integrated out (set to the prior mean)
+            "kept_probe": np.where(masks, 0.0, prior_draw) @ h_probe.T,
+            "fisher_z": z}
+
+
 def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequence[float] | None = None,
                        features: str = "relu", *, n_train: int = 200, n_test: int = 200,
                        inputs: InputDistribution | None = None, noise_std: float = 0.1,
@@ -556,7 +632,9 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
                        radius: float = 4.0, n_modes: int = 8, n_probes: int = 7,
                        probe_spacing: float = 0.4, threshold: float = 0.1,
                        target_cutoff: float = 2.0, n_fisher: int = 2000,
-                       n_fisher_members: int = 10, n_mc: int = 100_000, n_bootstrap: int = 200, seed: Any = 0,
+                       n_fisher_members: int = 10, n_mc: int = 100_000, n_bootstrap: int = 200,
+                       seed: Any = 0, scheduler: Any = "serial", workers: int = 1,
+                       checkpoint_dir: str | Path | None = None,
                        progress: bool = True) -> BRGResult:
     r"""Train an ensemble, coarse-grain it in information shells and measure (module docstring).
 
@@ -598,6 +676,16 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
     n_bootstrap : int
         Bootstrap resamples of members for the error of :math:`\Lambda_c`.
     seed : int, SeedSequence, Generator or None
+        Member ``m`` draws from the child ``3 + m`` of the seed (:func:`brg_member`).
+    scheduler, workers
+        Where the members run: ``"serial"`` (default), ``"processes"`` (a local Dask cluster
+        of ``workers`` processes), a Dask scheduler address or a ``distributed.Client``
+        (:func:`numeric.distributed.run_tasks`).  The result is bit-identical for every
+        choice: each member is a pure function of its seed, merged in member order.
+    checkpoint_dir : str or Path, optional
+        Folder of per-member checkpoints ``member_#####.npz`` (written atomically as members
+        finish); a rerun loads the finished members and computes only the missing ones.
+        ``plan.json`` there refuses a folder of a different run.
     progress : bool
         tqdm bar over members.
 
@@ -622,6 +710,7 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
         raise ValueError(f"training must be 'ridge' or 'gd', got {training!r}")
     if reset not in ("prior", "mean"):
         raise ValueError(f"reset must be 'prior' or 'mean', got {reset!r}")
+    scheduler, workers = check_scheduler(scheduler, workers)
     if inputs is None:
         inputs = InputDistribution("gauss", 2, 1.0, 1.0) if features == "relu" \
             else InputDistribution("box", 2, 0.0, 3.0)
@@ -651,39 +740,41 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
         raise ValueError("cutoffs must be an increasing 1-d sequence of at least 2 positive numbers")
     n_cut = cutoffs.size
 
-    losses = np.empty((n_members, n_cut))
-    base = np.empty(n_members)
-    fractions = np.empty((n_members, n_cut))
-    f_probe = np.empty((n_members, n_cut, n_probes))
-    stiff_probe = np.empty((n_members, n_cut, n_probes))
-    kept_probe = np.empty((n_members, n_cut, n_probes))
-    z_scores = []
-    for m, seq in enumerate(tqdm(member_seqs, desc=f"BRG {features} members", disable=not progress)):
-        rng = np.random.default_rng(seq)
-        fmap = sample_feature_map(features, width, d_in, rng, **feature_kw)
-        h_train, h_test, h_probe = fmap(x_train), fmap(x_test), fmap(probes)
-        prior_draw = np.sqrt(fmap.prior_variance) * rng.standard_normal(width)
-        if training == "ridge":
-            a = ridge_readout(h_train, y_train, fmap.prior_variance, noise_std)
-        else:
-            a = gradient_descent_readout(h_train, y_train, prior_draw, gd_steps)
-            prior_draw = np.sqrt(fmap.prior_variance) * rng.standard_normal(width)
-        fisher = fisher_diagonal(fmap, inputs, noise_std)
-        if m < n_fisher_members:  # analytic vs empirical on a fresh input sample per member
-            h_fisher = fmap(inputs.sample(rng, n_fisher))
-            emp, emp_err = empirical_fisher_diagonal(h_fisher, noise_std)
-            ok = np.count_nonzero(h_fisher, axis=0) >= 50  # CLT regime (rarely active ReLUs out)
-            z_scores.append((emp[ok] - fisher[ok]) / emp_err[ok])
-        replacement = prior_draw if reset == "prior" else np.zeros(width)
-        weights, masks = coarse_grain(a, fisher, cutoffs, replacement)
-        pred = weights @ h_test.T
-        losses[m] = np.mean((pred - y_test) ** 2, axis=1)
-        base[m] = np.mean((h_test @ a - y_test) ** 2)
-        fractions[m] = masks.mean(1)
-        f_probe[m] = weights @ h_probe.T
-        stiff_probe[m] = np.where(masks, 0.0, a) @ h_probe.T
-        # untrained member, sloppy weights integrated out (set to the prior mean)
-        kept_probe[m] = np.where(masks, 0.0, prior_draw) @ h_probe.T
+    setup = {"features": features, "width": width, "inputs": inputs, "feature_kw": feature_kw,
+             "x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test,
+             "probes": probes, "cutoffs": cutoffs, "noise_std": noise_std,
+             "training": training, "gd_steps": gd_steps, "reset": reset}
+    tasks = {m: (seq, setup, n_fisher if m < n_fisher_members else 0)
+             for m, seq in enumerate(member_seqs)}
+    config = {"n_members": n_members, "width": width, "features": features, "n_train": n_train,
+              "n_test": n_test, "inputs": asdict(inputs), "noise_std": noise_std,
+              "training": training, "gd_steps": gd_steps, "reset": reset, "sigma_w": sigma_w,
+              "sigma_b": sigma_b, "mass": mass, "radius": radius, "n_modes": n_modes,
+              "probe_spacing": probe_spacing, "threshold": threshold,
+              "target_cutoff": target_cutoff, "n_fisher": n_fisher,
+              "n_fisher_members": n_fisher_members, "n_mc": n_mc,
+              "n_bootstrap": n_bootstrap, "seed_state": seed_state(root)}
+    checkpoint = None
+    if checkpoint_dir is not None:
+        folder = Path(checkpoint_dir)
+        # members depend on everything but the ensemble size and the post-processing
+        _check_plan(folder, {**{k: v for k, v in config.items()
+                                if k not in ("n_members", "n_mc", "n_bootstrap", "threshold")},
+                             "n_probes": n_probes, "cutoffs": cutoffs})
+
+        def checkpoint(m: int) -> Path:
+            return folder / f"member_{m:05d}.npz"
+
+    members = list(run_tasks(brg_member, tasks, scheduler=scheduler, workers=workers,
+                             checkpoint=checkpoint, progress=progress,
+                             desc=f"BRG {features} members").values())
+    losses = np.stack([r["loss"] for r in members])
+    base = np.array([float(r["base"]) for r in members])
+    fractions = np.stack([r["fraction"] for r in members])
+    f_probe = np.stack([r["f_probe"] for r in members])
+    stiff_probe = np.stack([r["stiff_probe"] for r in members])
+    kept_probe = np.stack([r["kept_probe"] for r in members])
+    z = np.concatenate([r["fisher_z"] for r in members])  # analytic-vs-empirical Fisher z-scores
 
     test_loss, test_loss_err = _mean_err(losses)
     fraction, fraction_err = _mean_err(fractions)
@@ -721,19 +812,10 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
     boots = np.log10(np.asarray([b for b in boots if np.isfinite(b)]))
     crit_err = float(boots.std(ddof=1)) if boots.size > 1 and np.isfinite(crit) else np.nan
 
-    z = np.concatenate(z_scores) if z_scores else np.empty(0)
     fisher_check = {"mean_z2": float(np.mean(z ** 2)) if z.size else np.nan,
                     "frac_abs_z_below_2": float(np.mean(np.abs(z) < 2)) if z.size else np.nan,
                     "max_abs_z": float(np.max(np.abs(z))) if z.size else np.nan,
                     "n_weights": int(z.size)}
-    config = {"n_members": n_members, "width": width, "features": features, "n_train": n_train,
-              "n_test": n_test, "inputs": asdict(inputs), "noise_std": noise_std,
-              "training": training, "gd_steps": gd_steps, "reset": reset, "sigma_w": sigma_w,
-              "sigma_b": sigma_b, "mass": mass, "radius": radius, "n_modes": n_modes,
-              "probe_spacing": probe_spacing, "threshold": threshold,
-              "target_cutoff": target_cutoff, "n_fisher": n_fisher,
-              "n_fisher_members": n_fisher_members, "n_mc": n_mc,
-              "n_bootstrap": n_bootstrap, "seed_state": seed_state(root)}
     return BRGResult(cutoffs, test_loss, test_loss_err, float(baseline), float(baseline_err),
                      fraction, fraction_err, separations, two_point, two_point_err, pred2, pred2_err,
                      kept, kept_err, kept_pred, kept_pred_err, wilson, ks, crit, crit_err,

@@ -4,6 +4,11 @@ Independent references: Monte-Carlo averages over inputs (Fisher information), t
 solution and an explicit gradient-descent loop, brute-force shell sums, numpy covariances, the
 exact prior kernels K(x0, x0), and Wilson's momentum-shell propagator from nnqft_sym quadrature.
 """
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -14,6 +19,7 @@ from numeric.bayesian_rg import (InputDistribution, coarse_grain, empirical_fish
                                  fisher_diagonal, gradient_descent_readout, momentum_cutoff,
                                  ridge_readout, run_brg_experiment, sample_feature_map,
                                  wilson_propagator)
+from numeric.distributed import run_tasks
 from numeric.storage import load_json, load_npz
 from nnqft_sym.bayesian_rg import P
 from tests.tolerances import EXACT_RTOL, assert_mc_agrees
@@ -153,6 +159,58 @@ def test_experiment_is_reproducible_and_consistent():
     np.testing.assert_allclose(d.test_loss, d.baseline_loss, rtol=1e-12)
 
 
+def _assert_same_result(a, b):
+    """Bit-identical BRG results (arrays, Fisher check, configuration)."""
+    for name, value in a.arrays().items():
+        np.testing.assert_array_equal(value, b.arrays()[name], err_msg=name)
+    assert str(a.fisher_check) == str(b.fisher_check)  # str: NaN == NaN
+    assert a.config == b.config
+
+
+def test_members_on_a_dask_cluster_are_bit_identical_to_serial():
+    """2 Dask workers (threads: fast start; tasks still pickled and scheduled in any order)."""
+    from distributed import Client, LocalCluster
+
+    runs = [dict(features="cos", seed=5),
+            dict(features="relu", training="gd", gd_steps=200, reset="mean", n_fisher_members=2,
+                 seed=1)]
+    serial = [run_brg_experiment(**SMALL, **kw) for kw in runs]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
+        for kw, ref in zip(runs, serial):
+            _assert_same_result(ref, run_brg_experiment(**SMALL, **kw, scheduler=client,
+                                                        workers=2))
+    # the members are the tasks: brg_member through run_tasks gives the ensemble's inputs
+    assert serial[1].fisher_check["n_weights"] > 0
+    with pytest.raises(ValueError, match="workers must be 1"):
+        run_brg_experiment(**SMALL, scheduler="serial", workers=2)
+    with pytest.raises(ValueError, match="scheduler must be"):
+        run_brg_experiment(**SMALL, scheduler="threads")
+
+
+def test_checkpointed_members_resume_without_recomputing(tmp_path, monkeypatch):
+    ref = run_brg_experiment(**SMALL, features="relu", seed=4)
+    folder = tmp_path / "members"
+    _assert_same_result(ref, run_brg_experiment(**SMALL, features="relu", seed=4,
+                                                checkpoint_dir=folder))
+    files = sorted(folder.glob("member_*.npz"))
+    assert len(files) == SMALL["n_members"] and (folder / "plan.json").exists()
+    for f in files[1:3]:  # an interrupted run: two members missing
+        f.unlink()
+    calls = []
+
+    def counting(seed, setup, n_fisher):
+        calls.append(seed.spawn_key)
+        return brg.brg_member(seed, setup, n_fisher)
+
+    monkeypatch.setattr(brg, "run_tasks", lambda function, *a, **k: run_tasks(counting, *a, **k))
+    _assert_same_result(ref, run_brg_experiment(**SMALL, features="relu", seed=4,
+                                                checkpoint_dir=folder))
+    assert len(calls) == 2
+    with pytest.raises(ValueError, match="different run"):
+        run_brg_experiment(**SMALL, features="relu", seed=5, checkpoint_dir=folder)
+
+
 def test_critical_cutoff_interpolation():
     cuts = np.array([1.0, 10.0, 100.0])
     assert brg._critical(cuts, np.array([1.0, 1.0, 3.0]), 1.0, 1.0) == pytest.approx(10 ** 1.5)
@@ -175,6 +233,35 @@ def test_cli_writes_report(tmp_path):
     bad = CliRunner().invoke(experiment_group, ["brg", "--quick", "--lambdas", "5,1", "--out",
                                                 str(out), "--no-progress"])
     assert bad.exit_code != 0 and "increasing" in bad.output
+
+
+def test_cli_runs_members_on_local_processes(tmp_path):
+    """--scheduler processes --workers 2 gives the arrays of a serial run bit for bit.
+
+    Dask worker processes run single-threaded BLAS (``distributed.nanny.pre-spawn-environ``),
+    and a multi-threaded OpenBLAS rounds matrix products differently (~1e-13), so the serial
+    reference runs in a subprocess with one BLAS thread.
+    """
+    args = ["experiment", "brg", "--quick", "--n-members", "4", "--width", "30", "--features",
+            "relu", "--no-progress", "--seed", "2"]
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1"}
+    subprocess.run([sys.executable, "-m", "nnqft_cli", *args, "--out", str(tmp_path / "serial")],
+                   check=True, env=env, cwd=Path(__file__).resolve().parents[1],
+                   capture_output=True)
+    result = CliRunner().invoke(experiment_group, args[1:] + [
+        "--out", str(tmp_path / "processes"), "--scheduler", "processes", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    runs = {name: load_npz(tmp_path / name / "brg_arrays.npz") for name in ("serial", "processes")}
+    for key, value in runs["serial"].items():
+        np.testing.assert_array_equal(value, runs["processes"][key], err_msg=key)
+    assert len(list((tmp_path / "processes" / "members").glob("member_*.npz"))) == 4
+    for bad, match in ((["--scheduler", "serial", "--workers", "2"], "workers must be 1"),
+                       (["--scheduler", "threads"], "scheduler must be"),
+                       (["--workers", "0"], "--workers")):
+        result = CliRunner().invoke(experiment_group, args[1:] + ["--out", str(tmp_path / "bad")] + bad)
+        assert result.exit_code == 2 and match in result.output, result.output
+    assert not (tmp_path / "bad").exists()
 
 
 @pytest.mark.parametrize("kwargs,exc,match", [
