@@ -5,18 +5,22 @@ the tree-level connected 6-point function is
 
 .. math::
 
-    \Delta G^{(6)} = \lambda_4(\Lambda)^2\, E(\Lambda) - \lambda_6(\Lambda)\, C(\Lambda),
+    G_c^{(6)} = \lambda_4(\Lambda)^2\, E(\Lambda) - \lambda_6(\Lambda)\, C(\Lambda),
 
 :math:`E` the sum over the 10 splittings of the legs 3 + 3 of the exchange integral and
 :math:`C = \int d^dy \prod_{i=1}^6 K_W(y, x_i)` (:func:`feynman.tree_level_six_point`, with the
 propagator :math:`K_W = K - \sigma_b^2`, the same as :func:`nnqft_sym.rg.wilsonian_flow`).
-Keeping the exact finite-width :math:`\Delta G^{(6)}` fixed and taking :math:`\lambda_4(\Lambda)`
+Keeping the exact finite-width :math:`G_c^{(6)}` fixed (``net.connected_green``, order
+:math:`1/N^2`; the full :math:`\Delta G^{(6)} = G_c^{(6)} + \sum_{15} \Delta G^{(4)} K` also holds
+the disconnected :math:`O(1/N)` pieces, which the tree-level formula reproduces with the
+quartic coupling alone, so they must not enter :math:`\lambda_6`; ``numeric.sextic_couplings``
+subtracts them the same way) and taking :math:`\lambda_4(\Lambda)`
 from the quartic Wilsonian flow at **four of the six points** (default: the first four,
 ``quartic_points=(0, 1, 2, 3)``; HMS define both couplings on one set of inputs),
 
 .. math::
 
-    \lambda_6(\Lambda) = \frac{\lambda_4^2 E - \Delta G^{(6)}}{C}, \qquad
+    \lambda_6(\Lambda) = \frac{\lambda_4^2 E - G_c^{(6)}}{C}, \qquad
     \beta_6 = \Lambda\frac{d\lambda_6}{d\Lambda}
             = \frac{2\lambda_4\beta_4 E + \lambda_4^2 \dot E - \lambda_6 \dot C}{C},
 
@@ -27,7 +31,7 @@ with :math:`\beta_4` the exact boundary formula of the quartic flow and
 Exact limits (derived from the growth of :math:`K_W`; tested):
 
 - ReLU at :math:`\sigma_b \to 0`: homogeneity :math:`K_W(ty, tx) = t^2 K_W(y, x)`,
-  :math:`\Delta G^{(n)}(tx) = t^n\Delta G^{(n)}(x)` give
+  :math:`G_c^{(n)}(tx) = t^n G_c^{(n)}(x)` give
   :math:`\lambda_6(t\Lambda; tx_i) = t^{-(d+6)}\lambda_6(\Lambda; x_i)`; in d = 1 with positive
   inputs (:math:`K_W = s\,y x_i`, :math:`s = \sigma_W^4/2`, for :math:`y > 0`, else 0)
   :math:`E = 10 s^7 \prod x_i\,\Lambda^{10}/25`, :math:`C = s^6\prod x_i\,\Lambda^7/7`,
@@ -68,8 +72,8 @@ class SexticRunning:
         :math:`\lambda_6(\Lambda)` and :math:`\Lambda\,d\lambda_6/d\Lambda`.
     exchange, contact : numpy.ndarray
         :math:`E(\Lambda)`, :math:`C(\Lambda)`.
-    delta_g6 : float
-        The fixed exact :math:`\Delta G^{(6)}`.
+    connected_g6 : float
+        The fixed exact connected :math:`G_c^{(6)}`.
     quartic_points : tuple of int
         Indices of the four points defining :math:`\lambda_4`.
     """
@@ -81,7 +85,7 @@ class SexticRunning:
     beta: np.ndarray
     exchange: np.ndarray
     contact: np.ndarray
-    delta_g6: float
+    connected_g6: float
     quartic_points: tuple[int, ...]
 
     @property
@@ -89,8 +93,8 @@ class SexticRunning:
         r""":math:`\beta_6/\lambda_6 = d\ln\lambda_6/d\ln\Lambda`."""
         return self.beta / self.sextic
 
-    def reconstructed_delta_g6(self) -> np.ndarray:
-        r""":math:`\lambda_4^2 E - \lambda_6 C` at every cutoff (equals ``delta_g6``)."""
+    def reconstructed_connected_g6(self) -> np.ndarray:
+        r""":math:`\lambda_4^2 E - \lambda_6 C` at every cutoff (equals ``connected_g6``)."""
         return self.quartic ** 2 * self.exchange - self.sextic * self.contact
 
 
@@ -102,7 +106,7 @@ def _tree(net: Any, pts: np.ndarray, cutoff: float, nodes: int) -> tuple[float, 
 def sextic_running(net: Any, points6: Any, width: int, cutoffs: Any, *,
                    quartic_points: Sequence[int] = (0, 1, 2, 3),
                    nodes: int | None = None) -> SexticRunning:
-    r""":math:`\lambda_6(\Lambda)` and :math:`\beta_6` at fixed exact :math:`\Delta G^{(6)}`.
+    r""":math:`\lambda_6(\Lambda)` and :math:`\beta_6` at fixed exact :math:`G_c^{(6)}`.
 
     Parameters
     ----------
@@ -111,7 +115,7 @@ def sextic_running(net: Any, points6: Any, width: int, cutoffs: Any, *,
     points6 : array ``(6,)`` (d_in = 1) or ``(6, d_in)``
         The inputs :math:`x_1..x_6`.
     width : int
-        Hidden-layer width N (exact finite-width :math:`\Delta G^{(6)}`).
+        Hidden-layer width N (exact finite-width :math:`G_c^{(6)}`).
     cutoffs : array of positive floats
     quartic_points : four distinct indices into ``points6``
         The points at which :math:`\lambda_4(\Lambda)` is defined.
@@ -151,7 +155,7 @@ def sextic_running(net: Any, points6: Any, width: int, cutoffs: Any, *,
         raise ValueError(f"cutoffs must be positive finite numbers, got {cutoffs}")
     flat = pts[:, 0] if net.d_in == 1 else pts
     quartic = wilsonian_flow(net, flat[list(idx)], width, cutoffs)
-    dg6 = float(net.delta_green(flat, width))
+    gc6 = float(net.connected_green(flat, width))
     step = np.exp(_LOG_STEP)
     ex, co, dex, dco = (np.empty(cutoffs.size) for _ in range(4))
     for j, lam in enumerate(cutoffs):
@@ -161,6 +165,6 @@ def sextic_running(net: Any, points6: Any, width: int, cutoffs: Any, *,
         dex[j] = (e_up - e_dn) / (2 * _LOG_STEP)
         dco[j] = (c_up - c_dn) / (2 * _LOG_STEP)
     lam4, beta4 = quartic.coupling, quartic.beta
-    sextic = (lam4 ** 2 * ex - dg6) / co
+    sextic = (lam4 ** 2 * ex - gc6) / co
     beta = (2 * lam4 * beta4 * ex + lam4 ** 2 * dex - sextic * dco) / co
-    return SexticRunning(cutoffs, lam4, beta4, sextic, beta, ex, co, dg6, idx)
+    return SexticRunning(cutoffs, lam4, beta4, sextic, beta, ex, co, gc6, idx)

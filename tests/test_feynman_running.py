@@ -1,10 +1,11 @@
-"""HMS sextic coupling lambda6(Lambda) at fixed exact Delta G^(6) with an input-space cutoff.
+"""HMS sextic coupling lambda6(Lambda) at fixed exact connected G_c^(6) with an input-space cutoff.
 
 Independent references: finite differences of lambda6(Lambda) for the beta function; the
 closed forms of the exchange and contact integrals for ReLU at sigma_b -> 0 with positive
 inputs (K_W(y, x) = s y x for y > 0, s = sigma_W^4/2) and the homogeneity exponent -(d + 6);
 the closed-form Gaussian integrals over all of R (cutoff=None) for the Gauss-net limit.
 """
+import itertools
 import math
 
 import numpy as np
@@ -23,11 +24,24 @@ IDS = ["gauss", "erf", "relu"]
 @pytest.mark.parametrize("net", NETS, ids=IDS)
 def test_reconstruction_and_quadrature_convergence(net):
     run = sextic_running(net, POINTS, 10, [1.0, 2.0], nodes=48)
-    exact = float(net.delta_green(POINTS, 10))
-    np.testing.assert_allclose(run.reconstructed_delta_g6(), exact, rtol=1e-12)
+    exact = float(net.connected_green(POINTS, 10))
+    np.testing.assert_allclose(run.reconstructed_connected_g6(), exact, rtol=1e-12)
     finer = sextic_running(net, POINTS, 10, [1.0, 2.0], nodes=96)
     np.testing.assert_allclose(run.sextic, finer.sextic, rtol=1e-6)
     np.testing.assert_allclose(run.beta, finer.beta, rtol=1e-5, atol=1e-9 * np.max(np.abs(run.sextic)))
+
+
+@pytest.mark.parametrize("net", NETS, ids=IDS)
+def test_connected_part_is_delta_g6_minus_disconnected_pieces(net):
+    # the 6-point function held fixed: Delta G^(6) minus the 15 (4 | 2) products Delta G^(4) K
+    pts = np.array(POINTS)
+    disconnected = 0.0
+    for i, j in itertools.combinations(range(6), 2):
+        rest = [k for k in range(6) if k not in (i, j)]
+        disconnected += float(net.delta_green(pts[rest], 10)) * float(net.kernel(pts[i], pts[j]))
+    run = sextic_running(net, POINTS, 10, [2.0], nodes=32)
+    assert run.connected_g6 == pytest.approx(float(net.delta_green(POINTS, 10)) - disconnected,
+                                             rel=1e-9)
 
 
 @pytest.mark.parametrize("net", NETS, ids=IDS)
@@ -62,7 +76,7 @@ def test_gauss_net_large_cutoff_limit():
     run = sextic_running(net, POINTS, 10, [1.0, 8.0])
     tree = tree_level_six_point(net, [POINTS])            # closed form over all of R
     u4 = float(net.quartic_coupling(POINTS[:4], 10))
-    limit = (u4 ** 2 * tree.exchange[0] - float(net.delta_green(POINTS, 10))) / tree.contact[0]
+    limit = (u4 ** 2 * tree.exchange[0] - float(net.connected_green(POINTS, 10))) / tree.contact[0]
     assert run.sextic[-1] == pytest.approx(limit, rel=1e-10)
     assert abs(run.anomalous_scaling[-1]) < 1e-10 < 1e-2 < abs(run.anomalous_scaling[0])
 
