@@ -37,6 +37,7 @@ from nnqft_sym.validation import as_points, check_width
 
 __all__ = [
     "BLOCK_ELEMENTS",
+    "DEEP_BLOCK_ELEMENTS",
     "MAX_BLOCK_NETS",
     "GRAM_MIN_WIDTH",
     "DEFAULT_CHUNK_NETS",
@@ -53,6 +54,8 @@ __all__ = [
 
 #: feature values (networks x width x points) held by one stream block (1 MB of float64)
 BLOCK_ELEMENTS = 2 ** 17
+#: deep networks: hidden weights and features (networks x width x (width + points)) per block
+DEEP_BLOCK_ELEMENTS = 2 ** 21
 #: upper bound on the networks of one stream block (narrow networks)
 MAX_BLOCK_NETS = 8192
 #: from this width on, f - b1 is drawn from the Gram matrix instead of the N output weights
@@ -130,16 +133,17 @@ def child_seeds(seq: np.random.SeedSequence, n: int) -> list[np.random.SeedSeque
 def block_size(width: int, n_points: int, depth: int = 1) -> int:
     """Networks per stream block: ``BLOCK_ELEMENTS // (width * n_points)`` clipped to [1, 8192].
 
-    Deep networks (``depth > 1``) also hold ``width x width`` hidden weights per network, so
-    the denominator is then ``width * (width + n_points)``.
+    Deep networks (``depth > 1``) also hold ``width x width`` hidden weights per network: their
+    blocks hold ``DEEP_BLOCK_ELEMENTS // (width * (width + n_points))`` networks.
 
     Examples
     --------
     >>> block_size(1000, 6), block_size(2, 6), block_size(64, 6, depth=3)
-    (21, 8192, 29)
+    (21, 8192, 468)
     """
-    per_net = width * (n_points + (width if depth > 1 else 0))
-    return int(max(1, min(MAX_BLOCK_NETS, BLOCK_ELEMENTS // per_net)))
+    if depth > 1:
+        return int(max(1, min(MAX_BLOCK_NETS, DEEP_BLOCK_ELEMENTS // (width * (width + n_points)))))
+    return int(max(1, min(MAX_BLOCK_NETS, BLOCK_ELEMENTS // (width * n_points))))
 
 
 def psd_factor(gram: np.ndarray) -> np.ndarray:
@@ -178,18 +182,22 @@ def psd_factor(gram: np.ndarray) -> np.ndarray:
     return factor.reshape(shape)
 
 
-def _layer_variances(net: Network, points: np.ndarray) -> np.ndarray:
-    """Infinite-width pre-activation variances of hidden layers 1..L at the points, ``(L, P)``.
+def _layer_variances(net: Network, points: np.ndarray) -> list[np.ndarray | None]:
+    """Infinite-width pre-activation variances of hidden layers 1..L at the points, ``(P,)`` each.
 
     They set the position-dependent normalisation n(s) of every layer (Gauss-net), exactly as
-    the kernel recursion of :mod:`nnqft_sym.deep` assumes.
+    the kernel recursion of :mod:`nnqft_sym.deep` assumes; ``None`` for architectures without
+    a normalisation or with one hidden layer (the first layer is normalised by ``features``).
     """
+    if net.depth == 1 or not net._normalised:
+        return [None] * net.depth
     from nnqft_sym.deep import layer_kernels
-    return layer_kernels(net, points, points)[:net.depth, :, 0]
+    return list(layer_kernels(net, points, points)[:net.depth, :, 0])
 
 
 def _draw_block(net: Network, width: int, points: np.ndarray, n_nets: int,
-                seq: np.random.SeedSequence) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+                seq: np.random.SeedSequence, variances: list[np.ndarray | None]
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """All random draws of one stream block: ``(b1, f - b1 or Gram matrices, xi or None)``.
 
     Draw order (part of the reproducibility contract): first layer
@@ -204,7 +212,6 @@ def _draw_block(net: Network, width: int, points: np.ndarray, n_nets: int,
     feats = net.features(w, b, points)  # (n_nets, width, P)
     del w, b
     if net.depth > 1:
-        variances = _layer_variances(net, points) if net._normalised else [None] * net.depth
         for layer in range(1, net.depth):
             w = rng.standard_normal((n_nets, width, width))
             w *= float(net.sigma_w) / np.sqrt(width)
@@ -251,7 +258,8 @@ def sample_block(net: Network, width: int, points: np.ndarray, n_nets: int,
     >>> sample_block(ReLUNet(), 200, np.zeros((2, 1)), 3, np.random.SeedSequence(0)).shape
     (3, 2)
     """
-    return _outputs(net, width, [_draw_block(net, width, points, n_nets, seq)])
+    return _outputs(net, width, [_draw_block(net, width, points, n_nets, seq,
+                                             _layer_variances(net, points))])
 
 
 # ---------------------------------------------------------------------- public samplers
@@ -292,9 +300,10 @@ def iter_output_chunks(net: Network, width: int, points: Any, n_nets: int, seed:
     n_blocks = -(-n_nets // bsize)
     blocks = child_seeds(seq, n_blocks)
     per_chunk = max(1, chunk_size // bsize)
+    variances = _layer_variances(net, pts)
     for start in range(0, n_blocks, per_chunk):
         yield _outputs(net, width, [_draw_block(net, width, pts, min(bsize, n_nets - j * bsize),
-                                                blocks[j])
+                                                blocks[j], variances)
                                     for j in range(start, min(n_blocks, start + per_chunk))])
 
 
