@@ -725,7 +725,7 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
     x_test = inputs.sample(task_rng, n_test)
     y_test = _evaluate_target(x_test, target)
     n_fisher = _check_int(n_fisher, "n_fisher", 2)
-    n_fisher_members = min(n_members, _check_int(n_fisher_members, "n_fisher_members", 0))
+    n_fisher_members = _check_int(n_fisher_members, "n_fisher_members", 0)
     separations = probe_spacing * np.arange(n_probes)
     probes = np.full((n_probes, d_in), inputs.center)
     probes[:, 0] += separations
@@ -752,7 +752,7 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
               "sigma_b": sigma_b, "mass": mass, "radius": radius, "n_modes": n_modes,
               "probe_spacing": probe_spacing, "threshold": threshold,
               "target_cutoff": target_cutoff, "n_fisher": n_fisher,
-              "n_fisher_members": n_fisher_members, "n_mc": n_mc,
+              "n_fisher_members": min(n_members, n_fisher_members), "n_mc": n_mc,
               "n_bootstrap": n_bootstrap, "seed_state": seed_state(root)}
     checkpoint = None
     if checkpoint_dir is not None:
@@ -760,7 +760,8 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
         # members depend on everything but the ensemble size and the post-processing
         _check_plan(folder, {**{k: v for k, v in config.items()
                                 if k not in ("n_members", "n_mc", "n_bootstrap", "threshold")},
-                             "n_probes": n_probes, "cutoffs": cutoffs})
+                             "n_fisher_members": n_fisher_members, "n_probes": n_probes,
+                             "cutoffs": cutoffs})
 
         def checkpoint(m: int) -> Path:
             return folder / f"member_{m:05d}.npz"

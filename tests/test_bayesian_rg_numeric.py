@@ -207,6 +207,13 @@ def test_checkpointed_members_resume_without_recomputing(tmp_path, monkeypatch):
     _assert_same_result(ref, run_brg_experiment(**SMALL, features="relu", seed=4,
                                                 checkpoint_dir=folder))
     assert len(calls) == 2
+    # a larger ensemble on the same folder computes only the new members
+    calls.clear()
+    bigger = run_brg_experiment(**{**SMALL, "n_members": 8}, features="relu", seed=4,
+                                checkpoint_dir=folder)
+    assert sorted(calls) == [(3 + 6,), (3 + 7,)]
+    _assert_same_result(bigger, run_brg_experiment(**{**SMALL, "n_members": 8}, features="relu",
+                                                   seed=4))
     with pytest.raises(ValueError, match="different run"):
         run_brg_experiment(**SMALL, features="relu", seed=5, checkpoint_dir=folder)
 
