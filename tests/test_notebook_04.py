@@ -18,3 +18,13 @@ def test_notebook_04_runs():
     assert "slope = -3.0004" in text                          # exact u4 at sigma_W = 1
     # Monte-Carlo (numeric.measure, fixed seed): exponent -3 within 4 sigma, +3 excluded
     assert "agrees with d_in - 4 = -3 (4 sigma): True | excludes the talk's +3: True" in text
+    # Polchinski LPA by shooting = Wetterich-Litim = BJL 2007
+    assert "Polchinski shooting: sigma* = -0.2285982024, nu = 0.6495618" in text
+    # three-way active exponent; flows started from measured couplings
+    assert "derived (dilation symmetry):  -3" in text
+    assert "measured (numeric, N = 10):   -2.977 +- 0.092" in text
+    assert "passive flow from the N = 10 coupling: passive flow failed" in text
+    # HMS cutoff flow from simulations: same z at every cutoff, within 4 sigma
+    assert text.count("z = -0.44") == 5
+    # sextic running: exact exponent -(d_in + 6) in the homogeneous ReLU limit
+    assert "beta6/lambda6 = [-7. -7.]" in text

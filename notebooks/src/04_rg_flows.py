@@ -55,6 +55,26 @@ ax.axhline(0.6496, color="k", lw=0.8, label="Litim 2002: 0.6496")
 ax.set(xlabel="truncation N (phi^2N)", ylabel="nu", ylim=(0.45, 0.75)); ax.legend(fontsize=8);
 
 # %% [markdown]
+# **Polchinski LPA in $d = 3$.** Its field-polynomial truncations lose the Wilson-Fisher point
+# (Morris 1994). Solved instead as an ODE: shooting in $\sigma = v''(0)$ for the one global
+# solution of $f'' = -\tfrac{d+2}{2}f + \tfrac{d-2}{2}\phi f' + 2ff'$ ($f = v'$), then the
+# linearised flow's eigenvalues by shooting with a matching condition at $\phi_m = 5.5$. By the
+# Legendre-transform equivalence (Morris 2005) the exponents equal the Wetterich-Litim ones.
+
+# %%
+pol = rg.polchinski_fixed_point(3)
+print(f"Polchinski shooting: sigma* = {pol.sigma:.10f}, nu = {pol.nu:.7f} +- {pol.nu_error:.1e}, "
+      f"omega = {pol.omega:.6f} +- {pol.omega_error:.1e}")
+print(f"Wetterich-Litim N = 12: nu = {res.nu:.7f}, omega = {res.omega:.6f};  "
+      f"BJL 2007: nu = 0.6495618, omega = 0.655746")
+phi = np.linspace(0, 5, 101)
+f_star, _ = pol.solution(phi)
+fig, ax = plt.subplots(figsize=(5, 3.2))
+ax.plot(phi, f_star, label="f* = v*' (Wilson-Fisher, Polchinski LPA)")
+ax.plot(phi, phi, ":", label="f = phi (trivial fixed point)")
+ax.set(xlabel="phi", ylabel="f"); ax.legend(fontsize=8);
+
+# %% [markdown]
 # ## 2. NN-QFT: the ELS flow and the active RG
 # ELS: $\Gamma_k'' + R_k := k^2 e^{p^2/k^2}$, $k^2 = 2\sigma_W^2/d_{in}$, i.e. the regulator
 # $r(y) = e^y - y$. The derived flow of $u_4, u_6$ ($d_{in} = 1$), with closed-form
@@ -124,6 +144,43 @@ print("measured exponent agrees with d_in - 4 = -3 (4 sigma):", abs(fit.exponent
       "| excludes the talk's +3:", abs(fit.exponent - 3) > 4 * fit.exponent_err)
 
 # %% [markdown]
+# **The active exponent three ways** (coupling of the network field, $u_4 = -\Delta G^{(4)}/N_K$):
+
+# %%
+derived = rg.dilation_exponent(GaussNet(d_in=1), 4)
+print(f"derived (dilation symmetry):  {derived}")
+print(f"seed talk:                    {4 - 1:+d}   (field normalised to exp(-p^2/k^2)/k^2)")
+print(f"measured (numeric, N = 10):   {fit.exponent:+.3f} +- {fit.exponent_err:.3f}")
+
+# %% [markdown]
+# **Flows started from measured couplings.** Active flow from the measured $u_4$ at
+# $\sigma_W = 1$ (N = 10; $u_6$ is not resolved at the ELS points, so it starts at 0 and the
+# flow of $u_4$ does not involve it), with the band from the measurement's error; it follows
+# the measured points. The passive flow cannot start from the N = 10 coupling (the truncated
+# flow hits the propagator pole), so it starts from the measured N = 100 coupling.
+
+# %%
+u4_meas, u4_err = -avg[0], err[0]
+band = [rg.active_flow(GaussNet(sigma_w=1.0, d_in=1), u, 0.0, np.array(meas_sigmas)).u4
+        for u in (u4_meas - u4_err, u4_meas, u4_meas + u4_err)]
+print(f"measured u4(sigma_W = 1, N = 10) = {u4_meas:.3f} +- {u4_err:.3f}")
+for s_, lo, mid, hi, a_, e_ in zip(meas_sigmas, band[0], band[1], band[2], avg, err):
+    print(f"sigma_W = {s_:3.0f}: active flow u4 = {mid: .4f} [{min(lo, hi): .4f}, {max(lo, hi): .4f}]"
+          f",  measured {-a_: .4f} +- {e_:.4f}")
+try:
+    rg.passive_flow(GaussNet(sigma_w=1.0, d_in=1), u4_meas, 0.0, np.geomspace(30, 0.01, 9))
+except RuntimeError as exc:
+    print("passive flow from the N = 10 coupling:", str(exc)[:60], "...")
+q100 = quartic_couplings(measure(GaussNet(sigma_w=1.0, sigma_b=1.0, d_in=1), [100], els_inputs,
+                                 orders=(4,), n_bags=10, n_nets=20000, seed=1))
+u4_100, u4_100_err = float(q100.average[0]), float(q100.average_err[0])
+print(f"measured u4(N = 100) = {u4_100:.3f} +- {u4_100_err:.3f} (exact {float(q100.average_exact[0]):.3f})")
+ks_m = np.geomspace(30, 0.01, 7)
+for u in (u4_100 - u4_100_err, u4_100, u4_100 + u4_100_err):
+    pf = rg.passive_flow(GaussNet(sigma_w=1.0, d_in=1), u, 0.0, ks_m)
+    print(f"passive flow from u4 = {u: .3f}: u4(k = 0.01) = {pf.u4[-1]: .4f}, u6(k = 0.01) = {pf.u6[-1]: .4f}")
+
+# %% [markdown]
 # **Passive flow** (fixed network, varying regulator scale $k$, Litim regulator on the IR kinetic
 # term $Z_0(m_0^2 + p^2)$): $u_4$ runs at $O(u_4^2)$ and freezes below $k \approx m_0$.
 # At $N = 10$ the coupling ($u_4 \approx -12.8$) is too strong for the truncation (the flow runs
@@ -150,6 +207,46 @@ for net in (GaussNet(), ErfNet(), ReLUNet()):
     w = rg.wilsonian_flow(net, [-0.5, -0.2, 0.3, 0.6], 10, lim)
     ax.semilogx(lim, w.anomalous_scaling, "o-", label=net.name)
 ax.set(xlabel="Lambda", ylabel="beta / lambda"); ax.legend(fontsize=8);
+
+# %% [markdown]
+# **Against simulations.** $\Delta G^{(4)}$ measured by `numeric.measure` (ReLU-net, N = 5,
+# 10 bags of 20000 networks, seed 0) gives $\lambda(\Lambda) = -\Delta G^{(4)}_{meas}/N_K^\Lambda$
+# with the bag error. Since $\Delta G^{(4)}$ does not depend on $\Lambda$, the measured curve is
+# the exact one times a constant, so the z-score is the same at every cutoff and the measured
+# $\beta/\lambda$ equals the exact one: the cutoff flow is fixed by the kernel alone.
+
+# %%
+hms_pts = [-0.5, -0.2, 0.3, 0.6]
+relu = ReLUNet()
+e4 = measure(relu, [5], hms_pts, orders=(4,), n_bags=10, n_nets=20000, seed=0).estimate(4)
+(i4,) = [k for k, c in enumerate(e4.combos) if list(c) == [0, 1, 2, 3]]
+cut_m = np.array([0.5, 1.0, 3.0, 10.0, 30.0])
+nk = np.array([rg.cutoff_normalisation(relu, hms_pts, c) for c in cut_m])
+lam_meas, lam_err = -e4.delta[0, i4] / nk, e4.stderr[0, i4] / np.abs(nk)
+lam_exact = rg.wilsonian_flow(relu, hms_pts, 5, cut_m).coupling
+for c, lm, le, lx in zip(cut_m, lam_meas, lam_err, lam_exact):
+    print(f"Lambda = {c:5.1f}: measured {lm: .4e} +- {le:.1e}, exact {lx: .4e}, z = {(lm - lx) / le: .2f}")
+
+# %% [markdown]
+# **Sextic running** (`feynman.running.sextic_running`): $\lambda_6(\Lambda)$ at fixed exact
+# connected $G_c^{(6)} = \lambda_4^2E - \lambda_6C$, with $\lambda_4(\Lambda)$ from the quartic flow
+# at the first four of the six points. Exact limits: Gauss-net $\beta_6 \to 0$; ReLU-net
+# $\beta_6/\lambda_6 \to -(d_{in}+6) = -7$ (exactly $-7$ at every cutoff when $\sigma_b \to 0$
+# with positive inputs); Erf-net $\to -d_{in}$, reached only far beyond $\Lambda = 10$.
+
+# %%
+from feynman.running import sextic_running
+six = [-0.5, -0.2, 0.1, 0.3, 0.6, 0.8]
+fig, ax = plt.subplots(figsize=(5, 3.2))
+for net in (GaussNet(), ErfNet(), ReLUNet()):
+    cut6 = np.geomspace(0.3, 7 if net.family == "gauss" else 10, 7)
+    run6 = sextic_running(net, six, 10, cut6)
+    ax.semilogx(cut6, run6.anomalous_scaling, "o-", label=net.name)
+    print(f"{net.name}: lambda6 = {run6.sextic[0]: .4g} -> {run6.sextic[-1]: .4g}, "
+          f"beta6/lambda6 at the largest cutoff = {run6.anomalous_scaling[-1]: .4f}")
+homog = sextic_running(ReLUNet(sigma_b=1e-6), [0.2, 0.3, 0.4, 0.5, 0.6, 0.7], 10, [0.5, 2.0])
+print("ReLU sigma_b -> 0, positive inputs: beta6/lambda6 =", np.round(homog.anomalous_scaling, 5))
+ax.set(xlabel="Lambda", ylabel="beta6 / lambda6"); ax.legend(fontsize=8);
 
 # %% [markdown]
 # ## 4. Beyond the papers: the O(1/N) quartic vertex by amputation
