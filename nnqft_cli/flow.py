@@ -5,13 +5,14 @@ Examples::
     nnqft flow --scheme wetterich --regulator litim --d 3 --truncation 8 --latex
     nnqft flow --d 3 --truncation 10 --expansion minimum --fixed-point
     nnqft flow --d "4 - eps" --truncation 2
+    nnqft flow --scheme polchinski --d 3 --shooting     # no truncation: ODE shooting
 """
 from __future__ import annotations
 
 import click
 import sympy as sp
 
-from nnqft_sym.rg import critical_exponents, lpa_beta_functions
+from nnqft_sym.rg import critical_exponents, lpa_beta_functions, polchinski_fixed_point
 
 
 def _parse_dimension(text: str) -> sp.Expr:
@@ -41,10 +42,26 @@ def _parse_dimension(text: str) -> sp.Expr:
 @click.option("--latex", "as_latex", is_flag=True, help="Print the beta functions as LaTeX.")
 @click.option("--fixed-point", "fixed_point", is_flag=True,
               help="Find the Wilson-Fisher fixed point and print nu, omega (numeric d only).")
+@click.option("--shooting", is_flag=True,
+              help="Polchinski only: solve the fixed-point ODE by shooting (no polynomial "
+                   "truncation; 3 <= d < 4) and print sigma* = v''(0), nu, omega.")
 def command(scheme: str, regulator: str, dimension: str, truncation: int, expansion: str,
-            dimensionful: bool, as_latex: bool, fixed_point: bool) -> None:
+            dimensionful: bool, as_latex: bool, fixed_point: bool, shooting: bool) -> None:
     """Derive LPA beta functions (and optionally the Wilson-Fisher fixed point)."""
     d = _parse_dimension(dimension)
+    if shooting:
+        if scheme != "polchinski" or d.free_symbols:
+            raise click.UsageError("--shooting needs --scheme polchinski and a numeric --d")
+        try:
+            pol = polchinski_fixed_point(float(d))
+        except (RuntimeError, ValueError) as exc:
+            raise click.ClickException(f"shooting failed: {exc}") from exc
+        click.echo(f"# Polchinski LPA, d = {pol.d}, Wilson-Fisher fixed point by shooting")
+        click.echo(f"sigma* = v''(0) = {pol.sigma:.14g}")
+        click.echo("eigenvalues = " + ", ".join(f"{e:.10g}" for e in pol.eigenvalues))
+        click.echo(f"nu = {pol.nu:.8f} +- {pol.nu_error:.1e}")
+        click.echo(f"omega = {pol.omega:.8f} +- {pol.omega_error:.1e}")
+        return
     try:
         beta = lpa_beta_functions(d, truncation, regulator, expansion, scheme=scheme,
                                   dimensionless=not dimensionful)

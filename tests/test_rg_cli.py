@@ -42,3 +42,12 @@ def test_flow_bad_input():
     lost = runner.invoke(command, ["--scheme", "polchinski", "--d", "3", "--truncation", "4",
                                    "--fixed-point"])
     assert lost.exit_code == 1 and "no Wilson-Fisher fixed point" in lost.output
+
+
+def test_flow_polchinski_shooting():
+    result = CliRunner().invoke(command, ["--scheme", "polchinski", "--d", "3", "--shooting"])
+    assert result.exit_code == 0, result.output
+    nu = float(result.output.split("\nnu = ")[1].split()[0])
+    assert abs(nu - 0.649561773880) < 1e-6   # Bervillier-Juttner-Litim 2007
+    bad = CliRunner().invoke(command, ["--d", "3", "--shooting"])
+    assert bad.exit_code != 0 and "--scheme polchinski" in bad.output
