@@ -31,7 +31,7 @@ def scheduler_options(command: Callable[..., Any]) -> Callable[..., Any]:
         help="Worker processes of --scheduler processes [default: 2].")(command)
     return click.option(
         "--scheduler", default="serial", show_default=True, metavar="serial|processes|ADDRESS",
-        help="Where the bags run: in this process, on a local Dask cluster of --workers "
+        help="Where the tasks (bags, members) run: in this process, on a local Dask cluster of --workers "
              "processes, or on a running Dask scheduler (e.g. tcp://host:8786, see "
              "docs/distributed.md); results are identical.")(command)
 

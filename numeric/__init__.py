@@ -16,7 +16,7 @@ from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_powe
 from .experiments import (DEFAULT_CUTOFF, ELS_SIGMAS, HMS_POINTS, HMS_WIDTHS, ActiveRG,
                           EnsembleStudy, demo, els_experiment, hms_experiment, run_study)
 from .monomials import MonomialSums, point_multisets
-from .bayesian_rg import (REFERENCE_SIZES, BRGResult, InputDistribution, RandomFeatureMap,
+from .bayesian_rg import (REFERENCE_SIZES, BRGResult, brg_member, InputDistribution, RandomFeatureMap,
                           coarse_grain, empirical_fisher_diagonal, fisher_diagonal,
                           gradient_descent_readout, momentum_cutoff, plot_brg, ridge_readout,
                           run_brg_experiment, sample_feature_map, save_brg_result,
@@ -37,6 +37,6 @@ __all__ = [
     "run_study", "hms_experiment", "els_experiment", "demo",
     "REFERENCE_SIZES", "InputDistribution", "RandomFeatureMap", "sample_feature_map",
     "fisher_diagonal", "empirical_fisher_diagonal", "ridge_readout", "gradient_descent_readout",
-    "coarse_grain", "momentum_cutoff", "wilson_propagator", "BRGResult", "run_brg_experiment",
+    "coarse_grain", "momentum_cutoff", "wilson_propagator", "BRGResult", "brg_member", "run_brg_experiment",
     "save_brg_result", "plot_brg", "write_brg_report",
 ]

@@ -71,10 +71,9 @@ from nnqft_sym import CosNet, ReLUNet
 from nnqft_sym.frequency_priors import FreeScalarFrequencyPrior, UniformBallFrequencyPrior
 
 from .distributed import check_scheduler, run_tasks
-from .estimators import _check_plan
 from .report import format_estimate, markdown_table, versions
 from .sampling import as_seed_sequence, child_seeds, seed_state
-from .storage import atomic_write, save_json, save_npz
+from .storage import atomic_write, check_plan, save_json, save_npz
 
 __all__ = [
     "REFERENCE_SIZES",
@@ -758,7 +757,7 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
     if checkpoint_dir is not None:
         folder = Path(checkpoint_dir)
         # members depend on everything but the ensemble size and the post-processing
-        _check_plan(folder, {**{k: v for k, v in config.items()
+        check_plan(folder, {**{k: v for k, v in config.items()
                                 if k not in ("n_members", "n_mc", "n_bootstrap", "threshold")},
                              "n_fisher_members": n_fisher_members, "n_probes": n_probes,
                              "cutoffs": cutoffs})

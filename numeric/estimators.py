@@ -47,7 +47,7 @@ from .sampling import (BLOCK_ELEMENTS, DEFAULT_CHUNK_NETS, GRAM_MIN_WIDTH, MAX_B
                        as_seed_sequence, child_seeds, iter_output_chunks, seed_from_state,
                        seed_state)
 from .distributed import check_scheduler, run_tasks
-from .storage import load_json, load_npz, save_json, save_npz, to_jsonable
+from .storage import check_plan, load_json, load_npz, save_json, save_npz
 
 __all__ = [
     "HEAVY_TAIL_MIN_NEFF",
@@ -426,20 +426,6 @@ def _bag_file(folder: Path, width: int, bag: int) -> Path:
     return folder / f"bag_N{width}_{bag:04d}.npz"
 
 
-def _check_plan(folder: Path, plan: dict[str, Any]) -> None:
-    """Refuse to resume into a folder that holds bags of a different experiment."""
-    path = folder / "plan.json"
-    plan = to_jsonable(plan)
-    if path.exists():
-        old = load_json(path)
-        if old != plan:
-            diff = sorted(k for k in set(old) | set(plan) if old.get(k) != plan.get(k))
-            raise ValueError(f"checkpoint folder {folder} holds bags of a different run "
-                             f"(differs in {diff}); use another folder or delete it")
-    else:
-        save_json(path, plan)
-
-
 def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[int] = (2, 4, 6),
             n_bags: int = 20, n_nets: int = 30000, seed: Any = 0, *,
             chunk_size: int = DEFAULT_CHUNK_NETS, checkpoint_dir: str | Path | None = None,
@@ -557,7 +543,7 @@ def measure_sweep(nets: Sequence[Network], widths: Sequence[int], points: Any,
     descriptions = [net.describe() for net in nets]
     for folder, description, root in zip(folders, descriptions, roots):
         if folder is not None:
-            _check_plan(folder, {"architecture": description, "points": pts, "orders": orders,
+            check_plan(folder, {"architecture": description, "points": pts, "orders": orders,
                                  "n_nets": n_nets, "seed": seed_state(root),
                                  "sampler": _sampler_constants()})
 

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["atomic_write", "save_npz", "load_npz", "save_json", "load_json", "to_jsonable"]
+__all__ = ["atomic_write", "save_npz", "load_npz", "save_json", "load_json", "to_jsonable", "check_plan"]
 
 
 def atomic_write(path: str | os.PathLike, writer: Callable[[Any], None], mode: str = "wb") -> Path:
@@ -79,3 +79,32 @@ def save_json(path: str | os.PathLike, obj: Any) -> Path:
 def load_json(path: str | os.PathLike) -> Any:
     """Read a JSON file."""
     return json.loads(Path(path).read_text())
+
+
+def check_plan(folder: str | os.PathLike, plan: dict[str, Any]) -> None:
+    """Refuse to resume into a checkpoint folder that holds tasks of a different run.
+
+    The first call writes ``plan.json`` (atomically); later calls compare their plan with it
+    and raise a ``ValueError`` naming the settings that differ.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> check_plan(folder, {"seed": 1}); check_plan(folder, {"seed": 1})
+    >>> check_plan(folder, {"seed": 2})
+    Traceback (most recent call last):
+    ...
+    ValueError: checkpoint folder ... holds tasks of a different run (differs in ['seed']); use another folder or delete it
+    """
+    from pathlib import Path
+    path = Path(folder) / "plan.json"
+    plan = to_jsonable(plan)
+    if path.exists():
+        old = load_json(path)
+        if old != plan:
+            diff = sorted(k for k in set(old) | set(plan) if old.get(k) != plan.get(k))
+            raise ValueError(f"checkpoint folder {folder} holds tasks of a different run "
+                             f"(differs in {diff}); use another folder or delete it")
+    else:
+        save_json(path, plan)
