@@ -148,7 +148,8 @@ def sextic_running(net: Any, points6: Any, width: int, cutoffs: Any, *,
                          f"got shape {np.shape(points6)}")
     idx = tuple(int(i) for i in quartic_points)
     if len(idx) != 4 or len(set(idx)) != 4 or not all(0 <= i < 6 for i in idx):
-        raise ValueError(f"quartic_points must be four distinct indices in 0..5, got {quartic_points}")
+        raise ValueError("quartic_points must be four distinct indices in 0..5, "
+                         f"got {quartic_points}")
     cutoffs = np.atleast_1d(np.asarray(cutoffs, float))
     if cutoffs.ndim != 1 or cutoffs.size == 0 or np.any(~(cutoffs > 0)) or \
             np.any(~np.isfinite(cutoffs)):

@@ -28,7 +28,8 @@ def test_reconstruction_and_quadrature_convergence(net):
     np.testing.assert_allclose(run.reconstructed_connected_g6(), exact, rtol=1e-12)
     finer = sextic_running(net, POINTS, 10, [1.0, 2.0], nodes=96)
     np.testing.assert_allclose(run.sextic, finer.sextic, rtol=1e-6)
-    np.testing.assert_allclose(run.beta, finer.beta, rtol=1e-5, atol=1e-9 * np.max(np.abs(run.sextic)))
+    np.testing.assert_allclose(run.beta, finer.beta, rtol=1e-5,
+                               atol=1e-9 * np.max(np.abs(run.sextic)))
 
 
 @pytest.mark.parametrize("net", NETS, ids=IDS)

@@ -20,7 +20,8 @@ direction, so
    regime of the dimensionless potential: :math:`\kappa > 0, \lambda_2 > 0` about the minimum,
    :math:`\lambda_1 < 0 < \lambda_2` about zero (Wetterich flow, whose :math:`U` is the
    effective potential; the Polchinski interaction potential :math:`V` has no sign
-   constraint: near d = 4 its WF point has :math:`\lambda_1 > 0 > \lambda_2`); among
+   constraint: near d = 4 the N = 2 candidate about zero has :math:`\lambda_1 > 0 >
+   \lambda_2`, while the untruncated solution of :mod:`.shooting` has the opposite signs); among
    several candidates the one closest to the Gaussian fixed point is taken;
 3. for :math:`N > 2` the fixed point of truncation :math:`N-1`, extended by
    :math:`\lambda_N = 0`, starts a Newton-type solve (continuation in :math:`N`); the result
