@@ -154,9 +154,9 @@ def tikz(diagram: "Diagram", scale: float = 1.0, standalone: bool = False) -> st
     \begin{feynman}
     \vertex[dot] (y1) at (0.000, 0.000) {};
     \diagram* {
-      (y1) -- [out=60, in=120, loop, min distance=0.8cm] (y1),
-      (y1) -- [out=240, in=300, loop, min distance=0.8cm] (y1),
     };
+    \draw (y1) to[out=60, in=120, looseness=8, min distance=0.8cm] (y1);
+    \draw (y1) to[out=240, in=300, looseness=8, min distance=0.8cm] (y1);
     \end{feynman}
     \end{tikzpicture}
     """
@@ -172,17 +172,20 @@ def tikz(diagram: "Diagram", scale: float = 1.0, standalone: bool = False) -> st
         cx, cy = scale * x + 0.0, scale * y + 0.0          # + 0.0 turns -0.0 into 0.0
         lines.append(rf"\vertex{style} ({names[node]}) at ({cx:.3f}, {cy:.3f}) {label};")
     lines.append(r"\diagram* {")
+    loops = []
     for u, v, m in diagram.lines():
         if u == v:
+            # tikz-feynman's \diagram* silently drops edges from a vertex to itself: draw
+            # self-loops with plain TikZ after the diagram
             for centre in _loop_angles(diagram, pos, u):
-                lines.append(f"  ({names[u]}) -- [out={centre - 30:.0f}, in={centre + 30:.0f}, "
-                             f"loop, min distance={0.8 * scale:.1f}cm] ({names[u]}),")
+                loops.append(rf"\draw ({names[u]}) to[out={centre - 30:.0f}, in={centre + 30:.0f}, "
+                             rf"looseness=8, min distance={0.8 * scale:.1f}cm] ({names[u]});")
             continue
         for bend in _bends(m):
             opt = "" if bend == 0 else (f" [bend left={bend:.0f}]" if bend > 0
                                         else f" [bend right={-bend:.0f}]")
             lines.append(f"  ({names[u]}) --{opt} ({names[v]}),")
-    lines += ["};", r"\end{feynman}", r"\end{tikzpicture}"]
+    lines += ["};", *loops, r"\end{feynman}", r"\end{tikzpicture}"]
     if standalone:
         lines = [r"\documentclass[border=2pt]{standalone}",
                  r"\usepackage[compat=1.1.0]{tikz-feynman}", r"\begin{document}",

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 
 import matplotlib.pyplot as plt
 import pytest
@@ -139,8 +141,14 @@ def test_tikz_has_explicit_coordinates_for_every_vertex(legs, content):
         assert _braces_balanced(src)
         vertices = re.findall(r"\\vertex(?:\[dot\])? \((\w+)\) at \(-?[\d.]+, -?[\d.]+\)", src)
         assert sorted(vertices) == sorted(d.node_names)
-        # one "--" per line, no automatic layout (which would need LuaLaTeX)
-        assert src.count(" --") == d.n_lines
+        # one "--" per line between two vertices and one plain-TikZ \draw per self-loop
+        # (tikz-feynman's \diagram* drops edges from a vertex to itself); no automatic layout
+        # (which would need LuaLaTeX)
+        self_loops = sum(m for u, v, m in d.lines() if u == v)
+        assert src.count(" --") == d.n_lines - self_loops
+        body = src.split(r"\diagram* {")[1]
+        assert len(re.findall(r"\\draw \((\w+)\) to\[out=-?\d+, in=-?\d+, looseness=8, "
+                              r"min distance=[\d.]+cm\] \(\1\);", body.split("};")[1])) == self_loops
         assert "layered layout" not in src and "spring layout" not in src
 
 
@@ -188,3 +196,16 @@ def test_diagram_repr_and_equality():
     assert repr(a[0]) == "Diagram(legs=4, vertices={4: 2}, loops=1, S=2)"
     assert isinstance(a[0].graph.copy(), type(a[0].graph))
     assert Diagram(a[0].graph) == a[0]
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None,
+                    reason="pdflatex with tikz-feynman is not installed (TeX is not a dependency)")
+def test_tikz_compiles_with_pdflatex(tmp_path):
+    """Every diagram class with self-loops, multi-edges and legs compiles with plain pdflatex."""
+    for legs, content in [(0, {4: 2}), (2, {4: 2}), (4, {4: 2}), (4, {6: 1, 4: 1})]:
+        for i, d in enumerate(generate(legs, content, connected=True)):
+            tex = tmp_path / f"d{legs}_{i}.tex"
+            tex.write_text(d.tikz(standalone=True))
+            run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+                                 cwd=tmp_path, capture_output=True, text=True, timeout=120)
+            assert run.returncode == 0, run.stdout[-2000:]
