@@ -109,3 +109,32 @@ def test_gauss_kernel_far_from_the_origin_does_not_overflow():
     net = GaussNet(sigma_w=1.0, sigma_b=1.0)
     assert net.kernel(100.0, 100.0) == pytest.approx(2.0, rel=EXACT_RTOL)
     assert net.kernel(1e3, 1e3 - 0.5) == pytest.approx(1.0 + np.exp(-0.125), rel=EXACT_RTOL)
+
+
+@pytest.mark.parametrize("d_in", [2, 3])
+@pytest.mark.parametrize("family,cls,rtol", [("gauss", GaussNet, 1e-9), ("erf", ErfNet, 1e-7),
+                                             ("relu", ReLUNet, 2e-3)])
+def test_kernel_against_weight_space_gauss_hermite(family, cls, rtol, d_in):
+    """Tensor Gauss-Hermite over the (d_in + 1) weight-and-bias directions, written out here.
+
+    Independent of the pre-activation reduction used by the library: it checks the d_in
+    dependence of the priors and of the Gauss-net normalisation.  ReLU has a kink, so its
+    Gauss-Hermite estimate converges only algebraically (looser tolerance).
+    """
+    from tests.mc_reference import HAND_ACTIVATIONS
+    sw, sb = 1.3, 0.6
+    nodes, weights = np.polynomial.hermite_e.hermegauss(40 if d_in == 3 else 70)
+    weights = weights / np.sqrt(2 * np.pi)
+    grids = np.meshgrid(*([nodes] * (d_in + 1)), indexing="ij")
+    wgt = np.prod(np.meshgrid(*([weights] * (d_in + 1)), indexing="ij"), axis=0).ravel()
+    u = np.stack([g.ravel() for g in grids], -1)             # standard normals
+    w, b = u[:, :d_in] * sw / np.sqrt(d_in), u[:, d_in] * sb
+    rng = np.random.default_rng(d_in)
+    net = cls(sigma_w=sw, sigma_b=sb, d_in=d_in)
+    for _ in range(3):
+        x, y = rng.uniform(-1, 1, d_in), rng.uniform(-1, 1, d_in)
+        sx, sy = sb ** 2 + sw ** 2 * x @ x / d_in, sb ** 2 + sw ** 2 * y @ y / d_in
+        gx = HAND_ACTIVATIONS[family](w @ x + b, sx)
+        gy = HAND_ACTIVATIONS[family](w @ y + b, sy)
+        expected = sb ** 2 + sw ** 2 * np.sum(wgt * gx * gy)
+        assert net.kernel(x, y) == pytest.approx(expected, rel=rtol)
