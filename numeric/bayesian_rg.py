@@ -61,7 +61,7 @@ import functools
 import numbers
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import scipy.special as sps
@@ -623,6 +623,11 @@ def brg_member(seed: np.random.SeedSequence, setup: dict[str, Any], n_fisher: in
             "fisher_z": z}
 
 
+def _member_file(folder: Path) -> Callable[[int], Path]:
+    """Checkpoint path of ensemble member ``m`` in ``folder``."""
+    return lambda m: folder / f"member_{m:05d}.npz"
+
+
 def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequence[float] | None = None,
                        features: str = "relu", *, n_train: int = 200, n_test: int = 200,
                        inputs: InputDistribution | None = None, noise_std: float = 0.1,
@@ -753,20 +758,17 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
               "target_cutoff": target_cutoff, "n_fisher": n_fisher,
               "n_fisher_members": min(n_members, n_fisher_members), "n_mc": n_mc,
               "n_bootstrap": n_bootstrap, "seed_state": seed_state(root)}
-    checkpoint = None
-    if checkpoint_dir is not None:
-        folder = Path(checkpoint_dir)
+    folder = None if checkpoint_dir is None else Path(checkpoint_dir)
+    if folder is not None:
         # members depend on everything but the ensemble size and the post-processing
         check_plan(folder, {**{k: v for k, v in config.items()
                                 if k not in ("n_members", "n_mc", "n_bootstrap", "threshold")},
                              "n_fisher_members": n_fisher_members, "n_probes": n_probes,
                              "cutoffs": cutoffs})
 
-        def checkpoint(m: int) -> Path:
-            return folder / f"member_{m:05d}.npz"
-
     members = list(run_tasks(brg_member, tasks, scheduler=scheduler, workers=workers,
-                             checkpoint=checkpoint, progress=progress,
+                             checkpoint=None if folder is None else _member_file(folder),
+                             progress=progress,
                              desc=f"BRG {features} members").values())
     losses = np.stack([r["loss"] for r in members])
     base = np.array([float(r["base"]) for r in members])

@@ -15,7 +15,6 @@ SW, SB = sp.Symbol("sigma_W", positive=True), sp.Symbol("sigma_b", positive=True
 def test_gauss_kernel_is_the_seed_formula(d_in):
     net = GaussNet(sigma_w=SW, sigma_b=SB, d_in=d_in)
     k = net.kernel_expr()
-    xs, ys = (k.free_symbols - {SW, SB}), None
     x, y = sorted([s for s in k.free_symbols if s.name.startswith("x")], key=str), \
         sorted([s for s in k.free_symbols if s.name.startswith("y")], key=str)
     dist2 = sum((a - b) ** 2 for a, b in zip(x, y))
