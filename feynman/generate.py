@@ -19,6 +19,8 @@ import numbers
 from itertools import product
 from typing import Iterator, Mapping, Sequence
 
+from nnqft_sym.validation import check_integer
+
 from .diagram import Diagram, node_colours
 from .symmetry import canonical_form
 
@@ -67,7 +69,7 @@ def generate(legs: int, vertices: Mapping[int, int] | None = None, *, loops: int
     >>> len(generate(2, loops=2, valences=(4,)))
     3
     """
-    legs = _check_count(legs, "legs")
+    legs = check_integer(legs, "legs")
     for name, flag in (("connected", connected), ("one_pi", one_pi),
                        ("labelled_legs", labelled_legs)):
         if not isinstance(flag, bool):
@@ -78,7 +80,7 @@ def generate(legs: int, vertices: Mapping[int, int] | None = None, *, loops: int
         if not (connected or one_pi):
             raise ValueError("loops=L classifies connected diagrams: use connected=True "
                              "or give vertices={valence: count}")
-        contents = vertex_combinations(legs, _check_count(loops, "loops"), valences)
+        contents = vertex_combinations(legs, check_integer(loops, "loops"), valences)
     else:
         contents = [_check_vertices(vertices)]
     out: list[Diagram] = []
@@ -99,8 +101,8 @@ def vertex_combinations(legs: int, loops: int, valences: Sequence[int]) -> list[
     >>> vertex_combinations(4, 1, (4, 6))
     [{4: 2}, {6: 1}]
     """
-    legs = _check_count(legs, "legs")
-    loops = _check_count(loops, "loops")
+    legs = check_integer(legs, "legs")
+    loops = check_integer(loops, "loops")
     vals = sorted({_check_valence(k, minimum=3) for k in valences})
     if not vals:
         raise ValueError("valences must list at least one valence >= 3")
@@ -233,14 +235,6 @@ def _adjacencies(legs: int, content: dict[int, int], connected: bool
 
 
 # ---------------------------------------------------------------------- validation
-def _check_count(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= 0, got {value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value}")
-    return int(value)
-
-
 def _check_valence(k: object, minimum: int = 1) -> int:
     if isinstance(k, bool) or not isinstance(k, numbers.Integral):
         raise TypeError(f"a vertex valence must be an integer >= {minimum}, got {k!r}")
@@ -255,7 +249,7 @@ def _check_vertices(vertices: object) -> dict[int, int]:
                         f"got {vertices!r}")
     out = {}
     for k, c in vertices.items():
-        count = _check_count(c, f"vertices[{k}]")
+        count = check_integer(c, f"vertices[{k}]")
         if count:
             out[_check_valence(k)] = count
     return out

@@ -17,6 +17,7 @@ __all__ = [
     "check_dimension",
     "check_width",
     "check_even_order",
+    "check_integer",
     "as_points",
     "is_symbolic",
 ]
@@ -75,6 +76,28 @@ def check_width(width: Any, name: str = "width") -> int | sp.Expr:
     if int(width) < 1:
         raise ValueError(f"{name} must be a positive integer >= 1, got {width}")
     return int(width)
+
+
+def check_integer(value: Any, name: str, minimum: int = 0) -> int:
+    """Require a plain integer (not a bool) ``>= minimum``: counts, sizes, numbers of samples.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer.
+    ValueError
+        If it is smaller than ``minimum``.
+
+    Examples
+    --------
+    >>> check_integer(3, "n_members", 1)
+    3
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if int(value) < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
 
 
 def check_even_order(n: int, name: str = "number of points") -> int:

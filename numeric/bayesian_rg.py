@@ -69,6 +69,7 @@ import sympy as sp
 
 from nnqft_sym import CosNet, ReLUNet
 from nnqft_sym.frequency_priors import FreeScalarFrequencyPrior, UniformBallFrequencyPrior
+from nnqft_sym.validation import check_integer
 
 from .distributed import check_scheduler, run_tasks
 from .report import format_estimate, markdown_table, versions
@@ -129,7 +130,7 @@ class InputDistribution:
     def __post_init__(self) -> None:
         if self.kind not in ("gauss", "box"):
             raise ValueError(f"input distribution kind must be 'gauss' or 'box', got {self.kind!r}")
-        _check_int(self.d_in, "d_in", 1)
+        check_integer(self.d_in, "d_in", 1)
         if not np.isfinite(self.center):
             raise ValueError(f"center must be finite, got {self.center}")
         if not (np.isfinite(self.scale) and self.scale > 0):
@@ -224,8 +225,8 @@ def sample_feature_map(kind: str, width: int, d_in: int, rng: np.random.Generato
     >>> fmap(np.zeros((3, 2))).shape
     (3, 100)
     """
-    _check_int(width, "width", 1)
-    _check_int(d_in, "d_in", 1)
+    check_integer(width, "width", 1)
+    check_integer(d_in, "d_in", 1)
     if kind == "cos":
         net, volume, rho = _cos_spectrum(int(d_in), float(mass), float(radius))
         ball = UniformBallFrequencyPrior(radius=radius)
@@ -345,7 +346,7 @@ def gradient_descent_readout(features: np.ndarray, y: np.ndarray, a0: np.ndarray
     >>> bool(np.allclose(gradient_descent_readout(H, y, a, 30, eta), loop))
     True
     """
-    steps = _check_int(steps, "steps", 0)
+    steps = check_integer(steps, "steps", 0)
     n = features.shape[0]
     s, u = np.linalg.eigh(features @ features.T / n)
     s = np.maximum(s, 0.0)
@@ -700,12 +701,12 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
     >>> res.test_loss.shape == res.cutoffs.shape
     True
     """
-    n_members = _check_int(n_members, "n_members", 3)
-    width = _check_int(width, "width", 1)
-    n_train = _check_int(n_train, "n_train", 1)
-    n_test = _check_int(n_test, "n_test", 1)
-    n_probes = _check_int(n_probes, "n_probes", 2)
-    n_mc = _check_int(n_mc, "n_mc", 10)
+    n_members = check_integer(n_members, "n_members", 3)
+    width = check_integer(width, "width", 1)
+    n_train = check_integer(n_train, "n_train", 1)
+    n_test = check_integer(n_test, "n_test", 1)
+    n_probes = check_integer(n_probes, "n_probes", 2)
+    n_mc = check_integer(n_mc, "n_mc", 10)
     noise_std = _check_positive(noise_std, "noise_std")
     threshold = _check_positive(threshold, "threshold")
     if features not in ("relu", "cos"):
@@ -722,14 +723,14 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
     root = as_seed_sequence(seed)
     task_seq, mc_seq, boot_seq, *member_seqs = child_seeds(root, 3 + n_members)
     task_rng = np.random.default_rng(task_seq)
-    target = _target(task_rng, d_in, _check_int(n_modes, "n_modes", 1), mass,
+    target = _target(task_rng, d_in, check_integer(n_modes, "n_modes", 1), mass,
                      min(_check_positive(target_cutoff, "target_cutoff"), radius))
     x_train = inputs.sample(task_rng, n_train)
     y_train = _evaluate_target(x_train, target) + noise_std * task_rng.standard_normal(n_train)
     x_test = inputs.sample(task_rng, n_test)
     y_test = _evaluate_target(x_test, target)
-    n_fisher = _check_int(n_fisher, "n_fisher", 2)
-    n_fisher_members = _check_int(n_fisher_members, "n_fisher_members", 0)
+    n_fisher = check_integer(n_fisher, "n_fisher", 2)
+    n_fisher_members = check_integer(n_fisher_members, "n_fisher_members", 0)
     separations = probe_spacing * np.arange(n_probes)
     probes = np.full((n_probes, d_in), inputs.center)
     probes[:, 0] += separations
@@ -808,7 +809,7 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
     crit = _critical(cutoffs, test_loss, baseline, threshold)
     boot_rng = np.random.default_rng(boot_seq)
     boots = []
-    for _ in range(_check_int(n_bootstrap, "n_bootstrap", 0)):
+    for _ in range(check_integer(n_bootstrap, "n_bootstrap", 0)):
         idx = boot_rng.integers(0, n_members, n_members)
         boots.append(_critical(cutoffs, losses[idx].mean(0), base[idx].mean(), threshold))
     boots = np.log10(np.asarray([b for b in boots if np.isfinite(b)]))
@@ -944,14 +945,6 @@ def write_brg_report(result: BRGResult, out: str | Path, seconds: float | None =
 
 
 # ---------------------------------------------------------------------- checks
-def _check_int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if int(value) < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return int(value)
-
-
 def _check_positive(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a positive real number, got {value!r}")
