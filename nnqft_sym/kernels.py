@@ -21,6 +21,7 @@ import sympy as sp
 
 from .architectures import Network
 from .moments import moment_from_covariance, neuron_moment, symbolic_points
+from .validation import as_coordinates
 
 __all__ = ["kernel_expr", "kernel_numeric", "default_points", "INVARIANTS"]
 
@@ -102,21 +103,10 @@ def kernel_numeric(net: Network, x: Any, y: Any) -> np.ndarray | float:
         from .deep import deep_kernel
         return deep_kernel(net, x, y)
     net.require_numeric("kernel")
-    xa = _as_coordinates(x, net.d_in, "x")
-    ya = _as_coordinates(y, net.d_in, "y")
+    xa = as_coordinates(x, net.d_in, "x")
+    ya = as_coordinates(y, net.d_in, "y")
     xa, ya = np.broadcast_arrays(xa, ya)
     pair = np.stack([xa, ya], axis=-2)  # (..., 2, d_in)
     moment = neuron_moment(net, pair)
     out = float(net.sigma_b) ** 2 + float(net.output_variance) * np.asarray(moment)
     return float(out) if out.ndim == 0 else out
-
-
-def _as_coordinates(x: Any, d_in: int, name: str) -> np.ndarray:
-    arr = np.asarray(x, dtype=float)
-    if d_in == 1 and (arr.ndim == 0 or arr.shape[-1] != 1):
-        arr = arr[..., None]
-    if arr.shape[-1:] != (d_in,):
-        raise ValueError(f"{name} must have shape (..., d_in) with d_in = {d_in}, got {np.shape(x)}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite")
-    return arr

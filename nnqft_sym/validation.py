@@ -19,6 +19,7 @@ __all__ = [
     "check_even_order",
     "check_integer",
     "as_points",
+    "as_coordinates",
     "is_symbolic",
 ]
 
@@ -133,4 +134,25 @@ def as_points(points: Any, d_in: int, name: str = "points") -> np.ndarray:
                          f"got shape {np.shape(points)}")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return arr
+
+
+def as_coordinates(x: Any, d_in: int, name: str) -> np.ndarray:
+    """Numeric single points as a float array ``(..., d_in)`` (scalars allowed when d_in = 1).
+
+    Unlike :func:`as_points` there is no axis of n points: used for the two arguments of a
+    kernel, which broadcast against each other.
+
+    Examples
+    --------
+    >>> as_coordinates([0.1, 0.2], 1, "x").shape
+    (2, 1)
+    """
+    arr = np.asarray(x, dtype=float)
+    if d_in == 1 and (arr.ndim == 0 or arr.shape[-1] != 1):
+        arr = arr[..., None]
+    if arr.shape[-1:] != (d_in,):
+        raise ValueError(f"{name} must have shape (..., d_in) with d_in = {d_in}, got {np.shape(x)}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite")
     return arr
