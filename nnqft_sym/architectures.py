@@ -27,7 +27,7 @@ from typing import Any, Callable
 import numpy as np
 import sympy as sp
 
-from .validation import as_points, check_dimension, check_positive
+from .validation import as_coordinates, as_points, check_dimension, check_positive
 
 __all__ = [
     "Z",
@@ -189,10 +189,17 @@ class Network:
         return True
 
     def preactivation_variance(self, x: Any) -> Any:
-        r""":math:`s(x) = \sigma_b^2 + \sigma_W^2 |x|^2 / d_{in}` (numeric array ``(...)`` from ``(..., d_in)``)."""
+        r""":math:`s(x) = \sigma_b^2 + \sigma_W^2 |x|^2 / d_{in}` (numeric array ``(...)`` from ``(..., d_in)``).
+
+        Examples
+        --------
+        >>> GaussNet(sigma_w=2, sigma_b=1).preactivation_variance([0.0, 0.5]).tolist()
+        [1.0, 2.0]
+        """
         self.require_numeric("preactivation_variance")
-        pts = as_points(x, self.d_in, "x")[..., 0, :] if np.ndim(x) <= 1 else as_points(x, self.d_in, "x")
-        return float(self.sigma_b) ** 2 + float(self.sigma_w) ** 2 * np.sum(pts * pts, -1) / self.d_in
+        pts = as_coordinates(x, self.d_in, "x")
+        out = float(self.sigma_b) ** 2 + float(self.sigma_w) ** 2 * np.sum(pts * pts, -1) / self.d_in
+        return float(out) if out.ndim == 0 else out
 
     def preactivation_covariance(self, points: Any) -> np.ndarray:
         r"""Covariance :math:`C_{ij} = \sigma_b^2 + \sigma_W^2 x_i\cdot x_j/d_{in}` of z at n points.

@@ -67,3 +67,11 @@ def test_with_params_keeps_the_family():
     net = CosNet(sigma_w=sp.Symbol("sigma_W", positive=True)).with_params(sigma_w=2)
     assert isinstance(net, CosNet) and net.sigma_w == 2
     assert float(make_network("relu", sigma_b=0.5).sigma_b) == 0.5
+
+
+def test_preactivation_variance_of_scalar_and_several_points():
+    net = GaussNet(sigma_w=2.0, sigma_b=1.0)
+    assert net.preactivation_variance(0.5) == pytest.approx(2.0)
+    np.testing.assert_allclose(net.preactivation_variance([0.0, 0.5, 1.0]), [1.0, 2.0, 5.0])
+    np.testing.assert_allclose(GaussNet(sigma_w=2.0, d_in=2).preactivation_variance([[0, 1], [1, 1]]),
+                               [3.0, 5.0])
