@@ -21,11 +21,13 @@ from .bayesian_rg import (REFERENCE_SIZES, BRGResult, brg_member, InputDistribut
                           gradient_descent_readout, momentum_cutoff, plot_brg, ridge_readout,
                           run_brg_experiment, sample_feature_map, save_brg_result,
                           wilson_propagator, write_brg_report)
-from .sampling import (as_seed_sequence, block_size, child_seeds, iter_output_chunks,
-                       psd_factor, sample_block, sample_outputs, seed_from_state, seed_state)
+from .sampling import (STREAM_VERSION, as_seed_sequence, block_size, child_seeds,
+                       iter_output_chunks, psd_factor, sample_block, sample_outputs,
+                       seed_from_state, seed_state)
 
 __all__ = [
     "sample_outputs", "iter_output_chunks", "sample_block", "block_size", "psd_factor",
+    "STREAM_VERSION",
     "as_seed_sequence", "child_seeds", "seed_state", "seed_from_state",
     "point_multisets", "MonomialSums",
     "measure", "measure_sweep", "exact_kind", "SCHEDULERS", "check_scheduler", "open_client",

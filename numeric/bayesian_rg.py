@@ -73,7 +73,7 @@ from nnqft_sym.validation import check_integer
 
 from .distributed import check_scheduler, run_tasks
 from .report import format_estimate, markdown_table, versions
-from .sampling import as_seed_sequence, child_seeds, seed_state
+from .sampling import STREAM_VERSION, as_seed_sequence, child_seeds, seed_state
 from .storage import atomic_write, check_plan, save_json, save_npz
 
 __all__ = [
@@ -765,7 +765,7 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
         check_plan(folder, {**{k: v for k, v in config.items()
                                 if k not in ("n_members", "n_mc", "n_bootstrap", "threshold")},
                              "n_fisher_members": n_fisher_members, "n_probes": n_probes,
-                             "cutoffs": cutoffs})
+                             "cutoffs": cutoffs, "sampler_stream": STREAM_VERSION})
 
     members = list(run_tasks(brg_member, tasks, scheduler=scheduler, workers=workers,
                              checkpoint=None if folder is None else _member_file(folder),

@@ -1,13 +1,18 @@
-"""Throughput of the ensemble sampler + estimators against the Gaussian-draw floor.
+"""Throughput of the ensemble sampler and of whole bags against the Gaussian-draw floor.
 
-For each architecture and width, :func:`benchmark_sampling` times one bag (sampling and the
-monomial sums of the requested orders, :func:`numeric.run_bag`) and the time NumPy's
-generator needs just to draw the same number of Gaussian numbers (the *floor*: first layer
-``width * (d_in + 1)``, ``b1``, plus ``width`` output weights or ``P`` Gram normals per
-network), and the time to draw all ``width * (d_in + 2) + 1`` parameters of each network
-(``parameter_floor``: what a direct simulation draws).  From the per-network times it
-extrapolates the full HMS scale (all widths,
-``n_full`` networks per width) on ``cores`` cores, assuming bags run in parallel.
+For each architecture and width, :func:`benchmark_sampling` times
+
+- the sampler alone (:func:`numeric.iter_output_chunks`, all outputs of the bag's networks),
+- one whole bag (sampling plus the monomial sums of the requested orders,
+  :func:`numeric.run_bag`),
+- the *floor*: the time NumPy's generator (the sampler's PCG64) needs just to draw the same
+  number of Gaussian numbers (first layer ``width * (d_in + 1)``, ``b1``, plus ``width``
+  output weights or ``P`` Gram normals per network),
+- the *parameter floor*: the time to draw all ``width * (d_in + 2) + 1`` parameters of each
+  network (what a direct simulation draws).
+
+From the per-network bag times it extrapolates the full HMS scale (all widths, ``n_full``
+networks per width) on ``cores`` cores, assuming bags run in parallel.
 Times are CPU seconds of this process (``time.process_time``), which stay meaningful on a
 machine shared with other jobs; on an idle machine wall time is about the same.
 Used by ``nnqft bench`` and ``benchmarks/bench_sampling.py``; never by unit tests.
@@ -24,43 +29,59 @@ from nnqft_sym.architectures import make_network
 
 from .estimators import bag_seed_states, run_bag
 from .experiments import HMS_POINTS, HMS_WIDTHS
-from .sampling import GRAM_MIN_WIDTH, block_size
+from .sampling import GRAM_MIN_WIDTH, block_size, iter_output_chunks, seed_from_state
 
 __all__ = ["BenchmarkRow", "gaussian_floor", "benchmark_sampling", "extrapolate"]
 
 
 @dataclass(frozen=True)
 class BenchmarkRow:
-    """Timing of one (architecture, width): seconds per network, sampler and floor."""
+    """Timing of one (architecture, width): CPU seconds for ``n_nets`` networks.
+
+    ``sampler_seconds`` is the sampler alone, ``seconds`` the whole bag (sampler and monomial
+    sums), ``floor_seconds`` and ``parameter_floor_seconds`` the two Gaussian-draw floors.
+    """
 
     arch: str
     width: int
     n_nets: int
+    sampler_seconds: float
     seconds: float
     floor_seconds: float
     parameter_floor_seconds: float
 
     @property
     def nets_per_second(self) -> float:
+        """Networks per CPU second of whole bags (sampling and estimators)."""
         return self.n_nets / self.seconds
 
     @property
     def ratio(self) -> float:
         """Sampler time / Gaussian-draw floor (the normals the sampler draws)."""
-        return self.seconds / self.floor_seconds
+        return self.sampler_seconds / self.floor_seconds
 
     @property
     def parameter_ratio(self) -> float:
         """Sampler time / time to draw all network parameters as normals."""
-        return self.seconds / self.parameter_floor_seconds
+        return self.sampler_seconds / self.parameter_floor_seconds
+
+    @property
+    def bag_ratio(self) -> float:
+        """Whole-bag time (sampling and estimators) / Gaussian-draw floor."""
+        return self.seconds / self.floor_seconds
 
 
 def gaussian_floor(n_numbers: int, seed: int = 0) -> float:
-    """Seconds NumPy's default generator needs to draw ``n_numbers`` standard normals.
+    """CPU seconds NumPy's PCG64 generator (the sampler's) needs to draw ``n_numbers`` normals.
 
     Drawn in slabs of at most 2^20 numbers (the sampler's working sizes), best of 3.
+
+    Examples
+    --------
+    >>> gaussian_floor(1000) >= 0.0
+    True
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.Generator(np.random.PCG64(seed))
     slab = 1 << 20
     best = np.inf
     for _ in range(3):
@@ -99,20 +120,32 @@ def benchmark_sampling(archs: Sequence[str] = ("gauss", "relu", "erf"),
             state = bag_seed_states(0, width, 1)[0]
             run_bag(net, width, points, min(n_nets, 200), state, orders)      # warm-up
             start = time.process_time()
+            for _ in iter_output_chunks(net, width, points, n_nets, seed_from_state(state)):
+                pass
+            sampler = time.process_time() - start
+            start = time.process_time()
             run_bag(net, width, points, n_nets, state, orders)
             seconds = time.process_time() - start
             floor = gaussian_floor(n_nets * _draws_per_net(width, len(points), net.d_in))
             params = gaussian_floor(n_nets * (width * (net.d_in + 2) + 1))
-            rows.append(BenchmarkRow(arch, width, n_nets, seconds, floor, params))
+            rows.append(BenchmarkRow(arch, width, n_nets, sampler, seconds, floor, params))
     return rows
 
 
 def extrapolate(rows: Sequence[BenchmarkRow], n_full: int = 10 ** 6, cores: int = 2
-                ) -> tuple[float, float, float]:
-    """(sampler, floor, parameter floor) seconds for ``n_full`` networks per benchmarked point.
+                ) -> dict[str, float]:
+    """Seconds for ``n_full`` networks at every benchmarked point, spread over ``cores`` processes.
 
-    Assumes the bags spread evenly over ``cores`` processes.
+    Returns ``{"bags", "sampler", "floor", "parameter_floor"}``: whole bags (sampling and
+    estimators), the sampler alone and the two floors.
+
+    Examples
+    --------
+    >>> row = BenchmarkRow("relu", 10, 1000, 0.5, 1.0, 0.25, 0.4)
+    >>> extrapolate([row], n_full=2000, cores=2)["bags"]
+    1.0
     """
     def total(attr: str) -> float:
         return sum(getattr(r, attr) / r.n_nets for r in rows) * n_full / cores
-    return total("seconds"), total("floor_seconds"), total("parameter_floor_seconds")
+    return {"bags": total("seconds"), "sampler": total("sampler_seconds"),
+            "floor": total("floor_seconds"), "parameter_floor": total("parameter_floor_seconds")}

@@ -44,6 +44,7 @@ from nnqft_sym.validation import as_points, check_even_order, check_width
 
 from .monomials import SLAB_NETS, STATISTICS, MonomialSums, point_multisets
 from .sampling import (BLOCK_ELEMENTS, DEFAULT_CHUNK_NETS, GRAM_MIN_WIDTH, MAX_BLOCK_NETS,
+                       STREAM_VERSION,
                        as_seed_sequence, child_seeds, iter_output_chunks, seed_from_state,
                        seed_state)
 from .distributed import check_scheduler, run_tasks
@@ -411,8 +412,9 @@ class GreenMeasurement:
 
 
 def _sampler_constants() -> dict[str, int]:
-    return {"BLOCK_ELEMENTS": BLOCK_ELEMENTS, "MAX_BLOCK_NETS": MAX_BLOCK_NETS,
-            "GRAM_MIN_WIDTH": GRAM_MIN_WIDTH, "SLAB_NETS": SLAB_NETS}
+    return {"STREAM_VERSION": STREAM_VERSION, "BLOCK_ELEMENTS": BLOCK_ELEMENTS,
+            "MAX_BLOCK_NETS": MAX_BLOCK_NETS, "GRAM_MIN_WIDTH": GRAM_MIN_WIDTH,
+            "SLAB_NETS": SLAB_NETS}
 
 
 # ---------------------------------------------------------------------- driver

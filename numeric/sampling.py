@@ -16,14 +16,20 @@ Cholesky factorisation (:func:`psd_factor`), which stays accurate to
 input points, or :math:`N < P`); narrow networks (``width < GRAM_MIN_WIDTH``) draw
 :math:`W^1` directly, which is cheaper there.  Both routes sample the same distribution.
 
+The first layer is drawn by :meth:`nnqft_sym.Network.sample_preactivations`: one vector of
+:math:`d_{in} + 1` standard normals per neuron, multiplied by the :math:`(d_{in}+1)\times P`
+design matrix (one matrix product gives all pre-activations, scalings and biases included).
+The normalisation of a Gauss-net enters as a shift of the pre-activations
+(:attr:`nnqft_sym.Network.normalisation_is_shift`).
+
 Randomness: the networks of a request are cut into *stream blocks* of
 :func:`block_size` networks (a function of the width and the number of points only); block
 ``j`` draws from its own generator seeded by ``seed.spawn(...)[j]``.  Results therefore depend
 on the seed, the width, the points and ``n_nets``, and never on the chunk size used to stream
 them: the chunk size only groups blocks to bound the working memory (and lets one batched
 factorisation serve all the blocks of a chunk).  Within a block the draws come in a fixed
-order: first layer (``net.sample_first_layer``), ``b1``, then the ``N`` output weights or the
-``P`` Gram normals.
+order: first layer (``net.sample_preactivations``), ``b1``, then the ``N`` output weights or the
+``P`` Gram normals (:data:`STREAM_VERSION` 2).
 """
 from __future__ import annotations
 
@@ -36,6 +42,7 @@ from nnqft_sym.architectures import Network
 from nnqft_sym.validation import as_points, check_width
 
 __all__ = [
+    "STREAM_VERSION",
     "BLOCK_ELEMENTS",
     "DEEP_BLOCK_ELEMENTS",
     "MAX_BLOCK_NETS",
@@ -52,6 +59,11 @@ __all__ = [
     "sample_outputs",
 ]
 
+#: version of the random stream (draw order and block layout); results of different versions
+#: are statistically equivalent but not bit-identical, so checkpoints record it.
+#: 1: nnqft 0.1.0 (first-layer weights, then biases).  2: one (d_in + 1)-vector of normals per
+#: neuron, turned into pre-activations by one matrix product (``Network.sample_preactivations``).
+STREAM_VERSION = 2
 #: feature values (networks x width x points) held by one stream block (1 MB of float64)
 BLOCK_ELEMENTS = 2 ** 17
 #: deep networks: hidden weights and features (networks x width x (width + points)) per block
@@ -186,11 +198,13 @@ def _layer_variances(net: Network, points: np.ndarray) -> list[np.ndarray | None
     """Infinite-width pre-activation variances of hidden layers 1..L at the points, ``(P,)`` each.
 
     They set the position-dependent normalisation n(s) of every layer (Gauss-net), exactly as
-    the kernel recursion of :mod:`nnqft_sym.deep` assumes; ``None`` for architectures without
-    a normalisation or with one hidden layer (the first layer is normalised by ``features``).
+    the kernel recursion of :mod:`nnqft_sym.deep` assumes (layer 1: :math:`s(x)`); ``None``
+    for architectures without a normalisation.
     """
-    if net.depth == 1 or not net._normalised:
+    if not net._normalised:
         return [None] * net.depth
+    if net.depth == 1:
+        return [net.preactivation_variance(points)]
     from nnqft_sym.deep import layer_kernels
     return list(layer_kernels(net, points, points)[:net.depth, :, 0])
 
@@ -200,25 +214,23 @@ def _draw_block(net: Network, width: int, points: np.ndarray, n_nets: int,
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """All random draws of one stream block: ``(b1, f - b1 or Gram matrices, xi or None)``.
 
-    Draw order (part of the reproducibility contract): first layer
-    (``net.sample_first_layer``); for deep nets, per further hidden layer its ``N x N``
-    weights then its ``N`` biases; then ``b1``, then either the ``N`` output weights
-    (``width < GRAM_MIN_WIDTH``; the unscaled ``f - b1`` is returned) or ``P`` standard normals
-    ``xi`` (returned with the unscaled Gram matrices ``G^T G``).  With ``d_out > 1`` the last
-    three draws carry a trailing output axis.
+    Draw order (part of the reproducibility contract, :data:`STREAM_VERSION`): first layer
+    (``net.sample_preactivations``: the ``d_in + 1`` normals of one neuron after another);
+    for deep nets, per further hidden layer its ``N x N`` weights then its ``N`` biases; then
+    ``b1``, then either the ``N`` output weights (``width < GRAM_MIN_WIDTH``; the unscaled
+    ``f - b1`` is returned) or ``P`` standard normals ``xi`` (returned with the unscaled Gram
+    matrices ``G^T G``).  With ``d_out > 1`` the last three draws carry a trailing output axis.
     """
     rng = np.random.Generator(np.random.PCG64(seq))
-    w, b = net.sample_first_layer(rng, (n_nets, width))
-    feats = net.features(w, b, points)  # (n_nets, width, P)
-    del w, b
-    if net.depth > 1:
-        for layer in range(1, net.depth):
-            w = rng.standard_normal((n_nets, width, width))
-            w *= float(net.sigma_w) / np.sqrt(width)
-            z = np.matmul(w, feats)
-            del w
-            z += float(net.sigma_b) * rng.standard_normal((n_nets, width, 1))
-            feats = net.activate(z, variances[layer])
+    feats = net.activate(net.sample_preactivations(rng, (n_nets, width), points), variances[0],
+                         overwrite_z=True)
+    for layer in range(1, net.depth):
+        w = rng.standard_normal((n_nets, width, width))
+        w *= float(net.sigma_w) / np.sqrt(width)
+        z = np.matmul(w, feats)
+        del w
+        z += float(net.sigma_b) * rng.standard_normal((n_nets, width, 1))
+        feats = net.activate(z, variances[layer], overwrite_z=True)
     out_axis = () if net.d_out == 1 else (net.d_out,)
     b1 = rng.standard_normal((n_nets,) + out_axis)
     if width < GRAM_MIN_WIDTH:

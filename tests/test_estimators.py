@@ -10,9 +10,9 @@ import sympy as sp
 
 import numeric.estimators as estimators
 from nnqft_sym import CosNet, ErfNet, GaussNet, ReLUNet
-from numeric import (GreenMeasurement, MonomialSums, fit_power_law, measure, point_multisets,
-                     quartic_couplings, run_bag, bag_seed_states, sample_outputs,
-                     sextic_couplings)
+from numeric import (STREAM_VERSION, GreenMeasurement, MonomialSums, fit_power_law, measure,
+                     point_multisets, quartic_couplings, run_bag, bag_seed_states,
+                     sample_outputs, sextic_couplings)
 from tests.tolerances import EXACT_RTOL, K_SIGMA
 
 SPREAD = [-0.5, 0.0, 0.7]                      # generic points: every combination differs
@@ -158,6 +158,18 @@ def test_resume_after_interruption(tmp_path, monkeypatch):
     assert np.array_equal(cached.exact[4], exact.exact[4]) and np.all(np.isfinite(cached.exact[4]))
     with pytest.raises(ValueError, match="different run"):
         measure(ReLUNet(), [2, 5], SPREAD, checkpoint_dir=tmp_path, **{**kw, "n_nets": 900})
+
+
+def test_checkpoints_of_another_random_stream_version_are_refused(tmp_path):
+    """A folder written by nnqft 0.1 (stream version 1, no version recorded) is not resumed."""
+    kw = {"orders": (2,), "n_bags": 2, "n_nets": 100, "seed": 3, "exact": False}
+    measure(ReLUNet(), [2], SPREAD, checkpoint_dir=tmp_path, **kw)
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    assert plan["sampler"]["STREAM_VERSION"] == STREAM_VERSION
+    del plan["sampler"]["STREAM_VERSION"]
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    with pytest.raises(ValueError, match=r"different run \(differs in \['sampler'\]\)"):
+        measure(ReLUNet(), [2], SPREAD, checkpoint_dir=tmp_path, **kw)
 
 
 # ---------------------------------------------------------------------- export

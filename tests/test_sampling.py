@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from nnqft_sym import CosNet, ErfNet, GaussNet, Network, ReLUNet, Z
+from nnqft_sym import S, CosNet, ErfNet, GaussNet, Network, ReLUNet, Z
 from numeric import (block_size, child_seeds, iter_output_chunks, psd_factor, sample_block,
                      sample_outputs)
 from numeric import sampling
@@ -137,3 +137,63 @@ def test_bad_input(kwargs, error, match):
             sample_outputs(**args)
         else:
             sample_outputs(**args, chunk_size=chunk)
+
+
+# ---------------------------------------------------------------------- first layer and normalisation
+@pytest.mark.parametrize("net", [GaussNet(sigma_w=1.5, d_in=3), ReLUNet(sigma_b=0.3),
+                                 CosNet(sigma_w=2.0, d_in=2)], ids=lambda n: f"{n.name}-{n.d_in}")
+def test_sample_preactivations_are_the_first_layer_of_sample_first_layer(net):
+    """Same generator state: the design-matrix product equals w . x + b of the drawn layer."""
+    pts = np.random.default_rng(1).standard_normal((5, net.d_in))
+    z = net.sample_preactivations(np.random.default_rng(11), (4, 9), pts)
+    w, b = net.sample_first_layer(np.random.default_rng(11), (4, 9))
+    assert z.shape == (4, 9, 5)
+    np.testing.assert_allclose(z, np.einsum("...d,nd->...n", w, pts) + b[..., None],
+                               rtol=1e-13, atol=1e-14)
+
+
+@pytest.mark.parametrize("net", [GaussNet(sigma_w=1.5, sigma_b=0.5, d_in=3), ErfNet(sigma_w=2.0)],
+                         ids=lambda n: n.name)
+def test_sampled_preactivations_have_the_prior_covariance(net):
+    """Cov z(x_a) z(x_b) = sigma_b^2 + sigma_W^2 x_a . x_b / d_in (Monte Carlo, 4 sigma)."""
+    pts = np.random.default_rng(2).standard_normal((4, net.d_in))
+    z = net.sample_preactivations(np.random.default_rng(12), (200_000,), pts)
+    prods = z[:, :, None] * z[:, None, :]
+    assert_mc_agrees(prods.mean(0), prods.std(0, ddof=1) / np.sqrt(len(z)),
+                     net.preactivation_covariance(pts), what=f"{net.name} Cov z")
+
+
+@pytest.mark.parametrize("activation, normalisation, expected", [
+    (sp.exp(Z), 1 / sp.sqrt(sp.exp(2 * S)), True),     # Gauss-net: e^{z - s}
+    (sp.exp(Z), sp.exp(-S / 3), True),
+    (sp.exp(2 * Z), sp.exp(-S), False),                 # e^{2(z - s)} = n^2 e^{2z}
+    (sp.tanh(Z), sp.exp(-S), False),
+    (sp.tanh(Z), 1, False),
+])
+def test_normalisation_is_shift_is_decided_symbolically(activation, normalisation, expected):
+    assert Network(activation, normalisation=normalisation).normalisation_is_shift is expected
+
+
+@pytest.mark.parametrize("net", [GaussNet(sigma_w=1.3), Network(sp.tanh(Z), normalisation=sp.exp(-S / 2))],
+                         ids=["shift", "product"])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_activate_in_place_equals_the_normalised_activation(net, layout):
+    """overwrite_z=True (the sampler's path) gives n(s) phi(z), for any memory layout of z."""
+    phi = sp.lambdify(Z, net.activation, "scipy")
+    n = sp.lambdify(S, net.normalisation, "numpy")
+    s = np.array([1.2, 1.7, 2.5])
+    z = np.random.default_rng(4).standard_normal((7, 5, 3))
+    if layout == "transposed":
+        z = np.ascontiguousarray(z.transpose(1, 0, 2)).transpose(1, 0, 2)
+    expected = n(s) * phi(z)
+    np.testing.assert_allclose(net.activate(z.copy(), s), expected, rtol=1e-13)
+    work = z.copy(order="K")
+    np.testing.assert_allclose(net.activate(work, s, overwrite_z=True), expected, rtol=1e-13)
+
+
+def test_custom_product_normalisation_is_sampled_with_the_kernel():
+    """A normalisation that is not a shift (tanh-net times e^{-s/2}): G^(2) = K on both routes."""
+    net = Network(sp.tanh(Z), sigma_w=1.5, sigma_b=0.5, normalisation=sp.exp(-S / 2), name="tanh-n")
+    assert not net.normalisation_is_shift
+    _covariance_check(net, 3, 20000, seed=8)
+    _covariance_check(net, 300, 4000, seed=8)
