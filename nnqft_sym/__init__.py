@@ -6,6 +6,7 @@ This package imports neither :mod:`feynman` nor :mod:`numeric`.
 from .architectures import (ARCHITECTURES, CosNet, ErfNet, GaussianFrequencyPrior, GaussNet,
                             Network, ReLUNet, S, Z, from_description, make_network)
 from .couplings import normalisation_integral, quartic_coupling
+from .first_layer import DrawnFirstLayer, GaussianFirstLayer, affine_preactivations
 from .cumulants import (connected_green, delta_green, delta_green_series, deviation,
                         deviation_series, green, reduced_cumulants)
 from .kernels import kernel_expr, kernel_numeric
@@ -29,6 +30,7 @@ from .bayesian_rg import (BRGWilsonProof, GeneralisedCosNet, cosnet_neuron_fishe
 __all__ = [
     "Z", "S", "P", "Network", "GaussNet", "ReLUNet", "ErfNet", "CosNet", "GaussianFrequencyPrior",
     "ARCHITECTURES", "make_network", "from_description",
+    "GaussianFirstLayer", "DrawnFirstLayer", "affine_preactivations",
     "kernel_expr", "kernel_numeric", "momentum_propagator", "ir_expansion", "IRExpansion",
     "is_translation_invariant", "free_green", "wick_sum", "pairings", "even_set_partitions",
     "double_factorial", "neuron_moment", "reduced_cumulants", "connected_green", "green",

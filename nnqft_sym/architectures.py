@@ -27,6 +27,7 @@ from typing import Any, Callable
 import numpy as np
 import sympy as sp
 
+from .first_layer import DrawnFirstLayer, GaussianFirstLayer, affine_preactivations
 from .validation import as_coordinates, as_points, check_dimension, check_positive
 
 __all__ = [
@@ -246,13 +247,26 @@ class Network:
         weights = pts.T * (float(self.sigma_w) / np.sqrt(self.d_in))
         return np.vstack([weights, np.full((1, pts.shape[0]), float(self.sigma_b))])
 
+    def first_layer_sampler(self, points: Any) -> GaussianFirstLayer | DrawnFirstLayer:
+        """A plan drawing first-layer pre-activations at fixed ``points`` (:mod:`nnqft_sym.first_layer`).
+
+        Gaussian priors give a :class:`~nnqft_sym.first_layer.GaussianFirstLayer` built on
+        :meth:`preactivation_design`; it draws exactly the numbers of :meth:`sample_first_layer`.
+
+        Examples
+        --------
+        >>> plan = ReLUNet().first_layer_sampler([0.0, 0.5])
+        >>> plan.sample(np.random.default_rng(0), (100, 8)).shape
+        (100, 8, 2)
+        """
+        return GaussianFirstLayer(self.preactivation_design(points))
+
     def sample_preactivations(self, rng: np.random.Generator, size: tuple[int, ...],
                               points: Any) -> np.ndarray:
         r"""Pre-activations :math:`z(x_a) = W^0\cdot x_a + b^0` of freshly drawn first layers.
 
-        Draws the same numbers as :meth:`sample_first_layer` and returns ``size + (P,)``,
-        computed as one matrix product of the drawn normals with :meth:`preactivation_design`
-        (this is the sampler's first step).
+        Draws the same numbers as :meth:`sample_first_layer` and returns ``size + (P,)``
+        (:meth:`first_layer_sampler` for many draws at the same points).
 
         Examples
         --------
@@ -262,9 +276,7 @@ class Network:
         >>> bool(np.allclose(z, w @ pts.T + b[..., None], rtol=1e-14, atol=1e-15))
         True
         """
-        design = self.preactivation_design(points)
-        raw = rng.standard_normal(tuple(size) + (self.d_in + 1,))
-        return (raw.reshape(-1, self.d_in + 1) @ design).reshape(tuple(size) + (design.shape[1],))
+        return self.first_layer_sampler(points).sample(rng, size)
 
     # ------------------------------------------------------------------ numeric features
     @functools.cached_property
@@ -283,7 +295,7 @@ class Network:
         ``w``: ``(..., d_in)``, ``b``: ``(...)``, ``points``: ``(n, d_in)``; returns ``(..., n)``.
         """
         pts = as_points(points, self.d_in)
-        return self.activate(_affine(w, b, pts), self.preactivation_variance(pts) if self._normalised else None)
+        return self.activate(affine_preactivations(w, b, pts), self.preactivation_variance(pts) if self._normalised else None)
 
     @functools.cached_property
     def _normalised(self) -> bool:
@@ -318,26 +330,60 @@ class Network:
         ``s`` is ignored (and may be ``None``) when the architecture has no normalisation.
         When :attr:`normalisation_is_shift` the normalisation enters as
         :math:`\\phi(z + \\log n(s))` (Gauss-net: :math:`e^{z - s}`, finite wherever the
-        normalised feature is), otherwise as the product.  Used by :meth:`features` and, layer
-        by layer, by the sampler, which passes ``overwrite_z=True`` to let the shift reuse the
-        memory of ``z``.
+        normalised feature is), otherwise as the product.  With ``overwrite_z=True`` the
+        memory of ``z`` may be reused for the shift and for the result (in place whenever
+        :math:`\\phi` is a single NumPy/SciPy ufunc); the sampler does this layer by layer.
 
         Examples
         --------
         >>> float(GaussNet().activate(np.array([800.0]), np.array([700.0]))[0])   # e^{100}
         2.6881171418161356e+43
+        >>> z = np.array([[-1.0, 2.0]])
+        >>> out = ReLUNet().activate(z, None, overwrite_z=True)
+        >>> out.tolist(), out is z
+        ([[0.0, 2.0]], True)
         """
-        if not self._normalised:
-            return self.activation_function(z)
-        if self.normalisation_is_shift:
-            shift = self.log_normalisation_function(s)
+        shift = self._normalised and self.normalisation_is_shift
+        if shift:
             if overwrite_z:
-                _add_over_last_axis(z, shift)
-                return self.activation_function(z)
-            return self.activation_function(z + shift)
-        out = self.activation_function(z)
-        out *= self.normalisation_function(s)
+                _add_over_last_axis(z, self.log_normalisation_function(s))
+            else:
+                z, overwrite_z = z + self.log_normalisation_function(s), True
+        if overwrite_z and self._activation_ufunc is not None:
+            ufunc, constants = self._activation_ufunc
+            out = ufunc(z, *constants, out=z)
+        else:
+            out = self.activation_function(z)
+        if self._normalised and not shift:
+            if out is z and not overwrite_z:          # e.g. phi(z) = z returns its input
+                out = out.copy()
+            out *= self.normalisation_function(s)
         return out
+
+    @functools.cached_property
+    def _activation_ufunc(self) -> tuple[np.ufunc, tuple[float, ...]] | None:
+        """``(ufunc, constants)`` with phi(z) = ufunc(z, *constants), read off the lambdified code.
+
+        Found when the activation is F(z) and the lambdified code calls one ufunc (exp, erf,
+        tanh, ...), or it is Max/Min(c, z) (``maximum``/``minimum``); else ``None``.
+        """
+        func = self.activation_function
+        code = getattr(func, "__code__", None)
+        if code is None:
+            return None
+        ufuncs = [func.__globals__.get(name) for name in code.co_names]
+        ufuncs = [u for u in ufuncs if isinstance(u, np.ufunc)]
+        if len(ufuncs) != 1:
+            return None
+        expr, ufunc = self.activation, ufuncs[0]
+        if ufunc.nin == 1 and expr.args == (Z,):
+            return ufunc, ()
+        if ufunc.nin == 2 and isinstance(expr, (sp.Max, sp.Min)) and len(expr.args) == 2 \
+                and Z in expr.args:
+            other = next(a for a in expr.args if a != Z)
+            if other.is_number:
+                return ufunc, (float(other),)
+        return None
 
     # ------------------------------------------------------------------ symbolic results
     def kernel_expr(self, x: Any = None, y: Any = None) -> sp.Expr:
@@ -560,11 +606,10 @@ class CosNet(Network):
         b = rng.uniform(-np.pi, np.pi, size)
         return w, b
 
-    def sample_preactivations(self, rng: np.random.Generator, size: tuple[int, ...],
-                              points: Any) -> np.ndarray:
-        r""":math:`z(x_a) = w\cdot x_a + b` for frequencies and phases from :meth:`sample_first_layer`."""
-        w, b = self.sample_first_layer(rng, size)
-        return _affine(w, b, as_points(points, self.d_in))
+    def first_layer_sampler(self, points: Any) -> DrawnFirstLayer:
+        """Plan drawing :math:`w\\cdot x_a + b` with frequencies and phases from :meth:`sample_first_layer`."""
+        self.require_numeric("first_layer_sampler")
+        return DrawnFirstLayer(self.sample_first_layer, as_points(points, self.d_in))
 
 
 # ---------------------------------------------------------------------- helpers
@@ -580,13 +625,6 @@ def _add_over_last_axis(z: np.ndarray, shift: np.ndarray) -> None:
         rows += np.tile(shift, z.shape[-2])
     else:
         z += shift
-
-
-def _affine(w: np.ndarray, b: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    """``w . x_a + b`` for weights ``(..., d_in)``, biases ``(...)`` and points ``(P, d_in)``: ``(..., P)``."""
-    z = np.einsum("...d,nd->...n", w, pts)
-    z += b[..., None]
-    return z
 
 
 def _check_count(value: Any, name: str, what: str) -> int:

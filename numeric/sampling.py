@@ -16,7 +16,7 @@ Cholesky factorisation (:func:`psd_factor`), which stays accurate to
 input points, or :math:`N < P`); narrow networks (``width < GRAM_MIN_WIDTH``) draw
 :math:`W^1` directly, which is cheaper there.  Both routes sample the same distribution.
 
-The first layer is drawn by :meth:`nnqft_sym.Network.sample_preactivations`: one vector of
+The first layer is drawn by :meth:`nnqft_sym.Network.first_layer_sampler`: one vector of
 :math:`d_{in} + 1` standard normals per neuron, multiplied by the :math:`(d_{in}+1)\times P`
 design matrix (one matrix product gives all pre-activations, scalings and biases included).
 The normalisation of a Gauss-net enters as a shift of the pre-activations
@@ -28,7 +28,7 @@ Randomness: the networks of a request are cut into *stream blocks* of
 on the seed, the width, the points and ``n_nets``, and never on the chunk size used to stream
 them: the chunk size only groups blocks to bound the working memory (and lets one batched
 factorisation serve all the blocks of a chunk).  Within a block the draws come in a fixed
-order: first layer (``net.sample_preactivations``), ``b1``, then the ``N`` output weights or the
+order: first layer (``net.first_layer_sampler``), ``b1``, then the ``N`` output weights or the
 ``P`` Gram normals (:data:`STREAM_VERSION` 2).
 """
 from __future__ import annotations
@@ -209,35 +209,49 @@ def _layer_variances(net: Network, points: np.ndarray) -> list[np.ndarray | None
     return list(layer_kernels(net, points, points)[:net.depth, :, 0])
 
 
-def _draw_block(net: Network, width: int, points: np.ndarray, n_nets: int,
-                seq: np.random.SeedSequence, variances: list[np.ndarray | None]
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """All random draws of one stream block: ``(b1, f - b1 or Gram matrices, xi or None)``.
+class _BlockSampler:
+    """What every stream block of one request shares: first-layer plan, variances, work buffer.
 
-    Draw order (part of the reproducibility contract, :data:`STREAM_VERSION`): first layer
-    (``net.sample_preactivations``: the ``d_in + 1`` normals of one neuron after another);
-    for deep nets, per further hidden layer its ``N x N`` weights then its ``N`` biases; then
-    ``b1``, then either the ``N`` output weights (``width < GRAM_MIN_WIDTH``; the unscaled
-    ``f - b1`` is returned) or ``P`` standard normals ``xi`` (returned with the unscaled Gram
-    matrices ``G^T G``).  With ``d_out > 1`` the last three draws carry a trailing output axis.
+    The pre-activations of a block are drawn into one reused buffer (and activated in place),
+    so that streaming allocates no large array per block.
     """
-    rng = np.random.Generator(np.random.PCG64(seq))
-    feats = net.activate(net.sample_preactivations(rng, (n_nets, width), points), variances[0],
-                         overwrite_z=True)
-    for layer in range(1, net.depth):
-        w = rng.standard_normal((n_nets, width, width))
-        w *= float(net.sigma_w) / np.sqrt(width)
-        z = np.matmul(w, feats)
-        del w
-        z += float(net.sigma_b) * rng.standard_normal((n_nets, width, 1))
-        feats = net.activate(z, variances[layer], overwrite_z=True)
-    out_axis = () if net.d_out == 1 else (net.d_out,)
-    b1 = rng.standard_normal((n_nets,) + out_axis)
-    if width < GRAM_MIN_WIDTH:
-        w1 = rng.standard_normal((n_nets, width) + out_axis)
-        return b1, np.einsum("bn...,bnp->bp...", w1, feats), None
-    gram = np.matmul(feats.transpose(0, 2, 1), feats)
-    return b1, gram, rng.standard_normal((n_nets, points.shape[0]) + out_axis)
+
+    def __init__(self, net: Network, width: int, points: np.ndarray, block_nets: int) -> None:
+        self.net, self.width, self.n_points = net, width, points.shape[0]
+        self.first_layer = net.first_layer_sampler(points)
+        self.variances = _layer_variances(net, points)
+        self._buffer = np.empty((block_nets, width, self.n_points))
+
+    def draw(self, n_nets: int, seq: np.random.SeedSequence
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """All random draws of one stream block: ``(b1, f - b1 or Gram matrices, xi or None)``.
+
+        Draw order (part of the reproducibility contract, :data:`STREAM_VERSION`): first
+        layer (the ``d_in + 1`` normals of one neuron after another, see
+        :meth:`nnqft_sym.Network.first_layer_sampler`); for deep nets, per further hidden
+        layer its ``N x N`` weights then its ``N`` biases; then ``b1``, then either the ``N``
+        output weights (``width < GRAM_MIN_WIDTH``; the unscaled ``f - b1`` is returned) or
+        ``P`` standard normals ``xi`` (returned with the unscaled Gram matrices ``G^T G``).
+        With ``d_out > 1`` the last three draws carry a trailing output axis.
+        """
+        net, width = self.net, self.width
+        rng = np.random.Generator(np.random.PCG64(seq))
+        z = self.first_layer.sample(rng, (n_nets, width), out=self._buffer[:n_nets])
+        feats = net.activate(z, self.variances[0], overwrite_z=True)
+        for layer in range(1, net.depth):
+            w = rng.standard_normal((n_nets, width, width))
+            w *= float(net.sigma_w) / np.sqrt(width)
+            z = np.matmul(w, feats)
+            del w
+            z += float(net.sigma_b) * rng.standard_normal((n_nets, width, 1))
+            feats = net.activate(z, self.variances[layer], overwrite_z=True)
+        out_axis = () if net.d_out == 1 else (net.d_out,)
+        b1 = rng.standard_normal((n_nets,) + out_axis)
+        if width < GRAM_MIN_WIDTH:
+            w1 = rng.standard_normal((n_nets, width) + out_axis)
+            return b1, np.einsum("bn...,bnp->bp...", w1, feats), None
+        gram = np.matmul(feats.transpose(0, 2, 1), feats)
+        return b1, gram, rng.standard_normal((n_nets, self.n_points) + out_axis)
 
 
 def _outputs(net: Network, width: int,
@@ -270,8 +284,7 @@ def sample_block(net: Network, width: int, points: np.ndarray, n_nets: int,
     >>> sample_block(ReLUNet(), 200, np.zeros((2, 1)), 3, np.random.SeedSequence(0)).shape
     (3, 2)
     """
-    return _outputs(net, width, [_draw_block(net, width, points, n_nets, seq,
-                                             _layer_variances(net, points))])
+    return _outputs(net, width, [_BlockSampler(net, width, points, n_nets).draw(n_nets, seq)])
 
 
 # ---------------------------------------------------------------------- public samplers
@@ -312,10 +325,9 @@ def iter_output_chunks(net: Network, width: int, points: Any, n_nets: int, seed:
     n_blocks = -(-n_nets // bsize)
     blocks = child_seeds(seq, n_blocks)
     per_chunk = max(1, chunk_size // bsize)
-    variances = _layer_variances(net, pts)
+    sampler = _BlockSampler(net, width, pts, min(bsize, n_nets))
     for start in range(0, n_blocks, per_chunk):
-        yield _outputs(net, width, [_draw_block(net, width, pts, min(bsize, n_nets - j * bsize),
-                                                blocks[j], variances)
+        yield _outputs(net, width, [sampler.draw(min(bsize, n_nets - j * bsize), blocks[j])
                                     for j in range(start, min(n_blocks, start + per_chunk))])
 
 

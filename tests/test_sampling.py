@@ -197,3 +197,41 @@ def test_custom_product_normalisation_is_sampled_with_the_kernel():
     assert not net.normalisation_is_shift
     _covariance_check(net, 3, 20000, seed=8)
     _covariance_check(net, 300, 4000, seed=8)
+
+
+def test_first_layer_plan_reuses_its_scratch_and_writes_into_out():
+    """Same generator state, any block sizes in any order: identical pre-activations."""
+    net, pts = ReLUNet(d_in=2, sigma_w=1.7), np.random.default_rng(5).standard_normal((3, 2))
+    plan = net.first_layer_sampler(pts)
+    rng_a, rng_b = np.random.default_rng(21), np.random.default_rng(21)
+    out = np.empty((40, 6, 3))
+    for n in (40, 7, 40, 1):
+        fresh = net.sample_preactivations(rng_a, (n, 6), pts)
+        got = plan.sample(rng_b, (n, 6), out=out[:n])
+        assert np.shares_memory(got, out)
+        assert np.array_equal(got, fresh)
+
+
+@pytest.mark.parametrize("out, error", [(np.empty((4, 6, 3), dtype=np.float32), TypeError),
+                                        (np.empty((4, 3, 6)).transpose(0, 2, 1), TypeError),
+                                        (np.empty((4, 6, 2)), ValueError)])
+def test_first_layer_plan_rejects_bad_out(out, error):
+    for net in (GaussNet(), CosNet()):
+        with pytest.raises(error, match="out"):
+            net.first_layer_sampler(POINTS).sample(np.random.default_rng(0), (4, 6), out=out)
+
+
+@pytest.mark.parametrize("activation", [sp.exp(Z), sp.Max(0, Z), sp.erf(Z), sp.cos(Z), sp.tanh(Z),
+                                        sp.Min(1, Z), sp.tanh(2 * Z), Z, Z * sp.exp(-Z ** 2)],
+                         ids=str)
+def test_in_place_activation_equals_the_lambdified_activation(activation):
+    """overwrite_z evaluates phi in place where it is one ufunc, and falls back otherwise."""
+    net = Network(activation)
+    z = np.random.default_rng(6).standard_normal((5, 8, 3)) * 2
+    expected = sp.lambdify(Z, activation, ["scipy", "numpy"])(z.copy())
+    work = z.copy()
+    got = net.activate(work, None, overwrite_z=True)
+    np.testing.assert_array_equal(got, np.broadcast_to(expected, z.shape))
+    if net._activation_ufunc is not None:       # exp, max, erf, cos, tanh, min: one ufunc
+        assert got is work
+    assert np.array_equal(net.activate(z.copy(), None), got)
