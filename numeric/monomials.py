@@ -4,8 +4,8 @@ The experimental Green function at a multiset :math:`\{i_1 \le \dots \le i_n\}` 
 :math:`P` points is the ensemble average of the monomial :math:`f_{i_1}\cdots f_{i_n}`.
 For even :math:`n = 2h` every multiset splits into two halves of :math:`h` points, so its sum
 over networks is an entry of the matrix product :math:`A^T A`, where :math:`A` holds the
-degree-:math:`h` monomials of each network (built by gathers and multiplications, one
-degree from the previous).  Likewise :math:`\sum |t| = (|A|^T |A|)_{ab}` and
+degree-:math:`h` monomials of each network (built by multiplications, one degree from the
+previous).  Likewise :math:`\sum |t| = (|A|^T |A|)_{ab}` and
 :math:`\sum t^2 = ((A\circ A)^T (A\circ A))_{ab}`.  Three small BLAS products per slab of
 networks replace all per-combination work -- no Python loop over networks or combinations.
 
@@ -99,6 +99,9 @@ class MonomialSums:
         self._buffer: list[np.ndarray] = []
         self._buffered = 0
         self.n_nets = 0
+        self._rows = {k + 1: np.empty((len(chain[0]), SLAB_NETS))
+                      for k, chain in enumerate(self._chains)}
+        self._scratch = np.empty((len(self._chains[-1][0]), SLAB_NETS))
 
     def add(self, outputs: np.ndarray) -> None:
         """Add networks: ``outputs`` of shape ``(m, P)``."""
@@ -116,20 +119,29 @@ class MonomialSums:
             self._buffer, self._buffered = ([rest] if rest.shape[0] else []), rest.shape[0]
 
     def _add_slab(self, f: np.ndarray) -> None:
-        mono = {1: f}
+        # monomials as rows (degree-h multisets x networks) in buffers kept across slabs: a
+        # degree-h row is the product of a degree-(h-1) row and a row of f, and no large
+        # array is allocated per slab (fresh megabyte arrays page-fault every time)
+        m = f.shape[0]
+        rows = self._rows[1][:, :m]
+        rows[...] = f.T
+        mono = {1: rows}
         for degree in range(2, len(self._chains) + 1):
             _, parent, last = self._chains[degree - 1]
-            mono[degree] = mono[degree - 1][:, parent] * f[:, last]
+            prev, out = mono[degree - 1], self._rows[degree][:, :m]
+            for r, (i, j) in enumerate(zip(parent, last)):
+                np.multiply(prev[i], rows[j], out=out[r])
+            mono[degree] = out
         for n in self.orders:
             a = mono[n // 2]
             first, second = self._halves[n]
             tot = self._totals[n]
-            tot["sum"] += (a.T @ a)[first, second]
-            a = np.abs(a)
-            tot["sum_abs"] += (a.T @ a)[first, second]
-            a *= a
-            tot["sum_sq"] += (a.T @ a)[first, second]
-        self.n_nets += f.shape[0]
+            tot["sum"] += (a @ a.T)[first, second]
+            b = np.abs(a, out=self._scratch[:a.shape[0], :m])
+            tot["sum_abs"] += (b @ b.T)[first, second]
+            b *= b
+            tot["sum_sq"] += (b @ b.T)[first, second]
+        self.n_nets += m
 
     def finish(self) -> dict[int, dict[str, np.ndarray]]:
         """Flush the last partial slab and return ``{order: {statistic: (n_combos,)}}``."""
