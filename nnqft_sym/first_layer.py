@@ -53,6 +53,11 @@ class GaussianFirstLayer:
     design : array_like
         ``(d_in + 1, P)`` design matrix (:meth:`nnqft_sym.Network.preactivation_design`).
 
+    Notes
+    -----
+    The scratch buffer makes a plan unsafe to share between threads; make one plan per
+    thread (the sampler makes one per request).
+
     Examples
     --------
     >>> plan = GaussianFirstLayer([[0.5, 1.0], [1.0, 1.0]])   # sigma_W x_a, sigma_b; d_in = 1
