@@ -227,8 +227,14 @@ class Network:
         ((4, 3, 2), (4, 3))
         """
         self.require_numeric("sample_first_layer")
+        w_scale, b_scale = self._first_layer_scales
         raw = rng.standard_normal(tuple(size) + (self.d_in + 1,))
-        return raw[..., :-1] * (float(self.sigma_w) / np.sqrt(self.d_in)), raw[..., -1] * float(self.sigma_b)
+        return raw[..., :-1] * w_scale, raw[..., -1] * b_scale
+
+    @property
+    def _first_layer_scales(self) -> tuple[float, float]:
+        """Standard deviations of one weight component and of the bias: sigma_W/sqrt(d_in), sigma_b."""
+        return float(self.sigma_w) / np.sqrt(self.d_in), float(self.sigma_b)
 
     def preactivation_design(self, points: Any) -> np.ndarray:
         r"""Design matrix :math:`D` ``(d_in + 1, P)`` of the first layer at ``P`` points.
@@ -243,9 +249,9 @@ class Network:
         [[0.0, 1.0], [1.0, 1.0]]
         """
         self.require_numeric("preactivation_design")
+        w_scale, b_scale = self._first_layer_scales
         pts = as_points(points, self.d_in)
-        weights = pts.T * (float(self.sigma_w) / np.sqrt(self.d_in))
-        return np.vstack([weights, np.full((1, pts.shape[0]), float(self.sigma_b))])
+        return np.vstack([pts.T * w_scale, np.full((1, pts.shape[0]), b_scale)])
 
     def first_layer_sampler(self, points: Any) -> GaussianFirstLayer | DrawnFirstLayer:
         """A plan drawing first-layer pre-activations at fixed ``points`` (:mod:`nnqft_sym.first_layer`).
@@ -293,6 +299,14 @@ class Network:
         """Hidden features g(x) for sampled first layers.
 
         ``w``: ``(..., d_in)``, ``b``: ``(...)``, ``points``: ``(n, d_in)``; returns ``(..., n)``.
+
+        Examples
+        --------
+        >>> net, pts = GaussNet(d_in=2), np.array([[0.1, 0.2], [0.3, -0.4]])
+        >>> g = net.features(*net.sample_first_layer(np.random.default_rng(3), (5,)), pts)
+        >>> z = net.sample_preactivations(np.random.default_rng(3), (5,), pts)
+        >>> bool(np.allclose(g, np.exp(z - net.preactivation_variance(pts)), rtol=1e-13))
+        True
         """
         pts = as_points(points, self.d_in)
         return self.activate(affine_preactivations(w, b, pts), self.preactivation_variance(pts) if self._normalised else None)
@@ -316,13 +330,18 @@ class Network:
         """
         if not self._normalised:
             return False
-        shifted = self.activation.subs(Z, Z + sp.log(self.normalisation))
+        shifted = self.activation.subs(Z, Z + self._log_normalisation)
         return sp.simplify(sp.expand_log(shifted - self.normalisation * self.activation, force=True)) == 0
+
+    @functools.cached_property
+    def _log_normalisation(self) -> sp.Expr:
+        """:math:`\\log n(s)`, simplified (Gauss-net: ``-s``): the shift that is checked and applied."""
+        return sp.simplify(sp.expand_log(sp.log(self.normalisation), force=True))
 
     @functools.cached_property
     def log_normalisation_function(self) -> Callable[[np.ndarray], np.ndarray]:
         r""":math:`\log n(s)` lambdified to NumPy (simplified first: Gauss-net gives ``-s``)."""
-        return _lambdify(sp.simplify(sp.expand_log(sp.log(self.normalisation), force=True)), S)
+        return _lambdify(self._log_normalisation, S)
 
     def activate(self, z: np.ndarray, s: np.ndarray | None, *, overwrite_z: bool = False) -> np.ndarray:
         """g = n(s) phi(z) for pre-activations ``z`` (..., n) with variances ``s`` (n,) per point.
