@@ -3,6 +3,10 @@
 The data flow is one way: architecture -> symbolic result -> lambdified prediction.
 This package imports neither :mod:`feynman` nor :mod:`numeric`.
 """
+from . import errors
+from .errors import (CheckpointError, CostLimitError, DivergentExpectationError, NnqftError,
+                     NoClosedFormError, NumericalOverflowError, ParseError)
+from .parsing import parse_expression, parse_number
 from .architectures import (ARCHITECTURES, CosNet, ErfNet, GaussianFrequencyPrior, GaussNet,
                             Network, ReLUNet, S, Z, from_description, make_network)
 from .couplings import normalisation_integral, quartic_coupling
@@ -28,6 +32,8 @@ from .bayesian_rg import (BRGWilsonProof, GeneralisedCosNet, cosnet_neuron_fishe
                           neuron_fisher_metric)
 
 __all__ = [
+    "errors", "NnqftError", "NoClosedFormError", "ParseError", "DivergentExpectationError",
+    "CostLimitError", "NumericalOverflowError", "CheckpointError", "parse_expression", "parse_number",
     "Z", "S", "P", "Network", "GaussNet", "ReLUNet", "ErfNet", "CosNet", "GaussianFrequencyPrior",
     "ARCHITECTURES", "make_network", "from_description",
     "GaussianFirstLayer", "DrawnFirstLayer", "affine_preactivations",
