@@ -171,7 +171,7 @@ def momentum_expression(diagram: "Diagram", propagator: Any = None,
     q = [sp.expand(x.subs(values)) for x in q]
     p_in = [sp.expand(p.subs(values)) for p in ps]
     outside, inside = sp.Integer(1), sp.Integer(1)
-    for i, (u, v) in enumerate(lines):
+    for i, (u, _) in enumerate(lines):
         factor = prop(p_in[u] if u < n else q[i])
         if factor.free_symbols & set(ks):
             inside *= factor
