@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 import numeric.estimators as estimators
 from nnqft_cli.main import cli
-from numeric import GreenMeasurement, els_experiment, fit_power_law
+from numeric import GreenMeasurement, els_experiment
 from tests.tolerances import K_SIGMA
 
 
@@ -62,8 +62,9 @@ def test_els_active_rg_slope_matches_exact_and_report_explains_the_talk(tmp_path
     # the explanation's two ingredients: Delta G^(4) ~ sigma_W^4, N_K ~ sigma_W^(8 - d_in)
     assert rg.delta_fit.exponent == pytest.approx(4.0, abs=0.02)
     assert rg.nk_fit.exponent == pytest.approx(7.0, abs=0.02)
-    direct = fit_power_law(rg.sigmas, rg.average_exact)
-    assert direct.exponent == pytest.approx(rg.fit_exact.exponent)
+    # independent of the fit code: u4(2 sigma) / u4(sigma) = 2^(d_in - 4) (d_in = 1); sigma_b = 0.5
+    # breaks the scaling only at the 0.1 % level on these points
+    np.testing.assert_allclose(rg.average_exact[1:] / rg.average_exact[:-1], 2.0 ** -3, rtol=3e-3)
 
 
 def test_els_cli_smoke(tmp_path):

@@ -98,8 +98,9 @@ def test_relu_kernel_homogeneous_at_zero_bias_limit():
 
 
 def test_latex_printing():
-    assert "sigma" in sp.latex(GaussNet(sigma_w=SW, sigma_b=SB).kernel_expr()) or \
-        r"\sigma" in sp.latex(GaussNet(sigma_w=SW, sigma_b=SB).kernel_expr())
+    """Golden strings: the kernel of arXiv:2008.08601 (Gauss-net, d_in = 1) and the network."""
+    assert sp.latex(GaussNet(sigma_w=SW, sigma_b=SB).kernel_expr()) == (
+        r"\sigma_{W}^{2} e^{- \frac{\sigma_{W}^{2} \left(x - y\right)^{2}}{2}} + \sigma_{b}^{2}")
     assert sp.latex(GaussNet()) == r"\mathrm{Gauss-net}(\sigma_W=1,\ \sigma_b=1,\ d_{in}=1)"
 
 
