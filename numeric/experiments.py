@@ -24,12 +24,14 @@ import numpy as np
 
 from feynman.evaluate import gaussian_parameters
 from nnqft_sym.architectures import GaussNet, Network, make_network
+from nnqft_sym.validation import as_points
 
 from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_power_law,
                         quartic_couplings, sextic_couplings)
 from .estimators import GreenMeasurement, exact_kind, measure, measure_sweep
 from .plots import (plot_deviation_histograms, plot_deviations, plot_u4_sigma, plot_u4_width,
                     save_figure)
+from .monomials import point_multisets
 from .paper_settings import PaperSetting, hms_setting
 from .report import format_estimate, markdown_table, versions
 from .sampling import as_seed_sequence, seed_state
@@ -107,12 +109,27 @@ def run_study(net: Network, out: str | Path, tag: str, widths: Sequence[int],
     >>> st.quartic.average.shape
     (2,)
     """
+    _check_deviations_defined(net, points, orders)
     start = time.perf_counter()
     res = measure(net, widths, points, orders, n_bags, n_nets, _seed(seed, tag),
                   checkpoint_dir=Path(out) / tag / "bags", scheduler=scheduler, workers=workers,
                   progress=progress)
     return _finish_study(net, res, out, tag, time.perf_counter() - start, cutoff, sextic,
                          figures)
+
+
+def _check_deviations_defined(net: Network, points: Any, orders: Sequence[int]) -> None:
+    """Refuse, before sampling, inputs where m_n = Delta G / G_0 is 0/0 (G_0 = 0 at a multiset:
+    e.g. x = 0, or inputs of both signs, for ReLU at sigma_b = 0 in d_in = 1)."""
+    pts = as_points(points, net.d_in)
+    for order in orders:
+        combos = pts[point_multisets(pts.shape[0], order)]
+        free = np.asarray(net.free_green(combos), dtype=float)
+        if np.any(free == 0):
+            bad = combos[np.argwhere(free == 0)[0][0]]
+            raise ValueError(f"m_{order} = Delta G / G_0 is undefined at the inputs {bad.tolist()} "
+                             f"of {net!r}: G_0 = 0 there (K(x, y) = 0 for these inputs); choose "
+                             "other points (numeric.hms_setting gives the papers' ones)")
 
 
 def _finish_study(net: Network, res: GreenMeasurement, out: str | Path, tag: str,
