@@ -28,8 +28,11 @@ def _param(value: float | None, name: str) -> sp.Expr:
 def command(arch: str, d_in: int, sigma_w: float | None, sigma_b: float | None, latex: bool,
             table: bool) -> None:
     """Derive the GP kernel of ARCH, its momentum propagator and an exact finite-width table."""
-    net = make_network(arch, sigma_w=_param(sigma_w, "sigma_W"), sigma_b=_param(sigma_b, "sigma_b"),
-                       d_in=d_in)
+    try:
+        net = make_network(arch, sigma_w=_param(sigma_w, "sigma_W"),
+                           sigma_b=_param(sigma_b, "sigma_b"), d_in=d_in)
+    except ValueError as exc:          # NaN passes click's FloatRange
+        raise click.BadParameter(str(exc), param_hint="--sigma-w/--sigma-b") from None
     show = sp.latex if latex else sp.pretty
     click.echo(f"{net.name}, d_in = {d_in}\n\nGP kernel K(x, y):")
     click.echo(show(net.kernel_expr()))

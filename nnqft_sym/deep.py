@@ -389,7 +389,7 @@ def deep_kernel(net: Network, x: Any, y: Any) -> np.ndarray | float:
     --------
     >>> import numpy as np
     >>> from nnqft_sym import ReLUNet
-    >>> net = ReLUNet(sigma_w=np.sqrt(2), sigma_b=1e-300, depth=3)
+    >>> net = ReLUNet(sigma_w=np.sqrt(2), sigma_b=0, depth=3)
     >>> round(float(deep_kernel(net, 0.5, 0.5)), 12)    # critical ReLU: K(x,x) preserved
     0.5
     """
