@@ -94,6 +94,11 @@ def test_symbolic_nonnegative_sigma_b():
         value = float(expr.subs({sb: 0, x: sp.Float(a), y: sp.Float(b)}))
         assert value == pytest.approx(zero.kernel(a, b), rel=EXACT_RTOL, abs=1e-15)
         assert value == pytest.approx(a * b / 2 if a * b > 0 else 0.0, rel=EXACT_RTOL, abs=1e-15)
+    xs, N = sp.symbols("x1:5", real=True), sp.Symbol("N", positive=True)
+    m4 = GaussNet(sigma_b=sb).deviation(list(xs), N)          # exact, symbolic in sigma_b
+    at = {**dict(zip(xs, [0.1, 0.2, 0.3, 0.4])), N: 10}
+    assert float(m4.subs(sb, 0).subs(at)) == pytest.approx(
+        GaussNet(sigma_b=0).deviation([0.1, 0.2, 0.3, 0.4], 10), rel=EXACT_RTOL)
 
 
 @pytest.mark.parametrize("net,expected", [
@@ -200,3 +205,40 @@ def test_cli_experiment_hms_relu_runs_at_its_setting(tmp_path):
     meta = json.loads((out / "metadata.json").read_text())["parameters"]
     assert meta["sigma_b"] == 0.0 and meta["points"] == [0.2, 0.4, 0.6, 0.8, 1.0, 1.2]
     assert "exact=1.667" in result.output and "exact=0.25" in result.output     # 5/N
+
+
+def test_rank_one_neuron_moments_at_sigma_b_zero():
+    """d_in = 1, sigma_b = 0: z(x_i) = w x_i with one Gaussian w, a rank-1 covariance.
+    Erf: a 1-d mpmath integral; Gauss-net: the closed form exp((n-2)/2 sum s_i - sum D_ij)."""
+    pts = [0.3, -0.5, 0.7, 1.1]
+    sw = 1.3
+    exact = mpmath.quad(lambda w: mpmath.exp(-w * w / (2 * sw ** 2)) / mpmath.sqrt(2 * mpmath.pi * sw ** 2)
+                        * mpmath.fprod(mpmath.erf(w * x) for x in pts), [-mpmath.inf, 0, mpmath.inf])
+    assert ErfNet(sigma_w=sw, sigma_b=0).neuron_moment(pts) == pytest.approx(float(exact), rel=QUAD_RTOL)
+    s = [sw ** 2 * x ** 2 for x in pts]
+    d = sum(sw ** 2 * (a - b) ** 2 / 2 for i, a in enumerate(pts) for b in pts[i + 1:])
+    closed = np.exp((len(pts) - 2) / 2 * sum(s) - d)
+    assert GaussNet(sigma_w=sw, sigma_b=0).neuron_moment(pts) == pytest.approx(closed, rel=EXACT_RTOL)
+
+
+def test_erf_sampler_at_sigma_b_zero_matches_the_kernel():
+    net, pts = ErfNet(sigma_w=1.5, sigma_b=0), np.array([-0.8, 0.0, 0.4])
+    f = sample_outputs(net, 5, pts, 20000, rng=13)
+    assert np.all(f[:, 1] == 0)                          # f(0) = 0 identically (no biases)
+    prods = f[:, :, None] * f[:, None, :]
+    xs, ys = np.meshgrid(pts, pts, indexing="ij")
+    exact = net.kernel(xs[..., None], ys[..., None])
+    err = prods.std(0, ddof=1) / np.sqrt(len(f))
+    mask = exact != 0
+    assert_mc_agrees(prods.mean(0)[mask], err[mask], exact[mask], what="erf sigma_b = 0")
+
+
+def test_cli_els_active_accepts_sigma_b_zero(tmp_path):
+    """At sigma_b = 0 a Gauss-net on the 0.01-scale inputs is Gaussian to O(1e-5) (g ~ e^0):
+    larger inputs give a resolvable u4."""
+    result = CliRunner().invoke(cli, ["experiment", "els-active", "--sigma-b", "0", "--sigmas", "1,1.5",
+                                      "--points=-0.6,-0.2,0.2,0.6", "--width", "3", "--n-bags", "2",
+                                      "--n-nets", "2000", "--no-progress", "--out", str(tmp_path / "els")])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "els" / "metadata.json").read_text())["parameters"]
+    assert meta["sigma_b"] == 0.0

@@ -46,7 +46,8 @@ for row, res in enumerate((relu, gauss)):
 fig.tight_layout()
 
 # %% [markdown]
-# ReLU-net follows the exact values. Gauss-net does not: its features $e^{z - s}$ are
+# ReLU-net (its HMS setting: no biases, so $m_4 = 5/N$ and $m_6 = 15/N + 44/N^2$ exactly) follows
+# the exact values. Gauss-net does not: its features $e^{z - s}$ are
 # log-normal, so $f^4$ and $f^6$ are dominated by rare networks, the sample mean sits far below
 # the true mean and the spread over bags underestimates the error. `numeric` detects this
 # (Kish effective sample size per bag) and flags it instead of printing a confident number:
