@@ -53,6 +53,7 @@ import numpy as np
 import sympy as sp
 
 from .architectures import S, Z, Network
+from .cumulants import _relative_to_free
 from .validation import as_coordinates, as_points, check_even_order
 
 __all__ = [
@@ -726,7 +727,6 @@ def leading_deviation(net: Network, points: Any) -> np.ndarray | float:
     >>> bool(np.isclose(leading_deviation(ReLUNet(), pts), ReLUNet().deviation_series(pts)[1]))
     True
     """
-    from .cumulants import _relative_to_free
     from .wick import free_green
     out = _relative_to_free(np.asarray(leading_delta_green(net, points)),
                             np.asarray(free_green(net, points)), points, symbolic=False)
