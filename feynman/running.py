@@ -137,8 +137,8 @@ def sextic_running(net: Any, points6: Any, width: int, cutoffs: Any, *,
     --------
     >>> from nnqft_sym import ReLUNet
     >>> from feynman.running import sextic_running
-    >>> run = sextic_running(ReLUNet(sigma_b=1e-6), [0.2, 0.3, 0.4, 0.5, 0.6, 0.7], 10, [1.0])
-    >>> round(float(run.anomalous_scaling[0]), 4)       # -(d_in + 6) at sigma_b -> 0
+    >>> run = sextic_running(ReLUNet(sigma_b=0), [0.2, 0.3, 0.4, 0.5, 0.6, 0.7], 10, [1.0])
+    >>> round(float(run.anomalous_scaling[0]), 4)       # -(d_in + 6) at sigma_b = 0
     -7.0
     """
     net.require_numeric("sextic_running")

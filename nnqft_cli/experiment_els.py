@@ -19,7 +19,8 @@ from .experiment_hms import _floats, resolve_scheduler, scheduler_options
 @click.option("--points", default=",".join(f"{p:g}" for p in HMS_POINTS), show_default=True)
 @click.option("--n-bags", type=click.IntRange(min=2), default=30, show_default=True)
 @click.option("--n-nets", type=click.IntRange(min=1), default=30000, show_default=True)
-@click.option("--sigma-b", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True)
+@click.option("--sigma-b", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Bias scale >= 0 of the Gauss-net.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @scheduler_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),

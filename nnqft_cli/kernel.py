@@ -20,16 +20,19 @@ def _param(value: float | None, name: str) -> sp.Expr:
 @click.option("--d-in", type=click.IntRange(min=1), default=1, show_default=True, help="Input dimension.")
 @click.option("--sigma-w", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Weight scale (default: the symbol sigma_W).")
-@click.option("--sigma-b", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Bias scale (default: the symbol sigma_b).")
+@click.option("--sigma-b", type=click.FloatRange(min=0), default=None,
+              help="Bias scale >= 0 (default: the symbol sigma_b).")
 @click.option("--latex", is_flag=True, help="Print LaTeX instead of plain text.")
 @click.option("--table/--no-table", default=True, show_default=True,
               help="Exact <|m_n|> at the ELS points (needs numeric sigmas; 1 and 1 if symbolic).")
 def command(arch: str, d_in: int, sigma_w: float | None, sigma_b: float | None, latex: bool,
             table: bool) -> None:
     """Derive the GP kernel of ARCH, its momentum propagator and an exact finite-width table."""
-    net = make_network(arch, sigma_w=_param(sigma_w, "sigma_W"), sigma_b=_param(sigma_b, "sigma_b"),
-                       d_in=d_in)
+    try:
+        net = make_network(arch, sigma_w=_param(sigma_w, "sigma_W"),
+                           sigma_b=_param(sigma_b, "sigma_b"), d_in=d_in)
+    except ValueError as exc:          # NaN passes click's FloatRange
+        raise click.BadParameter(str(exc), param_hint="--sigma-w/--sigma-b") from None
     show = sp.latex if latex else sp.pretty
     click.echo(f"{net.name}, d_in = {d_in}\n\nGP kernel K(x, y):")
     click.echo(show(net.kernel_expr()))
@@ -42,9 +45,15 @@ def command(arch: str, d_in: int, sigma_w: float | None, sigma_b: float | None, 
     else:
         click.echo("\nThe kernel is not translation invariant: no momentum-space propagator.")
     if table:
-        numeric = net.with_params(sigma_w=sigma_w or 1, sigma_b=sigma_b or 1)
+        numeric = net.with_params(sigma_w=1 if sigma_w is None else sigma_w,
+                                  sigma_b=1 if sigma_b is None else sigma_b)
         points = [[x] * d_in for x in ELS_POINTS]
         rows = exact_deviation_table(numeric, points, widths=(2, 10, 100, 1000), orders=(4, 6))
         click.echo(f"\nExact <|m_n|> over all multisets of the ELS points "
                    f"(sigma_W = {numeric.sigma_w}, sigma_b = {numeric.sigma_b}):")
         click.echo(format_table(rows, latex=latex))
+        if any(r.n_undefined for r in rows):
+            click.echo("Multisets where G_0 = 0 (m_n undefined, e.g. ReLU at sigma_b = 0 with "
+                       "inputs of both signs) are left out: "
+                       + ", ".join(f"n = {r.order}: {r.n_undefined}" for r in rows
+                                   if r.width == rows[0].width and r.n_undefined))

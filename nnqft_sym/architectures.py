@@ -28,7 +28,7 @@ import numpy as np
 import sympy as sp
 
 from .first_layer import DrawnFirstLayer, GaussianFirstLayer, affine_preactivations
-from .validation import as_coordinates, as_points, check_dimension, check_positive
+from .validation import as_coordinates, as_points, check_dimension, check_nonnegative, check_positive
 
 __all__ = [
     "Z",
@@ -60,8 +60,9 @@ class Network:
     ----------
     activation : sympy expression
         :math:`\phi(z)` as an expression of :data:`nnqft_sym.Z`.
-    sigma_w, sigma_b : positive number or SymPy symbol
-        Weight and bias scales :math:`\sigma_W`, :math:`\sigma_b` (both > 0).
+    sigma_w, sigma_b : number or SymPy symbol
+        Weight and bias scales :math:`\sigma_W > 0` and :math:`\sigma_b \ge 0`
+        (:math:`\sigma_b = 0`: no biases, the setting of the HMS ReLU experiments).
     d_in : int >= 1 or SymPy symbol
         Input dimension.
     normalisation : sympy expression, optional
@@ -103,7 +104,7 @@ class Network:
                  normalisation: Any = 1, name: str | None = None, depth: int = 1,
                  d_out: int = 1) -> None:
         self.sigma_w = check_positive(sigma_w, "sigma_w")
-        self.sigma_b = check_positive(sigma_b, "sigma_b")
+        self.sigma_b = check_nonnegative(sigma_b, "sigma_b")
         self.d_in = check_dimension(d_in, "d_in")
         self.depth = _check_count(depth, "depth", "number of hidden layers")
         self.d_out = _check_count(d_out, "d_out", "number of output components")

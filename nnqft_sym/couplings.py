@@ -44,6 +44,12 @@ def normalisation_integral(net: Network, points: Any, cutoff: Any = None) -> Any
         Input-space cutoff Lambda; integrate over ``[-Lambda, Lambda]^d_in``.  Required when
         the weight kernel is not Gaussian.
 
+    Raises
+    ------
+    ValueError
+        If the weight kernel is not Gaussian and no cutoff is given, or a box integral
+        vanishes (an input with :math:`K_W(x, x_i) = 0` for every x, naming the points).
+
     Examples
     --------
     >>> from nnqft_sym import GaussNet
@@ -98,6 +104,11 @@ def _box_nk(net: Network, pts: np.ndarray, cutoff: float) -> Any:
     for i in range(pts.shape[-2]):
         integrand = integrand * (net.kernel(nodes, pts[..., i, None, :]) - sb2)
     out = integrand @ weights
+    if np.any(out == 0):
+        where = pts if np.ndim(out) == 0 else pts[tuple(np.argwhere(out == 0)[0])]
+        raise ValueError(f"N_K = 0 at the points {where.tolist()}: K_W(x, x_i) vanishes for every x "
+                         "(an input with s(x_i) = 0, e.g. x_i = 0 at sigma_b = 0 for ReLU or Erf, "
+                         "where f(x_i) = 0 identically), so u4 = -Delta G / N_K is undefined")
     return float(out) if np.ndim(out) == 0 else out
 
 

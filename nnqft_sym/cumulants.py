@@ -113,6 +113,31 @@ def _finish(symbolic: bool, value: Any) -> Any:
     return float(value) if np.ndim(value) == 0 else value
 
 
+def _relative_to_free(value: Any, free: Any, points: Any, symbolic: bool) -> Any:
+    r"""``value / free`` for :math:`m_n = \Delta G^{(n)} / G_0^{(n)}`, refusing a vanishing :math:`G_0^{(n)}`
+    (``points`` as the caller received them, to name the combination).
+
+    :math:`G_0^{(n)} = 0` where an input has :math:`K(x, x) = 0` (ReLU or Erf at
+    :math:`\sigma_b = 0` and :math:`x = 0`, where :math:`f(x) = 0` identically) or where the
+    kernel vanishes between the points (ReLU at :math:`\sigma_b = 0`, d_in = 1, inputs of
+    both signs); :math:`m_n` is 0/0 there.
+
+    Raises
+    ------
+    ValueError
+        Naming the first point combination where :math:`G_0^{(n)} = 0`.
+    """
+    zero = (sp.sympify(free).is_zero is True) if symbolic else (np.asarray(free) == 0)
+    if np.any(zero):
+        where = (points if symbolic or np.ndim(zero) == 0
+                 else np.asarray(points, dtype=float)[tuple(np.argwhere(zero)[0])])
+        raise ValueError(f"m_n = Delta G / G_0 is undefined at the points {np.asarray(where).tolist()}: "
+                         "G_0 = 0 there (e.g. x = 0 at sigma_b = 0 for ReLU or Erf, where f(x) = 0 "
+                         "identically, or ReLU inputs of both signs at sigma_b = 0, where K(x, y) "
+                         "= 0); use delta_green instead")
+    return value / free
+
+
 def _sum_series(coeffs: dict[int, Any], width: Any) -> Any:
     width = check_width(width)
     inv = (sp.Integer(1) / width) if isinstance(width, sp.Basic) else 1.0 / width
@@ -147,7 +172,8 @@ def deviation_series(net: Network, points: Any) -> dict[int, Any]:
     """
     symbolic, coeffs = _series(net, points, include_free=True)
     free = coeffs.pop(0)
-    return {k: _finish(symbolic, c / free) for k, c in sorted(coeffs.items())}
+    return {k: _finish(symbolic, _relative_to_free(c, free, points, symbolic))
+            for k, c in sorted(coeffs.items())}
 
 
 def connected_green(net: Network, points: Any, width: Any) -> Any:
@@ -198,4 +224,4 @@ def deviation(net: Network, points: Any, width: Any) -> Any:
     """
     symbolic, coeffs = _series(net, points, include_free=True)
     free = coeffs.pop(0)
-    return _finish(symbolic, _sum_series(coeffs, width) / free)
+    return _finish(symbolic, _relative_to_free(_sum_series(coeffs, width), free, points, symbolic))

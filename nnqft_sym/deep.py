@@ -53,6 +53,7 @@ import numpy as np
 import sympy as sp
 
 from .architectures import S, Z, Network
+from .cumulants import _relative_to_free
 from .validation import as_coordinates, as_points, check_even_order
 
 __all__ = [
@@ -389,7 +390,7 @@ def deep_kernel(net: Network, x: Any, y: Any) -> np.ndarray | float:
     --------
     >>> import numpy as np
     >>> from nnqft_sym import ReLUNet
-    >>> net = ReLUNet(sigma_w=np.sqrt(2), sigma_b=1e-300, depth=3)
+    >>> net = ReLUNet(sigma_w=np.sqrt(2), sigma_b=0, depth=3)
     >>> round(float(deep_kernel(net, 0.5, 0.5)), 12)    # critical ReLU: K(x,x) preserved
     0.5
     """
@@ -548,14 +549,60 @@ def _pair_statistics(net: Network, pair: PairExpectation, kern: np.ndarray):
     if off.any():
         args = (sx[off], sy[off], kern[off])
         m2[off] = pair.value(*args)
-        coef[:, off] = pair.gradient(*args)
-        hess[:, :, off] = pair.hessian(*args)
+        aligned = _perfectly_correlated(net, *args)
+        if aligned.any():
+            coef[:, off], hess[:, :, off] = _aligned_derivatives(pair, net, *args, aligned)
+        else:
+            coef[:, off] = pair.gradient(*args)
+            hess[:, :, off] = pair.hessian(*args)
     f1, d1, d2 = pair.diagonal(s)
     idx = np.arange(m)
     m2[idx, idx] = f1
     coef[0, idx, idx] = d1
     hess[0, 0, idx, idx] = d2
     return m2 * nn, coef * nn, hess * nn
+
+
+def _perfectly_correlated(net: Network, sx: np.ndarray, sy: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Pairs of distinct points with :math:`c^2 = s_x s_y` (rounding aside) and a positively
+    homogeneous activation: collinear inputs at sigma_b = 0, where a closed form such as the
+    ReLU arc-cosine kernel has divergent derivatives."""
+    if _homogeneity(net.activation) is None:
+        return np.zeros(np.shape(c), dtype=bool)
+    return np.abs(c) >= np.sqrt(sx * sy) * (1 - 64 * np.finfo(float).eps)
+
+
+def _aligned_derivatives(pair: PairExpectation, net: Network, sx: np.ndarray, sy: np.ndarray,
+                         c: np.ndarray, aligned: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Gradient ``(3, k)`` and Hessian ``(3, 3, k)`` of the pair expectation, perfectly
+    correlated pairs (``aligned``) included.
+
+    With :math:`\phi(tz) = t^h \phi(z)` (:math:`t > 0`) and :math:`z_y = \pm t z_x`,
+    :math:`M = (\pm c)^h A_\pm`, :math:`A_\pm = E[\phi(u)\phi(\pm u)]`, :math:`u \sim N(0, 1)`:
+    a smooth function of c alone on the set :math:`c^2 = s_x s_y`.  At sigma_b = 0 the random
+    layer covariances of collinear inputs stay on that set (every layer is homogeneous, so
+    :math:`g(x_b) = t^h g(x_a)` neuron by neuron), so the derivatives of this extension give the
+    exact 1/N recursion there (at L = 1 the ReLU value :math:`m_4 = 5/N` of
+    :func:`nnqft_sym.deviation`).
+    """
+    coef = np.zeros((3,) + np.shape(c))
+    hess = np.zeros((3, 3) + np.shape(c))
+    free = ~aligned
+    coef[:, free] = pair.gradient(sx[free], sy[free], c[free])
+    hess[:, :, free] = pair.hessian(sx[free], sy[free], c[free])
+    h = _homogeneity(net.activation)
+    sign = np.sign(c[aligned])
+    amp = pair.value(np.ones_like(sign), np.ones_like(sign), sign)      # A_+ or A_-
+    base = sign * c[aligned]                                            # |c|
+    coef[2, aligned] = sign * h * base ** (h - 1) * amp
+    hess[2, 2, aligned] = h * (h - 1) * base ** (h - 2) * amp if h >= 2 else 0.0
+    return coef, hess
+
+
+@functools.lru_cache(maxsize=32)
+def _homogeneity(activation: sp.Expr) -> int | None:
+    from .quadrature import activation_homogeneity
+    return activation_homogeneity(activation, Z)
 
 
 def _four_point_moments(net: Network, kern: np.ndarray) -> np.ndarray:
@@ -681,7 +728,8 @@ def leading_deviation(net: Network, points: Any) -> np.ndarray | float:
     True
     """
     from .wick import free_green
-    out = np.asarray(leading_delta_green(net, points)) / np.asarray(free_green(net, points))
+    out = _relative_to_free(np.asarray(leading_delta_green(net, points)),
+                            np.asarray(free_green(net, points)), points, symbolic=False)
     return float(out) if np.ndim(out) == 0 else out
 
 

@@ -253,12 +253,17 @@ def _log_normalisation(normalisation: sp.Expr):
 @functools.lru_cache(maxsize=8)
 def _pair_function(activation: sp.Expr):
     """Lambdify the pair closed form in (s_x, s_y, rho), rho = c / sqrt(s_x s_y) clipped to [-1, 1]
-    so that rounding never takes a square root or an arccos out of its domain."""
+    so that rounding never takes a square root or an arccos out of its domain.
+
+    Where s_x s_y = 0 (a point with s(x) = 0: x = 0 at sigma_b = 0) z(x) = 0 identically and
+    c = 0; rho is then set to 0, which gives the limit (ReLU and Erf: phi(0) = 0, so 0)."""
     rho = sp.Symbol("rho", real=True)
     expr = pair_closed_form(activation).subs(_C, rho * sp.sqrt(_SX * _SY))
     expr = sp.simplify(expr.subs(sp.sqrt(_SX * _SY * (1 - rho ** 2)), sp.sqrt(_SX * _SY) * sp.sqrt(1 - rho ** 2)))
     raw = sp.lambdify((_SX, _SY, rho), expr, modules="numpy")
 
     def pair(sx, sy, c):
-        return raw(sx, sy, np.clip(c / np.sqrt(sx * sy), -1.0, 1.0))
+        scale = np.sqrt(np.asarray(sx, dtype=float) * sy)
+        rho = np.divide(c, scale, out=np.zeros(np.shape(scale * c)), where=scale > 0)
+        return raw(sx, sy, np.clip(rho, -1.0, 1.0))
     return pair

@@ -28,7 +28,10 @@ class ExactRow:
     max_abs_m : float
         Largest |m_n| over the multisets.
     n_combinations : int
-        Number of inequivalent multisets of the points.
+        Number of inequivalent multisets of the points where m_n is defined.
+    n_undefined : int
+        Multisets left out because :math:`G_0^{(n)} = 0` there, so that m_n is 0/0 (ReLU at
+        sigma_b = 0 with inputs of both signs in d_in = 1: K(x, y) = 0 for x y < 0).
     """
 
     width: int
@@ -36,11 +39,20 @@ class ExactRow:
     mean_abs_m: float
     max_abs_m: float
     n_combinations: int
+    n_undefined: int = 0
 
 
 def exact_deviation_table(net: Network, points: Any, widths: Sequence[int],
                           orders: Sequence[int] = (4, 6)) -> list[ExactRow]:
     """Exact <|m_n|> over every multiset of ``points`` for each width and order.
+
+    Multisets where :math:`G_0^{(n)} = 0` (m_n undefined) are left out and counted in
+    :attr:`ExactRow.n_undefined`.
+
+    Raises
+    ------
+    ValueError
+        If m_n is undefined at every multiset of an order.
 
     Examples
     --------
@@ -57,12 +69,17 @@ def exact_deviation_table(net: Network, points: Any, widths: Sequence[int],
         check_even_order(order, "order")
         combos = np.array(list(itertools.combinations_with_replacement(range(len(pts)), order)))
         batch = pts[combos]                       # (n_comb, order, d_in)
-        series = net.deviation_series(batch)
+        free = np.asarray(net.free_green(batch), dtype=float)
+        defined = free != 0
+        if not defined.any():
+            raise ValueError(f"m_{order} = Delta G / G_0 is undefined (G_0 = 0) at every multiset "
+                             f"of the points {pts.tolist()}")
+        series = net.delta_green_series(batch[defined])
         for width in widths:
             width = check_width(width)
-            m = sum(c / width ** k for k, c in series.items())
+            m = sum(c / width ** k for k, c in series.items()) / free[defined]
             rows.append(ExactRow(width, order, float(np.mean(np.abs(m))), float(np.max(np.abs(m))),
-                                 len(combos)))
+                                 int(defined.sum()), int((~defined).sum())))
     return rows
 
 

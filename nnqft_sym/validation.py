@@ -14,6 +14,7 @@ import sympy as sp
 
 __all__ = [
     "check_positive",
+    "check_nonnegative",
     "check_dimension",
     "check_width",
     "check_even_order",
@@ -49,6 +50,40 @@ def check_positive(value: Any, name: str) -> sp.Expr:
         return expr
     if not expr.is_real or not expr.is_finite or not expr > 0:
         raise ValueError(f"{name} must be a positive finite real number (> 0), got {value!r}")
+    return expr
+
+
+def check_nonnegative(value: Any, name: str) -> sp.Expr:
+    r"""Return ``value`` as a SymPy expression, requiring a number >= 0 or a symbol that may be >= 0.
+
+    Used for the bias scale :math:`\sigma_b`, whose boundary value 0 is the setting of the
+    ReLU experiments of HMS (arXiv:2008.08601) and the critical point of deep ReLU nets
+    (Roberts, Yaida, Hanin arXiv:2106.10165).
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is neither a real number nor a SymPy expression.
+    ValueError
+        If ``value`` is a number that is negative, NaN or infinite, or a symbol declared
+        negative or non-real.
+
+    Examples
+    --------
+    >>> check_nonnegative(0, "sigma_b")
+    0
+    >>> check_nonnegative(sp.Symbol("sigma_b", nonnegative=True), "sigma_b")
+    sigma_b
+    """
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, sp.Basic, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a real number >= 0 or a SymPy symbol, got {value!r}")
+    expr = sp.sympify(value)
+    if expr.free_symbols:
+        if expr.is_nonnegative is False or expr.is_real is False:
+            raise ValueError(f"{name} must be >= 0; the symbol {expr} is declared negative or non-real")
+        return expr
+    if not expr.is_real or not expr.is_finite or not expr >= 0:
+        raise ValueError(f"{name} must be a finite real number >= 0, got {value!r}")
     return expr
 
 

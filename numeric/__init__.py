@@ -4,7 +4,8 @@ Sampling (:mod:`numeric.sampling`), monomial estimators of Green functions
 (:mod:`numeric.monomials`, :mod:`numeric.estimators`), couplings and power-law fits
 (:mod:`numeric.couplings`), atomic result files (:mod:`numeric.storage`), figures
 (:mod:`numeric.plots`), Markdown tables (:mod:`numeric.report`) and the HMS / ELS
-experiments and the demo (:mod:`numeric.experiments`), and the Bayesian-RG experiment
+experiments and the demo (:mod:`numeric.experiments`) with the papers' settings
+(:mod:`numeric.paper_settings`), and the Bayesian-RG experiment
 (:mod:`numeric.bayesian_rg`).
 """
 from .estimators import (HEAVY_TAIL_MIN_NEFF, GreenMeasurement,
@@ -16,6 +17,7 @@ from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_powe
 from .experiments import (DEFAULT_CUTOFF, ELS_SIGMAS, HMS_POINTS, HMS_WIDTHS, ActiveRG,
                           EnsembleStudy, demo, els_experiment, hms_experiment, run_study)
 from .monomials import MonomialSums, point_multisets
+from .paper_settings import HMS_SETTINGS, PaperSetting, hms_setting, settings_markdown_table
 from .bayesian_rg import (REFERENCE_SIZES, BRGResult, brg_member, InputDistribution, RandomFeatureMap,
                           coarse_grain, empirical_fisher_diagonal, fisher_diagonal,
                           gradient_descent_readout, momentum_cutoff, plot_brg, ridge_readout,
@@ -37,6 +39,7 @@ __all__ = [
     "sextic_couplings",
     "HMS_WIDTHS", "HMS_POINTS", "ELS_SIGMAS", "DEFAULT_CUTOFF", "EnsembleStudy", "ActiveRG",
     "run_study", "hms_experiment", "els_experiment", "demo",
+    "PaperSetting", "HMS_SETTINGS", "hms_setting", "settings_markdown_table",
     "REFERENCE_SIZES", "InputDistribution", "RandomFeatureMap", "sample_feature_map",
     "fisher_diagonal", "empirical_fisher_diagonal", "ridge_readout", "gradient_descent_readout",
     "coarse_grain", "momentum_cutoff", "wilson_propagator", "BRGResult", "brg_member", "run_brg_experiment",

@@ -1,9 +1,10 @@
 r"""The HMS and ELS experiments and the demo: runs, result folders, figures and Markdown reports.
 
-Settings default to the papers' (HMS arXiv:2008.08601, ELS arXiv:2108.01403; the seed talk's
-"Numerical setup", ``shared/physics.md`` section 3): :math:`d_{in} = 1`, :math:`\sigma_b = 1`,
-widths :data:`HMS_WIDTHS`, inputs :data:`HMS_POINTS`, bags of 30000 networks, and for the
-active RG :math:`\sigma_W \in` :data:`ELS_SIGMAS`.
+Settings default to the papers' (HMS arXiv:2008.08601, ELS arXiv:2108.01403): per
+architecture and input dimension the HMS setting of :mod:`numeric.paper_settings`
+(:math:`\sigma_W`, :math:`\sigma_b`, inputs), widths :data:`HMS_WIDTHS`, bags of 30000
+networks, and for the active RG (Gauss-net, :math:`d_{in} = 1`, :math:`\sigma_b = 1`, inputs
+:data:`HMS_POINTS`) :math:`\sigma_W \in` :data:`ELS_SIGMAS`.
 
 Every run writes into an output folder: per study ``<tag>/bags/*.npz`` (one checkpoint per
 finished bag, so an interrupted run resumes), ``<tag>/measurement.{npz,json}``,
@@ -23,12 +24,15 @@ import numpy as np
 
 from feynman.evaluate import gaussian_parameters
 from nnqft_sym.architectures import GaussNet, Network, make_network
+from nnqft_sym.validation import as_points
 
 from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_power_law,
                         quartic_couplings, sextic_couplings)
 from .estimators import GreenMeasurement, exact_kind, measure, measure_sweep
 from .plots import (plot_deviation_histograms, plot_deviations, plot_u4_sigma, plot_u4_width,
                     save_figure)
+from .monomials import point_multisets
+from .paper_settings import PaperSetting, hms_setting
 from .report import format_estimate, markdown_table, versions
 from .sampling import as_seed_sequence, seed_state
 from .storage import atomic_write, save_json
@@ -39,8 +43,8 @@ __all__ = ["HMS_WIDTHS", "HMS_POINTS", "ELS_SIGMAS", "DEFAULT_CUTOFF", "Ensemble
 
 #: widths of HMS / ELS
 HMS_WIDTHS = (2, 3, 4, 5, 10, 20, 50, 100, 500, 1000)
-#: the six inputs of HMS / ELS (d_in = 1)
-HMS_POINTS = (-0.01, -0.006, -0.002, 0.002, 0.006, 0.01)
+#: the six Gauss-net inputs of HMS / ELS (d_in = 1), from :func:`numeric.hms_setting`
+HMS_POINTS = hms_setting("gauss", 1).scalar_points
 #: sigma_W of the ELS active-RG experiment
 ELS_SIGMAS = tuple(float(s) for s in np.arange(1.0, 10.25, 0.5)) + (20.0,)
 #: input-space cutoff for the vertex integrals of non-Gaussian kernels (ReLU, Erf)
@@ -105,12 +109,27 @@ def run_study(net: Network, out: str | Path, tag: str, widths: Sequence[int],
     >>> st.quartic.average.shape
     (2,)
     """
+    _check_deviations_defined(net, points, orders)
     start = time.perf_counter()
     res = measure(net, widths, points, orders, n_bags, n_nets, _seed(seed, tag),
                   checkpoint_dir=Path(out) / tag / "bags", scheduler=scheduler, workers=workers,
                   progress=progress)
     return _finish_study(net, res, out, tag, time.perf_counter() - start, cutoff, sextic,
                          figures)
+
+
+def _check_deviations_defined(net: Network, points: Any, orders: Sequence[int]) -> None:
+    """Refuse, before sampling, inputs where m_n = Delta G / G_0 is 0/0 (G_0 = 0 at a multiset:
+    e.g. x = 0, or inputs of both signs, for ReLU at sigma_b = 0 in d_in = 1)."""
+    pts = as_points(points, net.d_in)
+    for order in orders:
+        combos = pts[point_multisets(pts.shape[0], order)]
+        free = np.asarray(net.free_green(combos), dtype=float)
+        if np.any(free == 0):
+            bad = combos[np.argwhere(free == 0)[0][0]]
+            raise ValueError(f"m_{order} = Delta G / G_0 is undefined at the inputs {bad.tolist()} "
+                             f"of {net!r}: G_0 = 0 there (K(x, y) = 0 for these inputs); choose "
+                             "other points (numeric.hms_setting gives the papers' ones)")
 
 
 def _finish_study(net: Network, res: GreenMeasurement, out: str | Path, tag: str,
@@ -170,7 +189,7 @@ def study_report(study: EnsembleStudy) -> str:
     res = study.measurement
     lines = [f"## {res.name} ({study.tag})", "",
              f"{res.n_bags} bags x {res.n_nets} networks per width; points "
-             f"{', '.join(f'{p:g}' for p in res.points.ravel())}; run time {study.seconds:.1f} s.", ""]
+             f"{_format_points(res.points)}; run time {study.seconds:.1f} s.", ""]
     depth, d_out = int(res.description.get("depth", 1)), int(res.description.get("d_out", 1))
     if depth > 1:
         lines += [f"**Reference values: {exact_kind(res.description)}.** With L = {depth} hidden "
@@ -269,33 +288,96 @@ def _metadata(kind: str, params: dict[str, Any], seed: Any, studies: Sequence[En
 
 # ---------------------------------------------------------------------- HMS
 def hms_experiment(out: str | Path, arch: str = "gauss", widths: Sequence[int] = HMS_WIDTHS,
-                   points: Sequence[float] = HMS_POINTS, orders: Sequence[int] = (2, 4, 6),
-                   n_bags: int = 20, n_nets: int = 30000, seed: int = 0, sigma_w: float = 1.0,
-                   sigma_b: float = 1.0, *, depth: int = 1, d_out: int = 1,
-                   scheduler: Any = None, workers: int = 1, progress: bool = True,
-                   cutoff: float | None = None) -> EnsembleStudy:
+                   points: Sequence[Any] | None = None, orders: Sequence[int] = (2, 4, 6),
+                   n_bags: int = 20, n_nets: int = 30000, seed: int = 0,
+                   sigma_w: float | None = None, sigma_b: float | None = None, *, d_in: int = 1,
+                   depth: int = 1, d_out: int = 1, scheduler: Any = None, workers: int = 1,
+                   progress: bool = True, cutoff: float | None = None) -> EnsembleStudy:
     """HMS: Green-function deviations and couplings against the width for one architecture.
 
-    ``depth`` hidden layers of width N and ``d_out`` outputs (component 0 is measured); for
-    ``depth > 1`` the reference values are the leading order in 1/N (no exact finite-width
-    formula) and the sextic coupling is not extracted.  ``scheduler`` and ``workers`` choose
-    where the bags run (:func:`numeric.measure`).  Writes the study folder, figures,
-    ``metadata.json`` and ``report.md`` under ``out``.
+    ``points``, ``sigma_w`` and ``sigma_b`` default to the HMS setting of ``arch`` at ``d_in``
+    (:func:`numeric.hms_setting`: e.g. ReLU-net with sigma_b = 0 on 0.2, ..., 1.2); the report
+    and ``metadata.json`` name the setting and any value given instead.  ``depth`` hidden
+    layers of width N and ``d_out`` outputs (component 0 is measured); for ``depth > 1`` the
+    reference values are the leading order in 1/N (no exact finite-width formula) and the
+    sextic coupling is not extracted.  ``scheduler`` and ``workers`` choose where the bags run
+    (:func:`numeric.measure`).  Writes the study folder, figures, ``metadata.json`` and
+    ``report.md`` under ``out``.
+
+    Raises
+    ------
+    ValueError
+        If a default is needed and there is no HMS setting for ``(arch, d_in)``.
     """
-    net = make_network(arch, sigma_w=sigma_w, sigma_b=sigma_b, d_in=1, depth=depth, d_out=d_out)
+    setting, chosen, changed = _hms_choice(arch, d_in, points=points, sigma_w=sigma_w,
+                                           sigma_b=sigma_b)
+    net = make_network(arch, sigma_w=chosen["sigma_w"], sigma_b=chosen["sigma_b"], d_in=d_in,
+                       depth=depth, d_out=d_out)
     out = Path(out)
-    study = run_study(net, out, arch, widths, points, orders, n_bags, n_nets, seed,
+    study = run_study(net, out, arch, widths, chosen["points"], orders, n_bags, n_nets, seed,
                       scheduler=scheduler, workers=workers, progress=progress, cutoff=cutoff,
                       sextic=depth == 1)
-    params = {"arch": arch, "widths": list(widths), "points": list(points), "orders": list(orders),
-              "n_bags": n_bags, "n_nets": n_nets, "sigma_w": sigma_w, "sigma_b": sigma_b,
-              "depth": depth, "d_out": d_out, "cutoff": cutoff,
-              "exact_values": exact_kind(net.describe())}
+    params = {"arch": arch, "d_in": d_in, "widths": list(widths), "points": _listed(chosen["points"]),
+              "orders": list(orders), "n_bags": n_bags, "n_nets": n_nets,
+              "sigma_w": chosen["sigma_w"], "sigma_b": chosen["sigma_b"], "depth": depth,
+              "d_out": d_out, "cutoff": cutoff, "exact_values": exact_kind(net.describe()),
+              **_setting_metadata(setting, changed)}
     _write_report(out, f"HMS experiment: {net.name}",
                   ["Measured Green functions of network ensembles against the exact "
-                   "finite-width results (HMS arXiv:2008.08601; seed talk)."],
+                   "finite-width results (HMS arXiv:2008.08601).", "",
+                   _setting_line(setting, changed, chosen)],
                   [study_report(study)], _metadata("hms", params, seed, [study]))
     return study
+
+
+def _hms_choice(arch: str, d_in: int, **given: Any
+                ) -> tuple[PaperSetting | None, dict[str, Any], list[str]]:
+    """``(setting, chosen values, names given that differ from it)`` for points / sigma_w / sigma_b.
+
+    The setting is None when every value is given and there is no HMS setting at ``d_in``.
+    """
+    try:
+        setting = hms_setting(arch, d_in)
+    except ValueError:
+        if any(v is None for v in given.values()):
+            raise
+        setting = None
+    defaults = {} if setting is None else {
+        "points": setting.scalar_points if d_in == 1 else setting.points,
+        "sigma_w": setting.sigma_w, "sigma_b": setting.sigma_b}
+    chosen = {k: defaults[k] if v is None else v for k, v in given.items()}
+    changed = [k for k, v in given.items() if v is not None and
+               (setting is None or not np.array_equal(np.asarray(v, dtype=float).reshape(-1),
+                                                      np.asarray(getattr(setting, k)).reshape(-1)))]
+    return setting, chosen, changed
+
+
+def _listed(points: Any) -> list[Any]:
+    """Points as a JSON list."""
+    return np.asarray(points, dtype=float).tolist()
+
+
+def _setting_metadata(setting: PaperSetting | None, changed: list[str]) -> dict[str, Any]:
+    return {"setting": None if setting is None else setting.as_dict(), "setting_overrides": changed}
+
+
+def _setting_line(setting: PaperSetting | None, changed: list[str], chosen: dict[str, Any]) -> str:
+    """One report line naming the setting used and what was given instead."""
+    values = (f"sigma_W = {chosen['sigma_w']:g}, sigma_b = {chosen['sigma_b']:g}, inputs "
+              f"{_format_points(chosen['points'])}")
+    if setting is None:
+        return f"**Setting:** custom (no HMS setting at this d_in): {values}."
+    line = f"**Setting:** {setting.label} ({setting.source}): {values}."
+    if changed:
+        line += f" Given instead of the setting's: {', '.join(changed)}."
+    return line
+
+
+def _format_points(points: Any) -> str:
+    arr = np.asarray(points, dtype=float)
+    if arr.ndim == 1 or arr.shape[-1] == 1:
+        return ", ".join(f"{p:g}" for p in arr.ravel())
+    return ", ".join("(" + ", ".join(f"{c:g}" for c in p) + ")" for p in arr)
 
 
 # ---------------------------------------------------------------------- ELS active RG
@@ -421,21 +503,25 @@ def els_section(rg: ActiveRG) -> str:
 # ---------------------------------------------------------------------- demo
 def demo(out: str | Path, quick: bool = False, seed: int = 0, *, scheduler: Any = None,
          workers: int = 1, progress: bool = True) -> list[EnsembleStudy]:
-    """Gauss-net and ReLU-net at reduced HMS scale (``quick``: seconds, for tests).
+    """Gauss-net and ReLU-net at reduced HMS scale (``quick``: seconds, for tests), each in its
+    HMS setting (:func:`numeric.hms_setting`, d_in = 1: the ReLU-net with sigma_b = 0).
 
     Writes both studies, figures, ``metadata.json`` and ``report.md`` under ``out``.
     """
     out = Path(out)
     widths, n_bags, n_nets = ((2, 20), 4, 2000) if quick else ((2, 5, 20, 100, 500), 20, 30000)
-    studies = [run_study(make_network(arch), out, arch, widths, HMS_POINTS, (2, 4, 6), n_bags,
+    settings = [hms_setting(arch, 1) for arch in ("gauss", "relu")]
+    studies = [run_study(s.network(), out, s.arch, widths, s.scalar_points, (2, 4, 6), n_bags,
                          n_nets, seed, scheduler=scheduler, workers=workers, progress=progress,
                          sextic=False)
-               for arch in ("gauss", "relu")]
-    params = {"widths": list(widths), "points": list(HMS_POINTS), "n_bags": n_bags,
-              "n_nets": n_nets, "quick": quick}
+               for s in settings]
+    params = {"widths": list(widths), "n_bags": n_bags, "n_nets": n_nets, "quick": quick,
+              "settings": {s.arch: s.as_dict() for s in settings}}
     _write_report(out, "nnqft demo: simulations against exact finite-width theory",
                   ["Gauss-net and ReLU-net ensembles at reduced HMS scale: measured m_4, m_6 "
-                   "and u4 against the exact finite-width values of nnqft_sym."],
+                   "and u4 against the exact finite-width values of nnqft_sym.",
+                   *[line for s in settings for line in
+                     ("", _setting_line(s, [], {"points": s.scalar_points, "sigma_w": s.sigma_w,
+                                                "sigma_b": s.sigma_b}))]],
                   [study_report(s) for s in studies], _metadata("demo", params, seed, studies))
     return studies
-

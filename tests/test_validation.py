@@ -9,7 +9,7 @@ from nnqft_sym import CosNet, GaussNet, Network, ReLUNet, Z, make_network
 @pytest.mark.parametrize("kw,exc,match", [
     ({"sigma_w": 0}, ValueError, "sigma_w must be a positive"),
     ({"sigma_w": -1.0}, ValueError, "sigma_w must be a positive"),
-    ({"sigma_b": float("nan")}, ValueError, "sigma_b must be a positive"),
+    ({"sigma_b": float("nan")}, ValueError, "sigma_b must be a finite real number >= 0"),
     ({"sigma_b": "one"}, TypeError, "sigma_b must be"),
     ({"sigma_w": sp.Symbol("s", negative=True)}, ValueError, "sigma_w must be positive"),
     ({"d_in": 0}, ValueError, "d_in must be an integer >= 1"),

@@ -13,6 +13,7 @@ import numpy as np
 import sympy as sp
 import matplotlib.pyplot as plt
 import nnqft_sym as nq
+import numeric as nm
 
 sw, sb = sp.symbols("sigma_W sigma_b", positive=True)
 
@@ -62,11 +63,13 @@ nq.GaussNet(sigma_w=1, sigma_b=1).free_green([x1, x2, x3, x4])
 
 # %% [markdown]
 # ## 5. Exact finite-width correlators
-# At the ELS input points, $m_n = \Delta G^{(n)}/G_0^{(n)}$ is an exact finite polynomial in $1/N$.
+# At the ELS input points (the HMS Gauss-net setting, `numeric.hms_setting("gauss", 1)`),
+# $m_n = \Delta G^{(n)}/G_0^{(n)}$ is an exact finite polynomial in $1/N$.
 
 # %%
-points = np.array([-0.01, -0.006, -0.002, 0.002, 0.006, 0.01])
-net = nq.GaussNet(sigma_w=1, sigma_b=1)
+gauss_hms = nm.hms_setting("gauss", 1)
+points = np.array(gauss_hms.scalar_points)
+net = gauss_hms.network()
 widths = np.array([2, 3, 4, 5, 10, 20, 50, 100, 500, 1000])
 m4 = np.array([net.deviation(points[:4], w) for w in widths])
 m6 = np.array([net.deviation(points, w) for w in widths])
@@ -80,6 +83,16 @@ ax.loglog(widths, m6, "s-", label="$m_6$ (exact)")
 ax.set_xlabel("width $N$"); ax.set_ylabel("$m_n$"); ax.legend()
 plt.close(fig)
 fig
+
+# %% [markdown]
+# The HMS ReLU-net setting has no biases ($\sigma_b = 0$): then $f(tx) = t f(x)$ for $t > 0$, and
+# on its inputs $0.2, \dots, 1.2$ (one ray) $m_4 = 5/N$ and $m_6 = 15/N + 44/N^2$ exactly.
+
+# %%
+relu_hms = nm.hms_setting("relu", 1)
+relu0 = relu_hms.network()
+print(relu_hms.label, "m_4:", relu0.deviation_series(relu_hms.scalar_points[:4]),
+      " m_6:", relu0.deviation_series(relu_hms.scalar_points))
 
 # %% [markdown]
 # The symbolic width gives the series in closed form:

@@ -15,7 +15,8 @@ import nnqft_sym as nq
 import numeric as nm
 from numeric.plots import plot_deviations, plot_deviation_histograms, plot_u4_width, plot_u4_sigma
 
-points = nm.HMS_POINTS
+points = nm.HMS_POINTS                    # the HMS Gauss-net inputs (numeric.hms_setting)
+relu_hms = nm.hms_setting("relu", 1)      # ReLU-net: sigma_b = 0 on 0.2, ..., 1.2
 widths = (2, 5, 20, 100)
 
 # %% [markdown]
@@ -35,7 +36,8 @@ print("sample covariance / K:", (np.cov(f.T, bias=True) / net.kernel(np.array(po
 # per-bag values) and the exact line. Open red markers: estimates dominated by a few networks.
 
 # %%
-relu = nm.measure(nq.ReLUNet(), widths, points, orders=(2, 4, 6), n_bags=10, n_nets=5000, seed=2)
+relu = nm.measure(relu_hms.network(), widths, relu_hms.scalar_points, orders=(2, 4, 6), n_bags=10,
+                  n_nets=5000, seed=2)
 gauss = nm.measure(nq.GaussNet(), widths, points, orders=(2, 4, 6), n_bags=10, n_nets=5000, seed=2)
 fig, axes = plt.subplots(2, 2, figsize=(11, 8))
 for row, res in enumerate((relu, gauss)):
@@ -44,7 +46,8 @@ for row, res in enumerate((relu, gauss)):
 fig.tight_layout()
 
 # %% [markdown]
-# ReLU-net follows the exact values. Gauss-net does not: its features $e^{z - s}$ are
+# ReLU-net (its HMS setting: no biases, so $m_4 = 5/N$ and $m_6 = 15/N + 44/N^2$ exactly) follows
+# the exact values. Gauss-net does not: its features $e^{z - s}$ are
 # log-normal, so $f^4$ and $f^6$ are dominated by rare networks, the sample mean sits far below
 # the true mean and the spread over bags underestimates the error. `numeric` detects this
 # (Kish effective sample size per bag) and flags it instead of printing a confident number:

@@ -17,6 +17,7 @@ from IPython.display import Math, display
 
 import feynman
 import nnqft_sym as nq
+from numeric import hms_setting
 
 # %% [markdown]
 # ## 1. Enumeration and exact symmetry factors
@@ -79,8 +80,9 @@ display(sunset.momentum_expression(couplings=u))
 # in closed form (Gaussian integrals) at the ELS points.
 
 # %%
-net = nq.GaussNet(sigma_w=1, sigma_b=1, d_in=1)
-points = np.array([-0.01, -0.006, -0.002, 0.002, 0.006, 0.01])
+setting = hms_setting("gauss", 1)          # the ELS points
+net = setting.network()
+points = np.array(setting.scalar_points)
 print("N_K (diagram)     :", feynman.tree_level_four_point(net, points[:4]))
 print("N_K (nnqft_sym)   :", nq.normalisation_integral(net, points[:4]))
 tree = feynman.tree_level_six_point(net, points)

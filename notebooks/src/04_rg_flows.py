@@ -129,9 +129,9 @@ ax.set(xlabel="sigma_W", ylabel="-u4"); ax.legend(fontsize=7);
 # power-law fit of $|u_4|(\sigma_W)$ gives the exponent with its error bar.
 
 # %%
-from numeric import measure
+from numeric import HMS_POINTS, measure
 from numeric.couplings import quartic_couplings, fit_power_law
-els_inputs = [-0.01, -0.006, -0.002, 0.002, 0.006, 0.01]
+els_inputs = list(HMS_POINTS)
 meas_sigmas = [1.0, 2.0, 4.0, 8.0]
 avg, err = [], []
 for s in meas_sigmas:
@@ -231,8 +231,8 @@ for c, lm, le, lx in zip(cut_m, lam_meas, lam_err, lam_exact):
 # **Sextic running** (`feynman.running.sextic_running`): $\lambda_6(\Lambda)$ at fixed exact
 # connected $G_c^{(6)} = \lambda_4^2E - \lambda_6C$, with $\lambda_4(\Lambda)$ from the quartic flow
 # at the first four of the six points. Exact limits: Gauss-net $\beta_6 \to 0$; ReLU-net
-# $\beta_6/\lambda_6 \to -(d_{in}+6) = -7$ (exactly $-7$ at every cutoff when $\sigma_b \to 0$
-# with positive inputs); Erf-net $\to -d_{in}$, reached only far beyond $\Lambda = 10$.
+# $\beta_6/\lambda_6 \to -(d_{in}+6) = -7$ (exactly $-7$ at every cutoff at $\sigma_b = 0$,
+# the HMS ReLU setting, with positive inputs); Erf-net $\to -d_{in}$, reached only far beyond $\Lambda = 10$.
 
 # %%
 from feynman.running import sextic_running
@@ -244,8 +244,8 @@ for net in (GaussNet(), ErfNet(), ReLUNet()):
     ax.semilogx(cut6, run6.anomalous_scaling, "o-", label=net.name)
     print(f"{net.name}: lambda6 = {run6.sextic[0]: .4g} -> {run6.sextic[-1]: .4g}, "
           f"beta6/lambda6 at the largest cutoff = {run6.anomalous_scaling[-1]: .4f}")
-homog = sextic_running(ReLUNet(sigma_b=1e-6), [0.2, 0.3, 0.4, 0.5, 0.6, 0.7], 10, [0.5, 2.0])
-print("ReLU sigma_b -> 0, positive inputs: beta6/lambda6 =", np.round(homog.anomalous_scaling, 5))
+homog = sextic_running(ReLUNet(sigma_b=0), [0.2, 0.3, 0.4, 0.5, 0.6, 0.7], 10, [0.5, 2.0])
+print("ReLU sigma_b = 0, positive inputs: beta6/lambda6 =", np.round(homog.anomalous_scaling, 5))
 ax.set(xlabel="Lambda", ylabel="beta6 / lambda6"); ax.legend(fontsize=8);
 
 # %% [markdown]

@@ -24,13 +24,13 @@ from nnqft_sym.multi_output import (connected_pairing_coefficients, pairing_tens
 
 # %% [markdown]
 # ## 1. Kernel recursion
-# At $\sigma_b \to 0$ the ReLU recursion is the arc-cosine angle map
+# At $\sigma_b = 0$ (and $\sigma_W^2 = 2$, the ReLU critical point) the ReLU recursion is the arc-cosine angle map
 # $\cos\theta_{l+1} = (\sin\theta_l + (\pi - \theta_l)\cos\theta_l)/\pi$: inputs become more and
 # more correlated with depth. The layer recursion reproduces it.
 
 # %%
 x, y = np.array([1.0, 0.0]), np.array([0.0, 1.0])
-ks = layer_kernels(ReLUNet(sigma_w=np.sqrt(2), sigma_b=1e-12, d_in=2, depth=6), x, y)
+ks = layer_kernels(ReLUNet(sigma_w=np.sqrt(2), sigma_b=0, d_in=2, depth=6), x, y)
 corr = ks[..., 2] / np.sqrt(ks[..., 0] * ks[..., 1])
 theta, angle_map = np.pi / 2, [0.0]
 for _ in range(6):
