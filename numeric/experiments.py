@@ -273,11 +273,10 @@ def _output_folder(out: Path, experiment: str, tags: Sequence[str]) -> Iterator[
         if path.exists():
             old = load_json(path)
             if old != claim:
-                raise CheckpointError(
-                    f"output folder {out} holds the report of a different run "
-                    f"({old.get('experiment') if isinstance(old, dict) else old!r} with studies "
-                    f"{old.get('studies') if isinstance(old, dict) else '?'}); "
-                    "use another output folder or delete it")
+                held = (f"{old.get('experiment')} with studies {old.get('studies')}"
+                        if isinstance(old, dict) else "unknown")
+                raise CheckpointError(f"output folder {out} holds the report of a different run "
+                                      f"({held}); use another output folder or delete it")
         else:
             save_json(path, claim)
         yield out

@@ -194,9 +194,10 @@ def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     if path.is_dir():
         raise _damaged(path, "is a folder, not a file")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            if not hasattr(data, "files"):
-                raise _damaged(path, "holds a single array, not an .npz archive")
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise _damaged(path, "holds a single array, not an .npz archive")
+        with data:
             return {k: data[k] for k in data.files}
     except CheckpointError:
         raise
@@ -204,8 +205,8 @@ def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
         raise CheckpointError(f"file {path} does not exist") from None
     except EOFError:
         raise _damaged(path, "is empty") from None
-    except Exception as exc:     # zipfile.BadZipFile, ValueError (pickled data), OSError...
-        raise _damaged(path, f"is not a readable .npz archive ({type(exc).__name__})") from None
+    except Exception:            # zipfile.BadZipFile, ValueError (pickled data), OSError...
+        raise _damaged(path, "is not a readable .npz archive") from None
 
 
 def _checksum(arrays: dict[str, np.ndarray], identity_text: str) -> str:
