@@ -37,7 +37,7 @@ from .plots import (plot_deviation_histograms, plot_deviations, plot_u4_sigma, p
                     save_figure)
 from .report import format_estimate, markdown_table, versions
 from .sampling import as_seed_sequence, seed_state
-from .storage import atomic_write, load_json, lock_folder, save_json
+from .storage import atomic_write, clean_orphans, load_json, lock_folder, save_json
 
 __all__ = ["HMS_WIDTHS", "HMS_POINTS", "ELS_SIGMAS", "DEFAULT_CUTOFF", "EnsembleStudy",
            "run_study", "hms_experiment", "ActiveRG", "els_experiment", "demo",
@@ -213,6 +213,15 @@ def study_report(study: EnsembleStudy) -> str:
                   "size below the threshold in some bag): the measured values there are not "
                   "reliable and typically fall below the exact ones, whatever their error bar "
                   "says.", ""]
+    under = res.feature_underflow
+    if under is not None and np.any(under):
+        lines += ["**Features underflow** at the points "
+                  + ", ".join(f"{p:g}" for p in res.points[np.asarray(under, bool)].ravel())
+                  + " (every sampled first-layer feature is 0 or subnormal, or one neuron "
+                  "carries the whole kernel; numeric.feature_underflow): the ensemble there "
+                  "shows little more than the output bias, so every estimate involving these "
+                  "points is flagged heavy-tailed and its agreement or disagreement with the "
+                  "exact value means nothing.", ""]
     q = study.quartic
     if q is not None:
         cut = ("closed-form N_K" if study.cutoff is None
@@ -279,6 +288,8 @@ def _output_folder(out: Path, experiment: str, tags: Sequence[str]) -> Iterator[
                                       f"({held}); use another output folder or delete it")
         else:
             save_json(path, claim)
+        for folder in (out, out / "figures", *(out / tag for tag in tags)):
+            clean_orphans(folder)
         yield out
 
 

@@ -16,7 +16,7 @@ from numeric import GreenMeasurement, measure, run_bag, sample_outputs
 from numeric.distributed import (SchedulerUnreachableError, check_scheduler, open_client,
                                  run_tasks, scheduler_timeout)
 from numeric.estimators import bag_seed_states, feature_underflow
-from numeric.experiments import HMS_POINTS
+from numeric.experiments import HMS_POINTS, EnsembleStudy, study_report
 
 SPREAD = [-0.5, 0.0, 0.7]
 
@@ -142,3 +142,10 @@ def test_saved_measurement_keeps_the_underflow_flag(tmp_path):
     back = GreenMeasurement.load(res.save(tmp_path / "m"))
     assert back.feature_underflow.tolist() == [False, True]
     assert np.array_equal(back.estimate(2).heavy_tail, res.estimate(2).heavy_tail)
+
+
+def test_report_says_which_points_underflow():
+    with pytest.warns(RuntimeWarning):
+        res = measure(GaussNet(), [3], [0.0, 1e3], orders=(2,), n_bags=2, n_nets=200, seed=2)
+    text = study_report(EnsembleStudy("gauss", res, None, None, None, 0.0))
+    assert "**Features underflow** at the points 1000 " in text
