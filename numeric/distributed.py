@@ -154,9 +154,9 @@ def open_client(scheduler: Any, workers: int = 1, timeout: float | None = None) 
         return
     try:
         client = Client(scheduler, timeout=seconds)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError):
         raise SchedulerUnreachableError(
-            f"no Dask scheduler answered at {scheduler} within {seconds:g} s ({exc.__class__.__name__}); "
+            f"no Dask scheduler answered at {scheduler} within {seconds:g} s; "
             f"start one there with `dask scheduler --port PORT` and workers with `dask worker "
             f"{scheduler}` (docs/distributed.md), or wait longer with NNQFT_SCHEDULER_TIMEOUT"
         ) from None

@@ -232,7 +232,21 @@ def feature_underflow(net: Network, points: Any, seed: Any = 0) -> np.ndarray:
     normalised features :math:`e^{z - s}` are all 0 or vanishingly small while their mean
     is carried by draws that never occur), so the measured Green functions are silently
     too small while the output-level :math:`n_{eff}` looks healthy (the output is then the
-    Gaussian bias).
+    Gaussian bias).  For deep networks the first hidden layer is checked.
+
+    Parameters
+    ----------
+    net : Network
+        Numeric architecture.
+    points : array_like
+        ``(P, d_in)`` inputs (``(P,)`` for d_in = 1).
+    seed : int, SeedSequence, Generator or None
+        Stream of the diagnostic neurons (:func:`measure` uses one independent of its bags).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(P,)`` bool, True where the features underflow.
 
     Examples
     --------

@@ -57,6 +57,30 @@ def test_a_folder_held_by_a_live_process_is_refused_and_a_killed_holder_does_not
     assert _same(res, measure(ReLUNet(), [2], SPREAD, **KW))
 
 
+def test_two_processes_started_into_one_folder_with_different_seeds(tmp_path):
+    """The reported race: both were accepted, and a later resume could return the other
+    seed's bags.  Now exactly one runs; the other stops with a CheckpointError (the lock, or
+    the plan if the first had finished), and the folder holds the winner's bags only."""
+    script = ("import sys\nfrom nnqft_sym import ReLUNet\nfrom numeric import measure\n"
+              "seed = int(sys.argv[1])\n"
+              f"measure(ReLUNet(), [2, 3], {SPREAD}, orders=(2, 4), n_bags=4, n_nets=5000, "
+              f"seed=seed, exact=False, checkpoint_dir={str(tmp_path)!r})\n")
+    procs = {seed: subprocess.Popen([sys.executable, "-c", script, str(seed)],
+                                    stderr=subprocess.PIPE, text=True) for seed in (1, 2)}
+    errors = {seed: proc.communicate(timeout=300)[1] for seed, proc in procs.items()}
+    codes = {seed: proc.returncode for seed, proc in procs.items()}
+    assert sorted(codes.values()) == [0, 1], errors
+    winner = min(codes, key=codes.get)
+    loser = 3 - winner
+    assert "nnqft_sym.errors.CheckpointError" in errors[loser]
+    assert str(tmp_path) in errors[loser]
+    kw = {"orders": (2, 4), "n_bags": 4, "n_nets": 5000, "exact": False}
+    resumed = measure(ReLUNet(), [2, 3], SPREAD, seed=winner, checkpoint_dir=tmp_path, **kw)
+    assert _same(resumed, measure(ReLUNet(), [2, 3], SPREAD, seed=winner, **kw))
+    with pytest.raises(CheckpointError, match="different run"):
+        measure(ReLUNet(), [2, 3], SPREAD, seed=loser, checkpoint_dir=tmp_path, **kw)
+
+
 def test_two_runs_with_different_seeds_never_share_bags(tmp_path):
     """Even with plan.json gone, a bag of seed 5 is never taken for a bag of seed 6."""
     measure(ReLUNet(), [2], SPREAD, checkpoint_dir=tmp_path, **KW)
