@@ -156,9 +156,12 @@ def lock_folder(folder: str | os.PathLike) -> Iterator[Path]:
     if folder.exists() and not folder.is_dir():
         raise CheckpointError(f"checkpoint folder {folder} is a file, not a folder; "
                               "delete it or choose another folder")
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise CheckpointError(f"cannot write into folder {folder} ({exc.strerror}); "
+                              "choose another folder") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -156,6 +156,14 @@ def test_checkpoint_folder_that_is_a_file_is_named(tmp_path):
         measure(ReLUNet(), [2], SPREAD, checkpoint_dir=target, **KW)
 
 
+def test_checkpoint_folder_inside_a_file_is_named(tmp_path):
+    (tmp_path / "plain").write_text("x")
+    target = tmp_path / "plain" / "bags"
+    with pytest.raises(CheckpointError, match=f"cannot write into folder {target} "
+                                              r"\(Not a directory\); choose another folder"):
+        measure(ReLUNet(), [2], SPREAD, checkpoint_dir=target, **KW)
+
+
 def test_exact_cache_is_checked_against_what_it_depends_on(tmp_path):
     """A doubled cache (order 2 copied over order 4) or one edited is refused, not used."""
     kw = {**KW, "exact": True}
