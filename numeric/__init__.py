@@ -2,10 +2,10 @@
 
 Sampling (:mod:`numeric.sampling`), monomial estimators of Green functions
 (:mod:`numeric.monomials`, :mod:`numeric.estimators`), couplings and power-law fits
-(:mod:`numeric.couplings`), atomic result files and checkpoint folders that cannot lie (:mod:`numeric.storage`), figures
-(:mod:`numeric.plots`), Markdown tables (:mod:`numeric.report`) and the HMS / ELS
-experiments and the demo (:mod:`numeric.experiments`), and the Bayesian-RG experiment
-(:mod:`numeric.bayesian_rg`).
+(:mod:`numeric.couplings`), atomic result files and checkpoint folders that cannot lie
+(:mod:`numeric.storage`), figures (:mod:`numeric.plots`), Markdown tables
+(:mod:`numeric.report`) and the HMS / ELS experiments and the demo
+(:mod:`numeric.experiments`), and the Bayesian-RG experiment (:mod:`numeric.bayesian_rg`).
 """
 from .estimators import (HEAVY_TAIL_MIN_NEFF, UNDERFLOW_NEURONS, GreenMeasurement,
                          OrderEstimate, bag_seed_states, exact_green_functions, exact_kind,

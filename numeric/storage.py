@@ -150,7 +150,7 @@ def lock_folder(folder: str | os.PathLike) -> Iterator[Path]:
     ...         pass
     Traceback (most recent call last):
     ...
-    nnqft_sym.errors.CheckpointError: folder ... is in use by another run (pid ...); wait for it to finish or use another folder
+    nnqft_sym.errors.CheckpointError: folder ... is in use by another run (pid ...); wait ...
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
@@ -257,7 +257,7 @@ def save_sealed(path: str | os.PathLike, arrays: dict[str, np.ndarray],
     >>> load_sealed(p, {"seed": 2})
     Traceback (most recent call last):
     ...
-    nnqft_sym.errors.CheckpointError: checkpoint file ... was computed for another task (differs in ['seed']); delete it to recompute it
+    nnqft_sym.errors.CheckpointError: checkpoint file ... another task (differs in ['seed']); ...
     """
     return save_npz(path, seal(arrays, identity))
 
@@ -343,7 +343,7 @@ def check_plan(folder: str | os.PathLike, plan: dict[str, Any]) -> None:
     >>> check_plan(folder, {"seed": 2})
     Traceback (most recent call last):
     ...
-    nnqft_sym.errors.CheckpointError: checkpoint folder ... holds tasks of a different run (differs in ['seed']); use another folder or delete it
+    nnqft_sym.errors.CheckpointError: checkpoint folder ... different run (differs in ['seed']); ...
     """
     path = Path(folder) / "plan.json"
     plan = to_jsonable(plan)
