@@ -17,7 +17,7 @@ import numeric.estimators as estimators
 from nnqft_cli.main import cli
 from nnqft_sym import GaussNet, ReLUNet
 from nnqft_sym.errors import CheckpointError
-from numeric import exact_green_functions, measure
+from numeric import GreenMeasurement, exact_green_functions, measure
 from numeric.bayesian_rg import run_brg_experiment
 from numeric.experiments import hms_experiment
 from numeric.storage import atomic_write, clean_orphans, load_npz, lock_folder, save_sealed
@@ -260,6 +260,26 @@ def test_demo_cli_reports_a_damaged_bag_in_one_line(tmp_path):
     result = _demo(tmp_path)
     assert result.exit_code == 1 and "Aborted" not in result.output
     assert result.output == f"Error: checkpoint file {bag} is empty; delete it to recompute it\n"
+
+
+def test_demo_cli_reports_a_busy_folder_in_one_line(tmp_path):
+    with lock_folder(tmp_path):
+        result = _demo(tmp_path)
+    assert result.exit_code == 1 and result.output.count("\n") == 1, result.output
+    assert result.output.startswith(f"Error: folder {tmp_path} is in use by another run (pid "
+                                    f"{os.getpid()})")
+
+
+def test_damaged_saved_measurement_is_named(tmp_path):
+    res = measure(ReLUNet(), [2], SPREAD, **KW)
+    path = res.save(tmp_path / "measurement")
+    path.with_suffix(".json").write_text("{")
+    with pytest.raises(CheckpointError, match=r"measurement\.json is not readable JSON"):
+        GreenMeasurement.load(tmp_path / "measurement")
+    res.save(tmp_path / "measurement")
+    path.write_bytes(b"")
+    with pytest.raises(CheckpointError, match=r"measurement\.npz is empty"):
+        GreenMeasurement.load(tmp_path / "measurement")
 
 
 def test_hms_cli_reports_a_damaged_bag_in_one_line(tmp_path):
