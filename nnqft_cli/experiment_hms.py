@@ -1,12 +1,14 @@
 """``nnqft experiment hms``: the HMS experiment (Green-function deviations and couplings vs width)."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, Callable
 
 import click
 
-from numeric.distributed import check_scheduler
+from nnqft_sym.errors import CheckpointError
+from numeric.distributed import SchedulerUnreachableError, check_scheduler
 from numeric.experiments import HMS_WIDTHS, hms_experiment
 
 
@@ -40,15 +42,28 @@ def _points(text: str | None, d_in: int) -> tuple[Any, ...] | None:
 
 
 def scheduler_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--scheduler`` and ``--workers`` (shared by the experiment commands and the demo)."""
+    """Add ``--scheduler`` and ``--workers`` (shared by the experiment commands and the demo),
+    and turn a damaged or busy checkpoint folder (:class:`nnqft_sym.errors.CheckpointError`)
+    or an unreachable scheduler (:class:`numeric.distributed.SchedulerUnreachableError`) into
+    one clean error line."""
+    callback = command
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except (CheckpointError, SchedulerUnreachableError) as exc:
+            raise click.ClickException(str(exc)) from None
+
     command = click.option(
         "--workers", type=click.IntRange(min=1), default=None,
-        help="Worker processes of --scheduler processes [default: 2].")(command)
+        help="Worker processes of --scheduler processes [default: 2].")(run)
     return click.option(
         "--scheduler", default="serial", show_default=True, metavar="serial|processes|ADDRESS",
         help="Where the tasks (bags, members) run: in this process, on a local Dask cluster of --workers "
              "processes, or on a running Dask scheduler (e.g. tcp://host:8786, see "
-             "docs/distributed.md); results are identical.")(command)
+             "docs/distributed.md; waits NNQFT_SCHEDULER_TIMEOUT seconds, default 5, for "
+             "it to answer); results are identical.")(command)
 
 
 def resolve_scheduler(scheduler: str, workers: int | None) -> tuple[str, int]:

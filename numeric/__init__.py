@@ -2,16 +2,18 @@
 
 Sampling (:mod:`numeric.sampling`), monomial estimators of Green functions
 (:mod:`numeric.monomials`, :mod:`numeric.estimators`), couplings and power-law fits
-(:mod:`numeric.couplings`), atomic result files (:mod:`numeric.storage`), figures
-(:mod:`numeric.plots`), Markdown tables (:mod:`numeric.report`) and the HMS / ELS
-experiments and the demo (:mod:`numeric.experiments`) with the papers' settings
-(:mod:`numeric.paper_settings`), and the Bayesian-RG experiment
-(:mod:`numeric.bayesian_rg`).
+(:mod:`numeric.couplings`), atomic result files and checkpoint folders that cannot lie
+(:mod:`numeric.storage`), figures (:mod:`numeric.plots`), Markdown tables
+(:mod:`numeric.report`) and the HMS / ELS experiments and the demo
+(:mod:`numeric.experiments`) with the papers' settings (:mod:`numeric.paper_settings`), and
+the Bayesian-RG experiment (:mod:`numeric.bayesian_rg`).
 """
-from .estimators import (HEAVY_TAIL_MIN_NEFF, GreenMeasurement,
+from .estimators import (HEAVY_TAIL_MIN_NEFF, UNDERFLOW_NEURONS, GreenMeasurement,
                          OrderEstimate, bag_seed_states, exact_green_functions, exact_kind,
-                         measure, measure_sweep, network_from_description, run_bag)
-from .distributed import SCHEDULERS, check_scheduler, open_client, run_tasks
+                         feature_underflow, measure, measure_sweep, network_from_description,
+                         run_bag)
+from .distributed import (DEFAULT_SCHEDULER_TIMEOUT, SCHEDULERS, SchedulerUnreachableError,
+                          check_scheduler, open_client, run_tasks, scheduler_timeout)
 from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_power_law,
                         quartic_couplings, sextic_couplings)
 from .experiments import (DEFAULT_CUTOFF, ELS_SIGMAS, HMS_POINTS, HMS_WIDTHS, ActiveRG,
@@ -33,8 +35,10 @@ __all__ = [
     "as_seed_sequence", "child_seeds", "seed_state", "seed_from_state",
     "point_multisets", "MonomialSums",
     "measure", "measure_sweep", "exact_kind", "SCHEDULERS", "check_scheduler", "open_client",
-    "run_tasks", "run_bag", "bag_seed_states", "exact_green_functions", "network_from_description",
-    "GreenMeasurement", "OrderEstimate", "HEAVY_TAIL_MIN_NEFF",
+    "run_tasks", "DEFAULT_SCHEDULER_TIMEOUT", "SchedulerUnreachableError", "scheduler_timeout",
+    "run_bag", "bag_seed_states", "exact_green_functions", "network_from_description",
+    "GreenMeasurement", "OrderEstimate", "HEAVY_TAIL_MIN_NEFF", "UNDERFLOW_NEURONS",
+    "feature_underflow",
     "PowerLawFit", "fit_power_law", "QuarticCouplings", "quartic_couplings", "SexticCouplings",
     "sextic_couplings",
     "HMS_WIDTHS", "HMS_POINTS", "ELS_SIGMAS", "DEFAULT_CUTOFF", "EnsembleStudy", "ActiveRG",

@@ -57,6 +57,7 @@ width-10 layers), one output, 200 training and 200 test points, cutoffs
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import numbers
 from dataclasses import asdict, dataclass, field
@@ -74,7 +75,7 @@ from nnqft_sym.validation import check_integer
 from .distributed import check_scheduler, run_tasks
 from .report import format_estimate, markdown_table, versions
 from .sampling import STREAM_VERSION, as_seed_sequence, child_seeds, seed_state
-from .storage import atomic_write, check_plan, save_json, save_npz
+from .storage import atomic_write, checkpoint_folder, save_json, save_npz
 
 __all__ = [
     "REFERENCE_SIZES",
@@ -690,7 +691,10 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
     checkpoint_dir : str or Path, optional
         Folder of per-member checkpoints ``member_#####.npz`` (written atomically as members
         finish); a rerun loads the finished members and computes only the missing ones.
-        ``plan.json`` there refuses a folder of a different run.
+        ``plan.json`` there refuses a folder of a different run; the folder is locked while
+        the ensemble runs, and each member file carries its seed state, the plan and a
+        checksum (:func:`numeric.storage.checkpoint_folder`), so a damaged or foreign file is
+        refused with a :class:`nnqft_sym.errors.CheckpointError` naming it.
     progress : bool
         tqdm bar over members.
 
@@ -760,17 +764,21 @@ def run_brg_experiment(n_members: int = 100, width: int = 2000, cutoffs: Sequenc
               "n_fisher_members": min(n_members, n_fisher_members), "n_mc": n_mc,
               "n_bootstrap": n_bootstrap, "seed_state": seed_state(root)}
     folder = None if checkpoint_dir is None else Path(checkpoint_dir)
-    if folder is not None:
-        # members depend on everything but the ensemble size and the post-processing
-        check_plan(folder, {**{k: v for k, v in config.items()
-                                if k not in ("n_members", "n_mc", "n_bootstrap", "threshold")},
-                             "n_fisher_members": n_fisher_members, "n_probes": n_probes,
-                             "cutoffs": cutoffs, "sampler_stream": STREAM_VERSION})
+    # members depend on everything but the ensemble size and the post-processing
+    plan = {**{k: v for k, v in config.items()
+               if k not in ("n_members", "n_mc", "n_bootstrap", "threshold")},
+            "n_fisher_members": n_fisher_members, "n_probes": n_probes,
+            "cutoffs": cutoffs, "sampler_stream": STREAM_VERSION}
 
-    members = list(run_tasks(brg_member, tasks, scheduler=scheduler, workers=workers,
-                             checkpoint=None if folder is None else _member_file(folder),
-                             progress=progress,
-                             desc=f"BRG {features} members").values())
+    def identity(m: int) -> dict[str, Any]:
+        """What member ``m`` was computed from: stored in its file, checked on resume."""
+        return {"member": m, "seed": seed_state(member_seqs[m]), "n_fisher": tasks[m][2], **plan}
+
+    with (contextlib.nullcontext() if folder is None else checkpoint_folder(folder, plan)):
+        members = list(run_tasks(brg_member, tasks, scheduler=scheduler, workers=workers,
+                                 checkpoint=None if folder is None else _member_file(folder),
+                                 identity=identity, progress=progress,
+                                 desc=f"BRG {features} members").values())
     losses = np.stack([r["loss"] for r in members])
     base = np.array([float(r["base"]) for r in members])
     fractions = np.stack([r["fraction"] for r in members])

@@ -19,12 +19,20 @@ Schedulers (:func:`open_client`):
 a :class:`distributed.Client`
     An existing client (left open).
 
+Connecting to a scheduler address waits at most ``timeout`` seconds (argument of
+:func:`open_client` and :func:`run_tasks`; default the environment variable
+``NNQFT_SCHEDULER_TIMEOUT``, else :data:`DEFAULT_SCHEDULER_TIMEOUT`), then raises
+:class:`SchedulerUnreachableError` naming the address and how to start a scheduler.
+
 Tasks receive only their arguments (seed states, the architecture's ``describe()`` dict,
 points): lambdified functions are rebuilt on the worker, never pickled.
 
 Checkpoints.  With ``checkpoint`` (a function key -> path), the *client* writes each result
-atomically (:func:`numeric.save_npz`: temporary file then ``os.replace``) as soon as it
-arrives, and tasks whose file exists are loaded instead of run.  A run killed at any point
+atomically (:func:`numeric.storage.save_sealed`: temporary file then ``os.replace``, with the
+task's identity and a checksum) as soon as it arrives, and tasks whose file exists are
+loaded instead of run, after checking the checksum and that the file belongs to the task
+(``identity``; a damaged or foreign file raises :class:`nnqft_sym.errors.CheckpointError`
+naming it).  A run killed at any point
 (a worker dies: Dask reschedules its tasks; the client is interrupted: the rerun computes only
 the missing tasks) therefore loses and duplicates nothing, and never leaves a half-written
 file.
@@ -34,20 +42,58 @@ from __future__ import annotations
 import contextlib
 import logging
 import numbers
+import os
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterator, Mapping
 
 import numpy as np
 from tqdm import tqdm
 
-from .storage import load_npz, save_npz
+from nnqft_sym.errors import NnqftError
+from nnqft_sym.validation import check_integer
 
-__all__ = ["SCHEDULERS", "check_scheduler", "open_client", "run_tasks"]
+from .storage import load_sealed, save_npz, seal
+
+__all__ = ["SCHEDULERS", "DEFAULT_SCHEDULER_TIMEOUT", "SchedulerUnreachableError",
+           "check_scheduler", "scheduler_timeout", "open_client", "run_tasks"]
 
 #: scheduler names besides a scheduler address or a ``distributed.Client``
 SCHEDULERS = ("serial", "processes")
+#: seconds to wait for a scheduler address when neither ``timeout`` nor
+#: ``NNQFT_SCHEDULER_TIMEOUT`` says otherwise
+DEFAULT_SCHEDULER_TIMEOUT = 5.0
 
 Result = dict[str, np.ndarray]
+
+
+class SchedulerUnreachableError(NnqftError, ConnectionError):
+    """No Dask scheduler answered at the given address within the timeout."""
+
+
+def scheduler_timeout(timeout: Any = None) -> float:
+    """Seconds to wait for a scheduler: ``timeout``, else ``$NNQFT_SCHEDULER_TIMEOUT``, else
+    :data:`DEFAULT_SCHEDULER_TIMEOUT`.
+
+    Examples
+    --------
+    >>> scheduler_timeout(2), scheduler_timeout() > 0
+    (2.0, True)
+    """
+    name = "timeout"
+    if timeout is None:
+        text = os.environ.get("NNQFT_SCHEDULER_TIMEOUT")
+        if text is None:
+            return DEFAULT_SCHEDULER_TIMEOUT
+        name = "NNQFT_SCHEDULER_TIMEOUT"
+        try:
+            timeout = float(text)
+        except ValueError:
+            raise ValueError(f"{name} must be a number of seconds > 0, got {text!r}") from None
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
+        raise TypeError(f"{name} must be a number of seconds > 0, got {timeout!r}")
+    if not (np.isfinite(timeout) and timeout > 0):
+        raise ValueError(f"{name} must be a number of seconds > 0, got {timeout!r}")
+    return float(timeout)
 
 
 def check_scheduler(scheduler: Any = None, workers: Any = 1) -> tuple[Any, int]:
@@ -58,9 +104,7 @@ def check_scheduler(scheduler: Any = None, workers: Any = 1) -> tuple[Any, int]:
     >>> check_scheduler(None, 3), check_scheduler("tcp://10.0.0.1:8786")
     (('processes', 3), ('tcp://10.0.0.1:8786', 1))
     """
-    if isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or workers < 1:
-        raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
-    workers = int(workers)
+    workers = check_integer(workers, "workers", 1)
     if scheduler is None:
         scheduler = "serial" if workers == 1 else "processes"
     if isinstance(scheduler, str):
@@ -80,10 +124,12 @@ def check_scheduler(scheduler: Any = None, workers: Any = 1) -> tuple[Any, int]:
 
 
 @contextlib.contextmanager
-def open_client(scheduler: Any, workers: int = 1) -> Iterator[Any]:
+def open_client(scheduler: Any, workers: int = 1, timeout: float | None = None) -> Iterator[Any]:
     """A ``distributed.Client`` for ``scheduler`` (see the module docstring); None for serial.
 
     Clusters and clients opened here are closed on exit; a given client is left open.
+    A scheduler address that does not answer within ``timeout`` seconds
+    (:func:`scheduler_timeout`) raises :class:`SchedulerUnreachableError`.
 
     Examples
     --------
@@ -92,6 +138,7 @@ def open_client(scheduler: Any, workers: int = 1) -> Iterator[Any]:
     True
     """
     scheduler, workers = check_scheduler(scheduler, workers)
+    seconds = scheduler_timeout(timeout)
     if scheduler == "serial":
         yield None
         return
@@ -105,14 +152,24 @@ def open_client(scheduler: Any, workers: int = 1) -> Iterator[Any]:
                 Client(cluster) as client:
             yield client
         return
-    with Client(scheduler) as client:
+    try:
+        client = Client(scheduler, timeout=seconds)
+    except (OSError, TimeoutError):
+        raise SchedulerUnreachableError(
+            f"no Dask scheduler answered at {scheduler} within {seconds:g} s; "
+            f"start one there with `dask scheduler --port PORT` and workers with `dask worker "
+            f"{scheduler}` (docs/distributed.md), or wait longer with NNQFT_SCHEDULER_TIMEOUT"
+        ) from None
+    with client:
         yield client
 
 
 def run_tasks(function: Callable[..., Result], tasks: Mapping[Hashable, tuple], *,
               scheduler: Any = "serial", workers: int = 1,
-              checkpoint: Callable[[Hashable], Path] | None = None, progress: bool = False,
-              desc: str = "tasks") -> dict[Hashable, Result]:
+              checkpoint: Callable[[Hashable], Path] | None = None,
+              identity: Callable[[Hashable], dict[str, Any]] | None = None,
+              progress: bool = False, desc: str = "tasks", timeout: float | None = None
+              ) -> dict[Hashable, Result]:
     """Run ``function(*tasks[key])`` for every key; results in the order of ``tasks``.
 
     Parameters
@@ -126,11 +183,18 @@ def run_tasks(function: Callable[..., Result], tasks: Mapping[Hashable, tuple], 
         address or a ``distributed.Client`` (see :func:`check_scheduler`).
     checkpoint : callable, optional
         ``key -> path`` of the task's ``.npz`` checkpoint: existing files are loaded instead
-        of recomputed, new results are written atomically as they arrive.
+        of recomputed, new results are written atomically as they arrive, sealed with the
+        task's identity and a checksum (:func:`numeric.storage.seal`).
+    identity : callable, optional
+        ``key -> dict`` (JSON-friendly): what the task's result depends on (seed state,
+        width...).  A checkpoint file with another identity or a wrong checksum raises
+        :class:`nnqft_sym.errors.CheckpointError` naming it.  Default ``{"key": repr(key)}``.
     progress : bool
         tqdm bar over tasks.
     desc : str
         Label of the progress bar.
+    timeout : float, optional
+        Seconds to wait for a scheduler address (:func:`scheduler_timeout`).
 
     Returns
     -------
@@ -145,11 +209,14 @@ def run_tasks(function: Callable[..., Result], tasks: Mapping[Hashable, tuple], 
     [[0, 1], [0, 1, 2]]
     """
     scheduler, workers = check_scheduler(scheduler, workers)
+    timeout = scheduler_timeout(timeout)
+    if identity is None:
+        identity = _key_identity
     results: dict[Hashable, Result] = {}
     todo = []
     for key in tasks:
-        if checkpoint is not None and checkpoint(key).exists():
-            results[key] = load_npz(checkpoint(key))
+        if checkpoint is not None and os.path.lexists(checkpoint(key)):
+            results[key] = load_sealed(checkpoint(key), identity(key))
         else:
             todo.append(key)
     bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=desc,
@@ -157,7 +224,7 @@ def run_tasks(function: Callable[..., Result], tasks: Mapping[Hashable, tuple], 
 
     def store(key: Hashable, out: Result) -> None:
         if checkpoint is not None:
-            save_npz(checkpoint(key), out)
+            save_npz(checkpoint(key), seal(out, identity(key)))
         results[key] = out
         bar.update(1)
 
@@ -166,11 +233,15 @@ def run_tasks(function: Callable[..., Result], tasks: Mapping[Hashable, tuple], 
             for key in todo:
                 store(key, function(*tasks[key]))
         elif todo:
-            with open_client(scheduler, workers) as client:
+            with open_client(scheduler, workers, timeout) as client:
                 _run_on_client(client, function, tasks, todo, store)
     finally:
         bar.close()
     return {key: results[key] for key in tasks}
+
+
+def _key_identity(key: Hashable) -> dict[str, Any]:
+    return {"key": repr(key)}
 
 
 def _run_on_client(client: Any, function: Callable[..., Result], tasks: Mapping[Hashable, tuple],

@@ -27,11 +27,13 @@ the bags run serially, on a local Dask cluster or on a remote one (:mod:`numeric
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
 import json
 import numbers
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -40,7 +42,8 @@ import numpy as np
 
 from nnqft_sym.architectures import Network, from_description
 from nnqft_sym.deep import leading_delta_green
-from nnqft_sym.validation import as_points, check_even_order, check_width
+from nnqft_sym.errors import CheckpointError
+from nnqft_sym.validation import as_points, check_even_order, check_integer, check_width
 
 from .monomials import SLAB_NETS, STATISTICS, MonomialSums, point_multisets
 from .sampling import (BLOCK_ELEMENTS, DEFAULT_CHUNK_NETS, GRAM_MIN_WIDTH, MAX_BLOCK_NETS,
@@ -48,10 +51,13 @@ from .sampling import (BLOCK_ELEMENTS, DEFAULT_CHUNK_NETS, GRAM_MIN_WIDTH, MAX_B
                        as_seed_sequence, child_seeds, iter_output_chunks, seed_from_state,
                        seed_state)
 from .distributed import check_scheduler, run_tasks
-from .storage import check_plan, load_json, load_npz, save_json, save_npz
+from .storage import checkpoint_folder, load_json, load_npz, load_sealed, save_json, \
+    save_npz, save_sealed
 
 __all__ = [
     "HEAVY_TAIL_MIN_NEFF",
+    "UNDERFLOW_NEURONS",
+    "feature_underflow",
     "network_from_description",
     "bag_seed_states",
     "run_bag",
@@ -65,6 +71,10 @@ __all__ = [
 
 #: flag an estimate when its smallest per-bag effective number of networks is below this
 HEAVY_TAIL_MIN_NEFF = 100.0
+#: first-layer neurons drawn by :func:`feature_underflow`
+UNDERFLOW_NEURONS = 4096
+#: combinations of points per piece of the exact-value cache
+EXACT_PIECE = 64
 
 
 # ---------------------------------------------------------------------- tasks
@@ -179,13 +189,24 @@ def exact_green_functions(net: Network, widths: Sequence[int], points: Any, orde
     """
     pts = as_points(points, net.d_in)
     combos = pts[point_multisets(pts.shape[0], order)]          # (n_combos, n, d_in)
+    return _at_widths(*_exact_series(net, combos), widths)
+
+
+def _exact_series(net: Network, combos: np.ndarray) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """G_0 and the coefficients of 1/N^k at the given combinations (width-independent)."""
     free = np.asarray(net.free_green(combos), dtype=float)
     series = (net.delta_green_series(combos) if net.depth == 1
               else {1: leading_delta_green(net, combos)})
+    return free, {int(k): np.broadcast_to(np.asarray(c, float), free.shape)
+                  for k, c in series.items()}
+
+
+def _at_widths(free: np.ndarray, series: dict[int, np.ndarray], widths: Sequence[int]
+               ) -> tuple[np.ndarray, np.ndarray]:
     inv = 1.0 / np.asarray(widths, dtype=float)[:, None]
     exact = np.repeat(free[None, :], len(inv), axis=0)
     for k, c in series.items():
-        exact += np.asarray(c, float)[None, :] * inv ** k
+        exact += c[None, :] * inv ** k
     return free, exact
 
 
@@ -199,6 +220,55 @@ def exact_kind(description: dict[str, Any]) -> str:
     ('exact finite-width', 'leading order in 1/N')
     """
     return "exact finite-width" if int(description.get("depth", 1)) == 1 else "leading order in 1/N"
+
+
+def feature_underflow(net: Network, points: Any, seed: Any = 0) -> np.ndarray:
+    r"""Points at which the first-layer features cannot be sampled: ``(P,)`` bool.
+
+    Draws :data:`UNDERFLOW_NEURONS` first-layer neurons and flags a point when their
+    :math:`\sum_i g_i(x)^2` (what the kernel averages) is zero or subnormal (every feature
+    underflows), or when a single neuron carries more than 99% of it.  There the sample
+    cannot represent :math:`E[g^2]` (a Gauss-net at :math:`\sigma_W^2 x^2 \gg 1`: the
+    normalised features :math:`e^{z - s}` are all 0 or vanishingly small while their mean
+    is carried by draws that never occur), so the measured Green functions are silently
+    too small while the output-level :math:`n_{eff}` looks healthy (the output is then the
+    Gaussian bias).  For deep networks the first hidden layer is checked.
+
+    Parameters
+    ----------
+    net : Network
+        Numeric architecture.
+    points : array_like
+        ``(P, d_in)`` inputs (``(P,)`` for d_in = 1).
+    seed : int, SeedSequence, Generator or None
+        Stream of the diagnostic neurons (:func:`measure` uses one independent of its bags).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(P,)`` bool, True where the features underflow.
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet, ReLUNet
+    >>> feature_underflow(GaussNet(), [0.01, 1e3]).tolist(), feature_underflow(ReLUNet(), [1e3]).tolist()
+    ([False, True], [False])
+    """
+    pts = as_points(points, net.d_in)
+    w, b = net.sample_first_layer(np.random.default_rng(as_seed_sequence(seed)),
+                                  (UNDERFLOW_NEURONS,))
+    with np.errstate(under="ignore", over="ignore", invalid="ignore"):
+        g2 = np.asarray(net.features(w, b, pts), float) ** 2        # (M, P)
+        total = g2.sum(axis=0)
+        share = g2.max(axis=0) / total
+    return ~(np.isfinite(total) & (total >= np.finfo(float).tiny)) | ~(share <= 0.99)
+
+
+def _diagnostic_seed(root: np.random.SeedSequence) -> np.random.SeedSequence:
+    """Stream of :func:`feature_underflow` in a measurement: key ``(..., 0)``, never a bag's
+    (bags use ``(..., width, bag)`` with width >= 1)."""
+    return np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + (0,),
+                                  pool_size=root.pool_size)
 
 
 # ---------------------------------------------------------------------- results
@@ -219,7 +289,8 @@ class OrderEstimate:
     m_stderr : stderr / |G_0|
     z : (mean - exact) / stderr
     n_eff : smallest per-bag Kish effective number of networks
-    heavy_tail : bool, estimate dominated by few networks
+    heavy_tail : bool, estimate dominated by few networks, or at a point whose features
+        underflow (:func:`feature_underflow`)
     """
 
     order: int
@@ -256,6 +327,9 @@ class GreenMeasurement:
     free : {order: (n_combos,)} G_0
     exact : {order: (n_widths, n_combos)} exact G (leading order in 1/N for depth > 1, see
         :func:`exact_kind`; NaN when not computed)
+    feature_underflow : (P,) bool, points whose features cannot be sampled
+        (:func:`feature_underflow`); estimates involving them are flagged ``heavy_tail``
+        (None: not checked)
     """
 
     description: dict[str, Any]
@@ -268,6 +342,7 @@ class GreenMeasurement:
     bag_stats: dict[int, dict[str, np.ndarray]]
     free: dict[int, np.ndarray]
     exact: dict[int, np.ndarray]
+    feature_underflow: np.ndarray | None = None
     _cache: dict[int, OrderEstimate] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -292,12 +367,16 @@ class GreenMeasurement:
         with np.errstate(divide="ignore", invalid="ignore"):
             n_eff = (st["sum_abs"] ** 2 / st["sum_sq"]).min(axis=1)
             z = (mean - exact) / stderr
+        combos = point_multisets(self.points.shape[0], order)
+        heavy = n_eff < HEAVY_TAIL_MIN_NEFF
+        if self.feature_underflow is not None:
+            heavy = heavy | np.asarray(self.feature_underflow, bool)[combos].any(axis=-1)
         est = OrderEstimate(
-            order=order, combos=point_multisets(self.points.shape[0], order),
+            order=order, combos=combos,
             bag_values=bag_values, mean=mean, std=std, stderr=stderr, free=free, exact=exact,
             delta=mean - free, delta_exact=exact - free, m=(mean - free) / free,
             m_exact=(exact - free) / free, m_stderr=stderr / np.abs(free), z=z, n_eff=n_eff,
-            heavy_tail=n_eff < HEAVY_TAIL_MIN_NEFF)
+            heavy_tail=heavy)
         self._cache[order] = est
         return est
 
@@ -364,6 +443,8 @@ class GreenMeasurement:
                 "output_component": 0, "widths": list(self.widths),
                 "points": self.points.tolist(), "orders": list(self.orders),
                 "n_bags": self.n_bags, "n_nets": self.n_nets, "seed": self.seed,
+                "feature_underflow": (None if self.feature_underflow is None
+                                      else np.asarray(self.feature_underflow, bool)),
                 "bag_seeds": {str(w): bag_seed_states(seed_from_state(self.seed), w, self.n_bags)
                               for w in self.widths},
                 "sampler": _sampler_constants()}
@@ -402,13 +483,20 @@ class GreenMeasurement:
         path = Path(path)
         meta = load_json(path.with_suffix(".json"))
         arr = load_npz(path.with_suffix(".npz"))
-        orders = tuple(meta["orders"])
-        return cls(description=meta["architecture"], widths=tuple(meta["widths"]),
-                   points=np.asarray(meta["points"], float), orders=orders,
-                   n_bags=meta["n_bags"], n_nets=meta["n_nets"], seed=meta["seed"],
-                   bag_stats={n: {s: arr[f"{s}_{n}"] for s in STATISTICS} for n in orders},
-                   free={n: arr[f"free_{n}"] for n in orders},
-                   exact={n: arr[f"exact_{n}"] for n in orders})
+        try:
+            orders = tuple(meta["orders"])
+            underflow = meta.get("feature_underflow")
+            return cls(description=meta["architecture"], widths=tuple(meta["widths"]),
+                       points=np.asarray(meta["points"], float), orders=orders,
+                       n_bags=meta["n_bags"], n_nets=meta["n_nets"], seed=meta["seed"],
+                       bag_stats={n: {s: arr[f"{s}_{n}"] for s in STATISTICS} for n in orders},
+                       free={n: arr[f"free_{n}"] for n in orders},
+                       exact={n: arr[f"exact_{n}"] for n in orders},
+                       feature_underflow=None if underflow is None else np.asarray(underflow, bool))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise CheckpointError(f"measurement {path.with_suffix('.npz')} / .json is incomplete "
+                                  f"(missing {exc}); delete both files and rerun the "
+                                  "measurement") from None
 
 
 def _sampler_constants() -> dict[str, int]:
@@ -418,12 +506,6 @@ def _sampler_constants() -> dict[str, int]:
 
 
 # ---------------------------------------------------------------------- driver
-def _check_count(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _bag_file(folder: Path, width: int, bag: int) -> Path:
     return folder / f"bag_N{width}_{bag:04d}.npz"
 
@@ -531,8 +613,8 @@ def measure_sweep(nets: Sequence[Network], widths: Sequence[int], points: Any,
     pts = as_points(points, nets[0].d_in)
     if pts.ndim != 2:
         raise ValueError(f"points must have shape (P, d_in), got {np.shape(points)}")
-    n_bags = _check_count(n_bags, "n_bags", 2)
-    n_nets = _check_count(n_nets, "n_nets", 1)
+    n_bags = check_integer(n_bags, "n_bags", 2)
+    n_nets = check_integer(n_nets, "n_nets", 1)
     scheduler, workers = check_scheduler(scheduler, workers)
     seeds = [0] * len(nets) if seeds is None else list(seeds)
     folders = [None] * len(nets) if checkpoint_dirs is None else [Path(d) for d in checkpoint_dirs]
@@ -543,24 +625,62 @@ def measure_sweep(nets: Sequence[Network], widths: Sequence[int], points: Any,
         raise ValueError("checkpoint_dirs must be distinct folders")
     roots = [as_seed_sequence(s) for s in seeds]
     descriptions = [net.describe() for net in nets]
-    for folder, description, root in zip(folders, descriptions, roots):
-        if folder is not None:
-            check_plan(folder, {"architecture": description, "points": pts, "orders": orders,
-                                 "n_nets": n_nets, "seed": seed_state(root),
-                                 "sampler": _sampler_constants()})
+    sampler = _sampler_constants()
+
+    def identity(key: tuple[int, int, int]) -> dict[str, Any]:
+        """What bag ``key`` was computed from: stored in its file, checked on resume."""
+        i, w, a = key
+        return {"architecture": descriptions[i], "width": w, "bag": a, "points": pts,
+                "orders": orders, "n_nets": n_nets, "seed": tasks[key][4], "sampler": sampler}
 
     # serial runs use the network itself; remote tasks get its JSON description
     payloads = nets if scheduler == "serial" else descriptions
     tasks = {(i, w, a): (payloads[i], w, pts, n_nets, s, orders, chunk_size)
              for i, root in enumerate(roots) for w in widths
              for a, s in enumerate(bag_seed_states(root, w, n_bags))}
-    results = run_tasks(run_bag, tasks, scheduler=scheduler, workers=workers,
-                        checkpoint=None if checkpoint_dirs is None
-                        else lambda key: _bag_file(folders[key[0]], key[1], key[2]),
-                        progress=progress,
-                        desc=(f"{nets[0].name} bags" if len(nets) == 1 else "bags"))
-    return [_assemble(net, results, i, widths, pts, orders, n_bags, n_nets, root, folder, exact)
-            for i, (net, root, folder) in enumerate(zip(nets, roots, folders))]
+    with contextlib.ExitStack() as stack:
+        for folder, description, root in zip(folders, descriptions, roots):
+            if folder is not None:
+                stack.enter_context(checkpoint_folder(
+                    folder, {"architecture": description, "points": pts, "orders": orders,
+                             "n_nets": n_nets, "seed": seed_state(root), "sampler": sampler}))
+        results = run_tasks(run_bag, tasks, scheduler=scheduler, workers=workers,
+                            checkpoint=None if checkpoint_dirs is None
+                            else lambda key: _bag_file(folders[key[0]], key[1], key[2]),
+                            identity=identity, progress=progress,
+                            desc=(f"{nets[0].name} bags" if len(nets) == 1 else "bags"))
+        return [_assemble(net, results, i, widths, pts, orders, n_bags, n_nets, root, folder,
+                          exact) for i, (net, root, folder) in enumerate(zip(nets, roots, folders))]
+
+
+def _exact_values(net: Network, widths: tuple[int, ...], pts: np.ndarray, order: int,
+                  folder: Path | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`exact_green_functions`, cached in ``folder`` in pieces of :data:`EXACT_PIECE`
+    combinations (``exact_order{n}_part{k:03d}.npz``, sealed with what they depend on), so a
+    run killed during a slow quadrature keeps the finished pieces."""
+    combos = pts[point_multisets(pts.shape[0], order)]
+    if folder is None:
+        return _at_widths(*_exact_series(net, combos), widths)
+    description = net.describe()
+    frees, series = [], []
+    for k, start in enumerate(range(0, len(combos), EXACT_PIECE)):
+        stop = min(start + EXACT_PIECE, len(combos))
+        path = folder / f"exact_order{order}_part{k:03d}.npz"
+        identity = {"architecture": description, "points": pts, "order": order,
+                    "combinations": [start, stop], "values": exact_kind(description)}
+        if path.exists() or path.is_symlink():
+            stored = load_sealed(path, identity)
+            free = stored.pop("free")
+            piece = {int(key.split("_")[1]): v for key, v in stored.items()}
+        else:
+            free, piece = _exact_series(net, combos[start:stop])
+            save_sealed(path, {"free": free, **{f"series_{p}": v for p, v in piece.items()}},
+                        identity)
+        frees.append(free)
+        series.append(piece)
+    return _at_widths(np.concatenate(frees),
+                      {p: np.concatenate([piece[p] for piece in series]) for p in series[0]},
+                      widths)
 
 
 def _assemble(net: Network, results: dict[tuple[int, int, int], dict[str, np.ndarray]],
@@ -573,21 +693,20 @@ def _assemble(net: Network, results: dict[tuple[int, int, int], dict[str, np.nda
                      for s in STATISTICS} for n in orders}
     free, exact_values = {}, {}
     for n in orders:
-        n_combos = bag_stats[n]["sum"].shape[-1]
-        cache = None if folder is None else folder / f"exact_order{n}.npz"
-        if exact and cache is not None and cache.exists() \
-                and np.array_equal(load_npz(cache)["widths"], widths):
-            stored = load_npz(cache)                 # same plan: same net and points
-            free[n], exact_values[n] = stored["free"], stored["exact"]
-        elif exact:
-            free[n], exact_values[n] = exact_green_functions(net, widths, pts, n)
-            if cache is not None:
-                save_npz(cache, {"widths": np.array(widths), "free": free[n],
-                                 "exact": exact_values[n]})
+        if exact:
+            free[n], exact_values[n] = _exact_values(net, widths, pts, n, folder)
         else:
             combos = pts[point_multisets(pts.shape[0], n)]
             free[n] = np.asarray(net.free_green(combos), float)
-            exact_values[n] = np.full((len(widths), n_combos), np.nan)
+            exact_values[n] = np.full((len(widths), len(combos)), np.nan)
+    underflow = feature_underflow(net, pts, _diagnostic_seed(root))
+    if underflow.any():
+        warnings.warn(f"{net.name}: the features underflow at the points "
+                      f"{pts[underflow].ravel().tolist()} (every sampled first-layer feature is "
+                      "0 or subnormal, or one neuron carries the whole kernel): the measured Green "
+                      "functions there are not reliable (flagged heavy_tail)", RuntimeWarning,
+                      stacklevel=3)
     return GreenMeasurement(description=net.describe(), widths=widths, points=pts, orders=orders,
                             n_bags=n_bags, n_nets=n_nets, seed=seed_state(root),
-                            bag_stats=bag_stats, free=free, exact=exact_values)
+                            bag_stats=bag_stats, free=free, exact=exact_values,
+                            feature_underflow=underflow)

@@ -10,20 +10,26 @@ Every run writes into an output folder: per study ``<tag>/bags/*.npz`` (one chec
 finished bag, so an interrupted run resumes), ``<tag>/measurement.{npz,json}``,
 ``<tag>/green_functions.{csv,json}`` (tidy table), ``<tag>/couplings.json``, figures under
 ``figures/``, ``metadata.json`` (versions, seeds, parameters, timings) and ``report.md``.
-All files are written atomically (:mod:`numeric.storage`).
+All files are written atomically (:mod:`numeric.storage`).  An output folder belongs to one
+experiment (``run.json``: its kind and study tags, written when it starts; the folder is
+locked while it runs): another experiment or study (``--arch gauss`` into a ReLU folder) is
+refused with a :class:`nnqft_sym.errors.CheckpointError`, and ``report.md`` embeds only the
+figures of its own studies.
 """
 from __future__ import annotations
 
+import contextlib
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
 from feynman.evaluate import gaussian_parameters
 from nnqft_sym.architectures import GaussNet, Network, make_network
+from nnqft_sym.errors import CheckpointError
 from nnqft_sym.validation import as_points
 
 from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_power_law,
@@ -35,7 +41,7 @@ from .monomials import point_multisets
 from .paper_settings import PaperSetting, hms_setting
 from .report import format_estimate, markdown_table, versions
 from .sampling import as_seed_sequence, seed_state
-from .storage import atomic_write, save_json
+from .storage import atomic_write, clean_orphans, load_json, lock_folder, save_json
 
 __all__ = ["HMS_WIDTHS", "HMS_POINTS", "ELS_SIGMAS", "DEFAULT_CUTOFF", "EnsembleStudy",
            "run_study", "hms_experiment", "ActiveRG", "els_experiment", "demo",
@@ -53,7 +59,8 @@ DEFAULT_CUTOFF = 1.0
 
 @dataclass
 class EnsembleStudy:
-    """One architecture measured at several widths, with its couplings (None when not measured)."""
+    """One architecture measured at several widths, with its couplings (None when not measured)
+    and the figures written for it."""
 
     tag: str
     measurement: GreenMeasurement
@@ -61,6 +68,7 @@ class EnsembleStudy:
     sextic: SexticCouplings | None
     cutoff: float | None
     seconds: float
+    figures: list[Path] = field(default_factory=list)
 
     def width_fit(self, exclude_heavy: bool = False) -> PowerLawFit | None:
         """1/N fit of the averaged u4 (None with fewer than 3 widths or mixed signs)."""
@@ -148,7 +156,7 @@ def _finish_study(net: Network, res: GreenMeasurement, out: str | Path, tag: str
     study = EnsembleStudy(tag, res, quartic, six, cut, seconds + time.perf_counter() - start)
     save_json(folder / "couplings.json", _couplings_json(study))
     if figures:
-        _study_figures(study, out / "figures")
+        study.figures = _study_figures(study, out / "figures")
     return study
 
 
@@ -169,18 +177,22 @@ def _couplings_json(study: EnsembleStudy) -> dict[str, Any]:
     return doc
 
 
-def _study_figures(study: EnsembleStudy, folder: Path) -> None:
+def _study_figures(study: EnsembleStudy, folder: Path) -> list[Path]:
+    """Write the figures of one study; return their paths."""
     res = study.measurement
+    figures = []
     for order in res.orders:
         if order < 4:
             continue
-        save_figure(plot_deviations(res, order), folder / f"{study.tag}_m{order}_vs_width.png")
+        figures.append(save_figure(plot_deviations(res, order),
+                                   folder / f"{study.tag}_m{order}_vs_width.png"))
         shown = res.widths if len(res.widths) <= 4 else res.widths[:: max(1, len(res.widths) // 3)]
-        save_figure(plot_deviation_histograms(res, order, shown),
-                    folder / f"{study.tag}_m{order}_histogram.png")
+        figures.append(save_figure(plot_deviation_histograms(res, order, shown),
+                                   folder / f"{study.tag}_m{order}_histogram.png"))
     if study.quartic is not None and len(res.widths) >= 2:
-        save_figure(plot_u4_width(study.quartic, study.width_fit(), label=res.name),
-                    folder / f"{study.tag}_u4_vs_width.png")
+        figures.append(save_figure(plot_u4_width(study.quartic, study.width_fit(), label=res.name),
+                                   folder / f"{study.tag}_u4_vs_width.png"))
+    return figures
 
 
 # ---------------------------------------------------------------------- reports
@@ -220,6 +232,15 @@ def study_report(study: EnsembleStudy) -> str:
                   "size below the threshold in some bag): the measured values there are not "
                   "reliable and typically fall below the exact ones, whatever their error bar "
                   "says.", ""]
+    under = res.feature_underflow
+    if under is not None and np.any(under):
+        lines += ["**Features underflow** at the points "
+                  + ", ".join(f"{p:g}" for p in res.points[np.asarray(under, bool)].ravel())
+                  + " (every sampled first-layer feature is 0 or subnormal, or one neuron "
+                  "carries the whole kernel; numeric.feature_underflow): the ensemble there "
+                  "shows little more than the output bias, so every estimate involving these "
+                  "points is flagged heavy-tailed and its agreement or disagreement with the "
+                  "exact value means nothing.", ""]
     q = study.quartic
     if q is not None:
         cut = ("closed-form N_K" if study.cutoff is None
@@ -267,11 +288,34 @@ def study_report(study: EnsembleStudy) -> str:
     return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def _output_folder(out: Path, experiment: str, tags: Sequence[str]) -> Iterator[Path]:
+    """Lock the output folder of one experiment and claim it (``run.json``).
+
+    A folder claimed by another experiment or other studies is refused, so that one
+    ``report.md`` never mixes two runs.
+    """
+    claim = {"experiment": experiment, "studies": sorted(tags)}
+    with lock_folder(out):
+        path = out / "run.json"
+        if path.exists():
+            old = load_json(path)
+            if old != claim:
+                held = (f"{old.get('experiment')} with studies {old.get('studies')}"
+                        if isinstance(old, dict) else "unknown")
+                raise CheckpointError(f"output folder {out} holds the report of a different run "
+                                      f"({held}); use another output folder or delete it")
+        else:
+            save_json(path, claim)
+        for folder in (out, out / "figures", *(out / tag for tag in tags)):
+            clean_orphans(folder)
+        yield out
+
+
 def _write_report(out: Path, title: str, intro: Sequence[str], sections: Sequence[str],
-                  metadata: dict[str, Any]) -> Path:
-    figures = sorted((out / "figures").glob("*.png"))
+                  metadata: dict[str, Any], figures: Sequence[Path]) -> Path:
     text = "\n".join([f"# {title}", "", *intro, "", *sections, "## Figures", "",
-                      *[f"![{f.stem}](figures/{f.name})" for f in figures], "",
+                      *[f"![{Path(f).stem}](figures/{Path(f).name})" for f in figures], "",
                       "## Reproduce", "", f"Seeds and parameters: `metadata.json`; versions: "
                       f"{', '.join(f'{k} {v}' for k, v in metadata['versions'].items())}.", ""])
     save_json(out / "metadata.json", metadata)
@@ -314,19 +358,21 @@ def hms_experiment(out: str | Path, arch: str = "gauss", widths: Sequence[int] =
     net = make_network(arch, sigma_w=chosen["sigma_w"], sigma_b=chosen["sigma_b"], d_in=d_in,
                        depth=depth, d_out=d_out)
     out = Path(out)
-    study = run_study(net, out, arch, widths, chosen["points"], orders, n_bags, n_nets, seed,
-                      scheduler=scheduler, workers=workers, progress=progress, cutoff=cutoff,
-                      sextic=depth == 1)
-    params = {"arch": arch, "d_in": d_in, "widths": list(widths), "points": _listed(chosen["points"]),
-              "orders": list(orders), "n_bags": n_bags, "n_nets": n_nets,
-              "sigma_w": chosen["sigma_w"], "sigma_b": chosen["sigma_b"], "depth": depth,
-              "d_out": d_out, "cutoff": cutoff, "exact_values": exact_kind(net.describe()),
-              **_setting_metadata(setting, changed)}
-    _write_report(out, f"HMS experiment: {net.name}",
-                  ["Measured Green functions of network ensembles against the exact "
-                   "finite-width results (HMS arXiv:2008.08601).", "",
-                   _setting_line(setting, changed, chosen)],
-                  [study_report(study)], _metadata("hms", params, seed, [study]))
+    with _output_folder(out, "hms", [arch]):
+        study = run_study(net, out, arch, widths, chosen["points"], orders, n_bags, n_nets, seed,
+                          scheduler=scheduler, workers=workers, progress=progress, cutoff=cutoff,
+                          sextic=depth == 1)
+        params = {"arch": arch, "d_in": d_in, "widths": list(widths),
+                  "points": _listed(chosen["points"]), "orders": list(orders), "n_bags": n_bags,
+                  "n_nets": n_nets, "sigma_w": chosen["sigma_w"], "sigma_b": chosen["sigma_b"],
+                  "depth": depth, "d_out": d_out, "cutoff": cutoff,
+                  "exact_values": exact_kind(net.describe()), **_setting_metadata(setting, changed)}
+        _write_report(out, f"HMS experiment: {net.name}",
+                      ["Measured Green functions of network ensembles against the exact "
+                       "finite-width results (HMS arXiv:2008.08601).", "",
+                       _setting_line(setting, changed, chosen)],
+                      [study_report(study)], _metadata("hms", params, seed, [study]),
+                      study.figures)
     return study
 
 
@@ -429,9 +475,18 @@ def els_experiment(out: str | Path, sigmas: Sequence[float] = ELS_SIGMAS, width:
     sigmas = tuple(float(s) for s in sigmas)
     if len(sigmas) < 2 or len(set(sigmas)) != len(sigmas):
         raise ValueError(f"sigmas must hold at least 2 distinct values, got {sigmas}")
+    tags = [f"sigma_w_{s:g}" for s in sigmas]
+    with _output_folder(out, "els-active", tags):
+        return _els_run(out, sigmas, tags, width, points, n_bags, n_nets, seed, sigma_b,
+                        scheduler, workers, progress)
+
+
+def _els_run(out: Path, sigmas: tuple[float, ...], tags: list[str], width: int,
+             points: Sequence[float], n_bags: int, n_nets: int, seed: int, sigma_b: float,
+             scheduler: Any, workers: int, progress: bool) -> ActiveRG:
+    """The body of :func:`els_experiment` (inside its locked output folder)."""
     start = time.perf_counter()
     nets = [GaussNet(sigma_w=s, sigma_b=sigma_b, d_in=1) for s in sigmas]
-    tags = [f"sigma_w_{s:g}" for s in sigmas]
     results = measure_sweep(nets, [width], points, (2, 4), n_bags, n_nets,
                             [_seed(seed, tag) for tag in tags],
                             checkpoint_dirs=[out / tag / "bags" for tag in tags],
@@ -448,14 +503,14 @@ def els_experiment(out: str | Path, sigmas: Sequence[float] = ELS_SIGMAS, width:
     rg = ActiveRG(sigmas, studies, avg, err, exact, heavy, fit_power_law(sigmas, avg, err),
                   fit_power_law(sigmas, exact), 4.0 - 1, fit_power_law(sigmas, delta),
                   fit_power_law(sigmas, nk))
-    save_figure(plot_u4_sigma(sigmas, avg, err, exact, rg.fit, rg.talk_exponent, heavy),
-                out / "figures" / "u4_vs_sigma_w.png")
+    figure = save_figure(plot_u4_sigma(sigmas, avg, err, exact, rg.fit, rg.talk_exponent, heavy),
+                         out / "figures" / "u4_vs_sigma_w.png")
     params = {"sigmas": list(sigmas), "width": width, "points": list(points), "n_bags": n_bags,
               "n_nets": n_nets, "sigma_b": sigma_b}
     _write_report(out, "ELS active RG: u4 against sigma_W",
                   [f"Gauss-net, d_in = 1, width N = {width}, sigma_b = {sigma_b:g}; "
                    f"{n_bags} bags x {n_nets} networks per sigma_W (ELS arXiv:2108.01403)."],
-                  [els_section(rg)], _metadata("els-active", params, seed, studies))
+                  [els_section(rg)], _metadata("els-active", params, seed, studies), [figure])
     return rg
 
 
@@ -511,17 +566,20 @@ def demo(out: str | Path, quick: bool = False, seed: int = 0, *, scheduler: Any 
     out = Path(out)
     widths, n_bags, n_nets = ((2, 20), 4, 2000) if quick else ((2, 5, 20, 100, 500), 20, 30000)
     settings = [hms_setting(arch, 1) for arch in ("gauss", "relu")]
-    studies = [run_study(s.network(), out, s.arch, widths, s.scalar_points, (2, 4, 6), n_bags,
-                         n_nets, seed, scheduler=scheduler, workers=workers, progress=progress,
-                         sextic=False)
-               for s in settings]
-    params = {"widths": list(widths), "n_bags": n_bags, "n_nets": n_nets, "quick": quick,
-              "settings": {s.arch: s.as_dict() for s in settings}}
-    _write_report(out, "nnqft demo: simulations against exact finite-width theory",
-                  ["Gauss-net and ReLU-net ensembles at reduced HMS scale: measured m_4, m_6 "
-                   "and u4 against the exact finite-width values of nnqft_sym.",
-                   *[line for s in settings for line in
-                     ("", _setting_line(s, [], {"points": s.scalar_points, "sigma_w": s.sigma_w,
-                                                "sigma_b": s.sigma_b}))]],
-                  [study_report(s) for s in studies], _metadata("demo", params, seed, studies))
+    with _output_folder(out, "demo", [s.arch for s in settings]):
+        studies = [run_study(s.network(), out, s.arch, widths, s.scalar_points, (2, 4, 6), n_bags,
+                             n_nets, seed, scheduler=scheduler, workers=workers,
+                             progress=progress, sextic=False)
+                   for s in settings]
+        params = {"widths": list(widths), "n_bags": n_bags, "n_nets": n_nets, "quick": quick,
+                  "settings": {s.arch: s.as_dict() for s in settings}}
+        _write_report(out, "nnqft demo: simulations against exact finite-width theory",
+                      ["Gauss-net and ReLU-net ensembles at reduced HMS scale: measured m_4, m_6 "
+                       "and u4 against the exact finite-width values of nnqft_sym.",
+                       *[line for s in settings for line in
+                         ("", _setting_line(s, [], {"points": s.scalar_points,
+                                                    "sigma_w": s.sigma_w,
+                                                    "sigma_b": s.sigma_b}))]],
+                      [study_report(s) for s in studies], _metadata("demo", params, seed, studies),
+                      [f for st in studies for f in st.figures])
     return studies

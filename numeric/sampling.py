@@ -39,7 +39,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from nnqft_sym.architectures import Network
-from nnqft_sym.validation import as_points, check_width
+from nnqft_sym.validation import as_points, check_integer, check_width
 
 __all__ = [
     "STREAM_VERSION",
@@ -299,10 +299,8 @@ def _check_request(net: Any, width: Any, points: Any, n_nets: Any, chunk_size: A
     pts = as_points(points, net.d_in)
     if pts.ndim != 2:
         raise ValueError(f"points must have shape (P, d_in) or (P,) for d_in = 1, got {np.shape(points)}")
-    for value, name in ((n_nets, "n_nets"), (chunk_size, "chunk_size")):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 1:
-            raise ValueError(f"{name} must be a positive integer (number of networks), got {value!r}")
-    return width, pts, int(n_nets), int(chunk_size)
+    return (width, pts, check_integer(n_nets, "n_nets", 1),
+            check_integer(chunk_size, "chunk_size", 1))
 
 
 def iter_output_chunks(net: Network, width: int, points: Any, n_nets: int, seed: Any = None,

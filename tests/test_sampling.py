@@ -120,7 +120,7 @@ def test_sample_block_is_deterministic_given_its_seed():
     ({"width": 2.5}, TypeError, "width"),
     ({"width": True}, TypeError, "width"),
     ({"n_nets": 0}, ValueError, "n_nets"),
-    ({"n_nets": 1.5}, ValueError, "n_nets"),
+    ({"n_nets": 1.5}, TypeError, "n_nets"),
     ({"points": [0.0, np.nan]}, ValueError, "finite"),
     ({"points": np.zeros((2, 2, 1))}, ValueError, "points"),
     ({"chunk_size": 0}, ValueError, "chunk_size"),
