@@ -16,6 +16,7 @@ import sympy as sp
 
 from .architectures import Network
 from .kernels import default_points, kernel_expr
+from .parsing import to_sympy
 
 __all__ = ["momentum_propagator", "ir_expansion", "IRExpansion", "gaussian_weight_kernel",
            "is_translation_invariant", "P"]
@@ -87,7 +88,7 @@ def momentum_propagator(net: Network, p: Any = None) -> sp.Expr:
     >>> GaussNet(sigma_w=sw, d_in=1).momentum_propagator()
     sqrt(2)*sigma_W*exp(-p**2/(2*sigma_W**2))/(2*sqrt(pi))
     """
-    p = P if p is None else sp.sympify(p)
+    p = P if p is None else to_sympy(p, "p")
     d = net.d_in
     if not net.preactivation_is_gaussian:  # cos-net: K_W(p) = (v_out / 2) rho(p), from the phase average
         return sp.simplify(net.output_variance / 2 * net.frequency_prior.density(net, p ** 2))
