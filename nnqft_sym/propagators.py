@@ -27,7 +27,7 @@ P = sp.Symbol("p", nonnegative=True)
 
 
 def is_translation_invariant(net: Network) -> bool:
-    """True if K(x + a, y + a) = K(x, y) identically (checked symbolically in d_in = 1 or components).
+    r"""True if K(x + a, y + a) = K(x, y) identically (checked symbolically in d_in = 1 or components).
 
     A cheap numeric test comes first: the kernel is evaluated at random points ``x, y`` and
     hyper-parameters, with and without a random common shift ``a`` (fixed seed); a kernel
@@ -77,7 +77,7 @@ def _changes_under_a_random_shift(k: sp.Expr, shifted: sp.Expr, shifts: tuple) -
 
 
 def _shift_derivatives_vanish(shifted: sp.Expr, shifts: tuple) -> bool:
-    """The symbolic proof: every :math:`\partial K(x + a, y + a)/\partial a_i` simplifies to 0."""
+    r"""The symbolic proof: every :math:`\partial K(x + a, y + a)/\partial a_i` simplifies to 0."""
     return all(sp.simplify(sp.diff(shifted, a)) == 0 for a in shifts)
 
 

@@ -190,3 +190,32 @@ def test_to_sympy_refuses_strings_hidden_in_containers(attack):
         nq.to_sympy((payload,), "sigma")
     with pytest.raises(TypeError, match="sigma"):
         nq.to_sympy(payload, "sigma")
+
+
+# ---------------------------------------------------------------------- the safe reader round-trips
+_SW, _SB = sp.Symbol("sigma_W", positive=True), sp.Symbol("sigma_b", positive=True)
+
+
+@pytest.mark.parametrize("net", [
+    nq.GaussNet(sigma_w=_SW, sigma_b=_SB, d_in=sp.Symbol("d", integer=True, positive=True)),
+    nq.ReLUNet(sigma_w=sp.Rational(3, 2), sigma_b=0.25, depth=3, d_out=2),
+    nq.ErfNet(sigma_w=2 * _SW, d_in=3, depth=2),
+    nq.CosNet(sigma_w=_SW, frequency_prior=nq.StudentTFrequencyPrior(nu=2.5, length_scale=0.5)),
+    nq.CosNet(d_in=2, frequency_prior=nq.FreeScalarFrequencyPrior(mass=1.0, cutoff=5.0)),
+    nq.CosNet(d_in=3, frequency_prior=nq.UniformBallFrequencyPrior(radius=2.0)),
+    nq.Network(sp.Piecewise((nq.Z, nq.Z > 0), (nq.Z / 10, True)), sigma_w=1.1, name="leaky"),
+    nq.Network("z / (1 + exp(-z))", normalisation="exp(-s / 4)", depth=2, d_out=3),
+    nq.Network(sp.sqrt(2) * sp.sin(sp.pi * nq.Z) + sp.Abs(nq.Z) ** sp.Rational(3, 2)),
+], ids=lambda net: net.name)
+def test_safe_reader_round_trips_every_network(net):
+    description = json.loads(json.dumps(net.describe()))
+    rebuilt = nq.from_description(description)
+    assert type(rebuilt) is type(net)
+    assert rebuilt.describe() == net.describe()
+    assert rebuilt.params == net.params
+    assert rebuilt.activation == net.activation and rebuilt.normalisation == net.normalisation
+    for key in ("sigma_w", "sigma_b", "d_in"):      # assumptions survive (positive, integer)
+        value = getattr(net, key)
+        if isinstance(value, sp.Basic) and value.free_symbols:
+            assert getattr(rebuilt, key).assumptions0 == value.assumptions0
+    assert getattr(rebuilt, "frequency_prior", None) == getattr(net, "frequency_prior", None)
