@@ -135,7 +135,15 @@ def reject_text(value: Any, name: str) -> None:
                             f"(got an array of dtype {value.dtype})")
         if value.dtype.kind != "O":
             return
-    elif not isinstance(value, (list, tuple)):
+        value = value.ravel()                  # object array (also 0-d): look item by item
+    elif isinstance(value, (list, tuple)):
+        try:                                   # plain numbers: one vectorised look
+            kind = np.asarray(value).dtype.kind
+        except (TypeError, ValueError):        # ragged: look item by item
+            kind = "O"
+        if kind not in "OUS":
+            return
+    else:
         return
     for item in value:
         reject_text(item, name)
