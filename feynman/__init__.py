@@ -16,13 +16,13 @@ from .evaluate import (SixPointTree, diagram_integral, diagram_integrals, evalua
                        weight_kernel_propagator)
 from .expressions import (diagram_latex, momentum_expression, position_expression,
                           position_symbols)
-from .generate import generate, vertex_combinations
+from .generate import MAX_CONTRACTIONS, contraction_estimate, generate, vertex_combinations
 from .running import SexticRunning, sextic_running
 from .symmetry import canonical_form, line_permutations, multigraph_symmetry_factor
 
 __all__ = [
     "Diagram", "coupling_symbols", "node_colours",
-    "generate", "vertex_combinations",
+    "generate", "vertex_combinations", "contraction_estimate", "MAX_CONTRACTIONS",
     "canonical_form", "multigraph_symmetry_factor", "line_permutations",
     "position_symbols", "position_expression", "momentum_expression", "diagram_latex",
     "gaussian_parameters", "propagator_function", "weight_kernel_propagator", "laplacian_blocks",

@@ -16,6 +16,8 @@ from typing import Any, Mapping, Sequence
 import networkx as nx
 import sympy as sp
 
+from nnqft_sym.parsing import to_sympy
+
 from .symmetry import canonical_form, line_permutations
 
 __all__ = ["Diagram", "coupling_symbols", "node_colours"]
@@ -355,4 +357,4 @@ def _couplings(couplings: Mapping[int, Any] | None, valences: Sequence[int]) -> 
     missing = sorted(set(valences) - set(couplings))
     if missing:
         raise ValueError(f"couplings lacks the valence(s) {missing}; given {sorted(couplings)}")
-    return {int(k): sp.sympify(v) for k, v in couplings.items()}
+    return {int(k): to_sympy(v, f"couplings[{k}]") for k, v in couplings.items()}

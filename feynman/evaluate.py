@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, Sequence
 import numpy as np
 import sympy as sp
 
+from nnqft_sym.parsing import to_sympy
 from nnqft_sym.validation import as_points
 
 from .generate import generate
@@ -170,12 +171,14 @@ def gaussian_integral_expr(diagram: "Diagram", amplitude: Any, alpha: Any, d_in:
 
     def dist2(a: Any, b: Any) -> sp.Expr:
         if isinstance(a, (list, tuple, sp.MatrixBase)):
-            return sum((sp.sympify(ai) - sp.sympify(bi)) ** 2 for ai, bi in zip(a, b))
-        return (sp.sympify(a) - sp.sympify(b)) ** 2
+            return sum((to_sympy(ai, "points") - to_sympy(bi, "points")) ** 2
+                       for ai, bi in zip(a, b))
+        return (to_sympy(a, "points") - to_sympy(b, "points")) ** 2
 
     exponent = sum((-schur[i, j] * dist2(points[i], points[j])
                     for i in range(n) for j in range(i + 1, n)), sp.Integer(0))
-    amplitude, alpha, d_in = sp.sympify(amplitude), sp.sympify(alpha), sp.sympify(d_in)
+    amplitude, alpha = to_sympy(amplitude, "amplitude"), to_sympy(alpha, "alpha")
+    d_in = to_sympy(d_in, "d_in")
     prefactor = amplitude ** diagram.n_lines * (sp.pi ** n_vertices
                                                 / (alpha ** n_vertices * det)) ** (d_in / 2)
     return prefactor * sp.exp(-alpha * exponent)

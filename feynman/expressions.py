@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import networkx as nx
 import sympy as sp
 
+from nnqft_sym.parsing import to_sympy
+
 if TYPE_CHECKING:
     from .diagram import Diagram
 
@@ -68,7 +70,7 @@ def _integrand(diagram: "Diagram", propagator: Any) -> tuple[sp.Expr, list[sp.Sy
     pts = xs + ys
     integrand = sp.Integer(1)
     for u, v, m in diagram.lines():
-        integrand *= sp.sympify(prop(pts[u], pts[v])) ** m
+        integrand *= to_sympy(prop(pts[u], pts[v]), "propagator(x, y)") ** m
     return integrand, ys
 
 
@@ -135,7 +137,7 @@ def momentum_expression(diagram: "Diagram", propagator: Any = None,
         raise ValueError("momentum_expression needs a connected diagram with external legs; "
                          f"got legs={diagram.legs}, connected={diagram.is_connected}")
     prop = _propagator(propagator)
-    d = sp.Symbol("d", positive=True, integer=True) if dimension is None else sp.sympify(dimension)
+    d = sp.Symbol("d", positive=True, integer=True) if dimension is None else to_sympy(dimension, "dimension")
     n = diagram.legs
     ps = [sp.Symbol(f"p_{i + 1}", real=True) for i in range(n)]
     lines = [(u, v) for u, v, m in diagram.lines() for _ in range(m)]

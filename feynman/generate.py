@@ -12,24 +12,42 @@ also yields the exact symmetry factors.
 For legs > 0 the diagrams never contain vacuum components (correlators are normalised by
 :math:`Z`); for legs = 0 and ``connected=False`` they are all vacuum diagrams (the terms of
 :math:`Z` itself).
+
+Cost limit
+----------
+The number of diagrams grows factorially with the number of half-edges.  Before generating,
+:func:`generate` estimates the work of each vertex content by :func:`contraction_estimate`,
+:math:`(H - 1)!! / \prod_k (k!)^{n_k}` for :math:`H` half-edges (the Wick contractions up
+to relabelling the legs of each vertex), and refuses a content above ``max_contractions``
+(default :data:`MAX_CONTRACTIONS` = 50 000, a few seconds to a minute) with a
+:class:`~nnqft_sym.errors.CostLimitError`.  Every class used in the tests and notebooks
+(up to six quartic vacuum vertices, five on two legs, four on four legs) stays below 2 000.
 """
 from __future__ import annotations
 
+import math
 import numbers
 from itertools import product
 from typing import Iterator, Mapping, Sequence
 
+from nnqft_sym.errors import CostLimitError
 from nnqft_sym.validation import check_integer
 
 from .diagram import Diagram, node_colours
 from .symmetry import canonical_form
 
-__all__ = ["generate", "vertex_combinations"]
+__all__ = ["generate", "vertex_combinations", "contraction_estimate", "MAX_CONTRACTIONS"]
+
+#: default ``max_contractions`` of :func:`generate` (see the module docstring)
+MAX_CONTRACTIONS = 50_000
+#: most vertex-count combinations :func:`vertex_combinations` scans
+_MAX_COMBINATIONS = 10 ** 6
 
 
 def generate(legs: int, vertices: Mapping[int, int] | None = None, *, loops: int | None = None,
              valences: Sequence[int] = (4,), connected: bool = True, one_pi: bool = False,
-             labelled_legs: bool = True) -> list[Diagram]:
+             labelled_legs: bool = True, max_contractions: int = MAX_CONTRACTIONS
+             ) -> list[Diagram]:
     r"""All Feynman diagrams of a class, each once, sorted by vertex content and canonical key.
 
     Parameters
@@ -49,6 +67,9 @@ def generate(legs: int, vertices: Mapping[int, int] | None = None, *, loops: int
         Keep only one-particle-irreducible diagrams (implies connected).
     labelled_legs : bool
         Distinguishable legs (default) or interchangeable legs.
+    max_contractions : int >= 1
+        Refuse a vertex content whose :func:`contraction_estimate` exceeds this (default
+        :data:`MAX_CONTRACTIONS`); raise it to generate larger classes, which may take long.
 
     Returns
     -------
@@ -59,6 +80,9 @@ def generate(legs: int, vertices: Mapping[int, int] | None = None, *, loops: int
     TypeError, ValueError
         For counts or valences of the wrong type or range, or both/neither of ``vertices``
         and ``loops``.
+    CostLimitError
+        If a vertex content is estimated to need more than ``max_contractions``
+        contractions (e.g. ``generate(4, {4: 12})``, ``loops=40``, ``generate(400, {4: 1})``).
 
     Examples
     --------
@@ -70,6 +94,7 @@ def generate(legs: int, vertices: Mapping[int, int] | None = None, *, loops: int
     3
     """
     legs = check_integer(legs, "legs")
+    max_contractions = check_integer(max_contractions, "max_contractions", 1)
     for name, flag in (("connected", connected), ("one_pi", one_pi),
                        ("labelled_legs", labelled_legs)):
         if not isinstance(flag, bool):
@@ -83,6 +108,14 @@ def generate(legs: int, vertices: Mapping[int, int] | None = None, *, loops: int
         contents = vertex_combinations(legs, check_integer(loops, "loops"), valences)
     else:
         contents = [_check_vertices(vertices)]
+    for content in contents:
+        estimate = contraction_estimate(legs, content)
+        if estimate > max_contractions:
+            raise CostLimitError(
+                f"generate(legs={legs}, vertices={content}) needs {_scientific(estimate)} "
+                f"contractions (contraction_estimate), more than max_contractions="
+                f"{max_contractions}; pass a larger max_contractions=... to generate it "
+                "anyway (it may take very long), or ask for fewer vertices, loops or legs")
     out: list[Diagram] = []
     for content in contents:
         out.extend(_generate_content(legs, content, connected or one_pi, one_pi,
@@ -111,12 +144,46 @@ def vertex_combinations(legs: int, loops: int, valences: Sequence[int]) -> list[
     if target2 < 0:
         return out
     ranges = [range(target2 // (k - 2) + 1) for k in vals]
+    scanned = math.prod(len(r) for r in ranges)
+    if scanned > _MAX_COMBINATIONS:
+        raise CostLimitError(f"loops={loops} with legs={legs} and valences {vals} has "
+                             f"{scanned:.3g} vertex-count combinations to scan (more than "
+                             f"{_MAX_COMBINATIONS:.0e}); ask for fewer loops")
     for counts in product(*ranges):
         if sum((k - 2) * c for k, c in zip(vals, counts)) == target2:
             content = {k: c for k, c in zip(vals, counts) if c}
             if content or (legs == 2 and loops == 0):
                 out.append(content)
     return sorted(out, key=lambda c: sorted(c.items()))
+
+
+def contraction_estimate(legs: int, content: Mapping[int, int]) -> float:
+    r"""Cost estimate of :func:`generate` for one vertex content: :math:`(H-1)!!/\prod_k (k!)^{n_k}`.
+
+    :math:`H = \text{legs} + \sum_k k\, n_k` half-edges; the double factorial counts the
+    Wick contractions, the division the relabellings of each vertex's legs.  The generator's
+    work is roughly proportional to it (about 0.1-2 ms per unit).  Computed from
+    log-gamma functions, so it is instant for any input (``inf`` beyond double range); 0 when
+    no diagram exists (odd :math:`H`).
+
+    Examples
+    --------
+    >>> round(contraction_estimate(4, {4: 1}), 3), round(contraction_estimate(0, {4: 6}))
+    (4.375, 1655)
+    """
+    half_edges = legs + sum(k * c for k, c in content.items())
+    if half_edges % 2:
+        return 0.0
+    # (H - 1)!! = H! / (2^(H/2) (H/2)!)
+    log_estimate = (math.lgamma(half_edges + 1) - half_edges / 2 * math.log(2)
+                    - math.lgamma(half_edges / 2 + 1)
+                    - sum(c * math.lgamma(k + 1) for k, c in content.items()))
+    return math.exp(log_estimate) if log_estimate < 709 else math.inf
+
+
+def _scientific(x: float) -> str:
+    """``x`` as ``about 1.23e+45``, or ``more than 1e+308``."""
+    return f"about {x:.3g}" if math.isfinite(x) else "more than 1e+308"
 
 
 # ---------------------------------------------------------------------- the generator

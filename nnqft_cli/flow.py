@@ -12,16 +12,19 @@ from __future__ import annotations
 import click
 import sympy as sp
 
+from nnqft_sym.errors import ParseError
+from nnqft_sym.parsing import parse_expression
 from nnqft_sym.rg import critical_exponents, lpa_beta_functions, polchinski_fixed_point
 
 
 def _parse_dimension(text: str) -> sp.Expr:
+    """``--d`` read by the restricted parser (names ``eps`` and ``d``): never executed."""
     try:
         names = {"eps": sp.Symbol("eps"), "d": sp.Symbol("d", positive=True)}
-        value = sp.sympify(text, locals=names)
-    except (sp.SympifyError, TypeError, SyntaxError) as exc:
-        raise click.BadParameter(f"--d must be a number or an expression like '4 - eps', "
-                                 f"got {text!r}") from exc
+        value = parse_expression(text, names, "--d")
+    except ParseError as exc:
+        raise click.BadParameter(f"{exc} (--d is a number or an expression like '4 - eps')") \
+            from exc
     if not value.free_symbols and not (value.is_real and value > 0):
         raise click.BadParameter(f"--d must be a positive dimension, got {text!r}")
     return value

@@ -6,7 +6,7 @@ This package imports neither :mod:`feynman` nor :mod:`numeric`.
 from . import errors
 from .errors import (CheckpointError, CostLimitError, DivergentExpectationError, NnqftError,
                      NoClosedFormError, NumericalOverflowError, ParseError)
-from .parsing import parse_expression, parse_number
+from .parsing import parse_expression, parse_number, read_srepr, to_sympy
 from .architectures import (ARCHITECTURES, CosNet, ErfNet, GaussianFrequencyPrior, GaussNet,
                             Network, ReLUNet, S, Z, from_description, make_network)
 from .couplings import normalisation_integral, quartic_coupling
@@ -33,7 +33,7 @@ from .bayesian_rg import (BRGWilsonProof, GeneralisedCosNet, cosnet_neuron_fishe
 
 __all__ = [
     "errors", "NnqftError", "NoClosedFormError", "ParseError", "DivergentExpectationError",
-    "CostLimitError", "NumericalOverflowError", "CheckpointError", "parse_expression", "parse_number",
+    "CostLimitError", "NumericalOverflowError", "CheckpointError", "parse_expression", "parse_number", "read_srepr", "to_sympy",
     "Z", "S", "P", "Network", "GaussNet", "ReLUNet", "ErfNet", "CosNet", "GaussianFrequencyPrior",
     "ARCHITECTURES", "make_network", "from_description",
     "GaussianFirstLayer", "DrawnFirstLayer", "affine_preactivations",

@@ -28,6 +28,7 @@ import numpy as np
 import sympy as sp
 
 from .first_layer import DrawnFirstLayer, GaussianFirstLayer, affine_preactivations
+from .parsing import read_srepr, to_sympy
 from .validation import as_coordinates, as_points, check_dimension, check_nonnegative, check_positive
 
 __all__ = [
@@ -58,16 +59,18 @@ class Network:
 
     Parameters
     ----------
-    activation : sympy expression
-        :math:`\phi(z)` as an expression of :data:`nnqft_sym.Z`.
+    activation : sympy expression or str
+        :math:`\phi(z)` as an expression of :data:`nnqft_sym.Z`, or a string such as
+        ``"tanh(z)"`` read by the restricted parser :func:`nnqft_sym.parse_expression`
+        (name ``z``; never executed).
     sigma_w, sigma_b : number or SymPy symbol
         Weight and bias scales :math:`\sigma_W > 0` and :math:`\sigma_b \ge 0`
         (:math:`\sigma_b = 0`: no biases, the setting of the HMS ReLU experiments).
     d_in : int >= 1 or SymPy symbol
         Input dimension.
-    normalisation : sympy expression, optional
+    normalisation : sympy expression or str, optional
         :math:`n(s)` as an expression of :data:`nnqft_sym.S` multiplying the activation
-        (default 1).
+        (default 1); a string is parsed as for ``activation`` (name ``s``).
     name : str, optional
         Short name used in reports and LaTeX.
     depth : int >= 1
@@ -142,6 +145,15 @@ class Network:
         """A JSON-friendly description, enough to rebuild the network with :func:`from_description`.
 
         This is what a remote worker receives instead of the (unpicklable) lambdified functions.
+        Expressions are written with :func:`sympy.srepr` and read back by
+        :func:`nnqft_sym.parsing.read_srepr`, which constructs only whitelisted SymPy classes
+        (never ``sympify``/``eval``), so a description from a file cannot run code.
+
+        Raises
+        ------
+        ParseError
+            If the activation or normalisation uses a SymPy function outside
+            :data:`nnqft_sym.parsing.SREPR_CLASSES` (a worker could not rebuild it).
 
         Examples
         --------
@@ -149,11 +161,14 @@ class Network:
         >>> from_description(ReLUNet(sigma_w=2, depth=2).describe())
         ReLUNet(sigma_w=2, sigma_b=1, d_in=1, depth=2, d_out=1)
         """
-        return {"family": self.family, "name": self.name,
-                "activation": sp.srepr(self.activation),
-                "normalisation": sp.srepr(self.normalisation),
-                **{k: (int(v) if isinstance(v, int) else sp.srepr(sp.sympify(v)))
-                   for k, v in self.params.items()}}
+        out = {"family": self.family, "name": self.name,
+               "activation": sp.srepr(self.activation),
+               "normalisation": sp.srepr(self.normalisation),
+               **{k: (int(v) if isinstance(v, int) else sp.srepr(to_sympy(v, k)))
+                  for k, v in self.params.items()}}
+        for key in ("activation", "normalisation"):  # refuse now what a worker could not read
+            read_srepr(out[key], key)
+        return out
 
     @property
     def is_symbolic(self) -> bool:
@@ -656,10 +671,15 @@ def _check_count(value: Any, name: str, what: str) -> int:
 
 
 def _expression_of(expr: Any, symbol: sp.Symbol, name: str) -> sp.Expr:
+    """``expr`` as a SymPy expression of ``symbol``; a string is read by the restricted parser
+    (names ``z`` and ``s``), never executed."""
+    wanted = f"{name} must be a SymPy expression of {symbol} (or a string such as 'tanh({symbol})')"
     try:
-        out = sp.sympify(expr)
-    except (sp.SympifyError, TypeError) as exc:
-        raise TypeError(f"{name} must be a SymPy expression of {symbol}, got {expr!r}") from exc
+        out = to_sympy(expr, name, {"z": Z, "s": S})
+    except TypeError:
+        out = None
+    if not isinstance(out, sp.Expr):
+        raise TypeError(f"{wanted}, got {type(expr).__name__} {expr!r}")
     extra = out.free_symbols - {symbol}
     if extra:
         raise ValueError(f"{name} may depend only on the symbol {symbol} "
@@ -704,10 +724,16 @@ def make_network(family: str, **params: Any) -> Network:
 def from_description(description: dict[str, Any]) -> Network:
     """Rebuild a network from :meth:`Network.describe` (named families, custom activations, priors).
 
+    Expressions are read by :func:`nnqft_sym.parsing.read_srepr` and the frequency prior is
+    looked up among the classes of :mod:`nnqft_sym.frequency_priors`: a description loaded
+    from a file (``measurement.json``) never executes code.
+
     Raises
     ------
     TypeError
         If ``description`` does not come from :meth:`Network.describe`.
+    ParseError
+        If an expression in it is not an srepr string of whitelisted SymPy classes.
 
     Examples
     --------
@@ -717,22 +743,29 @@ def from_description(description: dict[str, Any]) -> Network:
     """
     try:
         family = description["family"]
-        params = {k: (v if isinstance(v, int) else sp.sympify(v))
+        params = {k: (read_srepr(v, k) if isinstance(v, str) else v)
                   for k, v in description.items()
                   if k in ("sigma_w", "sigma_b", "d_in", "depth", "d_out")}
         extra: dict[str, Any] = {}
         if "frequency_prior" in description:
-            from . import frequency_priors
             spec = dict(description["frequency_prior"])
-            cls = spec.pop("class")
-            prior_cls = (GaussianFrequencyPrior if cls == GaussianFrequencyPrior.__name__
-                         else getattr(frequency_priors, cls))
-            extra["frequency_prior"] = prior_cls(**spec)
+            extra["frequency_prior"] = _frequency_prior_class(spec.pop("class"))(**spec)
         if family in ARCHITECTURES:
             return ARCHITECTURES[family](**params, **extra, name=description.get("name"))
-        return Network(sp.sympify(description["activation"]),
-                       normalisation=sp.sympify(description["normalisation"]),
+        return Network(read_srepr(description["activation"], "activation"),
+                       normalisation=read_srepr(description["normalisation"], "normalisation"),
                        name=description.get("name"), **params)
-    except (KeyError, TypeError, AttributeError, sp.SympifyError) as exc:
+    except (KeyError, TypeError, AttributeError) as exc:
         raise TypeError("description must come from Network.describe() (keys family, activation, "
                         f"normalisation, sigma_w, sigma_b, d_in, ...), got {description!r}") from exc
+
+
+def _frequency_prior_class(name: Any) -> type:
+    """The frequency-prior class called ``name`` (only the priors nnqft defines)."""
+    from . import frequency_priors
+    classes = {GaussianFrequencyPrior.__name__: GaussianFrequencyPrior,
+               **{n: getattr(frequency_priors, n) for n in frequency_priors.__all__
+                  if isinstance(getattr(frequency_priors, n), type)}}
+    if name not in classes:
+        raise TypeError(f"frequency_prior class must be one of {sorted(classes)}, got {name!r}")
+    return classes[name]

@@ -47,6 +47,7 @@ import sympy as sp
 
 from .architectures import Z
 from .frequency_priors import angular_average
+from .parsing import to_sympy
 
 __all__ = [
     "kernel_from_frequency_density",
@@ -120,7 +121,7 @@ def kernel_from_frequency_density(net: Any, vv: Any) -> sp.Expr:
     if prior is None:
         raise TypeError(f"net must be a CosNet with a frequency_prior, got {type(net).__name__}")
     d = _check_d(net.d_in)
-    vv = sp.sympify(vv)
+    vv = to_sympy(vv, "vv")
     k = sp.Symbol("k", positive=True)
     integrand = _sphere_area(d) * k ** (d - 1) * prior.density(net, k ** 2) \
         * angular_average(d, k * sp.sqrt(vv))
@@ -171,7 +172,7 @@ def fisher_metric(model: sp.Expr, params: Sequence[sp.Symbol], x: sp.Symbol = _X
     Matrix([[1/3]])
     """
     params = list(params)
-    box, sigma_n = sp.sympify(box), sp.sympify(sigma_n)
+    box, sigma_n = to_sympy(box, "box"), to_sympy(sigma_n, "sigma_n")
     if not params:
         raise ValueError("params must contain at least one parameter symbol")
     grads = [sp.diff(model, th) for th in params]
@@ -217,10 +218,7 @@ def neuron_fisher_metric(activation: Any) -> tuple[sp.Matrix, tuple[sp.Symbol, .
     >>> F[0, 0].subs({w: 1, b: sp.Rational(1, 2), BOX: 4})   # E[relu(x + 1/2)^2], x ~ U[-2, 2]
     125/(96*sigma_n**2)
     """
-    try:
-        phi = sp.sympify(activation)
-    except (sp.SympifyError, TypeError) as exc:
-        raise TypeError(f"activation must be a SymPy expression of nnqft_sym.Z, got {activation!r}") from exc
+    phi = to_sympy(activation, "activation")
     if phi.free_symbols - {Z}:
         raise ValueError(f"activation may depend only on nnqft_sym.Z, found {sorted(map(str, phi.free_symbols))}")
     W, b = sp.symbols("W b", real=True)
@@ -362,16 +360,13 @@ class GeneralisedCosNet:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "d", _check_d(self.d))
-        try:
-            shape = sp.sympify(self.shape)
-        except (sp.SympifyError, TypeError) as exc:
-            raise TypeError(f"shape must be a SymPy expression of P, got {self.shape!r}") from exc
+        shape = to_sympy(self.shape, "shape")
         if not shape.has(P):
             raise ValueError("shape must depend on the momentum symbol nnqft_sym.bayesian_rg.P "
                              "(a flat spectrum gives every mode the same information)")
         object.__setattr__(self, "shape", shape)
         for name in ("radius", "sigma_w", "sigma_n"):
-            value = sp.sympify(getattr(self, name))
+            value = to_sympy(getattr(self, name), name)
             if value.is_positive is not True:
                 raise ValueError(f"{name} must be positive (a positive number or a symbol "
                                  f"declared positive=True), got {getattr(self, name)!r}")
@@ -381,21 +376,21 @@ class GeneralisedCosNet:
     @classmethod
     def free_scalar(cls, d: int = 1, mass: Any = None, **kwargs: Any) -> "GeneralisedCosNet":
         r"""Free massive scalar: :math:`\rho(p) = C/(p^2 + m^2)` on :math:`p < R` (mass a symbol ``m`` by default)."""
-        m = sp.Symbol("m", positive=True) if mass is None else sp.sympify(mass)
+        m = sp.Symbol("m", positive=True) if mass is None else to_sympy(mass, "mass")
         return cls(1 / (P ** 2 + m ** 2), d=d, **kwargs)
 
     @classmethod
     def gaussian(cls, d: int = 1, width: Any = None, **kwargs: Any) -> "GeneralisedCosNet":
         r"""Gaussian spectrum :math:`\rho \propto e^{-p^2/(2 s^2)}` (the Gauss-net kernel as :math:`R \to \infty`)."""
-        s = sp.Symbol("s", positive=True) if width is None else sp.sympify(width)
+        s = sp.Symbol("s", positive=True) if width is None else to_sympy(width, "width")
         return cls(sp.exp(-P ** 2 / (2 * s ** 2)), d=d, **kwargs)
 
     @classmethod
     def power_law(cls, d: int = 1, nu: Any = None, length: Any = None,
                   **kwargs: Any) -> "GeneralisedCosNet":
         r"""Matérn / Student-t spectrum :math:`\rho \propto (p^2 + 2\nu/\ell^2)^{-(\nu + d/2)}`."""
-        nu = sp.Symbol("nu", positive=True) if nu is None else sp.sympify(nu)
-        ell = sp.Symbol("ell", positive=True) if length is None else sp.sympify(length)
+        nu = sp.Symbol("nu", positive=True) if nu is None else to_sympy(nu, "nu")
+        ell = sp.Symbol("ell", positive=True) if length is None else to_sympy(length, "length")
         return cls((P ** 2 + 2 * nu / ell ** 2) ** (-(nu + sp.Rational(d, 2))), d=d, **kwargs)
 
     # ------------------------------------------------------------------ spectral data
@@ -488,8 +483,8 @@ class GeneralisedCosNet:
         >>> sp.simplify(1 / net.posterior_propagator() - 1 / net.momentum_propagator - g)
         0
         """
-        n = sp.Symbol("n", positive=True) if n_data is None else sp.sympify(n_data)
-        width = sp.Symbol("N", positive=True) if width is None else sp.sympify(width)
+        n = sp.Symbol("n", positive=True) if n_data is None else to_sympy(n_data, "n_data")
+        width = sp.Symbol("N", positive=True) if width is None else to_sympy(width, "width")
         posterior_variance = 1 / (width / (2 * self.sigma_w ** 2) + n * self.information_scale())
         return sp.simplify(width * posterior_variance * self.amplitude_squared / 2
                            / self.ball_volume)

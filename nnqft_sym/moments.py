@@ -23,7 +23,8 @@ import sympy as sp
 
 from .architectures import S, Z, Network
 from .gaussian import exponential_terms, mgf_product_expectation, mgf_product_expectation_numeric
-from .validation import as_points, check_even_order
+from .parsing import to_sympy
+from .validation import as_points, check_even_order, reject_text
 
 __all__ = ["neuron_moment", "pair_closed_form", "symbolic_points", "covariance_expr",
            "is_symbolic_points", "prepare_points", "moment_from_covariance"]
@@ -56,12 +57,13 @@ def symbolic_points(points: Any, d_in: int) -> list[list[sp.Expr]]:
     """Normalise symbolic points to a list of n coordinate lists of length d_in."""
     if not isinstance(d_in, int):
         raise ValueError("symbolic points need an integer d_in")
+    reject_text(points, "points")
     out = []
     for p in points:
         coords = list(p) if isinstance(p, (list, tuple, sp.MatrixBase)) else [p]
         if len(coords) != d_in:
             raise ValueError(f"points: each point needs d_in = {d_in} coordinates, got {p!r}")
-        out.append([sp.sympify(c) for c in coords])
+        out.append([to_sympy(c, "points") for c in coords])
     return out
 
 

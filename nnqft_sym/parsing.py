@@ -35,15 +35,17 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sympy as sp
+from sympy.core.assumptions import _assume_defined
+from sympy.functions.elementary.piecewise import ExprCondPair
 
 from .errors import ParseError
 
 __all__ = ["FUNCTIONS", "CONSTANTS", "MAX_LENGTH", "MAX_DEPTH", "MAX_INTEGER_DIGITS",
-           "parse_expression", "parse_number"]
+           "SREPR_CLASSES", "SREPR_CONSTANTS", "parse_expression", "parse_number", "read_srepr", "to_sympy"]
 
 #: functions a parsed expression may call (name -> SymPy function)
 FUNCTIONS: dict[str, Any] = {
@@ -223,3 +225,168 @@ def parse_number(text: str, name: str = "number") -> sp.Expr:
     if not (value.is_real and value.is_finite):
         raise ParseError(f"{name} must be a finite real number, got {text!r}")
     return value
+
+
+# ---------------------------------------------------------------------- srepr descriptions
+#: SymPy classes a :func:`read_srepr` string may construct (name -> class)
+SREPR_CLASSES: dict[str, Any] = {
+    **{cls.__name__: cls for cls in (
+        sp.Symbol, sp.Dummy, sp.Integer, sp.Rational, sp.Float, sp.Add, sp.Mul, sp.Pow,
+        sp.Tuple, sp.Piecewise, ExprCondPair, sp.StrictGreaterThan, sp.GreaterThan,
+        sp.StrictLessThan, sp.LessThan, sp.Equality, sp.Unequality, sp.And, sp.Or, sp.Not,
+        sp.asin, sp.acos, sp.acosh, sp.atanh, sp.cot, sp.sec, sp.csc, sp.sinc, sp.erfi,
+        sp.re, sp.im)},
+    **{f.__name__: f for f in FUNCTIONS.values() if isinstance(f, type)},
+}
+#: named SymPy singletons a :func:`read_srepr` string may use
+SREPR_CONSTANTS: dict[str, sp.Basic] = {
+    "pi": sp.pi, "E": sp.E, "I": sp.I, "oo": sp.oo, "zoo": sp.zoo, "nan": sp.nan,
+    "true": sp.true, "false": sp.false, "EulerGamma": sp.EulerGamma,
+}
+#: the classes whose first argument is a string (a name, or the digits of a Float)
+_TEXT_ARGUMENT = (sp.Symbol, sp.Dummy, sp.Float)
+#: keywords a :func:`read_srepr` call may pass (all take a bool or an int)
+_SREPR_KEYWORDS = frozenset(_assume_defined) | {"precision", "dummy_index"}
+#: longest accepted srepr string and deepest accepted tree (descriptions of deep nets nest more)
+MAX_SREPR_LENGTH = 200_000
+MAX_SREPR_DEPTH = 400
+
+
+def _srepr_value(node: ast.AST, name: str, depth: int) -> Any:
+    """One whitelisted node of an ``srepr`` tree: a SymPy object, an int or a bool."""
+    if depth > MAX_SREPR_DEPTH:
+        raise ParseError(f"{name}: nested more than {MAX_SREPR_DEPTH} levels deep")
+    if isinstance(node, ast.Constant) and type(node.value) in (int, bool):
+        if type(node.value) is int and abs(node.value) >= 10 ** MAX_INTEGER_DIGITS:
+            raise ParseError(f"{name}: integer literal with more than {MAX_INTEGER_DIGITS} digits")
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        value = _srepr_value(node.operand, name, depth + 1)
+        if isinstance(value, bool):
+            raise ParseError(f"{name}: cannot negate a bool")
+        return -value
+    if isinstance(node, ast.Name) and node.id in SREPR_CONSTANTS:
+        return SREPR_CONSTANTS[node.id]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+            and node.func.id in SREPR_CLASSES:
+        cls = SREPR_CLASSES[node.func.id]
+        args: list[Any] = []
+        for i, arg in enumerate(node.args):
+            if (i == 0 and issubclass(cls, _TEXT_ARGUMENT) and isinstance(arg, ast.Constant)
+                    and isinstance(arg.value, str)):
+                args.append(arg.value)          # a symbol's name or a Float's digits: inert
+            elif isinstance(arg, ast.Starred):
+                raise ParseError(f"{name}: starred arguments are not allowed")
+            else:
+                args.append(_srepr_value(arg, name, depth + 1))
+        kwargs: dict[str, Any] = {}
+        for kw in node.keywords:
+            if kw.arg not in _SREPR_KEYWORDS or not (
+                    isinstance(kw.value, ast.Constant) and type(kw.value.value) in (int, bool)):
+                raise ParseError(f"{name}: keyword {kw.arg!r} is not allowed in {cls.__name__}()")
+            kwargs[kw.arg] = kw.value.value
+        if cls is sp.Pow and len(args) == 2 and not kwargs:
+            return _power(to_sympy(args[0], name), to_sympy(args[1], name), name)
+        try:
+            return cls(*args, **kwargs)
+        except (TypeError, ValueError, sp.SympifyError) as exc:
+            raise ParseError(f"{name}: {cls.__name__}(...) is not valid: {exc}") from None
+    what = f"the call {ast.unparse(node.func)[:60]}()" if isinstance(node, ast.Call) \
+        else f"{type(node).__name__} {ast.unparse(node)[:60]!r}"
+    raise ParseError(f"{name}: {what} is not allowed in a description; only the SymPy "
+                     f"classes {', '.join(sorted(SREPR_CLASSES))} and the constants "
+                     f"{', '.join(sorted(SREPR_CONSTANTS))} are")
+
+
+def read_srepr(text: str, name: str = "expression") -> sp.Basic:
+    """Rebuild a SymPy object from :func:`sympy.srepr` text without executing any code.
+
+    The inverse of ``sympy.srepr`` for the expressions nnqft stores (activations,
+    normalisations, hyper-parameters with their assumptions, exact Floats): the text is parsed
+    by :mod:`ast` and only calls of the classes in :data:`SREPR_CLASSES` with int, bool or
+    SymPy arguments are made (a string is accepted only as the name of a ``Symbol``/``Dummy``
+    or the digits of a ``Float``).  Use it where ``sympify(srepr_text)`` would be used on
+    text from a file or another process.
+
+    Raises
+    ------
+    TypeError
+        If ``text`` is not a string.
+    ParseError
+        If the text is not such an srepr string (for example it calls ``__import__``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> s = sp.Symbol("s", positive=True)
+    >>> read_srepr(sp.srepr(sp.exp(-s) / 2)) == sp.exp(-s) / 2
+    True
+    >>> read_srepr("Symbol('s', positive=True)").is_positive
+    True
+    >>> read_srepr("__import__('os').system('true')")
+    Traceback (most recent call last):
+    ...
+    nnqft_sym.errors.ParseError: expression: the call __import__('os').system() is not allowed in a description; only the SymPy classes ...
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be an srepr string, got {type(text).__name__}")
+    if len(text) > MAX_SREPR_LENGTH:
+        raise ParseError(f"{name}: {len(text)} characters; at most {MAX_SREPR_LENGTH} are allowed")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise ParseError(f"{name}: cannot read {text[:80]!r} as an srepr string") from None
+    try:
+        return to_sympy(_srepr_value(tree.body, name, 0), name)
+    except RecursionError:
+        raise ParseError(f"{name}: the expression is nested too deeply") from None
+
+
+# ---------------------------------------------------------------------- non-string input
+def to_sympy(value: Any, name: str, names: Mapping[str, Any] | None = None) -> sp.Basic:
+    """Convert a number or SymPy object to SymPy, never executing a string.
+
+    This is ``sympy.sympify(value, strict=True)`` (numbers, NumPy scalars, fractions and
+    SymPy objects; no strings, no containers, no arbitrary objects) with errors that name
+    the parameter.  Containers are refused because ``sympify(strict=True)`` converts the
+    items of a tuple *without* ``strict``, so a tuple of strings would be executed.
+    A string is read with the restricted :func:`parse_expression` when ``names`` (the symbols
+    it may use) is given, and refused otherwise.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is a string (and ``names`` is ``None``) or cannot be converted.
+    ParseError
+        If ``value`` is a string that :func:`parse_expression` refuses.
+
+    Examples
+    --------
+    >>> to_sympy(0.5, "sigma_w")
+    0.500000000000000
+    >>> to_sympy("4 - eps", "d", {"eps": sp.Symbol("eps")})
+    4 - eps
+    >>> to_sympy("3", "d")
+    Traceback (most recent call last):
+    ...
+    TypeError: d must be a number or a SymPy expression, not the string '3'
+    """
+    if isinstance(value, (str, bytes)):
+        if names is not None and isinstance(value, str):
+            return parse_expression(value, names, name)
+        raise TypeError(f"{name} must be a number or a SymPy expression, not the string "
+                        f"{value[:80]!r}")
+    if isinstance(value, Iterable) and not isinstance(value, sp.Basic):
+        # sympify(strict=True) converts the items of a tuple non-strictly: never pass one on
+        raise TypeError(f"{name} must be a number or a SymPy expression, got "
+                        f"{type(value).__name__} {_short(value)}")
+    try:
+        return sp.sympify(value, strict=True)
+    except (sp.SympifyError, TypeError):
+        raise TypeError(f"{name} must be a number or a SymPy expression, got "
+                        f"{type(value).__name__} {_short(value)}") from None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from .architectures import Network
 from .kernels import default_points, kernel_expr
+from .parsing import to_sympy
 
 __all__ = ["momentum_propagator", "ir_expansion", "IRExpansion", "gaussian_weight_kernel",
            "is_translation_invariant", "P"]
@@ -25,7 +27,19 @@ P = sp.Symbol("p", nonnegative=True)
 
 
 def is_translation_invariant(net: Network) -> bool:
-    """True if K(x + a, y + a) = K(x, y) identically (checked symbolically in d_in = 1 or components)."""
+    r"""True if K(x + a, y + a) = K(x, y) identically (checked symbolically in d_in = 1 or components).
+
+    A cheap numeric test comes first: the kernel is evaluated at random points ``x, y`` and
+    hyper-parameters, with and without a random common shift ``a`` (fixed seed); a kernel
+    that changes is not translation invariant (ReLU-net, Erf-net), and only kernels that
+    pass are proven invariant by symbolic simplification of :math:`\partial_a K(x+a, y+a)`.
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet, ReLUNet
+    >>> is_translation_invariant(GaussNet(d_in=2)), is_translation_invariant(ReLUNet(d_in=5))
+    (True, False)
+    """
     d = net.d_in if isinstance(net.d_in, int) else 1
     probe = net if isinstance(net.d_in, int) else net.with_params(d_in=1)
     x, y = default_points(d)
@@ -34,6 +48,36 @@ def is_translation_invariant(net: Network) -> bool:
     k = kernel_expr(probe, x, y)
     shifted = k.subs({**{xi: xi + a for xi, a in zip(xs, shifts)},
                       **{yi: yi + a for yi, a in zip(ys, shifts)}}, simultaneous=True)
+    if _changes_under_a_random_shift(k, shifted, shifts):
+        return False
+    return _shift_derivatives_vanish(shifted, shifts)
+
+
+#: relative change of K under a shift above which the numeric test calls a kernel non-invariant
+_SHIFT_TOLERANCE = 1e-10
+
+
+def _changes_under_a_random_shift(k: sp.Expr, shifted: sp.Expr, shifts: tuple) -> bool:
+    """True if K(x + a, y + a) differs from K(x, y) at random numeric points (fixed seed).
+
+    Positive symbols (sigma_W, ...) get values in [0.5, 2], the others in [-1, 1].  False
+    when the kernel cannot be evaluated to a number there (the symbolic test decides).
+    """
+    rng = np.random.default_rng(20210)
+    symbols = sorted(shifted.free_symbols, key=str)
+    for _ in range(2):
+        values = {s: sp.Float(rng.uniform(0.5, 2.0) if s.is_positive else rng.uniform(-1, 1), 30)
+                  for s in symbols}
+        at, moved = k.evalf(30, subs=values), shifted.evalf(30, subs=values)
+        if not (at.is_number and moved.is_number and at.is_finite and moved.is_finite):
+            return False
+        if abs(complex(moved - at)) > _SHIFT_TOLERANCE * max(1.0, abs(complex(at))):
+            return True
+    return False
+
+
+def _shift_derivatives_vanish(shifted: sp.Expr, shifts: tuple) -> bool:
+    r"""The symbolic proof: every :math:`\partial K(x + a, y + a)/\partial a_i` simplifies to 0."""
     return all(sp.simplify(sp.diff(shifted, a)) == 0 for a in shifts)
 
 
@@ -87,7 +131,7 @@ def momentum_propagator(net: Network, p: Any = None) -> sp.Expr:
     >>> GaussNet(sigma_w=sw, d_in=1).momentum_propagator()
     sqrt(2)*sigma_W*exp(-p**2/(2*sigma_W**2))/(2*sqrt(pi))
     """
-    p = P if p is None else sp.sympify(p)
+    p = P if p is None else to_sympy(p, "p")
     d = net.d_in
     if not net.preactivation_is_gaussian:  # cos-net: K_W(p) = (v_out / 2) rho(p), from the phase average
         return sp.simplify(net.output_variance / 2 * net.frequency_prior.density(net, p ** 2))

@@ -57,6 +57,8 @@ import numpy as np
 import sympy as sp
 from scipy.special import gammaln, roots_jacobi, roots_legendre
 
+from .parsing import to_sympy
+
 __all__ = [
     "gaussian_expectation",
     "gaussian_expectation_mp",
@@ -827,10 +829,7 @@ def _mp_sphere(func: Callable, lmat: list[list[Any]], counts: list[int], degree:
 def _sympify_activation(expr: Any, z: Any) -> sp.Expr:
     if not isinstance(z, sp.Symbol):
         raise TypeError(f"z must be a SymPy Symbol, got {z!r}")
-    try:
-        return sp.sympify(expr)
-    except (sp.SympifyError, TypeError) as exc:
-        raise TypeError(f"expr must be a SymPy expression of {z}, got {expr!r}") from exc
+    return to_sympy(expr, "expr")
 
 
 def _real_roots(expr: sp.Expr, z: sp.Symbol) -> set[float]:

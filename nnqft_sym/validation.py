@@ -21,6 +21,7 @@ __all__ = [
     "check_integer",
     "as_points",
     "as_coordinates",
+    "reject_text",
     "is_symbolic",
 ]
 
@@ -146,6 +147,43 @@ def check_even_order(n: int, name: str = "number of points") -> int:
     return int(n)
 
 
+def reject_text(value: Any, name: str) -> None:
+    """Raise a ``TypeError`` naming ``name`` if ``value`` is, or contains, a string.
+
+    Points are numbers or SymPy symbols; a string is never read as either (NumPy would turn
+    ``"0.1"`` into a float and SymPy would *execute* ``"__import__('os')..."``).
+
+    Examples
+    --------
+    >>> reject_text([[0.1], [0.2]], "points")
+    >>> reject_text(["0.1", "0.2"], "points")
+    Traceback (most recent call last):
+    ...
+    TypeError: points must be numbers or SymPy expressions, not strings (got '0.1')
+    """
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be numbers or SymPy expressions, not strings "
+                        f"(got {value[:80]!r})")
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "US":
+            raise TypeError(f"{name} must be numbers or SymPy expressions, not strings "
+                            f"(got an array of dtype {value.dtype})")
+        if value.dtype.kind != "O":
+            return
+        value = value.ravel()                  # object array (also 0-d): look item by item
+    elif isinstance(value, (list, tuple)):
+        try:                                   # plain numbers: one vectorised look
+            kind = np.asarray(value).dtype.kind
+        except (TypeError, ValueError):        # ragged: look item by item
+            kind = "O"
+        if kind not in "OUS":
+            return
+    else:
+        return
+    for item in value:
+        reject_text(item, name)
+
+
 def as_points(points: Any, d_in: int, name: str = "points") -> np.ndarray:
     """Convert numeric points to a float array of shape ``(..., n, d_in)``.
 
@@ -157,7 +195,10 @@ def as_points(points: Any, d_in: int, name: str = "points") -> np.ndarray:
     ------
     ValueError
         If the array does not end in ``d_in`` coordinates, or holds NaN or infinities.
+    TypeError
+        If ``points`` is not numeric (strings are refused, not converted).
     """
+    reject_text(points, name)
     try:
         arr = np.asarray(points, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -183,6 +224,7 @@ def as_coordinates(x: Any, d_in: int, name: str) -> np.ndarray:
     >>> as_coordinates([0.1, 0.2], 1, "x").shape
     (2, 1)
     """
+    reject_text(x, name)
     arr = np.asarray(x, dtype=float)
     if d_in == 1 and (arr.ndim == 0 or arr.shape[-1] != 1):
         arr = arr[..., None]

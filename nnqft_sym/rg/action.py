@@ -24,6 +24,8 @@ from typing import Any
 
 import sympy as sp
 
+from ..parsing import to_sympy
+
 __all__ = ["TruncatedAction", "RHO", "PHI", "P"]
 
 #: rho = phi^2 / 2
@@ -53,13 +55,22 @@ def check_expansion(expansion: Any) -> str:
     return expansion
 
 
-def check_spacetime_dimension(d: Any) -> sp.Expr:
-    """Require a positive number or a SymPy expression (symbolic dimension, e.g. 4 - eps)."""
+def check_spacetime_dimension(d: Any, name: str = "d") -> sp.Expr:
+    """Require a positive number or a SymPy expression (symbolic dimension, e.g. 4 - eps).
+
+    Strings are refused (``TypeError``): parse them with :func:`nnqft_sym.parse_expression`.
+    ``name`` is the parameter named in error messages.
+
+    Examples
+    --------
+    >>> check_spacetime_dimension(3.5)
+    7/2
+    """
     if isinstance(d, bool) or not isinstance(d, (numbers.Real, sp.Basic)):
-        raise TypeError(f"d must be a positive number or a SymPy expression, got {d!r}")
-    d = sp.nsimplify(d) if isinstance(d, float) else sp.sympify(d)
+        raise TypeError(f"{name} must be a positive number or a SymPy expression, got {d!r}")
+    d = sp.nsimplify(d) if isinstance(d, float) else to_sympy(d, name)
     if not d.free_symbols and not (d.is_real and d > 0):
-        raise ValueError(f"d must be a positive real dimension, got {d}")
+        raise ValueError(f"{name} must be a positive real dimension, got {d}")
     return d
 
 
@@ -93,7 +104,7 @@ class TruncatedAction:
         self.d = check_spacetime_dimension(d)
         self.truncation = check_truncation(truncation, 2 if expansion == "minimum" else 1)
         self.expansion = check_expansion(expansion)
-        kinetic = P ** 2 if kinetic is None else sp.sympify(kinetic)
+        kinetic = P ** 2 if kinetic is None else to_sympy(kinetic, "kinetic")
         if not isinstance(kinetic, sp.Expr):
             raise TypeError("kinetic must be a SymPy expression of the momentum P, "
                             f"got {kinetic!r}")
@@ -112,7 +123,7 @@ class TruncatedAction:
         >>> TruncatedAction.from_propagator(1 / (q**2 + m**2), q, 3, 2).kinetic
         m**2 + p**2
         """
-        propagator = sp.sympify(propagator)
+        propagator = to_sympy(propagator, "propagator")
         if propagator.is_zero:
             raise ValueError("propagator must be non-zero")
         return cls(d, truncation, expansion, kinetic=sp.simplify(1 / propagator.subs(momentum, P)))

@@ -41,6 +41,7 @@ import numpy as np
 import sympy as sp
 from scipy import optimize
 
+from ..parsing import to_sympy
 from .action import check_expansion, check_truncation
 from .lpa import BetaFunctions, lpa_beta_functions
 
@@ -296,7 +297,7 @@ def critical_exponents(d: Any, truncation: int, regulator: Any = "litim",
     """
     check_truncation(truncation, 2)
     check_expansion(expansion)
-    dd = sp.sympify(d)
+    dd = to_sympy(d, "d")
     if dd.free_symbols:
         raise ValueError(f"critical_exponents needs a numeric d, got {d}")
     sequence: list[tuple[int, float, float]] = []

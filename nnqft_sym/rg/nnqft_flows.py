@@ -71,7 +71,8 @@ import numpy as np
 import sympy as sp
 from scipy import integrate
 
-from .action import P, TruncatedAction
+from ..parsing import to_sympy
+from .action import P, TruncatedAction, check_spacetime_dimension
 from .lpa import wetterich_lpa
 from .regulators import K_SCALE, P2, Y, Regulator, custom_regulator, loop_measure
 
@@ -162,7 +163,7 @@ def gaussnet_flow(d_in: Any) -> GaussNetFlow:
     >>> sp.expand(flow.dimensionless()[U4]).coeff(U4, 1)     # -(4 - d_in)
     -3
     """
-    action = TruncatedAction(d_in, 3, "zero")
+    action = TruncatedAction(check_spacetime_dimension(d_in, "d_in"), 3, "zero")
     reg = gaussnet_regulator()
     beta = wetterich_lpa(action, reg, dimensionless=False)
     lam = action.lambdas
@@ -271,7 +272,7 @@ def dilation_exponent(net: Any, order: int) -> sp.Expr:
     if sp.simplify(scaled - moved) != 0:
         raise ValueError(f"{net.name}: the weight kernel is not dilation covariant, "
                          "K_W(x, y; t sigma_W) != t^2 K_W(t x, t y; sigma_W)")
-    return sp.sympify(d) - order
+    return to_sympy(d, "d_in") - order
 
 
 def active_flow(net: Any, u4: float, u6: float, sigmas: Any, rtol: float = 1e-12

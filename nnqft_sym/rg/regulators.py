@@ -43,6 +43,8 @@ import numpy as np
 import sympy as sp
 from scipy import integrate
 
+from ..parsing import to_sympy
+
 __all__ = [
     "Y",
     "Regulator",
@@ -77,7 +79,7 @@ def loop_measure(d: Any) -> sp.Expr:
     >>> sp.simplify(loop_measure(4) - 1 / (16 * sp.pi**2))
     0
     """
-    d = sp.sympify(d)
+    d = to_sympy(d, "d")
     sphere = 2 * sp.pi ** (d / 2) / sp.gamma(d / 2)
     return sp.simplify(sphere / (2 * (2 * sp.pi) ** d))
 
@@ -140,7 +142,7 @@ class Regulator:
         """
         if isinstance(order, bool) or not isinstance(order, numbers.Integral) or order < 0:
             raise ValueError(f"order must be an integer >= 0, got {order!r}")
-        d = sp.sympify(d)
+        d = to_sympy(d, "d")
         if self.is_closed_form:
             return self._closed_threshold(d)(order, w)
         return _threshold_function(self, order, d)(w)
@@ -320,10 +322,7 @@ def custom_regulator(expr: Any, p2: sp.Symbol = P2, k: sp.Symbol = K_SCALE,
     >>> custom_regulator(k**2 * sp.exp(-p2 / k**2), p2, k).shape
     exp(-y)
     """
-    try:
-        expr = sp.sympify(expr)
-    except (sp.SympifyError, TypeError) as exc:
-        raise TypeError(f"regulator must be a SymPy expression of p^2 and k, got {expr!r}") from exc
+    expr = to_sympy(expr, "regulator")
     extra = expr.free_symbols - {p2, k}
     if extra:
         raise ValueError(f"regulator may depend only on {p2} (= p^2) and {k}, "
@@ -336,7 +335,7 @@ def custom_regulator(expr: Any, p2: sp.Symbol = P2, k: sp.Symbol = K_SCALE,
     r0 = sp.limit(shape, Y, 0, "+")
     if not (r0.is_positive or r0 is sp.oo):
         raise ValueError(f"regulator must regularise the infrared: r(0) = {r0} must be > 0")
-    return Regulator(name, shape, sp.sympify(support))
+    return Regulator(name, shape, to_sympy(support, "support"))
 
 
 def get_regulator(regulator: Any) -> Regulator:
