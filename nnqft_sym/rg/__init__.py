@@ -13,10 +13,11 @@ This subpackage imports neither :mod:`feynman` nor :mod:`numeric`.
 """
 from .action import PHI, RHO, P, TruncatedAction
 from .amputation import AmputatedVertex, amputated_quartic_vertex, local_template
+from .defaults import DEFAULT_EXPANSION, DEFAULT_REGULATOR, DEFAULT_SCHEME, DEFAULT_TRUNCATION
 from .fixed_points import (CriticalExponents, FixedPoint, critical_exponents, find_fixed_point,
                            stability_matrix)
-from .lpa import (BetaFunctions, composite_derivatives, lpa_beta_functions, polchinski_lpa,
-                  wetterich_lpa)
+from .lpa import (BetaFunctions, composite_derivatives, describe_setting, lpa_beta_functions,
+                  polchinski_lpa, wetterich_lpa)
 from .nnqft_flows import (U4, U6, FlowSolution, GaussNetFlow, active_flow, dilation_exponent,
                           exact_active_slope, field_normalisation, gaussnet_flow,
                           gaussnet_regulator, passive_flow)
@@ -26,8 +27,10 @@ from .shooting import PolchinskiFixedPoint, polchinski_fixed_point
 from .wilsonian import WilsonianFlow, cutoff_normalisation, wilsonian_flow
 
 __all__ = [
+    # the default setting (one place)
+    "DEFAULT_EXPANSION", "DEFAULT_REGULATOR", "DEFAULT_SCHEME", "DEFAULT_TRUNCATION",
     # truncated action and LPA flows
-    "PHI", "RHO", "P", "Y", "TruncatedAction", "BetaFunctions", "composite_derivatives",
+    "PHI", "RHO", "P", "Y", "TruncatedAction", "BetaFunctions", "composite_derivatives", "describe_setting",
     "lpa_beta_functions", "polchinski_lpa", "wetterich_lpa",
     # regulators
     "Regulator", "custom_regulator", "exponential_regulator", "get_regulator", "litim_regulator",

@@ -147,7 +147,9 @@ class Regulator:
 
     @functools.lru_cache(maxsize=None)
     def _closed_threshold(self, d: sp.Expr) -> Callable[[int, Any], sp.Expr]:
-        radial = sp.integrate(Y ** (d / 2 - 1), (Y, 0, self.support), conds="none")
+        # int_0^s y^(d/2-1) dy = s^(d/2) / (d/2) for d > 0 (checked by check_spacetime_dimension):
+        # written out, since sympy.integrate leaves 0**(d/2) in it for a symbolic d (4 - eps)
+        radial = self.support ** (d / 2) / (d / 2)
         base = loop_measure(d) * self.scale_derivative * radial
         denominator = self.propagator_denominator
 

@@ -1,0 +1,225 @@
+"""The options that several ``nnqft`` commands share, defined once.
+
+Architecture, weight and bias scales, input dimension, output folder, scheduler and workers,
+seed and the comma-separated list types.  Every check raises :class:`click.BadParameter` (or
+fails through a :class:`click.ParamType`) with the parameter attached, so click's one-line
+error names the option, e.g. ``Invalid value for '--widths': expected comma-separated
+integers >= 1, got '0'``.
+
+Only click is imported at module level; the registry of architectures is read when a command
+module declares ``--arch`` and the scheduler check is imported when a command runs, so
+``nnqft --help`` (which imports no command module) stays fast.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+__all__ = ["CONTEXT_SETTINGS", "IntList", "FloatList", "Scale", "architecture_names", "arch_option",
+           "sigma_w_option", "sigma_b_option", "d_in_option", "out_option", "seed_option",
+           "scheduler_options", "resolve_scheduler", "latex_options"]
+
+#: ``-h`` as well as ``--help`` on every command and group
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+class _NumberList(click.ParamType):
+    """Comma-separated numbers, optionally bounded; the error names the option."""
+
+    kind = "numbers"
+
+    def __init__(self, min: float | None = None, max: float | None = None,
+                 even: bool = False) -> None:
+        self.min, self.max, self.even = min, max, even
+
+    def _parse(self, item: str) -> float:
+        raise NotImplementedError
+
+    def _allowed(self) -> str:
+        bounds = []
+        if self.min is not None:
+            bounds.append(f">= {self.min:g}")
+        if self.max is not None:
+            bounds.append(f"<= {self.max:g}")
+        return " ".join(["even" if self.even else "", self.kind, " and ".join(bounds)]).strip()
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> tuple[Any, ...]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            items = tuple(self._parse(v.strip()) for v in str(value).split(","))
+        except ValueError:
+            self.fail(f"expected comma-separated {self._allowed()}, got {value!r}", param, ctx)
+        if not items or any((self.min is not None and v < self.min)
+                            or (self.max is not None and v > self.max)
+                            or (self.even and v % 2) for v in items):
+            self.fail(f"expected comma-separated {self._allowed()}, got {value!r}", param, ctx)
+        return items
+
+
+class IntList(_NumberList):
+    """Comma-separated integers, e.g. ``--widths 2,5,20``.
+
+    Examples
+    --------
+    >>> IntList(min=1).convert("2,5,20", None, None)
+    (2, 5, 20)
+    """
+
+    name = "integers"
+    kind = "integers"
+
+    def _parse(self, item: str) -> int:
+        return int(item)
+
+
+class FloatList(_NumberList):
+    """Comma-separated finite numbers, e.g. ``--points -0.01,0.01``.
+
+    Examples
+    --------
+    >>> FloatList().convert("-0.01,0.01", None, None)
+    (-0.01, 0.01)
+    """
+
+    name = "numbers"
+    kind = "finite numbers"
+
+    def _parse(self, item: str) -> float:
+        value = float(item)
+        if not math.isfinite(value):
+            raise ValueError(item)
+        return value
+
+
+class Scale(click.ParamType):
+    """A positive scale (sigma_W, sigma_b) whose square is a normal double: no nan, inf, 1e-320.
+
+    Examples
+    --------
+    >>> Scale().convert("1.5", None, None)
+    1.5
+    """
+
+    name = "number"
+    #: allowed range: the square stays a normal, finite double
+    LOW, HIGH = 1e-150, 1e150
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not (self.LOW <= number <= self.HIGH):
+            self.fail(f"expected a finite positive number between {self.LOW:g} and "
+                      f"{self.HIGH:g}, got {value!r}", param, ctx)
+        return number
+
+
+def architecture_names() -> list[str]:
+    """The architecture names of the :data:`nnqft_sym.ARCHITECTURES` registry, sorted."""
+    from nnqft_sym import ARCHITECTURES
+    return sorted(ARCHITECTURES)
+
+
+def arch_option(default: str | tuple[str, ...] | None = "gauss", multiple: bool = False,
+                required: bool = False) -> Decorator:
+    """``--arch NAME`` (repeatable with ``multiple``), choices from ``nnqft_sym.ARCHITECTURES``."""
+    return click.option("--arch", "arch", type=click.Choice(architecture_names()), default=default,
+                        multiple=multiple, required=required, show_default=default is not None,
+                        help="Architecture from nnqft_sym.ARCHITECTURES"
+                             + (" (repeat for several)." if multiple else "."))
+
+
+def sigma_w_option(default: float | None = 1.0, help: str = "Weight scale sigma_W.") -> Decorator:
+    """``--sigma-w`` (a :class:`Scale`)."""
+    return click.option("--sigma-w", type=Scale(), default=default,
+                        show_default=default is not None, help=help)
+
+
+def sigma_b_option(default: float | None = 1.0, help: str = "Bias scale sigma_b.") -> Decorator:
+    """``--sigma-b`` (a :class:`Scale`)."""
+    return click.option("--sigma-b", type=Scale(), default=default,
+                        show_default=default is not None, help=help)
+
+
+def d_in_option(default: int = 1) -> Decorator:
+    """``--d-in``: the input dimension (an integer >= 1)."""
+    return click.option("--d-in", type=click.IntRange(min=1), default=default, show_default=True,
+                        help="Input dimension.")
+
+
+def seed_option() -> Decorator:
+    """``--seed`` (an integer >= 0)."""
+    return click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+                        help="Seed of the random streams (results are reproducible).")
+
+
+def _make_out_folder(ctx: click.Context, param: click.Parameter,
+                     value: Path | None) -> Path | None:
+    """Create the output folder now, so a bad ``--out`` fails before any work, in one line."""
+    if value is None:
+        return None
+    for parent in [value, *value.parents]:
+        if parent.exists():
+            if not parent.is_dir():
+                raise click.BadParameter(f"{str(parent)!r} is a file, so {str(value)!r} cannot "
+                                         "be a folder", ctx=ctx, param=param)
+            break
+    try:
+        value.mkdir(parents=True, exist_ok=True)
+        probe = value / ".nnqft-write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise click.BadParameter(f"cannot write to the folder {str(value)!r}: "
+                                 f"{exc.strerror or exc}", ctx=ctx, param=param) from None
+    return value
+
+
+def out_option(default: Path | None, help: str) -> Decorator:
+    """``--out FOLDER``: created (and checked writable) when the command starts."""
+    return click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+                        default=default, show_default=default is not None, help=help,
+                        callback=_make_out_folder)
+
+
+def scheduler_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--scheduler`` and ``--workers`` (the experiment commands and the demo)."""
+    command = click.option(
+        "--workers", type=click.IntRange(min=1), default=None,
+        help="Worker processes of --scheduler processes [default: 2].")(command)
+    return click.option(
+        "--scheduler", default="serial", show_default=True, metavar="serial|processes|ADDRESS",
+        help="Where the tasks (bags, members) run: in this process, on a local Dask cluster of "
+             "--workers processes, or on a running Dask scheduler (e.g. tcp://host:8786, see "
+             "docs/distributed.md); results are identical.")(command)
+
+
+def resolve_scheduler(scheduler: str, workers: int | None) -> tuple[str, int]:
+    """``(scheduler, workers)`` for :func:`numeric.measure`, or a click error naming the option."""
+    from numeric.distributed import check_scheduler
+    if workers is None:
+        workers = 2 if scheduler == "processes" else 1
+    try:
+        return check_scheduler(scheduler, workers)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--scheduler/--workers") from None
+
+
+def latex_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--latex`` and ``--standalone`` (a complete .tex document; implies ``--latex``)."""
+    command = click.option("--standalone", is_flag=True,
+                           help="Print a complete LaTeX document (implies --latex), e.g. "
+                                "> out.tex && pdflatex out.tex.")(command)
+    return click.option("--latex", "as_latex", is_flag=True,
+                        help="Print LaTeX that compiles when pasted into a document body "
+                             "(amsmath).")(command)
+
