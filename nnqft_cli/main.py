@@ -6,6 +6,8 @@ the group imports them lazily and lists them from :data:`COMMAND_SUMMARIES`, so 
 """
 from __future__ import annotations
 
+import os
+
 import click
 
 from .lazy import LazyGroup
@@ -38,6 +40,9 @@ COMMAND_SUMMARIES: dict[str, str] = {
 @click.version_option(package_name="nnqft")
 def cli() -> None:
     """nnqft: neural networks as statistical field theories (NN-QFT correspondence)."""
+    # the command writes PNG files and shows no window: the non-interactive Agg for this process
+    # (and its worker processes). The libraries never choose a backend (a notebook keeps its own).
+    os.environ["MPLBACKEND"] = "Agg"
 
 
 if __name__ == "__main__":  # pragma: no cover
