@@ -25,4 +25,7 @@ EXPERIMENT_SUMMARIES: dict[str, str] = {
 @click.group(cls=LazyGroup, modules=EXPERIMENT_MODULES, summaries=EXPERIMENT_SUMMARIES,
              context_settings=CONTEXT_SETTINGS)
 def command() -> None:
-    """Run a simulation experiment and write arrays, figures and a Markdown report."""
+    """Run a simulation experiment (hms, els-active, brg): arrays, figures, report.
+
+    Each writes arrays, figures and a Markdown report to its --out folder.
+    """
