@@ -91,7 +91,7 @@ def _latex_table(diagrams, expression, symbols, momentum: bool, tikz: bool) -> s
     """A ``tabular``, one row per diagram (with a TikZ-Feynman drawing column for ``tikz``)."""
     columns = "rlrrl" + ("c" if tikz else "")
     head = r"\# & lines & $S$ & loops & expression" + (" & diagram" if tikz else "")
-    rows = [tex.comment(f"{len(diagrams)} diagram(s)"), r"\begin{tabular}{%s}" % columns,
+    rows = [r"\begin{tabular}{%s}" % columns,
             head + r" \\ \hline"]
     for i, d in enumerate(diagrams, 1):
         body = sp.latex(expression(d)) if momentum else d.latex(couplings=symbols)
@@ -100,5 +100,5 @@ def _latex_table(diagrams, expression, symbols, momentum: bool, tikz: bool) -> s
         if tikz:
             row += " &\n" + d.tikz(scale=0.6)
         rows.append(row + r" \\")
-    rows.append(r"\end{tabular}")
+    rows += [r"\end{tabular}", tex.comment(f"{len(diagrams)} diagram(s)")]
     return "\n".join(rows)

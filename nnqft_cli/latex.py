@@ -11,7 +11,7 @@ __all__ = ["text", "comment", "display", "document"]
 
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
             "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-            "^": r"\textasciicircum{}"}
+            "^": r"\^{}"}
 
 
 def text(value: str) -> str:
