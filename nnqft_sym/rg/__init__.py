@@ -5,7 +5,7 @@
 - :mod:`.lpa`: Wetterich and Polchinski LPA beta functions;
 - :mod:`.fixed_points`: fixed points, stability matrix, critical exponents;
 - :mod:`.shooting`: the Polchinski LPA fixed point and exponents by shooting (no truncation);
-- :mod:`.nnqft_flows`: the NN-QFT flows of the seeds (ELS active/passive RG);
+- :mod:`.nnqft_flows`: the NN-QFT flows of ELS (arXiv:2108.01403; active/passive RG);
 - :mod:`.wilsonian`: the HMS flow with an input-space cutoff;
 - :mod:`.amputation`: the O(1/N) quartic vertex by amputation, local part, non-locality.
 
@@ -39,7 +39,7 @@ __all__ = [
     "CriticalExponents", "FixedPoint", "critical_exponents", "PolchinskiFixedPoint",
     "polchinski_fixed_point", "find_fixed_point",
     "stability_matrix",
-    # NN-QFT flows (ELS, seed talk)
+    # NN-QFT flows (ELS, arXiv:2108.01403)
     "U4", "U6", "FlowSolution", "GaussNetFlow", "active_flow", "dilation_exponent",
     "exact_active_slope", "field_normalisation", "gaussnet_flow", "gaussnet_regulator",
     "passive_flow",

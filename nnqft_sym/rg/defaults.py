@@ -2,8 +2,8 @@
 :func:`~nnqft_sym.rg.critical_exponents` and the ``nnqft flow`` command.
 
 The expansion about the running minimum is the default because its truncations converge to
-the LPA exponents (nu -> 0.6496 in d = 3 with the Litim regulator, Litim,
-arXiv:hep-th/0203006) much faster than the expansion about zero.
+the LPA exponents (nu -> 0.6496 in d = 3 with the Litim regulator, arXiv:hep-th/0111159) much
+faster than the expansion about zero (see docs/rg.md).
 
 Examples
 --------
