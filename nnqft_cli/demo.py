@@ -118,8 +118,12 @@ def command(out: Path, quick: bool, seed: int, scheduler: str, workers: int | No
     the heavy-tail finding: where a few networks dominate an average, and why.
     """
     scheduler, workers = resolve_scheduler(scheduler, workers)
-    studies = demo(out, quick=quick, seed=seed, scheduler=scheduler, workers=workers,
-                   progress=progress)
+    try:
+        studies = demo(out, quick=quick, seed=seed, scheduler=scheduler, workers=workers,
+                       progress=progress)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the results to {str(out)!r}: "
+                                   f"{exc.strerror or exc}") from None
     rows = [_rows(study) for study in studies]
     # the architecture whose predictions the Monte Carlo tests best comes first
     order = sorted(range(len(studies)), key=lambda k: sum(r["heavy"] for r in rows[k]))

@@ -66,6 +66,9 @@ def command(features: str, n_members: int | None, width: int | None, n_train: in
                                     checkpoint_dir=checkpoint_dir, progress=progress, **sizes)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the results to {str(out)!r}: "
+                                   f"{exc.strerror or exc}") from None
     seconds = time.perf_counter() - start
     report = write_brg_report(result, out, seconds)
     click.echo(f"baseline test MSE {result.baseline_loss:.4g} ± {result.baseline_loss_err:.2g}; "

@@ -38,6 +38,9 @@ def command(sigmas: tuple[float, ...], width: int, points: tuple[float, ...], n_
                             sigma_b, scheduler=scheduler, workers=workers, progress=progress)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the results to {str(out)!r}: "
+                                   f"{exc.strerror or exc}") from None
     click.echo(f"measured slope {format_estimate(rg.fit.exponent, rg.fit.exponent_err)}; "
                f"exact {rg.fit_exact.exponent:.4f}; flow equation sigma_W du4/dsigma_W = (4 - d_in) u4 "
                f"(arXiv:2108.01403): {rg.talk_exponent:g}"

@@ -53,7 +53,10 @@ def command(arch: str, widths: tuple[int, ...], points: tuple[float, ...], order
                                scheduler=scheduler, workers=workers, progress=progress,
                                cutoff=cutoff)
     except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the results to {str(out)!r}: "
+                                   f"{exc.strerror or exc}") from None
     for row in study.measurement.summary():
         if row["order"] > 2:
             click.echo(f"N={row['width']:>5} n={row['order']}  <|m|>={row['mean_abs_m']:.4g}  "

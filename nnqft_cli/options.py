@@ -12,7 +12,9 @@ module declares ``--arch`` and the scheduler check is imported when a command ru
 """
 from __future__ import annotations
 
+import errno
 import math
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -162,33 +164,30 @@ def seed_option() -> Decorator:
                         help="Seed of the random streams (results are reproducible).")
 
 
-def _make_out_folder(ctx: click.Context, param: click.Parameter,
-                     value: Path | None) -> Path | None:
-    """Create the output folder now, so a bad ``--out`` fails before any work, in one line."""
+def _check_out_folder(ctx: click.Context, param: click.Parameter,
+                      value: Path | None) -> Path | None:
+    """Fail now, in one line, if ``value`` cannot become a writable folder (creates nothing)."""
     if value is None:
         return None
-    for parent in [value, *value.parents]:
-        if parent.exists():
-            if not parent.is_dir():
-                raise click.BadParameter(f"{str(parent)!r} is a file, so {str(value)!r} cannot "
-                                         "be a folder", ctx=ctx, param=param)
-            break
-    try:
-        value.mkdir(parents=True, exist_ok=True)
-        probe = value / ".nnqft-write-test"
-        probe.touch()
-        probe.unlink()
-    except OSError as exc:
-        raise click.BadParameter(f"cannot write to the folder {str(value)!r}: "
-                                 f"{exc.strerror or exc}", ctx=ctx, param=param) from None
-    return value
+    existing = next(p for p in [value, *value.parents] if p.exists() or p == p.parent)
+    if not existing.is_dir():
+        raise click.BadParameter(f"{str(existing)!r} is a file, so {str(value)!r} cannot be a "
+                                 "folder", ctx=ctx, param=param)
+    if os.statvfs(existing).f_flag & os.ST_RDONLY:
+        reason = os.strerror(errno.EROFS)
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        reason = os.strerror(errno.EACCES)
+    else:
+        return value
+    raise click.BadParameter(f"cannot write to the folder {str(value)!r} ({str(existing)!r}: "
+                             f"{reason})", ctx=ctx, param=param)
 
 
 def out_option(default: Path | None, help: str) -> Decorator:
-    """``--out FOLDER``: created (and checked writable) when the command starts."""
+    """``--out FOLDER``: checked to be creatable and writable when the command starts."""
     return click.option("--out", type=click.Path(file_okay=False, path_type=Path),
                         default=default, show_default=default is not None, help=help,
-                        callback=_make_out_folder)
+                        callback=_check_out_folder)
 
 
 def scheduler_options(command: Callable[..., Any]) -> Callable[..., Any]:
