@@ -5,10 +5,12 @@ draws each diagram with TikZ-Feynman and ``--standalone`` prints a complete docu
 """
 from __future__ import annotations
 
+from typing import Callable, Mapping
+
 import click
 import sympy as sp
 
-from feynman import coupling_symbols, generate
+from feynman import Diagram, coupling_symbols, generate
 
 from . import latex as tex
 from .options import CONTEXT_SETTINGS, IntList, latex_options
@@ -87,7 +89,8 @@ def command(legs: int, vertices: str | None, loops: int | None, valences: tuple[
     click.echo(f"{len(diagrams)} diagram(s)")
 
 
-def _latex_table(diagrams, expression, symbols, momentum: bool, tikz: bool) -> str:
+def _latex_table(diagrams: list[Diagram], expression: Callable[[Diagram], sp.Expr],
+                 symbols: Mapping[int, sp.Expr], momentum: bool, tikz: bool) -> str:
     """A ``tabular``, one row per diagram (with a TikZ-Feynman drawing column for ``tikz``)."""
     columns = "rlrrl" + ("c" if tikz else "")
     head = r"\# & lines & $S$ & loops & expression" + (" & diagram" if tikz else "")

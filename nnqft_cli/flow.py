@@ -13,7 +13,7 @@ import click
 import sympy as sp
 
 from nnqft_sym.rg import (DEFAULT_EXPANSION, DEFAULT_REGULATOR, DEFAULT_SCHEME, DEFAULT_TRUNCATION,
-                          BetaFunctions, CriticalExponents, critical_exponents, lpa_beta_functions,
+                          REGULATORS, BetaFunctions, CriticalExponents, critical_exponents, lpa_beta_functions,
                           polchinski_fixed_point)
 from nnqft_sym.rg.action import EXPANSIONS
 from nnqft_sym.rg.lpa import SCHEMES
@@ -37,7 +37,7 @@ def _parse_dimension(text: str) -> sp.Expr:
 @click.command(name="flow", context_settings=CONTEXT_SETTINGS)
 @click.option("--scheme", type=click.Choice(SCHEMES), default=DEFAULT_SCHEME,
               show_default=True, help="Exact RG equation in the local potential approximation.")
-@click.option("--regulator", type=click.Choice(["litim", "exponential"]),
+@click.option("--regulator", type=click.Choice(sorted(REGULATORS)),
               default=DEFAULT_REGULATOR, show_default=True,
               help="Wetterich regulator (ignored for Polchinski).")
 @click.option("--d", "dimension", default="3", show_default=True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 import sympy as sp
 
-from nnqft_sym import make_network
+from nnqft_sym import Network, make_network
 from nnqft_sym.propagators import is_translation_invariant
 from nnqft_sym.tables import exact_deviation_table, format_table
 
@@ -19,7 +19,7 @@ def _param(value: float | None, name: str) -> sp.Expr:
     return sp.Symbol(name, positive=True) if value is None else sp.nsimplify(value)
 
 
-def _plain(net, d_in: int, table: str | None) -> list[str]:
+def _plain(net: Network, d_in: int, table: str | None) -> list[str]:
     out = [f"{net.name}, d_in = {d_in}", "", "GP kernel K(x, y):", sp.pretty(net.kernel_expr())]
     if is_translation_invariant(net) or not net.preactivation_is_gaussian:
         ir = net.ir_expansion()
@@ -31,7 +31,7 @@ def _plain(net, d_in: int, table: str | None) -> list[str]:
     return out + ([] if table is None else ["", table])
 
 
-def _latex(net, d_in: int, table: str | None) -> list[str]:
+def _latex(net: Network, d_in: int, table: str | None) -> list[str]:
     out = [tex.comment(f"nnqft kernel --arch ... : {net.name}, d_in = {d_in}"),
            rf"GP kernel of the {tex.text(net.name)} ($d_{{\mathrm{{in}}}} = {d_in}$):",
            tex.display(r"K(x, y) = " + sp.latex(net.kernel_expr()))]

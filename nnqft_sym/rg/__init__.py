@@ -21,7 +21,7 @@ from .lpa import (BetaFunctions, composite_derivatives, describe_setting, lpa_be
 from .nnqft_flows import (U4, U6, FlowSolution, GaussNetFlow, active_flow, dilation_exponent,
                           exact_active_slope, field_normalisation, gaussnet_flow,
                           gaussnet_regulator, passive_flow)
-from .regulators import (Y, Regulator, custom_regulator, exponential_regulator, get_regulator,
+from .regulators import (REGULATORS, Y, Regulator, custom_regulator, exponential_regulator, get_regulator,
                          litim_regulator, loop_measure)
 from .shooting import PolchinskiFixedPoint, polchinski_fixed_point
 from .wilsonian import WilsonianFlow, cutoff_normalisation, wilsonian_flow
@@ -33,7 +33,7 @@ __all__ = [
     "PHI", "RHO", "P", "Y", "TruncatedAction", "BetaFunctions", "composite_derivatives", "describe_setting",
     "lpa_beta_functions", "polchinski_lpa", "wetterich_lpa",
     # regulators
-    "Regulator", "custom_regulator", "exponential_regulator", "get_regulator", "litim_regulator",
+    "REGULATORS", "Regulator", "custom_regulator", "exponential_regulator", "get_regulator", "litim_regulator",
     "loop_measure",
     # fixed points
     "CriticalExponents", "FixedPoint", "critical_exponents", "PolchinskiFixedPoint",

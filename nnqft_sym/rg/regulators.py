@@ -44,6 +44,7 @@ import sympy as sp
 from scipy import integrate
 
 __all__ = [
+    "REGULATORS",
     "Y",
     "Regulator",
     "litim_regulator",
@@ -341,6 +342,11 @@ def custom_regulator(expr: Any, p2: sp.Symbol = P2, k: sp.Symbol = K_SCALE,
     return Regulator(name, shape, sp.sympify(support))
 
 
+#: regulator name -> factory (the names that :func:`get_regulator` and ``nnqft flow`` accept)
+REGULATORS: dict[str, Callable[[], Regulator]] = {"litim": litim_regulator,
+                                                  "exponential": exponential_regulator}
+
+
 def get_regulator(regulator: Any) -> Regulator:
     """Return a :class:`Regulator` from a name (``"litim"``, ``"exponential"``) or an instance.
 
@@ -352,9 +358,8 @@ def get_regulator(regulator: Any) -> Regulator:
     if isinstance(regulator, Regulator):
         return regulator
     if isinstance(regulator, str):
-        named = {"litim": litim_regulator, "exponential": exponential_regulator}
-        if regulator not in named:
-            raise ValueError(f"regulator must be one of {sorted(named)} or a Regulator "
+        if regulator not in REGULATORS:
+            raise ValueError(f"regulator must be one of {sorted(REGULATORS)} or a Regulator "
                              f"(see custom_regulator), got {regulator!r}")
-        return named[regulator]()
+        return REGULATORS[regulator]()
     raise TypeError(f"regulator must be a name or a Regulator, got {type(regulator).__name__}")
