@@ -125,8 +125,7 @@ def _shooting(scheme: str, d: sp.Expr, as_latex: bool) -> list[str]:
         pol = polchinski_fixed_point(float(d))
     except (RuntimeError, ValueError) as exc:
         raise click.ClickException(f"shooting failed: {exc}") from None
-    head = (f"Polchinski LPA (no regulator), d = {pol.d}, no truncation: Wilson-Fisher fixed "
-            "point by shooting")
+    head = f"Wilson-Fisher fixed point: {pol.setting}, d = {pol.d:g}"
     if as_latex:
         return [tex.comment(head),
                 tex.display(rf"\sigma^* = v''(0) = {pol.sigma:.14g}, \qquad "

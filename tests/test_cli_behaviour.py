@@ -157,3 +157,16 @@ def test_demo_shows_tested_predictions_and_the_heavy_tail_as_a_finding(tmp_path)
     assert tested.index("ReLU-net") < tested.index("Gauss-net")   # the better-tested one first
     assert "log-normal" in finding and "exp(n^2 s) - 1 = 8.9e+06" in finding
     assert "n_eff" in finding and "not a failed prediction" in finding
+
+
+def test_every_rg_result_names_its_setting():
+    from nnqft_sym import rg
+    polchinski = rg.critical_exponents(3, 2, scheme="polchinski")
+    assert "regulator=none" in repr(polchinski) and "Polchinski LPA (no regulator)" in str(polchinski)
+    beta = rg.lpa_beta_functions(3, 2, "exponential", "zero")
+    assert "exponential regulator, expansion about zero" in str(beta)
+    assert "regulator=exponential" in repr(beta) and "truncation=2" in repr(beta)
+    shooting = rg.polchinski_fixed_point(3.0)
+    assert "no regulator" in str(shooting) and "no truncation" in str(shooting)
+    result = CliRunner().invoke(cli, ["flow", "--scheme", "polchinski", "--d", "3", "--shooting"])
+    assert result.exit_code == 0 and "no truncation" in result.output.splitlines()[0]
