@@ -53,7 +53,7 @@ def _latex(net: Network, d_in: int, table: str | None) -> list[str]:
 @arch_option(default=None)
 @d_in_option()
 @sigma_w_option(default=None, help="Weight scale (default: the symbol sigma_W).")
-@sigma_b_option(default=None, help="Bias scale (default: the symbol sigma_b).")
+@sigma_b_option(default=None, help="Bias scale >= 0 (default: the symbol sigma_b).")
 @latex_options
 @click.option("--table/--no-table", default=True, show_default=True,
               help="Exact <|m_n|> at the ELS points (needs numeric sigmas; 1 and 1 if symbolic).")
@@ -79,7 +79,8 @@ def command(arch_positional: str | None, arch: str | None, d_in: int, sigma_w: f
                            sigma_b=_param(sigma_b, "sigma_b"), d_in=d_in)
         rows = None
         if table:
-            numeric = net.with_params(sigma_w=sigma_w or 1, sigma_b=sigma_b or 1)
+            numeric = net.with_params(sigma_w=1 if sigma_w is None else sigma_w,
+                                      sigma_b=1 if sigma_b is None else sigma_b)
             points = [[x] * d_in for x in ELS_POINTS]
             rows = exact_deviation_table(numeric, points, widths=(2, 10, 100, 1000), orders=(4, 6))
     except (TypeError, ValueError, OverflowError) as exc:

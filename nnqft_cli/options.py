@@ -101,17 +101,22 @@ class FloatList(_NumberList):
 
 
 class Scale(click.ParamType):
-    """A positive scale (sigma_W, sigma_b) whose square is a normal double: no nan, inf, 1e-320.
+    """A scale (sigma_W, sigma_b) whose square is a normal double: no nan, inf, 1e-320.
+
+    ``allow_zero`` also accepts 0 (sigma_b = 0: no biases).
 
     Examples
     --------
-    >>> Scale().convert("1.5", None, None)
-    1.5
+    >>> Scale().convert("1.5", None, None), Scale(allow_zero=True).convert("0", None, None)
+    (1.5, 0.0)
     """
 
     name = "number"
     #: allowed range: the square stays a normal, finite double
     LOW, HIGH = 1e-150, 1e150
+
+    def __init__(self, allow_zero: bool = False) -> None:
+        self.allow_zero = allow_zero
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> float:
@@ -119,8 +124,9 @@ class Scale(click.ParamType):
             number = float(value)
         except (TypeError, ValueError):
             number = math.nan
-        if not (self.LOW <= number <= self.HIGH):
-            self.fail(f"expected a finite positive number between {self.LOW:g} and "
+        if not (self.LOW <= number <= self.HIGH or (self.allow_zero and number == 0)):
+            zero = "0 or " if self.allow_zero else ""
+            self.fail(f"expected {zero}a finite positive number between {self.LOW:g} and "
                       f"{self.HIGH:g}, got {value!r}", param, ctx)
         return number
 
@@ -146,9 +152,9 @@ def sigma_w_option(default: float | None = 1.0, help: str = "Weight scale sigma_
                         show_default=default is not None, help=help)
 
 
-def sigma_b_option(default: float | None = 1.0, help: str = "Bias scale sigma_b.") -> Decorator:
-    """``--sigma-b`` (a :class:`Scale`)."""
-    return click.option("--sigma-b", type=Scale(), default=default,
+def sigma_b_option(default: float | None = 1.0, help: str = "Bias scale sigma_b >= 0.") -> Decorator:
+    """``--sigma-b`` (a :class:`Scale` that accepts 0)."""
+    return click.option("--sigma-b", type=Scale(allow_zero=True), default=default,
                         show_default=default is not None, help=help)
 
 

@@ -19,12 +19,19 @@ def _one_line_error(args, option):
     return errors[0]
 
 
-@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e-320", "0", "-1", "abc"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e-320", "-1", "abc"])
 @pytest.mark.parametrize("option", ["--sigma-w", "--sigma-b"])
 def test_kernel_scales_must_be_finite_positive(option, value):
     """Before: nan and inf reached nnqft_sym (ValueError traceback); 1e-320 became 0."""
     error = _one_line_error(["kernel", "--arch", "relu", option, value], option)
     assert "between 1e-150 and 1e+150" in error
+
+
+def test_sigma_w_zero_is_rejected_sigma_b_zero_is_not_a_scale_error():
+    assert "between 1e-150" in _one_line_error(["kernel", "--arch", "relu", "--sigma-w", "0"],
+                                               "--sigma-w")
+    result = CliRunner().invoke(cli, ["kernel", "--arch", "relu", "--sigma-b", "0", "--no-table"])
+    assert "Traceback" not in result.output and "'--sigma-b'" not in result.output
 
 
 @pytest.mark.parametrize("args,option,allowed", [
