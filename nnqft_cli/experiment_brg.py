@@ -39,8 +39,8 @@ QUICK = {"n_members": 20, "width": 300, "n_train": 100, "n_test": 100, "n_mc": 2
                    "[default: OUT/members].")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def command(features: str, n_members: int | None, width: int | None, n_train: int | None,
-            lambdas: tuple[float, ...] | None, training: str, reset: str, noise_std: float, seed: int,
-            quick: bool, scheduler: str, workers: int | None, out: Path | None,
+            lambdas: tuple[float, ...] | None, training: str, reset: str, noise_std: float,
+            seed: int, quick: bool, scheduler: str, workers: int | None, out: Path | None,
             checkpoint_dir: Path | None, progress: bool) -> None:
     """Bayesian RG: reset read-out weights below a Fisher-information cutoff.
 

@@ -13,8 +13,8 @@ from .options import (CONTEXT_SETTINGS, FloatList, out_option, resolve_scheduler
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
-@click.option("--sigmas", type=FloatList(min=1e-150), default=",".join(f"{s:g}" for s in ELS_SIGMAS),
-              show_default=True, help="Comma-separated sigma_W values (> 0).")
+@click.option("--sigmas", type=FloatList(min=1e-150),
+              default=",".join(f"{s:g}" for s in ELS_SIGMAS), show_default=True, help="Comma-separated sigma_W values (> 0).")
 @click.option("--width", type=click.IntRange(min=1), default=100, show_default=True,
               help="Hidden-layer width N (fixed along the flow).")
 @click.option("--points", type=FloatList(), default=",".join(f"{p:g}" for p in HMS_POINTS),
@@ -26,8 +26,9 @@ from .options import (CONTEXT_SETTINGS, FloatList, out_option, resolve_scheduler
 @scheduler_options
 @out_option(default=Path("nnqft-output") / "els-active", help="Output folder.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def command(sigmas: tuple[float, ...], width: int, points: tuple[float, ...], n_bags: int, n_nets: int, sigma_b: float,
-            seed: int, scheduler: str, workers: int | None, out: Path, progress: bool) -> None:
+def command(sigmas: tuple[float, ...], width: int, points: tuple[float, ...], n_bags: int,
+            n_nets: int, sigma_b: float, seed: int, scheduler: str, workers: int | None,
+            out: Path, progress: bool) -> None:
     """Gauss-net u4 against sigma_W: the active RG of ELS (arXiv:2108.01403).
 
     Prints the fitted log-log slope against ELS's 4 - d_in and the exact one.
@@ -42,7 +43,8 @@ def command(sigmas: tuple[float, ...], width: int, points: tuple[float, ...], n_
         raise click.ClickException(f"cannot write the results to {str(out)!r}: "
                                    f"{exc.strerror or exc}") from None
     click.echo(f"measured slope {format_estimate(rg.fit.exponent, rg.fit.exponent_err)}; "
-               f"exact {rg.fit_exact.exponent:.4f}; flow equation sigma_W du4/dsigma_W = (4 - d_in) u4 "
+               f"exact {rg.fit_exact.exponent:.4f}; flow equation "
+               f"sigma_W du4/dsigma_W = (4 - d_in) u4 "
                f"(arXiv:2108.01403): {rg.talk_exponent:g}"
                + ("" if rg.agrees_with_talk else "  (disagrees with that flow equation: see the "
                   "report)"))

@@ -37,13 +37,15 @@ MAX_ORDER = 10
 @scheduler_options
 @out_option(default=None, help="Output folder [default: nnqft-output/hms-ARCH].")
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def command(arch: str, widths: tuple[int, ...], points: tuple[float, ...], orders: tuple[int, ...], n_bags: int, n_nets: int,
-            sigma_w: float, sigma_b: float, cutoff: float | None, depth: int, d_out: int,
+def command(arch: str, widths: tuple[int, ...], points: tuple[float, ...],
+            orders: tuple[int, ...], n_bags: int, n_nets: int, sigma_w: float, sigma_b: float,
+            cutoff: float | None, depth: int, d_out: int,
             seed: int, scheduler: str, workers: int | None, out: Path | None,
             progress: bool) -> None:
     """Green functions of an ensemble against width, couplings u4 and u6 (HMS, arXiv:2008.08601).
 
-    Writes arrays, figures and a report; resumes from the completed bags when re-run with the same folder and settings.
+    Writes arrays, figures and a report; resumes from the completed bags when re-run with the
+    same folder and settings.
     """
     out = out or Path("nnqft-output") / f"hms-{arch}"
     scheduler, workers = resolve_scheduler(scheduler, workers)

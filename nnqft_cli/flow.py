@@ -13,8 +13,8 @@ import click
 import sympy as sp
 
 from nnqft_sym.rg import (DEFAULT_EXPANSION, DEFAULT_REGULATOR, DEFAULT_SCHEME, DEFAULT_TRUNCATION,
-                          REGULATORS, BetaFunctions, CriticalExponents, critical_exponents, lpa_beta_functions,
-                          polchinski_fixed_point)
+                          REGULATORS, BetaFunctions, CriticalExponents, critical_exponents,
+                          lpa_beta_functions, polchinski_fixed_point)
 from nnqft_sym.rg.action import EXPANSIONS
 from nnqft_sym.rg.lpa import SCHEMES
 
@@ -41,7 +41,7 @@ def _parse_dimension(text: str) -> sp.Expr:
               default=DEFAULT_REGULATOR, show_default=True,
               help="Wetterich regulator (ignored for Polchinski).")
 @click.option("--d", "dimension", default="3", show_default=True,
-              help="Dimension: a number or an expression such as '4 - eps' or 'd'.")
+              help="Dimension: a number or a SymPy expression such as '4 - eps' or 'd'.")
 @click.option("--truncation", type=click.IntRange(min=1), default=DEFAULT_TRUNCATION,
               show_default=True, help="Highest power of rho = phi^2/2 kept (phi^(2 truncation)).")
 @click.option("--expansion", type=click.Choice(EXPANSIONS), default=DEFAULT_EXPANSION,
@@ -115,7 +115,8 @@ def _fixed_point(result: CriticalExponents, as_latex: bool) -> list[str]:
             + [f"{g}* = {value:.12g}" for g, value in result.couplings.items()]
             + ["eigenvalues = " + ", ".join(f"{e:.10g}" for e in result.eigenvalues),
                "# truncation N: nu, omega"]
-            + [f"N = {n:2d}: nu = {nu:.8f}, omega = {omega:.8f}" for n, nu, omega in result.sequence])
+            + [f"N = {n:2d}: nu = {nu:.8f}, omega = {omega:.8f}"
+               for n, nu, omega in result.sequence])
 
 
 def _shooting(scheme: str, d: sp.Expr, as_latex: bool) -> list[str]:

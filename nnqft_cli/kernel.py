@@ -59,7 +59,7 @@ def _latex(net: Network, d_in: int, table: str | None) -> list[str]:
               help="Exact <|m_n|> at the ELS points (needs numeric sigmas; 1 and 1 if symbolic).")
 def command(arch_positional: str | None, arch: str | None, d_in: int, sigma_w: float | None,
             sigma_b: float | None, as_latex: bool, standalone: bool, table: bool) -> None:
-    """Derive the GP kernel of an architecture, its momentum propagator and an exact finite-width table.
+    """GP kernel of an architecture, its momentum propagator and an exact finite-width table.
 
     The positional ARCH is a deprecated alias of --arch.
     """

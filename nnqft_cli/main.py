@@ -25,8 +25,8 @@ COMMAND_MODULES: dict[str, str] = {
 
 #: sub-command name -> the one-line help that ``nnqft --help`` shows
 COMMAND_SUMMARIES: dict[str, str] = {
-    "kernel": "Derive the GP kernel of an architecture, its momentum propagator and an exact "
-              "finite-width table.",
+    "kernel": "GP kernel of an architecture, its momentum propagator and an exact finite-width "
+              "table.",
     "demo": "Gauss-net and ReLU-net ensembles against the exact finite-width theory (< 1 min).",
     "bench": "Benchmark the sampler and whole bags against the Gaussian-draw floor.",
     "experiment": "Run a simulation experiment (hms, els-active, brg): arrays, figures, report.",

@@ -152,7 +152,8 @@ def sigma_w_option(default: float | None = 1.0, help: str = "Weight scale sigma_
                         show_default=default is not None, help=help)
 
 
-def sigma_b_option(default: float | None = 1.0, help: str = "Bias scale sigma_b >= 0.") -> Decorator:
+def sigma_b_option(default: float | None = 1.0,
+                   help: str = "Bias scale sigma_b >= 0.") -> Decorator:
     """``--sigma-b`` (a :class:`Scale` that accepts 0)."""
     return click.option("--sigma-b", type=Scale(allow_zero=True), default=default,
                         show_default=default is not None, help=help)
