@@ -23,29 +23,19 @@ def test_importing_the_libraries_keeps_the_backend():
     assert run.stdout.strip() == "svg"
 
 
-def test_plot_brg_makes_figures_without_pyplot(monkeypatch):
+def test_plot_brg_makes_figures_without_pyplot():
     """plot_brg returns Figure objects not registered with pyplot (no pyplot state)."""
     import matplotlib.pyplot as plt
-    import numpy as np
+    from matplotlib.figure import Figure
 
-    from numeric.bayesian_rg import plot_brg
+    from numeric.bayesian_rg import plot_brg, run_brg_experiment
 
-    n, m = 4, 3
-    arrays = {name: np.linspace(1.0, 2.0, n) for name in
-              ("cutoffs", "test_loss", "test_loss_err", "fraction_reset", "fraction_reset_err")}
-    pair = {name: np.ones((n, m)) for name in
-            ("two_point", "two_point_err", "two_point_pred", "two_point_pred_err",
-             "kept_two_point", "kept_two_point_err", "kept_two_point_pred", "wilson_two_point")}
-
-    class Result:
-        baseline_loss, critical_cutoff, separations = 1.0, 1.5, np.linspace(0, 1, m)
-
-    result = Result()
-    for name, value in {**arrays, **pair}.items():
-        setattr(result, name, value)
+    result = run_brg_experiment(features="relu", n_members=3, width=30, n_train=50, n_test=50,
+                                n_mc=2000, progress=False)
     before = plt.get_fignums()
     figs = plot_brg(result)
     assert set(figs) == {"test_loss", "fraction_reset", "two_point"}
+    assert all(isinstance(fig, Figure) for fig in figs.values())
     assert plt.get_fignums() == before
 
 
