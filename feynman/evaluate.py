@@ -1,7 +1,7 @@
 r"""Numeric evaluation of diagrams for a given architecture.
 
 The propagator of the diagrams is the field-dependent part of the GP kernel,
-:math:`K_W(x, y) = K(x, y) - \sigma_b^2` (the seed talk's :math:`K_W`; the constant
+:math:`K_W(x, y) = K(x, y) - \sigma_b^2` (the :math:`K_W` of ELS arXiv:2108.01403, docs/conventions.md section 5; the constant
 :math:`\sigma_b^2` is the output-bias zero mode, which is not integrable over
 :math:`\mathbb R^d`).
 

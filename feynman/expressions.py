@@ -8,7 +8,7 @@ Position space: the diagram with legs at :math:`x_1..x_n` and internal vertices
     \frac{\prod_k (-g_k)^{n_k}}{S} \int d^d y_1 \cdots d^d y_V
     \prod_{\text{lines } (a, b)} K(a, b) .
 
-Momentum space, with the Fourier convention of ``physics.md`` sec. 3,
+Momentum space, with the Fourier convention of docs/conventions.md section 4,
 :math:`K(x - y) = \int d^d p\, e^{i p (x - y)} \tilde K(p)`: a connected diagram with legs
 equals :math:`\int \prod_i d^d p_i\, e^{i \sum_i p_i x_i} (2\pi)^d \delta(\sum_i p_i)\, M`,
 where :math:`p_i` flows from leg :math:`i` into the diagram and

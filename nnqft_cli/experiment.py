@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from .lazy import LazyGroup
+from .options import CONTEXT_SETTINGS
 
 #: experiment name -> module that defines ``command``
 EXPERIMENT_MODULES: dict[str, str] = {
@@ -12,7 +13,19 @@ EXPERIMENT_MODULES: dict[str, str] = {
     "brg": "nnqft_cli.experiment_brg",
 }
 
+#: experiment name -> the one-line help that ``nnqft experiment --help`` shows
+EXPERIMENT_SUMMARIES: dict[str, str] = {
+    "hms": "Green functions of an ensemble against width, couplings u4 and u6 (HMS, "
+           "arXiv:2008.08601).",
+    "els-active": "Gauss-net u4 against sigma_W: the active RG of ELS (arXiv:2108.01403).",
+    "brg": "Bayesian RG: reset read-out weights below a Fisher-information cutoff.",
+}
 
-@click.group(cls=LazyGroup, modules=EXPERIMENT_MODULES)
+
+@click.group(cls=LazyGroup, modules=EXPERIMENT_MODULES, summaries=EXPERIMENT_SUMMARIES,
+             context_settings=CONTEXT_SETTINGS)
 def command() -> None:
-    """Run a simulation experiment and write arrays, figures and a Markdown report."""
+    """Run a simulation experiment (hms, els-active, brg): arrays, figures, report.
+
+    Each writes arrays, figures and a Markdown report to its --out folder.
+    """

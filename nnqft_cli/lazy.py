@@ -10,13 +10,21 @@ import click
 class LazyGroup(click.Group):
     """Sub-commands given as ``{name: module}``; each module defines a click command ``command``.
 
-    Keeping the import lazy keeps ``nnqft --help`` fast and lets each sub-command live in a
-    module of its own.
+    ``summaries`` (``{name: one-line help}``) lets ``--help`` list the sub-commands without
+    importing them (a test checks each summary against the command's own help), so
+    ``nnqft --help`` imports neither SymPy nor NumPy and each sub-command lives in a module of
+    its own.
     """
 
-    def __init__(self, *args: Any, modules: dict[str, str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, modules: dict[str, str], summaries: dict[str, str],
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        missing = set(modules) ^ set(summaries)
+        if missing:
+            raise ValueError(f"modules and summaries must name the same commands; "
+                             f"differ in {sorted(missing)}")
         self.modules = modules
+        self.summaries = summaries
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(self.modules)
@@ -25,3 +33,9 @@ class LazyGroup(click.Group):
         if name not in self.modules:
             return None
         return importlib.import_module(self.modules[name]).command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, self.summaries[name]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)

@@ -492,7 +492,7 @@ class GaussNet(Network):
     r"""Gauss-net (HMS, ELS): :math:`g(z(x)) = e^{z(x)} / \sqrt{e^{2 s(x)}} = e^{z(x) - s(x)}`.
 
     The normalisation uses :math:`s(x) = \sigma_b^2 + \sigma_W^2 |x|^2 / d_{in}` for every
-    ``d_in`` (the seed talk's formula), so that
+    ``d_in`` (ELS arXiv:2108.01403; docs/conventions.md section 1), so that
     :math:`K = \sigma_b^2 + \sigma_W^2 e^{-\sigma_W^2 |x-y|^2/(2 d_{in})}` is translation invariant.
 
     Examples

@@ -1,4 +1,4 @@
-r"""Tree-level local couplings of the NN-QFT effective action (HMS, ELS, seed talk).
+r"""Tree-level local couplings of the NN-QFT effective action (HMS arXiv:2008.08601, ELS arXiv:2108.01403).
 
 With :math:`\Gamma = \Gamma_0 + \frac{u_4}{4!}\int d^{d}x\, f^4 + \frac{u_6}{6!}\int d^{d}x\, f^6`,
 the tree-level 4-point function is :math:`\Delta G^{(4)} = -u_4 N_K` with

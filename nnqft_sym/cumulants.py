@@ -2,7 +2,7 @@ r"""Exact finite-width correlators of one-hidden-layer networks, for every width
 
 :math:`f - b^1 = \sum_{i=1}^N t_i` with i.i.d. neuron terms :math:`t_i = W^1_i g_i`, so the
 connected correlators are exactly :math:`\kappa_n(f) = N \kappa_n(t)` for :math:`n \ge 3`
-(physics.md section 2), odd ones vanish, and :math:`\kappa_2(f) = K`.  With
+(docs/conventions.md section 2), odd ones vanish, and :math:`\kappa_2(f) = K`.  With
 :math:`E[t_B] = (|B|-1)!!\, (v_{out}/N)^{|B|/2}\, E[g_B]` one finds
 :math:`\kappa_{|B|}(f) = N^{1-|B|/2} c_B` with the N-independent *reduced cumulant*
 

@@ -4,8 +4,8 @@ A cos-net hidden unit is :math:`\cos(w\cdot x + b)` with :math:`b \sim U[-\pi, \
 :math:`w \sim \rho`.  Its GP kernel is :math:`K(x, y) = \sigma_b^2 + \sigma_W^2
 E_w[\cos(w\cdot(x - y))]`, the Fourier transform of :math:`\rho`, so the momentum-space
 propagator is :math:`K(p) = \sigma_W^2 \rho(p)` in the convention
-:math:`K(x) = \int d^d p\, e^{ip\cdot x} K(p)` (arXiv:2405.17538, Sec. 4; the Gauss-net line of
-``physics.md`` section 3 is the Gaussian case).  Choosing :math:`\rho` chooses the field theory.
+:math:`K(x) = \int d^d p\, e^{ip\cdot x} K(p)` (arXiv:2405.17538, Sec. 4; the Gauss-net propagator of docs/conventions.md section 4
+is the Gaussian case).  Choosing :math:`\rho` chooses the field theory.
 
 Every prior here is isotropic, a frozen dataclass with the interface of
 :class:`nnqft_sym.GaussianFrequencyPrior`:

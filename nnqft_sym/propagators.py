@@ -1,6 +1,6 @@
 r"""Momentum-space propagators of translation-invariant GP kernels.
 
-Fourier convention of the seed talk (ELS): :math:`K(x) = \int d^d p\, e^{i p\cdot x} K(p)`, i.e.
+Fourier convention of ELS (arXiv:2108.01403; docs/conventions.md section 4): :math:`K(x) = \int d^d p\, e^{i p\cdot x} K(p)`, i.e.
 :math:`K(p) = (2\pi)^{-d} \int d^d x\, e^{-i p\cdot x} K(x)`.  For the Gauss-net weight kernel
 :math:`K_W = \sigma_W^2 e^{-\sigma_W^2 |x|^2/(2 d_{in})}` this gives
 :math:`K(p) = (\sigma_W^2)^{1-d_{in}/2} (d_{in}/2\pi)^{d_{in}/2} e^{-d_{in} p^2/(2\sigma_W^2)}`.
@@ -108,7 +108,7 @@ def gaussian_weight_kernel(net: Network) -> tuple[sp.Expr, sp.Expr] | None:
 
 
 def momentum_propagator(net: Network, p: Any = None) -> sp.Expr:
-    r"""K(p) of the weight part of a translation-invariant kernel, in the seed's convention.
+    r"""K(p) of the weight part of a translation-invariant kernel, in the ELS convention.
 
     Parameters
     ----------

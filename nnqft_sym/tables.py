@@ -24,7 +24,7 @@ class ExactRow:
     order : int
         Correlator order n.
     mean_abs_m : float
-        Mean over multisets of |m_n| (the talk's <|m_n|>).
+        Mean over multisets of |m_n| (<|m_n|> of HMS/ELS, docs/conventions.md section 3).
     max_abs_m : float
         Largest |m_n| over the multisets.
     n_combinations : int

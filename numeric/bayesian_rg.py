@@ -844,16 +844,16 @@ def save_brg_result(result: BRGResult, out: str | Path) -> tuple[Path, Path]:
 def plot_brg(result: BRGResult) -> dict[str, Any]:
     """Three figures: test loss, fraction reset and 2-point function against the cutoff.
 
-    Returns ``{"test_loss": fig, "fraction_reset": fig, "two_point": fig}``.
+    Returns ``{"test_loss": fig, "fraction_reset": fig, "two_point": fig}``:
+    :class:`matplotlib.figure.Figure` objects made without pyplot, so no backend is selected
+    and no pyplot state is touched (a notebook shows one with ``display(fig)``).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     lam = result.cutoffs
     figs: dict[str, Any] = {}
-    fig, ax = plt.subplots(figsize=(5.5, 4))
+    fig = Figure(figsize=(5.5, 4))
+    ax = fig.subplots()
     ax.errorbar(lam, result.test_loss, result.test_loss_err, fmt="o-", ms=3, label="coarse-grained")
     ax.axhline(result.baseline_loss, color="k", lw=0.8, ls=":", label="trained (no reset)")
     if np.isfinite(result.critical_cutoff):
@@ -863,12 +863,14 @@ def plot_brg(result: BRGResult) -> dict[str, Any]:
            ylabel="test MSE", title="Test loss after information-shell coarse graining")
     ax.legend(fontsize=8)
     figs["test_loss"] = fig
-    fig, ax = plt.subplots(figsize=(5.5, 4))
+    fig = Figure(figsize=(5.5, 4))
+    ax = fig.subplots()
     ax.errorbar(lam, result.fraction_reset, result.fraction_reset_err, fmt="o-", ms=3)
     ax.set(xscale="log", xlabel=r"information cutoff $\Lambda$", ylabel="fraction of weights reset",
            title=r"Sloppy read-out weights ($F_{jj} < \Lambda$)")
     figs["fraction_reset"] = fig
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig = Figure(figsize=(11, 4))
+    axes = fig.subplots(1, 2)
     for i, c in zip((0, len(result.separations) // 2), ("C0", "C1")):
         sep = result.separations[i]
         axes[0].errorbar(lam, result.two_point[:, i], result.two_point_err[:, i], fmt="o", ms=3,

@@ -1,7 +1,7 @@
 r"""Couplings of the NN-QFT effective action measured from network ensembles, and power laws.
 
 Tree level of :math:`\Gamma = \Gamma_0 + \frac{u_4}{4!}\int f^4 + \frac{u_6}{6!}\int f^6`
-(HMS arXiv:2008.08601, ELS arXiv:2108.01403, the seed talk):
+(HMS arXiv:2008.08601, ELS arXiv:2108.01403; docs/conventions.md section 5):
 
 - quartic: :math:`u_4(x_1..x_4) = -\Delta G^{(4)}(x_1..x_4) / N_K(x_1..x_4)` with
   :math:`N_K = \int d^dx \prod_i K_W(x, x_i)` (:func:`nnqft_sym.normalisation_integral`);

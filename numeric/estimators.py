@@ -1,6 +1,6 @@
 r"""Experimental Green functions of network ensembles, with errors and heavy-tail diagnostics.
 
-Following HMS (arXiv:2008.08601) and the seed talk, the ensemble is split into
+Following HMS (arXiv:2008.08601) and ELS (arXiv:2108.01403), the ensemble is split into
 ``n_bags`` bags of ``n_nets`` networks; in each bag
 
 .. math:: G^{(n)}_{exp}(x_{i_1}..x_{i_n}) = \frac{1}{n_{nets}} \sum_\alpha f_\alpha(x_{i_1})\cdots f_\alpha(x_{i_n})

@@ -1,10 +1,11 @@
 r"""The HMS and ELS experiments and the demo: runs, result folders, figures and Markdown reports.
 
-Settings default to the papers' (HMS arXiv:2008.08601, ELS arXiv:2108.01403): per
-architecture and input dimension the HMS setting of :mod:`numeric.paper_settings`
-(:math:`\sigma_W`, :math:`\sigma_b`, inputs), widths :data:`HMS_WIDTHS`, bags of 30000
-networks, and for the active RG (Gauss-net, :math:`d_{in} = 1`, :math:`\sigma_b = 1`, inputs
-:data:`HMS_POINTS`) :math:`\sigma_W \in` :data:`ELS_SIGMAS`.
+Settings default to the papers' (HMS arXiv:2008.08601, ELS arXiv:2108.01403;
+docs/conventions.md section 6): per architecture and input dimension the HMS setting of
+:mod:`numeric.paper_settings` (:math:`\sigma_W`, :math:`\sigma_b`, inputs), widths
+:data:`HMS_WIDTHS`, bags of 30000 networks, and for the active RG (Gauss-net,
+:math:`d_{in} = 1`, :math:`\sigma_b = 1`, inputs :data:`HMS_POINTS`)
+:math:`\sigma_W \in` :data:`ELS_SIGMAS`.
 
 Every run writes into an output folder: per study ``<tag>/bags/*.npz`` (one checkpoint per
 finished bag, so an interrupted run resumes), ``<tag>/measurement.{npz,json}``,
@@ -438,7 +439,7 @@ class ActiveRG:
     average, average_err, average_exact : (n_sigmas,) combination-averaged u4
     heavy : (n_sigmas,) bool, some 4-point estimate heavy-tailed
     fit, fit_exact : power-law fits of the measured and of the exact u4
-    talk_exponent : 4 - d_in (the talk's flow equation sigma_W du4/dsigma_W = (4 - d_in) u4)
+    talk_exponent : 4 - d_in (ELS's flow equation, arXiv:2108.01403, sigma_W du4/dsigma_W = (4 - d_in) u4)
     delta_fit, nk_fit : exact-value fits of |Delta G^(4)| and N_K (why the exponent is what it is)
     """
 
@@ -464,7 +465,7 @@ def els_experiment(out: str | Path, sigmas: Sequence[float] = ELS_SIGMAS, width:
                    points: Sequence[float] = HMS_POINTS, n_bags: int = 30, n_nets: int = 30000,
                    seed: int = 0, sigma_b: float = 1.0, *, scheduler: Any = None,
                    workers: int = 1, progress: bool = True) -> ActiveRG:
-    """ELS active RG: u4 of the Gauss-net against sigma_W, its log-log slope, the talk's exponent
+    """ELS active RG: u4 of the Gauss-net against sigma_W, its log-log slope, ELS's exponent (arXiv:2108.01403)
     and the exact prediction; writes figures, ``metadata.json`` and ``report.md`` under ``out``.
 
     All bags of all sigma_W values form one batch of tasks (:func:`numeric.measure_sweep`) run
@@ -515,7 +516,7 @@ def _els_run(out: Path, sigmas: tuple[float, ...], tags: list[str], width: int,
 
 
 def els_section(rg: ActiveRG) -> str:
-    """Markdown: the u4(sigma_W) table, the fitted slope, the talk's exponent, the verdict."""
+    """Markdown: the u4(sigma_W) table, the fitted slope, ELS's exponent, the verdict."""
     rows = [{"sigma": s, "u4": format_estimate(rg.average[i], rg.average_err[i]),
              "exact": rg.average_exact[i],
              "z": (rg.average[i] - rg.average_exact[i]) / rg.average_err[i],

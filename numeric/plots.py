@@ -1,7 +1,10 @@
-"""Figures like the seed talk's: m_n against width, histograms of m_n, u4 against N and sigma_W.
+"""Figures of HMS (arXiv:2008.08601) and ELS (arXiv:2108.01403): m_n against width, histograms of
+m_n, u4 against N and sigma_W.
 
-Every function draws on a given matplotlib ``Axes`` (or a new figure) and returns the
-figure; :func:`save_figure` writes a PNG atomically.  Estimates flagged as heavy-tailed
+Every function draws on a given matplotlib ``Axes`` (or a new pyplot figure, so that a notebook
+shows it like any other) and returns the figure; :func:`save_figure` writes a PNG atomically.
+The module never selects a matplotlib backend: that is the user's choice (Jupyter's inline
+backend, a GUI, ...); only the ``nnqft`` command chooses the non-interactive Agg for itself.  Estimates flagged as heavy-tailed
 (:mod:`numeric.estimators`) are drawn with open markers and named in the legend, so a
 number dominated by a few networks never looks like a confident measurement.
 """
@@ -11,15 +14,12 @@ import io
 from pathlib import Path
 from typing import Any, Sequence
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from .couplings import PowerLawFit, QuarticCouplings  # noqa: E402
-from .estimators import GreenMeasurement  # noqa: E402
-from .storage import atomic_write  # noqa: E402
+from .couplings import PowerLawFit, QuarticCouplings
+from .estimators import GreenMeasurement
+from .storage import atomic_write
 
 __all__ = ["plot_deviations", "plot_deviation_histograms", "plot_u4_width", "plot_u4_sigma",
            "save_figure"]
@@ -33,7 +33,8 @@ def _axes(ax: Any) -> tuple[Any, Any]:
 
 
 def save_figure(fig: Any, path: str | Path, dpi: int = 110) -> Path:
-    """Write ``fig`` as PNG atomically and close it."""
+    """Write ``fig`` as PNG atomically and close it (releases a pyplot figure; a
+    :class:`matplotlib.figure.Figure` made without pyplot needs no closing)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
@@ -131,7 +132,8 @@ def plot_u4_sigma(sigmas: Sequence[float], average: np.ndarray, error: np.ndarra
                   exact: np.ndarray, fit: PowerLawFit, talk_exponent: float,
                   heavy: np.ndarray | None = None, ax: Any = None) -> Any:
     r"""ELS active RG: :math:`|u_4|` against :math:`\sigma_W` with the fit, the exact values and
-    the talk's exponent (a line through the first exact point)."""
+    the exponent ``talk_exponent`` of ELS's flow equation (arXiv:2108.01403; a line through the
+    first exact point)."""
     fig, ax = _axes(ax)
     s = np.asarray(sigmas, float)
     heavy = np.zeros(len(s), bool) if heavy is None else np.asarray(heavy, bool)
@@ -144,7 +146,7 @@ def plot_u4_sigma(sigmas: Sequence[float], average: np.ndarray, error: np.ndarra
     ax.plot(s, np.abs(fit(s)), ":", color="C1",
             label=rf"fit: $\sigma_W^{{{fit.exponent:.2f}\pm{fit.exponent_err:.2f}}}$")
     ax.plot(s, np.abs(exact[0]) * (s / s[0]) ** talk_exponent, "--", color="C2",
-            label=rf"talk: $\sigma_W^{{{talk_exponent:g}}}$")
+            label=rf"ELS flow: $\sigma_W^{{{talk_exponent:g}}}$")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"$\sigma_W$")

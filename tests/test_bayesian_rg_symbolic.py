@@ -33,7 +33,7 @@ def _numerically_equal(a, b, points=(0.13, 0.9, 2.7)):
     CosNet(sigma_w=sp.Symbol("sigma_W", positive=True), sigma_b=1, d_in=3),
 ])
 def test_gaussian_prior_gives_the_gauss_net_kernel(net):
-    """physics.md sec. 1: K = sigma_b^2 + sigma_W^2 exp(-sigma_W^2 |x-y|^2 / (2 d_in))."""
+    """docs/conventions.md section 1: K = sigma_b^2 + sigma_W^2 exp(-sigma_W^2 |x-y|^2 / (2 d_in))."""
     kernel = kernel_from_frequency_density(net, R ** 2)
     gauss = net.sigma_b ** 2 + net.sigma_w ** 2 * sp.exp(-net.sigma_w ** 2 * R ** 2 / (2 * net.d_in))
     assert sp.simplify(kernel - gauss) == 0

@@ -11,7 +11,7 @@ def test_demo_quick_end_to_end(tmp_path):
     result = CliRunner().invoke(cli, ["demo", "--quick", "--workers", "1", "--no-progress",
                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
-    for name in ("Gauss-net", "ReLU-net", "m_4", "m_6", "u4", "HEAVY TAIL"):
+    for name in ("Gauss-net", "ReLU-net", "m_4", "m_6", "u4", "predictions tested"):
         assert name in result.output
     report = (out / "report.md").read_text()
     assert "## Gauss-net" in report and "## ReLU-net" in report and "![" in report

@@ -82,7 +82,7 @@ def test_connected_four_point_is_the_physics_md_formula():
 
 
 def test_six_point_connected_formula():
-    """G_c^(6) = sigma_W^6 / N^2 [15 E6 - 3 sum_15 E4 E2 + 2 sum_15 E2 E2 E2] (physics.md)."""
+    """G_c^(6) = sigma_W^6 / N^2 [15 E6 - 3 sum_15 E4 E2 + 2 sum_15 E2 E2 E2] (docs/conventions.md section 2)."""
     net = CosNet(sigma_w=1.0, sigma_b=0.5)  # cos-net: v_out = 2 sigma_W^2
     pts = np.array([0.1, -0.2, 0.35, 0.5, -0.6, 0.05])
     e = lambda idx: net.neuron_moment(pts[list(idx)])  # noqa: E731

@@ -72,6 +72,6 @@ def test_els_cli_smoke(tmp_path):
                                       "--n-bags", "2", "--n-nets", "500", "--no-progress",
                                       "--workers", "1", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "measured slope" in result.output and "talk 3" in result.output
+    assert "measured slope" in result.output and "(arXiv:2108.01403): 3" in result.output
     bad = CliRunner().invoke(cli, ["experiment", "els-active", "--sigmas", "1", "--out", str(tmp_path / "b")])
     assert bad.exit_code != 0 and "at least 2" in bad.output

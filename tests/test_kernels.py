@@ -1,4 +1,4 @@
-"""GP kernels: symbolic derivation vs the seed formulas, direct integration, and Monte Carlo."""
+"""GP kernels: symbolic derivation vs the closed forms of docs/conventions.md, direct integration, and Monte Carlo."""
 import numpy as np
 import pytest
 import sympy as sp

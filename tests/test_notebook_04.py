@@ -1,7 +1,7 @@
 """notebooks/04_rg_flows.ipynb runs top to bottom and shows the Ising LPA sequence and the slopes."""
 import re
 
-from tests.notebook_runner import run_notebook
+from tests.notebook_runner import figures, run_notebook
 from tests.tolerances import K_SIGMA
 
 
@@ -15,7 +15,10 @@ def _text(nb):
 
 
 def test_notebook_04_runs():
-    text = _text(run_notebook("04_rg_flows.ipynb"))
+    nb = run_notebook("04_rg_flows.ipynb")
+    # its five figures are shown (inline backend): importing numeric used to switch to Agg
+    assert sum(figures(cell) for cell in nb.cells) == 5
+    text = _text(nb)
     assert "N = 12:  nu = 0.649560" in text                  # Litim 2002 / BJL 2007 LPA value
     assert "derived exponent (network field): -3" in text
     assert "slope = -3.0004" in text                          # exact u4 at sigma_W = 1

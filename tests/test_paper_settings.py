@@ -63,7 +63,7 @@ def test_setting_is_frozen_and_builds_its_network():
     assert (float(net.sigma_w), float(net.sigma_b), net.d_in, net.depth) == (1.0, 0.0, 2, 2)
     assert s.as_dict()["label"] == "HMS relu d_in=2"
     with pytest.raises(ValueError, match="scalar_points needs d_in = 1"):
-        s.scalar_points
+        _ = s.scalar_points
 
 
 def test_hms_points_come_from_the_table():

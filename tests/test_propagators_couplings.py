@@ -1,4 +1,4 @@
-"""Momentum-space propagators (seed formula) and the tree-level quartic coupling."""
+"""Momentum-space propagators (ELS arXiv:2108.01403) and the tree-level quartic coupling."""
 import numpy as np
 import pytest
 import sympy as sp
@@ -11,7 +11,7 @@ SW = sp.Symbol("sigma_W", positive=True)
 
 @pytest.mark.parametrize("d_in", [1, 2, 3, 4])
 def test_momentum_propagator_is_the_seed_formula(d_in):
-    """K(p) = (sigma_W^2)^(1 - d/2) (d / 2 pi)^(d/2) exp(-d p^2 / (2 sigma_W^2)) (seed talk, ELS)."""
+    """K(p) = (sigma_W^2)^(1 - d/2) (d / 2 pi)^(d/2) exp(-d p^2 / (2 sigma_W^2)) (ELS arXiv:2108.01403)."""
     kp = GaussNet(sigma_w=SW, d_in=d_in).momentum_propagator()
     seed = (SW ** 2) ** (1 - sp.Rational(d_in, 2)) * (sp.Rational(d_in) / (2 * sp.pi)) ** sp.Rational(d_in, 2) \
         * sp.exp(-d_in * P ** 2 / (2 * SW ** 2))

@@ -245,6 +245,14 @@ def test_latex_golden_strings():
     assert "\\ell^{(1)}_{exponential}" in lpa_beta_functions(3, 2, "exponential").latex()
 
 
-def test_field_betas_needs_zero_expansion():
-    with pytest.raises(ValueError, match="zero"):
-        lpa_beta_functions(3, 2, expansion="minimum").field_betas()
+@pytest.mark.parametrize("scheme", ["wetterich", "polchinski"])
+def test_field_betas_about_the_minimum(scheme):
+    """field_betas works for both expansions: at kappa = 0 the flows of u_{2n}(phi = 0) about the
+    minimum equal those about zero at lambda_1 = 0 (the same truncated polynomial potential)."""
+    about_min = lpa_beta_functions(3, 3, "litim", "minimum", scheme=scheme)
+    about_zero = lpa_beta_functions(3, 3, "litim", "zero", scheme=scheme)
+    fm, fz = about_min.field_betas(), about_zero.field_betas()
+    assert sorted(fm) == sorted(fz) == [2, 4, 6]
+    for n in fm:
+        assert sp.simplify(fm[n].subs(about_min.action.kappa, 0)
+                           - fz[n].subs(about_zero.action.lambdas[1], 0)) == 0

@@ -1,4 +1,4 @@
-"""NN-QFT flows (ELS, seed talk): derived flow equations and the active-RG exponents.
+"""NN-QFT flows (ELS, arXiv:2108.01403): derived flow equations and the active-RG exponents.
 
 Independent references: hand-derived LPA expansion of d_t U = k^d ell(U''/k^2) (below),
 direct quadrature of the threshold integrals, the exact finite-width u4 = -Delta G^(4)/N_K of
@@ -16,7 +16,7 @@ from nnqft_sym.rg import (U4, U6, active_flow, dilation_exponent, exact_active_s
 from nnqft_sym.rg.regulators import K_SCALE, Y
 from tests.tolerances import EXACT_RTOL, QUAD_RTOL
 
-ELS_POINTS = [-0.01, -0.006, 0.002, 0.01]   # four of the ELS inputs (physics.md section 3)
+ELS_POINTS = [-0.01, -0.006, 0.002, 0.01]   # four of the ELS inputs (docs/conventions.md section 6)
 D = sp.Symbol("d", positive=True)
 
 

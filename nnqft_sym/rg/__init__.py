@@ -5,7 +5,7 @@
 - :mod:`.lpa`: Wetterich and Polchinski LPA beta functions;
 - :mod:`.fixed_points`: fixed points, stability matrix, critical exponents;
 - :mod:`.shooting`: the Polchinski LPA fixed point and exponents by shooting (no truncation);
-- :mod:`.nnqft_flows`: the NN-QFT flows of the seeds (ELS active/passive RG);
+- :mod:`.nnqft_flows`: the NN-QFT flows of ELS (arXiv:2108.01403; active/passive RG);
 - :mod:`.wilsonian`: the HMS flow with an input-space cutoff;
 - :mod:`.amputation`: the O(1/N) quartic vertex by amputation, local part, non-locality.
 
@@ -13,30 +13,33 @@ This subpackage imports neither :mod:`feynman` nor :mod:`numeric`.
 """
 from .action import PHI, RHO, P, TruncatedAction
 from .amputation import AmputatedVertex, amputated_quartic_vertex, local_template
+from .defaults import DEFAULT_EXPANSION, DEFAULT_REGULATOR, DEFAULT_SCHEME, DEFAULT_TRUNCATION
 from .fixed_points import (CriticalExponents, FixedPoint, critical_exponents, find_fixed_point,
                            stability_matrix)
-from .lpa import (BetaFunctions, composite_derivatives, lpa_beta_functions, polchinski_lpa,
-                  wetterich_lpa)
+from .lpa import (BetaFunctions, composite_derivatives, describe_setting, lpa_beta_functions,
+                  polchinski_lpa, wetterich_lpa)
 from .nnqft_flows import (U4, U6, FlowSolution, GaussNetFlow, active_flow, dilation_exponent,
                           exact_active_slope, field_normalisation, gaussnet_flow,
                           gaussnet_regulator, passive_flow)
-from .regulators import (Y, Regulator, custom_regulator, exponential_regulator, get_regulator,
+from .regulators import (REGULATORS, Y, Regulator, custom_regulator, exponential_regulator, get_regulator,
                          litim_regulator, loop_measure)
 from .shooting import PolchinskiFixedPoint, polchinski_fixed_point
 from .wilsonian import WilsonianFlow, cutoff_normalisation, wilsonian_flow
 
 __all__ = [
+    # the default setting (one place)
+    "DEFAULT_EXPANSION", "DEFAULT_REGULATOR", "DEFAULT_SCHEME", "DEFAULT_TRUNCATION",
     # truncated action and LPA flows
-    "PHI", "RHO", "P", "Y", "TruncatedAction", "BetaFunctions", "composite_derivatives",
+    "PHI", "RHO", "P", "Y", "TruncatedAction", "BetaFunctions", "composite_derivatives", "describe_setting",
     "lpa_beta_functions", "polchinski_lpa", "wetterich_lpa",
     # regulators
-    "Regulator", "custom_regulator", "exponential_regulator", "get_regulator", "litim_regulator",
+    "REGULATORS", "Regulator", "custom_regulator", "exponential_regulator", "get_regulator", "litim_regulator",
     "loop_measure",
     # fixed points
     "CriticalExponents", "FixedPoint", "critical_exponents", "PolchinskiFixedPoint",
     "polchinski_fixed_point", "find_fixed_point",
     "stability_matrix",
-    # NN-QFT flows (ELS, seed talk)
+    # NN-QFT flows (ELS, arXiv:2108.01403)
     "U4", "U6", "FlowSolution", "GaussNetFlow", "active_flow", "dilation_exponent",
     "exact_active_slope", "field_normalisation", "gaussnet_flow", "gaussnet_regulator",
     "passive_flow",

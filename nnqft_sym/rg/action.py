@@ -38,13 +38,14 @@ P = sp.Symbol("p", nonnegative=True)
 EXPANSIONS = ("zero", "minimum")
 
 
-def check_truncation(truncation: Any, minimum: int = 1) -> int:
-    """Require an integer truncation N >= ``minimum`` (highest power of rho kept)."""
+def check_truncation(truncation: Any, minimum: int = 1, why: str = "") -> int:
+    """Require an integer truncation N >= ``minimum`` (highest power of rho kept); ``why`` says
+    what sets the minimum in the error message."""
     if isinstance(truncation, bool) or not isinstance(truncation, numbers.Integral):
         raise TypeError(f"truncation must be an integer (highest power of rho = phi^2/2 kept), "
                         f"got {truncation!r}")
     if truncation < minimum:
-        raise ValueError(f"truncation must be an integer >= {minimum}, got {truncation}")
+        raise ValueError(f"truncation must be an integer >= {minimum}{why}, got {truncation}")
     return int(truncation)
 
 
@@ -102,7 +103,9 @@ class TruncatedAction:
     def __init__(self, d: Any, truncation: int, expansion: str = "zero",
                  kinetic: Any = None) -> None:
         self.d = check_spacetime_dimension(d)
-        self.truncation = check_truncation(truncation, 2 if expansion == "minimum" else 1)
+        self.truncation = (check_truncation(truncation, 2, " for the expansion about the running "
+                                            "minimum (use expansion='zero' for truncation 1)")
+                           if expansion == "minimum" else check_truncation(truncation, 1))
         self.expansion = check_expansion(expansion)
         kinetic = P ** 2 if kinetic is None else to_sympy(kinetic, "kinetic")
         if not isinstance(kinetic, sp.Expr):

@@ -43,7 +43,8 @@ from scipy import optimize
 
 from ..parsing import to_sympy
 from .action import check_expansion, check_truncation
-from .lpa import BetaFunctions, lpa_beta_functions
+from .defaults import DEFAULT_EXPANSION, DEFAULT_REGULATOR, DEFAULT_SCHEME
+from .lpa import BetaFunctions, describe_setting, lpa_beta_functions
 
 __all__ = ["FixedPoint", "CriticalExponents", "find_fixed_point", "stability_matrix",
            "critical_exponents"]
@@ -123,7 +124,17 @@ class CriticalExponents:
     def __repr__(self) -> str:
         return (f"CriticalExponents(nu={self.nu:.6f}, omega={self.omega:.6f}, d={self.d}, "
                 f"truncation={self.truncation}, scheme={self.scheme}, "
-                f"regulator={self.regulator}, expansion={self.expansion})")
+                f"regulator={self.regulator or 'none'}, expansion={self.expansion})")
+
+    def __str__(self) -> str:
+        return (f"nu = {self.nu:.6f}, omega = {self.omega:.6f}  ({self.setting}, "
+                f"d = {self.d}, truncation {self.truncation})")
+
+    @property
+    def setting(self) -> str:
+        """The scheme, regulator and expansion in words, e.g. ``"Wetterich LPA, litim regulator,
+        expansion about the minimum"``."""
+        return describe_setting(self.scheme, self.regulator, self.expansion)
 
 
 def stability_matrix(beta: BetaFunctions, point: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -132,7 +143,7 @@ def stability_matrix(beta: BetaFunctions, point: Any) -> tuple[np.ndarray, np.nd
     Examples
     --------
     >>> from nnqft_sym.rg import lpa_beta_functions, stability_matrix
-    >>> beta = lpa_beta_functions(3, 1, "litim")
+    >>> beta = lpa_beta_functions(3, 1, "litim", "zero")
     >>> stability_matrix(beta, [0.0])[1]    # Gaussian fixed point: dim of phi^2 is 2
     array([-2.])
     """
@@ -259,8 +270,8 @@ def _continue(beta: BetaFunctions, previous: FixedPoint) -> FixedPoint:
     return best
 
 
-def critical_exponents(d: Any, truncation: int, regulator: Any = "litim",
-                       expansion: str = "minimum", *, scheme: str = "wetterich"
+def critical_exponents(d: Any, truncation: int, regulator: Any = DEFAULT_REGULATOR,
+                       expansion: str = DEFAULT_EXPANSION, *, scheme: str = DEFAULT_SCHEME
                        ) -> CriticalExponents:
     r"""Wilson-Fisher fixed point, :math:`\nu` and :math:`\omega` of an LPA truncation.
 
@@ -271,10 +282,13 @@ def critical_exponents(d: Any, truncation: int, regulator: Any = "litim",
     truncation : int >= 2
         Highest power of :math:`\rho = \phi^2/2` kept.
     regulator : {"litim", "exponential"} or Regulator
-        Wetterich regulator (ignored for Polchinski).
+        Wetterich regulator (ignored for Polchinski); default
+        :data:`~nnqft_sym.rg.DEFAULT_REGULATOR`.
     expansion : {"minimum", "zero"}
-        Expansion point of the potential.
+        Expansion point of the potential; default :data:`~nnqft_sym.rg.DEFAULT_EXPANSION`, the
+        same as :func:`~nnqft_sym.rg.lpa_beta_functions` and ``nnqft flow``.
     scheme : {"wetterich", "polchinski"}
+        Default :data:`~nnqft_sym.rg.DEFAULT_SCHEME`.
 
     Returns
     -------

@@ -41,11 +41,29 @@ import numpy as np
 import sympy as sp
 
 from .action import TruncatedAction
+from .defaults import DEFAULT_EXPANSION, DEFAULT_REGULATOR, DEFAULT_SCHEME
 from .regulators import K_SCALE, Regulator, get_regulator
 
-__all__ = ["BetaFunctions", "lpa_beta_functions", "wetterich_lpa", "polchinski_lpa"]
+__all__ = ["BetaFunctions", "describe_setting", "lpa_beta_functions", "wetterich_lpa", "polchinski_lpa"]
 
 SCHEMES = ("wetterich", "polchinski")
+
+
+def describe_setting(scheme: str, regulator: str | None, expansion: str) -> str:
+    """The LPA setting in words, as every printed result states it.
+
+    Examples
+    --------
+    >>> from nnqft_sym.rg.lpa import describe_setting
+    >>> describe_setting("wetterich", "litim", "minimum")
+    'Wetterich LPA, litim regulator, expansion about the minimum'
+    >>> describe_setting("polchinski", None, "zero")
+    'Polchinski LPA (no regulator), expansion about zero'
+    """
+    reg = f"{regulator} regulator" if regulator else None
+    head = f"{scheme.capitalize()} LPA" + (f", {reg}" if reg else " (no regulator)")
+    where = "the minimum" if expansion == "minimum" else "zero"
+    return f"{head}, expansion about {where}"
 
 
 @dataclass(frozen=True)
@@ -96,20 +114,44 @@ class BetaFunctions:
         return {g: b.subs(*args, **kwargs) for g, b in self.beta.items()}
 
     def field_betas(self) -> dict[int, sp.Expr]:
-        r"""Flows of :math:`u_{2n}` (coefficient of :math:`\phi^{2n}/(2n)!`), expansion about zero.
+        r"""Flows of the field couplings :math:`u_{2n}` at :math:`\phi = 0`, for either expansion.
 
-        Uses :math:`u_{2n} = (2n-1)!!\,\lambda_n`; the result is expressed through the
-        :math:`\lambda_n`.
+        :math:`u_{2n}` is the coefficient of :math:`\phi^{2n}/(2n)!` in the truncated potential,
+        :math:`u_{2n} = (2n-1)!!\, U^{(n)}(0)` with
+        :math:`U^{(m)}(0) = \sum_{n \ge m} \lambda_n (-\rho_0)^{n-m}/(n-m)!`
+        (:math:`\rho_0 = 0` or the running minimum :math:`\kappa`), so
+        :math:`\partial_t U^{(m)}(0) = \sum_{n \ge m} [\beta_n (-\rho_0)^{n-m}/(n-m)!
+        - \lambda_n (-\rho_0)^{n-m-1}/(n-m-1)!\; \partial_t\rho_0]`.  About zero this is
+        :math:`(2n-1)!!\,\beta_{\lambda_n}`; the result is expressed through the running
+        couplings.
 
-        Raises
-        ------
-        ValueError
-            For the expansion about the minimum (use the rho couplings there).
+        Returns
+        -------
+        dict
+            ``2n`` -> :math:`\partial_t u_{2n}`, n = 1..N.
+
+        Examples
+        --------
+        >>> from nnqft_sym.rg import lpa_beta_functions
+        >>> zero = lpa_beta_functions(3, 2, "litim", "zero").field_betas()
+        >>> sorted(zero)
+        [2, 4]
+        >>> about_min = lpa_beta_functions(3, 2, "litim", "minimum").field_betas()
+        >>> sorted(about_min)
+        [2, 4]
         """
-        if self.action.expansion != "zero":
-            raise ValueError("field_betas needs expansion='zero'")
-        return {2 * n: sp.factorial2(2 * n - 1) * self.beta[self.action.lambdas[n]]
-                for n in range(1, self.action.truncation + 1)}
+        action, n_max = self.action, self.action.truncation
+        lam, rho0 = action.lambdas, action.expansion_point
+        beta_lam = {n: self.beta.get(lam[n], sp.Integer(0)) for n in range(1, n_max + 1)}
+        beta_rho0 = self.beta[action.kappa] if action.kappa is not None else sp.Integer(0)
+        out = {}
+        for m in range(1, n_max + 1):
+            flow = sp.Add(*[beta_lam[n] * (-rho0) ** (n - m) / sp.factorial(n - m)
+                            for n in range(m, n_max + 1)])
+            flow -= beta_rho0 * sp.Add(*[lam[n] * (-rho0) ** (n - m - 1) / sp.factorial(n - m - 1)
+                                         for n in range(m + 1, n_max + 1)])
+            out[2 * m] = sp.factorial2(2 * m - 1) * flow
+        return out
 
     def latex(self) -> str:
         r"""The beta functions as a LaTeX ``aligned`` block (:math:`\partial_t g = \dots`)."""
@@ -167,11 +209,23 @@ class BetaFunctions:
                 return np.array(cols).T
         return (lambda x: np.asarray(vec(np.asarray(x, float)), dtype=float), jac)
 
+    @property
+    def setting(self) -> str:
+        """The scheme, regulator and expansion in words, e.g. ``"Wetterich LPA, litim regulator,
+        expansion about the minimum"``."""
+        return describe_setting(self.scheme, self.regulator.name if self.regulator else None,
+                                self.action.expansion)
+
     def __repr__(self) -> str:
-        reg = f", regulator={self.regulator.name}" if self.regulator else ""
-        return (f"BetaFunctions(scheme={self.scheme}{reg}, d={self.d}, "
+        reg = self.regulator.name if self.regulator else "none"
+        return (f"BetaFunctions(scheme={self.scheme}, regulator={reg}, d={self.d}, "
                 f"truncation={self.action.truncation}, expansion={self.action.expansion}, "
                 f"dimensionless={self.dimensionless})")
+
+    def __str__(self) -> str:
+        couplings = "dimensionless" if self.dimensionless else "dimensionful"
+        return (f"{self.setting}, d = {self.d}, truncation {self.action.truncation} "
+                f"(phi^{2 * self.action.truncation}), {couplings} couplings")
 
 
 # ---------------------------------------------------------------------- composite derivatives
@@ -220,8 +274,9 @@ def _assemble(action: TruncatedAction, loop: list[sp.Expr], dimensionless: bool,
     d, lam, rho0 = action.d, action.lambdas, action.expansion_point
     total = list(loop)
     if dimensionless:
-        for n in range(1, action.truncation + 1):
-            total[n] = total[n] - d * lam[n] + (d - 2) * (n * lam[n] + rho0 * lam[n + 1])
+        for n in range(1, action.truncation + 1):  # coefficients expanded: -2, not (2-eps)-(4-eps)
+            total[n] = (total[n] + sp.expand(n * (d - 2) - d) * lam[n]
+                        + sp.expand(d - 2) * rho0 * lam[n + 1])
     beta: dict[sp.Symbol, sp.Expr] = {}
     if action.expansion == "minimum":
         beta_kappa = sp.Add(*[-term / lam[2] for term in sp.Add.make_args(total[1])])
@@ -311,8 +366,8 @@ def polchinski_lpa(action: TruncatedAction, dimensionless: bool = True) -> BetaF
     return _assemble(action, loop, dimensionless, "polchinski", None)
 
 
-def lpa_beta_functions(d: Any, truncation: int, regulator: Any = "litim",
-                       expansion: str = "zero", *, scheme: str = "wetterich",
+def lpa_beta_functions(d: Any, truncation: int, regulator: Any = DEFAULT_REGULATOR,
+                       expansion: str = DEFAULT_EXPANSION, *, scheme: str = DEFAULT_SCHEME,
                        dimensionless: bool = True) -> BetaFunctions:
     r"""LPA beta functions for a :math:`Z_2`-symmetric scalar with potential up to :math:`\rho^N`.
 
@@ -323,11 +378,15 @@ def lpa_beta_functions(d: Any, truncation: int, regulator: Any = "litim",
     truncation : int
         Highest power :math:`N` of :math:`\rho = \phi^2/2` kept (:math:`\phi^{2N}`).
     regulator : {"litim", "exponential"} or Regulator
-        Wetterich regulator (ignored for ``scheme="polchinski"``).
-    expansion : {"zero", "minimum"}
-        Expand the potential about :math:`\rho = 0` (couplings :math:`\lambda_1..\lambda_N`) or
-        about the running minimum (couplings :math:`\kappa, \lambda_2..\lambda_N`).
+        Wetterich regulator (ignored for ``scheme="polchinski"``); default
+        :data:`~nnqft_sym.rg.DEFAULT_REGULATOR`.
+    expansion : {"minimum", "zero"}
+        Expand the potential about the running minimum (couplings
+        :math:`\kappa, \lambda_2..\lambda_N`) or about :math:`\rho = 0` (couplings
+        :math:`\lambda_1..\lambda_N`); default :data:`~nnqft_sym.rg.DEFAULT_EXPANSION`, the same
+        as :func:`~nnqft_sym.rg.critical_exponents`.
     scheme : {"wetterich", "polchinski"}
+        Default :data:`~nnqft_sym.rg.DEFAULT_SCHEME`.
     dimensionless : bool
         Dimensionless couplings (default) or dimensionful ones (expressions contain ``k``).
 

@@ -1,4 +1,4 @@
-r"""NN-QFT flows of the seeds (ELS arXiv:2108.01403, seed talk "Active RG"), derived here.
+r"""NN-QFT flows of ELS (arXiv:2108.01403, "active RG"; docs/conventions.md section 5), derived here.
 
 **Setting (ELS).**  The Gauss-net propagator :math:`K(p) \propto e^{-p^2/k^2}` with
 :math:`k^2 = 2\sigma_W^2/d_{in}` looks like a UV-regularised massive propagator; ELS define
@@ -43,7 +43,7 @@ coarse-graining); at the ELS points (:math:`|x| \le 0.01`) the moved points
 :math:`t x_i` add a drift, -3.05 instead of -3 at :math:`\sigma_W = 20`
 (:func:`exact_active_slope`).
 
-**Which normalisation: the talk vs the exact result.**  The talk's
+**Which normalisation: ELS vs the exact result.**  ELS's
 :math:`\sigma_W du_4/d\sigma_W = (4 - d_{in}) u_4`, :math:`(6 - 2d_{in}) u_6` is dimensional
 analysis of the local couplings in the ELS field normalisation (propagator
 :math:`K_k = e^{-p^2/k^2}/k^2`, mass dimension of :math:`u_{2n}` is :math:`2n - (n-1)d`):
@@ -53,7 +53,7 @@ flow above.  The network's propagator is :math:`K(p) = Z_\sigma K_k(p)`,
 :math:`f = \sqrt{Z_\sigma}\,\phi`, :math:`u^{ELS}_{2n} = Z_\sigma^n u_{2n}`, and
 :math:`d_{in} - 4 + 2(4 - d_{in}) = 4 - d_{in}`, :math:`d_{in} - 6 + 3(4 - d_{in}) = 6 - 2d_{in}`:
 the two statements agree once the normalisation is fixed.  For the couplings as measured
-(:math:`u_4 = -\Delta G^{(4)}/N_K`), the talk's exponent has the wrong sign: the exact slope is
+(:math:`u_4 = -\Delta G^{(4)}/N_K`), ELS's exponent has the wrong sign: the exact slope is
 :math:`d_{in} - 4 = -3`, not :math:`+3`.
 
 **Passive RG.**  Fixed network (:math:`m_0`, :math:`Z_0` from the IR expansion
@@ -282,7 +282,7 @@ def active_flow(net: Any, u4: float, u6: float, sigmas: Any, rtol: float = 1e-12
     :math:`\gamma_n` from :func:`dilation_exponent` (network-field couplings, e.g. the exact or
     measured :math:`u_4 = -\Delta G^{(4)}/N_K`); the ELS-normalised couplings
     :math:`u^{ELS}_{2n} = Z_\sigma^n u_{2n}` (:func:`field_normalisation`) are returned too and
-    follow the seed talk's :math:`(4 - d_{in})`, :math:`(6 - 2 d_{in})`.
+    follow ELS's (arXiv:2108.01403) :math:`(4 - d_{in})`, :math:`(6 - 2 d_{in})`.
 
     Parameters
     ----------

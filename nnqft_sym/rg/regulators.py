@@ -46,6 +46,7 @@ from scipy import integrate
 from ..parsing import to_sympy
 
 __all__ = [
+    "REGULATORS",
     "Y",
     "Regulator",
     "litim_regulator",
@@ -149,7 +150,9 @@ class Regulator:
 
     @functools.lru_cache(maxsize=None)
     def _closed_threshold(self, d: sp.Expr) -> Callable[[int, Any], sp.Expr]:
-        radial = sp.integrate(Y ** (d / 2 - 1), (Y, 0, self.support), conds="none")
+        # int_0^s y^(d/2-1) dy = s^(d/2) / (d/2) for d > 0 (checked by check_spacetime_dimension):
+        # written out, since sympy.integrate leaves 0**(d/2) in it for a symbolic d (4 - eps)
+        radial = self.support ** (d / 2) / (d / 2)
         base = loop_measure(d) * self.scale_derivative * radial
         denominator = self.propagator_denominator
 
@@ -338,6 +341,11 @@ def custom_regulator(expr: Any, p2: sp.Symbol = P2, k: sp.Symbol = K_SCALE,
     return Regulator(name, shape, to_sympy(support, "support"))
 
 
+#: regulator name -> factory (the names that :func:`get_regulator` and ``nnqft flow`` accept)
+REGULATORS: dict[str, Callable[[], Regulator]] = {"litim": litim_regulator,
+                                                  "exponential": exponential_regulator}
+
+
 def get_regulator(regulator: Any) -> Regulator:
     """Return a :class:`Regulator` from a name (``"litim"``, ``"exponential"``) or an instance.
 
@@ -349,9 +357,8 @@ def get_regulator(regulator: Any) -> Regulator:
     if isinstance(regulator, Regulator):
         return regulator
     if isinstance(regulator, str):
-        named = {"litim": litim_regulator, "exponential": exponential_regulator}
-        if regulator not in named:
-            raise ValueError(f"regulator must be one of {sorted(named)} or a Regulator "
+        if regulator not in REGULATORS:
+            raise ValueError(f"regulator must be one of {sorted(REGULATORS)} or a Regulator "
                              f"(see custom_regulator), got {regulator!r}")
-        return named[regulator]()
+        return REGULATORS[regulator]()
     raise TypeError(f"regulator must be a name or a Regulator, got {type(regulator).__name__}")

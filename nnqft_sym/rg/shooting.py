@@ -85,6 +85,13 @@ class PolchinskiFixedPoint:
     omega_error: float
     matching: float
 
+    #: the setting in words (shooting solves the full LPA: no regulator, no truncation)
+    setting = "Polchinski LPA (no regulator), no truncation: fixed-point ODE by shooting"
+
+    def __str__(self) -> str:
+        return (f"nu = {self.nu:.8f} +- {self.nu_error:.1e}, omega = {self.omega:.8f} +- "
+                f"{self.omega_error:.1e}  ({self.setting}, d = {self.d:g})")
+
     @property
     def potential_at_zero(self) -> float:
         r""":math:`v(0) = -\sigma/d` (the fixed-point equation at :math:`\phi = 0`)."""
