@@ -415,6 +415,11 @@ class Network:
         from .kernels import kernel_numeric
         return kernel_numeric(self, x, y)
 
+    def gram(self, points: Any) -> np.ndarray:
+        """The Gram matrix K(x_i, x_j), ``(n, n)``, of points ``(n,)`` or ``(n, d_in)`` (:func:`nnqft_sym.wick.gram_matrix`)."""
+        from .wick import gram_matrix
+        return gram_matrix(self, points)
+
     def momentum_propagator(self, p: Any = None) -> sp.Expr:
         """Fourier transform K(p) of a translation-invariant kernel (:mod:`nnqft_sym.propagators`)."""
         from .propagators import momentum_propagator

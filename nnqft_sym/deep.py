@@ -53,7 +53,7 @@ import numpy as np
 import sympy as sp
 
 from .architectures import S, Z, Network
-from .validation import as_coordinates, as_points, check_even_order
+from .validation import as_points, broadcast_coordinates, check_even_order
 
 __all__ = [
     "PairExpectation",
@@ -366,7 +366,7 @@ def layer_kernels(net: Network, x: Any, y: Any) -> np.ndarray:
     [2.0, 2.0, 2.0]
     """
     _check_deep(net, "layer_kernels")
-    xa, ya = np.broadcast_arrays(as_coordinates(x, net.d_in, "x"), as_coordinates(y, net.d_in, "y"))
+    xa, ya = broadcast_coordinates(x, y, net.d_in)
     sb2, sw2 = float(net.sigma_b) ** 2, float(net.sigma_w) ** 2
     kxx = sb2 + sw2 * np.sum(xa * xa, -1) / net.d_in
     kyy = sb2 + sw2 * np.sum(ya * ya, -1) / net.d_in

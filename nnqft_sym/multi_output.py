@@ -39,7 +39,10 @@ import sympy as sp
 from sympy.utilities.iterables import multiset_partitions
 
 from .architectures import Network
-from .partitions import moebius_weight, pairings
+from .cumulants import MAX_TERMS
+from .errors import CostLimitError
+from .moments import prepare_points
+from .partitions import bell_number, double_factorial, moebius_weight, pairings
 from .validation import as_points, check_width
 
 __all__ = [
@@ -108,8 +111,23 @@ def _one_layer(net: Network, what: str) -> None:
 
 
 def _prepare(net: Network, points: Any):
-    from .moments import prepare_points
-    return prepare_points(net, points, "multi-output correlators")
+    """(symbolic?, points, n) after the cost check: (n-1)!! pairings times Bell(n/2) partitions."""
+    symbolic, pts, n = prepare_points(net, points, "multi-output correlators")
+    if n % 2 == 0:
+        cost = double_factorial(n - 1) * bell_number(n // 2)
+        if cost > MAX_TERMS:
+            raise CostLimitError(f"points: multi-output correlators of n = {n} points sum "
+                                 f"{cost:.3g} pairing terms, over the limit {MAX_TERMS:.3g} "
+                                 "(nnqft_sym.cumulants.MAX_TERMS); use fewer points")
+    return symbolic, pts, n
+
+
+def _zero(symbolic: bool, pts: Any, idx: np.ndarray) -> Any:
+    """The vanishing odd correlator, with the broadcast batch shape of points and indices."""
+    if symbolic:
+        return sp.Integer(0)
+    out = np.zeros(np.broadcast_shapes(pts.shape[:-2], idx.shape[:-1]))
+    return float(out) if out.ndim == 0 else out
 
 
 class _Moments:
@@ -150,6 +168,8 @@ class _Moments:
 def _finish(symbolic: bool, value: Any) -> Any:
     if symbolic:
         return sp.simplify(value)
+    if isinstance(value, sp.Basic) or (isinstance(value, np.ndarray) and value.dtype == object):
+        return value      # a SymPy width with numeric points: exact polynomial in 1/N
     return float(value) if np.ndim(value) == 0 else np.asarray(value)
 
 
@@ -170,6 +190,8 @@ def connected_pairing_coefficients(net: Network, points: Any) -> dict[Pairing, A
     """
     _one_layer(net, "connected_pairing_coefficients")
     symbolic, pts, n = _prepare(net, points)
+    if n % 2:
+        return {}       # no pairing: the odd correlators vanish
     mom = _Moments(net, pts, symbolic)
     return {m: _finish(symbolic, mom.reduced(m)) for m in pairings(n)}
 
@@ -191,8 +213,10 @@ def green_pairing_coefficients(net: Network, points: Any, width: Any,
     [((0, 1),)]
     """
     _one_layer(net, "green_pairing_coefficients")
-    symbolic, pts, n = _prepare(net, points)
     width = check_width(width)
+    symbolic, pts, n = _prepare(net, points)
+    if n % 2:
+        return {}       # no pairing: the odd correlators vanish
     inv = sp.Integer(1) / width if symbolic or isinstance(width, sp.Basic) else 1.0 / width
     mom = _Moments(net, pts, symbolic)
     out = {}
@@ -242,6 +266,8 @@ def free_green_indexed(net: Network, points: Any, indices: Any) -> Any:
     symbolic, pts, n = _prepare(net, points)
     mom = _Moments(net, pts, symbolic)
     idx = _check_indices(net, indices, n)
+    if n % 2:
+        return _zero(symbolic, pts, idx)
     coeffs = {m: (sp.Mul(*[mom.kernel(p) for p in m]) if symbolic
                   else np.prod([mom.kernel(p) for p in m], axis=0)) for m in pairings(n)}
     return _contract(coeffs, idx)
@@ -260,9 +286,11 @@ def connected_green_indexed(net: Network, points: Any, indices: Any, width: Any)
     3.0
     """
     width = check_width(width)
-    coeffs = connected_pairing_coefficients(net, points)
-    n = 2 * len(next(iter(coeffs)))
+    symbolic, pts, n = _prepare(net, points)
     idx = _check_indices(net, indices, n)
+    if n % 2:
+        return _zero(symbolic, pts, idx)
+    coeffs = connected_pairing_coefficients(net, points)
     scale = (sp.sympify(width) ** (1 - n // 2) if isinstance(width, sp.Basic)
              else float(width) ** (1 - n // 2))
     return _contract({m: v * scale for m, v in coeffs.items()}, idx)
@@ -277,9 +305,12 @@ def green_indexed(net: Network, points: Any, indices: Any, width: Any) -> Any:
     >>> green_indexed(ReLUNet(d_out=3), [0.1, 0.2], [0, 1], 4)     # delta_ab K
     0.0
     """
-    coeffs = green_pairing_coefficients(net, points, width)
-    n = 2 * len(next(iter(coeffs)))
-    return _contract(coeffs, _check_indices(net, indices, n))
+    width = check_width(width)
+    symbolic, pts, n = _prepare(net, points)
+    idx = _check_indices(net, indices, n)
+    if n % 2:
+        return _zero(symbolic, pts, idx)
+    return _contract(green_pairing_coefficients(net, points, width), idx)
 
 
 # ---------------------------------------------------------------------- invariant coupling
