@@ -440,35 +440,35 @@ class Network:
         from .moments import neuron_moment
         return neuron_moment(self, points, dps=dps)
 
-    def connected_green(self, points: Any, width: Any) -> Any:
+    def connected_green(self, points: Any, width: Any, **options: Any) -> Any:
         """Exact connected correlator kappa_n at finite width (:mod:`nnqft_sym.cumulants`)."""
         from .cumulants import connected_green
-        return connected_green(self, points, width)
+        return connected_green(self, points, width, **options)
 
-    def green(self, points: Any, width: Any) -> Any:
-        """Exact full Green function G^(n) at finite width (:mod:`nnqft_sym.cumulants`)."""
+    def green(self, points: Any, width: Any, **options: Any) -> Any:
+        """Exact full Green function G^(n) at finite width (:mod:`nnqft_sym.cumulants`; ``max_terms=``)."""
         from .cumulants import green
-        return green(self, points, width)
+        return green(self, points, width, **options)
 
-    def delta_green(self, points: Any, width: Any) -> Any:
+    def delta_green(self, points: Any, width: Any, **options: Any) -> Any:
         """Delta G^(n) = G^(n) - G_0^(n), exact at finite width."""
         from .cumulants import delta_green
-        return delta_green(self, points, width)
+        return delta_green(self, points, width, **options)
 
-    def deviation(self, points: Any, width: Any) -> Any:
+    def deviation(self, points: Any, width: Any, **options: Any) -> Any:
         """m_n = Delta G^(n) / G_0^(n), exact at finite width."""
         from .cumulants import deviation
-        return deviation(self, points, width)
+        return deviation(self, points, width, **options)
 
-    def delta_green_series(self, points: Any) -> dict[int, Any]:
+    def delta_green_series(self, points: Any, **options: Any) -> dict[int, Any]:
         """Exact coefficients c_k of Delta G^(n) = sum_k c_k / N^k (:mod:`nnqft_sym.cumulants`)."""
         from .cumulants import delta_green_series
-        return delta_green_series(self, points)
+        return delta_green_series(self, points, **options)
 
-    def deviation_series(self, points: Any) -> dict[int, Any]:
+    def deviation_series(self, points: Any, **options: Any) -> dict[int, Any]:
         """Exact coefficients of m_n = sum_k c_k / N^k (:mod:`nnqft_sym.cumulants`)."""
         from .cumulants import deviation_series
-        return deviation_series(self, points)
+        return deviation_series(self, points, **options)
 
     def quartic_coupling(self, points: Any, width: Any, cutoff: Any = None) -> Any:
         """Tree-level local quartic coupling u4 = -Delta G^(4) / N_K (:mod:`nnqft_sym.couplings`)."""

@@ -53,7 +53,7 @@ import numpy as np
 import sympy as sp
 
 from .architectures import S, Z, Network
-from .validation import as_points, broadcast_coordinates, check_even_order
+from .validation import as_points, broadcast_coordinates
 
 __all__ = [
     "PairExpectation",
@@ -613,7 +613,9 @@ def leading_pairing_coefficients(net: Network, points: Any) -> dict[tuple[tuple[
     3
     """
     from .partitions import pairings
-    n = check_even_order(as_points(points, net.d_in).shape[-2])
+    n = as_points(points, net.d_in).shape[-2]
+    if n % 2:
+        return {}       # odd correlators vanish: no pairing
 
     def compute(rec: LayerRecursion, index: np.ndarray) -> dict:
         kern, vert, corr = rec.output_kernel, rec.output_vertex, rec.output_kernel_correction
@@ -663,7 +665,8 @@ def leading_delta_green(net: Network, points: Any) -> np.ndarray | float:
     >>> bool(np.isclose(leading_delta_green(net, pts), net.delta_green_series(pts)[1]))
     True
     """
-    out = sum(leading_pairing_coefficients(net, points).values())
+    coeffs = leading_pairing_coefficients(net, points)
+    out = sum(coeffs.values()) if coeffs else np.zeros(as_points(points, net.d_in).shape[:-2])
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -681,6 +684,9 @@ def leading_deviation(net: Network, points: Any) -> np.ndarray | float:
     True
     """
     from .wick import free_green
+    if as_points(points, net.d_in).shape[-2] % 2:
+        raise ValueError("points: m_n = Delta G / G_0 is 0/0 at an odd number of points (both "
+                         "vanish exactly); use leading_delta_green, which is 0")
     out = np.asarray(leading_delta_green(net, points)) / np.asarray(free_green(net, points))
     return float(out) if np.ndim(out) == 0 else out
 
