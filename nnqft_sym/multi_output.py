@@ -355,8 +355,10 @@ def invariant_quartic_coupling(net: Network, points: Any, width: Any,
     from .couplings import normalisation_integral
     _one_layer(net, "invariant_quartic_coupling")
     pts = _four_points(net, points)
-    return _invariant(delta_green_pairing_coefficients(net, pts, width),
-                      normalisation_integral(net, pts, cutoff=cutoff))
+    width = check_width(width)
+    # at four points and one hidden layer Delta G_P is exactly c_P / N: a SymPy width divides
+    return _per_width(_invariant(delta_green_pairing_coefficients(net, pts, 1),
+                                 normalisation_integral(net, pts, cutoff=cutoff)), width)
 
 
 def leading_invariant_quartic_coupling(net: Network, points: Any, width: Any,
@@ -379,9 +381,9 @@ def leading_invariant_quartic_coupling(net: Network, points: Any, width: Any,
     from .couplings import normalisation_integral
     from .deep import leading_pairing_coefficients
     pts = _four_points(net, points)
-    width = float(check_width(width))
-    delta = {m: v / width for m, v in leading_pairing_coefficients(net, pts).items()}
-    return _invariant(delta, normalisation_integral(net, pts, cutoff=cutoff))
+    width = check_width(width)
+    return _per_width(_invariant(leading_pairing_coefficients(net, pts),
+                                 normalisation_integral(net, pts, cutoff=cutoff)), width)
 
 
 def _four_points(net: Network, points: Any) -> np.ndarray:
@@ -389,6 +391,17 @@ def _four_points(net: Network, points: Any) -> np.ndarray:
     if pts.shape[-2] != 4:
         raise ValueError(f"points: the quartic coupling needs 4 points, got {pts.shape[-2]}")
     return pts
+
+
+def _per_width(q: InvariantQuartic, width: Any) -> InvariantQuartic:
+    """Couplings at width N from those at N = 1 (they scale as 1/N; the anisotropy does not)."""
+    if isinstance(width, sp.Basic):
+        scale = (lambda v: sp.Float(v, 17) / width if np.ndim(v) == 0
+                 else np.asarray(v, dtype=object) / width)
+    else:
+        scale = (lambda v: v / width)
+    return InvariantQuartic({m: scale(v) for m, v in q.pairing_couplings.items()},
+                            scale(q.coupling), q.anisotropy)
 
 
 def _invariant(delta: dict[Pairing, Any], nk: Any) -> InvariantQuartic:
