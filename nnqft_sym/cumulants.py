@@ -34,9 +34,9 @@ import sympy as sp
 
 from .architectures import Network
 from .errors import CostLimitError
-from .moments import check_finite_result, prepare_points
+from .moments import check_finite_result, is_symbolic_points, prepare_points
 from .partitions import double_factorial, subset_recursion_terms
-from .validation import check_integer, check_width
+from .validation import as_points, check_integer, check_width
 from .wick import kernel_matrix
 
 __all__ = ["connected_green", "green", "delta_green", "deviation",
@@ -107,10 +107,12 @@ def _guard_memory(func):
         try:
             return func(net, points, *args, **kwargs)
         except MemoryError:
-            shape = np.shape(points) if not isinstance(points, (list, tuple)) else (len(points),)
-            raise CostLimitError(f"points: {func.__name__} at points of shape {shape} needs more "
-                                 "memory than this machine has; use fewer points or "
-                                 "combinations per call") from None
+            shape = np.shape(as_points(points, net.d_in)) if not is_symbolic_points(points) else (len(points), 1)
+            n, combos = shape[-2], int(np.prod(shape[:-2]))
+            raise CostLimitError(
+                f"points: {func.__name__} at points of shape {np.shape(points)} ran out of memory (estimated "
+                f"cost {correlator_cost(n, combos):.3g} products over {combos} combinations of "
+                f"{n} points); use fewer points or combinations per call") from None
     return wrapper
 
 

@@ -53,6 +53,7 @@ import numpy as np
 import sympy as sp
 
 from .architectures import S, Z, Network
+from .errors import NoClosedFormError
 from .validation import as_points, broadcast_coordinates
 
 __all__ = [
@@ -406,8 +407,10 @@ def deep_kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
 
     Raises
     ------
+    NoClosedFormError
+        If the activation has no closed-form pair expectation (a ``ValueError``).
     ValueError
-        If the activation has no closed-form pair expectation, or ``d_in`` is symbolic.
+        If ``d_in`` is symbolic or the pre-activations are not Gaussian.
 
     Examples
     --------
@@ -425,7 +428,7 @@ def deep_kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
         raise ValueError(f"deep_kernel_expr: {net.name} has non-Gaussian pre-activations")
     pair = pair_expectation(net.activation).closed_form
     if pair is None:
-        raise ValueError(f"no closed-form pair expectation for the activation {net.activation}: "
+        raise NoClosedFormError(f"no closed-form pair expectation for the activation {net.activation}: "
                          "use numeric points (deep_kernel) for the Gauss-Hermite recursion")
     if x is None and y is None:
         x, y = default_points(net.d_in)

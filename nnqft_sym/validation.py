@@ -138,7 +138,7 @@ def _as_float_array(value: Any, name: str) -> np.ndarray:
     return arr
 
 
-def as_points(points: Any, d_in: int, name: str = "points") -> np.ndarray:
+def as_points(points: Any, d_in: int, name: str = "points", *, allow_empty: bool = False) -> np.ndarray:
     """Convert numeric point sets to a float array of shape ``(..., n, d_in)``.
 
     The shape contract of every function that takes a *set* of ``n`` points (correlators,
@@ -150,6 +150,8 @@ def as_points(points: Any, d_in: int, name: str = "points") -> np.ndarray:
     ``ndim >= 2`` is read as the coordinate axis (``(..., n, 1)`` is the same as ``(..., n)``):
     the other reading, a batch of one-point sets, is the one-point function, which vanishes
     for every network here.  When ``d_in > 1`` the array must have ``ndim >= 2``.
+
+    An empty point set is refused unless ``allow_empty`` (vacuum diagrams have n = 0).
 
     Raises
     ------
@@ -172,7 +174,7 @@ def as_points(points: Any, d_in: int, name: str = "points") -> np.ndarray:
     if arr.ndim < 2 or arr.shape[-1] != d_in:
         raise ValueError(f"{name} must have shape (..., n, d_in) with d_in = {d_in}, "
                          f"got shape {np.shape(points)}")
-    if arr.size == 0:
+    if arr.size == 0 and not allow_empty:
         raise ValueError(f"{name} must hold at least one point (n >= 1 and no empty batch axis), "
                          f"got shape {np.shape(points)}")
     return arr
