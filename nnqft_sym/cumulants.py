@@ -34,7 +34,7 @@ import sympy as sp
 
 from .architectures import Network
 from .errors import CostLimitError
-from .moments import check_finite_result, is_symbolic_points, prepare_points
+from .moments import _exp_terms, check_finite_result, is_symbolic_points, prepare_points
 from .partitions import double_factorial, subset_recursion_terms
 from .validation import as_points, check_integer, check_width
 from .wick import kernel_matrix
@@ -43,33 +43,41 @@ __all__ = ["connected_green", "green", "delta_green", "deviation",
            "deviation_series", "delta_green_series",
            "reduced_cumulants", "MAX_TERMS", "correlator_cost"]
 
-#: default limit on :func:`correlator_cost` (about 10 s of work); raise it with ``max_terms=``
-MAX_TERMS = 10 ** 7
+#: default limit on :func:`correlator_cost` (about 30 s of work); raise it with ``max_terms=``
+MAX_TERMS = 3 * 10 ** 7
 
-#: cost of one neuron moment relative to one product (quadrature or a moment-generating sum)
-_MOMENT_COST = 50
+#: cost of one neuron moment relative to one product: closed form (moment-generating function,
+#: phase average) or Gaussian quadrature of a rank-2 covariance (x3 per further rank)
+_MOMENT_COST, _QUADRATURE_COST = 50, 20_000
 #: a SymPy product counts as this many numeric ones
 _SYMBOLIC_COST = 200
 
 
-def correlator_cost(n: int, combinations: int = 1, symbolic: bool = False) -> int:
-    """Estimated work of an exact n-point correlator, in units of one product of arrays.
+def correlator_cost(n: int, combinations: int = 1, symbolic: bool = False,
+                    net: Network | None = None) -> int:
+    """Estimated work of an exact n-point correlator, in units of one product of arrays (~1 us).
 
     ``subset_recursion_terms(n)`` products (each over ``combinations`` point combinations;
-    one unit per 1000 combinations) plus the :math:`2^{n-1}` neuron moments; SymPy terms weigh
-    more.  Compared with ``max_terms`` (default :data:`MAX_TERMS`).
+    one unit more per 1000 combinations) plus the :math:`2^{n-1}` neuron moments, which cost
+    more when ``net`` needs quadrature for them; SymPy terms weigh more.  Compared with
+    ``max_terms`` (default :data:`MAX_TERMS`).
 
     Examples
     --------
     >>> correlator_cost(4) < correlator_cost(14) < MAX_TERMS < correlator_cost(20)
     True
     """
+    moment = _MOMENT_COST
+    if net is not None and not symbolic and net.preactivation_is_gaussian \
+            and _exp_terms(net.activation) is None:
+        moment = _QUADRATURE_COST * 3 ** max(min(net.d_in + 1, n) - 2, 0)
     scale = _SYMBOLIC_COST if symbolic else 1 + combinations // 1000
-    return (subset_recursion_terms(n) + _MOMENT_COST * 2 ** max(n - 1, 0)) * scale
+    return (subset_recursion_terms(n) + moment * 2 ** max(n - 1, 0)) * scale
 
 
-def _prepare(net: Network, points: Any, max_terms: Any = MAX_TERMS):
-    """Return (symbolic?, points in canonical form, n), after the cost check.
+def _prepare(net: Network, points: Any, max_terms: Any = MAX_TERMS, odd_is_zero: bool = True):
+    """Return (symbolic?, points in canonical form, n), after the cost check (none for an odd n
+    when the caller answers 0 without work).
 
     Deep networks are refused: the exact results here are those of one hidden layer.  With
     ``d_out > 1`` they are the correlators of one output component (all indices equal; see
@@ -82,7 +90,7 @@ def _prepare(net: Network, points: Any, max_terms: Any = MAX_TERMS):
     max_terms = check_integer(max_terms, "max_terms", 1)
     symbolic, pts, n = prepare_points(net, points, "exact correlators")
     combos = 1 if symbolic else int(np.prod(pts.shape[:-2]))
-    cost = correlator_cost(n, combos, symbolic)
+    cost = 0 if odd_is_zero and n % 2 else correlator_cost(n, combos, symbolic, net)
     if cost > max_terms:
         raise CostLimitError(
             f"points: an exact correlator of n = {n} points"
@@ -111,7 +119,7 @@ def _guard_memory(func):
             n, combos = shape[-2], int(np.prod(shape[:-2]))
             raise CostLimitError(
                 f"points: {func.__name__} at points of shape {np.shape(points)} ran out of memory (estimated "
-                f"cost {correlator_cost(n, combos):.3g} products over {combos} combinations of "
+                f"cost {correlator_cost(n, combos, net=net):.3g} products over {combos} combinations of "
                 f"{n} points); use fewer points or combinations per call") from None
     return wrapper
 
@@ -174,7 +182,7 @@ def reduced_cumulants(net: Network, points: Any, *, max_terms: int = MAX_TERMS) 
     >>> sorted(reduced_cumulants(GaussNet(), [0.1, 0.2, 0.3, 0.4]), key=len)[-2:]
     [(2, 3), (0, 1, 2, 3)]
     """
-    symbolic, pts, n = _prepare(net, points, max_terms)
+    symbolic, pts, n = _prepare(net, points, max_terms, odd_is_zero=False)
     return {tuple(_bits(m)): value for m, value in _reduced_by_mask(net, pts, n, symbolic).items()}
 
 
