@@ -254,3 +254,17 @@ def test_memory_error_becomes_a_cost_limit_error(monkeypatch):
     monkeypatch.setattr(cumulants, "_reduced_by_mask", exhausted)
     with pytest.raises(CostLimitError, match=r"points.*shape \(2, 4\)"):
         nq.GaussNet().green(np.zeros((2, 4)), 10)
+
+
+def test_exponential_type_coincident_points_by_the_moment_generating_function():
+    x = sp.Symbol("x", real=True)
+    net = nq.Network(sp.cosh(nq.Z), sigma_w=1, sigma_b=1)
+    expr = net.neuron_moment([x] * 3 + [sp.Rational(-1, 2)])
+    s, c, t = mpmath.mpf("1.09"), mpmath.mpf("0.85"), mpmath.mpf("1.25")
+    # z1 = sqrt(s) u, z2 = c u / sqrt(s) + r v with r^2 = t - c^2 / s; E_v[cosh(a + r v)] =
+    # cosh(a) e^{r^2/2}, and the u integral of E[cosh(z1)^3 cosh(z2)] by mpmath quadrature
+    r2 = t - c ** 2 / s
+    phi = lambda u: mpmath.exp(-u * u / 2) / mpmath.sqrt(2 * mpmath.pi)
+    ref = mpmath.quad(lambda u: phi(u) * mpmath.cosh(mpmath.sqrt(s) * u) ** 3
+                      * mpmath.cosh(c / mpmath.sqrt(s) * u) * mpmath.exp(r2 / 2), [-mpmath.inf, 0, mpmath.inf])
+    assert float(expr.subs(x, sp.Rational(3, 10))) == pytest.approx(float(ref), rel=1e-10)
