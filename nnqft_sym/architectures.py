@@ -416,7 +416,8 @@ class Network:
         return kernel_numeric(self, x, y)
 
     def gram(self, points: Any) -> np.ndarray:
-        """The Gram matrix K(x_i, x_j), ``(n, n)``, of points ``(n,)`` or ``(n, d_in)`` (:func:`nnqft_sym.wick.gram_matrix`)."""
+        """The Gram matrix K(x_i, x_j), ``(n, n)``, of points ``(n,)`` or ``(n, d_in)``
+        (:func:`nnqft_sym.wick.gram_matrix`)."""
         from .wick import gram_matrix
         return gram_matrix(self, points)
 
@@ -446,7 +447,7 @@ class Network:
         return connected_green(self, points, width, **options)
 
     def green(self, points: Any, width: Any, **options: Any) -> Any:
-        """Exact full Green function G^(n) at finite width (:mod:`nnqft_sym.cumulants`; ``max_terms=``)."""
+        """Exact full Green function G^(n) at finite width (:mod:`nnqft_sym.cumulants`)."""
         from .cumulants import green
         return green(self, points, width, **options)
 

@@ -115,12 +115,14 @@ def _guard_memory(func):
         try:
             return func(net, points, *args, **kwargs)
         except MemoryError:
-            shape = np.shape(as_points(points, net.d_in)) if not is_symbolic_points(points) else (len(points), 1)
+            symbolic = is_symbolic_points(points)
+            shape = (len(points), 1) if symbolic else np.shape(as_points(points, net.d_in))
             n, combos = shape[-2], int(np.prod(shape[:-2]))
             raise CostLimitError(
-                f"points: {func.__name__} at points of shape {np.shape(points)} ran out of memory (estimated "
-                f"cost {correlator_cost(n, combos, net=net):.3g} products over {combos} combinations of "
-                f"{n} points); use fewer points or combinations per call") from None
+                f"points: {func.__name__} at points of shape {np.shape(points)} ran out of memory "
+                f"(estimated cost {correlator_cost(n, combos, symbolic, net):.3g} products over "
+                f"{combos} combinations of {n} points); use fewer points or combinations per call"
+            ) from None
     return wrapper
 
 
@@ -170,7 +172,9 @@ def _reduced_by_mask(net: Network, pts: Any, n: int, symbolic: bool) -> dict[int
     return out
 
 
-def reduced_cumulants(net: Network, points: Any, *, max_terms: int = MAX_TERMS) -> dict[tuple[int, ...], Any]:
+@_guard_memory
+def reduced_cumulants(net: Network, points: Any, *,
+                      max_terms: int = MAX_TERMS) -> dict[tuple[int, ...], Any]:
     r"""The N-independent reduced cumulants :math:`c_B` for every even subset B of the points.
 
     ``kappa_{|B|}(f)(x_B) = N^{1 - |B|/2} c_B``; for pairs ``c_{ij} = K(x_i, x_j)``.
@@ -287,7 +291,9 @@ def deviation_series(net: Network, points: Any, *, max_terms: int = MAX_TERMS) -
 
 @_guard_memory
 def connected_green(net: Network, points: Any, width: Any, *, max_terms: int = MAX_TERMS) -> Any:
-    r"""Exact connected correlator :math:`\kappa_n(f) = N \kappa_n(t)` (n >= 4), K for n = 2, 0 for odd n.
+    r"""Exact connected correlator :math:`\kappa_n(f) = N \kappa_n(t)` (n >= 4).
+
+    K for n = 2, and 0 for odd n.
 
     Examples
     --------

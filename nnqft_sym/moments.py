@@ -38,7 +38,8 @@ from .errors import NoClosedFormError, NumericalOverflowError
 from .gaussian import exponential_terms, mgf_product_expectation, mgf_product_expectation_numeric
 from .validation import as_points
 
-__all__ = ["neuron_moment", "check_finite_result", "pair_closed_form", "symbolic_points", "covariance_expr",
+__all__ = ["neuron_moment", "check_finite_result", "pair_closed_form", "symbolic_points",
+           "covariance_expr",
            "is_symbolic_points", "prepare_points", "moment_from_covariance",
            "coincidence_pattern", "relu_moment_closed_form"]
 
@@ -171,7 +172,8 @@ def check_finite_result(value: Any, pts: np.ndarray, what: str) -> None:
     bad = ~np.isfinite(np.asarray(value, dtype=float))
     if np.any(bad):
         combo = pts[bad][0] if bad.ndim else pts
-        shown = np.array2string(combo[:, 0] if combo.shape[-1] == 1 else combo, precision=4, threshold=24)
+        shown = np.array2string(combo[:, 0] if combo.shape[-1] == 1 else combo, precision=4,
+                                threshold=24)
         more = f" (and {int(bad.sum()) - 1} more combinations)" if bad.ndim and bad.sum() > 1 else ""
         raise NumericalOverflowError(
             f"{what} overflows double precision at points {shown}{more}: the exact value "
@@ -240,7 +242,8 @@ def moment_from_covariance(net: Network, cov: Any) -> sp.Expr:
             first = [g[0] for g in groups]
             mult = [len(g) for g in groups]
             if len(groups) == 1:
-                return norm * relu_moment_closed_form(mult[0]) * cov[first[0], first[0]] ** sp.Rational(mult[0], 2)
+                scale = cov[first[0], first[0]] ** sp.Rational(mult[0], 2)
+                return norm * relu_moment_closed_form(mult[0]) * scale
             (i, j), (a, b) = first, mult
             return norm * _relu_pair_moment(a, b, cov[i, i], cov[j, j], cov[i, j])
     raise NoClosedFormError(f"no closed form for E[prod g] of {net.name} (activation "
@@ -275,7 +278,7 @@ def coincidence_pattern(cov: Any) -> list[list[int]]:
 
 
 def relu_moment_closed_form(n: int) -> sp.Expr:
-    r""":math:`E[\mathrm{relu}(z)^n]/s^{n/2} = 2^{n/2}\Gamma(	frac{n+1}{2})/(2\sqrt\pi)` for z ~ N(0, s).
+    r""":math:`E[\mathrm{relu}(z)^n]/s^{n/2} = 2^{n/2}\Gamma(\tfrac{n+1}{2})/(2\sqrt\pi)` for z ~ N(0, s).
 
     For even n this is :math:`(n-1)!!/2`.
 
@@ -303,7 +306,7 @@ def _relu_pair_moment(a: int, b: int, sx: sp.Expr, sy: sp.Expr, c: sp.Expr) -> s
     r""":math:`E[\mathrm{relu}(z_1)^a\,\mathrm{relu}(z_2)^b]` for a centred Gaussian pair.
 
     In polar coordinates :math:`z_1 = \sqrt{s_x} r\cos\phi`, :math:`z_2 = \sqrt{s_y}
-    r\cos(\phi-	heta)` with :math:`\cos	heta = c/\sqrt{s_x s_y}`: the radial integral is
+    r\cos(\phi-\theta)` with :math:`\cos\theta = c/\sqrt{s_x s_y}`: the radial integral is
     :math:`2^{m/2}\Gamma(m/2+1)/(2\pi)` (m = a + b), the angular one :func:`_relu_angular`.
     """
     m = a + b

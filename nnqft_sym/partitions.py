@@ -124,5 +124,6 @@ def subset_recursion_terms(n: int) -> int:
     if n < 2:
         return 0
     cumulant = sum(comb(n, k) * (2 ** (k - 2) - 1) for k in range(4, n + 1, 2))
-    green = sum(comb(n - 1, k) * 2 ** (k - 2) for k in range(2, n, 2)) + (2 ** (n - 2) if n % 2 == 0 else 0)
+    green = sum(comb(n - 1, k) * 2 ** (k - 2) for k in range(2, n, 2))
+    green += 2 ** (n - 2) if n % 2 == 0 else 0
     return cumulant + green

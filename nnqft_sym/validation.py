@@ -138,7 +138,8 @@ def _as_float_array(value: Any, name: str) -> np.ndarray:
     return arr
 
 
-def as_points(points: Any, d_in: int, name: str = "points", *, allow_empty: bool = False) -> np.ndarray:
+def as_points(points: Any, d_in: int, name: str = "points", *,
+              allow_empty: bool = False) -> np.ndarray:
     """Convert numeric point sets to a float array of shape ``(..., n, d_in)``.
 
     The shape contract of every function that takes a *set* of ``n`` points (correlators,
@@ -180,7 +181,8 @@ def as_points(points: Any, d_in: int, name: str = "points", *, allow_empty: bool
     return arr
 
 
-def as_coordinates(x: Any, d_in: int, name: str, *, coordinate_axis: bool | None = None) -> np.ndarray:
+def as_coordinates(x: Any, d_in: int, name: str, *,
+                   coordinate_axis: bool | None = None) -> np.ndarray:
     """Numeric single points as a float array ``(..., d_in)``: the leading axes broadcast.
 
     Unlike :func:`as_points` there is no axis of n points: this is the contract for the two
