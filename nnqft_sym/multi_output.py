@@ -43,7 +43,7 @@ from .cumulants import MAX_TERMS
 from .errors import CostLimitError
 from .moments import prepare_points
 from .partitions import bell_number, double_factorial, moebius_weight, pairings
-from .validation import as_points, check_width
+from .validation import as_points, check_integer, check_width
 
 __all__ = [
     "Pairing",
@@ -110,15 +110,17 @@ def _one_layer(net: Network, what: str) -> None:
                          "for the O(1/N) term of a deep network")
 
 
-def _prepare(net: Network, points: Any):
+def _prepare(net: Network, points: Any, max_terms: Any = MAX_TERMS):
     """(symbolic?, points, n) after the cost check: (n-1)!! pairings times Bell(n/2) partitions."""
+    max_terms = check_integer(max_terms, "max_terms", 1)
     symbolic, pts, n = prepare_points(net, points, "multi-output correlators")
     if n % 2 == 0:
         cost = double_factorial(n - 1) * bell_number(n // 2)
-        if cost > MAX_TERMS:
+        if cost > max_terms:
             raise CostLimitError(f"points: multi-output correlators of n = {n} points sum "
-                                 f"{cost:.3g} pairing terms, over the limit {MAX_TERMS:.3g} "
-                                 "(nnqft_sym.cumulants.MAX_TERMS); use fewer points")
+                                 f"{cost:.3g} pairing terms ((n-1)!! pairings times the Bell "
+                                 f"number B(n/2) partitions of each), over max_terms = "
+                                 f"{max_terms:.3g}; pass max_terms=... to allow it")
     return symbolic, pts, n
 
 
@@ -173,7 +175,8 @@ def _finish(symbolic: bool, value: Any) -> Any:
     return float(value) if np.ndim(value) == 0 else np.asarray(value)
 
 
-def connected_pairing_coefficients(net: Network, points: Any) -> dict[Pairing, Any]:
+def connected_pairing_coefficients(net: Network, points: Any, *,
+                                   max_terms: int = MAX_TERMS) -> dict[Pairing, Any]:
     r"""Reduced connected coefficients :math:`c_P`: :math:`\kappa_n = N^{1-n/2}\sum_P c_P\prod\delta`.
 
     For n = 2 the single coefficient is the kernel K.  Exact for one hidden layer.
@@ -189,7 +192,7 @@ def connected_pairing_coefficients(net: Network, points: Any) -> dict[Pairing, A
     True
     """
     _one_layer(net, "connected_pairing_coefficients")
-    symbolic, pts, n = _prepare(net, points)
+    symbolic, pts, n = _prepare(net, points, max_terms)
     if n % 2:
         return {}       # no pairing: the odd correlators vanish
     mom = _Moments(net, pts, symbolic)
@@ -197,7 +200,8 @@ def connected_pairing_coefficients(net: Network, points: Any) -> dict[Pairing, A
 
 
 def green_pairing_coefficients(net: Network, points: Any, width: Any,
-                               include_free: bool = True) -> dict[Pairing, Any]:
+                               include_free: bool = True, *,
+                               max_terms: int = MAX_TERMS) -> dict[Pairing, Any]:
     r"""Exact full Green function :math:`G^{(n)}_{a_1..a_n}` resolved by pairings.
 
     :math:`G_P = \sum_{\sigma \in \Pi(P)} \prod_{\beta \in \sigma} N^{1-|\beta|} c_{\beta}`
@@ -214,7 +218,7 @@ def green_pairing_coefficients(net: Network, points: Any, width: Any,
     """
     _one_layer(net, "green_pairing_coefficients")
     width = check_width(width)
-    symbolic, pts, n = _prepare(net, points)
+    symbolic, pts, n = _prepare(net, points, max_terms)
     if n % 2:
         return {}       # no pairing: the odd correlators vanish
     inv = sp.Integer(1) / width if symbolic or isinstance(width, sp.Basic) else 1.0 / width
@@ -233,9 +237,10 @@ def green_pairing_coefficients(net: Network, points: Any, width: Any,
     return out
 
 
-def delta_green_pairing_coefficients(net: Network, points: Any, width: Any) -> dict[Pairing, Any]:
+def delta_green_pairing_coefficients(net: Network, points: Any, width: Any, *,
+                                     max_terms: int = MAX_TERMS) -> dict[Pairing, Any]:
     r""":math:`\Delta G_P = G_P - \prod_{(ij)\in P} K(x_i, x_j)`, exact at width N."""
-    return green_pairing_coefficients(net, points, width, include_free=False)
+    return green_pairing_coefficients(net, points, width, include_free=False, max_terms=max_terms)
 
 
 # ---------------------------------------------------------------------- explicit indices
@@ -254,7 +259,7 @@ def _contract(coefficients: dict[Pairing, Any], indices: np.ndarray) -> Any:
     return float(out) if np.ndim(out) == 0 and not isinstance(out, sp.Basic) else out
 
 
-def free_green_indexed(net: Network, points: Any, indices: Any) -> Any:
+def free_green_indexed(net: Network, points: Any, indices: Any, *, max_terms: int = MAX_TERMS) -> Any:
     r"""Free :math:`G_0^{(n)}` with output indices: Wick's theorem with :math:`\delta_{ab} K`.
 
     Examples
@@ -263,7 +268,7 @@ def free_green_indexed(net: Network, points: Any, indices: Any) -> Any:
     >>> free_green_indexed(GaussNet(d_out=2), [0.0] * 4, [0, 0, 1, 1])   # K(0, 0)^2
     4.0
     """
-    symbolic, pts, n = _prepare(net, points)
+    symbolic, pts, n = _prepare(net, points, max_terms)
     mom = _Moments(net, pts, symbolic)
     idx = _check_indices(net, indices, n)
     if n % 2:
@@ -273,7 +278,8 @@ def free_green_indexed(net: Network, points: Any, indices: Any) -> Any:
     return _contract(coeffs, idx)
 
 
-def connected_green_indexed(net: Network, points: Any, indices: Any, width: Any) -> Any:
+def connected_green_indexed(net: Network, points: Any, indices: Any, width: Any, *,
+                            max_terms: int = MAX_TERMS) -> Any:
     r"""Exact connected :math:`\kappa(f_{a_1}(x_1), \dots, f_{a_n}(x_n))` at width N (one hidden layer).
 
     Examples
@@ -286,17 +292,18 @@ def connected_green_indexed(net: Network, points: Any, indices: Any, width: Any)
     3.0
     """
     width = check_width(width)
-    symbolic, pts, n = _prepare(net, points)
+    symbolic, pts, n = _prepare(net, points, max_terms)
     idx = _check_indices(net, indices, n)
     if n % 2:
         return _zero(symbolic, pts, idx)
-    coeffs = connected_pairing_coefficients(net, points)
+    coeffs = connected_pairing_coefficients(net, points, max_terms=max_terms)
     scale = (sp.sympify(width) ** (1 - n // 2) if isinstance(width, sp.Basic)
              else float(width) ** (1 - n // 2))
     return _contract({m: v * scale for m, v in coeffs.items()}, idx)
 
 
-def green_indexed(net: Network, points: Any, indices: Any, width: Any) -> Any:
+def green_indexed(net: Network, points: Any, indices: Any, width: Any, *,
+                  max_terms: int = MAX_TERMS) -> Any:
     r"""Exact :math:`E[f_{a_1}(x_1)\cdots f_{a_n}(x_n)]` at width N (one hidden layer).
 
     Examples
@@ -306,11 +313,11 @@ def green_indexed(net: Network, points: Any, indices: Any, width: Any) -> Any:
     0.0
     """
     width = check_width(width)
-    symbolic, pts, n = _prepare(net, points)
+    symbolic, pts, n = _prepare(net, points, max_terms)
     idx = _check_indices(net, indices, n)
     if n % 2:
         return _zero(symbolic, pts, idx)
-    return _contract(green_pairing_coefficients(net, points, width), idx)
+    return _contract(green_pairing_coefficients(net, points, width, max_terms=max_terms), idx)
 
 
 # ---------------------------------------------------------------------- invariant coupling

@@ -242,8 +242,10 @@ def test_many_points_finish_or_refuse_up_front():
     with pytest.raises(CostLimitError, match="max_terms"):
         net.green(POINTS[6], 10, max_terms=100)
     assert net.green(POINTS[6], 10, max_terms=10 ** 6) == pytest.approx(net.green(POINTS[6], 10))
-    with pytest.raises(CostLimitError, match="points"):
+    with pytest.raises(CostLimitError, match="points.*max_terms"):
         green_indexed(nq.GaussNet(d_out=2), np.linspace(0, 1, 14), [0] * 14, 10)
+    with pytest.raises(CostLimitError, match="max_terms = 10"):
+        green_indexed(nq.GaussNet(d_out=2), POINTS[6], [0] * 6, 10, max_terms=10)
 
 
 def test_memory_error_becomes_a_cost_limit_error(monkeypatch):
