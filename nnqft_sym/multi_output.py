@@ -259,7 +259,8 @@ def _contract(coefficients: dict[Pairing, Any], indices: np.ndarray) -> Any:
     return float(out) if np.ndim(out) == 0 and not isinstance(out, sp.Basic) else out
 
 
-def free_green_indexed(net: Network, points: Any, indices: Any, *, max_terms: int = MAX_TERMS) -> Any:
+def free_green_indexed(net: Network, points: Any, indices: Any, *,
+                       max_terms: int = MAX_TERMS) -> Any:
     r"""Free :math:`G_0^{(n)}` with output indices: Wick's theorem with :math:`\delta_{ab} K`.
 
     Examples
