@@ -333,7 +333,7 @@ def diagram_integrals(diagrams: Sequence["Diagram"], net: Any, points: Any, *,
     [(1,)]
     """
     net.require_numeric("diagram_integral")
-    pts = as_points(points, net.d_in)
+    pts = as_points(points, net.d_in, allow_empty=True)      # vacuum diagrams have no legs
     for diagram in diagrams:
         if pts.shape[-2] != diagram.legs:
             raise ValueError(f"points must hold {diagram.legs} points on axis -2, "

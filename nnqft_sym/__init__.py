@@ -17,7 +17,7 @@ from .kernels import kernel_expr, kernel_numeric
 from .moments import neuron_moment
 from .partitions import double_factorial, even_set_partitions, pairings
 from .propagators import IRExpansion, P, ir_expansion, is_translation_invariant, momentum_propagator
-from .wick import free_green, wick_sum
+from .wick import free_green, gram_matrix, kernel_matrix, wick_sum
 from .quadrature import (activation_homogeneity, activation_kinks, gaussian_expectation,
                          gaussian_expectation_mp)
 from .deep import (deep_kernel, deep_kernel_expr, layer_kernels, layer_recursion,
@@ -38,7 +38,8 @@ __all__ = [
     "ARCHITECTURES", "make_network", "from_description",
     "GaussianFirstLayer", "DrawnFirstLayer", "affine_preactivations",
     "kernel_expr", "kernel_numeric", "momentum_propagator", "ir_expansion", "IRExpansion",
-    "is_translation_invariant", "free_green", "wick_sum", "pairings", "even_set_partitions",
+    "is_translation_invariant", "free_green", "gram_matrix", "kernel_matrix", "wick_sum", "pairings",
+    "even_set_partitions",
     "double_factorial", "neuron_moment", "reduced_cumulants", "connected_green", "green",
     "delta_green", "delta_green_series", "deviation", "deviation_series",
     "normalisation_integral", "quartic_coupling",

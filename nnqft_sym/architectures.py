@@ -431,6 +431,12 @@ class Network:
         from .kernels import kernel_numeric
         return kernel_numeric(self, x, y)
 
+    def gram(self, points: Any) -> np.ndarray:
+        """The Gram matrix K(x_i, x_j), ``(n, n)``, of points ``(n,)`` or ``(n, d_in)``
+        (:func:`nnqft_sym.wick.gram_matrix`)."""
+        from .wick import gram_matrix
+        return gram_matrix(self, points)
+
     def momentum_propagator(self, p: Any = None) -> sp.Expr:
         """Fourier transform K(p) of a translation-invariant kernel (:mod:`nnqft_sym.propagators`)."""
         from .propagators import momentum_propagator
@@ -451,35 +457,35 @@ class Network:
         from .moments import neuron_moment
         return neuron_moment(self, points, dps=dps)
 
-    def connected_green(self, points: Any, width: Any) -> Any:
+    def connected_green(self, points: Any, width: Any, **options: Any) -> Any:
         """Exact connected correlator kappa_n at finite width (:mod:`nnqft_sym.cumulants`)."""
         from .cumulants import connected_green
-        return connected_green(self, points, width)
+        return connected_green(self, points, width, **options)
 
-    def green(self, points: Any, width: Any) -> Any:
+    def green(self, points: Any, width: Any, **options: Any) -> Any:
         """Exact full Green function G^(n) at finite width (:mod:`nnqft_sym.cumulants`)."""
         from .cumulants import green
-        return green(self, points, width)
+        return green(self, points, width, **options)
 
-    def delta_green(self, points: Any, width: Any) -> Any:
+    def delta_green(self, points: Any, width: Any, **options: Any) -> Any:
         """Delta G^(n) = G^(n) - G_0^(n), exact at finite width."""
         from .cumulants import delta_green
-        return delta_green(self, points, width)
+        return delta_green(self, points, width, **options)
 
-    def deviation(self, points: Any, width: Any) -> Any:
+    def deviation(self, points: Any, width: Any, **options: Any) -> Any:
         """m_n = Delta G^(n) / G_0^(n), exact at finite width."""
         from .cumulants import deviation
-        return deviation(self, points, width)
+        return deviation(self, points, width, **options)
 
-    def delta_green_series(self, points: Any) -> dict[int, Any]:
+    def delta_green_series(self, points: Any, **options: Any) -> dict[int, Any]:
         """Exact coefficients c_k of Delta G^(n) = sum_k c_k / N^k (:mod:`nnqft_sym.cumulants`)."""
         from .cumulants import delta_green_series
-        return delta_green_series(self, points)
+        return delta_green_series(self, points, **options)
 
-    def deviation_series(self, points: Any) -> dict[int, Any]:
+    def deviation_series(self, points: Any, **options: Any) -> dict[int, Any]:
         """Exact coefficients of m_n = sum_k c_k / N^k (:mod:`nnqft_sym.cumulants`)."""
         from .cumulants import deviation_series
-        return deviation_series(self, points)
+        return deviation_series(self, points, **options)
 
     def quartic_coupling(self, points: Any, width: Any, cutoff: Any = None) -> Any:
         """Tree-level local quartic coupling u4 = -Delta G^(4) / N_K (:mod:`nnqft_sym.couplings`)."""

@@ -25,7 +25,7 @@ import sympy as sp
 from .architectures import Network
 from .cumulants import delta_green
 from .moments import is_symbolic_points, symbolic_points
-from .validation import as_points, check_positive
+from .validation import as_points, check_positive, check_width
 
 __all__ = ["normalisation_integral", "quartic_coupling"]
 
@@ -125,6 +125,7 @@ def quartic_coupling(net: Network, points: Any, width: Any, cutoff: Any = None) 
     >>> u4 < 0
     True
     """
+    check_width(width)
     pts = points
     if not is_symbolic_points(points):
         pts = as_points(points, net.d_in)

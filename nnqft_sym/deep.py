@@ -54,7 +54,8 @@ import sympy as sp
 
 from .architectures import S, Z, Network
 from .cumulants import _relative_to_free
-from .validation import as_coordinates, as_points, check_even_order
+from .errors import NoClosedFormError
+from .validation import as_points, broadcast_coordinates
 
 __all__ = [
     "PairExpectation",
@@ -367,7 +368,7 @@ def layer_kernels(net: Network, x: Any, y: Any) -> np.ndarray:
     [2.0, 2.0, 2.0]
     """
     _check_deep(net, "layer_kernels")
-    xa, ya = np.broadcast_arrays(as_coordinates(x, net.d_in, "x"), as_coordinates(y, net.d_in, "y"))
+    xa, ya = broadcast_coordinates(x, y, net.d_in)
     sb2, sw2 = float(net.sigma_b) ** 2, float(net.sigma_w) ** 2
     kxx = sb2 + sw2 * np.sum(xa * xa, -1) / net.d_in
     kyy = sb2 + sw2 * np.sum(ya * ya, -1) / net.d_in
@@ -407,8 +408,10 @@ def deep_kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
 
     Raises
     ------
+    NoClosedFormError
+        If the activation has no closed-form pair expectation (a ``ValueError``).
     ValueError
-        If the activation has no closed-form pair expectation, or ``d_in`` is symbolic.
+        If ``d_in`` is symbolic or the pre-activations are not Gaussian.
 
     Examples
     --------
@@ -426,7 +429,7 @@ def deep_kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
         raise ValueError(f"deep_kernel_expr: {net.name} has non-Gaussian pre-activations")
     pair = pair_expectation(net.activation).closed_form
     if pair is None:
-        raise ValueError(f"no closed-form pair expectation for the activation {net.activation}: "
+        raise NoClosedFormError(f"no closed-form pair expectation for the activation {net.activation}: "
                          "use numeric points (deep_kernel) for the Gauss-Hermite recursion")
     if x is None and y is None:
         x, y = default_points(net.d_in)
@@ -660,7 +663,9 @@ def leading_pairing_coefficients(net: Network, points: Any) -> dict[tuple[tuple[
     3
     """
     from .partitions import pairings
-    n = check_even_order(as_points(points, net.d_in).shape[-2])
+    n = as_points(points, net.d_in).shape[-2]
+    if n % 2:
+        return {}       # odd correlators vanish: no pairing
 
     def compute(rec: LayerRecursion, index: np.ndarray) -> dict:
         kern, vert, corr = rec.output_kernel, rec.output_vertex, rec.output_kernel_correction
@@ -710,7 +715,8 @@ def leading_delta_green(net: Network, points: Any) -> np.ndarray | float:
     >>> bool(np.isclose(leading_delta_green(net, pts), net.delta_green_series(pts)[1]))
     True
     """
-    out = sum(leading_pairing_coefficients(net, points).values())
+    coeffs = leading_pairing_coefficients(net, points)
+    out = sum(coeffs.values()) if coeffs else np.zeros(as_points(points, net.d_in).shape[:-2])
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -728,6 +734,9 @@ def leading_deviation(net: Network, points: Any) -> np.ndarray | float:
     True
     """
     from .wick import free_green
+    if as_points(points, net.d_in).shape[-2] % 2:
+        raise ValueError("points: m_n = Delta G / G_0 is 0/0 at an odd number of points (both "
+                         "vanish exactly); use leading_delta_green, which is 0")
     out = _relative_to_free(np.asarray(leading_delta_green(net, points)),
                             np.asarray(free_green(net, points)), points, symbolic=False)
     return float(out) if np.ndim(out) == 0 else out

@@ -20,8 +20,9 @@ import numpy as np
 import sympy as sp
 
 from .architectures import Network
+from .errors import NoClosedFormError
 from .moments import moment_from_covariance, neuron_moment, symbolic_points
-from .validation import as_coordinates
+from .validation import broadcast_coordinates
 
 __all__ = ["kernel_expr", "kernel_numeric", "default_points", "INVARIANTS"]
 
@@ -80,17 +81,19 @@ def _kernel_invariants(net: Network) -> sp.Expr:
     sx, sy, c = sb2 + sw2 * xx / d, sb2 + sw2 * yy / d, sb2 + sw2 * xy / d
     try:
         moment = moment_from_covariance(net, [[sx, c], [c, sy]])
-    except ValueError:
+    except NoClosedFormError:
         raise ValueError(f"no closed-form kernel for {net.name} with symbolic d_in; "
                          "give an integer d_in") from None
     return sb2 + net.output_variance * moment
 
 
 def kernel_numeric(net: Network, x: Any, y: Any) -> np.ndarray | float:
-    """K(x, y) for numeric points, broadcasting over leading axes of ``x`` and ``y``.
+    """K(x, y) for numeric points, with NumPy broadcasting over the leading axes of ``x`` and ``y``.
 
-    ``x`` and ``y`` have shape ``(..., d_in)`` (or are scalars / arrays of scalars when
-    d_in = 1); the result has their broadcast leading shape.
+    ``x`` and ``y`` have shape ``(..., d_in)``; when d_in = 1 every axis is a leading axis
+    (scalars and arrays of scalars), so ``K(x[:, None], x[None, :])`` is the Gram matrix.  The
+    full contract is :func:`nnqft_sym.validation.broadcast_coordinates`; the result has the
+    broadcast leading shape (a float for two single points).
 
     Examples
     --------
@@ -98,14 +101,17 @@ def kernel_numeric(net: Network, x: Any, y: Any) -> np.ndarray | float:
     >>> from nnqft_sym import GaussNet
     >>> GaussNet().kernel(np.zeros(3), np.array([0.0, 1.0, 2.0])).round(6)
     array([2.      , 1.606531, 1.135335])
+    >>> x = np.linspace(0, 1, 4)
+    >>> GaussNet().kernel(x[:, None], x[None, :]).shape
+    (4, 4)
     """
     if net.depth != 1:
         from .deep import deep_kernel
         return deep_kernel(net, x, y)
     net.require_numeric("kernel")
-    xa = as_coordinates(x, net.d_in, "x")
-    ya = as_coordinates(y, net.d_in, "y")
-    xa, ya = np.broadcast_arrays(xa, ya)
+    xa, ya = broadcast_coordinates(x, y, net.d_in)
+    if xa.size == 0:
+        return np.zeros(xa.shape[:-1])
     pair = np.stack([xa, ya], axis=-2)  # (..., 2, d_in)
     moment = neuron_moment(net, pair)
     out = float(net.sigma_b) ** 2 + float(net.output_variance) * np.asarray(moment)

@@ -7,10 +7,22 @@ Strategy, from exact to numerical (the first that applies wins):
    E_w[\cos(w \cdot \sum_i \epsilon_i x_i)]` (the phase average kills unbalanced signs).
 2. activations of exponential type (Gauss-net, cos/cosh/sinh with Gaussian weights): the Gaussian
    moment-generating function (:mod:`nnqft_sym.gaussian`), exact for every n.
-3. n = 2 with a classical closed form: ReLU (arc-cosine kernel of degree 1, Cho & Saul 2009) and
-   Erf (arcsine kernel, Williams 1997).
-4. otherwise Gaussian quadrature over the rank of the pre-activation covariance
+3. odd activations (Erf, tanh, ...) at an odd number of points: exactly 0 (z -> -z symmetry).
+4. closed forms by coincident-point pattern (points with equal pre-activations are grouped,
+   :func:`coincidence_pattern`): ReLU at one distinct point with multiplicity n,
+   :math:`E[\mathrm{relu}(z)^n] = s^{n/2} 2^{n/2}\Gamma(\tfrac{n+1}{2})/(2\sqrt\pi)`
+   (:math:`(n-1)!!\,s^{n/2}/2` for even n), and at two distinct points with any multiplicities
+   a, b, :math:`E[\mathrm{relu}(z_1)^a \mathrm{relu}(z_2)^b]` by the polar integral (radial
+   Gamma function times an elementary angular integral; a = b = 1 is the arc-cosine kernel of
+   degree 1, Cho & Saul 2009); Erf at two points (arcsine kernel, Williams 1997), including a
+   doubled point.  Three or more distinct ReLU points and Erf at n >= 4 even points have no
+   elementary closed form here and use quadrature.
+5. otherwise Gaussian quadrature over the rank of the pre-activation covariance
    (:mod:`nnqft_sym.quadrature`), numeric points only.
+
+A strategy that does not apply raises :class:`nnqft_sym.errors.NoClosedFormError`, which the
+numeric routes catch (never a bare ``ValueError``).  Numeric moments that overflow double
+precision raise :class:`nnqft_sym.errors.NumericalOverflowError` naming the points.
 """
 from __future__ import annotations
 
@@ -22,18 +34,27 @@ import numpy as np
 import sympy as sp
 
 from .architectures import S, Z, Network
+from .errors import NoClosedFormError, NumericalOverflowError
 from .gaussian import exponential_terms, mgf_product_expectation, mgf_product_expectation_numeric
 from .parsing import to_sympy
-from .validation import as_points, check_even_order, reject_text
+from .validation import as_points, reject_text
 
-__all__ = ["neuron_moment", "pair_closed_form", "symbolic_points", "covariance_expr",
-           "is_symbolic_points", "prepare_points", "moment_from_covariance"]
+__all__ = ["neuron_moment", "check_finite_result", "pair_closed_form", "symbolic_points",
+           "covariance_expr",
+           "is_symbolic_points", "prepare_points", "moment_from_covariance",
+           "coincidence_pattern", "relu_moment_closed_form"]
 
 _SX, _SY, _C = sp.symbols("s_x s_y c", real=True)
 
 
 def is_symbolic_points(points: Any) -> bool:
-    """True if ``points`` holds SymPy symbols (symbolic path), False for plain numbers."""
+    """True if ``points`` holds SymPy symbols (symbolic path), False for plain numbers.
+
+    Strings are never symbolic points (they go to the numeric path, which refuses them).
+    """
+    if isinstance(points, (str, bytes)) or (isinstance(points, (list, tuple)) and any(
+            isinstance(p, (str, bytes)) for p in np.asarray(points, dtype=object).ravel())):
+        return False
     try:
         np.asarray(points, dtype=float)
     except (TypeError, ValueError):
@@ -42,15 +63,15 @@ def is_symbolic_points(points: Any) -> bool:
 
 
 def prepare_points(net: Network, points: Any, what: str) -> tuple[bool, Any, int]:
-    """``(symbolic?, points, n)`` for an even-order correlator: SymPy coordinate lists or a
-    float array ``(..., n, d_in)``; numeric points need numeric hyper-parameters (``what``
-    names the caller in the error)."""
+    """``(symbolic?, points, n)`` for a correlator of n >= 1 points: SymPy coordinate lists or a
+    float array ``(..., n, d_in)`` (:func:`nnqft_sym.validation.as_points`); numeric points need
+    numeric hyper-parameters (``what`` names the caller in the error)."""
     if is_symbolic_points(points):
         pts = symbolic_points(points, net.d_in)
-        return True, pts, check_even_order(len(pts))
+        return True, pts, len(pts)
     net.require_numeric(what)
     pts = as_points(points, net.d_in)
-    return False, pts, check_even_order(pts.shape[-2])
+    return False, pts, pts.shape[-2]
 
 
 def symbolic_points(points: Any, d_in: int) -> list[list[sp.Expr]]:
@@ -64,6 +85,8 @@ def symbolic_points(points: Any, d_in: int) -> list[list[sp.Expr]]:
         if len(coords) != d_in:
             raise ValueError(f"points: each point needs d_in = {d_in} coordinates, got {p!r}")
         out.append([to_sympy(c, "points") for c in coords])
+    if not out:
+        raise ValueError("points must hold at least one point, got an empty list")
     return out
 
 
@@ -136,8 +159,28 @@ def neuron_moment(net: Network, points: Any, dps: int | None = None) -> Any:
     pts = as_points(points, net.d_in)
     if dps is not None:
         return _moment_high_precision(net, pts, dps)
-    out = _moment_numeric(net, pts)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = _moment_numeric(net, pts)
+    check_finite_result(out, pts, "E[prod g]")
     return float(out) if np.ndim(out) == 0 else out
+
+
+def check_finite_result(value: Any, pts: np.ndarray, what: str) -> None:
+    """Raise :class:`NumericalOverflowError` naming the points when ``value`` is not finite.
+
+    The exact values can exceed double precision: the Gauss-net moment
+    :math:`E[g(x)^n] = e^{n(n-2) s(x)/2}` grows like :math:`e^{n^2 |x|^2}`.
+    """
+    bad = ~np.isfinite(np.asarray(value, dtype=float))
+    if np.any(bad):
+        combo = pts[bad][0] if bad.ndim else pts
+        shown = np.array2string(combo[:, 0] if combo.shape[-1] == 1 else combo, precision=4,
+                                threshold=24)
+        more = f" (and {int(bad.sum()) - 1} more combinations)" if bad.ndim and bad.sum() > 1 else ""
+        raise NumericalOverflowError(
+            f"{what} overflows double precision at points {shown}{more}: the exact value "
+            "exceeds 1.8e308 (use points nearer the origin, or neuron_moment with dps=... "
+            "for one combination)")
 
 
 def _moment_high_precision(net: Network, pts: np.ndarray, dps: int) -> Any:
@@ -150,7 +193,7 @@ def _moment_high_precision(net: Network, pts: np.ndarray, dps: int) -> Any:
     exact_pts = [[sp.Rational(float(c)) for c in p] for p in pts]
     try:
         closed = _moment_symbolic(net, exact_pts)
-    except ValueError:
+    except NoClosedFormError:
         closed = None
     if closed is not None:
         with mpmath.workdps(dps):
@@ -180,8 +223,9 @@ def moment_from_covariance(net: Network, cov: Any) -> sp.Expr:
 
     Raises
     ------
-    ValueError
-        If the activation has no closed form at this order (use numeric points: quadrature).
+    NoClosedFormError
+        If the activation has no closed form for this pattern of points (use numeric points:
+        quadrature).
     """
     cov = sp.Matrix(cov)
     n = cov.shape[0]
@@ -189,11 +233,96 @@ def moment_from_covariance(net: Network, cov: Any) -> sp.Expr:
     terms = _exp_terms(net.activation)
     if terms is not None:
         return _combine_exponentials(norm * mgf_product_expectation(terms, cov))
+    if n % 2 and _is_odd(net.activation):
+        return sp.Integer(0)
     pair = pair_closed_form(net.activation)
     if pair is not None and n == 2:
         return norm * pair.subs({_SX: cov[0, 0], _SY: cov[1, 1], _C: cov[0, 1]})
-    raise ValueError(f"no closed form for E[prod g] of {net.name} (activation {net.activation}) "
-                     f"at n = {n} points; pass numeric points to use Gaussian quadrature")
+    if net.activation == sp.Max(0, Z):
+        groups = coincidence_pattern(cov)
+        if len(groups) <= 2:
+            first = [g[0] for g in groups]
+            mult = [len(g) for g in groups]
+            if len(groups) == 1:
+                scale = cov[first[0], first[0]] ** sp.Rational(mult[0], 2)
+                return norm * relu_moment_closed_form(mult[0]) * scale
+            (i, j), (a, b) = first, mult
+            return norm * _relu_pair_moment(a, b, cov[i, i], cov[j, j], cov[i, j])
+    raise NoClosedFormError(f"no closed form for E[prod g] of {net.name} (activation "
+                            f"{net.activation}) at n = {n} points; pass numeric points to use "
+                            "Gaussian quadrature")
+
+
+def coincidence_pattern(cov: Any) -> list[list[int]]:
+    r"""Group the indices of a SymPy covariance by coincident pre-activations (z_i = z_j a.s.).
+
+    ``i`` and ``j`` coincide when :math:`\mathrm{Var}(z_i - z_j) = C_{ii} + C_{jj} - 2 C_{ij}`
+    simplifies to 0.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> s, c = sp.symbols("s c", positive=True)
+    >>> coincidence_pattern(sp.Matrix([[s, s, c], [s, s, c], [c, c, s]]))
+    [[0, 1], [2]]
+    """
+    cov = sp.Matrix(cov)
+    groups: list[list[int]] = []
+    for i in range(cov.shape[0]):
+        for g in groups:
+            j = g[0]
+            if sp.simplify(cov[i, i] + cov[j, j] - 2 * cov[i, j]) == 0:
+                g.append(i)
+                break
+        else:
+            groups.append([i])
+    return groups
+
+
+def relu_moment_closed_form(n: int) -> sp.Expr:
+    r""":math:`E[\mathrm{relu}(z)^n]/s^{n/2} = 2^{n/2}\Gamma(\tfrac{n+1}{2})/(2\sqrt\pi)` for z ~ N(0, s).
+
+    For even n this is :math:`(n-1)!!/2`.
+
+    Examples
+    --------
+    >>> [relu_moment_closed_form(n) for n in (1, 2, 3, 4)]
+    [sqrt(2)/(2*sqrt(pi)), 1/2, sqrt(2)/sqrt(pi), 3/2]
+    """
+    return sp.simplify(2 ** sp.Rational(n, 2) * sp.gamma(sp.Rational(n + 1, 2)) / (2 * sp.sqrt(sp.pi)))
+
+
+_THETA, _PHI = sp.symbols("theta phi", real=True)
+
+
+@functools.lru_cache(maxsize=32)
+def _relu_angular(a: int, b: int) -> sp.Expr:
+    r""":math:`\int_{\theta-\pi/2}^{\pi/2} \cos^a\phi\,\cos^b(\phi-\theta)\,d\phi` as a
+    polynomial in cos(theta), sin(theta) and theta, 0 <= theta <= pi (the wedge where both are > 0)."""
+    integrand = sp.expand(sp.expand_trig(sp.cos(_PHI) ** a * sp.cos(_PHI - _THETA) ** b))
+    value = sp.integrate(integrand, (_PHI, _THETA - sp.pi / 2, sp.pi / 2))
+    return sp.expand(sp.expand_trig(sp.expand(value)))
+
+
+def _relu_pair_moment(a: int, b: int, sx: sp.Expr, sy: sp.Expr, c: sp.Expr) -> sp.Expr:
+    r""":math:`E[\mathrm{relu}(z_1)^a\,\mathrm{relu}(z_2)^b]` for a centred Gaussian pair.
+
+    In polar coordinates :math:`z_1 = \sqrt{s_x} r\cos\phi`, :math:`z_2 = \sqrt{s_y}
+    r\cos(\phi-\theta)` with :math:`\cos\theta = c/\sqrt{s_x s_y}`: the radial integral is
+    :math:`2^{m/2}\Gamma(m/2+1)/(2\pi)` (m = a + b), the angular one :func:`_relu_angular`.
+    """
+    m = a + b
+    radial = 2 ** sp.Rational(m, 2) * sp.gamma(sp.Rational(m, 2) + 1) / (2 * sp.pi)
+    cos_t = c / sp.sqrt(sx * sy)
+    angular = _relu_angular(a, b).subs({sp.sin(_THETA): sp.sqrt(1 - cos_t ** 2),
+                                        sp.cos(_THETA): cos_t}).subs(_THETA, sp.acos(cos_t))
+    return sp.sqrt(sx) ** a * sp.sqrt(sy) ** b * radial * angular
+
+
+@functools.lru_cache(maxsize=32)
+def _is_odd(activation: sp.Expr) -> bool:
+    """True when phi(-z) = -phi(z) (then E[prod phi(z_i)] = 0 at an odd number of points)."""
+    return sp.simplify(activation.subs(Z, -Z) + activation) == 0
 
 
 def _combine_exponentials(expr: sp.Expr) -> sp.Expr:
@@ -222,6 +351,8 @@ def _cos_phase_average(net: Network, pts: Any, symbolic: bool) -> Any:
 # ---------------------------------------------------------------------- numeric
 def _moment_numeric(net: Network, pts: np.ndarray) -> np.ndarray:
     n = pts.shape[-2]
+    if n % 2 and _is_odd(net.activation):
+        return np.zeros(pts.shape[:-2])
     if not net.preactivation_is_gaussian:
         return _cos_phase_average(net, pts, symbolic=False)
     cov = net.preactivation_covariance(pts)

@@ -39,8 +39,11 @@ import sympy as sp
 from sympy.utilities.iterables import multiset_partitions
 
 from .architectures import Network
-from .partitions import moebius_weight, pairings
-from .validation import as_points, check_width
+from .cumulants import MAX_TERMS
+from .errors import CostLimitError
+from .moments import prepare_points
+from .partitions import bell_number, double_factorial, moebius_weight, pairings
+from .validation import as_points, check_integer, check_width
 
 __all__ = [
     "Pairing",
@@ -107,9 +110,26 @@ def _one_layer(net: Network, what: str) -> None:
                          "for the O(1/N) term of a deep network")
 
 
-def _prepare(net: Network, points: Any):
-    from .moments import prepare_points
-    return prepare_points(net, points, "multi-output correlators")
+def _prepare(net: Network, points: Any, max_terms: Any = MAX_TERMS):
+    """(symbolic?, points, n) after the cost check: (n-1)!! pairings times Bell(n/2) partitions."""
+    max_terms = check_integer(max_terms, "max_terms", 1)
+    symbolic, pts, n = prepare_points(net, points, "multi-output correlators")
+    if n % 2 == 0:
+        cost = double_factorial(n - 1) * bell_number(n // 2)
+        if cost > max_terms:
+            raise CostLimitError(f"points: multi-output correlators of n = {n} points sum "
+                                 f"{cost:.3g} pairing terms ((n-1)!! pairings times the Bell "
+                                 f"number B(n/2) partitions of each), over max_terms = "
+                                 f"{max_terms:.3g}; pass max_terms=... to allow it")
+    return symbolic, pts, n
+
+
+def _zero(symbolic: bool, pts: Any, idx: np.ndarray) -> Any:
+    """The vanishing odd correlator, with the broadcast batch shape of points and indices."""
+    if symbolic:
+        return sp.Integer(0)
+    out = np.zeros(np.broadcast_shapes(pts.shape[:-2], idx.shape[:-1]))
+    return float(out) if out.ndim == 0 else out
 
 
 class _Moments:
@@ -150,10 +170,13 @@ class _Moments:
 def _finish(symbolic: bool, value: Any) -> Any:
     if symbolic:
         return sp.simplify(value)
+    if isinstance(value, sp.Basic) or (isinstance(value, np.ndarray) and value.dtype == object):
+        return value      # a SymPy width with numeric points: exact polynomial in 1/N
     return float(value) if np.ndim(value) == 0 else np.asarray(value)
 
 
-def connected_pairing_coefficients(net: Network, points: Any) -> dict[Pairing, Any]:
+def connected_pairing_coefficients(net: Network, points: Any, *,
+                                   max_terms: int = MAX_TERMS) -> dict[Pairing, Any]:
     r"""Reduced connected coefficients :math:`c_P`: :math:`\kappa_n = N^{1-n/2}\sum_P c_P\prod\delta`.
 
     For n = 2 the single coefficient is the kernel K.  Exact for one hidden layer.
@@ -169,13 +192,16 @@ def connected_pairing_coefficients(net: Network, points: Any) -> dict[Pairing, A
     True
     """
     _one_layer(net, "connected_pairing_coefficients")
-    symbolic, pts, n = _prepare(net, points)
+    symbolic, pts, n = _prepare(net, points, max_terms)
+    if n % 2:
+        return {}       # no pairing: the odd correlators vanish
     mom = _Moments(net, pts, symbolic)
     return {m: _finish(symbolic, mom.reduced(m)) for m in pairings(n)}
 
 
 def green_pairing_coefficients(net: Network, points: Any, width: Any,
-                               include_free: bool = True) -> dict[Pairing, Any]:
+                               include_free: bool = True, *,
+                               max_terms: int = MAX_TERMS) -> dict[Pairing, Any]:
     r"""Exact full Green function :math:`G^{(n)}_{a_1..a_n}` resolved by pairings.
 
     :math:`G_P = \sum_{\sigma \in \Pi(P)} \prod_{\beta \in \sigma} N^{1-|\beta|} c_{\beta}`
@@ -191,8 +217,10 @@ def green_pairing_coefficients(net: Network, points: Any, width: Any,
     [((0, 1),)]
     """
     _one_layer(net, "green_pairing_coefficients")
-    symbolic, pts, n = _prepare(net, points)
     width = check_width(width)
+    symbolic, pts, n = _prepare(net, points, max_terms)
+    if n % 2:
+        return {}       # no pairing: the odd correlators vanish
     inv = sp.Integer(1) / width if symbolic or isinstance(width, sp.Basic) else 1.0 / width
     mom = _Moments(net, pts, symbolic)
     out = {}
@@ -209,9 +237,10 @@ def green_pairing_coefficients(net: Network, points: Any, width: Any,
     return out
 
 
-def delta_green_pairing_coefficients(net: Network, points: Any, width: Any) -> dict[Pairing, Any]:
+def delta_green_pairing_coefficients(net: Network, points: Any, width: Any, *,
+                                     max_terms: int = MAX_TERMS) -> dict[Pairing, Any]:
     r""":math:`\Delta G_P = G_P - \prod_{(ij)\in P} K(x_i, x_j)`, exact at width N."""
-    return green_pairing_coefficients(net, points, width, include_free=False)
+    return green_pairing_coefficients(net, points, width, include_free=False, max_terms=max_terms)
 
 
 # ---------------------------------------------------------------------- explicit indices
@@ -230,7 +259,8 @@ def _contract(coefficients: dict[Pairing, Any], indices: np.ndarray) -> Any:
     return float(out) if np.ndim(out) == 0 and not isinstance(out, sp.Basic) else out
 
 
-def free_green_indexed(net: Network, points: Any, indices: Any) -> Any:
+def free_green_indexed(net: Network, points: Any, indices: Any, *,
+                       max_terms: int = MAX_TERMS) -> Any:
     r"""Free :math:`G_0^{(n)}` with output indices: Wick's theorem with :math:`\delta_{ab} K`.
 
     Examples
@@ -239,15 +269,18 @@ def free_green_indexed(net: Network, points: Any, indices: Any) -> Any:
     >>> free_green_indexed(GaussNet(d_out=2), [0.0] * 4, [0, 0, 1, 1])   # K(0, 0)^2
     4.0
     """
-    symbolic, pts, n = _prepare(net, points)
+    symbolic, pts, n = _prepare(net, points, max_terms)
     mom = _Moments(net, pts, symbolic)
     idx = _check_indices(net, indices, n)
+    if n % 2:
+        return _zero(symbolic, pts, idx)
     coeffs = {m: (sp.Mul(*[mom.kernel(p) for p in m]) if symbolic
                   else np.prod([mom.kernel(p) for p in m], axis=0)) for m in pairings(n)}
     return _contract(coeffs, idx)
 
 
-def connected_green_indexed(net: Network, points: Any, indices: Any, width: Any) -> Any:
+def connected_green_indexed(net: Network, points: Any, indices: Any, width: Any, *,
+                            max_terms: int = MAX_TERMS) -> Any:
     r"""Exact connected :math:`\kappa(f_{a_1}(x_1), \dots, f_{a_n}(x_n))` at width N (one hidden layer).
 
     Examples
@@ -260,15 +293,18 @@ def connected_green_indexed(net: Network, points: Any, indices: Any, width: Any)
     3.0
     """
     width = check_width(width)
-    coeffs = connected_pairing_coefficients(net, points)
-    n = 2 * len(next(iter(coeffs)))
+    symbolic, pts, n = _prepare(net, points, max_terms)
     idx = _check_indices(net, indices, n)
+    if n % 2:
+        return _zero(symbolic, pts, idx)
+    coeffs = connected_pairing_coefficients(net, points, max_terms=max_terms)
     scale = (sp.sympify(width) ** (1 - n // 2) if isinstance(width, sp.Basic)
              else float(width) ** (1 - n // 2))
     return _contract({m: v * scale for m, v in coeffs.items()}, idx)
 
 
-def green_indexed(net: Network, points: Any, indices: Any, width: Any) -> Any:
+def green_indexed(net: Network, points: Any, indices: Any, width: Any, *,
+                  max_terms: int = MAX_TERMS) -> Any:
     r"""Exact :math:`E[f_{a_1}(x_1)\cdots f_{a_n}(x_n)]` at width N (one hidden layer).
 
     Examples
@@ -277,9 +313,12 @@ def green_indexed(net: Network, points: Any, indices: Any, width: Any) -> Any:
     >>> green_indexed(ReLUNet(d_out=3), [0.1, 0.2], [0, 1], 4)     # delta_ab K
     0.0
     """
-    coeffs = green_pairing_coefficients(net, points, width)
-    n = 2 * len(next(iter(coeffs)))
-    return _contract(coeffs, _check_indices(net, indices, n))
+    width = check_width(width)
+    symbolic, pts, n = _prepare(net, points, max_terms)
+    idx = _check_indices(net, indices, n)
+    if n % 2:
+        return _zero(symbolic, pts, idx)
+    return _contract(green_pairing_coefficients(net, points, width, max_terms=max_terms), idx)
 
 
 # ---------------------------------------------------------------------- invariant coupling
@@ -324,8 +363,10 @@ def invariant_quartic_coupling(net: Network, points: Any, width: Any,
     from .couplings import normalisation_integral
     _one_layer(net, "invariant_quartic_coupling")
     pts = _four_points(net, points)
-    return _invariant(delta_green_pairing_coefficients(net, pts, width),
-                      normalisation_integral(net, pts, cutoff=cutoff))
+    width = check_width(width)
+    # at four points and one hidden layer Delta G_P is exactly c_P / N: a SymPy width divides
+    return _per_width(_invariant(delta_green_pairing_coefficients(net, pts, 1),
+                                 normalisation_integral(net, pts, cutoff=cutoff)), width)
 
 
 def leading_invariant_quartic_coupling(net: Network, points: Any, width: Any,
@@ -348,9 +389,9 @@ def leading_invariant_quartic_coupling(net: Network, points: Any, width: Any,
     from .couplings import normalisation_integral
     from .deep import leading_pairing_coefficients
     pts = _four_points(net, points)
-    width = float(check_width(width))
-    delta = {m: v / width for m, v in leading_pairing_coefficients(net, pts).items()}
-    return _invariant(delta, normalisation_integral(net, pts, cutoff=cutoff))
+    width = check_width(width)
+    return _per_width(_invariant(leading_pairing_coefficients(net, pts),
+                                 normalisation_integral(net, pts, cutoff=cutoff)), width)
 
 
 def _four_points(net: Network, points: Any) -> np.ndarray:
@@ -358,6 +399,17 @@ def _four_points(net: Network, points: Any) -> np.ndarray:
     if pts.shape[-2] != 4:
         raise ValueError(f"points: the quartic coupling needs 4 points, got {pts.shape[-2]}")
     return pts
+
+
+def _per_width(q: InvariantQuartic, width: Any) -> InvariantQuartic:
+    """Couplings at width N from those at N = 1 (they scale as 1/N; the anisotropy does not)."""
+    if isinstance(width, sp.Basic):
+        scale = (lambda v: sp.Float(v, 17) / width if np.ndim(v) == 0
+                 else np.asarray(v, dtype=object) / width)
+    else:
+        scale = (lambda v: v / width)
+    return InvariantQuartic({m: scale(v) for m, v in q.pairing_couplings.items()},
+                            scale(q.coupling), q.anisotropy)
 
 
 def _invariant(delta: dict[Pairing, Any], nk: Any) -> InvariantQuartic:

@@ -22,6 +22,7 @@ __all__ = [
     "as_points",
     "as_coordinates",
     "reject_text",
+    "broadcast_coordinates",
     "is_symbolic",
 ]
 
@@ -159,14 +160,14 @@ def reject_text(value: Any, name: str) -> None:
     >>> reject_text(["0.1", "0.2"], "points")
     Traceback (most recent call last):
     ...
-    TypeError: points must be numbers or SymPy expressions, not strings (got '0.1')
+    TypeError: points must be numeric (numbers or SymPy expressions), not strings (got '0.1')
     """
     if isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} must be numbers or SymPy expressions, not strings "
+        raise TypeError(f"{name} must be numeric (numbers or SymPy expressions), not strings "
                         f"(got {value[:80]!r})")
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "US":
-            raise TypeError(f"{name} must be numbers or SymPy expressions, not strings "
+            raise TypeError(f"{name} must be numeric (numbers or SymPy expressions), not strings "
                             f"(got an array of dtype {value.dtype})")
         if value.dtype.kind != "O":
             return
@@ -184,52 +185,120 @@ def reject_text(value: Any, name: str) -> None:
         reject_text(item, name)
 
 
-def as_points(points: Any, d_in: int, name: str = "points") -> np.ndarray:
-    """Convert numeric points to a float array of shape ``(..., n, d_in)``.
-
-    When ``d_in == 1`` the trailing coordinate axis may be omitted: an array of shape
-    ``(..., n)`` is read as ``n`` scalar points (a trailing axis of length 1 is read as the
-    coordinate axis).
-
-    Raises
-    ------
-    ValueError
-        If the array does not end in ``d_in`` coordinates, or holds NaN or infinities.
-    TypeError
-        If ``points`` is not numeric (strings are refused, not converted).
-    """
-    reject_text(points, name)
+def _as_float_array(value: Any, name: str) -> np.ndarray:
+    reject_text(value, name)
     try:
-        arr = np.asarray(points, dtype=float)
+        arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be numeric array-like, got {type(points).__name__}") from exc
-    if d_in == 1 and (arr.ndim == 0 or arr.shape[-1] != 1 or arr.ndim == 1):
-        arr = arr[..., None]
-    if arr.ndim < 2 or arr.shape[-1] != d_in:
-        raise ValueError(f"{name} must have shape (..., n, d_in) with d_in = {d_in}, "
-                         f"got shape {np.shape(points)}")
+        raise TypeError(f"{name} must be numeric array-like (a number, or nested lists / an array "
+                        f"of numbers), got {type(value).__name__}") from exc
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return arr
 
 
-def as_coordinates(x: Any, d_in: int, name: str) -> np.ndarray:
-    """Numeric single points as a float array ``(..., d_in)`` (scalars allowed when d_in = 1).
+def as_points(points: Any, d_in: int, name: str = "points", *,
+              allow_empty: bool = False) -> np.ndarray:
+    """Convert numeric point sets to a float array of shape ``(..., n, d_in)``.
 
-    Unlike :func:`as_points` there is no axis of n points: used for the two arguments of a
-    kernel, which broadcast against each other.
+    The shape contract of every function that takes a *set* of ``n`` points (correlators,
+    moments, couplings): the last axis holds the ``d_in`` coordinates, the one before it the
+    ``n`` points, all earlier axes are batch axes (one result per combination).
+
+    When ``d_in == 1`` there is no coordinate axis to write: ``(..., n)`` is read as ``n`` scalar
+    points and a scalar as one point.  An explicit trailing axis of length 1 on an array of
+    ``ndim >= 2`` is read as the coordinate axis (``(..., n, 1)`` is the same as ``(..., n)``):
+    the other reading, a batch of one-point sets, is the one-point function, which vanishes
+    for every network here.  When ``d_in > 1`` the array must have ``ndim >= 2``.
+
+    An empty point set is refused unless ``allow_empty`` (vacuum diagrams have n = 0).
+
+    Raises
+    ------
+    TypeError
+        If ``points`` is a string, holds strings or is not numeric.
+    ValueError
+        If the array does not end in ``d_in`` coordinates, holds no point, or holds NaN or
+        infinities.
+
+    Examples
+    --------
+    >>> as_points([0.1, 0.2, 0.3], 1).shape
+    (3, 1)
+    >>> as_points([[0.1, 0.2], [0.3, 0.4]], 2).shape
+    (2, 2)
+    """
+    arr = _as_float_array(points, name)
+    if d_in == 1 and (arr.ndim < 2 or arr.shape[-1] != 1):
+        arr = arr.reshape(arr.shape + (1,)) if arr.ndim else arr.reshape(1, 1)
+    if arr.ndim < 2 or arr.shape[-1] != d_in:
+        raise ValueError(f"{name} must have shape (..., n, d_in) with d_in = {d_in}, "
+                         f"got shape {np.shape(points)}")
+    if arr.size == 0 and not allow_empty:
+        raise ValueError(f"{name} must hold at least one point (n >= 1 and no empty batch axis), "
+                         f"got shape {np.shape(points)}")
+    return arr
+
+
+def as_coordinates(x: Any, d_in: int, name: str, *,
+                   coordinate_axis: bool | None = None) -> np.ndarray:
+    """Numeric single points as a float array ``(..., d_in)``: the leading axes broadcast.
+
+    Unlike :func:`as_points` there is no axis of n points: this is the contract for the two
+    arguments of a kernel (see :func:`broadcast_coordinates`).  When ``d_in > 1`` the last axis
+    holds the coordinates.  When ``d_in == 1`` a scalar is one point, and whether a trailing
+    axis of length 1 is a coordinate axis is said by ``coordinate_axis`` (``None``: it is, when
+    the array has ``ndim >= 1`` and ends in 1; ``False``: every axis is a leading axis).
 
     Examples
     --------
     >>> as_coordinates([0.1, 0.2], 1, "x").shape
     (2, 1)
+    >>> as_coordinates([[0.1], [0.2]], 1, "x", coordinate_axis=False).shape
+    (2, 1, 1)
     """
-    reject_text(x, name)
-    arr = np.asarray(x, dtype=float)
-    if d_in == 1 and (arr.ndim == 0 or arr.shape[-1] != 1):
-        arr = arr[..., None]
+    arr = _as_float_array(x, name)
+    if d_in == 1:
+        if coordinate_axis is None:
+            coordinate_axis = arr.ndim >= 1 and arr.shape[-1] == 1
+        return arr if coordinate_axis else arr[..., None]
     if arr.shape[-1:] != (d_in,):
-        raise ValueError(f"{name} must have shape (..., d_in) with d_in = {d_in}, got {np.shape(x)}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite")
+        raise ValueError(f"{name} must have shape (..., d_in) with d_in = {d_in} (the last axis "
+                         f"holds the coordinates), got shape {np.shape(x)}")
     return arr
+
+
+def broadcast_coordinates(x: Any, y: Any, d_in: int,
+                          names: tuple[str, str] = ("x", "y")) -> tuple[np.ndarray, np.ndarray]:
+    """The two point arguments of a kernel as broadcast float arrays ``(..., d_in)``.
+
+    NumPy broadcasting over the leading axes: ``K(x[:, None], x[None, :])`` is the Gram matrix.
+    When ``d_in > 1`` the last axis of each argument holds the coordinates.  When ``d_in == 1``
+    every axis is a leading axis (the result has the broadcast shape of ``x`` and ``y``, as for
+    a NumPy ufunc), except that when *both* arguments end in an axis of length 1 that axis is
+    read as the coordinate axis and dropped from the result; the two readings then give the
+    same values and differ only by that trailing axis of length 1, so this is unambiguous.
+
+    Raises
+    ------
+    ValueError
+        If the leading shapes do not broadcast (the message names both arguments).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.linspace(0, 1, 3)
+    >>> [a.shape for a in broadcast_coordinates(x[:, None], x[None, :], 1)]
+    [(3, 3, 1), (3, 3, 1)]
+    """
+    flag = None
+    if d_in == 1:
+        shapes = [np.shape(v) for v in (x, y)]
+        flag = all(len(s) >= 1 and s[-1] == 1 for s in shapes)
+    xa = as_coordinates(x, d_in, names[0], coordinate_axis=flag)
+    ya = as_coordinates(y, d_in, names[1], coordinate_axis=flag)
+    try:
+        return tuple(np.broadcast_arrays(xa, ya))
+    except ValueError:
+        raise ValueError(f"{names[0]} and {names[1]} must broadcast over their leading axes: got "
+                         f"shapes {np.shape(x)} and {np.shape(y)} (d_in = {d_in})") from None

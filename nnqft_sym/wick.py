@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from .architectures import Network
 from .moments import is_symbolic_points, symbolic_points
 from .partitions import pairings
 from .validation import as_points, check_even_order
 
-__all__ = ["free_green", "wick_sum", "kernel_matrix"]
+__all__ = ["free_green", "wick_sum", "kernel_matrix", "gram_matrix"]
 
 
 def wick_sum(pair_value: Any, n: int) -> Any:
@@ -38,9 +39,35 @@ def wick_sum(pair_value: Any, n: int) -> Any:
 
 
 def kernel_matrix(net: Network, points: Any) -> np.ndarray:
-    """K(x_i, x_j) for numeric points ``(..., n, d_in)``; returns ``(..., n, n)``."""
+    """K(x_i, x_j) for numeric points ``(..., n, d_in)`` (see :func:`nnqft_sym.validation.as_points`);
+    returns ``(..., n, n)``."""
     pts = as_points(points, net.d_in)
     return np.asarray(net.kernel(pts[..., :, None, :], pts[..., None, :, :]))
+
+
+def gram_matrix(net: Network, points: Any) -> np.ndarray:
+    """The Gram matrix :math:`K(x_i, x_j)` of ``n`` numeric points, an array ``(n, n)``.
+
+    Parameters
+    ----------
+    net : Network
+    points : array-like of shape ``(n,)`` (d_in = 1) or ``(n, d_in)``.
+
+    Raises
+    ------
+    ValueError
+        If ``points`` is not one set of points (for batches use :func:`kernel_matrix`).
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> GaussNet().gram([0.0, 1.0]).round(6).tolist()
+    [[2.0, 1.606531], [1.606531, 2.0]]
+    """
+    if np.ndim(points) > 2 or (net.d_in != 1 and np.ndim(points) != 2):
+        raise ValueError(f"points must have shape (n,) (d_in = 1) or (n, d_in) with d_in = "
+                         f"{net.d_in}, got shape {np.shape(points)}; kernel_matrix takes batches")
+    return kernel_matrix(net, points)
 
 
 def free_green(net: Network, points: Any) -> Any:
@@ -55,23 +82,25 @@ def free_green(net: Network, points: Any) -> Any:
     -------
     numpy array ``(...)`` (float for one combination) or SymPy expression.
 
-    Raises
-    ------
-    ValueError
-        If the number of points is odd (odd correlators vanish).
+    Odd n gives exactly 0 (a centred Gaussian process has no odd moments).
 
     Examples
     --------
     >>> from nnqft_sym import GaussNet
     >>> round(float(GaussNet().free_green([0.0, 0.0, 0.0, 0.0])), 12)   # 3 K(0)^2 = 3 * 2^2
     12.0
+    >>> GaussNet().free_green([0.1, 0.2, 0.3])
+    0.0
     """
     if is_symbolic_points(points):
         pts = symbolic_points(points, net.d_in)
-        check_even_order(len(pts))
+        if len(pts) % 2:
+            return sp.Integer(0)
         return wick_sum(lambda i, j: net.kernel_expr(pts[i], pts[j]), len(pts))
     pts = as_points(points, net.d_in)
-    n = check_even_order(pts.shape[-2])
+    n = pts.shape[-2]
+    if n % 2:
+        return 0.0 if pts.ndim == 2 else np.zeros(pts.shape[:-2])
     kmat = kernel_matrix(net, pts)
     out = wick_sum(lambda i, j: kmat[..., i, j], n)
     return float(out) if np.ndim(out) == 0 else out
