@@ -103,13 +103,14 @@ _MP_RADIAL_CUTS = (1, 2, 4, 8)
 def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
                          kinks: Sequence[float] = (), homogeneity: int | None = None,
                          nodes: int | None = None) -> np.ndarray | float:
-    r"""Expectation :math:`E[\prod_{i=1}^n \phi(z_i)]` for :math:`z \sim N(0, C)`.
+    r"""Expectation :math:`E[\prod_{i=1}^n \phi_i(z_i)]` for :math:`z \sim N(0, C)`.
 
     Parameters
     ----------
-    func : callable
-        Vectorised NumPy activation :math:`\phi` (the same at every point); it is called on
-        float arrays of any shape.
+    func : callable or sequence of n callables
+        Vectorised NumPy activation :math:`\phi` (the same at every point), or one function
+        :math:`\phi_i` per point (e.g. derivatives of an activation, Price's theorem); each is
+        called on float arrays of any shape.
     cov : array_like, shape (..., n, n)
         Symmetric positive semi-definite covariance matrices, possibly rank-deficient (rank
         detected relative to the largest eigenvalue; tiny negative eigenvalues are clipped).
@@ -133,10 +134,12 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
     Raises
     ------
     TypeError
-        If ``func`` is not callable or ``nodes`` / ``homogeneity`` are not integers.
+        If ``func`` is not a callable (or a sequence of them) or ``nodes`` / ``homogeneity``
+        are not integers.
     ValueError
         If ``cov`` is not a finite symmetric PSD array of shape (..., n, n), or ``kinks`` are
-        not finite reals, or ``nodes`` < 1, ``homogeneity`` < 0.
+        not finite reals, or ``nodes`` < 1, ``homogeneity`` < 0, or a sequence ``func`` does
+        not have n entries.
 
     Examples
     --------
@@ -148,10 +151,13 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
     >>> exact = (np.sin(t) + (np.pi - t) * np.cos(t)) / (2 * np.pi)   # arc-cosine kernel
     >>> bool(abs(gaussian_expectation(relu, cov, kinks=(0.0,), homogeneity=1) - exact) < 1e-14)
     True
+    >>> dtanh = lambda z: 1.0 / np.cosh(z) ** 2       # E[tanh(z_1) tanh'(z_2)] at variance 100
+    >>> value = gaussian_expectation([np.tanh, dtanh], 100.0 * np.array([[1.0, 0.5], [0.5, 1.0]]))
+    >>> round(value, 10)
+    0.0
     """
-    if not callable(func):
-        raise TypeError(f"func must be a vectorised callable, got {type(func).__name__}")
     cov = _check_covariance(cov)
+    kinds, which = _check_funcs(func, cov.shape[-1])
     kink_values = _check_kinks(kinks)
     if homogeneity is not None:
         if isinstance(homogeneity, bool) or not isinstance(homogeneity, numbers.Integral):
@@ -170,26 +176,28 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
     n = cov.shape[-1]
     flat = cov.reshape(-1, n, n)
     factors = _low_rank_factors(flat)
-    f0 = float(_values(func, np.zeros(1))[0])
-    sides = _values(func, np.array([1.0, -1.0])) if homogeneity is not None else None
-    parity = _parity(func)
+    f0 = np.array([float(_values(f, np.zeros(1))[0]) for f in kinds])[which]
+    sides = (np.array([_values(f, np.array([1.0, -1.0])) for f in kinds])
+             if homogeneity is not None else None)
+    parities = np.array([_parity(f) for f in kinds])
     # geometry per matrix (cheap, Python); the quadrature is vectorised over its cones and nodes
     out = np.zeros(len(flat))
     for b, lmat in enumerate(factors):
         active = np.sum(lmat * lmat, axis=1) > 0.0
-        n_zero = int(n - np.count_nonzero(active))
         r = lmat.shape[1]
-        if r == 0 or f0 ** n_zero == 0.0:
-            out[b] = f0 ** n
+        zero_factor = float(np.prod(f0[~active]))
+        if r == 0 or zero_factor == 0.0:
+            out[b] = float(np.prod(f0))
             continue
-        rows, counts = _distinct_rows(lmat[active])
-        # an even or odd activation: integrate over one of each antipodal pair of chambers
-        symmetry = 1 + parity ** int(np.sum(counts)) if parity else 1
+        rows, counts, kind = _distinct_rows(lmat[active], which[active])
+        # an even or odd integrand: integrate over one of each antipodal pair of chambers
+        parity = int(np.prod(parities[kind] ** counts))
+        symmetry = 1 + parity if parity else 1
         if symmetry == 0:
             continue
         cones = _simplicial_cones(_crossing_normals(rows, kink_values), r, half=bool(parity))
         if homogeneity is not None:
-            cones = _live_cones(cones, rows, sides)
+            cones = _live_cones(cones, rows, sides[kind])
         if cones:
             if nodes is not None:
                 q_angle = int(nodes)
@@ -200,8 +208,9 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
                 growth = max(1.0, variance / _VARIANCE_REF) ** 0.25
                 q_angle = int(math.ceil(_DEFAULT_NODES[r] * growth))
             q_radius = _RADIAL_NODES if nodes is None else int(nodes)
-            out[b] = symmetry * f0 ** n_zero * _cone_sum(
-                func, rows, counts, np.stack(cones), (q_angle, q_radius), homogeneity, kink_values)
+            out[b] = symmetry * zero_factor * _cone_sum(
+                [kinds[k] for k in kind], rows, counts, np.stack(cones), (q_angle, q_radius),
+                homogeneity, kink_values)
     out = out.reshape(batch_shape)
     return float(out) if out.ndim == 0 else out
 
@@ -399,6 +408,30 @@ def _check_covariance(cov: Any) -> np.ndarray:
     return 0.5 * (arr + np.swapaxes(arr, -1, -2))
 
 
+def _check_funcs(func: Any, n: int) -> tuple[list[Callable], np.ndarray]:
+    """The distinct callables and, per point, the index of its callable (``func`` is one
+    callable for every point or a sequence of ``n``)."""
+    if callable(func):
+        return [func], np.zeros(n, dtype=int)
+    try:
+        funcs = list(func)
+    except TypeError:
+        funcs = None
+    if funcs is None or not all(callable(f) for f in funcs):
+        raise TypeError(f"func must be a vectorised callable or a sequence of them, "
+                        f"got {type(func).__name__}")
+    if len(funcs) != n:
+        raise ValueError(f"func: a sequence needs one callable per point, n = {n}, "
+                         f"got {len(funcs)}")
+    kinds: list[Callable] = []
+    which = []
+    for f in funcs:
+        if not any(f is g for g in kinds):
+            kinds.append(f)
+        which.append(next(k for k, g in enumerate(kinds) if f is g))
+    return kinds, np.array(which, dtype=int)
+
+
 def _check_kinks(kinks: Any) -> tuple[float, ...]:
     try:
         values = tuple(float(k) for k in kinks)
@@ -467,20 +500,24 @@ def _parity(func: Callable) -> int:
     return 0
 
 
-def _distinct_rows(lact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of L up to rounding (repeated input points) and their multiplicities."""
+def _distinct_rows(lact: np.ndarray, which: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of L up to rounding (repeated input points) with the same function index ``which``:
+    the distinct rows, their multiplicities and their function indices."""
     tol = 1e-12 * np.max(np.abs(lact))
     rows: list[np.ndarray] = []
     counts: list[int] = []
-    for row in lact:
+    kinds: list[int] = []
+    for row, kind in zip(lact, which):
         for k, other in enumerate(rows):
-            if np.max(np.abs(row - other)) <= tol:
+            if kinds[k] == kind and np.max(np.abs(row - other)) <= tol:
                 counts[k] += 1
                 break
         else:
             rows.append(row)
             counts.append(1)
-    return np.array(rows), np.array(counts)
+            kinds.append(int(kind))
+    return np.array(rows), np.array(counts), np.array(kinds)
 
 
 def _simplicial_cones(normals: np.ndarray, r: int, half: bool = False) -> list[np.ndarray]:
@@ -575,11 +612,12 @@ def _bisect(cone: np.ndarray) -> list[np.ndarray]:
 
 
 def _live_cones(cones: list[np.ndarray], rows: np.ndarray, sides: np.ndarray) -> list[np.ndarray]:
-    """Drop cones where a homogeneous activation vanishes (ReLU: z_i < 0 for some i)."""
+    """Drop cones where a homogeneous integrand vanishes (ReLU: z_i < 0 for some i); ``sides``
+    (rows, 2) holds each row's function at +1 and -1."""
     live = []
     for cone in cones:
         a = rows @ cone.sum(axis=1)
-        values = np.where(a > 0, sides[0], sides[1])
+        values = np.where(a > 0, sides[:, 0], sides[:, 1])
         if np.all(values != 0.0):
             live.append(cone)
     return live
@@ -615,10 +653,10 @@ def _legendre01(q: int) -> tuple[np.ndarray, np.ndarray]:
     return (1.0 + x) / 2.0, w / 2.0
 
 
-def _radial_grid(func: Callable, rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def _radial_grid(funcs: list[Callable], rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Cell boundaries in x, rho = log(1 + e^x), covering where the radial integrand matters.
 
-    The envelope rho^r exp(-rho^2/2) prod_i max_{|z| <= rho |l_i|} |func(z)|^(count_i) bounds the
+    The envelope rho^r exp(-rho^2/2) prod_i max_{|z| <= rho |l_i|} |func_i(z)|^(count_i) bounds the
     integrand (per unit x) on every ray; the range keeps what exceeds _RADIAL_CUT of its maximum.
     """
     r = rows.shape[1]
@@ -626,7 +664,8 @@ def _radial_grid(func: Callable, rows: np.ndarray, counts: np.ndarray) -> np.nda
     scale = np.linalg.norm(rows, axis=1)
     z = rho[:, None] * scale[None, :]
     with np.errstate(over="ignore", invalid="ignore"):
-        size = np.maximum(np.abs(_values(func, z)), np.abs(_values(func, -z)))
+        size = np.stack([np.maximum(np.abs(_values(f, z[:, i])), np.abs(_values(f, -z[:, i])))
+                         for i, f in enumerate(funcs)], axis=1)
         size = np.maximum.accumulate(np.nan_to_num(size, nan=np.inf), axis=0)
         log_env = (r * np.log(rho) - 0.5 * rho ** 2
                    + np.sum(counts * np.log(np.maximum(size, 1e-300)), axis=1))
@@ -658,9 +697,9 @@ def _angular_nodes(cones: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
     return raw / norm[..., None], jac * tw
 
 
-def _cone_sum(func: Callable, rows: np.ndarray, counts: np.ndarray, cones: np.ndarray,
+def _cone_sum(funcs: list[Callable], rows: np.ndarray, counts: np.ndarray, cones: np.ndarray,
               nodes: tuple[int, int], homogeneity: int | None, kinks: tuple[float, ...]) -> float:
-    """Sum over simplicial cones of the Gaussian integral of prod_i func(l_i . u)^counts_i."""
+    """Sum over simplicial cones of the Gaussian integral of prod_i funcs_i(l_i . u)^counts_i."""
     r = rows.shape[1]
     omega, weight = _angular_nodes(cones, nodes[0])
     a = (omega @ rows.T).reshape(-1, len(rows))              # (directions, distinct rows)
@@ -668,26 +707,27 @@ def _cone_sum(func: Callable, rows: np.ndarray, counts: np.ndarray, cones: np.nd
     if homogeneity is not None:
         nk = int(np.sum(counts)) * homogeneity
         radial = math.exp(((nk + r) / 2 - 1) * math.log(2) + gammaln((nk + r) / 2))
-        return float(radial * weight @ _product(func, a, np.ones((1, 1)), counts)[:, 0])
-    return float(weight @ _radial_integral(func, a, rows, counts, nodes[1], kinks))
+        return float(radial * weight @ _product(funcs, a, np.ones((1, 1)), counts)[:, 0])
+    return float(weight @ _radial_integral(funcs, a, rows, counts, nodes[1], kinks))
 
 
-def _product(func: Callable, a: np.ndarray, rho: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """prod_i func(rho a_i)^counts_i for directions ``a`` (B, n) and radii ``rho`` (B or 1, M)."""
+def _product(funcs: list[Callable], a: np.ndarray, rho: np.ndarray, counts: np.ndarray
+             ) -> np.ndarray:
+    """prod_i funcs_i(rho a_i)^counts_i for directions ``a`` (B, n) and radii ``rho`` (B or 1, M)."""
     out = None
     for i, count in enumerate(counts):
-        vals = _values(func, a[:, i:i + 1] * rho)
+        vals = _values(funcs[i], a[:, i:i + 1] * rho)
         if count > 1:
             vals = vals ** int(count)
         out = vals if out is None else out * vals
     return out
 
 
-def _radial_integral(func: Callable, a: np.ndarray, rows: np.ndarray, counts: np.ndarray,
+def _radial_integral(funcs: list[Callable], a: np.ndarray, rows: np.ndarray, counts: np.ndarray,
                      q: int, kinks: tuple[float, ...]) -> np.ndarray:
-    r"""int_0^inf rho^(r-1) exp(-rho^2/2) prod_i func(rho a_i) d rho for every direction (row of a)."""
+    r"""int_0^inf rho^(r-1) exp(-rho^2/2) prod_i funcs_i(rho a_i) d rho for every direction (row of a)."""
     n, r = rows.shape
-    grid = _radial_grid(func, rows, counts)
+    grid = _radial_grid(funcs, rows, counts)
     x01, w01 = _legendre01(q)
     out = np.empty(len(a))
     cells = len(grid) - 1 + n * len(kinks)
@@ -707,7 +747,7 @@ def _radial_integral(func: Callable, a: np.ndarray, rows: np.ndarray, counts: np
         rho = np.logaddexp(0.0, x)
         w = (np.repeat(width, q, axis=1) * np.tile(w01, width.shape[1])
              * rho ** (r - 1) * np.exp(-0.5 * rho * rho) / (1.0 + np.exp(-x)))
-        vals = _product(func, block, rho, counts)
+        vals = _product(funcs, block, rho, counts)
         out[start:start + step] = vals @ w[0] if len(w) == 1 else np.sum(vals * w, axis=1)
     return out
 
