@@ -88,6 +88,9 @@ _HERMITE_MIN, _HERMITE_PER_SIGMA, _HERMITE_MAX = 6, 24, 40
 #: a 3-/4-d product-rule value whose fine and coarse rules differ by more than this (relative to
 #: 1 + |value|) is recomputed with nnqft_sym.quadrature.gaussian_expectation
 _HERMITE_RTOL = 1e-6
+#: E[phi^2] is differentiated in the variance by Price's theorem below this variance, by the
+#: Gaussian score identities above it (see _diagonal_numeric)
+_SCORE_MIN_VARIANCE = 1.0
 #: above this many distinct input points the recursion runs per point combination
 _MAX_DISTINCT = 16
 #: floats per work array of the product rules (bounds memory, no effect on the numbers)
@@ -149,12 +152,7 @@ class PairExpectation:
         """:math:`(f_1, f_1', f_1'')` at variances ``s`` (``(...)`` each)."""
         if self.closed_form is None:
             _require_smooth(self.activation)
-            d = _derivatives(self.activation)
-            e = functools.partial(_rule_1d, s=s)
-            return (e(lambda z: d[0](z) ** 2),
-                    e(lambda z: d[1](z) ** 2 + d[0](z) * d[2](z)),
-                    0.25 * e(lambda z: 2 * d[0](z) * d[4](z) + 8 * d[1](z) * d[3](z)
-                             + 6 * d[2](z) ** 2))
+            return _diagonal_numeric(_derivatives(self.activation), s)
         funcs = _diagonal_functions(self.closed_form)
         return tuple(np.broadcast_to(f(s), np.shape(s)) for f in funcs)
 
@@ -239,6 +237,38 @@ def _leading_axis_rule(coarse: bool = False) -> tuple[np.ndarray, np.ndarray]:
     x = ((edges[:-1] + half)[:, None] + half[:, None] * t).ravel()
     w = (half[:, None] * w).ravel() * np.exp(-x * x / 2) / np.sqrt(2 * np.pi)
     return x, w
+
+
+def _diagonal_numeric(d: list, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r""":math:`(f_1, f_1', f_1'')` of :math:`f_1(s) = E[F(z)]`, :math:`F = \phi^2`,
+    :math:`z \sim N(0, s)`, from the lambdified derivatives ``d`` of :math:`\phi`.
+
+    Below ``_SCORE_MIN_VARIANCE``, Price's theorem: :math:`f_1' = E[F^{(2)}]/2`,
+    :math:`f_1'' = E[F^{(4)}]/4`.  Above it, the Gaussian score identities (differentiate the
+    density): :math:`f_1' = (E[F z^2]/s - E[F])/(2s)`,
+    :math:`f_1'' = (E[F z^4]/s^2 - 6E[F z^2]/s + 3E[F])/(4s^2)`.  The derivatives of a
+    saturating :math:`\phi^2` are localised with zero integral, so Price's integrals cancel to
+    a relative :math:`O(s^{-2})` (measured against mpmath at s = 1000: tanh 5e-5, GELU 0.5 for
+    :math:`f_1''`); the score form keeps <= 5e-10 there, and Price's form is the accurate one at
+    small s (the score form cancels like :math:`s^{-2}` as s -> 0).
+    """
+    s = np.asarray(s, dtype=float)
+    f1 = _rule_1d(lambda z: d[0](z) ** 2, s)
+    f1p, f1pp = np.empty_like(f1), np.empty_like(f1)
+    price = s < _SCORE_MIN_VARIANCE
+    if np.any(price):
+        low = s[price]
+        f1p[price] = _rule_1d(lambda z: d[1](z) ** 2 + d[0](z) * d[2](z), low)
+        f1pp[price] = 0.25 * _rule_1d(lambda z: 2 * d[0](z) * d[4](z) + 8 * d[1](z) * d[3](z)
+                                      + 6 * d[2](z) ** 2, low)
+    if not np.all(price):
+        high = s[~price]
+        m0 = f1[~price]
+        m2 = _rule_1d(lambda z: d[0](z) ** 2 * z ** 2, high) / high
+        m4 = _rule_1d(lambda z: d[0](z) ** 2 * z ** 4, high) / high ** 2
+        f1p[~price] = (m2 - m0) / (2 * high)
+        f1pp[~price] = (m4 - 6 * m2 + 3 * m0) / (4 * high ** 2)
+    return f1, f1p, f1pp
 
 
 def _rule_1d(func, s: Any) -> np.ndarray:
