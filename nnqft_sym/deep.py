@@ -152,7 +152,7 @@ class PairExpectation:
         """:math:`(f_1, f_1', f_1'')` at variances ``s`` (``(...)`` each)."""
         if self.closed_form is None:
             _require_smooth(self.activation)
-            return _diagonal_numeric(_derivatives(self.activation), s)
+            return _diagonal_numeric(self.activation, s)
         funcs = _diagonal_functions(self.closed_form)
         return tuple(np.broadcast_to(f(s), np.shape(s)) for f in funcs)
 
@@ -239,9 +239,10 @@ def _leading_axis_rule(coarse: bool = False) -> tuple[np.ndarray, np.ndarray]:
     return x, w
 
 
-def _diagonal_numeric(d: list, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _diagonal_numeric(activation: sp.Expr, s: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r""":math:`(f_1, f_1', f_1'')` of :math:`f_1(s) = E[F(z)]`, :math:`F = \phi^2`,
-    :math:`z \sim N(0, s)`, from the lambdified derivatives ``d`` of :math:`\phi`.
+    :math:`z \sim N(0, s)`, for a smooth activation :math:`\phi`.
 
     Below ``_SCORE_MIN_VARIANCE``, Price's theorem: :math:`f_1' = E[F^{(2)}]/2`,
     :math:`f_1'' = E[F^{(4)}]/4`.  Above it, the Gaussian score identities (differentiate the
@@ -253,7 +254,10 @@ def _diagonal_numeric(d: list, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     small s (the score form cancels like :math:`s^{-2}` as s -> 0).
     """
     s = np.asarray(s, dtype=float)
-    f1 = _rule_1d(lambda z: d[0](z) ** 2, s)
+    d = _derivatives(activation)
+    f1 = np.asarray(gaussian_expectation([d[0], d[0]], np.broadcast_to(s[..., None, None],
+                                                                        s.shape + (2, 2)),
+                                         activation=activation))
     f1p, f1pp = np.empty_like(f1), np.empty_like(f1)
     price = s < _SCORE_MIN_VARIANCE
     if np.any(price):
@@ -314,18 +318,19 @@ def product_expectation(activation: sp.Expr, cov: Any) -> np.ndarray:
     func = _derivatives(activation)[0]
     if kinks or cov.shape[-1] <= 2:
         return np.asarray(gaussian_expectation(func, cov, kinks=kinks,
-                                               homogeneity=activation_homogeneity(activation, Z)))
+                                               homogeneity=activation_homogeneity(activation, Z),
+                                               activation=activation))
     evals, evecs = np.linalg.eigh(cov)
     evals = np.clip(evals[..., ::-1], 0.0, None)                         # largest first
     evecs = evecs[..., ::-1]
     rank = max(1, int(np.max(np.sum(evals > 1e-12 * evals[..., :1], axis=-1))))
     factor = evecs[..., :rank] * np.sqrt(evals[..., None, :rank])        # (..., n, r)
     if rank <= 2:
-        return np.asarray(gaussian_expectation(func, cov))
+        return np.asarray(gaussian_expectation(func, cov, activation=activation))
     direct = np.sqrt(evals[..., 0]) > _PRODUCT_RULE_MAX_SCALE
     value = np.empty(cov.shape[:-2])
     if np.any(direct):
-        value[direct] = gaussian_expectation(func, cov[direct])
+        value[direct] = gaussian_expectation(func, cov[direct], activation=activation)
     if np.all(direct):
         return value
     factor = factor[~direct]
@@ -343,7 +348,7 @@ def product_expectation(activation: sp.Expr, cov: Any) -> np.ndarray:
     ruled = rule(False)
     bad = np.abs(ruled - rule(True)) > _HERMITE_RTOL * (1 + np.abs(ruled))
     if np.any(bad):
-        ruled[bad] = gaussian_expectation(func, cov[~direct][bad])
+        ruled[bad] = gaussian_expectation(func, cov[~direct][bad], activation=activation)
     value[~direct] = ruled
     return value
 

@@ -237,7 +237,8 @@ def _moment_numeric(net: Network, pts: np.ndarray) -> np.ndarray:
     from .quadrature import activation_homogeneity, activation_kinks, gaussian_expectation
     return norm * gaussian_expectation(net.activation_function, cov,
                                        kinks=activation_kinks(net.activation, Z),
-                                       homogeneity=activation_homogeneity(net.activation, Z))
+                                       homogeneity=activation_homogeneity(net.activation, Z),
+                                       activation=net.activation)
 
 
 @functools.lru_cache(maxsize=8)

@@ -50,12 +50,16 @@ import functools
 import itertools
 import math
 import numbers
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import mpmath
 import numpy as np
 import sympy as sp
 from scipy.special import gammaln, roots_jacobi, roots_legendre
+from sympy.calculus.util import continuous_domain
+
+from .errors import DivergentExpectationError
 
 __all__ = [
     "gaussian_expectation",
@@ -86,9 +90,15 @@ _VARIANCE_REF = 10.0
 _RHO_MIN = 1e-18
 _RHO_MAX = 24.0
 _RADIAL_CUT = 1e-18
+#: where the envelope does not decay within that range, the actual integrand at the end of the
+#: grid must be below this fraction of its peak, else the expectation is reported divergent
+_OPEN_END_RTOL = 1e-12
 #: length of one composite Gauss-Legendre cell in x, rho = log(1 + e^x), and its default nodes
 _RADIAL_CELL = 2.5
 _RADIAL_NODES = 16
+#: a growth rate log|phi(z)|/z^2 at |z| = 1e6 below this counts as sub-Gaussian (exp(a z) gives
+#: a/1e6, polynomials ~1e-11); a slower super-Gaussian growth is left to the numeric decay check
+_SUB_GAUSSIAN_GROWTH = 1e-5
 #: floats per work array when evaluating the activation (memory bound of the vectorised path)
 _CHUNK = 2_000_000
 #: points where an activation is tested for being even or odd
@@ -102,7 +112,7 @@ _MP_RADIAL_CUTS = (1, 2, 4, 8)
 # ============================================================================ public API
 def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
                          kinks: Sequence[float] = (), homogeneity: int | None = None,
-                         nodes: int | None = None) -> np.ndarray | float:
+                         nodes: int | None = None, activation: Any = None) -> np.ndarray | float:
     r"""Expectation :math:`E[\prod_{i=1}^n \phi_i(z_i)]` for :math:`z \sim N(0, C)`.
 
     Parameters
@@ -125,6 +135,12 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
         Gauss nodes per angular dimension of each simplicial cone (and per radial cell);
         by default set by the rank (:data:`_DEFAULT_NODES`) and, for non-homogeneous
         activations, raised by :math:`(\max_i C_{ii} / 10)^{1/4}` above variance 10.
+    activation : sympy expression of one symbol, optional
+        The SymPy form of ``func`` (or of the activation whose derivatives ``func`` holds).
+        When given, the expectation is first checked exactly: an activation that is not real
+        on an interval, a non-integrable singularity (|phi| ~ |z - z0|^(-p) with k p >= 1 for k
+        coincident points; every pole), or growth :math:`e^{c z^2}` with
+        :math:`2 c \lambda_{max}(C) \ge 1` raise :class:`DivergentExpectationError` naming it.
 
     Returns
     -------
@@ -140,6 +156,11 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
         If ``cov`` is not a finite symmetric PSD array of shape (..., n, n), or ``kinks`` are
         not finite reals, or ``nodes`` < 1, ``homogeneity`` < 0, or a sequence ``func`` does
         not have n entries.
+    DivergentExpectationError
+        (a ``ValueError``) If the expectation is infinite or not real: found from
+        ``activation`` (above), or numerically, without it, when a function is NaN, infinite
+        or complex at a node, or the integrand has not decayed (to 1e-12 of its peak) at
+        radius 1e-18 or 24 in units of the standard deviation.
 
     Examples
     --------
@@ -151,10 +172,20 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
     >>> exact = (np.sin(t) + (np.pi - t) * np.cos(t)) / (2 * np.pi)   # arc-cosine kernel
     >>> bool(abs(gaussian_expectation(relu, cov, kinks=(0.0,), homogeneity=1) - exact) < 1e-14)
     True
-    >>> dtanh = lambda z: 1.0 / np.cosh(z) ** 2       # E[tanh(z_1) tanh'(z_2)] at variance 100
-    >>> value = gaussian_expectation([np.tanh, dtanh], 100.0 * np.array([[1.0, 0.5], [0.5, 1.0]]))
-    >>> round(value, 10)
-    0.0
+    >>> dtanh = lambda z: 1.0 / np.cosh(z) ** 2       # E[tanh'(z_1) z_2^2 tanh'(z_2)], variance 100
+    >>> value = gaussian_expectation([dtanh, lambda z: z * z * dtanh(z)],
+    ...                              100.0 * np.array([[1.0, 0.5], [0.5, 1.0]]))
+    >>> round(value, 6)
+    0.005879
+    >>> import sympy as sp
+    >>> from nnqft_sym.errors import DivergentExpectationError
+    >>> z = sp.Symbol("z", real=True)
+    >>> try:                                           # E[exp(z^2/4)^2] at variance 1.01
+    ...     gaussian_expectation(lambda z: np.exp(z ** 2 / 4), np.full((2, 2), 1.01),
+    ...                          activation=sp.exp(z ** 2 / 4))
+    ... except DivergentExpectationError as exc:
+    ...     print(str(exc)[:64])
+    the Gaussian expectation of the activation exp(z**2/4) diverges:
     """
     cov = _check_covariance(cov)
     kinds, which = _check_funcs(func, cov.shape[-1])
@@ -180,16 +211,44 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
     sides = (np.array([_values(f, np.array([1.0, -1.0])) for f in kinds])
              if homogeneity is not None else None)
     parities = np.array([_parity(f) for f in kinds])
+    if activation is not None:
+        if not isinstance(activation, sp.Expr):
+            raise TypeError(f"activation must be a SymPy expression or None, "
+                            f"got {type(activation).__name__}")
+        obstructions = _obstructions(activation)
+        lam_max = np.linalg.eigvalsh(flat)[:, -1]
+    try:
+        out = _expectations(kinds, which, factors, f0, sides, parities, kink_values, homogeneity,
+                            nodes, None if activation is None else (obstructions, lam_max))
+    except DivergentExpectationError as exc:
+        if activation is None or str(activation) in str(exc):
+            raise
+        raise DivergentExpectationError(f"activation {activation}: {exc}") from None
+    out = out.reshape(batch_shape)
+    return float(out) if out.ndim == 0 else out
+
+
+def _expectations(kinds: list[Callable], which: np.ndarray, factors: list[np.ndarray],
+                  f0: np.ndarray, sides: np.ndarray | None, parities: np.ndarray,
+                  kink_values: tuple[float, ...], homogeneity: int | None, nodes: int | None,
+                  check: tuple[_Obstructions, np.ndarray] | None) -> np.ndarray:
+    """The loop of :func:`gaussian_expectation` over the factors ``L`` of the matrices."""
+    n = len(which)
     # geometry per matrix (cheap, Python); the quadrature is vectorised over its cones and nodes
-    out = np.zeros(len(flat))
+    out = np.zeros(len(factors))
     for b, lmat in enumerate(factors):
         active = np.sum(lmat * lmat, axis=1) > 0.0
         r = lmat.shape[1]
+        bad_zero = which[~active][~np.isfinite(f0[~active])]
+        if len(bad_zero):   # some z_i = 0 identically, where a function is not finite
+            _node_values(kinds[int(bad_zero[0])], np.zeros(1))
         zero_factor = float(np.prod(f0[~active]))
         if r == 0 or zero_factor == 0.0:
-            out[b] = float(np.prod(f0))
+            out[b] = zero_factor
             continue
         rows, counts, kind = _distinct_rows(lmat[active], which[active])
+        if check is not None:
+            _check_integrable(check[0], float(check[1][b]), int(np.max(counts)))
         # an even or odd integrand: integrate over one of each antipodal pair of chambers
         parity = int(np.prod(parities[kind] ** counts))
         symmetry = 1 + parity if parity else 1
@@ -211,8 +270,7 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
             out[b] = symmetry * zero_factor * _cone_sum(
                 [kinds[k] for k in kind], rows, counts, np.stack(cones), (q_angle, q_radius),
                 homogeneity, kink_values)
-    out = out.reshape(batch_shape)
-    return float(out) if out.ndim == 0 else out
+    return out
 
 
 def gaussian_expectation_mp(func: Callable[[Any], Any], cov: Any, *, kinks: Sequence[float] = (),
@@ -487,7 +545,30 @@ def _crossing_normals(lact: np.ndarray, kinks: tuple[float, ...]) -> np.ndarray:
 
 def _values(func: Callable, z: np.ndarray) -> np.ndarray:
     """func(z) as a float array of z's shape (a constant activation may return a scalar)."""
-    return np.broadcast_to(np.asarray(func(z), dtype=float), np.shape(z))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = np.asarray(func(z))
+    if np.iscomplexobj(raw):
+        raw = np.where(raw.imag == 0, raw.real, np.nan)
+    return np.broadcast_to(raw.astype(float), np.shape(z))
+
+
+def _node_values(func: Callable, z: np.ndarray) -> np.ndarray:
+    """:func:`_values` at quadrature nodes: a NaN, infinite or complex value raises
+    DivergentExpectationError naming the point."""
+    vals = _values(func, z)
+    bad = ~np.isfinite(vals)
+    if np.any(bad):
+        where = float(np.broadcast_to(z, vals.shape)[bad].flat[0])
+        kind = "is infinite" if np.isinf(vals[bad].flat[0]) else "is not a real number"
+        raise DivergentExpectationError(
+            f"the Gaussian expectation of {_names([func])} is not finite and real: the function "
+            f"{kind} at z = {where:.6g} (a pole, a complex value or a value outside its domain)")
+    return vals
+
+
+def _names(funcs: list[Callable]) -> str:
+    """The functions' names for messages."""
+    return ", ".join(getattr(f, "__name__", type(f).__name__) for f in funcs)
 
 
 def _parity(func: Callable) -> int:
@@ -653,8 +734,10 @@ def _legendre01(q: int) -> tuple[np.ndarray, np.ndarray]:
     return (1.0 + x) / 2.0, w / 2.0
 
 
-def _radial_grid(funcs: list[Callable], rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Cell boundaries in x, rho = log(1 + e^x), covering where the radial integrand matters.
+def _radial_grid(funcs: list[Callable], rows: np.ndarray, counts: np.ndarray
+                 ) -> tuple[np.ndarray, bool]:
+    """Cell boundaries in x, rho = log(1 + e^x), covering where the radial integrand matters, and
+    whether the envelope had not decayed at the upper end of the search range.
 
     The envelope rho^r exp(-rho^2/2) prod_i max_{|z| <= rho |l_i|} |func_i(z)|^(count_i) bounds the
     integrand (per unit x) on every ray; the range keeps what exceeds _RADIAL_CUT of its maximum.
@@ -674,7 +757,7 @@ def _radial_grid(funcs: list[Callable], rows: np.ndarray, counts: np.ndarray) ->
     hi = rho[min(keep[-1] + 1, len(rho) - 1)]
     x_lo, x_hi = math.log(math.expm1(lo)), math.log(math.expm1(hi))
     cells = max(1, math.ceil((x_hi - x_lo) / _RADIAL_CELL))
-    return np.linspace(x_lo, x_hi, cells + 1)
+    return np.linspace(x_lo, x_hi, cells + 1), bool(keep[-1] == len(rho) - 1)
 
 
 # ============================================================================ integration
@@ -711,12 +794,13 @@ def _cone_sum(funcs: list[Callable], rows: np.ndarray, counts: np.ndarray, cones
     return float(weight @ _radial_integral(funcs, a, rows, counts, nodes[1], kinks))
 
 
-def _product(funcs: list[Callable], a: np.ndarray, rho: np.ndarray, counts: np.ndarray
-             ) -> np.ndarray:
-    """prod_i funcs_i(rho a_i)^counts_i for directions ``a`` (B, n) and radii ``rho`` (B or 1, M)."""
+def _product(funcs: list[Callable], a: np.ndarray, rho: np.ndarray, counts: np.ndarray,
+             check: bool = True) -> np.ndarray:
+    """prod_i funcs_i(rho a_i)^counts_i for directions ``a`` (B, n) and radii ``rho`` (B or 1, M);
+    with ``check``, values that are not finite reals raise DivergentExpectationError."""
     out = None
     for i, count in enumerate(counts):
-        vals = _values(funcs[i], a[:, i:i + 1] * rho)
+        vals = (_node_values if check else _values)(funcs[i], a[:, i:i + 1] * rho)
         if count > 1:
             vals = vals ** int(count)
         out = vals if out is None else out * vals
@@ -727,9 +811,10 @@ def _radial_integral(funcs: list[Callable], a: np.ndarray, rows: np.ndarray, cou
                      q: int, kinks: tuple[float, ...]) -> np.ndarray:
     r"""int_0^inf rho^(r-1) exp(-rho^2/2) prod_i funcs_i(rho a_i) d rho for every direction (row of a)."""
     n, r = rows.shape
-    grid = _radial_grid(funcs, rows, counts)
+    grid, open_hi = _radial_grid(funcs, rows, counts)
     x01, w01 = _legendre01(q)
     out = np.empty(len(a))
+    peak = 0.0
     cells = len(grid) - 1 + n * len(kinks)
     step = max(1, _CHUNK // (q * cells))
     for start in range(0, len(a), step):
@@ -745,11 +830,38 @@ def _radial_integral(funcs: list[Callable], a: np.ndarray, rows: np.ndarray, cou
         lo, width = bounds[:, :-1], np.diff(bounds, axis=1)
         x = (lo[..., None] + width[..., None] * x01).reshape(len(lo), -1)
         rho = np.logaddexp(0.0, x)
-        w = (np.repeat(width, q, axis=1) * np.tile(w01, width.shape[1])
-             * rho ** (r - 1) * np.exp(-0.5 * rho * rho) / (1.0 + np.exp(-x)))
+        density = rho ** (r - 1) * np.exp(-0.5 * rho * rho) / (1.0 + np.exp(-x))   # per unit x
+        w = np.repeat(width, q, axis=1) * np.tile(w01, width.shape[1]) * density
         vals = _product(funcs, block, rho, counts)
         out[start:start + step] = vals @ w[0] if len(w) == 1 else np.sum(vals * w, axis=1)
+        peak = max(peak, float(np.max(np.abs(vals * density))))
+    _check_decay(funcs, a, counts, r, grid[-1] if open_hi else None, peak)
     return out
+
+
+def _check_decay(funcs: list[Callable], a: np.ndarray, counts: np.ndarray, r: int,
+                 top: float | None, peak: float) -> None:
+    """Raise DivergentExpectationError if the radial integrand (per unit x) is still above
+    _OPEN_END_RTOL times its peak on some ray at rho = _RHO_MIN (a singularity at z = 0) or, when
+    the envelope had not decayed by _RHO_MAX, at the top ``top`` of the grid (growth that the
+    Gaussian does not beat, or a decay too slow to integrate in double precision)."""
+    bottom = math.log(math.expm1(_RHO_MIN))
+    for end, where in ((bottom, "small |z| (a singularity at z = 0)"),
+                       (top, "large |z| (growth the Gaussian does not beat, e.g. exp(c z^2) "
+                             "with 2 c var >= 1)")):
+        if end is None:
+            continue
+        rho = np.logaddexp(0.0, np.array([[end]]))
+        with np.errstate(over="ignore", invalid="ignore"):
+            density = rho ** (r - 1) * np.exp(-0.5 * rho * rho) / (1.0 + np.exp(-end))
+            tail = np.abs(_product(funcs, a, rho, counts, check=False)) * density
+        if not np.all(np.isfinite(tail)) or np.max(tail) > _OPEN_END_RTOL * peak:
+            raise DivergentExpectationError(
+                f"the Gaussian expectation of {_names(funcs)} diverges: the integrand does not "
+                f"decay at {where}, at radius {float(rho[0, 0]):.3g} in units of the standard "
+                "deviation it is still above "
+                f"{_OPEN_END_RTOL:g} of its peak (a finite expectation that decays this slowly "
+                "is beyond double-precision quadrature too)")
 
 
 # ============================================================================ mpmath path
@@ -861,6 +973,90 @@ def _mp_sphere(func: Callable, lmat: list[list[Any]], counts: list[int], degree:
         return mpmath.quad(integrand, [0] + roots + [mpmath.pi], method=_MP_METHOD)
 
     return radial * mpmath.quad(polar, cuts + [cuts[0] + 2 * mpmath.pi], method=_MP_METHOD)
+
+
+# ============================================================================ divergence analysis
+@dataclass(frozen=True)
+class _Obstructions:
+    """What can make Gaussian expectations of products of an activation infinite or complex."""
+
+    expr: sp.Expr
+    #: a description of where the activation is not real (None: real everywhere, or unknown)
+    not_real: str | None
+    #: isolated real singular points z0 and their orders p, |phi| ~ |z - z0|^(-p)
+    singular: tuple[tuple[float, float], ...]
+    #: Gaussian growth rate c = lim log|phi(z)| / z^2 at |z| -> oo (max over both sides)
+    growth: float
+
+
+@functools.lru_cache(maxsize=64)
+def _obstructions(expr: sp.Expr) -> _Obstructions:
+    """Analyse a SymPy activation of one symbol (cached): its non-real set and isolated
+    singular points from :func:`sympy.calculus.util.continuous_domain` (when SymPy can say),
+    the order of each singular point from |phi| at distances 1e-6 and 1e-10 (30 digits), and the
+    growth rate from log|phi(+-1e6)| / 1e12."""
+    symbols = sorted(expr.free_symbols, key=str)
+    if len(symbols) != 1:
+        return _Obstructions(expr, None, (), -math.inf)
+    z = symbols[0]
+    zr = sp.Dummy("z", real=True)
+    real_expr = expr.subs(z, zr)
+    not_real, singular = None, []
+    try:
+        bad = sp.Complement(sp.S.Reals, continuous_domain(real_expr, zr, sp.S.Reals))
+    except Exception:   # SymPy cannot determine the domain (erf, Piecewise, ...): skip it
+        bad = sp.S.EmptySet
+    if isinstance(bad, sp.FiniteSet):
+        points = [p for p in bad if p.is_real]
+    else:
+        points = []
+        pieces = bad.args if isinstance(bad, sp.Union) else (bad,)
+        if any(isinstance(piece, sp.Interval) for piece in pieces):
+            not_real = f"not real (or not defined) for z in {bad}"
+        else:
+            points = [p for piece in pieces if isinstance(piece, sp.FiniteSet) for p in piece]
+    for z0 in points:
+        orders = []
+        for side in (1, -1):
+            near = [abs(sp.N(real_expr.subs(zr, z0 + side * sp.Rational(1, 10 ** k)), 30))
+                    for k in (6, 10)]
+            if near[0] == 0 or near[1] == 0 or not all(v.is_finite for v in near):
+                orders.append(math.inf if any(v.is_infinite or v is sp.zoo for v in near) else 0.0)
+                continue
+            orders.append(float(sp.log(near[1] / near[0]) / sp.log(sp.Integer(10) ** 4)))
+        singular.append((float(z0), max(orders)))
+    growth = -math.inf
+    for side in (1, -1):
+        value = abs(sp.N(real_expr.subs(zr, side * 10 ** 6), 30))
+        if value.is_finite and value != 0:
+            growth = max(growth, float(sp.log(value) / 10 ** 12))
+        elif value.is_infinite or value is sp.zoo or value is sp.nan:
+            growth = math.inf
+    return _Obstructions(expr, not_real, tuple(singular), growth)
+
+
+def _check_integrable(obstructions: _Obstructions, lam_max: float, multiplicity: int) -> None:
+    """Raise DivergentExpectationError if E[prod_i phi(z_i)] is infinite or not real for a
+    covariance with largest eigenvalue ``lam_max`` and ``multiplicity`` coincident points."""
+    expr = obstructions.expr
+    if obstructions.not_real is not None:
+        raise DivergentExpectationError(
+            f"the Gaussian expectation of the activation {expr} is not real: the activation is "
+            f"{obstructions.not_real}, where every Gaussian puts positive probability")
+    for z0, order in obstructions.singular:
+        if multiplicity * order >= 1.0 - 1e-3:
+            raise DivergentExpectationError(
+                f"the Gaussian expectation of the activation {expr} diverges: it is singular at "
+                f"z = {z0:g} like |z - z0|^(-{order:.3g}), and a product with {multiplicity} "
+                f"factor(s) at the same point is integrable only if {multiplicity} * "
+                f"{order:.3g} < 1 (a pole never is)")
+    # E[exp(c sum_i z_i^2)] = E[exp(c u^T L^T L u)] is finite iff 2 c lambda_max(C) < 1
+    if obstructions.growth > _SUB_GAUSSIAN_GROWTH and 2 * obstructions.growth * lam_max >= 1.0:
+        raise DivergentExpectationError(
+            f"the Gaussian expectation of the activation {expr} diverges: it grows like "
+            f"exp({obstructions.growth:.4g} z^2), and E[exp(c sum_i z_i^2)] is finite only if "
+            f"2 c lambda_max(C) < 1, here 2 c lambda_max = "
+            f"{2 * obstructions.growth * lam_max:.4g} (lambda_max(C) = {lam_max:.4g})")
 
 
 # ============================================================================ symbolic helpers
