@@ -38,8 +38,10 @@ The pair expectation :math:`M_{ab}` and its first and second derivatives come fr
 (ReLU arc-cosine, Erf arcsine, exponential activations by the moment-generating function,
 differentiated symbolically) or, for smooth activations, from Price's theorem
 (:math:`\partial_{K_{ab}} E[F] = E[\partial_a\partial_b F]`,
-:math:`\partial_{K_{aa}} E[F] = \tfrac12 E[\partial_a^2 F]`) with a vectorised composite
-Gauss-Legendre product rule.  Four-point expectations use the moment-generating function, Gauss-Hermite
+:math:`\partial_{K_{aa}} E[F] = \tfrac12 E[\partial_a^2 F]`) with
+:func:`nnqft_sym.quadrature.gaussian_expectation` (one function per point, rules scaled to the
+variance); the variance derivatives of :math:`E[\phi^2]` above variance 1 use the Gaussian
+score identities instead, which do not cancel at large variance.  Four-point expectations use the moment-generating function, Gauss-Hermite
 quadrature (smooth activations) or :func:`nnqft_sym.quadrature.gaussian_expectation` (kinks).
 """
 from __future__ import annotations

@@ -34,6 +34,12 @@ With kinks only at 0 every step converges spectrally; the defaults give a relati
 about 1e-10 for ReLU, Erf, tanh with :math:`n \le 6` and rank :math:`\le 4` (tested), less for
 exponentially growing activations and for kinks away from 0 (see ``docs/quadrature.md``).
 
+Divergent or complex expectations raise :class:`nnqft_sym.errors.DivergentExpectationError`:
+exactly from the SymPy ``activation`` when it is given (not real on an interval, a real
+singularity :math:`|z - z_0|^{-p}` with :math:`k p \ge 1` for k coincident points, growth
+:math:`e^{c z^2}` with :math:`2 c \lambda_{max}(C) \ge 1`), and numerically otherwise (a NaN,
+infinite or complex value at a node; an integrand not decayed at the ends of the radial range).
+
 High precision (:func:`gaussian_expectation_mp`)
 ------------------------------------------------
 An independent mpmath path for ranks 1 and 2: mpmath's eigen-decomposition and adaptive
