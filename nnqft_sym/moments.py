@@ -160,7 +160,8 @@ def _moment_high_precision(net: Network, pts: np.ndarray, dps: int) -> Any:
         act = sp.lambdify(Z, net.activation, modules="mpmath")
         norm = sp.lambdify(S, net.normalisation, modules="mpmath")
         value = gaussian_expectation_mp(act, cov_mp, kinks=activation_kinks(net.activation, Z),
-                                        dps=dps, homogeneity=activation_homogeneity(net.activation, Z))
+                                        dps=dps, homogeneity=activation_homogeneity(net.activation, Z),
+                                        activation=net.activation)
         for i in range(len(cov_mp)):
             value *= norm(cov_mp[i][i])
         return value

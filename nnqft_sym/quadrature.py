@@ -218,14 +218,10 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
              if homogeneity is not None else None)
     parities = np.array([_parity(f) for f in kinds])
     if activation is not None:
-        if not isinstance(activation, sp.Expr):
-            raise TypeError(f"activation must be a SymPy expression or None, "
-                            f"got {type(activation).__name__}")
-        obstructions = _obstructions(activation)
-        lam_max = np.linalg.eigvalsh(flat)[:, -1]
+        _check_activation(activation, flat)
     try:
         out = _expectations(kinds, which, factors, f0, sides, parities, kink_values, homogeneity,
-                            nodes, None if activation is None else (obstructions, lam_max))
+                            nodes)
     except DivergentExpectationError as exc:
         if activation is None or str(activation) in str(exc):
             raise
@@ -236,10 +232,9 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
 
 def _expectations(kinds: list[Callable], which: np.ndarray, factors: list[np.ndarray],
                   f0: np.ndarray, sides: np.ndarray | None, parities: np.ndarray,
-                  kink_values: tuple[float, ...], homogeneity: int | None, nodes: int | None,
-                  check: tuple[_Obstructions, np.ndarray] | None) -> np.ndarray:
+                  kink_values: tuple[float, ...], homogeneity: int | None, nodes: int | None
+                  ) -> np.ndarray:
     """The loop of :func:`gaussian_expectation` over the factors ``L`` of the matrices."""
-    n = len(which)
     # geometry per matrix (cheap, Python); the quadrature is vectorised over its cones and nodes
     out = np.zeros(len(factors))
     for b, lmat in enumerate(factors):
@@ -253,8 +248,6 @@ def _expectations(kinds: list[Callable], which: np.ndarray, factors: list[np.nda
             out[b] = zero_factor
             continue
         rows, counts, kind = _distinct_rows(lmat[active], which[active])
-        if check is not None:
-            _check_integrable(check[0], float(check[1][b]), int(np.max(counts)))
         # an even or odd integrand: integrate over one of each antipodal pair of chambers
         parity = int(np.prod(parities[kind] ** counts))
         symmetry = 1 + parity if parity else 1
@@ -280,7 +273,8 @@ def _expectations(kinds: list[Callable], which: np.ndarray, factors: list[np.nda
 
 
 def gaussian_expectation_mp(func: Callable[[Any], Any], cov: Any, *, kinks: Sequence[float] = (),
-                            dps: int = 30, homogeneity: int | None = None) -> mpmath.mpf:
+                            dps: int = 30, homogeneity: int | None = None,
+                            activation: Any = None) -> mpmath.mpf:
     r"""High-precision :math:`E[\prod_i \phi(z_i)]` for ONE covariance of rank <= 2, or 3 (mpmath).
 
     An independent check of :func:`gaussian_expectation`: the covariance is factored with
@@ -304,6 +298,9 @@ def gaussian_expectation_mp(func: Callable[[Any], Any], cov: Any, *, kinks: Sequ
         Decimal digits of the computation (>= 15).
     homogeneity : int, optional
         Degree :math:`k \ge 0` of a positively homogeneous activation (needed at rank 3).
+    activation : sympy expression of one symbol, optional
+        The SymPy form of ``func``: when given, the expectation is first checked for
+        divergence exactly, as in :func:`gaussian_expectation`.
 
     Returns
     -------
@@ -314,6 +311,8 @@ def gaussian_expectation_mp(func: Callable[[Any], Any], cov: Any, *, kinks: Sequ
     ValueError
         If ``cov`` is not one symmetric PSD matrix, or its rank exceeds 2 (3 with
         ``homogeneity``), or ``dps`` < 15.
+    DivergentExpectationError
+        (a ``ValueError``) If ``activation`` shows the expectation to be infinite or not real.
 
     Examples
     --------
@@ -335,6 +334,8 @@ def gaussian_expectation_mp(func: Callable[[Any], Any], cov: Any, *, kinks: Sequ
     if homogeneity is not None and (isinstance(homogeneity, bool) or not
                                     isinstance(homogeneity, numbers.Integral) or homogeneity < 0):
         raise ValueError(f"homogeneity must be a non-negative integer or None, got {homogeneity!r}")
+    if activation is not None:
+        _check_activation(activation, cov[None])
     with mpmath.workdps(dps):
         lmat = _mp_factor(cov, max_rank=2 if homogeneity is None else 3)
         if lmat and len(lmat[0]) == 3:
@@ -1039,6 +1040,23 @@ def _obstructions(expr: sp.Expr) -> _Obstructions:
         elif value.is_infinite or value is sp.zoo or value is sp.nan:
             growth = math.inf
     return _Obstructions(expr, not_real, tuple(singular), growth)
+
+
+def _activation_obstructions(activation: Any) -> _Obstructions:
+    if not isinstance(activation, sp.Expr):
+        raise TypeError(f"activation must be a SymPy expression or None, "
+                        f"got {type(activation).__name__}")
+    return _obstructions(activation)
+
+
+def _check_activation(activation: Any, flat: np.ndarray) -> None:
+    """:func:`_check_integrable` for every matrix of ``flat`` (m, n, n)."""
+    obstructions = _activation_obstructions(activation)
+    for mat, lmat in zip(flat, _low_rank_factors(flat)):
+        active = np.sum(lmat * lmat, axis=1) > 0.0
+        counts = (_distinct_rows(lmat[active], np.zeros(int(active.sum()), dtype=int))[1]
+                  if active.any() else np.ones(1, dtype=int))
+        _check_integrable(obstructions, float(np.linalg.eigvalsh(mat)[-1]), int(np.max(counts)))
 
 
 def _check_integrable(obstructions: _Obstructions, lam_max: float, multiplicity: int) -> None:

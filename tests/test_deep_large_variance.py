@@ -29,8 +29,13 @@ import pytest
 import sympy as sp
 
 from nnqft_sym import Network, Z
-from nnqft_sym.deep import (deep_kernel, layer_kernels, layer_recursion, leading_delta_green,
-                            pair_expectation)
+from nnqft_sym.deep import (
+    deep_kernel,
+    layer_kernels,
+    layer_recursion,
+    leading_delta_green,
+    pair_expectation,
+)
 
 GELU = Z * (1 + sp.erf(Z / sp.sqrt(2))) / 2
 MP_ACTIVATIONS = {"tanh": mp.tanh, "gelu": lambda z: z * (1 + mp.erf(z / mp.sqrt(2))) / 2}
@@ -53,19 +58,19 @@ def mp_gauss_mean(func, s):
 def mp_f1_and_derivatives(phi, s):
     """f_1(s) = E_s[phi^2] and its first two s-derivatives (mp.diff of the mp.quad integral)."""
     with mp.workdps(DPS):
-        f1 = lambda v: mp_gauss_mean(lambda z: phi(z) ** 2, v)   # noqa: E731
+        f1 = lambda v: mp_gauss_mean(lambda z: phi(z) ** 2, v)
         return [float(f1(s)), float(mp.diff(f1, s, 1)), float(mp.diff(f1, s, 2))]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def mp_depth2_single_input(name, sigma_w, sigma_b, x):
     """K, K_1, V and the four-point coefficient of a depth-2 network at one input (see above)."""
     phi = MP_ACTIVATIONS[name]
     with mp.workdps(DPS):
         sw2, sb2 = mp.mpf(sigma_w) ** 2, mp.mpf(sigma_b) ** 2
         s1 = sb2 + sw2 * mp.mpf(x) ** 2
-        f1 = lambda s: mp_gauss_mean(lambda z: phi(z) ** 2, s)   # noqa: E731
-        f2 = lambda s: mp_gauss_mean(lambda z: phi(z) ** 4, s)   # noqa: E731
+        f1 = lambda s: mp_gauss_mean(lambda z: phi(z) ** 2, s)
+        f2 = lambda s: mp_gauss_mean(lambda z: phi(z) ** 4, s)
         k2 = sb2 + sw2 * f1(s1)
         v2 = sw2 ** 2 * (f2(s1) - f1(s1) ** 2)
         k = sb2 + sw2 * f1(k2)

@@ -121,3 +121,10 @@ def test_removable_singularity_is_not_divergent():
 def test_numeric_safety_net_without_the_symbolic_activation(func, cov):
     with pytest.raises(DivergentExpectationError):
         gaussian_expectation(func, cov)
+
+
+@pytest.mark.parametrize("activation", [1 / Z, sp.exp(Z ** 2 / 4), sp.log(Z)])
+def test_high_precision_route_detects_divergence(activation):
+    """neuron_moment(dps=...) used to return 58547.1, 2.8e1427298 and a complex number."""
+    with pytest.raises(DivergentExpectationError):
+        Network(activation).neuron_moment([0.1, 0.1], dps=20)
