@@ -214,6 +214,11 @@ def _kinks(activation: sp.Expr) -> tuple[float, ...]:
     return activation_kinks(activation, Z)
 
 
+@functools.lru_cache(maxsize=32)
+def _homogeneity(activation: sp.Expr) -> int | None:
+    return activation_homogeneity(activation, Z)
+
+
 def _require_smooth(activation: sp.Expr) -> None:
     if _kinks(activation):
         raise ValueError(f"the 1/N vertex of the activation {activation} needs derivatives of its "
@@ -320,7 +325,7 @@ def product_expectation(activation: sp.Expr, cov: Any) -> np.ndarray:
     func = _derivatives(activation)[0]
     if kinks or cov.shape[-1] <= 2:
         return np.asarray(gaussian_expectation(func, cov, kinks=kinks,
-                                               homogeneity=activation_homogeneity(activation, Z),
+                                               homogeneity=_homogeneity(activation),
                                                activation=activation))
     evals, evecs = np.linalg.eigh(cov)
     evals = np.clip(evals[..., ::-1], 0.0, None)                         # largest first

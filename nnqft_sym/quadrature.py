@@ -1052,11 +1052,16 @@ def _activation_obstructions(activation: Any) -> _Obstructions:
 def _check_activation(activation: Any, flat: np.ndarray) -> None:
     """:func:`_check_integrable` for every matrix of ``flat`` (m, n, n)."""
     obstructions = _activation_obstructions(activation)
-    for mat, lmat in zip(flat, _low_rank_factors(flat)):
+    if (obstructions.not_real is None and not obstructions.singular
+            and obstructions.growth <= _SUB_GAUSSIAN_GROWTH):
+        return   # nothing can diverge: skip the per-matrix work
+    lam_max = np.linalg.eigvalsh(flat)[:, -1]
+    for b, lmat in enumerate(_low_rank_factors(flat)):
+        counts = np.ones(1, dtype=int)
         active = np.sum(lmat * lmat, axis=1) > 0.0
-        counts = (_distinct_rows(lmat[active], np.zeros(int(active.sum()), dtype=int))[1]
-                  if active.any() else np.ones(1, dtype=int))
-        _check_integrable(obstructions, float(np.linalg.eigvalsh(mat)[-1]), int(np.max(counts)))
+        if obstructions.singular and active.any():
+            counts = _distinct_rows(lmat[active], np.zeros(int(active.sum()), dtype=int))[1]
+        _check_integrable(obstructions, float(lam_max[b]), int(np.max(counts)))
 
 
 def _check_integrable(obstructions: _Obstructions, lam_max: float, multiplicity: int) -> None:
