@@ -205,7 +205,8 @@ def _moment_high_precision(net: Network, pts: np.ndarray, dps: int) -> Any:
         act = sp.lambdify(Z, net.activation, modules="mpmath")
         norm = sp.lambdify(S, net.normalisation, modules="mpmath")
         value = gaussian_expectation_mp(act, cov_mp, kinks=activation_kinks(net.activation, Z),
-                                        dps=dps, homogeneity=activation_homogeneity(net.activation, Z))
+                                        dps=dps, homogeneity=activation_homogeneity(net.activation, Z),
+                                        activation=net.activation)
         for i in range(len(cov_mp)):
             value *= norm(cov_mp[i][i])
         return value
@@ -370,7 +371,8 @@ def _moment_numeric(net: Network, pts: np.ndarray) -> np.ndarray:
     from .quadrature import activation_homogeneity, activation_kinks, gaussian_expectation
     return norm * gaussian_expectation(net.activation_function, cov,
                                        kinks=activation_kinks(net.activation, Z),
-                                       homogeneity=activation_homogeneity(net.activation, Z))
+                                       homogeneity=activation_homogeneity(net.activation, Z),
+                                       activation=net.activation)
 
 
 @functools.lru_cache(maxsize=8)

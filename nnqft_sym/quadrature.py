@@ -34,6 +34,12 @@ With kinks only at 0 every step converges spectrally; the defaults give a relati
 about 1e-10 for ReLU, Erf, tanh with :math:`n \le 6` and rank :math:`\le 4` (tested), less for
 exponentially growing activations and for kinks away from 0 (see ``docs/quadrature.md``).
 
+Divergent or complex expectations raise :class:`nnqft_sym.errors.DivergentExpectationError`:
+exactly from the SymPy ``activation`` when it is given (not real on an interval, a real
+singularity :math:`|z - z_0|^{-p}` with :math:`k p \ge 1` for k coincident points, growth
+:math:`e^{c z^2}` with :math:`2 c \lambda_{max}(C) \ge 1`), and numerically otherwise (a NaN,
+infinite or complex value at a node; an integrand not decayed at the ends of the radial range).
+
 High precision (:func:`gaussian_expectation_mp`)
 ------------------------------------------------
 An independent mpmath path for ranks 1 and 2: mpmath's eigen-decomposition and adaptive
@@ -50,12 +56,16 @@ import functools
 import itertools
 import math
 import numbers
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import mpmath
 import numpy as np
 import sympy as sp
 from scipy.special import gammaln, roots_jacobi, roots_legendre
+from sympy.calculus.util import continuous_domain
+
+from .errors import DivergentExpectationError
 
 from .parsing import to_sympy
 
@@ -88,9 +98,15 @@ _VARIANCE_REF = 10.0
 _RHO_MIN = 1e-18
 _RHO_MAX = 24.0
 _RADIAL_CUT = 1e-18
+#: where the envelope does not decay within that range, the actual integrand at the end of the
+#: grid must be below this fraction of its peak, else the expectation is reported divergent
+_OPEN_END_RTOL = 1e-12
 #: length of one composite Gauss-Legendre cell in x, rho = log(1 + e^x), and its default nodes
 _RADIAL_CELL = 2.5
 _RADIAL_NODES = 16
+#: a growth rate log|phi(z)|/z^2 at |z| = 1e6 below this counts as sub-Gaussian (exp(a z) gives
+#: a/1e6, polynomials ~1e-11); a slower super-Gaussian growth is left to the numeric decay check
+_SUB_GAUSSIAN_GROWTH = 1e-5
 #: floats per work array when evaluating the activation (memory bound of the vectorised path)
 _CHUNK = 2_000_000
 #: points where an activation is tested for being even or odd
@@ -104,14 +120,15 @@ _MP_RADIAL_CUTS = (1, 2, 4, 8)
 # ============================================================================ public API
 def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
                          kinks: Sequence[float] = (), homogeneity: int | None = None,
-                         nodes: int | None = None) -> np.ndarray | float:
-    r"""Expectation :math:`E[\prod_{i=1}^n \phi(z_i)]` for :math:`z \sim N(0, C)`.
+                         nodes: int | None = None, activation: Any = None) -> np.ndarray | float:
+    r"""Expectation :math:`E[\prod_{i=1}^n \phi_i(z_i)]` for :math:`z \sim N(0, C)`.
 
     Parameters
     ----------
-    func : callable
-        Vectorised NumPy activation :math:`\phi` (the same at every point); it is called on
-        float arrays of any shape.
+    func : callable or sequence of n callables
+        Vectorised NumPy activation :math:`\phi` (the same at every point), or one function
+        :math:`\phi_i` per point (e.g. derivatives of an activation, Price's theorem); each is
+        called on float arrays of any shape.
     cov : array_like, shape (..., n, n)
         Symmetric positive semi-definite covariance matrices, possibly rank-deficient (rank
         detected relative to the largest eigenvalue; tiny negative eigenvalues are clipped).
@@ -126,6 +143,12 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
         Gauss nodes per angular dimension of each simplicial cone (and per radial cell);
         by default set by the rank (:data:`_DEFAULT_NODES`) and, for non-homogeneous
         activations, raised by :math:`(\max_i C_{ii} / 10)^{1/4}` above variance 10.
+    activation : sympy expression of one symbol, optional
+        The SymPy form of ``func`` (or of the activation whose derivatives ``func`` holds).
+        When given, the expectation is first checked exactly: an activation that is not real
+        on an interval, a non-integrable singularity (|phi| ~ |z - z0|^(-p) with k p >= 1 for k
+        coincident points; every pole), or growth :math:`e^{c z^2}` with
+        :math:`2 c \lambda_{max}(C) \ge 1` raise :class:`DivergentExpectationError` naming it.
 
     Returns
     -------
@@ -135,10 +158,17 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
     Raises
     ------
     TypeError
-        If ``func`` is not callable or ``nodes`` / ``homogeneity`` are not integers.
+        If ``func`` is not a callable (or a sequence of them) or ``nodes`` / ``homogeneity``
+        are not integers.
     ValueError
         If ``cov`` is not a finite symmetric PSD array of shape (..., n, n), or ``kinks`` are
-        not finite reals, or ``nodes`` < 1, ``homogeneity`` < 0.
+        not finite reals, or ``nodes`` < 1, ``homogeneity`` < 0, or a sequence ``func`` does
+        not have n entries.
+    DivergentExpectationError
+        (a ``ValueError``) If the expectation is infinite or not real: found from
+        ``activation`` (above), or numerically, without it, when a function is NaN, infinite
+        or complex at a node, or the integrand has not decayed (to 1e-12 of its peak) at
+        radius 1e-18 or 24 in units of the standard deviation.
 
     Examples
     --------
@@ -150,10 +180,23 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
     >>> exact = (np.sin(t) + (np.pi - t) * np.cos(t)) / (2 * np.pi)   # arc-cosine kernel
     >>> bool(abs(gaussian_expectation(relu, cov, kinks=(0.0,), homogeneity=1) - exact) < 1e-14)
     True
+    >>> dtanh = lambda z: 1.0 / np.cosh(z) ** 2       # E[tanh'(z_1) z_2^2 tanh'(z_2)], variance 100
+    >>> value = gaussian_expectation([dtanh, lambda z: z * z * dtanh(z)],
+    ...                              100.0 * np.array([[1.0, 0.5], [0.5, 1.0]]))
+    >>> round(value, 6)
+    0.005879
+    >>> import sympy as sp
+    >>> from nnqft_sym.errors import DivergentExpectationError
+    >>> z = sp.Symbol("z", real=True)
+    >>> try:                                           # E[exp(z^2/4)^2] at variance 1.01
+    ...     gaussian_expectation(lambda z: np.exp(z ** 2 / 4), np.full((2, 2), 1.01),
+    ...                          activation=sp.exp(z ** 2 / 4))
+    ... except DivergentExpectationError as exc:
+    ...     print(str(exc)[:64])
+    the Gaussian expectation of the activation exp(z**2/4) diverges:
     """
-    if not callable(func):
-        raise TypeError(f"func must be a vectorised callable, got {type(func).__name__}")
     cov = _check_covariance(cov)
+    kinds, which = _check_funcs(func, cov.shape[-1])
     kink_values = _check_kinks(kinks)
     if homogeneity is not None:
         if isinstance(homogeneity, bool) or not isinstance(homogeneity, numbers.Integral):
@@ -172,26 +215,49 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
     n = cov.shape[-1]
     flat = cov.reshape(-1, n, n)
     factors = _low_rank_factors(flat)
-    f0 = float(_values(func, np.zeros(1))[0])
-    sides = _values(func, np.array([1.0, -1.0])) if homogeneity is not None else None
-    parity = _parity(func)
+    f0 = np.array([float(_values(f, np.zeros(1))[0]) for f in kinds])[which]
+    sides = (np.array([_values(f, np.array([1.0, -1.0])) for f in kinds])
+             if homogeneity is not None else None)
+    parities = np.array([_parity(f) for f in kinds])
+    if activation is not None:
+        _check_activation(activation, flat)
+    try:
+        out = _expectations(kinds, which, factors, f0, sides, parities, kink_values, homogeneity,
+                            nodes)
+    except DivergentExpectationError as exc:
+        if activation is None or str(activation) in str(exc):
+            raise
+        raise DivergentExpectationError(f"activation {activation}: {exc}") from None
+    out = out.reshape(batch_shape)
+    return float(out) if out.ndim == 0 else out
+
+
+def _expectations(kinds: list[Callable], which: np.ndarray, factors: list[np.ndarray],
+                  f0: np.ndarray, sides: np.ndarray | None, parities: np.ndarray,
+                  kink_values: tuple[float, ...], homogeneity: int | None, nodes: int | None
+                  ) -> np.ndarray:
+    """The loop of :func:`gaussian_expectation` over the factors ``L`` of the matrices."""
     # geometry per matrix (cheap, Python); the quadrature is vectorised over its cones and nodes
-    out = np.zeros(len(flat))
+    out = np.zeros(len(factors))
     for b, lmat in enumerate(factors):
         active = np.sum(lmat * lmat, axis=1) > 0.0
-        n_zero = int(n - np.count_nonzero(active))
         r = lmat.shape[1]
-        if r == 0 or f0 ** n_zero == 0.0:
-            out[b] = f0 ** n
+        bad_zero = which[~active][~np.isfinite(f0[~active])]
+        if len(bad_zero):   # some z_i = 0 identically, where a function is not finite
+            _node_values(kinds[int(bad_zero[0])], np.zeros(1))
+        zero_factor = float(np.prod(f0[~active]))
+        if r == 0 or zero_factor == 0.0:
+            out[b] = zero_factor
             continue
-        rows, counts = _distinct_rows(lmat[active])
-        # an even or odd activation: integrate over one of each antipodal pair of chambers
-        symmetry = 1 + parity ** int(np.sum(counts)) if parity else 1
+        rows, counts, kind = _distinct_rows(lmat[active], which[active])
+        # an even or odd integrand: integrate over one of each antipodal pair of chambers
+        parity = int(np.prod(parities[kind] ** counts))
+        symmetry = 1 + parity if parity else 1
         if symmetry == 0:
             continue
         cones = _simplicial_cones(_crossing_normals(rows, kink_values), r, half=bool(parity))
         if homogeneity is not None:
-            cones = _live_cones(cones, rows, sides)
+            cones = _live_cones(cones, rows, sides[kind])
         if cones:
             if nodes is not None:
                 q_angle = int(nodes)
@@ -202,14 +268,15 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
                 growth = max(1.0, variance / _VARIANCE_REF) ** 0.25
                 q_angle = int(math.ceil(_DEFAULT_NODES[r] * growth))
             q_radius = _RADIAL_NODES if nodes is None else int(nodes)
-            out[b] = symmetry * f0 ** n_zero * _cone_sum(
-                func, rows, counts, np.stack(cones), (q_angle, q_radius), homogeneity, kink_values)
-    out = out.reshape(batch_shape)
-    return float(out) if out.ndim == 0 else out
+            out[b] = symmetry * zero_factor * _cone_sum(
+                [kinds[k] for k in kind], rows, counts, np.stack(cones), (q_angle, q_radius),
+                homogeneity, kink_values)
+    return out
 
 
 def gaussian_expectation_mp(func: Callable[[Any], Any], cov: Any, *, kinks: Sequence[float] = (),
-                            dps: int = 30, homogeneity: int | None = None) -> mpmath.mpf:
+                            dps: int = 30, homogeneity: int | None = None,
+                            activation: Any = None) -> mpmath.mpf:
     r"""High-precision :math:`E[\prod_i \phi(z_i)]` for ONE covariance of rank <= 2, or 3 (mpmath).
 
     An independent check of :func:`gaussian_expectation`: the covariance is factored with
@@ -233,6 +300,9 @@ def gaussian_expectation_mp(func: Callable[[Any], Any], cov: Any, *, kinks: Sequ
         Decimal digits of the computation (>= 15).
     homogeneity : int, optional
         Degree :math:`k \ge 0` of a positively homogeneous activation (needed at rank 3).
+    activation : sympy expression of one symbol, optional
+        The SymPy form of ``func``: when given, the expectation is first checked for
+        divergence exactly, as in :func:`gaussian_expectation`.
 
     Returns
     -------
@@ -243,6 +313,8 @@ def gaussian_expectation_mp(func: Callable[[Any], Any], cov: Any, *, kinks: Sequ
     ValueError
         If ``cov`` is not one symmetric PSD matrix, or its rank exceeds 2 (3 with
         ``homogeneity``), or ``dps`` < 15.
+    DivergentExpectationError
+        (a ``ValueError``) If ``activation`` shows the expectation to be infinite or not real.
 
     Examples
     --------
@@ -264,6 +336,8 @@ def gaussian_expectation_mp(func: Callable[[Any], Any], cov: Any, *, kinks: Sequ
     if homogeneity is not None and (isinstance(homogeneity, bool) or not
                                     isinstance(homogeneity, numbers.Integral) or homogeneity < 0):
         raise ValueError(f"homogeneity must be a non-negative integer or None, got {homogeneity!r}")
+    if activation is not None:
+        _check_activation(activation, cov[None])
     with mpmath.workdps(dps):
         lmat = _mp_factor(cov, max_rank=2 if homogeneity is None else 3)
         if lmat and len(lmat[0]) == 3:
@@ -401,6 +475,30 @@ def _check_covariance(cov: Any) -> np.ndarray:
     return 0.5 * (arr + np.swapaxes(arr, -1, -2))
 
 
+def _check_funcs(func: Any, n: int) -> tuple[list[Callable], np.ndarray]:
+    """The distinct callables and, per point, the index of its callable (``func`` is one
+    callable for every point or a sequence of ``n``)."""
+    if callable(func):
+        return [func], np.zeros(n, dtype=int)
+    try:
+        funcs = list(func)
+    except TypeError:
+        funcs = None
+    if funcs is None or not all(callable(f) for f in funcs):
+        raise TypeError(f"func must be a vectorised callable or a sequence of them, "
+                        f"got {type(func).__name__}")
+    if len(funcs) != n:
+        raise ValueError(f"func: a sequence needs one callable per point, n = {n}, "
+                         f"got {len(funcs)}")
+    kinds: list[Callable] = []
+    which = []
+    for f in funcs:
+        if not any(f is g for g in kinds):
+            kinds.append(f)
+        which.append(next(k for k, g in enumerate(kinds) if f is g))
+    return kinds, np.array(which, dtype=int)
+
+
 def _check_kinks(kinks: Any) -> tuple[float, ...]:
     try:
         values = tuple(float(k) for k in kinks)
@@ -456,7 +554,30 @@ def _crossing_normals(lact: np.ndarray, kinks: tuple[float, ...]) -> np.ndarray:
 
 def _values(func: Callable, z: np.ndarray) -> np.ndarray:
     """func(z) as a float array of z's shape (a constant activation may return a scalar)."""
-    return np.broadcast_to(np.asarray(func(z), dtype=float), np.shape(z))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = np.asarray(func(z))
+    if np.iscomplexobj(raw):
+        raw = np.where(raw.imag == 0, raw.real, np.nan)
+    return np.broadcast_to(raw.astype(float), np.shape(z))
+
+
+def _node_values(func: Callable, z: np.ndarray) -> np.ndarray:
+    """:func:`_values` at quadrature nodes: a NaN, infinite or complex value raises
+    DivergentExpectationError naming the point."""
+    vals = _values(func, z)
+    bad = ~np.isfinite(vals)
+    if np.any(bad):
+        where = float(np.broadcast_to(z, vals.shape)[bad].flat[0])
+        kind = "is infinite" if np.isinf(vals[bad].flat[0]) else "is not a real number"
+        raise DivergentExpectationError(
+            f"the Gaussian expectation of {_names([func])} is not finite and real: the function "
+            f"{kind} at z = {where:.6g} (a pole, a complex value or a value outside its domain)")
+    return vals
+
+
+def _names(funcs: list[Callable]) -> str:
+    """The functions' names for messages."""
+    return ", ".join(getattr(f, "__name__", type(f).__name__) for f in funcs)
 
 
 def _parity(func: Callable) -> int:
@@ -469,20 +590,24 @@ def _parity(func: Callable) -> int:
     return 0
 
 
-def _distinct_rows(lact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of L up to rounding (repeated input points) and their multiplicities."""
+def _distinct_rows(lact: np.ndarray, which: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of L up to rounding (repeated input points) with the same function index ``which``:
+    the distinct rows, their multiplicities and their function indices."""
     tol = 1e-12 * np.max(np.abs(lact))
     rows: list[np.ndarray] = []
     counts: list[int] = []
-    for row in lact:
+    kinds: list[int] = []
+    for row, kind in zip(lact, which):
         for k, other in enumerate(rows):
-            if np.max(np.abs(row - other)) <= tol:
+            if kinds[k] == kind and np.max(np.abs(row - other)) <= tol:
                 counts[k] += 1
                 break
         else:
             rows.append(row)
             counts.append(1)
-    return np.array(rows), np.array(counts)
+            kinds.append(int(kind))
+    return np.array(rows), np.array(counts), np.array(kinds)
 
 
 def _simplicial_cones(normals: np.ndarray, r: int, half: bool = False) -> list[np.ndarray]:
@@ -577,11 +702,12 @@ def _bisect(cone: np.ndarray) -> list[np.ndarray]:
 
 
 def _live_cones(cones: list[np.ndarray], rows: np.ndarray, sides: np.ndarray) -> list[np.ndarray]:
-    """Drop cones where a homogeneous activation vanishes (ReLU: z_i < 0 for some i)."""
+    """Drop cones where a homogeneous integrand vanishes (ReLU: z_i < 0 for some i); ``sides``
+    (rows, 2) holds each row's function at +1 and -1."""
     live = []
     for cone in cones:
         a = rows @ cone.sum(axis=1)
-        values = np.where(a > 0, sides[0], sides[1])
+        values = np.where(a > 0, sides[:, 0], sides[:, 1])
         if np.all(values != 0.0):
             live.append(cone)
     return live
@@ -617,10 +743,12 @@ def _legendre01(q: int) -> tuple[np.ndarray, np.ndarray]:
     return (1.0 + x) / 2.0, w / 2.0
 
 
-def _radial_grid(func: Callable, rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Cell boundaries in x, rho = log(1 + e^x), covering where the radial integrand matters.
+def _radial_grid(funcs: list[Callable], rows: np.ndarray, counts: np.ndarray
+                 ) -> tuple[np.ndarray, bool]:
+    """Cell boundaries in x, rho = log(1 + e^x), covering where the radial integrand matters, and
+    whether the envelope had not decayed at the upper end of the search range.
 
-    The envelope rho^r exp(-rho^2/2) prod_i max_{|z| <= rho |l_i|} |func(z)|^(count_i) bounds the
+    The envelope rho^r exp(-rho^2/2) prod_i max_{|z| <= rho |l_i|} |func_i(z)|^(count_i) bounds the
     integrand (per unit x) on every ray; the range keeps what exceeds _RADIAL_CUT of its maximum.
     """
     r = rows.shape[1]
@@ -628,7 +756,8 @@ def _radial_grid(func: Callable, rows: np.ndarray, counts: np.ndarray) -> np.nda
     scale = np.linalg.norm(rows, axis=1)
     z = rho[:, None] * scale[None, :]
     with np.errstate(over="ignore", invalid="ignore"):
-        size = np.maximum(np.abs(_values(func, z)), np.abs(_values(func, -z)))
+        size = np.stack([np.maximum(np.abs(_values(f, z[:, i])), np.abs(_values(f, -z[:, i])))
+                         for i, f in enumerate(funcs)], axis=1)
         size = np.maximum.accumulate(np.nan_to_num(size, nan=np.inf), axis=0)
         log_env = (r * np.log(rho) - 0.5 * rho ** 2
                    + np.sum(counts * np.log(np.maximum(size, 1e-300)), axis=1))
@@ -637,7 +766,7 @@ def _radial_grid(func: Callable, rows: np.ndarray, counts: np.ndarray) -> np.nda
     hi = rho[min(keep[-1] + 1, len(rho) - 1)]
     x_lo, x_hi = math.log(math.expm1(lo)), math.log(math.expm1(hi))
     cells = max(1, math.ceil((x_hi - x_lo) / _RADIAL_CELL))
-    return np.linspace(x_lo, x_hi, cells + 1)
+    return np.linspace(x_lo, x_hi, cells + 1), bool(keep[-1] == len(rho) - 1)
 
 
 # ============================================================================ integration
@@ -660,9 +789,9 @@ def _angular_nodes(cones: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
     return raw / norm[..., None], jac * tw
 
 
-def _cone_sum(func: Callable, rows: np.ndarray, counts: np.ndarray, cones: np.ndarray,
+def _cone_sum(funcs: list[Callable], rows: np.ndarray, counts: np.ndarray, cones: np.ndarray,
               nodes: tuple[int, int], homogeneity: int | None, kinks: tuple[float, ...]) -> float:
-    """Sum over simplicial cones of the Gaussian integral of prod_i func(l_i . u)^counts_i."""
+    """Sum over simplicial cones of the Gaussian integral of prod_i funcs_i(l_i . u)^counts_i."""
     r = rows.shape[1]
     omega, weight = _angular_nodes(cones, nodes[0])
     a = (omega @ rows.T).reshape(-1, len(rows))              # (directions, distinct rows)
@@ -670,28 +799,31 @@ def _cone_sum(func: Callable, rows: np.ndarray, counts: np.ndarray, cones: np.nd
     if homogeneity is not None:
         nk = int(np.sum(counts)) * homogeneity
         radial = math.exp(((nk + r) / 2 - 1) * math.log(2) + gammaln((nk + r) / 2))
-        return float(radial * weight @ _product(func, a, np.ones((1, 1)), counts)[:, 0])
-    return float(weight @ _radial_integral(func, a, rows, counts, nodes[1], kinks))
+        return float(radial * weight @ _product(funcs, a, np.ones((1, 1)), counts)[:, 0])
+    return float(weight @ _radial_integral(funcs, a, rows, counts, nodes[1], kinks))
 
 
-def _product(func: Callable, a: np.ndarray, rho: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """prod_i func(rho a_i)^counts_i for directions ``a`` (B, n) and radii ``rho`` (B or 1, M)."""
+def _product(funcs: list[Callable], a: np.ndarray, rho: np.ndarray, counts: np.ndarray,
+             check: bool = True) -> np.ndarray:
+    """prod_i funcs_i(rho a_i)^counts_i for directions ``a`` (B, n) and radii ``rho`` (B or 1, M);
+    with ``check``, values that are not finite reals raise DivergentExpectationError."""
     out = None
     for i, count in enumerate(counts):
-        vals = _values(func, a[:, i:i + 1] * rho)
+        vals = (_node_values if check else _values)(funcs[i], a[:, i:i + 1] * rho)
         if count > 1:
             vals = vals ** int(count)
         out = vals if out is None else out * vals
     return out
 
 
-def _radial_integral(func: Callable, a: np.ndarray, rows: np.ndarray, counts: np.ndarray,
+def _radial_integral(funcs: list[Callable], a: np.ndarray, rows: np.ndarray, counts: np.ndarray,
                      q: int, kinks: tuple[float, ...]) -> np.ndarray:
-    r"""int_0^inf rho^(r-1) exp(-rho^2/2) prod_i func(rho a_i) d rho for every direction (row of a)."""
+    r"""int_0^inf rho^(r-1) exp(-rho^2/2) prod_i funcs_i(rho a_i) d rho for every direction (row of a)."""
     n, r = rows.shape
-    grid = _radial_grid(func, rows, counts)
+    grid, open_hi = _radial_grid(funcs, rows, counts)
     x01, w01 = _legendre01(q)
     out = np.empty(len(a))
+    peak = 0.0
     cells = len(grid) - 1 + n * len(kinks)
     step = max(1, _CHUNK // (q * cells))
     for start in range(0, len(a), step):
@@ -707,11 +839,38 @@ def _radial_integral(func: Callable, a: np.ndarray, rows: np.ndarray, counts: np
         lo, width = bounds[:, :-1], np.diff(bounds, axis=1)
         x = (lo[..., None] + width[..., None] * x01).reshape(len(lo), -1)
         rho = np.logaddexp(0.0, x)
-        w = (np.repeat(width, q, axis=1) * np.tile(w01, width.shape[1])
-             * rho ** (r - 1) * np.exp(-0.5 * rho * rho) / (1.0 + np.exp(-x)))
-        vals = _product(func, block, rho, counts)
+        density = rho ** (r - 1) * np.exp(-0.5 * rho * rho) / (1.0 + np.exp(-x))   # per unit x
+        w = np.repeat(width, q, axis=1) * np.tile(w01, width.shape[1]) * density
+        vals = _product(funcs, block, rho, counts)
         out[start:start + step] = vals @ w[0] if len(w) == 1 else np.sum(vals * w, axis=1)
+        peak = max(peak, float(np.max(np.abs(vals * density))))
+    _check_decay(funcs, a, counts, r, grid[-1] if open_hi else None, peak)
     return out
+
+
+def _check_decay(funcs: list[Callable], a: np.ndarray, counts: np.ndarray, r: int,
+                 top: float | None, peak: float) -> None:
+    """Raise DivergentExpectationError if the radial integrand (per unit x) is still above
+    _OPEN_END_RTOL times its peak on some ray at rho = _RHO_MIN (a singularity at z = 0) or, when
+    the envelope had not decayed by _RHO_MAX, at the top ``top`` of the grid (growth that the
+    Gaussian does not beat, or a decay too slow to integrate in double precision)."""
+    bottom = math.log(math.expm1(_RHO_MIN))
+    for end, where in ((bottom, "small |z| (a singularity at z = 0)"),
+                       (top, "large |z| (growth the Gaussian does not beat, e.g. exp(c z^2) "
+                             "with 2 c var >= 1)")):
+        if end is None:
+            continue
+        rho = np.logaddexp(0.0, np.array([[end]]))
+        with np.errstate(over="ignore", invalid="ignore"):
+            density = rho ** (r - 1) * np.exp(-0.5 * rho * rho) / (1.0 + np.exp(-end))
+            tail = np.abs(_product(funcs, a, rho, counts, check=False)) * density
+        if not np.all(np.isfinite(tail)) or np.max(tail) > _OPEN_END_RTOL * peak:
+            raise DivergentExpectationError(
+                f"the Gaussian expectation of {_names(funcs)} diverges: the integrand does not "
+                f"decay at {where}, at radius {float(rho[0, 0]):.3g} in units of the standard "
+                "deviation it is still above "
+                f"{_OPEN_END_RTOL:g} of its peak (a finite expectation that decays this slowly "
+                "is beyond double-precision quadrature too)")
 
 
 # ============================================================================ mpmath path
@@ -823,6 +982,112 @@ def _mp_sphere(func: Callable, lmat: list[list[Any]], counts: list[int], degree:
         return mpmath.quad(integrand, [0] + roots + [mpmath.pi], method=_MP_METHOD)
 
     return radial * mpmath.quad(polar, cuts + [cuts[0] + 2 * mpmath.pi], method=_MP_METHOD)
+
+
+# ============================================================================ divergence analysis
+@dataclass(frozen=True)
+class _Obstructions:
+    """What can make Gaussian expectations of products of an activation infinite or complex."""
+
+    expr: sp.Expr
+    #: a description of where the activation is not real (None: real everywhere, or unknown)
+    not_real: str | None
+    #: isolated real singular points z0 and their orders p, |phi| ~ |z - z0|^(-p)
+    singular: tuple[tuple[float, float], ...]
+    #: Gaussian growth rate c = lim log|phi(z)| / z^2 at |z| -> oo (max over both sides)
+    growth: float
+
+
+@functools.lru_cache(maxsize=64)
+def _obstructions(expr: sp.Expr) -> _Obstructions:
+    """Analyse a SymPy activation of one symbol (cached): its non-real set and isolated
+    singular points from :func:`sympy.calculus.util.continuous_domain` (when SymPy can say),
+    the order of each singular point from |phi| at distances 1e-6 and 1e-10 (30 digits), and the
+    growth rate from log|phi(+-1e6)| / 1e12."""
+    symbols = sorted(expr.free_symbols, key=str)
+    if len(symbols) != 1:
+        return _Obstructions(expr, None, (), -math.inf)
+    z = symbols[0]
+    zr = sp.Dummy("z", real=True)
+    real_expr = expr.subs(z, zr)
+    not_real, singular = None, []
+    try:
+        bad = sp.Complement(sp.S.Reals, continuous_domain(real_expr, zr, sp.S.Reals))
+    except Exception:   # SymPy cannot determine the domain (erf, Piecewise, ...): skip it
+        bad = sp.S.EmptySet
+    if isinstance(bad, sp.FiniteSet):
+        points = [p for p in bad if p.is_real]
+    else:
+        points = []
+        pieces = bad.args if isinstance(bad, sp.Union) else (bad,)
+        if any(isinstance(piece, sp.Interval) for piece in pieces):
+            not_real = f"not real (or not defined) for z in {bad}"
+        else:
+            points = [p for piece in pieces if isinstance(piece, sp.FiniteSet) for p in piece]
+    for z0 in points:
+        orders = []
+        for side in (1, -1):
+            near = [abs(sp.N(real_expr.subs(zr, z0 + side * sp.Rational(1, 10 ** k)), 30))
+                    for k in (6, 10)]
+            if near[0] == 0 or near[1] == 0 or not all(v.is_finite for v in near):
+                orders.append(math.inf if any(v.is_infinite or v is sp.zoo for v in near) else 0.0)
+                continue
+            orders.append(float(sp.log(near[1] / near[0]) / sp.log(sp.Integer(10) ** 4)))
+        singular.append((float(z0), max(orders)))
+    growth = -math.inf
+    for side in (1, -1):
+        value = abs(sp.N(real_expr.subs(zr, side * 10 ** 6), 30))
+        if value.is_finite and value != 0:
+            growth = max(growth, float(sp.log(value) / 10 ** 12))
+        elif value.is_infinite or value is sp.zoo or value is sp.nan:
+            growth = math.inf
+    return _Obstructions(expr, not_real, tuple(singular), growth)
+
+
+def _activation_obstructions(activation: Any) -> _Obstructions:
+    if not isinstance(activation, sp.Expr):
+        raise TypeError(f"activation must be a SymPy expression or None, "
+                        f"got {type(activation).__name__}")
+    return _obstructions(activation)
+
+
+def _check_activation(activation: Any, flat: np.ndarray) -> None:
+    """:func:`_check_integrable` for every matrix of ``flat`` (m, n, n)."""
+    obstructions = _activation_obstructions(activation)
+    if (obstructions.not_real is None and not obstructions.singular
+            and obstructions.growth <= _SUB_GAUSSIAN_GROWTH):
+        return   # nothing can diverge: skip the per-matrix work
+    lam_max = np.linalg.eigvalsh(flat)[:, -1]
+    for b, lmat in enumerate(_low_rank_factors(flat)):
+        counts = np.ones(1, dtype=int)
+        active = np.sum(lmat * lmat, axis=1) > 0.0
+        if obstructions.singular and active.any():
+            counts = _distinct_rows(lmat[active], np.zeros(int(active.sum()), dtype=int))[1]
+        _check_integrable(obstructions, float(lam_max[b]), int(np.max(counts)))
+
+
+def _check_integrable(obstructions: _Obstructions, lam_max: float, multiplicity: int) -> None:
+    """Raise DivergentExpectationError if E[prod_i phi(z_i)] is infinite or not real for a
+    covariance with largest eigenvalue ``lam_max`` and ``multiplicity`` coincident points."""
+    expr = obstructions.expr
+    if obstructions.not_real is not None:
+        raise DivergentExpectationError(
+            f"the Gaussian expectation of the activation {expr} is not real: the activation is "
+            f"{obstructions.not_real}, where every Gaussian puts positive probability")
+    for z0, order in obstructions.singular:
+        if multiplicity * order >= 1.0 - 1e-3:
+            raise DivergentExpectationError(
+                f"the Gaussian expectation of the activation {expr} diverges: it is singular at "
+                f"z = {z0:g} like |z - z0|^(-{order:.3g}), and a product with {multiplicity} "
+                f"factor(s) at the same point is integrable only if {multiplicity} * "
+                f"{order:.3g} < 1 (a pole never is)")
+    # E[exp(c sum_i z_i^2)] = E[exp(c u^T L^T L u)] is finite iff 2 c lambda_max(C) < 1
+    if obstructions.growth > _SUB_GAUSSIAN_GROWTH and 2 * obstructions.growth * lam_max >= 1.0:
+        raise DivergentExpectationError(
+            f"the Gaussian expectation of the activation {expr} diverges: it grows like "
+            f"exp({obstructions.growth:.4g} z^2), and E[exp(c sum_i z_i^2)] is finite only if "
+            f"2 c lambda_max(C) < 1, here 2 c lambda_max = "
+            f"{2 * obstructions.growth * lam_max:.4g} (lambda_max(C) = {lam_max:.4g})")
 
 
 # ============================================================================ symbolic helpers
