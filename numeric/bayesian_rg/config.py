@@ -11,7 +11,7 @@ import numpy as np
 from nnqft_sym.validation import check_integer
 
 from ..sampling import as_seed_sequence, seed_from_state, seed_state
-from ._checks import check_choice, check_cutoffs, check_positive
+from ._common import check_choice, check_cutoffs, check_positive
 from .features import FEATURE_KINDS, InputDistribution
 
 __all__ = ["REFERENCE_SIZES", "BRGConfig"]

@@ -17,13 +17,13 @@ import numpy as np
 from ..distributed import check_scheduler, run_tasks
 from ..sampling import STREAM_VERSION, child_seeds, seed_state
 from ..storage import checkpoint_folder
-from ._checks import check_cutoffs
+from ._common import check_cutoffs, mean_err
 from .coarse_graining import _shell_average, coarse_grain, momentum_cutoff, wilson_propagator
 from .config import BRGConfig
 from .features import InputDistribution, _cos_spectrum, sample_feature_map  # noqa: F401 (doctest)
 from .fisher import empirical_fisher_diagonal, fisher_diagonal
 from .readout import gradient_descent_readout, ridge_readout
-from .result import BRGResult, _critical, _jackknife_cov, _mean_err
+from .result import BRGResult, _critical, _jackknife_cov
 
 __all__ = ["brg_member", "run_brg_experiment"]
 
@@ -257,8 +257,8 @@ def _reduce(config: BRGConfig, members: list[dict[str, np.ndarray]], cutoffs: np
     fractions = np.stack([r["fraction"] for r in members])
     z = np.concatenate([r["fisher_z"] for r in members])  # analytic-vs-empirical Fisher z-scores
 
-    test_loss, test_loss_err = _mean_err(losses)
-    fraction, fraction_err = _mean_err(fractions)
+    test_loss, test_loss_err = mean_err(losses)
+    fraction, fraction_err = mean_err(fractions)
     two_point, two_point_err = _jackknife_cov(np.stack([r["f_probe"] for r in members]))
     stiff_cov, stiff_err = _jackknife_cov(np.stack([r["stiff_probe"] for r in members]))
     kept, kept_err = _jackknife_cov(np.stack([r["kept_probe"] for r in members]))
@@ -286,7 +286,7 @@ def _reduce(config: BRGConfig, members: list[dict[str, np.ndarray]], cutoffs: np
         ks = np.full(n_cut, np.nan)
         wilson = np.full((n_cut, config.n_probes), np.nan)
 
-    baseline, baseline_err = _mean_err(base)
+    baseline, baseline_err = mean_err(base)
     crit = _critical(cutoffs, test_loss, baseline, config.threshold)
     boot_rng = np.random.default_rng(boot_seq)
     n = config.n_members

@@ -20,7 +20,7 @@ from nnqft_sym.architectures import ARCHITECTURES, Network
 from nnqft_sym.frequency_priors import FreeScalarFrequencyPrior, UniformBallFrequencyPrior
 from nnqft_sym.validation import check_integer
 
-from ._checks import check_choice
+from ._common import check_choice
 
 __all__ = ["InputDistribution", "RandomFeatureMap", "sample_feature_map"]
 

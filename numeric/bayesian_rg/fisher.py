@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.special as sps
 
-from ._checks import check_positive
+from ._common import check_positive, mean_err
 from .features import InputDistribution, RandomFeatureMap, sample_feature_map  # noqa: F401 (doctests)
 
 __all__ = ["fisher_diagonal", "empirical_fisher_diagonal"]
@@ -69,6 +69,5 @@ def empirical_fisher_diagonal(features: np.ndarray, noise_std: float
                               ) -> tuple[np.ndarray, np.ndarray]:
     r"""Empirical :math:`\overline{h_j^2}/\sigma_n^2` over the rows of ``features`` and its standard error."""
     noise_std = check_positive(noise_std, "noise_std")
-    sq = features ** 2
-    n = sq.shape[0]
-    return sq.mean(0) / noise_std ** 2, sq.std(0, ddof=1) / np.sqrt(n) / noise_std ** 2
+    mean, err = mean_err(features ** 2)
+    return mean / noise_std ** 2, err / noise_std ** 2

@@ -5,7 +5,7 @@ import numpy as np
 
 from nnqft_sym.validation import check_integer
 
-from ._checks import check_positive
+from ._common import check_positive
 
 __all__ = ["ridge_readout", "gradient_descent_readout"]
 

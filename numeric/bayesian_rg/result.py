@@ -91,11 +91,6 @@ class BRGResult:
         return BRGConfig.from_dict(self.config)
 
 
-def _mean_err(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean over axis 0 (members) and its standard error."""
-    return values.mean(0), values.std(0, ddof=1) / np.sqrt(values.shape[0])
-
-
 def _jackknife_cov(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Covariance of column 0 with every column over axis 0 (members), and its jackknife error.
 

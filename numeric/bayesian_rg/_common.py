@@ -1,4 +1,4 @@
-"""Argument checks shared by the modules of :mod:`numeric.bayesian_rg` (private)."""
+"""Argument checks and the mean-and-standard-error helper shared by :mod:`numeric.bayesian_rg` (private)."""
 from __future__ import annotations
 
 import numbers
@@ -36,3 +36,8 @@ def check_cutoffs(cutoffs: Any) -> np.ndarray:
             or np.any(np.diff(out) <= 0):
         raise ValueError("cutoffs must be an increasing 1-d sequence of at least 2 positive numbers")
     return out
+
+
+def mean_err(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over axis 0 and its standard error (the one such helper of the BRG experiment)."""
+    return values.mean(0), values.std(0, ddof=1) / np.sqrt(values.shape[0])
