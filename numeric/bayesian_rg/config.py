@@ -82,7 +82,8 @@ class BRGConfig:
         Bootstrap resamples of members for the error of :math:`\Lambda_c`.
     seed : int >= 0, SeedSequence, Generator or None
         ``None`` and a Generator are resolved to fixed entropy on construction, a SeedSequence
-        without spawn key to its entropy (an int); member ``m`` draws from child ``3 + m``.
+        without spawn key (and default pool size) to its entropy, an int giving the same
+        stream; member ``m`` draws from child ``3 + m``.
 
     Raises
     ------
@@ -154,7 +155,8 @@ class BRGConfig:
         if self.cutoffs is not None:
             put("cutoffs", tuple(float(c) for c in check_cutoffs(self.cutoffs)))
         seq = as_seed_sequence(self.seed)
-        put("seed", seq if seq.spawn_key else int(seq.entropy))
+        plain = not seq.spawn_key and seq.pool_size == np.random.SeedSequence().pool_size
+        put("seed", int(seq.entropy) if plain else seq)
 
     @property
     def input_distribution(self) -> InputDistribution:
@@ -201,8 +203,10 @@ class BRGConfig:
 
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> BRGConfig:
-        """Inverse of :meth:`to_dict` (also reads the ``config`` of results of earlier versions,
-        which lack ``n_probes`` and ``cutoffs``: their defaults apply).
+        """Inverse of :meth:`to_dict`: ``from_dict(c.to_dict()).to_dict() == c.to_dict()``, and the
+        run gives the same result (``inputs`` comes back explicit, the default resolved).  Also
+        reads the ``config`` of results of earlier versions, which lack ``n_probes`` and
+        ``cutoffs``: their defaults apply.
 
         Examples
         --------
