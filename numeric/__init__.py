@@ -20,7 +20,7 @@ from .experiments import (DEFAULT_CUTOFF, ELS_SIGMAS, HMS_POINTS, HMS_WIDTHS, Ac
                           EnsembleStudy, demo, els_experiment, hms_experiment, run_study)
 from .monomials import MonomialSums, point_multisets
 from .paper_settings import HMS_SETTINGS, PaperSetting, hms_setting, settings_markdown_table
-from .bayesian_rg import (REFERENCE_SIZES, BRGResult, brg_member, InputDistribution, RandomFeatureMap,
+from .bayesian_rg import (REFERENCE_SIZES, BRGConfig, BRGResult, brg_member, InputDistribution, RandomFeatureMap,
                           coarse_grain, empirical_fisher_diagonal, fisher_diagonal,
                           gradient_descent_readout, momentum_cutoff, plot_brg, ridge_readout,
                           run_brg_experiment, sample_feature_map, save_brg_result,
@@ -44,7 +44,7 @@ __all__ = [
     "HMS_WIDTHS", "HMS_POINTS", "ELS_SIGMAS", "DEFAULT_CUTOFF", "EnsembleStudy", "ActiveRG",
     "run_study", "hms_experiment", "els_experiment", "demo",
     "PaperSetting", "HMS_SETTINGS", "hms_setting", "settings_markdown_table",
-    "REFERENCE_SIZES", "InputDistribution", "RandomFeatureMap", "sample_feature_map",
+    "REFERENCE_SIZES", "BRGConfig", "InputDistribution", "RandomFeatureMap", "sample_feature_map",
     "fisher_diagonal", "empirical_fisher_diagonal", "ridge_readout", "gradient_descent_readout",
     "coarse_grain", "momentum_cutoff", "wilson_propagator", "BRGResult", "brg_member", "run_brg_experiment",
     "save_brg_result", "plot_brg", "write_brg_report",

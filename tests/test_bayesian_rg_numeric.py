@@ -92,7 +92,7 @@ def test_coarse_grain_and_shell_average_brute_force():
         np.testing.assert_array_equal(masks[i], fisher < c)
         np.testing.assert_array_equal(out[i], np.where(fisher < c, repl, weights))
     samples = rng.normal(size=(3, 30))
-    mean, err = brg._shell_average(samples, fisher, cuts)
+    mean, err = brg.coarse_graining._shell_average(samples, fisher, cuts)
     for i, c in enumerate(cuts):
         vals = samples * (fisher < c)
         np.testing.assert_allclose(mean[i], vals.mean(1), rtol=1e-12)
@@ -102,7 +102,7 @@ def test_coarse_grain_and_shell_average_brute_force():
 def test_jackknife_covariance():
     rng = np.random.default_rng(5)
     values = rng.normal(size=(25, 2, 4)) + rng.normal(size=(25, 2, 1))
-    cov, err = brg._jackknife_cov(values)
+    cov, err = brg.result._jackknife_cov(values)
     for j in range(2):
         full = np.cov(values[:, j, :].T)
         np.testing.assert_allclose(cov[j], full[0], rtol=1e-12)
@@ -137,7 +137,7 @@ def test_information_shell_coarse_graining_is_wilsons_momentum_shell():
     assert_mc_agrees(res.kept_two_point_pred, res.kept_two_point_pred_err, res.wilson_two_point,
                      what="shell Monte Carlo vs Wilson")
     # k(Lambda) from the dictionary is the momentum whose information is Lambda
-    _, volume, rho = brg._cos_spectrum(2, 1.0, 4.0)
+    _, volume, rho = brg.features._cos_spectrum(2, 1.0, 4.0)
     np.testing.assert_allclose(volume * rho(ks ** 2) / (2 * 0.1 ** 2), cuts, rtol=1e-10)
     # no shell: Wilson at the UV cutoff is the full kernel
     assert wilson_propagator(np.array([0.0]), 4.0, 2, 1.0, 1.0, 4.0)[0] == pytest.approx(1.0, abs=1e-10)
@@ -203,7 +203,7 @@ def test_checkpointed_members_resume_without_recomputing(tmp_path, monkeypatch):
         calls.append(seed.spawn_key)
         return brg.brg_member(seed, setup, n_fisher)
 
-    monkeypatch.setattr(brg, "run_tasks", lambda function, *a, **k: run_tasks(counting, *a, **k))
+    monkeypatch.setattr(brg.experiment, "run_tasks", lambda function, *a, **k: run_tasks(counting, *a, **k))
     _assert_same_result(ref, run_brg_experiment(**SMALL, features="relu", seed=4,
                                                 checkpoint_dir=folder))
     assert len(calls) == 2
@@ -220,8 +220,8 @@ def test_checkpointed_members_resume_without_recomputing(tmp_path, monkeypatch):
 
 def test_critical_cutoff_interpolation():
     cuts = np.array([1.0, 10.0, 100.0])
-    assert brg._critical(cuts, np.array([1.0, 1.0, 3.0]), 1.0, 1.0) == pytest.approx(10 ** 1.5)
-    assert np.isnan(brg._critical(cuts, np.array([1.0, 1.0, 1.05]), 1.0, 0.1))
+    assert brg.result._critical(cuts, np.array([1.0, 1.0, 3.0]), 1.0, 1.0) == pytest.approx(10 ** 1.5)
+    assert np.isnan(brg.result._critical(cuts, np.array([1.0, 1.0, 1.05]), 1.0, 0.1))
 
 
 def test_cli_writes_report(tmp_path):

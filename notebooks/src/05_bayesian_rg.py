@@ -18,7 +18,7 @@ from nnqft_sym import CosNet
 from nnqft_sym.frequency_priors import FreeScalarFrequencyPrior, StudentTFrequencyPrior
 from nnqft_sym.bayesian_rg import (GeneralisedCosNet, cosnet_neuron_fisher_metric,
                                    kernel_from_frequency_density, BOX)
-from numeric.bayesian_rg import InputDistribution, run_brg_experiment
+from numeric.bayesian_rg import BRGConfig, InputDistribution, run_brg_experiment
 
 # %% [markdown]
 # ## 1. The kernel is the Fourier transform of the frequency prior
@@ -70,12 +70,13 @@ proof.flow_difference, proof.boundary_difference, proof.holds
 # sum of sinusoids; read-out weights with $F_{jj} < \Lambda$ reset to prior draws. The test loss
 # stays flat until the cutoff reaches the information of the least informative mode, then rises;
 # the 2-point function of the prior ensemble with the sloppy weights integrated out follows Wilson's
-# momentum-shell propagator.
+# momentum-shell propagator. All parameters of the run are one `BRGConfig` (checked when it is
+# built; `run_brg_experiment(n_members=20, ...)` with keywords builds the same one).
 
 # %%
-res = run_brg_experiment(n_members=20, width=300, n_train=100, n_test=100, features="cos",
-                         inputs=InputDistribution("box", 2, 0.0, 3.0), radius=4.0, n_mc=20000,
-                         progress=False, seed=0)
+config = BRGConfig(n_members=20, width=300, n_train=100, n_test=100, features="cos",
+                   inputs=InputDistribution("box", 2, 0.0, 3.0), radius=4.0, n_mc=20000, seed=0)
+res = run_brg_experiment(config, progress=False)
 print("baseline", res.baseline_loss, "critical cutoff", res.critical_cutoff)
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
 axes[0].errorbar(res.cutoffs, res.test_loss, res.test_loss_err, fmt="o-", ms=3)
