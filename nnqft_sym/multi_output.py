@@ -133,28 +133,31 @@ def _zero(symbolic: bool, pts: Any, idx: np.ndarray) -> Any:
 
 
 class _Moments:
-    """Memoised v_out^{|b|/2} E[g_b] and kernel values on subsets of the points."""
+    """Memoised v_out^{|b|/2} E[g_b] and kernel values on subsets of the points.
+
+    The caches belong to the instance (one request), so they are freed with it.
+    """
 
     def __init__(self, net: Network, pts: Any, symbolic: bool) -> None:
         self.net, self.pts, self.symbolic = net, pts, symbolic
         self.v = net.output_variance if symbolic else float(net.output_variance)
+        self.neuron = functools.lru_cache(maxsize=None)(self._neuron)
+        self.kernel = functools.lru_cache(maxsize=None)(self._kernel)
+        self.reduced = functools.lru_cache(maxsize=None)(self._reduced)
 
     def subset(self, block: tuple[int, ...]) -> Any:
         return [self.pts[i] for i in block] if self.symbolic else self.pts[..., list(block), :]
 
-    @functools.lru_cache(maxsize=None)
-    def neuron(self, block: tuple[int, ...]) -> Any:
+    def _neuron(self, block: tuple[int, ...]) -> Any:
         return self.v ** (len(block) // 2) * self.net.neuron_moment(self.subset(block))
 
-    @functools.lru_cache(maxsize=None)
-    def kernel(self, pair: tuple[int, int]) -> Any:
+    def _kernel(self, pair: tuple[int, int]) -> Any:
         i, j = pair
         if self.symbolic:
             return self.net.kernel_expr(self.pts[i], self.pts[j])
         return np.asarray(self.net.kernel(self.pts[..., i, :], self.pts[..., j, :]))
 
-    @functools.lru_cache(maxsize=None)
-    def reduced(self, pairs: tuple[tuple[int, int], ...]) -> Any:
+    def _reduced(self, pairs: tuple[tuple[int, int], ...]) -> Any:
         """c_{B, P_B}: the reduced cumulant of the points of ``pairs`` on that pairing."""
         if len(pairs) == 1:
             return self.kernel(pairs[0])

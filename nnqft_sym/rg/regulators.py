@@ -145,21 +145,8 @@ class Regulator:
             raise ValueError(f"order must be an integer >= 0, got {order!r}")
         d = to_sympy(d, "d")
         if self.is_closed_form:
-            return self._closed_threshold(d)(order, w)
+            return _closed_threshold(self, d)(order, w)
         return _threshold_function(self, order, d)(w)
-
-    @functools.lru_cache(maxsize=None)
-    def _closed_threshold(self, d: sp.Expr) -> Callable[[int, Any], sp.Expr]:
-        # int_0^s y^(d/2-1) dy = s^(d/2) / (d/2) for d > 0 (checked by check_spacetime_dimension):
-        # written out, since sympy.integrate leaves 0**(d/2) in it for a symbolic d (4 - eps)
-        radial = self.support ** (d / 2) / (d / 2)
-        base = loop_measure(d) * self.scale_derivative * radial
-        denominator = self.propagator_denominator
-
-        def ell(order: int, w: Any) -> sp.Expr:
-            return (-1) ** order * sp.factorial(order) * base / (denominator + w) ** (order + 1)
-
-        return ell
 
     def threshold_numeric(self, order: int, d: float, w: float) -> float:
         r""":math:`\ell^{(j)}(w)` by quadrature (any regulator, numeric ``d``, ``w``).
@@ -237,6 +224,21 @@ def _guard_small_y(func: Callable[[float], Any]) -> Callable[[float], float]:
         with np.errstate(all="ignore"):
             return float(func(np.float64(max(y, 1e-8))))
     return wrapped
+
+
+@functools.lru_cache(maxsize=None)
+def _closed_threshold(regulator: Regulator, d: sp.Expr) -> Callable[[int, Any], sp.Expr]:
+    """Threshold functions of a closed-form regulator in dimension ``d`` (cached per pair)."""
+    # int_0^s y^(d/2-1) dy = s^(d/2) / (d/2) for d > 0 (checked by check_spacetime_dimension):
+    # written out, since sympy.integrate leaves 0**(d/2) in it for a symbolic d (4 - eps)
+    radial = regulator.support ** (d / 2) / (d / 2)
+    base = loop_measure(d) * regulator.scale_derivative * radial
+    denominator = regulator.propagator_denominator
+
+    def ell(order: int, w: Any) -> sp.Expr:
+        return (-1) ** order * sp.factorial(order) * base / (denominator + w) ** (order + 1)
+
+    return ell
 
 
 @functools.lru_cache(maxsize=None)
