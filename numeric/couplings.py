@@ -30,6 +30,7 @@ from nnqft_sym.couplings import normalisation_integral
 
 from .estimators import GreenMeasurement, network_from_description
 from .monomials import point_multisets
+from .statistics import Estimate
 
 __all__ = ["PowerLawFit", "fit_power_law", "QuarticCouplings", "quartic_couplings",
            "SexticCouplings", "sextic_couplings"]
@@ -41,7 +42,8 @@ class PowerLawFit:
     r"""Weighted least-squares fit :math:`y = A x^p` in log-log space.
 
     ``exponent_err`` is the fit error inflated by :math:`\sqrt{\chi^2/\mathrm{dof}}` when that
-    exceeds 1 (scatter beyond the error bars).
+    exceeds 1 (scatter beyond the error bars); :attr:`exponent_estimate` and
+    :attr:`amplitude_estimate` give them as :class:`numeric.Estimate`.
     """
 
     exponent: float
@@ -55,8 +57,18 @@ class PowerLawFit:
         """The fitted law at ``x``."""
         return self.amplitude * np.asarray(x, float) ** self.exponent
 
+    @property
+    def exponent_estimate(self) -> Estimate:
+        """The fitted exponent p and its error."""
+        return Estimate(self.exponent, self.exponent_err)
+
+    @property
+    def amplitude_estimate(self) -> Estimate:
+        """The fitted amplitude A and its error."""
+        return Estimate(self.amplitude, self.amplitude_err)
+
     def __str__(self) -> str:
-        return f"exponent {self.exponent:.4g} ± {self.exponent_err:.2g} (chi2/dof {self.chi2:.3g}/{self.dof})"
+        return f"exponent {self.exponent_estimate} (chi2/dof {self.chi2:.3g}/{self.dof})"
 
 
 def fit_power_law(x: Sequence[float], y: Sequence[float], yerr: Sequence[float] | None = None
@@ -80,6 +92,8 @@ def fit_power_law(x: Sequence[float], y: Sequence[float], yerr: Sequence[float] 
     >>> fit = fit_power_law([1, 2, 4], [3.0, 0.75, 0.1875], [0.01, 0.01, 0.01])
     >>> round(fit.exponent, 10), round(fit.amplitude, 10)
     (-2.0, 3.0)
+    >>> print(fit_power_law([1, 2, 4], [3.0, 0.8, 0.18]).exponent_estimate)
+    -1.99 ± 0.10
     """
     x, y = np.asarray(x, float), np.asarray(y, float)
     if x.shape != y.shape or x.ndim != 1 or len(x) < 2:
@@ -122,10 +136,12 @@ class QuarticCouplings:
     normalisation : (n_combos,) N_K
     bag_values : (n_widths, n_bags, n_combos) u4 of each bag
     mean, stderr : over bags
-    exact : exact u4 (from the exact Delta G^(4))
+    exact : reference u4 (from the reference Delta G^(4); see ``reference_kind``)
     heavy_tail : flag of the underlying 4-point estimate
     average, average_err, average_exact : (n_widths,) mean over combinations (error from bags)
     spread : (n_widths,) standard deviation of the mean over combinations
+    reference_kind : ``"exact"`` or ``"leading order in 1/N"`` (deep networks): what the
+        ``exact`` values are (:func:`numeric.reference_kind`)
     """
 
     widths: tuple[int, ...]
@@ -140,6 +156,17 @@ class QuarticCouplings:
     average_err: np.ndarray
     average_exact: np.ndarray
     spread: np.ndarray
+    reference_kind: str = "exact"
+
+    @property
+    def mean_estimate(self) -> Estimate:
+        """u4 per combination: ``Estimate(mean, stderr)``."""
+        return Estimate(self.mean, self.stderr, self.bag_values.shape[1])
+
+    @property
+    def average_estimate(self) -> Estimate:
+        """Combination-averaged u4: ``Estimate(average, average_err)``."""
+        return Estimate(self.average, self.average_err, self.bag_values.shape[1])
 
     def fit_width(self, exclude_heavy: bool = False) -> PowerLawFit:
         """Fit of the combination-averaged u4 against the width (exact law: exponent -1).
@@ -151,9 +178,9 @@ class QuarticCouplings:
                              self.average_err[keep])
 
 
-def _bag_average(bag_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    per_bag = bag_values.mean(axis=-1)                      # (n_widths, n_bags)
-    return per_bag.mean(axis=1), per_bag.std(axis=1, ddof=1) / np.sqrt(per_bag.shape[1])
+def _bag_average(bag_values: np.ndarray) -> Estimate:
+    """Combination average ``(n_widths,)`` with its error from the spread over the bags."""
+    return Estimate.from_samples(bag_values.mean(axis=-1), axis=1)
 
 
 def quartic_couplings(result: GreenMeasurement, cutoff: float | None = None) -> QuarticCouplings:
@@ -166,7 +193,7 @@ def quartic_couplings(result: GreenMeasurement, cutoff: float | None = None) -> 
     --------
     >>> from nnqft_sym import ReLUNet
     >>> from numeric import measure
-    >>> res = measure(ReLUNet(), [5, 20], [0.0, 0.01], orders=(4,), n_bags=4, n_nets=4000, seed=2)
+    >>> res = measure(ReLUNet(), [5, 20], [0.0, 0.01], orders=(4,), n_bags=4, n_nets=4000, rng=2)
     >>> q = quartic_couplings(res, cutoff=1.0)
     >>> q.mean.shape, bool(np.all(q.exact < 0))
     ((2, 5), True)
@@ -177,14 +204,15 @@ def quartic_couplings(result: GreenMeasurement, cutoff: float | None = None) -> 
     est = result.estimate(4)
     nk = np.asarray(normalisation_integral(net, result.points[est.combos], cutoff=cutoff), float)
     bag_values = -(est.bag_values - est.free) / nk
-    exact = -est.delta_exact / nk
-    avg, avg_err = _bag_average(bag_values)
-    mean = bag_values.mean(axis=1)
+    exact = -est.delta_reference / nk
+    avg = _bag_average(bag_values)
+    per_combination = Estimate.from_samples(bag_values, axis=1)
     return QuarticCouplings(
         widths=result.widths, combos=est.combos, normalisation=nk, bag_values=bag_values,
-        mean=mean, stderr=bag_values.std(axis=1, ddof=1) / np.sqrt(result.n_bags), exact=exact,
-        heavy_tail=est.heavy_tail, average=avg, average_err=avg_err,
-        average_exact=exact.mean(axis=-1), spread=mean.std(axis=-1))
+        mean=per_combination.value, stderr=per_combination.error, exact=exact,
+        heavy_tail=est.heavy_tail, average=avg.value, average_err=avg.error,
+        average_exact=exact.mean(axis=-1), spread=per_combination.value.std(axis=-1),
+        reference_kind=est.reference_kind)
 
 
 # ---------------------------------------------------------------------- u6
@@ -204,6 +232,7 @@ class SexticCouplings:
     predicted_delta : Delta G^(6) predicted from the averaged u4, u6 (and the measured
         4-point deviations for the disconnected part)
     measured_delta, measured_delta_err : Delta G^(6) measured
+    reference_kind : ``"exact"`` or ``"leading order in 1/N"``: what the ``*exact`` values are
     """
 
     widths: tuple[int, ...]
@@ -222,6 +251,12 @@ class SexticCouplings:
     predicted_delta: np.ndarray
     measured_delta: np.ndarray
     measured_delta_err: np.ndarray
+    reference_kind: str = "exact"
+
+    @property
+    def average_estimate(self) -> Estimate:
+        """Combination-averaged u6: ``Estimate(average, average_err)``."""
+        return Estimate(self.average, self.average_err)
 
 
 def _disconnected_index(n_points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -252,7 +287,7 @@ def sextic_couplings(result: GreenMeasurement, quartic: QuarticCouplings | None 
     --------
     >>> from nnqft_sym import ReLUNet
     >>> from numeric import measure
-    >>> res = measure(ReLUNet(), [5], [0.0, 0.01], orders=(4, 6), n_bags=4, n_nets=4000, seed=2)
+    >>> res = measure(ReLUNet(), [5], [0.0, 0.01], orders=(4, 6), n_bags=4, n_nets=4000, rng=2)
     >>> s6 = sextic_couplings(res, cutoff=1.0)
     >>> s6.mean.shape
     (1, 7)
@@ -276,17 +311,17 @@ def sextic_couplings(result: GreenMeasurement, quartic: QuarticCouplings | None 
     conn_bags = connected(e6.bag_values, e4.bag_values)            # (n_w, n_bags, n6)
     u4_bags = quartic.bag_values.mean(axis=-1)[..., None]          # (n_w, n_bags, 1)
     u6_bags = (u4_bags ** 2 * exchange - conn_bags) / contact
-    avg, avg_err = _bag_average(u6_bags)
-    conn_exact = connected(e6.exact, e4.exact)
+    avg = _bag_average(u6_bags)
+    conn_exact = connected(e6.reference, e4.reference)
     u6_exact = (quartic.average_exact[:, None] ** 2 * exchange - conn_exact) / contact
-    root_n = np.sqrt(result.n_bags)
+    conn, u6 = Estimate.from_samples(conn_bags, axis=1), Estimate.from_samples(u6_bags, axis=1)
     # prediction of Delta G^(6): tree-level connected part + measured disconnected part
     predicted = (e6.delta - connected(e6.mean, e4.mean)
-                 + quartic.average[:, None] ** 2 * exchange - avg[:, None] * contact)
+                 + quartic.average[:, None] ** 2 * exchange - avg.value[:, None] * contact)
     return SexticCouplings(
         widths=result.widths, combos=e6.combos, exchange=exchange, contact=contact,
-        connected=conn_bags.mean(axis=1), connected_err=conn_bags.std(axis=1, ddof=1) / root_n,
-        connected_exact=conn_exact, mean=u6_bags.mean(axis=1),
-        stderr=u6_bags.std(axis=1, ddof=1) / root_n, exact=u6_exact, average=avg,
-        average_err=avg_err, average_exact=u6_exact.mean(axis=-1), predicted_delta=predicted,
-        measured_delta=e6.delta, measured_delta_err=e6.stderr)
+        connected=conn.value, connected_err=conn.error, connected_exact=conn_exact,
+        mean=u6.value, stderr=u6.error, exact=u6_exact, average=avg.value,
+        average_err=avg.error, average_exact=u6_exact.mean(axis=-1), predicted_delta=predicted,
+        measured_delta=e6.delta, measured_delta_err=e6.stderr,
+        reference_kind=e6.reference_kind)
