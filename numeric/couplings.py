@@ -93,7 +93,7 @@ def fit_power_law(x: Sequence[float], y: Sequence[float], yerr: Sequence[float] 
     >>> round(fit.exponent, 10), round(fit.amplitude, 10)
     (-2.0, 3.0)
     >>> print(fit_power_law([1, 2, 4], [3.0, 0.8, 0.18]).exponent_estimate)
-    -1.99 ± 0.10
+    -2.029 ± 0.071
     """
     x, y = np.asarray(x, float), np.asarray(y, float)
     if x.shape != y.shape or x.ndim != 1 or len(x) < 2:

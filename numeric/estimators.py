@@ -404,7 +404,7 @@ class OrderEstimate:
         >>> e = measure(ReLUNet(), [5], [0.5, 1.0], orders=(4,), n_bags=4, n_nets=2000,
         ...             rng=1).estimate(4)
         >>> e.deviation_estimate.shape, e.reference_kind
-        ((1, 3), 'exact')
+        ((1, 5), 'exact')
         """
         return Estimate(self.deviation, self.deviation_stderr, self.n_bags)
 

@@ -92,9 +92,11 @@ class Estimate:
         except ValueError:
             raise ValueError(f"value and error must broadcast together, got shapes "
                              f"{np.shape(value)} and {np.shape(error)}") from None
-        if self.n_samples is not None and (isinstance(self.n_samples, bool) or not isinstance(
-                self.n_samples, numbers.Integral) or self.n_samples < 1):
-            raise ValueError(f"n_samples must be a positive integer or None, got {self.n_samples!r}")
+        if self.n_samples is not None:
+            if isinstance(self.n_samples, bool) or not isinstance(self.n_samples, numbers.Integral):
+                raise TypeError(f"n_samples must be an integer >= 1 or None, got {self.n_samples!r}")
+            if self.n_samples < 1:
+                raise ValueError(f"n_samples must be an integer >= 1 or None, got {self.n_samples}")
         object.__setattr__(self, "value", value)
         object.__setattr__(self, "error", error)
         if self.n_samples is not None:
