@@ -28,7 +28,7 @@ import numpy as np
 from feynman.evaluate import tree_level_six_point
 from nnqft_sym.couplings import normalisation_integral
 
-from .estimators import GreenMeasurement, network_from_description
+from .estimators import REFERENCE_EXACT, GreenMeasurement, network_from_description
 from .monomials import point_multisets
 from .statistics import Estimate
 
@@ -156,7 +156,7 @@ class QuarticCouplings:
     average_err: np.ndarray
     average_exact: np.ndarray
     spread: np.ndarray
-    reference_kind: str = "exact"
+    reference_kind: str = REFERENCE_EXACT
 
     @property
     def mean_estimate(self) -> Estimate:
@@ -251,7 +251,7 @@ class SexticCouplings:
     predicted_delta: np.ndarray
     measured_delta: np.ndarray
     measured_delta_err: np.ndarray
-    reference_kind: str = "exact"
+    reference_kind: str = REFERENCE_EXACT
 
     @property
     def average_estimate(self) -> Estimate:

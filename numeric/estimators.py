@@ -116,7 +116,7 @@ def bag_seed_states(rng: Any, width: int, n_bags: int) -> list[dict[str, Any]]:
     >>> bag_seed_states(3, 10, 2)[1]
     {'entropy': 3, 'spawn_key': [10, 1]}
     """
-    root = as_seed_sequence(rng)
+    root = as_seed_sequence(rng, "rng")
     per_width = np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + (int(width),),
                                        pool_size=root.pool_size)
     return [seed_state(s) for s in child_seeds(per_width, n_bags)]
@@ -283,7 +283,7 @@ def feature_underflow(net: Network, points: Any, rng: Any = 0) -> np.ndarray:
     ([False, True], [False])
     """
     pts = as_points(points, net.d_in)
-    w, b = net.sample_first_layer(np.random.default_rng(as_seed_sequence(rng)),
+    w, b = net.sample_first_layer(np.random.default_rng(as_seed_sequence(rng, "rng")),
                                   (UNDERFLOW_NEURONS,))
     with np.errstate(under="ignore", over="ignore", invalid="ignore"):
         g2 = np.asarray(net.features(w, b, pts), float) ** 2        # (M, P)
@@ -677,7 +677,8 @@ def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[i
     >>> bool(abs(res.estimate(2).z).max() < 5)
     True
     """
-    return measure_sweep([net], widths, points, orders, n_bags, n_nets, [rng],
+    return measure_sweep([net], widths, points, orders, n_bags, n_nets,
+                         [as_seed_sequence(rng, "rng")],
                          chunk_size=chunk_size,
                          checkpoint_dirs=None if checkpoint_dir is None else [checkpoint_dir],
                          scheduler=scheduler, workers=workers, progress=progress, exact=exact)[0]

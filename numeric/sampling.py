@@ -79,14 +79,15 @@ DEFAULT_CHUNK_NETS = 8192
 
 
 # ---------------------------------------------------------------------- seeds
-def as_seed_sequence(rng: Any, name: str = "rng") -> np.random.SeedSequence:
+def as_seed_sequence(rng: Any, name: str = "seed") -> np.random.SeedSequence:
     """Normalise an ``rng`` argument (int >= 0, SeedSequence, Generator or None) to a SeedSequence.
 
     The one helper behind every ``rng=`` of :mod:`numeric` (as networkx's
     ``np_random_state``).  An int gives the same stream on every run (and the same as
     ``SeedSequence(int)``); a Generator contributes fresh entropy drawn from it; ``None``
     draws entropy from the operating system (recorded in :func:`seed_state` so that the run
-    can be repeated).  ``name`` is the parameter named in the error message.
+    can be repeated).  ``name`` is the parameter named in the error message (``"rng"`` at
+    every ``rng=`` of :mod:`numeric`).
 
     Examples
     --------
@@ -325,7 +326,7 @@ def iter_output_chunks(net: Network, width: int, points: Any, n_nets: int, rng: 
     1000
     """
     width, pts, n_nets, chunk_size = _check_request(net, width, points, n_nets, chunk_size)
-    seq = as_seed_sequence(rng)
+    seq = as_seed_sequence(rng, "rng")
     bsize = block_size(width, pts.shape[0], net.depth)
     n_blocks = -(-n_nets // bsize)
     blocks = child_seeds(seq, n_blocks)
