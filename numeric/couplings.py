@@ -28,6 +28,7 @@ import numpy as np
 from feynman.evaluate import tree_level_six_point
 from nnqft_sym.couplings import normalisation_integral
 
+from ._deprecation import deprecated_attribute
 from .estimators import REFERENCE_EXACT, GreenMeasurement, network_from_description
 from .monomials import point_multisets
 from .statistics import Estimate
@@ -127,7 +128,8 @@ def fit_power_law(x: Sequence[float], y: Sequence[float], yerr: Sequence[float] 
 # ---------------------------------------------------------------------- u4
 @dataclass(frozen=True)
 class QuarticCouplings:
-    """Measured and exact local quartic couplings; arrays ``(n_widths, n_combos)`` unless stated.
+    """Measured and reference local quartic couplings; arrays ``(n_widths, n_combos)`` unless
+    stated.
 
     Attributes
     ----------
@@ -136,12 +138,16 @@ class QuarticCouplings:
     normalisation : (n_combos,) N_K
     bag_values : (n_widths, n_bags, n_combos) u4 of each bag
     mean, stderr : over bags
-    exact : reference u4 (from the reference Delta G^(4); see ``reference_kind``)
+    reference : reference u4 (from the reference Delta G^(4))
     heavy_tail : flag of the underlying 4-point estimate
-    average, average_err, average_exact : (n_widths,) mean over combinations (error from bags)
+    average, average_err, average_reference : (n_widths,) mean over combinations (error from
+        bags) and its reference value
     spread : (n_widths,) standard deviation of the mean over combinations
     reference_kind : ``"exact"`` or ``"leading order in 1/N"`` (deep networks): what the
-        ``exact`` values are (:func:`numeric.reference_kind`)
+        reference values are (:func:`numeric.reference_kind`)
+
+    ``exact`` and ``average_exact`` are deprecated aliases of ``reference`` and
+    ``average_reference``.
     """
 
     widths: tuple[int, ...]
@@ -150,13 +156,16 @@ class QuarticCouplings:
     bag_values: np.ndarray
     mean: np.ndarray
     stderr: np.ndarray
-    exact: np.ndarray
+    reference: np.ndarray
     heavy_tail: np.ndarray
     average: np.ndarray
     average_err: np.ndarray
-    average_exact: np.ndarray
+    average_reference: np.ndarray
     spread: np.ndarray
     reference_kind: str = REFERENCE_EXACT
+
+    exact = deprecated_attribute("reference", "exact")
+    average_exact = deprecated_attribute("average_reference", "average_exact")
 
     @property
     def mean_estimate(self) -> Estimate:
@@ -184,7 +193,7 @@ def _bag_average(bag_values: np.ndarray) -> Estimate:
 
 
 def quartic_couplings(result: GreenMeasurement, cutoff: float | None = None) -> QuarticCouplings:
-    """u4 = -Delta G^(4) / N_K at every 4-point multiset, per bag and exact.
+    """u4 = -Delta G^(4) / N_K at every 4-point multiset, per bag and reference.
 
     ``cutoff`` is the input-space cutoff for non-Gaussian kernels (see
     :func:`nnqft_sym.normalisation_integral`).
@@ -195,8 +204,8 @@ def quartic_couplings(result: GreenMeasurement, cutoff: float | None = None) -> 
     >>> from numeric import measure
     >>> res = measure(ReLUNet(), [5, 20], [0.0, 0.01], orders=(4,), n_bags=4, n_nets=4000, rng=2)
     >>> q = quartic_couplings(res, cutoff=1.0)
-    >>> q.mean.shape, bool(np.all(q.exact < 0))
-    ((2, 5), True)
+    >>> q.mean.shape, bool(np.all(q.reference < 0)), q.reference_kind
+    ((2, 5), True, 'exact')
     """
     if 4 not in result.orders:
         raise ValueError(f"quartic couplings need the 4-point function; measured orders {result.orders}")
@@ -204,14 +213,14 @@ def quartic_couplings(result: GreenMeasurement, cutoff: float | None = None) -> 
     est = result.estimate(4)
     nk = np.asarray(normalisation_integral(net, result.points[est.combos], cutoff=cutoff), float)
     bag_values = -(est.bag_values - est.free) / nk
-    exact = -est.delta_reference / nk
+    reference = -est.delta_reference / nk
     avg = _bag_average(bag_values)
     per_combination = Estimate.from_samples(bag_values, axis=1)
     return QuarticCouplings(
         widths=result.widths, combos=est.combos, normalisation=nk, bag_values=bag_values,
-        mean=per_combination.value, stderr=per_combination.error, exact=exact,
+        mean=per_combination.value, stderr=per_combination.error, reference=reference,
         heavy_tail=est.heavy_tail, average=avg.value, average_err=avg.error,
-        average_exact=exact.mean(axis=-1), spread=per_combination.value.std(axis=-1),
+        average_reference=reference.mean(axis=-1), spread=per_combination.value.std(axis=-1),
         reference_kind=est.reference_kind)
 
 
@@ -225,14 +234,18 @@ class SexticCouplings:
     widths : tuple of int
     combos : (n_combos, 6) point-index multisets
     exchange, contact : (n_combos,) tree diagrams per unit u4^2 and per unit u6
-    connected, connected_err, connected_exact : measured (bag mean, error) and exact G_c^(6)
+    connected, connected_err, connected_reference : measured (bag mean, error) and reference
+        G_c^(6)
     mean, stderr : u6 per combination (using each bag's averaged u4)
-    exact : u6 from the exact G_c^(6) and the exact averaged u4
-    average, average_err, average_exact : (n_widths,) combination averages
+    reference : u6 from the reference G_c^(6) and the reference averaged u4
+    average, average_err, average_reference : (n_widths,) combination averages
     predicted_delta : Delta G^(6) predicted from the averaged u4, u6 (and the measured
         4-point deviations for the disconnected part)
     measured_delta, measured_delta_err : Delta G^(6) measured
-    reference_kind : ``"exact"`` or ``"leading order in 1/N"``: what the ``*exact`` values are
+    reference_kind : ``"exact"`` or ``"leading order in 1/N"``: what the reference values are
+
+    ``connected_exact``, ``exact`` and ``average_exact`` are deprecated aliases of the
+    ``*reference`` fields.
     """
 
     widths: tuple[int, ...]
@@ -241,17 +254,21 @@ class SexticCouplings:
     contact: np.ndarray
     connected: np.ndarray
     connected_err: np.ndarray
-    connected_exact: np.ndarray
+    connected_reference: np.ndarray
     mean: np.ndarray
     stderr: np.ndarray
-    exact: np.ndarray
+    reference: np.ndarray
     average: np.ndarray
     average_err: np.ndarray
-    average_exact: np.ndarray
+    average_reference: np.ndarray
     predicted_delta: np.ndarray
     measured_delta: np.ndarray
     measured_delta_err: np.ndarray
     reference_kind: str = REFERENCE_EXACT
+
+    connected_exact = deprecated_attribute("connected_reference", "connected_exact")
+    exact = deprecated_attribute("reference", "exact")
+    average_exact = deprecated_attribute("average_reference", "average_exact")
 
     @property
     def average_estimate(self) -> Estimate:
@@ -312,16 +329,17 @@ def sextic_couplings(result: GreenMeasurement, quartic: QuarticCouplings | None 
     u4_bags = quartic.bag_values.mean(axis=-1)[..., None]          # (n_w, n_bags, 1)
     u6_bags = (u4_bags ** 2 * exchange - conn_bags) / contact
     avg = _bag_average(u6_bags)
-    conn_exact = connected(e6.reference, e4.reference)
-    u6_exact = (quartic.average_exact[:, None] ** 2 * exchange - conn_exact) / contact
+    conn_reference = connected(e6.reference, e4.reference)
+    u6_reference = (quartic.average_reference[:, None] ** 2 * exchange - conn_reference) / contact
     conn, u6 = Estimate.from_samples(conn_bags, axis=1), Estimate.from_samples(u6_bags, axis=1)
     # prediction of Delta G^(6): tree-level connected part + measured disconnected part
     predicted = (e6.delta - connected(e6.mean, e4.mean)
                  + quartic.average[:, None] ** 2 * exchange - avg.value[:, None] * contact)
     return SexticCouplings(
         widths=result.widths, combos=e6.combos, exchange=exchange, contact=contact,
-        connected=conn.value, connected_err=conn.error, connected_exact=conn_exact,
-        mean=u6.value, stderr=u6.error, exact=u6_exact, average=avg.value,
-        average_err=avg.error, average_exact=u6_exact.mean(axis=-1), predicted_delta=predicted,
+        connected=conn.value, connected_err=conn.error, connected_reference=conn_reference,
+        mean=u6.value, stderr=u6.error, reference=u6_reference, average=avg.value,
+        average_err=avg.error, average_reference=u6_reference.mean(axis=-1),
+        predicted_delta=predicted,
         measured_delta=e6.delta, measured_delta_err=e6.stderr,
         reference_kind=e6.reference_kind)

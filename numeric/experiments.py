@@ -166,15 +166,15 @@ def _couplings_json(study: EnsembleStudy) -> dict[str, Any]:
     q, s = study.quartic, study.sextic
     if q is not None:
         doc["u4"] = {"widths": q.widths, "average": q.average, "average_err": q.average_err,
-                     "average_exact": q.average_exact, "spread": q.spread,
+                     "average_reference": q.average_reference, "spread": q.spread,
                      "per_combination_mean": q.mean, "per_combination_stderr": q.stderr,
-                     "per_combination_exact": q.exact, "combos": q.combos}
+                     "per_combination_reference": q.reference, "combos": q.combos}
         fit = study.width_fit()
         if fit is not None:
             doc["u4"]["width_fit"] = fit.__dict__
     if s is not None:
         doc["u6"] = {"widths": s.widths, "average": s.average, "average_err": s.average_err,
-                     "average_exact": s.average_exact}
+                     "average_reference": s.average_reference}
     return doc
 
 
@@ -250,8 +250,8 @@ def study_report(study: EnsembleStudy) -> str:
         cut = ("closed-form N_K" if study.cutoff is None
                else f"N_K by quadrature with input-space cutoff {study.cutoff:g}")
         rows = [{"width": w, "u4": format_estimate(q.average[i], q.average_err[i]),
-                 "exact": q.average_exact[i],
-                 "z": (q.average[i] - q.average_exact[i]) / q.average_err[i],
+                 "exact": q.average_reference[i],
+                 "z": (q.average[i] - q.average_reference[i]) / q.average_err[i],
                  "spread": q.spread[i], "heavy": bool(q.heavy_tail[i].any())}
                 for i, w in enumerate(q.widths)]
         lines += ["### Quartic coupling u4", "", f"u4 = -Delta G^(4) / N_K ({cut}), averaged over "
@@ -276,7 +276,8 @@ def study_report(study: EnsembleStudy) -> str:
         with np.errstate(divide="ignore", invalid="ignore"):
             pulls = (s.measured_delta - s.predicted_delta) / s.measured_delta_err
         rows = [{"width": w, "u6": format_estimate(s.average[i], s.average_err[i]),
-                 "exact": s.average_exact[i], "z": (s.average[i] - s.average_exact[i]) / s.average_err[i],
+                 "exact": s.average_reference[i],
+                 "z": (s.average[i] - s.average_reference[i]) / s.average_err[i],
                  "pull": float(np.mean(np.abs(pulls[i]))),
                  "heavy": bool(res.estimate(6).heavy_tail[i].any())} for i, w in enumerate(s.widths)]
         lines += ["### Sextic coupling u6 and the 6-point prediction", "",
@@ -287,7 +288,7 @@ def study_report(study: EnsembleStudy) -> str:
                                  ["N", "u6 measured",
                                   f"u6 {s.reference_kind} (tree-level extraction)", "z",
                                   "6-pt prediction pull", "heavy-tailed"]), ""]
-        if np.all(s.average_exact < 0):
+        if np.all(s.average_reference < 0):
             lines += ["Sign: the exact tree-level extraction gives u6 < 0 at every width here, "
                       "whereas the talk expects u6 > 0 (to stabilise u4 < 0); where the "
                       "measurement resolves u6 it agrees with the exact (negative) value.", ""]
@@ -503,7 +504,7 @@ def _els_run(out: Path, sigmas: tuple[float, ...], tags: list[str], width: int,
                for net, res, tag in zip(nets, results, tags)]
     avg = np.array([st.quartic.average[0] for st in studies])
     err = np.array([st.quartic.average_err[0] for st in studies])
-    exact = np.array([st.quartic.average_exact[0] for st in studies])
+    exact = np.array([st.quartic.average_reference[0] for st in studies])
     heavy = np.array([bool(st.quartic.heavy_tail.any()) for st in studies])
     delta = np.array([np.mean(np.abs(st.measurement.estimate(4).delta_reference))
                       for st in studies])

@@ -108,7 +108,7 @@ def plot_deviation_histograms(result: GreenMeasurement, order: int,
 
 def plot_u4_width(quartic: QuarticCouplings, fit: PowerLawFit | None = None, ax: Any = None,
                   label: str = "") -> Any:
-    """Combination-averaged u4 against the width, with the exact values and the 1/N fit."""
+    """Combination-averaged u4 against the width, with the reference values and the 1/N fit."""
     fig, ax = _axes(ax)
     w = np.asarray(quartic.widths, float)
     heavy = quartic.heavy_tail.any(axis=1)
@@ -117,7 +117,7 @@ def plot_u4_width(quartic: QuarticCouplings, fit: PowerLawFit | None = None, ax:
     if heavy.any():
         ax.errorbar(w[heavy], -quartic.average[heavy], quartic.average_err[heavy], fmt="o",
                     mfc="none", color="C3", label="heavy-tailed")
-    ax.plot(w, -quartic.average_exact, "k-", label=quartic.reference_kind)
+    ax.plot(w, -quartic.average_reference, "k-", label=quartic.reference_kind)
     if fit is not None:
         ax.plot(w, -fit(w), ":", color="C1", label=f"fit: N^({fit.exponent:.2f}±{fit.exponent_err:.2f})")
     ax.set_xscale("log")

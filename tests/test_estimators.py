@@ -216,9 +216,9 @@ def test_quartic_coupling_agrees_with_exact_and_scales_as_one_over_n():
     net = GaussNet(sigma_b=0.5)
     res = measure(net, [2, 8, 32], HMS[::2], orders=(4,), n_bags=8, n_nets=15000, rng=3)
     q = quartic_couplings(res)
-    np.testing.assert_allclose(q.exact, [net.quartic_coupling(res.points[q.combos], w)
+    np.testing.assert_allclose(q.reference, [net.quartic_coupling(res.points[q.combos], w)
                                          for w in res.widths], rtol=EXACT_RTOL)
-    assert np.all(np.abs(q.average - q.average_exact) < (K_SIGMA + 0.5) * q.average_err)
+    assert np.all(np.abs(q.average - q.average_reference) < (K_SIGMA + 0.5) * q.average_err)
     fit = q.fit_width()
     assert abs(fit.exponent + 1) < (K_SIGMA + 0.5) * fit.exponent_err
     assert fit.exponent_err < 0.3
@@ -246,7 +246,7 @@ def test_connected_six_point_bookkeeping_against_exact_cumulant():
     s6 = sextic_couplings(res)
     pts = res.points[s6.combos]
     kappa6 = np.array([net.connected_green(pts, w) for w in res.widths])
-    np.testing.assert_allclose(s6.connected_exact, kappa6, rtol=1e-9, atol=1e-12 * np.abs(kappa6).max())
+    np.testing.assert_allclose(s6.connected_reference, kappa6, rtol=1e-9, atol=1e-12 * np.abs(kappa6).max())
     assert s6.mean.shape == (2, 28) and np.all(np.isfinite(s6.stderr))
     # kappa_6 and u4^2 are both exactly O(1/N^2), so the extracted u6 scales as N^-2
-    np.testing.assert_allclose(s6.exact[0] / s6.exact[1], (50 / 3) ** 2, rtol=1e-9)
+    np.testing.assert_allclose(s6.reference[0] / s6.reference[1], (50 / 3) ** 2, rtol=1e-9)

@@ -162,3 +162,16 @@ def test_our_own_code_uses_no_deprecated_name(deep, tmp_path):
         quartic_couplings(res, cutoff=1.0)
         run_study(ReLUNet(depth=2), tmp_path / "s", "relu", [2, 4], PTS, orders=(4,), n_bags=2,
                   n_nets=200, progress=False, figures=True)
+
+
+def test_coupling_reference_names_and_their_deprecated_aliases():
+    res = measure(ReLUNet(), [3], PTS, orders=(4, 6), n_bags=3, n_nets=400, rng=2)
+    q = quartic_couplings(res, cutoff=1.0)
+    s6 = numeric.sextic_couplings(res, q, cutoff=1.0)
+    for obj, pairs in ((q, (("exact", "reference"), ("average_exact", "average_reference"))),
+                       (s6, (("exact", "reference"), ("average_exact", "average_reference"),
+                             ("connected_exact", "connected_reference")))):
+        assert obj.reference_kind == "exact"
+        for old, new in pairs:
+            with pytest.warns(DeprecationWarning, match=f"'{old}' is deprecated, use '{new}'"):
+                assert getattr(obj, old) is getattr(obj, new)

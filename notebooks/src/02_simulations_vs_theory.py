@@ -86,7 +86,7 @@ plot_u4_width(q, fit, label="Gauss-net, sigma_b = 0.5");
 # %%
 s6 = nm.sextic_couplings(mild, q)
 for i, w in enumerate(s6.widths):
-    print(f"N={w:4d}: u6 = {s6.average_estimate[i]}   {s6.reference_kind} {s6.average_exact[i]:9.4g}")
+    print(f"N={w:4d}: u6 = {s6.average_estimate[i]}   {s6.reference_kind} {s6.average_reference[i]:9.4g}")
 
 # %% [markdown]
 # ## 6. Active RG (ELS): u4 against sigma_W
@@ -100,7 +100,7 @@ studies = [nm.measure(nq.GaussNet(sigma_w=s, sigma_b=0.5), [10], points, orders=
                       n_nets=4000, rng=4) for s in sigmas]
 qs = [nm.quartic_couplings(r) for r in studies]
 avg = np.array([c.average[0] for c in qs]); err = np.array([c.average_err[0] for c in qs])
-exact = np.array([c.average_exact[0] for c in qs])
+exact = np.array([c.average_reference[0] for c in qs])
 slope = nm.fit_power_law(sigmas, avg, err)
 print("measured:", slope, "| exact slope:", round(nm.fit_power_law(sigmas, exact).exponent, 2), "| talk: 3")
 plot_u4_sigma(sigmas, avg, err, exact, slope, 3.0);
