@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--trivial-tasks", type=int, default=400)
     args = parser.parse_args()
     widths = [int(w) for w in args.widths.split(",")]
-    run = {"orders": (2, 4, 6), "n_bags": args.n_bags, "n_nets": args.n_nets, "seed": 0,
+    run = {"orders": (2, 4, 6), "n_bags": args.n_bags, "n_nets": args.n_nets, "rng": 0,
            "exact": False}
     n_tasks = len(widths) * args.n_bags
 

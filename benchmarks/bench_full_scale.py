@@ -25,7 +25,7 @@ def main() -> None:
     nets = [make_network(a) for a in args.archs.split(",")]
     start = time.perf_counter()
     results = measure_sweep(nets, HMS_WIDTHS, HMS_POINTS, (2, 4, 6), n_bags=args.n_bags,
-                            n_nets=args.n_nets, seeds=list(range(len(nets))),
+                            n_nets=args.n_nets, rngs=list(range(len(nets))),
                             scheduler="processes", workers=args.workers, progress=True,
                             exact=False)
     wall = time.perf_counter() - start

@@ -34,12 +34,13 @@ def _rows(study: EnsembleStudy) -> list[dict]:
         for order in (4, 6):
             r = summary[(width, order)]
             rows.append({"width": width, "name": f"m_{order}", "order": order,
-                         "value": r["mean_m"], "err": r["mean_m_err"], "exact": r["mean_m_exact"],
-                         "z": r["mean_m_z"], "n_eff": float(n_eff[order][i]),
+                         "value": r["mean_deviation"], "err": r["mean_deviation_err"],
+                         "exact": r["mean_deviation_reference"],
+                         "z": r["mean_deviation_z"], "n_eff": float(n_eff[order][i]),
                          "heavy": r["heavy_fraction"] > 0})
         rows.append({"width": width, "name": "u4", "order": 4, "value": q.average[i],
-                     "err": q.average_err[i], "exact": q.average_exact[i],
-                     "z": (q.average[i] - q.average_exact[i]) / q.average_err[i],
+                     "err": q.average_err[i], "exact": q.average_reference[i],
+                     "z": (q.average[i] - q.average_reference[i]) / q.average_err[i],
                      "n_eff": float(n_eff[4][i]), "heavy": bool(q.heavy_tail[i].any())})
     return rows
 

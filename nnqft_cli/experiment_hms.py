@@ -63,8 +63,8 @@ def command(arch: str, widths: tuple[int, ...], d_in: int, points: tuple[Any, ..
                                cutoff=cutoff)
     for row in study.measurement.summary():
         if row["order"] > 2:
-            click.echo(f"N={row['width']:>5} n={row['order']}  <|m|>={row['mean_abs_m']:.4g}  "
-                       f"{'exact' if depth == 1 else 'leading 1/N'}={row['mean_abs_m_exact']:.4g}"
-                       f"  background={row['background_m']:.3g}"
+            click.echo(f"N={row['width']:>5} n={row['order']}  <|m|>={row['mean_abs_deviation']:.4g}  "
+                       f"{'exact' if depth == 1 else 'leading 1/N'}={row['mean_abs_deviation_reference']:.4g}"
+                       f"  background={row['background_deviation']:.3g}"
                        + ("  HEAVY TAIL" if row["heavy_fraction"] > 0 else ""))
     click.echo(f"Report: {out / 'report.md'}")

@@ -1,6 +1,6 @@
 """numeric: Monte-Carlo ensembles of networks checked against the exact results of nnqft_sym.
 
-Sampling (:mod:`numeric.sampling`), monomial estimators of Green functions
+Sampling (:mod:`numeric.sampling`), estimates with errors (:mod:`numeric.statistics`), monomial estimators of Green functions
 (:mod:`numeric.monomials`, :mod:`numeric.estimators`), couplings and power-law fits
 (:mod:`numeric.couplings`), atomic result files and checkpoint folders that cannot lie
 (:mod:`numeric.storage`), figures (:mod:`numeric.plots`), Markdown tables
@@ -8,10 +8,11 @@ Sampling (:mod:`numeric.sampling`), monomial estimators of Green functions
 (:mod:`numeric.experiments`) with the papers' settings (:mod:`numeric.paper_settings`), and
 the Bayesian-RG experiment (:mod:`numeric.bayesian_rg`).
 """
-from .estimators import (HEAVY_TAIL_MIN_NEFF, UNDERFLOW_NEURONS, GreenMeasurement,
-                         OrderEstimate, bag_seed_states, exact_green_functions, exact_kind,
-                         feature_underflow, measure, measure_sweep, network_from_description,
-                         run_bag)
+from .statistics import Estimate, format_value_error
+from .estimators import (HEAVY_TAIL_MIN_NEFF, REFERENCE_EXACT, REFERENCE_LEADING_ORDER,
+                         UNDERFLOW_NEURONS, GreenMeasurement, OrderEstimate, bag_seed_states,
+                         exact_green_functions, exact_kind, feature_underflow, measure,
+                         measure_sweep, network_from_description, reference_kind, run_bag)
 from .distributed import (DEFAULT_SCHEDULER_TIMEOUT, SCHEDULERS, SchedulerUnreachableError,
                           check_scheduler, open_client, run_tasks, scheduler_timeout)
 from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_power_law,
@@ -30,11 +31,13 @@ from .sampling import (STREAM_VERSION, as_seed_sequence, block_size, child_seeds
                        seed_from_state, seed_state)
 
 __all__ = [
+    "Estimate", "format_value_error",
     "sample_outputs", "iter_output_chunks", "sample_block", "block_size", "psd_factor",
     "STREAM_VERSION",
     "as_seed_sequence", "child_seeds", "seed_state", "seed_from_state",
     "point_multisets", "MonomialSums",
-    "measure", "measure_sweep", "exact_kind", "SCHEDULERS", "check_scheduler", "open_client",
+    "measure", "measure_sweep", "reference_kind", "REFERENCE_EXACT", "REFERENCE_LEADING_ORDER",
+    "exact_kind", "SCHEDULERS", "check_scheduler", "open_client",
     "run_tasks", "DEFAULT_SCHEDULER_TIMEOUT", "SchedulerUnreachableError", "scheduler_timeout",
     "run_bag", "bag_seed_states", "exact_green_functions", "network_from_description",
     "GreenMeasurement", "OrderEstimate", "HEAVY_TAIL_MIN_NEFF", "UNDERFLOW_NEURONS",

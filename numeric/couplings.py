@@ -28,8 +28,10 @@ import numpy as np
 from feynman.evaluate import tree_level_six_point
 from nnqft_sym.couplings import normalisation_integral
 
-from .estimators import GreenMeasurement, network_from_description
+from ._deprecation import deprecated_attribute
+from .estimators import REFERENCE_EXACT, GreenMeasurement, network_from_description
 from .monomials import point_multisets
+from .statistics import Estimate
 
 __all__ = ["PowerLawFit", "fit_power_law", "QuarticCouplings", "quartic_couplings",
            "SexticCouplings", "sextic_couplings"]
@@ -41,7 +43,8 @@ class PowerLawFit:
     r"""Weighted least-squares fit :math:`y = A x^p` in log-log space.
 
     ``exponent_err`` is the fit error inflated by :math:`\sqrt{\chi^2/\mathrm{dof}}` when that
-    exceeds 1 (scatter beyond the error bars).
+    exceeds 1 (scatter beyond the error bars); :attr:`exponent_estimate` and
+    :attr:`amplitude_estimate` give them as :class:`numeric.Estimate`.
     """
 
     exponent: float
@@ -55,8 +58,18 @@ class PowerLawFit:
         """The fitted law at ``x``."""
         return self.amplitude * np.asarray(x, float) ** self.exponent
 
+    @property
+    def exponent_estimate(self) -> Estimate:
+        """The fitted exponent p and its error."""
+        return Estimate(self.exponent, self.exponent_err)
+
+    @property
+    def amplitude_estimate(self) -> Estimate:
+        """The fitted amplitude A and its error."""
+        return Estimate(self.amplitude, self.amplitude_err)
+
     def __str__(self) -> str:
-        return f"exponent {self.exponent:.4g} ± {self.exponent_err:.2g} (chi2/dof {self.chi2:.3g}/{self.dof})"
+        return f"exponent {self.exponent_estimate} (chi2/dof {self.chi2:.3g}/{self.dof})"
 
 
 def fit_power_law(x: Sequence[float], y: Sequence[float], yerr: Sequence[float] | None = None
@@ -80,6 +93,8 @@ def fit_power_law(x: Sequence[float], y: Sequence[float], yerr: Sequence[float] 
     >>> fit = fit_power_law([1, 2, 4], [3.0, 0.75, 0.1875], [0.01, 0.01, 0.01])
     >>> round(fit.exponent, 10), round(fit.amplitude, 10)
     (-2.0, 3.0)
+    >>> print(fit_power_law([1, 2, 4], [3.0, 0.8, 0.18]).exponent_estimate)
+    -2.029 ± 0.071
     """
     x, y = np.asarray(x, float), np.asarray(y, float)
     if x.shape != y.shape or x.ndim != 1 or len(x) < 2:
@@ -113,7 +128,8 @@ def fit_power_law(x: Sequence[float], y: Sequence[float], yerr: Sequence[float] 
 # ---------------------------------------------------------------------- u4
 @dataclass(frozen=True)
 class QuarticCouplings:
-    """Measured and exact local quartic couplings; arrays ``(n_widths, n_combos)`` unless stated.
+    """Measured and reference local quartic couplings; arrays ``(n_widths, n_combos)`` unless
+    stated.
 
     Attributes
     ----------
@@ -122,10 +138,16 @@ class QuarticCouplings:
     normalisation : (n_combos,) N_K
     bag_values : (n_widths, n_bags, n_combos) u4 of each bag
     mean, stderr : over bags
-    exact : exact u4 (from the exact Delta G^(4))
+    reference : reference u4 (from the reference Delta G^(4))
     heavy_tail : flag of the underlying 4-point estimate
-    average, average_err, average_exact : (n_widths,) mean over combinations (error from bags)
+    average, average_err, average_reference : (n_widths,) mean over combinations (error from
+        bags) and its reference value
     spread : (n_widths,) standard deviation of the mean over combinations
+    reference_kind : ``"exact"`` or ``"leading order in 1/N"`` (deep networks): what the
+        reference values are (:func:`numeric.reference_kind`)
+
+    ``exact`` and ``average_exact`` are deprecated aliases of ``reference`` and
+    ``average_reference``.
     """
 
     widths: tuple[int, ...]
@@ -134,12 +156,26 @@ class QuarticCouplings:
     bag_values: np.ndarray
     mean: np.ndarray
     stderr: np.ndarray
-    exact: np.ndarray
+    reference: np.ndarray
     heavy_tail: np.ndarray
     average: np.ndarray
     average_err: np.ndarray
-    average_exact: np.ndarray
+    average_reference: np.ndarray
     spread: np.ndarray
+    reference_kind: str = REFERENCE_EXACT
+
+    exact = deprecated_attribute("reference", "exact")
+    average_exact = deprecated_attribute("average_reference", "average_exact")
+
+    @property
+    def mean_estimate(self) -> Estimate:
+        """u4 per combination: ``Estimate(mean, stderr)``."""
+        return Estimate(self.mean, self.stderr, self.bag_values.shape[1])
+
+    @property
+    def average_estimate(self) -> Estimate:
+        """Combination-averaged u4: ``Estimate(average, average_err)``."""
+        return Estimate(self.average, self.average_err, self.bag_values.shape[1])
 
     def fit_width(self, exclude_heavy: bool = False) -> PowerLawFit:
         """Fit of the combination-averaged u4 against the width (exact law: exponent -1).
@@ -151,13 +187,13 @@ class QuarticCouplings:
                              self.average_err[keep])
 
 
-def _bag_average(bag_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    per_bag = bag_values.mean(axis=-1)                      # (n_widths, n_bags)
-    return per_bag.mean(axis=1), per_bag.std(axis=1, ddof=1) / np.sqrt(per_bag.shape[1])
+def _bag_average(bag_values: np.ndarray) -> Estimate:
+    """Combination average ``(n_widths,)`` with its error from the spread over the bags."""
+    return Estimate.from_samples(bag_values.mean(axis=-1), axis=1)
 
 
 def quartic_couplings(result: GreenMeasurement, cutoff: float | None = None) -> QuarticCouplings:
-    """u4 = -Delta G^(4) / N_K at every 4-point multiset, per bag and exact.
+    """u4 = -Delta G^(4) / N_K at every 4-point multiset, per bag and reference.
 
     ``cutoff`` is the input-space cutoff for non-Gaussian kernels (see
     :func:`nnqft_sym.normalisation_integral`).
@@ -166,10 +202,10 @@ def quartic_couplings(result: GreenMeasurement, cutoff: float | None = None) -> 
     --------
     >>> from nnqft_sym import ReLUNet
     >>> from numeric import measure
-    >>> res = measure(ReLUNet(), [5, 20], [0.0, 0.01], orders=(4,), n_bags=4, n_nets=4000, seed=2)
+    >>> res = measure(ReLUNet(), [5, 20], [0.0, 0.01], orders=(4,), n_bags=4, n_nets=4000, rng=2)
     >>> q = quartic_couplings(res, cutoff=1.0)
-    >>> q.mean.shape, bool(np.all(q.exact < 0))
-    ((2, 5), True)
+    >>> q.mean.shape, bool(np.all(q.reference < 0)), q.reference_kind
+    ((2, 5), True, 'exact')
     """
     if 4 not in result.orders:
         raise ValueError(f"quartic couplings need the 4-point function; measured orders {result.orders}")
@@ -177,14 +213,15 @@ def quartic_couplings(result: GreenMeasurement, cutoff: float | None = None) -> 
     est = result.estimate(4)
     nk = np.asarray(normalisation_integral(net, result.points[est.combos], cutoff=cutoff), float)
     bag_values = -(est.bag_values - est.free) / nk
-    exact = -est.delta_exact / nk
-    avg, avg_err = _bag_average(bag_values)
-    mean = bag_values.mean(axis=1)
+    reference = -est.delta_reference / nk
+    avg = _bag_average(bag_values)
+    per_combination = Estimate.from_samples(bag_values, axis=1)
     return QuarticCouplings(
         widths=result.widths, combos=est.combos, normalisation=nk, bag_values=bag_values,
-        mean=mean, stderr=bag_values.std(axis=1, ddof=1) / np.sqrt(result.n_bags), exact=exact,
-        heavy_tail=est.heavy_tail, average=avg, average_err=avg_err,
-        average_exact=exact.mean(axis=-1), spread=mean.std(axis=-1))
+        mean=per_combination.value, stderr=per_combination.error, reference=reference,
+        heavy_tail=est.heavy_tail, average=avg.value, average_err=avg.error,
+        average_reference=reference.mean(axis=-1), spread=per_combination.value.std(axis=-1),
+        reference_kind=est.reference_kind)
 
 
 # ---------------------------------------------------------------------- u6
@@ -197,13 +234,18 @@ class SexticCouplings:
     widths : tuple of int
     combos : (n_combos, 6) point-index multisets
     exchange, contact : (n_combos,) tree diagrams per unit u4^2 and per unit u6
-    connected, connected_err, connected_exact : measured (bag mean, error) and exact G_c^(6)
+    connected, connected_err, connected_reference : measured (bag mean, error) and reference
+        G_c^(6)
     mean, stderr : u6 per combination (using each bag's averaged u4)
-    exact : u6 from the exact G_c^(6) and the exact averaged u4
-    average, average_err, average_exact : (n_widths,) combination averages
+    reference : u6 from the reference G_c^(6) and the reference averaged u4
+    average, average_err, average_reference : (n_widths,) combination averages
     predicted_delta : Delta G^(6) predicted from the averaged u4, u6 (and the measured
         4-point deviations for the disconnected part)
     measured_delta, measured_delta_err : Delta G^(6) measured
+    reference_kind : ``"exact"`` or ``"leading order in 1/N"``: what the reference values are
+
+    ``connected_exact``, ``exact`` and ``average_exact`` are deprecated aliases of the
+    ``*reference`` fields.
     """
 
     widths: tuple[int, ...]
@@ -212,16 +254,26 @@ class SexticCouplings:
     contact: np.ndarray
     connected: np.ndarray
     connected_err: np.ndarray
-    connected_exact: np.ndarray
+    connected_reference: np.ndarray
     mean: np.ndarray
     stderr: np.ndarray
-    exact: np.ndarray
+    reference: np.ndarray
     average: np.ndarray
     average_err: np.ndarray
-    average_exact: np.ndarray
+    average_reference: np.ndarray
     predicted_delta: np.ndarray
     measured_delta: np.ndarray
     measured_delta_err: np.ndarray
+    reference_kind: str = REFERENCE_EXACT
+
+    connected_exact = deprecated_attribute("connected_reference", "connected_exact")
+    exact = deprecated_attribute("reference", "exact")
+    average_exact = deprecated_attribute("average_reference", "average_exact")
+
+    @property
+    def average_estimate(self) -> Estimate:
+        """Combination-averaged u6: ``Estimate(average, average_err)``."""
+        return Estimate(self.average, self.average_err)
 
 
 def _disconnected_index(n_points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -252,7 +304,7 @@ def sextic_couplings(result: GreenMeasurement, quartic: QuarticCouplings | None 
     --------
     >>> from nnqft_sym import ReLUNet
     >>> from numeric import measure
-    >>> res = measure(ReLUNet(), [5], [0.0, 0.01], orders=(4, 6), n_bags=4, n_nets=4000, seed=2)
+    >>> res = measure(ReLUNet(), [5], [0.0, 0.01], orders=(4, 6), n_bags=4, n_nets=4000, rng=2)
     >>> s6 = sextic_couplings(res, cutoff=1.0)
     >>> s6.mean.shape
     (1, 7)
@@ -276,17 +328,18 @@ def sextic_couplings(result: GreenMeasurement, quartic: QuarticCouplings | None 
     conn_bags = connected(e6.bag_values, e4.bag_values)            # (n_w, n_bags, n6)
     u4_bags = quartic.bag_values.mean(axis=-1)[..., None]          # (n_w, n_bags, 1)
     u6_bags = (u4_bags ** 2 * exchange - conn_bags) / contact
-    avg, avg_err = _bag_average(u6_bags)
-    conn_exact = connected(e6.exact, e4.exact)
-    u6_exact = (quartic.average_exact[:, None] ** 2 * exchange - conn_exact) / contact
-    root_n = np.sqrt(result.n_bags)
+    avg = _bag_average(u6_bags)
+    conn_reference = connected(e6.reference, e4.reference)
+    u6_reference = (quartic.average_reference[:, None] ** 2 * exchange - conn_reference) / contact
+    conn, u6 = Estimate.from_samples(conn_bags, axis=1), Estimate.from_samples(u6_bags, axis=1)
     # prediction of Delta G^(6): tree-level connected part + measured disconnected part
     predicted = (e6.delta - connected(e6.mean, e4.mean)
-                 + quartic.average[:, None] ** 2 * exchange - avg[:, None] * contact)
+                 + quartic.average[:, None] ** 2 * exchange - avg.value[:, None] * contact)
     return SexticCouplings(
         widths=result.widths, combos=e6.combos, exchange=exchange, contact=contact,
-        connected=conn_bags.mean(axis=1), connected_err=conn_bags.std(axis=1, ddof=1) / root_n,
-        connected_exact=conn_exact, mean=u6_bags.mean(axis=1),
-        stderr=u6_bags.std(axis=1, ddof=1) / root_n, exact=u6_exact, average=avg,
-        average_err=avg_err, average_exact=u6_exact.mean(axis=-1), predicted_delta=predicted,
-        measured_delta=e6.delta, measured_delta_err=e6.stderr)
+        connected=conn.value, connected_err=conn.error, connected_reference=conn_reference,
+        mean=u6.value, stderr=u6.error, reference=u6_reference, average=avg.value,
+        average_err=avg.error, average_reference=u6_reference.mean(axis=-1),
+        predicted_delta=predicted,
+        measured_delta=e6.delta, measured_delta_err=e6.stderr,
+        reference_kind=e6.reference_kind)

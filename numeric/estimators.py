@@ -45,12 +45,14 @@ from nnqft_sym.deep import leading_delta_green
 from nnqft_sym.errors import CheckpointError
 from nnqft_sym.validation import as_points, check_even_order, check_integer, check_width
 
+from ._deprecation import deprecated_attribute, renamed_keywords, warn_renamed
 from .monomials import SLAB_NETS, STATISTICS, MonomialSums, point_multisets
 from .sampling import (BLOCK_ELEMENTS, DEFAULT_CHUNK_NETS, GRAM_MIN_WIDTH, MAX_BLOCK_NETS,
                        STREAM_VERSION,
                        as_seed_sequence, child_seeds, iter_output_chunks, seed_from_state,
                        seed_state)
 from .distributed import check_scheduler, run_tasks
+from .statistics import Estimate
 from .storage import checkpoint_folder, load_json, load_npz, load_sealed, save_json, \
     save_npz, save_sealed
 
@@ -67,6 +69,9 @@ __all__ = [
     "measure",
     "measure_sweep",
     "exact_kind",
+    "reference_kind",
+    "REFERENCE_EXACT",
+    "REFERENCE_LEADING_ORDER",
 ]
 
 #: flag an estimate when its smallest per-bag effective number of networks is below this
@@ -97,8 +102,12 @@ def _as_network(net: Any) -> Network:
     raise TypeError(f"net must be an nnqft_sym.Network or its describe() dict, got {type(net).__name__}")
 
 
-def bag_seed_states(seed: Any, width: int, n_bags: int) -> list[dict[str, Any]]:
-    """Seed states of the bags at one width: children of ``SeedSequence(seed, key + (width,))``.
+@renamed_keywords(seed="rng")
+def bag_seed_states(rng: Any, width: int, n_bags: int) -> list[dict[str, Any]]:
+    """Seed states of the bags at one width: children of ``SeedSequence(rng, key + (width,))``.
+
+    ``rng`` is an int, SeedSequence, Generator or None (:func:`numeric.as_seed_sequence`;
+    ``seed=`` is its deprecated alias).
 
     Keyed by the width itself, so a bag's stream does not depend on which other widths run.
 
@@ -107,7 +116,7 @@ def bag_seed_states(seed: Any, width: int, n_bags: int) -> list[dict[str, Any]]:
     >>> bag_seed_states(3, 10, 2)[1]
     {'entropy': 3, 'spawn_key': [10, 1]}
     """
-    root = as_seed_sequence(seed)
+    root = as_seed_sequence(rng, "rng")
     per_width = np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + (int(width),),
                                        pool_size=root.pool_size)
     return [seed_state(s) for s in child_seeds(per_width, n_bags)]
@@ -177,7 +186,7 @@ def exact_green_functions(net: Network, widths: Sequence[int], points: Any, orde
     One hidden layer: the exact 1/N series of :func:`nnqft_sym.delta_green_series` (computed
     once for all widths).  Deeper networks have no exact finite-width formula: the values are
     then the leading order in 1/N, ``G_0 + leading_delta_green(net, combos) / N``
-    (:func:`nnqft_sym.deep.leading_delta_green`; see :func:`exact_kind`).  For ``d_out > 1``
+    (:func:`nnqft_sym.deep.leading_delta_green`; see :func:`reference_kind`).  For ``d_out > 1``
     they are those of one output component.
 
     Examples
@@ -210,19 +219,37 @@ def _at_widths(free: np.ndarray, series: dict[int, np.ndarray], widths: Sequence
     return free, exact
 
 
-def exact_kind(description: dict[str, Any]) -> str:
-    """What the "exact" column holds for a network description: exact or leading order in 1/N.
+#: :func:`reference_kind` of one hidden layer: the exact finite-width series
+REFERENCE_EXACT = "exact"
+#: :func:`reference_kind` of deeper networks: G_0 + c_1 / N only
+REFERENCE_LEADING_ORDER = "leading order in 1/N"
+#: the labels of the former ``exact_kind`` (still in checkpoints and ``metadata()["exact_values"]``)
+_EXACT_VALUES_LABEL = {REFERENCE_EXACT: "exact finite-width",
+                       REFERENCE_LEADING_ORDER: REFERENCE_LEADING_ORDER}
+
+
+def reference_kind(description: dict[str, Any]) -> str:
+    """What the reference values of a network description are: ``"exact"`` (one hidden layer,
+    the exact 1/N series) or ``"leading order in 1/N"`` (deeper networks).
 
     Examples
     --------
     >>> from nnqft_sym import ReLUNet
-    >>> exact_kind(ReLUNet().describe()), exact_kind(ReLUNet(depth=2).describe())
-    ('exact finite-width', 'leading order in 1/N')
+    >>> reference_kind(ReLUNet().describe()), reference_kind(ReLUNet(depth=2).describe())
+    ('exact', 'leading order in 1/N')
     """
-    return "exact finite-width" if int(description.get("depth", 1)) == 1 else "leading order in 1/N"
+    return REFERENCE_EXACT if int(description.get("depth", 1)) == 1 else REFERENCE_LEADING_ORDER
 
 
-def feature_underflow(net: Network, points: Any, seed: Any = 0) -> np.ndarray:
+def exact_kind(description: dict[str, Any]) -> str:
+    """Deprecated: :func:`reference_kind` (this returns the former labels ``"exact
+    finite-width"`` / ``"leading order in 1/N"``)."""
+    warn_renamed("exact_kind", "reference_kind", "numeric", stacklevel=3)
+    return _EXACT_VALUES_LABEL[reference_kind(description)]
+
+
+@renamed_keywords(seed="rng")
+def feature_underflow(net: Network, points: Any, rng: Any = 0) -> np.ndarray:
     r"""Points at which the first-layer features cannot be sampled: ``(P,)`` bool.
 
     Draws :data:`UNDERFLOW_NEURONS` first-layer neurons and flags a point when their
@@ -240,8 +267,9 @@ def feature_underflow(net: Network, points: Any, seed: Any = 0) -> np.ndarray:
         Numeric architecture.
     points : array_like
         ``(P, d_in)`` inputs (``(P,)`` for d_in = 1).
-    seed : int, SeedSequence, Generator or None
-        Stream of the diagnostic neurons (:func:`measure` uses one independent of its bags).
+    rng : int, SeedSequence, Generator or None
+        Stream of the diagnostic neurons (:func:`measure` uses one independent of its bags;
+        :func:`numeric.as_seed_sequence`).  ``seed=`` is a deprecated alias.
 
     Returns
     -------
@@ -255,7 +283,7 @@ def feature_underflow(net: Network, points: Any, seed: Any = 0) -> np.ndarray:
     ([False, True], [False])
     """
     pts = as_points(points, net.d_in)
-    w, b = net.sample_first_layer(np.random.default_rng(as_seed_sequence(seed)),
+    w, b = net.sample_first_layer(np.random.default_rng(as_seed_sequence(rng, "rng")),
                                   (UNDERFLOW_NEURONS,))
     with np.errstate(under="ignore", over="ignore", invalid="ignore"):
         g2 = np.asarray(net.features(w, b, pts), float) ** 2        # (M, P)
@@ -272,6 +300,33 @@ def _diagnostic_seed(root: np.random.SeedSequence) -> np.random.SeedSequence:
 
 
 # ---------------------------------------------------------------------- results
+class _Row(dict):
+    """A table row whose former column names still read (with a DeprecationWarning); only the
+    current names are stored, so JSON and CSV files carry the current schema."""
+
+    _renamed: dict[str, str] = {}
+
+    def __missing__(self, key: str) -> Any:
+        new = self._renamed.get(key)
+        if new is None or new not in self:
+            raise KeyError(key)
+        warn_renamed(key, new, "table row")
+        return self[new]
+
+
+class _SummaryRow(_Row):
+    _renamed = {"mean_m": "mean_deviation", "mean_m_err": "mean_deviation_err",
+                "mean_m_exact": "mean_deviation_reference", "mean_m_z": "mean_deviation_z",
+                "mean_abs_m": "mean_abs_deviation", "mean_abs_m_err": "mean_abs_deviation_err",
+                "mean_abs_m_exact": "mean_abs_deviation_reference",
+                "background_m": "background_deviation"}
+
+
+class _TidyRow(_Row):
+    _renamed = {"exact": "reference", "delta_exact": "delta_reference", "m": "deviation",
+                "m_exact": "deviation_reference", "m_stderr": "deviation_stderr"}
+
+
 @dataclass(frozen=True)
 class OrderEstimate:
     """Estimates at one order n; arrays are ``(n_widths, n_combos)`` unless stated.
@@ -283,14 +338,21 @@ class OrderEstimate:
     bag_values : (n_widths, n_bags, n_combos), G_exp of each bag
     mean, std, stderr : bag mean, standard deviation over bags, std / sqrt(n_bags)
     free : (n_combos,), G_0 (Wick)
-    exact : exact G^(n) at each width (leading order in 1/N for depth > 1; NaN if not computed)
-    delta, delta_exact : measured and exact Delta G = G - G_0
-    m, m_exact : measured and exact m_n = Delta G / G_0
-    m_stderr : stderr / |G_0|
-    z : (mean - exact) / stderr
+    reference : reference G^(n) at each width: exact, or for depth > 1 the leading order in 1/N
+        (see ``reference_kind``); NaN if not computed
+    delta, delta_reference : measured and reference Delta G = G - G_0
+    deviation, deviation_reference : measured and reference m_n = Delta G / G_0
+        (:meth:`nnqft_sym.Network.deviation`)
+    deviation_stderr : stderr / |G_0|
+    z : (mean - reference) / stderr
     n_eff : smallest per-bag Kish effective number of networks
     heavy_tail : bool, estimate dominated by few networks, or at a point whose features
         underflow (:func:`feature_underflow`)
+    reference_kind : ``"exact"`` or ``"leading order in 1/N"`` (:func:`reference_kind`)
+
+    The former names ``exact``, ``delta_exact``, ``m``, ``m_exact`` and ``m_stderr`` still
+    read, with a :class:`DeprecationWarning`.  :attr:`mean_estimate`, :attr:`delta_estimate`
+    and :attr:`deviation_estimate` give the same numbers as :class:`numeric.Estimate`.
     """
 
     order: int
@@ -300,20 +362,56 @@ class OrderEstimate:
     std: np.ndarray
     stderr: np.ndarray
     free: np.ndarray
-    exact: np.ndarray
+    reference: np.ndarray
     delta: np.ndarray
-    delta_exact: np.ndarray
-    m: np.ndarray
-    m_exact: np.ndarray
-    m_stderr: np.ndarray
+    delta_reference: np.ndarray
+    deviation: np.ndarray
+    deviation_reference: np.ndarray
+    deviation_stderr: np.ndarray
     z: np.ndarray
     n_eff: np.ndarray
     heavy_tail: np.ndarray
+    reference_kind: str = REFERENCE_EXACT
+
+    exact = deprecated_attribute("reference", "exact")
+    delta_exact = deprecated_attribute("delta_reference", "delta_exact")
+    m = deprecated_attribute("deviation", "m")
+    m_exact = deprecated_attribute("deviation_reference", "m_exact")
+    m_stderr = deprecated_attribute("deviation_stderr", "m_stderr")
+
+    @property
+    def n_bags(self) -> int:
+        """Number of bags (independent samples of each estimate)."""
+        return int(self.bag_values.shape[1])
+
+    @property
+    def mean_estimate(self) -> Estimate:
+        """G^(n) measured: ``Estimate(mean, stderr)``."""
+        return Estimate(self.mean, self.stderr, self.n_bags)
+
+    @property
+    def delta_estimate(self) -> Estimate:
+        """Delta G^(n) = G - G_0 measured (G_0 is exact, so the error is ``stderr``)."""
+        return Estimate(self.delta, self.stderr, self.n_bags)
+
+    @property
+    def deviation_estimate(self) -> Estimate:
+        """m_n = Delta G / G_0 measured: ``Estimate(deviation, deviation_stderr)``.
+
+        Examples
+        --------
+        >>> from nnqft_sym import ReLUNet
+        >>> e = measure(ReLUNet(), [5], [0.5, 1.0], orders=(4,), n_bags=4, n_nets=2000,
+        ...             rng=1).estimate(4)
+        >>> e.deviation_estimate.shape, e.reference_kind
+        ((1, 5), 'exact')
+        """
+        return Estimate(self.deviation, self.deviation_stderr, self.n_bags)
 
 
 @dataclass
 class GreenMeasurement:
-    """Result of :func:`measure`: raw per-bag sums plus exact values; estimates on demand.
+    """Result of :func:`measure`: raw per-bag sums plus reference values; estimates on demand.
 
     Attributes
     ----------
@@ -325,8 +423,9 @@ class GreenMeasurement:
     seed : dict, root seed state (``{"entropy", "spawn_key"}``)
     bag_stats : {order: {statistic: (n_widths, n_bags, n_combos)}} monomial sums per bag
     free : {order: (n_combos,)} G_0
-    exact : {order: (n_widths, n_combos)} exact G (leading order in 1/N for depth > 1, see
-        :func:`exact_kind`; NaN when not computed)
+    reference : {order: (n_widths, n_combos)} reference G: exact for one hidden layer, the
+        leading order in 1/N for depth > 1 (:attr:`reference_kind`); NaN when not computed.
+        ``exact`` is its deprecated alias.
     feature_underflow : (P,) bool, points whose features cannot be sampled
         (:func:`feature_underflow`); estimates involving them are flagged ``heavy_tail``
         (None: not checked)
@@ -341,14 +440,21 @@ class GreenMeasurement:
     seed: dict[str, Any]
     bag_stats: dict[int, dict[str, np.ndarray]]
     free: dict[int, np.ndarray]
-    exact: dict[int, np.ndarray]
+    reference: dict[int, np.ndarray]
     feature_underflow: np.ndarray | None = None
     _cache: dict[int, OrderEstimate] = field(default_factory=dict, repr=False, compare=False)
+
+    exact = deprecated_attribute("reference", "exact")
 
     @property
     def name(self) -> str:
         """The architecture's name (e.g. ``Gauss-net``)."""
         return str(self.description.get("name", self.description.get("family")))
+
+    @property
+    def reference_kind(self) -> str:
+        """``"exact"`` or ``"leading order in 1/N"``: what :attr:`reference` holds."""
+        return reference_kind(self.description)
 
     def estimate(self, order: int) -> OrderEstimate:
         """All estimates at one order (see :class:`OrderEstimate`)."""
@@ -357,63 +463,65 @@ class GreenMeasurement:
         if order in self._cache:
             return self._cache[order]
         st = self.bag_stats[order]
-        n = float(self.n_nets)
-        bag_values = st["sum"] / n
-        mean = bag_values.mean(axis=1)
-        std = bag_values.std(axis=1, ddof=1)
-        stderr = std / np.sqrt(self.n_bags)
+        bag_values = st["sum"] / float(self.n_nets)
+        green = Estimate.from_samples(bag_values, axis=1)
         free = self.free[order]
-        exact = self.exact[order]
+        reference = self.reference[order]
         with np.errstate(divide="ignore", invalid="ignore"):
             n_eff = (st["sum_abs"] ** 2 / st["sum_sq"]).min(axis=1)
-            z = (mean - exact) / stderr
         combos = point_multisets(self.points.shape[0], order)
         heavy = n_eff < HEAVY_TAIL_MIN_NEFF
         if self.feature_underflow is not None:
             heavy = heavy | np.asarray(self.feature_underflow, bool)[combos].any(axis=-1)
+        deviation = (green - free) / free
         est = OrderEstimate(
-            order=order, combos=combos,
-            bag_values=bag_values, mean=mean, std=std, stderr=stderr, free=free, exact=exact,
-            delta=mean - free, delta_exact=exact - free, m=(mean - free) / free,
-            m_exact=(exact - free) / free, m_stderr=stderr / np.abs(free), z=z, n_eff=n_eff,
-            heavy_tail=heavy)
+            order=order, combos=combos, bag_values=bag_values, mean=green.value,
+            std=green.error * np.sqrt(self.n_bags), stderr=green.error, free=free,
+            reference=reference, delta=green.value - free, delta_reference=reference - free,
+            deviation=deviation.value, deviation_reference=(reference - free) / free,
+            deviation_stderr=deviation.error, z=green.z(reference), n_eff=n_eff,
+            heavy_tail=heavy, reference_kind=self.reference_kind)
         self._cache[order] = est
         return est
 
     def summary(self) -> list[dict[str, Any]]:
         r"""The talk's summaries per (width, order).
 
-        ``mean_m`` (combination average of :math:`m_n`) with its error from the spread of
-        the per-bag averages ``mean_m_err``, exact value ``mean_m_exact`` and z-score
-        ``mean_m_z``; ``mean_abs_m`` (:math:`\langle|m_n|\rangle` over combinations) with error
-        ``mean_abs_m_err`` (mean of ``m_stderr``) and its exact counterpart;
-        ``background`` (talk): std over bags of :math:`G_{exp}`, averaged over combinations;
-        ``background_m`` (HMS chunk statistic): std over bags of the per-bag :math:`m_n`,
-        averaged over combinations -- the size :math:`\langle|m_n|\rangle` must exceed to be
-        a signal; ``mean_abs_z``; ``heavy_fraction`` of flagged combinations.
+        ``mean_deviation`` (combination average of :math:`m_n`) with its error from the
+        spread of the per-bag averages ``mean_deviation_err``, reference value
+        ``mean_deviation_reference`` and z-score ``mean_deviation_z``; ``mean_abs_deviation``
+        (:math:`\langle|m_n|\rangle` over combinations) with error ``mean_abs_deviation_err``
+        (mean of ``deviation_stderr``) and its reference counterpart; ``background`` (talk):
+        std over bags of :math:`G_{exp}`, averaged over combinations; ``background_deviation``
+        (HMS chunk statistic): std over bags of the per-bag :math:`m_n`, averaged over
+        combinations -- the size :math:`\langle|m_n|\rangle` must exceed to be a signal;
+        ``mean_abs_z``; ``heavy_fraction`` of flagged combinations; ``reference_kind``
+        (``"exact"`` or ``"leading order in 1/N"``).  The former ``m`` names (``mean_m``,
+        ``mean_m_err``, ``mean_m_exact``, ...) still read, with a DeprecationWarning.
         """
         rows = []
         for order in self.orders:
             e = self.estimate(order)
-            per_bag = ((e.bag_values - e.free) / e.free).mean(axis=-1)   # (n_widths, n_bags)
-            avg_m = per_bag.mean(axis=1)
-            avg_err = per_bag.std(axis=1, ddof=1) / np.sqrt(self.n_bags)
-            avg_exact = e.m_exact.mean(axis=-1)
+            # combination average of m_n in each bag: (n_widths, n_bags) samples
+            avg = Estimate.from_samples(((e.bag_values - e.free) / e.free).mean(axis=-1), axis=1)
+            avg_reference = e.deviation_reference.mean(axis=-1)
             for i, width in enumerate(self.widths):
-                rows.append({
+                rows.append(_SummaryRow({
                     "architecture": self.name, "width": width, "order": order,
-                    "n_combos": len(e.free), "mean_m": float(avg_m[i]),
-                    "mean_m_err": float(avg_err[i]), "mean_m_exact": float(avg_exact[i]),
-                    "mean_m_z": float((avg_m[i] - avg_exact[i]) / avg_err[i]),
-                    "mean_abs_m": float(np.mean(np.abs(e.m[i]))),
-                    "mean_abs_m_err": float(np.mean(e.m_stderr[i])),
-                    "mean_abs_m_exact": float(np.mean(np.abs(e.m_exact[i]))),
+                    "n_combos": len(e.free), "mean_deviation": float(avg.value[i]),
+                    "mean_deviation_err": float(avg.error[i]),
+                    "mean_deviation_reference": float(avg_reference[i]),
+                    "mean_deviation_z": float(avg[i].z(avg_reference[i])),
+                    "mean_abs_deviation": float(np.mean(np.abs(e.deviation[i]))),
+                    "mean_abs_deviation_err": float(np.mean(e.deviation_stderr[i])),
+                    "mean_abs_deviation_reference": float(np.mean(np.abs(e.deviation_reference[i]))),
+                    "reference_kind": e.reference_kind,
                     "background": float(np.mean(e.std[i])),
-                    "background_m": float(np.mean(e.std[i] / np.abs(e.free))),
+                    "background_deviation": float(np.mean(e.std[i] / np.abs(e.free))),
                     "mean_abs_z": float(np.mean(np.abs(e.z[i]))),
                     "max_abs_z": float(np.max(np.abs(e.z[i]))),
                     "heavy_fraction": float(np.mean(e.heavy_tail[i])),
-                })
+                }))
         return rows
 
     def rows(self) -> list[dict[str, Any]]:
@@ -425,21 +533,27 @@ class GreenMeasurement:
             idx = [" ".join(map(str, c)) for c in e.combos]
             for i, width in enumerate(self.widths):
                 for j in range(len(e.free)):
-                    out.append({
+                    out.append(_TidyRow({
                         "architecture": self.name, "width": width, "order": order,
                         "combination": idx[j], "points": labels[j],
                         "bag_mean": e.mean[i, j], "bag_std": e.std[i, j],
-                        "stderr": e.stderr[i, j], "free": e.free[j], "exact": e.exact[i, j],
-                        "delta": e.delta[i, j], "delta_exact": e.delta_exact[i, j],
-                        "m": e.m[i, j], "m_exact": e.m_exact[i, j], "m_stderr": e.m_stderr[i, j],
+                        "stderr": e.stderr[i, j], "free": e.free[j],
+                        "reference": e.reference[i, j], "reference_kind": e.reference_kind,
+                        "delta": e.delta[i, j], "delta_reference": e.delta_reference[i, j],
+                        "deviation": e.deviation[i, j],
+                        "deviation_reference": e.deviation_reference[i, j],
+                        "deviation_stderr": e.deviation_stderr[i, j],
                         "z": e.z[i, j], "n_eff": e.n_eff[i, j],
                         "heavy_tail": bool(e.heavy_tail[i, j]),
-                        "n_bags": self.n_bags, "n_nets": self.n_nets})
+                        "n_bags": self.n_bags, "n_nets": self.n_nets}))
         return out
 
     def metadata(self) -> dict[str, Any]:
-        """Parameters, seeds, sampler constants and what "exact" means (JSON-friendly)."""
-        return {"architecture": self.description, "exact_values": exact_kind(self.description),
+        """Parameters, seeds, sampler constants and what the reference values are
+        (``reference_kind``; ``exact_values`` is its former label, kept for readers of old
+        files) (JSON-friendly)."""
+        return {"architecture": self.description, "reference_kind": self.reference_kind,
+                "exact_values": _EXACT_VALUES_LABEL[self.reference_kind],
                 "output_component": 0, "widths": list(self.widths),
                 "points": self.points.tolist(), "orders": list(self.orders),
                 "n_bags": self.n_bags, "n_nets": self.n_nets, "seed": self.seed,
@@ -470,7 +584,8 @@ class GreenMeasurement:
         path = Path(path)
         arrays = {}
         for n in self.orders:
-            arrays[f"free_{n}"], arrays[f"exact_{n}"] = self.free[n], self.exact[n]
+            # file keys "exact_{n}" unchanged, so that saved measurements keep loading
+            arrays[f"free_{n}"], arrays[f"exact_{n}"] = self.free[n], self.reference[n]
             for s in STATISTICS:
                 arrays[f"{s}_{n}"] = self.bag_stats[n][s]
         save_npz(path.with_suffix(".npz"), arrays)
@@ -491,7 +606,7 @@ class GreenMeasurement:
                        n_bags=meta["n_bags"], n_nets=meta["n_nets"], seed=meta["seed"],
                        bag_stats={n: {s: arr[f"{s}_{n}"] for s in STATISTICS} for n in orders},
                        free={n: arr[f"free_{n}"] for n in orders},
-                       exact={n: arr[f"exact_{n}"] for n in orders},
+                       reference={n: arr[f"exact_{n}"] for n in orders},
                        feature_underflow=None if underflow is None else np.asarray(underflow, bool))
         except (KeyError, TypeError, AttributeError) as exc:
             raise CheckpointError(f"measurement {path.with_suffix('.npz')} / .json is incomplete "
@@ -510,8 +625,9 @@ def _bag_file(folder: Path, width: int, bag: int) -> Path:
     return folder / f"bag_N{width}_{bag:04d}.npz"
 
 
+@renamed_keywords(seed="rng")
 def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[int] = (2, 4, 6),
-            n_bags: int = 20, n_nets: int = 30000, seed: Any = 0, *,
+            n_bags: int = 20, n_nets: int = 30000, rng: Any = 0, *,
             chunk_size: int = DEFAULT_CHUNK_NETS, checkpoint_dir: str | Path | None = None,
             scheduler: Any = None, workers: int = 1, progress: bool = False,
             exact: bool = True) -> GreenMeasurement:
@@ -531,8 +647,10 @@ def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[i
         Bags (the error bar is the spread over bags).
     n_nets : int >= 1
         Networks per bag.
-    seed : int, SeedSequence, Generator or None
-        Root seed; bag a at width N uses ``SeedSequence(seed, spawn_key=(..., N, a))``.
+    rng : int, SeedSequence, Generator or None
+        Root of the random stream (:func:`numeric.as_seed_sequence`): bag a at width N uses
+        ``SeedSequence(rng, spawn_key=(..., N, a))``.  ``seed=`` is a deprecated alias (the
+        same int gives the same numbers).
     chunk_size : int
         Networks streamed at once (memory; no effect on the result).
     checkpoint_dir : path, optional
@@ -555,33 +673,35 @@ def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[i
     Examples
     --------
     >>> from nnqft_sym import GaussNet
-    >>> res = measure(GaussNet(), [5], [0.0, 0.01], orders=(2, 4), n_bags=4, n_nets=2000, seed=1)
+    >>> res = measure(GaussNet(), [5], [0.0, 0.01], orders=(2, 4), n_bags=4, n_nets=2000, rng=1)
     >>> bool(abs(res.estimate(2).z).max() < 5)
     True
     """
-    return measure_sweep([net], widths, points, orders, n_bags, n_nets, [seed],
+    return measure_sweep([net], widths, points, orders, n_bags, n_nets,
+                         [as_seed_sequence(rng, "rng")],
                          chunk_size=chunk_size,
                          checkpoint_dirs=None if checkpoint_dir is None else [checkpoint_dir],
                          scheduler=scheduler, workers=workers, progress=progress, exact=exact)[0]
 
 
+@renamed_keywords(seeds="rngs")
 def measure_sweep(nets: Sequence[Network], widths: Sequence[int], points: Any,
                   orders: Sequence[int] = (2, 4, 6), n_bags: int = 20, n_nets: int = 30000,
-                  seeds: Sequence[Any] | None = None, *, chunk_size: int = DEFAULT_CHUNK_NETS,
+                  rngs: Sequence[Any] | None = None, *, chunk_size: int = DEFAULT_CHUNK_NETS,
                   checkpoint_dirs: Sequence[str | Path] | None = None, scheduler: Any = None,
                   workers: int = 1, progress: bool = False, exact: bool = True
                   ) -> list[GreenMeasurement]:
     """:func:`measure` for several architectures (e.g. a sigma_W sweep) as one batch of tasks.
 
     All bags of all (architecture, width) points are submitted together, so a cluster stays
-    busy across the sweep; measurement ``i`` equals ``measure(nets[i], ..., seeds[i],
+    busy across the sweep; measurement ``i`` equals ``measure(nets[i], ..., rngs[i],
     checkpoint_dir=checkpoint_dirs[i])`` bit for bit.
 
     Parameters
     ----------
     nets : sequence of Network
-    seeds : sequence, optional
-        One root seed per network (default: 0 for each).
+    rngs : sequence, optional
+        One root ``rng`` per network (default: 0 for each); ``seeds=`` is a deprecated alias.
     checkpoint_dirs : sequence of path, optional
         One checkpoint folder per network (distinct).
     widths, points, orders, n_bags, n_nets, chunk_size, scheduler, workers, progress, exact
@@ -591,7 +711,7 @@ def measure_sweep(nets: Sequence[Network], widths: Sequence[int], points: Any,
     --------
     >>> from nnqft_sym import GaussNet
     >>> a, b = measure_sweep([GaussNet(sigma_w=1), GaussNet(sigma_w=2)], [5], [0.0], (2,),
-    ...                      n_bags=2, n_nets=500, seeds=[1, 2])
+    ...                      n_bags=2, n_nets=500, rngs=[1, 2])
     >>> b.description["sigma_w"], a.bag_stats[2]["sum"].shape
     ('Integer(2)', (1, 2, 1))
     """
@@ -616,14 +736,14 @@ def measure_sweep(nets: Sequence[Network], widths: Sequence[int], points: Any,
     n_bags = check_integer(n_bags, "n_bags", 2)
     n_nets = check_integer(n_nets, "n_nets", 1)
     scheduler, workers = check_scheduler(scheduler, workers)
-    seeds = [0] * len(nets) if seeds is None else list(seeds)
+    rngs = [0] * len(nets) if rngs is None else list(rngs)
     folders = [None] * len(nets) if checkpoint_dirs is None else [Path(d) for d in checkpoint_dirs]
-    if len(seeds) != len(nets) or len(folders) != len(nets):
-        raise ValueError(f"seeds and checkpoint_dirs must hold one entry per network "
-                         f"({len(nets)}), got {len(seeds)} and {len(folders)}")
+    if len(rngs) != len(nets) or len(folders) != len(nets):
+        raise ValueError(f"rngs and checkpoint_dirs must hold one entry per network "
+                         f"({len(nets)}), got {len(rngs)} and {len(folders)}")
     if checkpoint_dirs is not None and len(set(folders)) != len(folders):
         raise ValueError("checkpoint_dirs must be distinct folders")
-    roots = [as_seed_sequence(s) for s in seeds]
+    roots = [as_seed_sequence(s, "rngs") for s in rngs]
     descriptions = [net.describe() for net in nets]
     sampler = _sampler_constants()
 
@@ -667,7 +787,7 @@ def _exact_values(net: Network, widths: tuple[int, ...], pts: np.ndarray, order:
         stop = min(start + EXACT_PIECE, len(combos))
         path = folder / f"exact_order{order}_part{k:03d}.npz"
         identity = {"architecture": description, "points": pts, "order": order,
-                    "combinations": [start, stop], "values": exact_kind(description)}
+                    "combinations": [start, stop], "values": _EXACT_VALUES_LABEL[reference_kind(description)]}
         if path.exists() or path.is_symlink():
             stored = load_sealed(path, identity)
             free = stored.pop("free")
@@ -708,5 +828,5 @@ def _assemble(net: Network, results: dict[tuple[int, int, int], dict[str, np.nda
                       stacklevel=3)
     return GreenMeasurement(description=net.describe(), widths=widths, points=pts, orders=orders,
                             n_bags=n_bags, n_nets=n_nets, seed=seed_state(root),
-                            bag_stats=bag_stats, free=free, exact=exact_values,
+                            bag_stats=bag_stats, free=free, reference=exact_values,
                             feature_underflow=underflow)

@@ -35,7 +35,7 @@ from nnqft_sym.validation import as_points
 
 from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_power_law,
                         quartic_couplings, sextic_couplings)
-from .estimators import GreenMeasurement, exact_kind, measure, measure_sweep
+from .estimators import GreenMeasurement, measure, measure_sweep, reference_kind
 from .plots import (plot_deviation_histograms, plot_deviations, plot_u4_sigma, plot_u4_width,
                     save_figure)
 from .monomials import point_multisets
@@ -162,19 +162,20 @@ def _finish_study(net: Network, res: GreenMeasurement, out: str | Path, tag: str
 
 
 def _couplings_json(study: EnsembleStudy) -> dict[str, Any]:
-    doc: dict[str, Any] = {"cutoff": study.cutoff}
+    doc: dict[str, Any] = {"cutoff": study.cutoff,
+                           "reference_kind": study.measurement.reference_kind}
     q, s = study.quartic, study.sextic
     if q is not None:
         doc["u4"] = {"widths": q.widths, "average": q.average, "average_err": q.average_err,
-                     "average_exact": q.average_exact, "spread": q.spread,
+                     "average_reference": q.average_reference, "spread": q.spread,
                      "per_combination_mean": q.mean, "per_combination_stderr": q.stderr,
-                     "per_combination_exact": q.exact, "combos": q.combos}
+                     "per_combination_reference": q.reference, "combos": q.combos}
         fit = study.width_fit()
         if fit is not None:
             doc["u4"]["width_fit"] = fit.__dict__
     if s is not None:
         doc["u6"] = {"widths": s.widths, "average": s.average, "average_err": s.average_err,
-                     "average_exact": s.average_exact}
+                     "average_reference": s.average_reference}
     return doc
 
 
@@ -204,26 +205,29 @@ def study_report(study: EnsembleStudy) -> str:
              f"{res.n_bags} bags x {res.n_nets} networks per width; points "
              f"{_format_points(res.points)}; run time {study.seconds:.1f} s.", ""]
     depth, d_out = int(res.description.get("depth", 1)), int(res.description.get("d_out", 1))
+    kind = res.reference_kind               # "exact" or "leading order in 1/N"
     if depth > 1:
-        lines += [f"**Reference values: {exact_kind(res.description)}.** With L = {depth} hidden "
-                  "layers there is no exact finite-width formula: the columns called 'exact' "
-                  "below hold G_0 + c_1/N (nnqft_sym.deep.leading_delta_green), so they differ "
-                  "from the measurement by O(1/N^2) at small widths.", ""]
+        lines += [f"**Reference values: {kind}.** With L = {depth} hidden layers there is no "
+                  "exact finite-width formula: the reference columns below hold G_0 + c_1/N "
+                  "(nnqft_sym.deep.leading_delta_green), so they differ from the measurement "
+                  "by O(1/N^2) at small widths.", ""]
     if d_out > 1:
         lines += [f"d_out = {d_out}: the Green functions of output component 0 are measured "
                   "(the single-component formulas apply to one component).", ""]
     rows = []
     for r in res.summary():
-        rows.append({**r, "m": format_estimate(r["mean_m"], r["mean_m_err"]),
+        rows.append({**r, "m": format_estimate(r["mean_deviation"], r["mean_deviation_err"]),
                      "heavy": f"{100 * r['heavy_fraction']:.0f}%"})
     lines += ["### Green-function deviations", "",
-              "m = combination average of m_n (error from the bags), compared with the exact "
+              f"m = combination average of m_n (error from the bags), compared with the {kind} "
               "finite-width value; <|m|> and the background (HMS chunk statistic: spread of "
-              "the per-bag m_n) as in the talk; |z| over combinations against the exact values.",
-              "", markdown_table(rows, ["width", "order", "m", "mean_m_exact", "mean_m_z",
-                                        "mean_abs_m", "background_m", "mean_abs_z", "max_abs_z",
+              "the per-bag m_n) as in the talk; |z| over combinations against the reference "
+              f"({kind}) values.",
+              "", markdown_table(rows, ["width", "order", "m", "mean_deviation_reference",
+                                        "mean_deviation_z", "mean_abs_deviation",
+                                        "background_deviation", "mean_abs_z", "max_abs_z",
                                         "heavy"],
-                                 ["N", "n", "m measured", "m exact", "z", "<|m|>", "background",
+                                 ["N", "n", "m measured", f"m {kind}", "z", "<|m|>", "background",
                                   "mean abs z", "max abs z", "heavy-tailed"]), ""]
     heavy = [r for r in res.summary() if r["heavy_fraction"] > 0]
     if heavy:
@@ -247,14 +251,15 @@ def study_report(study: EnsembleStudy) -> str:
         cut = ("closed-form N_K" if study.cutoff is None
                else f"N_K by quadrature with input-space cutoff {study.cutoff:g}")
         rows = [{"width": w, "u4": format_estimate(q.average[i], q.average_err[i]),
-                 "exact": q.average_exact[i],
-                 "z": (q.average[i] - q.average_exact[i]) / q.average_err[i],
+                 "exact": q.average_reference[i],
+                 "z": (q.average[i] - q.average_reference[i]) / q.average_err[i],
                  "spread": q.spread[i], "heavy": bool(q.heavy_tail[i].any())}
                 for i, w in enumerate(q.widths)]
         lines += ["### Quartic coupling u4", "", f"u4 = -Delta G^(4) / N_K ({cut}), averaged over "
                   "the 4-point combinations; spread = standard deviation over combinations.", "",
                   markdown_table(rows, ["width", "u4", "exact", "z", "spread", "heavy"],
-                                 ["N", "u4 measured", "u4 exact", "z", "spread", "heavy-tailed"]), ""]
+                                 ["N", "u4 measured", f"u4 {q.reference_kind}", "z", "spread",
+                                  "heavy-tailed"]), ""]
         fit = study.width_fit()
         if fit is not None:
             pull = (fit.exponent + 1) / fit.exponent_err
@@ -272,7 +277,8 @@ def study_report(study: EnsembleStudy) -> str:
         with np.errstate(divide="ignore", invalid="ignore"):
             pulls = (s.measured_delta - s.predicted_delta) / s.measured_delta_err
         rows = [{"width": w, "u6": format_estimate(s.average[i], s.average_err[i]),
-                 "exact": s.average_exact[i], "z": (s.average[i] - s.average_exact[i]) / s.average_err[i],
+                 "exact": s.average_reference[i],
+                 "z": (s.average[i] - s.average_reference[i]) / s.average_err[i],
                  "pull": float(np.mean(np.abs(pulls[i]))),
                  "heavy": bool(res.estimate(6).heavy_tail[i].any())} for i, w in enumerate(s.widths)]
         lines += ["### Sextic coupling u6 and the 6-point prediction", "",
@@ -280,9 +286,10 @@ def study_report(study: EnsembleStudy) -> str:
                   "Delta G^(4) K (tree-level diagrams from `feynman`); 'pull' = mean over "
                   "combinations of |Delta G^(6) measured - predicted from (u4, u6)| / error.", "",
                   markdown_table(rows, ["width", "u6", "exact", "z", "pull", "heavy"],
-                                 ["N", "u6 measured", "u6 exact (tree-level extraction)", "z",
+                                 ["N", "u6 measured",
+                                  f"u6 {s.reference_kind} (tree-level extraction)", "z",
                                   "6-pt prediction pull", "heavy-tailed"]), ""]
-        if np.all(s.average_exact < 0):
+        if np.all(s.average_reference < 0):
             lines += ["Sign: the exact tree-level extraction gives u6 < 0 at every width here, "
                       "whereas the talk expects u6 > 0 (to stabilise u4 < 0); where the "
                       "measurement resolves u6 it agrees with the exact (negative) value.", ""]
@@ -367,7 +374,8 @@ def hms_experiment(out: str | Path, arch: str = "gauss", widths: Sequence[int] =
                   "points": _listed(chosen["points"]), "orders": list(orders), "n_bags": n_bags,
                   "n_nets": n_nets, "sigma_w": chosen["sigma_w"], "sigma_b": chosen["sigma_b"],
                   "depth": depth, "d_out": d_out, "cutoff": cutoff,
-                  "exact_values": exact_kind(net.describe()), **_setting_metadata(setting, changed)}
+                  "reference_kind": reference_kind(net.describe()),
+                  **_setting_metadata(setting, changed)}
         _write_report(out, f"HMS experiment: {net.name}",
                       ["Measured Green functions of network ensembles against the exact "
                        "finite-width results (HMS arXiv:2008.08601).", "",
@@ -497,9 +505,10 @@ def _els_run(out: Path, sigmas: tuple[float, ...], tags: list[str], width: int,
                for net, res, tag in zip(nets, results, tags)]
     avg = np.array([st.quartic.average[0] for st in studies])
     err = np.array([st.quartic.average_err[0] for st in studies])
-    exact = np.array([st.quartic.average_exact[0] for st in studies])
+    exact = np.array([st.quartic.average_reference[0] for st in studies])
     heavy = np.array([bool(st.quartic.heavy_tail.any()) for st in studies])
-    delta = np.array([np.mean(np.abs(st.measurement.estimate(4).delta_exact)) for st in studies])
+    delta = np.array([np.mean(np.abs(st.measurement.estimate(4).delta_reference))
+                      for st in studies])
     nk = np.array([np.mean(st.quartic.normalisation) for st in studies])
     rg = ActiveRG(sigmas, studies, avg, err, exact, heavy, fit_power_law(sigmas, avg, err),
                   fit_power_law(sigmas, exact), 4.0 - 1, fit_power_law(sigmas, delta),

@@ -48,24 +48,24 @@ def plot_deviations(result: GreenMeasurement, order: int, ax: Any = None) -> Any
     --------
     >>> from nnqft_sym import ReLUNet
     >>> from numeric import measure
-    >>> res = measure(ReLUNet(), [2, 8], [0.0, 0.5], orders=(4,), n_bags=3, n_nets=500, seed=0)
+    >>> res = measure(ReLUNet(), [2, 8], [0.0, 0.5], orders=(4,), n_bags=3, n_nets=500, rng=0)
     >>> fig = plot_deviations(res, 4)
     """
     fig, ax = _axes(ax)
     rows = [r for r in result.summary() if r["order"] == order]
     w = np.array([r["width"] for r in rows], float)
-    m = np.array([r["mean_abs_m"] for r in rows])
-    err = np.array([r["mean_abs_m_err"] for r in rows])
+    m = np.array([r["mean_abs_deviation"] for r in rows])
+    err = np.array([r["mean_abs_deviation_err"] for r in rows])
     heavy = np.array([r["heavy_fraction"] > 0 for r in rows])
-    exact = np.array([r["mean_abs_m_exact"] for r in rows])
+    exact = np.array([r["mean_abs_deviation_reference"] for r in rows])
     ax.errorbar(w[~heavy], m[~heavy], err[~heavy], fmt="o", color="C0",
                 label=rf"$\langle|m_{order}|\rangle$ measured")
     if heavy.any():
         ax.errorbar(w[heavy], m[heavy], err[heavy], fmt="o", mfc="none", color="C3",
                     label="heavy-tailed (few networks dominate)")
-    ax.plot(w, [r["background_m"] for r in rows], "s--", color="0.5", label="background")
+    ax.plot(w, [r["background_deviation"] for r in rows], "s--", color="0.5", label="background")
     if np.all(np.isfinite(exact)):
-        ax.plot(w, exact, "-", color="k", label="exact")
+        ax.plot(w, exact, "-", color="k", label=result.reference_kind)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("width N")
@@ -79,7 +79,8 @@ def plot_deviation_histograms(result: GreenMeasurement, order: int,
                               widths: Sequence[int] | None = None, axes: Any = None) -> Any:
     """Histograms of the per-bag m_n (all bags and combinations), one panel per width.
 
-    Dashed: the exact value (mean over combinations); solid: the measured mean.
+    Dashed: the reference value (exact or leading order in 1/N; mean over combinations);
+    solid: the measured mean.
     """
     est = result.estimate(order)
     widths = list(result.widths if widths is None else widths)
@@ -93,8 +94,9 @@ def plot_deviation_histograms(result: GreenMeasurement, order: int,
         heavy = bool(est.heavy_tail[i].any())
         ax.hist(values, bins=30, color="C3" if heavy else "C0", alpha=0.7)
         ax.axvline(values.mean(), color="C1", label="measured")
-        if np.all(np.isfinite(est.m_exact[i])):
-            ax.axvline(np.mean(est.m_exact[i]), color="k", ls="--", label="exact")
+        if np.all(np.isfinite(est.deviation_reference[i])):
+            ax.axvline(np.mean(est.deviation_reference[i]), color="k", ls="--",
+                       label=est.reference_kind)
         ax.set_title(f"N={width}" + (" (heavy tail)" if heavy else ""), fontsize=9)
         ax.set_xlabel(f"$m_{order}$ per bag")
         if k == 0:
@@ -107,7 +109,7 @@ def plot_deviation_histograms(result: GreenMeasurement, order: int,
 
 def plot_u4_width(quartic: QuarticCouplings, fit: PowerLawFit | None = None, ax: Any = None,
                   label: str = "") -> Any:
-    """Combination-averaged u4 against the width, with the exact values and the 1/N fit."""
+    """Combination-averaged u4 against the width, with the reference values and the 1/N fit."""
     fig, ax = _axes(ax)
     w = np.asarray(quartic.widths, float)
     heavy = quartic.heavy_tail.any(axis=1)
@@ -116,7 +118,7 @@ def plot_u4_width(quartic: QuarticCouplings, fit: PowerLawFit | None = None, ax:
     if heavy.any():
         ax.errorbar(w[heavy], -quartic.average[heavy], quartic.average_err[heavy], fmt="o",
                     mfc="none", color="C3", label="heavy-tailed")
-    ax.plot(w, -quartic.average_exact, "k-", label="exact")
+    ax.plot(w, -quartic.average_reference, "k-", label=quartic.reference_kind)
     if fit is not None:
         ax.plot(w, -fit(w), ":", color="C1", label=f"fit: N^({fit.exponent:.2f}±{fit.exponent_err:.2f})")
     ax.set_xscale("log")

@@ -5,21 +5,21 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .statistics import format_value_error
+
 __all__ = ["markdown_table", "format_estimate", "versions"]
 
 
 def format_estimate(value: float, error: float, digits: int = 2) -> str:
-    """``value ± error`` with ``digits`` significant digits of the error.
+    """``value ± error`` with ``digits`` significant digits of the error: the printing rule
+    of :class:`numeric.Estimate` (:func:`numeric.format_value_error`).
 
     Examples
     --------
     >>> format_estimate(0.123456, 0.00321)
     '0.1235 ± 0.0032'
     """
-    if not np.isfinite(error) or error <= 0:
-        return f"{value:.4g}"
-    decimals = max(0, digits - 1 - int(np.floor(np.log10(error))))
-    return f"{value:.{decimals}f} ± {error:.{decimals}f}"
+    return format_value_error(value, error, digits)
 
 
 def markdown_table(rows: Sequence[dict[str, Any]], columns: Sequence[str],

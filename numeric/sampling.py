@@ -41,6 +41,8 @@ import numpy as np
 from nnqft_sym.architectures import Network
 from nnqft_sym.validation import as_points, check_integer, check_width
 
+from ._deprecation import renamed_keywords
+
 __all__ = [
     "STREAM_VERSION",
     "BLOCK_ELEMENTS",
@@ -77,30 +79,33 @@ DEFAULT_CHUNK_NETS = 8192
 
 
 # ---------------------------------------------------------------------- seeds
-def as_seed_sequence(seed: Any, name: str = "seed") -> np.random.SeedSequence:
-    """Normalise ``seed`` (int >= 0, SeedSequence, Generator or None) to a SeedSequence.
+def as_seed_sequence(rng: Any, name: str = "seed") -> np.random.SeedSequence:
+    """Normalise an ``rng`` argument (int >= 0, SeedSequence, Generator or None) to a SeedSequence.
 
-    An int gives the same stream on every run; a Generator contributes fresh entropy drawn
-    from it; ``None`` draws entropy from the operating system (recorded in
-    :func:`seed_state` so that the run can be repeated).
+    The one helper behind every ``rng=`` of :mod:`numeric` (as networkx's
+    ``np_random_state``).  An int gives the same stream on every run (and the same as
+    ``SeedSequence(int)``); a Generator contributes fresh entropy drawn from it; ``None``
+    draws entropy from the operating system (recorded in :func:`seed_state` so that the run
+    can be repeated).  ``name`` is the parameter named in the error message (``"rng"`` at
+    every ``rng=`` of :mod:`numeric`).
 
     Examples
     --------
     >>> as_seed_sequence(7).entropy
     7
     """
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    if seed is None:
+    if isinstance(rng, np.random.SeedSequence):
+        return rng
+    if rng is None:
         return np.random.SeedSequence()
-    if isinstance(seed, np.random.Generator):
-        return np.random.SeedSequence(int(seed.integers(0, 2 ** 63)))
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+    if isinstance(rng, np.random.Generator):
+        return np.random.SeedSequence(int(rng.integers(0, 2 ** 63)))
+    if isinstance(rng, bool) or not isinstance(rng, numbers.Integral):
         raise TypeError(f"{name} must be a non-negative int, a numpy SeedSequence or Generator, "
-                        f"or None, got {seed!r}")
-    if int(seed) < 0:
-        raise ValueError(f"{name} must be a non-negative int, got {seed}")
-    return np.random.SeedSequence(int(seed))
+                        f"or None, got {rng!r}")
+    if int(rng) < 0:
+        raise ValueError(f"{name} must be a non-negative int, got {rng}")
+    return np.random.SeedSequence(int(rng))
 
 
 def seed_state(seq: np.random.SeedSequence) -> dict[str, Any]:
@@ -303,22 +308,25 @@ def _check_request(net: Any, width: Any, points: Any, n_nets: Any, chunk_size: A
             check_integer(chunk_size, "chunk_size", 1))
 
 
-def iter_output_chunks(net: Network, width: int, points: Any, n_nets: int, seed: Any = None,
+@renamed_keywords(seed="rng")
+def iter_output_chunks(net: Network, width: int, points: Any, n_nets: int, rng: Any = None,
                        chunk_size: int = DEFAULT_CHUNK_NETS) -> Iterator[np.ndarray]:
     """Stream the outputs of ``n_nets`` networks in chunks of about ``chunk_size`` networks.
 
     Each yielded array has shape ``(m, P)``; their concatenation is the same for every
     ``chunk_size`` (chunks are whole groups of stream blocks, see :func:`block_size`).
+    ``rng`` is an int, SeedSequence, Generator or None (:func:`as_seed_sequence`); ``seed=``
+    is its deprecated alias.
 
     Examples
     --------
     >>> from nnqft_sym import ErfNet
-    >>> sum(c.shape[0] for c in iter_output_chunks(ErfNet(), 5, [0.0, 0.5], 1000, seed=1,
+    >>> sum(c.shape[0] for c in iter_output_chunks(ErfNet(), 5, [0.0, 0.5], 1000, rng=1,
     ...                                            chunk_size=300))
     1000
     """
     width, pts, n_nets, chunk_size = _check_request(net, width, points, n_nets, chunk_size)
-    seq = as_seed_sequence(seed)
+    seq = as_seed_sequence(rng, "rng")
     bsize = block_size(width, pts.shape[0], net.depth)
     n_blocks = -(-n_nets // bsize)
     blocks = child_seeds(seq, n_blocks)
@@ -348,7 +356,8 @@ def sample_outputs(net: Network, width: int, points: Any, n_nets: int, rng: Any 
     n_nets : int
         Number of networks (>= 1).
     rng : int, SeedSequence, Generator or None
-        Seed; an int gives identical numbers on every run and for every ``chunk_size``.
+        Random stream (:func:`as_seed_sequence`); an int gives identical numbers on every run
+        and for every ``chunk_size``.
     chunk_size : int
         Networks processed at once (bounds the working memory; no effect on the numbers).
 

@@ -122,13 +122,13 @@ def test_features_that_underflow_are_flagged_not_compared_as_agreeing():
     call also asks for order 4, whose exact value e^{4 s} / N is beyond double precision: that
     is now a clear error naming the points, raised before any sampling."""
     with pytest.raises(NumericalOverflowError, match=r"overflows double precision at points"):
-        measure(GaussNet(), [10], [1e3, 1e3 + 0.01], orders=(2, 4), n_bags=4, n_nets=20000, seed=1)
+        measure(GaussNet(), [10], [1e3, 1e3 + 0.01], orders=(2, 4), n_bags=4, n_nets=20000, rng=1)
     with pytest.warns(RuntimeWarning, match=r"features underflow at the points \[1000\.0, 1000\.01\]"):
         res = measure(GaussNet(), [10], [1e3, 1e3 + 0.01], orders=(2,), n_bags=4,
-                      n_nets=20000, seed=1)
+                      n_nets=20000, rng=1)
     g2 = res.estimate(2)
-    assert g2.exact[0, 0] == pytest.approx(2.0) and abs(g2.z[0, 0]) > 100   # the failure
-    assert g2.heavy_tail.all()                                                # now flagged
+    assert g2.reference[0, 0] == pytest.approx(2.0) and abs(g2.z[0, 0]) > 100   # the failure
+    assert g2.heavy_tail.all()                                                  # now flagged
     assert all(r["heavy_fraction"] == 1.0 for r in res.summary())
     assert res.feature_underflow.tolist() == [True, True]
 
@@ -138,13 +138,13 @@ def test_underflow_flag_only_where_features_vanish():
     assert not feature_underflow(ReLUNet(), [0.0, 1e3, -1e3]).any()    # exact zeros of ReLU
     with warnings.catch_warnings():
         warnings.simplefilter("error")                                 # no warning at HMS scale
-        res = measure(GaussNet(), [5], HMS_POINTS, orders=(2,), n_bags=2, n_nets=500, seed=0)
+        res = measure(GaussNet(), [5], HMS_POINTS, orders=(2,), n_bags=2, n_nets=500, rng=0)
     assert not res.feature_underflow.any() and not res.estimate(2).heavy_tail.any()
 
 
 def test_saved_measurement_keeps_the_underflow_flag(tmp_path):
     with pytest.warns(RuntimeWarning):
-        res = measure(GaussNet(), [3], [0.0, 1e3], orders=(2,), n_bags=2, n_nets=200, seed=2)
+        res = measure(GaussNet(), [3], [0.0, 1e3], orders=(2,), n_bags=2, n_nets=200, rng=2)
     back = GreenMeasurement.load(res.save(tmp_path / "m"))
     assert back.feature_underflow.tolist() == [False, True]
     assert np.array_equal(back.estimate(2).heavy_tail, res.estimate(2).heavy_tail)
@@ -152,6 +152,6 @@ def test_saved_measurement_keeps_the_underflow_flag(tmp_path):
 
 def test_report_says_which_points_underflow():
     with pytest.warns(RuntimeWarning):
-        res = measure(GaussNet(), [3], [0.0, 1e3], orders=(2,), n_bags=2, n_nets=200, seed=2)
+        res = measure(GaussNet(), [3], [0.0, 1e3], orders=(2,), n_bags=2, n_nets=200, rng=2)
     text = study_report(EnsembleStudy("gauss", res, None, None, None, 0.0))
     assert "**Features underflow** at the points 1000 " in text

@@ -23,7 +23,7 @@ from numeric.experiments import hms_experiment
 from numeric.storage import atomic_write, clean_orphans, load_npz, lock_folder, save_sealed
 
 SPREAD = [-0.5, 0.0, 0.7]
-KW = {"orders": (2, 4), "n_bags": 2, "n_nets": 300, "seed": 5, "exact": False}
+KW = {"orders": (2, 4), "n_bags": 2, "n_nets": 300, "rng": 5, "exact": False}
 
 
 def _same(a, b):
@@ -64,7 +64,7 @@ def test_two_processes_started_into_one_folder_with_different_seeds(tmp_path):
     script = ("import sys\nfrom nnqft_sym import ReLUNet\nfrom numeric import measure\n"
               "seed = int(sys.argv[1])\n"
               f"measure(ReLUNet(), [2, 3], {SPREAD}, orders=(2, 4), n_bags=4, n_nets=5000, "
-              f"seed=seed, exact=False, checkpoint_dir={str(tmp_path)!r})\n")
+              f"rng=seed, exact=False, checkpoint_dir={str(tmp_path)!r})\n")
     procs = {seed: subprocess.Popen([sys.executable, "-c", script, str(seed)],
                                     stderr=subprocess.PIPE, text=True) for seed in (1, 2)}
     errors = {seed: proc.communicate(timeout=300)[1] for seed, proc in procs.items()}
@@ -75,10 +75,10 @@ def test_two_processes_started_into_one_folder_with_different_seeds(tmp_path):
     assert "nnqft_sym.errors.CheckpointError" in errors[loser]
     assert str(tmp_path) in errors[loser]
     kw = {"orders": (2, 4), "n_bags": 4, "n_nets": 5000, "exact": False}
-    resumed = measure(ReLUNet(), [2, 3], SPREAD, seed=winner, checkpoint_dir=tmp_path, **kw)
-    assert _same(resumed, measure(ReLUNet(), [2, 3], SPREAD, seed=winner, **kw))
+    resumed = measure(ReLUNet(), [2, 3], SPREAD, rng=winner, checkpoint_dir=tmp_path, **kw)
+    assert _same(resumed, measure(ReLUNet(), [2, 3], SPREAD, rng=winner, **kw))
     with pytest.raises(CheckpointError, match="different run"):
-        measure(ReLUNet(), [2, 3], SPREAD, seed=loser, checkpoint_dir=tmp_path, **kw)
+        measure(ReLUNet(), [2, 3], SPREAD, rng=loser, checkpoint_dir=tmp_path, **kw)
 
 
 def test_two_runs_with_different_seeds_never_share_bags(tmp_path):
@@ -87,7 +87,7 @@ def test_two_runs_with_different_seeds_never_share_bags(tmp_path):
     (tmp_path / "plan.json").unlink()
     with pytest.raises(CheckpointError, match=r"bag_N2_0000\.npz was computed for another task "
                                               r"\(differs in \['seed'\]\); delete it"):
-        measure(ReLUNet(), [2], SPREAD, checkpoint_dir=tmp_path, **{**KW, "seed": 6})
+        measure(ReLUNet(), [2], SPREAD, checkpoint_dir=tmp_path, **{**KW, "rng": 6})
 
 
 # ---------------------------------------------------------------------- damaged files
@@ -175,17 +175,17 @@ def test_exact_cache_is_checked_against_what_it_depends_on(tmp_path):
         measure(ReLUNet(), [2, 4], SPREAD, checkpoint_dir=tmp_path, **kw)
     cache.unlink()
     again = measure(ReLUNet(), [2, 4], SPREAD, checkpoint_dir=tmp_path, **kw)
-    assert np.array_equal(again.exact[4], first.exact[4])
+    assert np.array_equal(again.reference[4], first.reference[4])
     # other widths reuse the width-independent pieces and agree with the direct computation
     wider = measure(ReLUNet(), [2, 4, 9], SPREAD, checkpoint_dir=tmp_path, **kw)
-    assert np.array_equal(wider.exact[4], exact_green_functions(ReLUNet(), [2, 4, 9], SPREAD, 4)[1])
+    assert np.array_equal(wider.reference[4], exact_green_functions(ReLUNet(), [2, 4, 9], SPREAD, 4)[1])
 
 
 def test_slow_exact_step_keeps_its_finished_pieces(tmp_path, monkeypatch):
     """Order 6 at 6 points: 462 combinations in pieces of 64; a kill after 3 pieces keeps them.
     (Gauss-net, whose closed form is fast; ReLU's quadratures take the same path.)"""
     pts = [-0.6, -0.3, -0.1, 0.2, 0.5, 0.8]
-    kw = {"orders": (6,), "n_bags": 2, "n_nets": 100, "seed": 1}
+    kw = {"orders": (6,), "n_bags": 2, "n_nets": 100, "rng": 1}
     real, calls = estimators._exact_series, []
 
     def interrupted(*args):
@@ -202,7 +202,7 @@ def test_slow_exact_step_keeps_its_finished_pieces(tmp_path, monkeypatch):
     monkeypatch.setattr(estimators, "_exact_series", lambda *a: (calls.append(1), real(*a))[1])
     res = measure(GaussNet(), [3], pts, checkpoint_dir=tmp_path, **kw)
     assert len(calls) == 8 - 3                                  # ceil(462 / 64) = 8 pieces
-    assert np.array_equal(res.exact[6], exact_green_functions(GaussNet(), [3], pts, 6)[1])
+    assert np.array_equal(res.reference[6], exact_green_functions(GaussNet(), [3], pts, 6)[1])
 
 
 # ---------------------------------------------------------------------- orphans

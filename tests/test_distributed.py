@@ -19,7 +19,7 @@ from numeric.estimators import measure_sweep
 from numeric.storage import load_npz
 
 SPREAD = [-0.5, 0.0, 0.7]
-KW = {"orders": (2, 4), "n_bags": 3, "n_nets": 1500, "seed": 11, "exact": False}
+KW = {"orders": (2, 4), "n_bags": 3, "n_nets": 1500, "rng": 11, "exact": False}
 
 
 @pytest.fixture(scope="module")
@@ -103,10 +103,10 @@ def test_sweep_equals_separate_serial_measurements(threads_client, tmp_path):
                           checkpoint_dirs=[tmp_path / "a", tmp_path / "b"])
     for net, seed, res in zip(nets, [1, 2], swept):
         alone = measure(net, [5], SPREAD, (2, 4), 3, 1000, seed)
-        assert _same(alone, res) and np.array_equal(alone.exact[4], res.exact[4])
+        assert _same(alone, res) and np.array_equal(alone.reference[4], res.reference[4])
     assert len(list(tmp_path.glob("*/bag_*.npz"))) == 6
     with pytest.raises(ValueError, match="one entry per network"):
-        measure_sweep(nets, [5], SPREAD, seeds=[1])
+        measure_sweep(nets, [5], SPREAD, rngs=[1])
     with pytest.raises(ValueError, match="distinct"):
         measure_sweep(nets, [5], SPREAD, checkpoint_dirs=[tmp_path, tmp_path])
 

@@ -58,13 +58,13 @@ def test_multiset_counts():
     (CosNet(sigma_w=1.5), (2, 8), SPREAD, 20000),
 ], ids=["relu", "erf", "gauss", "cos"])
 def test_measured_four_point_deviation_agrees_with_exact(net, widths, points, n_nets):
-    res = measure(net, widths, points, orders=(2, 4), n_bags=8, n_nets=n_nets, seed=17)
+    res = measure(net, widths, points, orders=(2, 4), n_bags=8, n_nets=n_nets, rng=17)
     e4 = res.estimate(4)
     assert not e4.heavy_tail.any()
     assert np.max(np.abs(e4.z)) < K_SIGMA + 0.5, np.abs(e4.z).max()
     # m_4 = Delta G / G_0 agrees, and the deviation is resolved (not a test of 0 = 0)
-    assert np.all(np.abs(e4.m - e4.m_exact) < (K_SIGMA + 0.5) * e4.m_stderr)
-    assert np.all(np.abs(e4.m_exact[0]) > 3 * e4.m_stderr[0])
+    assert np.all(np.abs(e4.deviation - e4.deviation_reference) < (K_SIGMA + 0.5) * e4.deviation_stderr)
+    assert np.all(np.abs(e4.deviation_reference[0]) > 3 * e4.deviation_stderr[0])
     assert np.max(np.abs(res.estimate(2).z)) < K_SIGMA + 0.5   # G^(2) = K at every width
 
 
@@ -72,12 +72,12 @@ def test_deep_multi_output_measurement_agrees_with_leading_order():
     """Depth 2, d_out = 2: component 0 measured against G_0 + leading_delta_green / N (no
     exact finite-width formula); at N = 16 the O(1/N^2) remainder is below the error bar."""
     net, points = ReLUNet(depth=2, d_out=2), [-1.0, 0.3, 1.2]
-    res = measure(net, [16], points, orders=(2, 4), n_bags=10, n_nets=20000, seed=3)
+    res = measure(net, [16], points, orders=(2, 4), n_bags=10, n_nets=20000, rng=3)
     assert res.metadata()["exact_values"] == "leading order in 1/N"
     assert res.metadata()["output_component"] == 0
     e4 = res.estimate(4)
     assert not e4.heavy_tail.any()
-    assert np.all(np.abs(e4.m_exact) > 3 * e4.m_stderr)        # the 1/N deviation is resolved
+    assert np.all(np.abs(e4.deviation_reference) > 3 * e4.deviation_stderr)        # the 1/N deviation is resolved
     assert np.max(np.abs(e4.z)) < K_SIGMA + 0.5, np.abs(e4.z).max()
     assert np.max(np.abs(res.estimate(2).z)) < K_SIGMA + 0.5
     # the bag is the monomials of output component 0 of the sampler's outputs
@@ -90,32 +90,32 @@ def test_deep_multi_output_measurement_agrees_with_leading_order():
 
 def test_heavy_tails_are_flagged_for_gauss_net():
     """Gauss-net (sigma_b = 1): the 6-point monomials are log-normal-dominated at small N."""
-    res = measure(GaussNet(), [2], HMS, orders=(4, 6), n_bags=4, n_nets=5000, seed=2)
+    res = measure(GaussNet(), [2], HMS, orders=(4, 6), n_bags=4, n_nets=5000, rng=2)
     e6 = res.estimate(6)
     assert e6.heavy_tail.all()
-    assert np.all(e6.m < 0.1 * e6.m_exact)   # the typical sample is far below the true mean
+    assert np.all(e6.deviation < 0.1 * e6.deviation_reference)   # the typical sample is far below the true mean
     summary = [r for r in res.summary() if r["order"] == 6][0]
     assert summary["heavy_fraction"] == 1.0
-    light = measure(ReLUNet(), [20], SPREAD, orders=(4,), n_bags=4, n_nets=5000, seed=2)
+    light = measure(ReLUNet(), [20], SPREAD, orders=(4,), n_bags=4, n_nets=5000, rng=2)
     assert not light.estimate(4).heavy_tail.any()
 
 
 # ---------------------------------------------------------------------- reproducibility
 def test_measure_reproducible_across_chunk_sizes_and_workers():
     args = (ErfNet(), [3, 200], SPREAD)
-    kw = {"orders": (2, 4), "n_bags": 2, "n_nets": 3000, "seed": 5, "exact": False}
+    kw = {"orders": (2, 4), "n_bags": 2, "n_nets": 3000, "rng": 5, "exact": False}
     ref = measure(*args, **kw)
     for other in (measure(*args, chunk_size=100, **kw), measure(*args, workers=2, **kw)):
         for n in (2, 4):
             for s in ("sum", "sum_abs", "sum_sq"):
                 assert np.array_equal(ref.bag_stats[n][s], other.bag_stats[n][s])
-    diff = measure(*args, **{**kw, "seed": 6})
+    diff = measure(*args, **{**kw, "rng": 6})
     assert not np.array_equal(ref.bag_stats[4]["sum"], diff.bag_stats[4]["sum"])
 
 
 def test_bag_seeds_keyed_by_width_and_bag():
-    a = measure(ReLUNet(), [3, 7], SPREAD, orders=(2,), n_bags=2, n_nets=500, seed=4, exact=False)
-    b = measure(ReLUNet(), [7], SPREAD, orders=(2,), n_bags=3, n_nets=500, seed=4, exact=False)
+    a = measure(ReLUNet(), [3, 7], SPREAD, orders=(2,), n_bags=2, n_nets=500, rng=4, exact=False)
+    b = measure(ReLUNet(), [7], SPREAD, orders=(2,), n_bags=3, n_nets=500, rng=4, exact=False)
     assert np.array_equal(a.bag_stats[2]["sum"][1], b.bag_stats[2]["sum"][0, :2])
     seeds = [tuple(s["spawn_key"]) for s in bag_seed_states(4, 7, 3)]
     assert len(set(seeds)) == 3
@@ -132,7 +132,7 @@ def test_run_bag_is_pure_and_takes_a_description():
 
 
 def test_resume_after_interruption(tmp_path, monkeypatch):
-    kw = {"orders": (2, 4), "n_bags": 3, "n_nets": 800, "seed": 8, "exact": False}
+    kw = {"orders": (2, 4), "n_bags": 3, "n_nets": 800, "rng": 8, "exact": False}
     ref = measure(ReLUNet(), [2, 5], SPREAD, **kw)
     real, calls = estimators.run_bag, []
 
@@ -155,14 +155,14 @@ def test_resume_after_interruption(tmp_path, monkeypatch):
     exact = measure(ReLUNet(), [2, 5], SPREAD, checkpoint_dir=tmp_path, **{**kw, "exact": True})
     assert list(tmp_path.glob("exact_order4_part*.npz"))
     cached = measure(ReLUNet(), [2, 5], SPREAD, checkpoint_dir=tmp_path, **{**kw, "exact": True})
-    assert np.array_equal(cached.exact[4], exact.exact[4]) and np.all(np.isfinite(cached.exact[4]))
+    assert np.array_equal(cached.reference[4], exact.reference[4]) and np.all(np.isfinite(cached.reference[4]))
     with pytest.raises(ValueError, match="different run"):
         measure(ReLUNet(), [2, 5], SPREAD, checkpoint_dir=tmp_path, **{**kw, "n_nets": 900})
 
 
 def test_checkpoints_of_another_random_stream_version_are_refused(tmp_path):
     """A folder written by nnqft 0.1 (stream version 1, no version recorded) is not resumed."""
-    kw = {"orders": (2,), "n_bags": 2, "n_nets": 100, "seed": 3, "exact": False}
+    kw = {"orders": (2,), "n_bags": 2, "n_nets": 100, "rng": 3, "exact": False}
     measure(ReLUNet(), [2], SPREAD, checkpoint_dir=tmp_path, **kw)
     plan = json.loads((tmp_path / "plan.json").read_text())
     assert plan["sampler"]["STREAM_VERSION"] == STREAM_VERSION
@@ -174,7 +174,7 @@ def test_checkpoints_of_another_random_stream_version_are_refused(tmp_path):
 
 # ---------------------------------------------------------------------- export
 def test_tidy_export_roundtrip(tmp_path):
-    res = measure(ReLUNet(), [3, 6], SPREAD, orders=(2, 4), n_bags=3, n_nets=1000, seed=1)
+    res = measure(ReLUNet(), [3, 6], SPREAD, orders=(2, 4), n_bags=3, n_nets=1000, rng=1)
     rows = res.rows()
     assert len(rows) == 2 * (6 + 15)
     res.to_csv(tmp_path / "t.csv")
@@ -214,11 +214,11 @@ def test_measure_bad_input(kwargs, error, match):
 # ---------------------------------------------------------------------- couplings
 def test_quartic_coupling_agrees_with_exact_and_scales_as_one_over_n():
     net = GaussNet(sigma_b=0.5)
-    res = measure(net, [2, 8, 32], HMS[::2], orders=(4,), n_bags=8, n_nets=15000, seed=3)
+    res = measure(net, [2, 8, 32], HMS[::2], orders=(4,), n_bags=8, n_nets=15000, rng=3)
     q = quartic_couplings(res)
-    np.testing.assert_allclose(q.exact, [net.quartic_coupling(res.points[q.combos], w)
+    np.testing.assert_allclose(q.reference, [net.quartic_coupling(res.points[q.combos], w)
                                          for w in res.widths], rtol=EXACT_RTOL)
-    assert np.all(np.abs(q.average - q.average_exact) < (K_SIGMA + 0.5) * q.average_err)
+    assert np.all(np.abs(q.average - q.average_reference) < (K_SIGMA + 0.5) * q.average_err)
     fit = q.fit_width()
     assert abs(fit.exponent + 1) < (K_SIGMA + 0.5) * fit.exponent_err
     assert fit.exponent_err < 0.3
@@ -242,11 +242,11 @@ def test_power_law_fit_recovers_exponent_within_error():
 def test_connected_six_point_bookkeeping_against_exact_cumulant():
     """G_c^(6) rebuilt from the exact Delta G^(6), Delta G^(4) and K equals kappa_6 of nnqft_sym."""
     net = GaussNet(sigma_b=0.5)
-    res = measure(net, [3, 50], [-0.3, 0.0, 0.2], orders=(4, 6), n_bags=4, n_nets=4000, seed=4)
+    res = measure(net, [3, 50], [-0.3, 0.0, 0.2], orders=(4, 6), n_bags=4, n_nets=4000, rng=4)
     s6 = sextic_couplings(res)
     pts = res.points[s6.combos]
     kappa6 = np.array([net.connected_green(pts, w) for w in res.widths])
-    np.testing.assert_allclose(s6.connected_exact, kappa6, rtol=1e-9, atol=1e-12 * np.abs(kappa6).max())
+    np.testing.assert_allclose(s6.connected_reference, kappa6, rtol=1e-9, atol=1e-12 * np.abs(kappa6).max())
     assert s6.mean.shape == (2, 28) and np.all(np.isfinite(s6.stderr))
     # kappa_6 and u4^2 are both exactly O(1/N^2), so the extracted u6 scales as N^-2
-    np.testing.assert_allclose(s6.exact[0] / s6.exact[1], (50 / 3) ** 2, rtol=1e-9)
+    np.testing.assert_allclose(s6.reference[0] / s6.reference[1], (50 / 3) ** 2, rtol=1e-9)

@@ -18,7 +18,7 @@ CUTOFFS = [0.5, 1.0, 3.0, 10.0, 30.0]
 
 def measured_flow(net, width, n_nets, seed):
     est = measure(net, widths=[width], points=POINTS, orders=(4,), n_bags=10, n_nets=n_nets,
-                  seed=seed).estimate(4)
+                  rng=seed).estimate(4)
     (i,) = [k for k, c in enumerate(est.combos) if list(c) == [0, 1, 2, 3]]
     assert not np.any(est.heavy_tail)
     nk = np.array([cutoff_normalisation(net, POINTS, lam) for lam in CUTOFFS])

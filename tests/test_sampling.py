@@ -75,7 +75,7 @@ def test_generator_seed_and_dtype():
 def test_chunks_bounded_and_blocks_sized():
     for width in (1, 2, 50, 1000, 10 ** 6):
         assert 1 <= block_size(width, 6) * width * 6 <= max(sampling.BLOCK_ELEMENTS, width * 6)
-    sizes = [c.shape[0] for c in iter_output_chunks(ReLUNet(), 1000, POINTS, 1000, seed=1,
+    sizes = [c.shape[0] for c in iter_output_chunks(ReLUNet(), 1000, POINTS, 1000, rng=1,
                                                     chunk_size=200)]
     assert sum(sizes) == 1000 and max(sizes) <= 200
 
@@ -124,8 +124,8 @@ def test_sample_block_is_deterministic_given_its_seed():
     ({"points": [0.0, np.nan]}, ValueError, "finite"),
     ({"points": np.zeros((2, 2, 1))}, ValueError, "points"),
     ({"chunk_size": 0}, ValueError, "chunk_size"),
-    ({"rng": -1}, ValueError, "seed"),
-    ({"rng": "a"}, TypeError, "seed"),
+    ({"rng": -1}, ValueError, "rng"),
+    ({"rng": "a"}, TypeError, "rng"),
     ({"net": "gauss"}, TypeError, "net"),
     ({"net": GaussNet(sigma_w=sp.Symbol("s", positive=True))}, ValueError, "symbolic"),
 ])

@@ -93,7 +93,7 @@ def test_crafted_measurement_json_runs_nothing(attack, tmp_path):
     from numeric import GreenMeasurement, measure, quartic_couplings
     payload, _ = attack
     res = measure(nq.GaussNet(), [4], [[0.1], [0.2], [0.3], [0.4]], orders=(2, 4), n_bags=2,
-                  n_nets=200, seed=1)
+                  n_nets=200, rng=1)
     path = res.save(tmp_path / "measurement")
     meta_path = path.with_suffix(".json")
     meta = json.loads(meta_path.read_text())

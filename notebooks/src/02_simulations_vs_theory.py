@@ -37,8 +37,8 @@ print("sample covariance / K:", (np.cov(f.T, bias=True) / net.kernel(np.array(po
 
 # %%
 relu = nm.measure(relu_hms.network(), widths, relu_hms.scalar_points, orders=(2, 4, 6), n_bags=10,
-                  n_nets=5000, seed=2)
-gauss = nm.measure(nq.GaussNet(), widths, points, orders=(2, 4, 6), n_bags=10, n_nets=5000, seed=2)
+                  n_nets=5000, rng=2)
+gauss = nm.measure(nq.GaussNet(), widths, points, orders=(2, 4, 6), n_bags=10, n_nets=5000, rng=2)
 fig, axes = plt.subplots(2, 2, figsize=(11, 8))
 for row, res in enumerate((relu, gauss)):
     for col, order in enumerate((4, 6)):
@@ -55,7 +55,8 @@ fig.tight_layout()
 # %%
 e6 = gauss.estimate(6)
 for i, w in enumerate(gauss.widths):
-    print(f"N={w:4d}: m_6 measured {e6.m[i].mean():9.3g}, exact {e6.m_exact[i].mean():9.3g}, "
+    print(f"N={w:4d}: m_6 measured {e6.deviation[i].mean():9.3g}, "
+          f"{e6.reference_kind} {e6.deviation_reference[i].mean():9.3g}, "
           f"min n_eff {e6.n_eff[i].min():8.1f}, heavy-tailed: {bool(e6.heavy_tail[i].any())}")
 
 # %% [markdown]
@@ -71,7 +72,7 @@ plot_deviation_histograms(relu, 4, [2, 20, 100]);
 # the tails under control at this sample size.
 
 # %%
-mild = nm.measure(nq.GaussNet(sigma_b=0.5), widths, points, orders=(4, 6), n_bags=10, n_nets=5000, seed=3)
+mild = nm.measure(nq.GaussNet(sigma_b=0.5), widths, points, orders=(4, 6), n_bags=10, n_nets=5000, rng=3)
 q = nm.quartic_couplings(mild)
 fit = q.fit_width()
 print("u4 ~ N^p:", fit)
@@ -85,7 +86,7 @@ plot_u4_width(q, fit, label="Gauss-net, sigma_b = 0.5");
 # %%
 s6 = nm.sextic_couplings(mild, q)
 for i, w in enumerate(s6.widths):
-    print(f"N={w:4d}: u6 = {s6.average[i]:9.4g} ± {s6.average_err[i]:.2g}   exact {s6.average_exact[i]:9.4g}")
+    print(f"N={w:4d}: u6 = {s6.average_estimate[i]}   {s6.reference_kind} {s6.average_reference[i]:9.4g}")
 
 # %% [markdown]
 # ## 6. Active RG (ELS): u4 against sigma_W
@@ -96,10 +97,10 @@ for i, w in enumerate(s6.widths):
 # %%
 sigmas = (1.0, 2.0, 4.0, 8.0)
 studies = [nm.measure(nq.GaussNet(sigma_w=s, sigma_b=0.5), [10], points, orders=(4,), n_bags=6,
-                      n_nets=4000, seed=4) for s in sigmas]
+                      n_nets=4000, rng=4) for s in sigmas]
 qs = [nm.quartic_couplings(r) for r in studies]
 avg = np.array([c.average[0] for c in qs]); err = np.array([c.average_err[0] for c in qs])
-exact = np.array([c.average_exact[0] for c in qs])
+exact = np.array([c.average_reference[0] for c in qs])
 slope = nm.fit_power_law(sigmas, avg, err)
 print("measured:", slope, "| exact slope:", round(nm.fit_power_law(sigmas, exact).exponent, 2), "| talk: 3")
 plot_u4_sigma(sigmas, avg, err, exact, slope, 3.0);

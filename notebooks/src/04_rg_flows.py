@@ -136,7 +136,7 @@ meas_sigmas = [1.0, 2.0, 4.0, 8.0]
 avg, err = [], []
 for s in meas_sigmas:
     q = quartic_couplings(measure(GaussNet(sigma_w=s, sigma_b=1.0, d_in=1), [10], els_inputs,
-                                  orders=(4,), n_bags=10, n_nets=20000, seed=1))
+                                  orders=(4,), n_bags=10, n_nets=20000, rng=1))
     avg.append(abs(q.average[0])); err.append(q.average_err[0])
 fit = fit_power_law(meas_sigmas, avg, err)
 print(fit)
@@ -172,9 +172,9 @@ try:
 except RuntimeError as exc:
     print("passive flow from the N = 10 coupling:", str(exc)[:60], "...")
 q100 = quartic_couplings(measure(GaussNet(sigma_w=1.0, sigma_b=1.0, d_in=1), [100], els_inputs,
-                                 orders=(4,), n_bags=10, n_nets=20000, seed=1))
+                                 orders=(4,), n_bags=10, n_nets=20000, rng=1))
 u4_100, u4_100_err = float(q100.average[0]), float(q100.average_err[0])
-print(f"measured u4(N = 100) = {u4_100:.3f} +- {u4_100_err:.3f} (exact {float(q100.average_exact[0]):.3f})")
+print(f"measured u4(N = 100) = {u4_100:.3f} +- {u4_100_err:.3f} (exact {float(q100.average_reference[0]):.3f})")
 ks_m = np.geomspace(30, 0.01, 7)
 for u in (u4_100 - u4_100_err, u4_100, u4_100 + u4_100_err):
     pf = rg.passive_flow(GaussNet(sigma_w=1.0, d_in=1), u, 0.0, ks_m)
@@ -218,7 +218,7 @@ ax.set(xlabel="Lambda", ylabel="beta / lambda"); ax.legend(fontsize=8);
 # %%
 hms_pts = [-0.5, -0.2, 0.3, 0.6]
 relu = ReLUNet()
-e4 = measure(relu, [5], hms_pts, orders=(4,), n_bags=10, n_nets=20000, seed=0).estimate(4)
+e4 = measure(relu, [5], hms_pts, orders=(4,), n_bags=10, n_nets=20000, rng=0).estimate(4)
 (i4,) = [k for k, c in enumerate(e4.combos) if list(c) == [0, 1, 2, 3]]
 cut_m = np.array([0.5, 1.0, 3.0, 10.0, 30.0])
 nk = np.array([rg.cutoff_normalisation(relu, hms_pts, c) for c in cut_m])
