@@ -32,6 +32,31 @@ def is_symbolic(value: Any) -> bool:
     return isinstance(value, sp.Basic) and bool(value.free_symbols)
 
 
+#: (type error, symbol error, value error) wordings of the two scale checks
+_SCALE_WORDING = {
+    True: ("a positive real number or a SymPy symbol", "positive; the symbol {} is declared "
+           "non-positive", "a positive finite real number (> 0)"),
+    False: ("a real number >= 0 or a SymPy symbol", ">= 0; the symbol {} is declared negative "
+            "or non-real", "a finite real number >= 0"),
+}
+
+
+def _check_scale(value: Any, name: str, strict: bool) -> sp.Expr:
+    """A real number (> 0 if ``strict``, else >= 0) or a SymPy expression not declared otherwise."""
+    kind, symbol_rule, number_rule = _SCALE_WORDING[strict]
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, sp.Basic, np.floating, np.integer)):
+        raise TypeError(f"{name} must be {kind}, got {value!r}")
+    expr = sp.sympify(value)        # numbers and SymPy objects only: strings were refused above
+    if expr.free_symbols:
+        allowed = expr.is_positive if strict else expr.is_nonnegative
+        if allowed is False or expr.is_real is False:
+            raise ValueError(f"{name} must be {symbol_rule.format(expr)}")
+        return expr
+    if not expr.is_real or not expr.is_finite or not (expr > 0 if strict else expr >= 0):
+        raise ValueError(f"{name} must be {number_rule}, got {value!r}")
+    return expr
+
+
 def check_positive(value: Any, name: str) -> sp.Expr:
     """Return ``value`` as a SymPy expression, requiring it to be a positive number or a symbol.
 
@@ -42,17 +67,13 @@ def check_positive(value: Any, name: str) -> sp.Expr:
     ValueError
         If ``value`` is a number that is not strictly positive and finite, or a symbol
         declared non-positive.
+
+    Examples
+    --------
+    >>> check_positive(2, "sigma_w")
+    2
     """
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, sp.Basic, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a positive real number or a SymPy symbol, got {value!r}")
-    expr = sp.sympify(value)
-    if expr.free_symbols:
-        if expr.is_positive is False or expr.is_real is False:
-            raise ValueError(f"{name} must be positive; the symbol {expr} is declared non-positive")
-        return expr
-    if not expr.is_real or not expr.is_finite or not expr > 0:
-        raise ValueError(f"{name} must be a positive finite real number (> 0), got {value!r}")
-    return expr
+    return _check_scale(value, name, strict=True)
 
 
 def check_nonnegative(value: Any, name: str) -> sp.Expr:
@@ -77,16 +98,7 @@ def check_nonnegative(value: Any, name: str) -> sp.Expr:
     >>> check_nonnegative(sp.Symbol("sigma_b", nonnegative=True), "sigma_b")
     sigma_b
     """
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, sp.Basic, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a real number >= 0 or a SymPy symbol, got {value!r}")
-    expr = sp.sympify(value)
-    if expr.free_symbols:
-        if expr.is_nonnegative is False or expr.is_real is False:
-            raise ValueError(f"{name} must be >= 0; the symbol {expr} is declared negative or non-real")
-        return expr
-    if not expr.is_real or not expr.is_finite or not expr >= 0:
-        raise ValueError(f"{name} must be a finite real number >= 0, got {value!r}")
-    return expr
+    return _check_scale(value, name, strict=False)
 
 
 def check_dimension(value: Any, name: str = "d_in") -> int | sp.Symbol:
