@@ -76,18 +76,28 @@ def test_derivatives_ufunc_and_parity():
     assert rules.is_odd and not activation_rules(sp.Abs(Z)).is_odd
 
 
-def _pair_mpmath(f, sx, sy, c):
-    """E[f(z_x) f(z_y)] by nested mpmath quadrature split at the kinks z_x = 0, z_y = 0."""
-    sx, sy, c = (mpmath.mpf(v) for v in (sx, sy, c))
-    rho = c / mpmath.sqrt(sx * sy)
-    q = mpmath.sqrt(1 - rho ** 2)
-    pdf = lambda t: mpmath.exp(-t * t / 2) / mpmath.sqrt(2 * mpmath.pi)
+def _polar_mpmath(f, rows, degree):
+    r"""E[prod_i f(l_i . u)], u ~ N(0, I_2), for f positively homogeneous of ``degree`` with its
+    kink at 0: (1/2pi) int dtheta prod f(l_i . e(theta)) * int_0^inf r^{m+1} e^{-r^2/2} dr,
+    the angular integral split where some l_i . e(theta) = 0."""
+    m = degree * len(rows)
+    radial = 2 ** (mpmath.mpf(m) / 2) * mpmath.gamma(mpmath.mpf(m) / 2 + 1)
+    cuts = sorted({float((mpmath.atan2(-l0, l1) + k * mpmath.pi) % (2 * mpmath.pi))
+                   for l0, l1 in rows for k in (0, 1)} | {0.0, float(2 * mpmath.pi)})
+    angular = mpmath.quad(lambda t: mpmath.fprod(f(l0 * mpmath.cos(t) + l1 * mpmath.sin(t))
+                                                 for l0, l1 in rows), cuts)
+    return angular * radial / (2 * mpmath.pi)
 
-    def outer(u):
-        inner = mpmath.quad(lambda v: f(mpmath.sqrt(sy) * (rho * u + q * v)) * pdf(v),
-                            [-mpmath.inf, -rho * u / q, mpmath.inf])
-        return f(mpmath.sqrt(sx) * u) * inner * pdf(u)
-    return mpmath.quad(outer, [-mpmath.inf, 0, mpmath.inf])
+
+def _pair_mpmath(f, sx, sy, c, homogeneous=True):
+    """E[f(z_x) f(z_y)], (z_x, z_y) ~ N(0, [[s_x, c], [c, s_y]])."""
+    sx, sy, c = (mpmath.mpf(v) for v in (sx, sy, c))
+    rows = [(mpmath.sqrt(sx), 0), (c / mpmath.sqrt(sx), mpmath.sqrt(sy - c * c / sx))]
+    if homogeneous:
+        return _polar_mpmath(f, rows, 1)
+    return mpmath.quad(lambda u, v: f(rows[0][0] * u) * f(rows[1][0] * u + rows[1][1] * v)
+                       * mpmath.exp(-(u * u + v * v) / 2) / (2 * mpmath.pi),
+                       [-mpmath.inf, mpmath.inf], [-mpmath.inf, mpmath.inf])
 
 
 @pytest.mark.parametrize("expr,f", [
@@ -101,7 +111,7 @@ def test_pair_closed_forms_match_mpmath(expr, f):
     rules = activation_rules(expr)
     closed = float(rules.pair_closed_form().subs(dict(zip(nq.activations.PAIR_SYMBOLS, (sx, sy, c)))))
     with mpmath.workdps(20):
-        ref = float(_pair_mpmath(f, "1.3", "0.7", "-0.4"))
+        ref = float(_pair_mpmath(f, "1.3", "0.7", "-0.4", homogeneous=rules.homogeneity == 1))
     assert closed == pytest.approx(ref, rel=1e-12)
     cov = np.array([[sx, c], [c, sy]])
     assert float(gaussian_moment(expr, cov)) == pytest.approx(ref, rel=1e-12)
