@@ -77,7 +77,7 @@ def gaussian_moment(activation: sp.Expr, cov: Any, normalisation: sp.Expr = sp.I
     >>> from nnqft_sym import Z, S
     >>> cov = np.array([[1.0, 0.5], [0.5, 1.0]])
     >>> round(float(gaussian_moment(sp.Max(0, Z), cov)), 12)   # arc-cosine kernel
-    0.304665270765
+    0.304498890522
     >>> round(float(gaussian_moment(sp.exp(Z), cov, sp.exp(-S))), 12)   # Gauss-net: e^{c - (s_x + s_y)/2}
     0.606530659713
     """
