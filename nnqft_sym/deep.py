@@ -34,15 +34,18 @@ leading connected four-point function of the output is
 :math:`\kappa_4 = [V_{(12)(34)} + V_{(13)(24)} + V_{(14)(23)}]/N`; at L = 1 this is the
 foundation's exact :math:`N \kappa_4(t)`.
 
-The pair expectation :math:`M_{ab}` and its first and second derivatives come from closed forms
-(ReLU arc-cosine, Erf arcsine, exponential activations by the moment-generating function,
-differentiated symbolically) or, for smooth activations, from Price's theorem
+The pair expectation :math:`M_{ab}` and its first and second derivatives come from the closed forms
+of the activation's rule book (:mod:`nnqft_sym.activations`: arc-cosine for
+a relu(z) + b relu(-z) such as ReLU, leaky ReLU and |z|, arcsine for a erf(bz), exponential
+activations by the moment-generating function; differentiated symbolically) or, for smooth activations, from Price's theorem
 (:math:`\partial_{K_{ab}} E[F] = E[\partial_a\partial_b F]`,
 :math:`\partial_{K_{aa}} E[F] = \tfrac12 E[\partial_a^2 F]`) with
 :func:`nnqft_sym.quadrature.gaussian_expectation` (one function per point, rules scaled to the
 variance); the variance derivatives of :math:`E[\phi^2]` above variance 1 use the Gaussian
-score identities instead, which do not cancel at large variance.  Four-point expectations use the moment-generating function, Gauss-Hermite
-quadrature (smooth activations) or :func:`nnqft_sym.quadrature.gaussian_expectation` (kinks).
+score identities instead, which do not cancel at large variance.  Four-point expectations go
+through the strategy chain :func:`nnqft_sym.expectations.gaussian_moment` (moment-generating
+function, closed forms, a Gauss-Hermite product rule for smooth activations, quadrature told the
+kinks).
 """
 from __future__ import annotations
 

@@ -8,17 +8,20 @@ Strategy, from exact to numerical (the first that applies wins):
 2. activations of exponential type (Gauss-net, cos/cosh/sinh with Gaussian weights): the Gaussian
    moment-generating function (:mod:`nnqft_sym.gaussian`), exact for every n.
 3. odd activations (Erf, tanh, ...) at an odd number of points: exactly 0 (z -> -z symmetry).
-4. closed forms by coincident-point pattern (points with equal pre-activations are grouped,
-   :func:`coincidence_pattern`): ReLU at one distinct point with multiplicity n,
-   :math:`E[\mathrm{relu}(z)^n] = s^{n/2} 2^{n/2}\Gamma(\tfrac{n+1}{2})/(2\sqrt\pi)`
-   (:math:`(n-1)!!\,s^{n/2}/2` for even n), and at two distinct points with any multiplicities
-   a, b, :math:`E[\mathrm{relu}(z_1)^a \mathrm{relu}(z_2)^b]` by the polar integral (radial
-   Gamma function times an elementary angular integral; a = b = 1 is the arc-cosine kernel of
-   degree 1, Cho & Saul 2009); Erf at two points (arcsine kernel, Williams 1997), including a
-   doubled point.  Three or more distinct ReLU points and Erf at n >= 4 even points have no
-   elementary closed form here and use quadrature.
+4. closed forms from the activation's rule book (:func:`nnqft_sym.activations.activation_rules`,
+   families matched by pattern): for :math:`\phi = a\,\mathrm{relu}(z) + b\,\mathrm{relu}(-z)`
+   (ReLU, leaky ReLU, :math:`|z|`) at points that coincide in at most two groups
+   (:func:`coincidence_pattern`), :math:`E[\phi(z)^n] = (a^n + b^n) s^{n/2}
+   2^{n/2}\Gamma(\tfrac{n+1}{2})/(2\sqrt\pi)` and the polar integrals of
+   :math:`E[\mathrm{relu}(z_1)^{m_1} \mathrm{relu}(z_2)^{m_2}]` (a = b = 1 is the arc-cosine
+   kernel of degree 1, Cho & Saul 2009); :math:`a\,\mathrm{erf}(bz)` at two points (arcsine
+   kernel, Williams 1997), including a doubled point.  Three or more distinct ReLU points and
+   Erf at n >= 4 even points have no elementary closed form here and use quadrature.
 5. otherwise Gaussian quadrature over the rank of the pre-activation covariance
    (:mod:`nnqft_sym.quadrature`), numeric points only.
+
+Numeric points take steps 2 to 5 through the one strategy chain
+:func:`nnqft_sym.expectations.gaussian_moment` (numeric closed forms at two points).
 
 A strategy that does not apply raises :class:`nnqft_sym.errors.NoClosedFormError`, which the
 numeric routes catch (never a bare ``ValueError``).  Numeric moments that overflow double
