@@ -34,6 +34,7 @@ import sympy as sp
 from .architectures import Z
 from .errors import NoClosedFormError
 from .gaussian import exponential_terms, mgf_product_expectation
+from .parsing import to_sympy
 
 __all__ = ["ActivationRules", "ExponentialRules", "ErfRules", "PiecewiseLinearRules",
            "activation_rules", "PAIR_SYMBOLS", "relu_moment_closed_form", "coincidence_pattern"]
@@ -280,6 +281,12 @@ def activation_rules(activation: sp.Expr) -> ActivationRules:
     Order: exponential type (moment-generating function), ``a*erf(b*z)``, positively homogeneous
     of degree 1 with at most a kink at 0 (``a*relu(z) + b*relu(-z)``), else generic.
 
+    Raises
+    ------
+    TypeError
+        If ``activation`` is a string or not convertible to SymPy (strings are never executed;
+        parse them with :func:`nnqft_sym.parse_expression`).
+
     Examples
     --------
     >>> import sympy as sp
@@ -288,7 +295,7 @@ def activation_rules(activation: sp.Expr) -> ActivationRules:
     ...                                       sp.erf(Z), sp.cosh(Z), sp.tanh(Z), sp.Max(0, Z)**2)]
     ['piecewise_linear', 'piecewise_linear', 'piecewise_linear', 'erf', 'exponential', 'generic', 'generic']
     """
-    activation = sp.sympify(activation)
+    activation = to_sympy(activation, "activation")
     terms = exponential_terms(activation, Z)
     if terms is not None:
         return ExponentialRules(activation, tuple(terms))
