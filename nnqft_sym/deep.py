@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .architectures import S, Z, Network
+from .architectures import S, Network
 from .cumulants import _relative_to_free
 from .activations import activation_rules
 from .errors import NoClosedFormError
