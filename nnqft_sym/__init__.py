@@ -8,7 +8,8 @@ from .errors import (CheckpointError, CostLimitError, DivergentExpectationError,
                      NoClosedFormError, NumericalOverflowError, ParseError)
 from .parsing import parse_expression, parse_number, read_srepr, to_sympy
 from .architectures import (ARCHITECTURES, CosNet, ErfNet, GaussianFrequencyPrior, GaussNet,
-                            Network, ReLUNet, S, Z, from_description, make_network)
+                            LeakyReLUNet, Network, ReLUNet, S, Z, from_description,
+                            make_network)
 from .couplings import normalisation_integral, quartic_coupling
 from .first_layer import DrawnFirstLayer, GaussianFirstLayer, affine_preactivations
 from .cumulants import (connected_green, delta_green, delta_green_series, deviation,
@@ -18,6 +19,8 @@ from .moments import neuron_moment
 from .partitions import double_factorial, even_set_partitions, pairings
 from .propagators import IRExpansion, P, ir_expansion, is_translation_invariant, momentum_propagator
 from .wick import free_green, gram_matrix, kernel_matrix, wick_sum
+from .activations import ActivationRules, activation_rules
+from .expectations import gaussian_moment
 from .quadrature import (activation_homogeneity, activation_kinks, gaussian_expectation,
                          gaussian_expectation_mp)
 from .deep import (deep_kernel, deep_kernel_expr, layer_kernels, layer_recursion,
@@ -34,7 +37,7 @@ from .bayesian_rg import (BRGWilsonProof, GeneralisedCosNet, cosnet_neuron_fishe
 __all__ = [
     "errors", "NnqftError", "NoClosedFormError", "ParseError", "DivergentExpectationError",
     "CostLimitError", "NumericalOverflowError", "CheckpointError", "parse_expression", "parse_number", "read_srepr", "to_sympy",
-    "Z", "S", "P", "Network", "GaussNet", "ReLUNet", "ErfNet", "CosNet", "GaussianFrequencyPrior",
+    "Z", "S", "P", "Network", "GaussNet", "ReLUNet", "LeakyReLUNet", "ErfNet", "CosNet", "GaussianFrequencyPrior",
     "ARCHITECTURES", "make_network", "from_description",
     "GaussianFirstLayer", "DrawnFirstLayer", "affine_preactivations",
     "kernel_expr", "kernel_numeric", "momentum_propagator", "ir_expansion", "IRExpansion",
@@ -43,7 +46,8 @@ __all__ = [
     "double_factorial", "neuron_moment", "reduced_cumulants", "connected_green", "green",
     "delta_green", "delta_green_series", "deviation", "deviation_series",
     "normalisation_integral", "quartic_coupling",
-    "gaussian_expectation", "gaussian_expectation_mp", "activation_kinks", "activation_homogeneity",
+    "gaussian_expectation", "gaussian_expectation_mp", "activation_rules", "ActivationRules",
+    "gaussian_moment", "activation_kinks", "activation_homogeneity",
     "FreeScalarFrequencyPrior", "StudentTFrequencyPrior", "UniformBallFrequencyPrior",
     "angular_average", "kernel_from_frequency_density", "fisher_metric", "neuron_fisher_metric",
     "deep_kernel", "deep_kernel_expr", "layer_kernels", "layer_recursion",

@@ -37,6 +37,7 @@ __all__ = [
     "Network",
     "GaussNet",
     "ReLUNet",
+    "LeakyReLUNet",
     "ErfNet",
     "CosNet",
     "GaussianFrequencyPrior",
@@ -541,6 +542,44 @@ class ReLUNet(Network):
         return {**self.params, "name": self.name}
 
 
+class LeakyReLUNet(Network):
+    r"""Leaky-ReLU-net: :math:`g = \max(0, z) + \alpha \min(0, z)` (slope :math:`\alpha`).
+
+    The kernel and the exact correlators come from the closed forms of the
+    :math:`a\,\mathrm{relu}(z) + b\,\mathrm{relu}(-z)` rule book
+    (:class:`nnqft_sym.activations.PiecewiseLinearRules`, a = 1, b = -alpha): slope 0 is the
+    ReLU-net, slope -1 is :math:`|z|`, slope 1 the linear network.
+
+    Examples
+    --------
+    >>> from nnqft_sym import LeakyReLUNet
+    >>> round(float(LeakyReLUNet(slope=0.1).kernel(1.0, 1.0)), 12)   # 1 + (1 + 0.01) (1 + 1)/2
+    2.01
+    """
+
+    family = "leaky_relu"
+
+    def __init__(self, *, slope: Any = 0.01, sigma_w: Any = 1, sigma_b: Any = 1, d_in: Any = 1,
+                 name: str | None = None, depth: int = 1, d_out: int = 1) -> None:
+        if isinstance(slope, bool) or not isinstance(slope, (int, float, np.integer, np.floating,
+                                                             sp.Number)):
+            raise TypeError(f"slope must be a real number, got {slope!r}")
+        self.slope = sp.sympify(slope)
+        if not (self.slope.is_real and self.slope.is_finite):
+            raise ValueError(f"slope must be a finite real number, got {slope!r}")
+        super().__init__(sp.Max(0, Z) + self.slope * sp.Min(0, Z), sigma_w=sigma_w,
+                         sigma_b=sigma_b, d_in=d_in, name=name or "leaky-ReLU-net", depth=depth,
+                         d_out=d_out)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Hyper-parameters: ``slope`` and those of :class:`Network`."""
+        return {"slope": self.slope, **super().params}
+
+    def _init_kwargs(self) -> dict[str, Any]:
+        return {**self.params, "name": self.name}
+
+
 class ErfNet(Network):
     r"""Erf-net: :math:`g = \mathrm{erf}(z)`; kernel from the arcsine formula (Williams 1997).
 
@@ -703,7 +742,7 @@ def _lambdify(expr: sp.Expr, symbol: sp.Symbol) -> Callable[[np.ndarray], np.nda
 
 #: the named families, by the short names used on the command line
 ARCHITECTURES: dict[str, type[Network]] = {
-    "gauss": GaussNet, "relu": ReLUNet, "erf": ErfNet, "cos": CosNet,
+    "gauss": GaussNet, "relu": ReLUNet, "leaky_relu": LeakyReLUNet, "erf": ErfNet, "cos": CosNet,
 }
 
 
@@ -751,7 +790,7 @@ def from_description(description: dict[str, Any]) -> Network:
         family = description["family"]
         params = {k: (read_srepr(v, k) if isinstance(v, str) else v)
                   for k, v in description.items()
-                  if k in ("sigma_w", "sigma_b", "d_in", "depth", "d_out")}
+                  if k in ("sigma_w", "sigma_b", "d_in", "depth", "d_out", "slope")}
         extra: dict[str, Any] = {}
         if "frequency_prior" in description:
             spec = dict(description["frequency_prior"])

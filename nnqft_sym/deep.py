@@ -34,15 +34,18 @@ leading connected four-point function of the output is
 :math:`\kappa_4 = [V_{(12)(34)} + V_{(13)(24)} + V_{(14)(23)}]/N`; at L = 1 this is the
 foundation's exact :math:`N \kappa_4(t)`.
 
-The pair expectation :math:`M_{ab}` and its first and second derivatives come from closed forms
-(ReLU arc-cosine, Erf arcsine, exponential activations by the moment-generating function,
-differentiated symbolically) or, for smooth activations, from Price's theorem
+The pair expectation :math:`M_{ab}` and its first and second derivatives come from the closed forms
+of the activation's rule book (:mod:`nnqft_sym.activations`: arc-cosine for
+a relu(z) + b relu(-z) such as ReLU, leaky ReLU and |z|, arcsine for a erf(bz), exponential
+activations by the moment-generating function; differentiated symbolically) or, for smooth activations, from Price's theorem
 (:math:`\partial_{K_{ab}} E[F] = E[\partial_a\partial_b F]`,
 :math:`\partial_{K_{aa}} E[F] = \tfrac12 E[\partial_a^2 F]`) with
 :func:`nnqft_sym.quadrature.gaussian_expectation` (one function per point, rules scaled to the
 variance); the variance derivatives of :math:`E[\phi^2]` above variance 1 use the Gaussian
-score identities instead, which do not cancel at large variance.  Four-point expectations use the moment-generating function, Gauss-Hermite
-quadrature (smooth activations) or :func:`nnqft_sym.quadrature.gaussian_expectation` (kinks).
+score identities instead, which do not cancel at large variance.  Four-point expectations go
+through the strategy chain :func:`nnqft_sym.expectations.gaussian_moment` (moment-generating
+function, closed forms, a Gauss-Hermite product rule for smooth activations, quadrature told the
+kinks).
 """
 from __future__ import annotations
 
@@ -54,10 +57,12 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .architectures import S, Z, Network
+from .architectures import S, Network
 from .cumulants import _relative_to_free
+from .activations import activation_rules
 from .errors import NoClosedFormError
-from .quadrature import activation_homogeneity, activation_kinks, gaussian_expectation
+from .expectations import gaussian_moment
+from .quadrature import gaussian_expectation
 from .validation import as_points, broadcast_coordinates
 
 __all__ = [
@@ -78,27 +83,11 @@ __all__ = [
 _SX, _SY, _C = sp.symbols("s_x s_y c", real=True)
 _SV = sp.Symbol("s", positive=True)
 
-#: composite Gauss-Legendre rule along the leading eigen-direction of the 3-/4-d product rule:
-#: |u| <= _BOX (tail < 1e-18), _CELLS cells of _CELL_NODES nodes
-_BOX, _CELLS, _CELL_NODES = 9.0, 36, 8
-#: the 3-/4-d product rule is used only up to this leading standard deviation sqrt(lambda_max):
-#: beyond it the activation varies faster than its fixed cells resolve (tanh: fine and coarse
-#: rules differ by > _HERMITE_RTOL in about half of the cases at 2 to 3, in most beyond 3), and
-#: nnqft_sym.quadrature.gaussian_expectation (rules scaled to the variance) is used directly
-_PRODUCT_RULE_MAX_SCALE = 2.0
-#: Gauss-Hermite nodes of a sub-leading eigen-direction of standard deviation sigma (3- and 4-d
-#: integrals of smooth activations): min(_HERMITE_MAX, _HERMITE_MIN + ceil(_HERMITE_PER_SIGMA sigma))
-_HERMITE_MIN, _HERMITE_PER_SIGMA, _HERMITE_MAX = 6, 24, 40
-#: a 3-/4-d product-rule value whose fine and coarse rules differ by more than this (relative to
-#: 1 + |value|) is recomputed with nnqft_sym.quadrature.gaussian_expectation
-_HERMITE_RTOL = 1e-6
 #: E[phi^2] is differentiated in the variance by Price's theorem below this variance, by the
 #: Gaussian score identities above it (see _diagonal_numeric)
 _SCORE_MIN_VARIANCE = 1.0
 #: above this many distinct input points the recursion runs per point combination
 _MAX_DISTINCT = 16
-#: floats per work array of the product rules (bounds memory, no effect on the numbers)
-_CHUNK = 4_000_000
 
 
 # ============================================================================ pair expectations
@@ -126,10 +115,7 @@ class PairExpectation:
         if self.closed_form is None:
             cov = np.stack([np.stack([sx, c], -1), np.stack([c, sy], -1)], -2)
             return np.asarray(product_expectation(self.activation, cov))
-        from .moments import pair_closed_form, _pair_function
-        if pair_closed_form(self.activation) is not None:   # the numerically stable form
-            return _pair_function(self.activation)(sx, sy, c)
-        return _closed_form_functions(self.closed_form)[0](sx, sy, c)
+        return activation_rules(self.activation).pair_function(sx, sy, c)
 
     def gradient(self, sx: np.ndarray, sy: np.ndarray, c: np.ndarray) -> np.ndarray:
         """``(3, ...)``: derivatives with respect to ``(s_x, s_y, c)`` (needs c^2 < s_x s_y)."""
@@ -163,7 +149,7 @@ class PairExpectation:
     def _price(self, orders: tuple[int, int], sx, sy, c) -> np.ndarray:
         """E[phi^(i)(z_x) phi^(j)(z_y)] (Price's theorem needs a smooth activation)."""
         _require_smooth(self.activation)
-        d = _derivatives(self.activation)
+        d = activation_rules(self.activation).derivative_functions
         return _rule_2d(d[orders[0]], d[orders[1]], sx, sy, c)
 
 
@@ -185,15 +171,10 @@ def pair_expectation(activation: sp.Expr) -> PairExpectation:
 
 
 def _pair_closed_form(activation: sp.Expr) -> sp.Expr | None:
-    from .gaussian import mgf_product_expectation
-    from .moments import _exp_terms, pair_closed_form
-    pair = pair_closed_form(activation)
-    if pair is not None:
-        return pair
-    terms = _exp_terms(activation)
-    if terms is not None:
-        return sp.simplify(mgf_product_expectation(terms, [[_SX, _C], [_C, _SY]]))
-    return None
+    try:
+        return activation_rules(activation).pair_closed_form()
+    except NoClosedFormError:
+        return None
 
 
 @functools.lru_cache(maxsize=32)
@@ -211,41 +192,13 @@ def _diagonal_functions(expr: sp.Expr):
     return [sp.lambdify(_SV, sp.diff(diag, _SV, k), modules=["scipy", "numpy"]) for k in range(3)]
 
 
-@functools.lru_cache(maxsize=32)
-def _kinks(activation: sp.Expr) -> tuple[float, ...]:
-    return activation_kinks(activation, Z)
-
-
-@functools.lru_cache(maxsize=32)
-def _homogeneity(activation: sp.Expr) -> int | None:
-    return activation_homogeneity(activation, Z)
-
-
 def _require_smooth(activation: sp.Expr) -> None:
-    if _kinks(activation):
+    kinks = activation_rules(activation).kinks
+    if kinks:
         raise ValueError(f"the 1/N vertex of the activation {activation} needs derivatives of its "
                          "pair expectation: available for closed forms (ReLU, Erf, exponential) "
                          "and smooth activations, not for kinks at "
-                         f"{list(_kinks(activation))}")
-
-
-@functools.lru_cache(maxsize=32)
-def _derivatives(activation: sp.Expr):
-    """phi, phi', ..., phi'''' lambdified (smooth activations, Price's theorem)."""
-    from .architectures import _lambdify
-    return [_lambdify(sp.diff(activation, Z, k), Z) for k in range(5)]
-
-
-@functools.lru_cache(maxsize=4)
-def _leading_axis_rule(coarse: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Rule for E[F(u)], u ~ N(0, 1): nodes and weights of a composite Gauss-Legendre rule on
-    [-_BOX, _BOX]; ``coarse`` uses fewer nodes per cell (an error estimate)."""
-    t, w = np.polynomial.legendre.leggauss(_CELL_NODES - 2 * int(coarse))
-    edges = np.linspace(-_BOX, _BOX, _CELLS + 1)
-    half = np.diff(edges) / 2
-    x = ((edges[:-1] + half)[:, None] + half[:, None] * t).ravel()
-    w = (half[:, None] * w).ravel() * np.exp(-x * x / 2) / np.sqrt(2 * np.pi)
-    return x, w
+                         f"{list(kinks)}")
 
 
 def _diagonal_numeric(activation: sp.Expr, s: np.ndarray
@@ -263,7 +216,7 @@ def _diagonal_numeric(activation: sp.Expr, s: np.ndarray
     small s (the score form cancels like :math:`s^{-2}` as s -> 0).
     """
     s = np.asarray(s, dtype=float)
-    d = _derivatives(activation)
+    d = activation_rules(activation).derivative_functions
     f1 = np.asarray(gaussian_expectation([d[0], d[0]], np.broadcast_to(s[..., None, None],
                                                                         s.shape + (2, 2)),
                                          activation=activation))
@@ -303,12 +256,9 @@ def _rule_2d(f1, f2, sx, sy, c) -> np.ndarray:
 def product_expectation(activation: sp.Expr, cov: Any) -> np.ndarray:
     r""":math:`E[\prod_i \phi(z_i)]` for :math:`z \sim N(0, C)`, ``cov`` of shape ``(..., n, n)``.
 
-    Exponential activations: moment-generating function (exact); n <= 2 points, rank <= 2,
-    activations with kinks, and leading standard deviations above ``_PRODUCT_RULE_MAX_SCALE``:
-    :func:`nnqft_sym.quadrature.gaussian_expectation`; otherwise (smooth activations at n >= 3
-    points and rank >= 3) a product rule on the eigen-factor of C (composite Gauss-Legendre along
-    the leading direction, Gauss-Hermite along the others), whose error is estimated against a
-    coarser rule, with a fallback to ``gaussian_expectation`` above ``_HERMITE_RTOL``.
+    The strategy chain of :func:`nnqft_sym.expectations.gaussian_moment` (moment-generating
+    function, closed forms of the activation's rule book, quadrature told the kinks), with the
+    eigen-factor product rule for smooth activations at n >= 3 points of rank >= 3.
 
     Examples
     --------
@@ -317,70 +267,9 @@ def product_expectation(activation: sp.Expr, cov: Any) -> np.ndarray:
     >>> round(float(product_expectation(sp.exp(Z), np.eye(2))), 12)      # e^{1/2} e^{1/2}
     2.718281828459
     """
-    from .gaussian import mgf_product_expectation_numeric
-    from .moments import _exp_terms
-    cov = np.asarray(cov, dtype=float)
-    terms = _exp_terms(activation)
-    if terms is not None:
-        return mgf_product_expectation_numeric(terms, cov)
-    kinks = _kinks(activation)
-    func = _derivatives(activation)[0]
-    if kinks or cov.shape[-1] <= 2:
-        return np.asarray(gaussian_expectation(func, cov, kinks=kinks,
-                                               homogeneity=_homogeneity(activation),
-                                               activation=activation))
-    evals, evecs = np.linalg.eigh(cov)
-    evals = np.clip(evals[..., ::-1], 0.0, None)                         # largest first
-    evecs = evecs[..., ::-1]
-    rank = max(1, int(np.max(np.sum(evals > 1e-12 * evals[..., :1], axis=-1))))
-    factor = evecs[..., :rank] * np.sqrt(evals[..., None, :rank])        # (..., n, r)
-    if rank <= 2:
-        return np.asarray(gaussian_expectation(func, cov, activation=activation))
-    direct = np.sqrt(evals[..., 0]) > _PRODUCT_RULE_MAX_SCALE
-    value = np.empty(cov.shape[:-2])
-    if np.any(direct):
-        value[direct] = gaussian_expectation(func, cov[direct], activation=activation)
-    if np.all(direct):
-        return value
-    factor = factor[~direct]
-    scales = np.sqrt(np.max(evals[~direct][:, :rank], axis=0))
-
-    def rule(coarse: bool) -> np.ndarray:
-        nodes, weights = _anisotropic_rule(rank, scales, coarse)
-        out = np.empty(len(factor))
-        step = max(1, _CHUNK // (len(weights) * cov.shape[-1]))
-        for k in range(0, len(factor), step):
-            z = np.einsum("bir,qr->bqi", factor[k:k + step], nodes)
-            out[k:k + step] = np.prod(func(z), axis=-1) @ weights
-        return out
-
-    ruled = rule(False)
-    bad = np.abs(ruled - rule(True)) > _HERMITE_RTOL * (1 + np.abs(ruled))
-    if np.any(bad):
-        ruled[bad] = gaussian_expectation(func, cov[~direct][bad], activation=activation)
-    value[~direct] = ruled
-    return value
+    return gaussian_moment(activation, cov, product_rule=True)
 
 
-def _anisotropic_rule(rank: int, scales: np.ndarray, coarse: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Product rule for u ~ N(0, I_rank) (rank >= 3) adapted to the standard deviations ``scales``
-    of the eigen-directions: the composite Gauss-Legendre rule along the leading direction, and
-    Gauss-Hermite with a node count growing with the scale along the others (a direction of
-    small variance carries a nearly polynomial integrand)."""
-    axes = [_leading_axis_rule(coarse)]
-    for sigma in scales[1:]:
-        q = int(min(_HERMITE_MAX, _HERMITE_MIN + np.ceil(_HERMITE_PER_SIGMA * sigma)))
-        if coarse:
-            q = max(2, (3 * q) // 4)
-        x, w = np.polynomial.hermite_e.hermegauss(q)
-        axes.append((x, w / np.sqrt(2 * np.pi)))
-    grids = np.meshgrid(*[a[0] for a in axes], indexing="ij")
-    wgrids = np.meshgrid(*[a[1] for a in axes], indexing="ij")
-    return (np.stack([g.ravel() for g in grids], -1),
-            np.prod(np.stack([g.ravel() for g in wgrids], -1), -1))
-
-
-# ============================================================================ kernel recursion
 def _check_deep(net: Network, what: str) -> None:
     net.require_numeric(what)
     if not net.preactivation_is_gaussian:
@@ -615,7 +504,7 @@ def _perfectly_correlated(net: Network, sx: np.ndarray, sy: np.ndarray, c: np.nd
     """Pairs of distinct points with :math:`c^2 = s_x s_y` (rounding aside) and a positively
     homogeneous activation: collinear inputs at sigma_b = 0, where a closed form such as the
     ReLU arc-cosine kernel has divergent derivatives."""
-    if _homogeneity(net.activation) is None:
+    if activation_rules(net.activation).homogeneity is None:
         return np.zeros(np.shape(c), dtype=bool)
     return np.abs(c) >= np.sqrt(sx * sy) * (1 - 64 * np.finfo(float).eps)
 
@@ -638,19 +527,13 @@ def _aligned_derivatives(pair: PairExpectation, net: Network, sx: np.ndarray, sy
     free = ~aligned
     coef[:, free] = pair.gradient(sx[free], sy[free], c[free])
     hess[:, :, free] = pair.hessian(sx[free], sy[free], c[free])
-    h = _homogeneity(net.activation)
+    h = activation_rules(net.activation).homogeneity
     sign = np.sign(c[aligned])
     amp = pair.value(np.ones_like(sign), np.ones_like(sign), sign)      # A_+ or A_-
     base = sign * c[aligned]                                            # |c|
     coef[2, aligned] = sign * h * base ** (h - 1) * amp
     hess[2, 2, aligned] = h * (h - 1) * base ** (h - 2) * amp if h >= 2 else 0.0
     return coef, hess
-
-
-@functools.lru_cache(maxsize=32)
-def _homogeneity(activation: sp.Expr) -> int | None:
-    from .quadrature import activation_homogeneity
-    return activation_homogeneity(activation, Z)
 
 
 def _four_point_moments(net: Network, kern: np.ndarray) -> np.ndarray:

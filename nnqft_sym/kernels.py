@@ -5,7 +5,10 @@ for ``d_out > 1`` they give the kernel of one component (:math:`K_{ab} = \delta_
 
 Derived from the architecture, never typed in: the two-point neuron moment of
 :mod:`nnqft_sym.moments` (Gaussian moment-generating function for Gauss-net, phase average
-for cos-net, arc-cosine / arcsine closed forms for ReLU / Erf, quadrature otherwise).
+for cos-net, the closed forms of the activation's rule book :mod:`nnqft_sym.activations`:
+arc-cosine for :math:`a\,\mathrm{relu}(z) + b\,\mathrm{relu}(-z)` (ReLU, leaky ReLU, :math:`|z|`),
+arcsine for :math:`a\,\mathrm{erf}(bz)`; quadrature otherwise, all through
+:func:`nnqft_sym.expectations.gaussian_moment`).
 
 For Gaussian pre-activations every kernel is a function of the invariants
 :math:`s_x = \sigma_b^2 + \sigma_W^2 |x|^2/d_{in}`, :math:`s_y` and

@@ -8,17 +8,20 @@ Strategy, from exact to numerical (the first that applies wins):
 2. activations of exponential type (Gauss-net, cos/cosh/sinh with Gaussian weights): the Gaussian
    moment-generating function (:mod:`nnqft_sym.gaussian`), exact for every n.
 3. odd activations (Erf, tanh, ...) at an odd number of points: exactly 0 (z -> -z symmetry).
-4. closed forms by coincident-point pattern (points with equal pre-activations are grouped,
-   :func:`coincidence_pattern`): ReLU at one distinct point with multiplicity n,
-   :math:`E[\mathrm{relu}(z)^n] = s^{n/2} 2^{n/2}\Gamma(\tfrac{n+1}{2})/(2\sqrt\pi)`
-   (:math:`(n-1)!!\,s^{n/2}/2` for even n), and at two distinct points with any multiplicities
-   a, b, :math:`E[\mathrm{relu}(z_1)^a \mathrm{relu}(z_2)^b]` by the polar integral (radial
-   Gamma function times an elementary angular integral; a = b = 1 is the arc-cosine kernel of
-   degree 1, Cho & Saul 2009); Erf at two points (arcsine kernel, Williams 1997), including a
-   doubled point.  Three or more distinct ReLU points and Erf at n >= 4 even points have no
-   elementary closed form here and use quadrature.
+4. closed forms from the activation's rule book (:func:`nnqft_sym.activations.activation_rules`,
+   families matched by pattern): for :math:`\phi = a\,\mathrm{relu}(z) + b\,\mathrm{relu}(-z)`
+   (ReLU, leaky ReLU, :math:`|z|`) at points that coincide in at most two groups
+   (:func:`coincidence_pattern`), :math:`E[\phi(z)^n] = (a^n + b^n) s^{n/2}
+   2^{n/2}\Gamma(\tfrac{n+1}{2})/(2\sqrt\pi)` and the polar integrals of
+   :math:`E[\mathrm{relu}(z_1)^{m_1} \mathrm{relu}(z_2)^{m_2}]` (a = b = 1 is the arc-cosine
+   kernel of degree 1, Cho & Saul 2009); :math:`a\,\mathrm{erf}(bz)` at two points (arcsine
+   kernel, Williams 1997), including a doubled point.  Three or more distinct ReLU points and
+   Erf at n >= 4 even points have no elementary closed form here and use quadrature.
 5. otherwise Gaussian quadrature over the rank of the pre-activation covariance
    (:mod:`nnqft_sym.quadrature`), numeric points only.
+
+Numeric points take steps 2 to 5 through the one strategy chain
+:func:`nnqft_sym.expectations.gaussian_moment` (numeric closed forms at two points).
 
 A strategy that does not apply raises :class:`nnqft_sym.errors.NoClosedFormError`, which the
 numeric routes catch (never a bare ``ValueError``).  Numeric moments that overflow double
@@ -26,16 +29,16 @@ precision raise :class:`nnqft_sym.errors.NumericalOverflowError` naming the poin
 """
 from __future__ import annotations
 
-import functools
 import itertools
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
+from .activations import ExponentialRules, activation_rules, coincidence_pattern, relu_moment_closed_form
 from .architectures import S, Z, Network
 from .errors import NoClosedFormError, NumericalOverflowError
-from .gaussian import exponential_terms, mgf_product_expectation, mgf_product_expectation_numeric
+from .expectations import gaussian_moment
 from .parsing import to_sympy
 from .validation import as_points, reject_text
 
@@ -44,7 +47,6 @@ __all__ = ["neuron_moment", "check_finite_result", "pair_closed_form", "symbolic
            "is_symbolic_points", "prepare_points", "moment_from_covariance",
            "coincidence_pattern", "relu_moment_closed_form"]
 
-_SX, _SY, _C = sp.symbols("s_x s_y c", real=True)
 
 
 def is_symbolic_points(points: Any) -> bool:
@@ -98,7 +100,9 @@ def covariance_expr(net: Network, pts: list[list[sp.Expr]]) -> sp.Matrix:
 
 
 def pair_closed_form(activation: sp.Expr) -> sp.Expr | None:
-    """E[phi(z_x) phi(z_y)] in terms of (s_x, s_y, c) for ReLU and Erf, else None.
+    """E[phi(z_x) phi(z_y)] in terms of (s_x, s_y, c) from the activation's rule book
+    (:func:`nnqft_sym.activations.activation_rules`: a*relu(z) + b*relu(-z), a*erf(b z),
+    exponential type), else None.
 
     Examples
     --------
@@ -107,18 +111,16 @@ def pair_closed_form(activation: sp.Expr) -> sp.Expr | None:
     >>> pair_closed_form(sp.erf(Z))
     2*asin(2*c/sqrt((2*s_x + 1)*(2*s_y + 1)))/pi
     """
-    if activation == sp.Max(0, Z):
-        # arc-cosine kernel of degree 1: sqrt(sx sy) (sin t + (pi - t) cos t) / (2 pi)
-        return (sp.sqrt(_SX * _SY - _C ** 2) + (sp.pi - sp.acos(_C / sp.sqrt(_SX * _SY))) * _C) / (2 * sp.pi)
-    if activation == sp.erf(Z):
-        return 2 / sp.pi * sp.asin(2 * _C / sp.sqrt((1 + 2 * _SX) * (1 + 2 * _SY)))
-    return None
+    try:
+        return activation_rules(activation).pair_closed_form()
+    except NoClosedFormError:
+        return None
 
 
-@functools.lru_cache(maxsize=64)
 def _exp_terms(activation: sp.Expr) -> tuple | None:
-    terms = exponential_terms(activation, Z)
-    return None if terms is None else tuple(terms)
+    """The (c_k, alpha_k) of an exponential-type activation, else None."""
+    rules = activation_rules(activation)
+    return rules.terms if isinstance(rules, ExponentialRules) else None
 
 
 def neuron_moment(net: Network, points: Any, dps: int | None = None) -> Any:
@@ -198,15 +200,15 @@ def _moment_high_precision(net: Network, pts: np.ndarray, dps: int) -> Any:
     if closed is not None:
         with mpmath.workdps(dps):
             return mpmath.mpf(str(closed.evalf(dps + 5)))
-    from .quadrature import activation_homogeneity, activation_kinks, gaussian_expectation_mp
+    from .quadrature import gaussian_expectation_mp
+    rules = activation_rules(net.activation)
     cov = covariance_expr(net, exact_pts)
     with mpmath.workdps(dps + 5):
         cov_mp = [[mpmath.mpf(str(sp.N(c, dps + 5))) for c in row] for row in cov.tolist()]
         act = sp.lambdify(Z, net.activation, modules="mpmath")
         norm = sp.lambdify(S, net.normalisation, modules="mpmath")
-        value = gaussian_expectation_mp(act, cov_mp, kinks=activation_kinks(net.activation, Z),
-                                        dps=dps, homogeneity=activation_homogeneity(net.activation, Z),
-                                        activation=net.activation)
+        value = gaussian_expectation_mp(act, cov_mp, kinks=rules.kinks, dps=dps,
+                                        homogeneity=rules.homogeneity, activation=net.activation)
         for i in range(len(cov_mp)):
             value *= norm(cov_mp[i][i])
         return value
@@ -231,99 +233,16 @@ def moment_from_covariance(net: Network, cov: Any) -> sp.Expr:
     cov = sp.Matrix(cov)
     n = cov.shape[0]
     norm = sp.Mul(*[net.normalisation.subs(S, cov[i, i]) for i in range(n)])
-    terms = _exp_terms(net.activation)
-    if terms is not None:
-        return _combine_exponentials(norm * mgf_product_expectation(terms, cov))
-    if n % 2 and _is_odd(net.activation):
-        return sp.Integer(0)
-    pair = pair_closed_form(net.activation)
-    if pair is not None and n == 2:
-        return norm * pair.subs({_SX: cov[0, 0], _SY: cov[1, 1], _C: cov[0, 1]})
-    if net.activation == sp.Max(0, Z):
-        groups = coincidence_pattern(cov)
-        if len(groups) <= 2:
-            first = [g[0] for g in groups]
-            mult = [len(g) for g in groups]
-            if len(groups) == 1:
-                scale = cov[first[0], first[0]] ** sp.Rational(mult[0], 2)
-                return norm * relu_moment_closed_form(mult[0]) * scale
-            (i, j), (a, b) = first, mult
-            return norm * _relu_pair_moment(a, b, cov[i, i], cov[j, j], cov[i, j])
-    raise NoClosedFormError(f"no closed form for E[prod g] of {net.name} (activation "
-                            f"{net.activation}) at n = {n} points; pass numeric points to use "
-                            "Gaussian quadrature")
-
-
-def coincidence_pattern(cov: Any) -> list[list[int]]:
-    r"""Group the indices of a SymPy covariance by coincident pre-activations (z_i = z_j a.s.).
-
-    ``i`` and ``j`` coincide when :math:`\mathrm{Var}(z_i - z_j) = C_{ii} + C_{jj} - 2 C_{ij}`
-    simplifies to 0.
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> s, c = sp.symbols("s c", positive=True)
-    >>> coincidence_pattern(sp.Matrix([[s, s, c], [s, s, c], [c, c, s]]))
-    [[0, 1], [2]]
-    """
-    cov = sp.Matrix(cov)
-    groups: list[list[int]] = []
-    for i in range(cov.shape[0]):
-        for g in groups:
-            j = g[0]
-            if sp.simplify(cov[i, i] + cov[j, j] - 2 * cov[i, j]) == 0:
-                g.append(i)
-                break
-        else:
-            groups.append([i])
-    return groups
-
-
-def relu_moment_closed_form(n: int) -> sp.Expr:
-    r""":math:`E[\mathrm{relu}(z)^n]/s^{n/2} = 2^{n/2}\Gamma(\tfrac{n+1}{2})/(2\sqrt\pi)` for z ~ N(0, s).
-
-    For even n this is :math:`(n-1)!!/2`.
-
-    Examples
-    --------
-    >>> [relu_moment_closed_form(n) for n in (1, 2, 3, 4)]
-    [sqrt(2)/(2*sqrt(pi)), 1/2, sqrt(2)/sqrt(pi), 3/2]
-    """
-    return sp.simplify(2 ** sp.Rational(n, 2) * sp.gamma(sp.Rational(n + 1, 2)) / (2 * sp.sqrt(sp.pi)))
-
-
-_THETA, _PHI = sp.symbols("theta phi", real=True)
-
-
-@functools.lru_cache(maxsize=32)
-def _relu_angular(a: int, b: int) -> sp.Expr:
-    r""":math:`\int_{\theta-\pi/2}^{\pi/2} \cos^a\phi\,\cos^b(\phi-\theta)\,d\phi` as a
-    polynomial in cos(theta), sin(theta) and theta, 0 <= theta <= pi (the wedge where both are > 0)."""
-    integrand = sp.expand(sp.expand_trig(sp.cos(_PHI) ** a * sp.cos(_PHI - _THETA) ** b))
-    value = sp.integrate(integrand, (_PHI, _THETA - sp.pi / 2, sp.pi / 2))
-    return sp.expand(sp.expand_trig(sp.expand(value)))
-
-
-def _relu_pair_moment(a: int, b: int, sx: sp.Expr, sy: sp.Expr, c: sp.Expr) -> sp.Expr:
-    r""":math:`E[\mathrm{relu}(z_1)^a\,\mathrm{relu}(z_2)^b]` for a centred Gaussian pair.
-
-    In polar coordinates :math:`z_1 = \sqrt{s_x} r\cos\phi`, :math:`z_2 = \sqrt{s_y}
-    r\cos(\phi-\theta)` with :math:`\cos\theta = c/\sqrt{s_x s_y}`: the radial integral is
-    :math:`2^{m/2}\Gamma(m/2+1)/(2\pi)` (m = a + b), the angular one :func:`_relu_angular`.
-    """
-    m = a + b
-    radial = 2 ** sp.Rational(m, 2) * sp.gamma(sp.Rational(m, 2) + 1) / (2 * sp.pi)
-    cos_t = c / sp.sqrt(sx * sy)
-    angular = _relu_angular(a, b).subs({sp.sin(_THETA): sp.sqrt(1 - cos_t ** 2),
-                                        sp.cos(_THETA): cos_t}).subs(_THETA, sp.acos(cos_t))
-    return sp.sqrt(sx) ** a * sp.sqrt(sy) ** b * radial * angular
-
-
-@functools.lru_cache(maxsize=32)
-def _is_odd(activation: sp.Expr) -> bool:
-    """True when phi(-z) = -phi(z) (then E[prod phi(z_i)] = 0 at an odd number of points)."""
-    return sp.simplify(activation.subs(Z, -Z) + activation) == 0
+    rules = activation_rules(net.activation)
+    try:
+        moment = rules.product_closed_form(cov)
+    except NoClosedFormError:
+        raise NoClosedFormError(f"no closed form for E[prod g] of {net.name} (activation "
+                                f"{net.activation}) at n = {n} points; pass numeric points to use "
+                                "Gaussian quadrature") from None
+    if isinstance(rules, ExponentialRules):
+        return _combine_exponentials(norm * moment)
+    return norm * moment
 
 
 def _combine_exponentials(expr: sp.Expr) -> sp.Expr:
@@ -351,54 +270,8 @@ def _cos_phase_average(net: Network, pts: Any, symbolic: bool) -> Any:
 
 # ---------------------------------------------------------------------- numeric
 def _moment_numeric(net: Network, pts: np.ndarray) -> np.ndarray:
-    n = pts.shape[-2]
-    if n % 2 and _is_odd(net.activation):
+    if pts.shape[-2] % 2 and activation_rules(net.activation).is_odd:
         return np.zeros(pts.shape[:-2])
     if not net.preactivation_is_gaussian:
         return _cos_phase_average(net, pts, symbolic=False)
-    cov = net.preactivation_covariance(pts)
-    diag = np.diagonal(cov, axis1=-2, axis2=-1)
-    terms = _exp_terms(net.activation)
-    log_norm = _log_normalisation(net.normalisation)
-    if terms is not None and log_norm is not None:
-        return mgf_product_expectation_numeric(terms, cov, np.sum(log_norm(diag), axis=-1))
-    norm = np.prod(net.normalisation_function(diag), axis=-1) if net.normalisation != 1 else 1.0
-    if terms is not None:
-        return norm * mgf_product_expectation_numeric(terms, cov)
-    pair = pair_closed_form(net.activation)
-    if pair is not None and n == 2:
-        return norm * _pair_function(net.activation)(cov[..., 0, 0], cov[..., 1, 1], cov[..., 0, 1])
-    from .quadrature import activation_homogeneity, activation_kinks, gaussian_expectation
-    return norm * gaussian_expectation(net.activation_function, cov,
-                                       kinks=activation_kinks(net.activation, Z),
-                                       homogeneity=activation_homogeneity(net.activation, Z),
-                                       activation=net.activation)
-
-
-@functools.lru_cache(maxsize=8)
-def _log_normalisation(normalisation: sp.Expr):
-    """log n(s) lambdified when it is a polynomial in s (Gauss-net: -s), else None."""
-    log_n = sp.expand(sp.expand_log(sp.log(normalisation), force=True))
-    if not log_n.is_polynomial(S):
-        return None
-    func = sp.lambdify(S, log_n, modules="numpy")
-    return lambda s: func(s) + np.zeros_like(s)
-
-
-@functools.lru_cache(maxsize=8)
-def _pair_function(activation: sp.Expr):
-    """Lambdify the pair closed form in (s_x, s_y, rho), rho = c / sqrt(s_x s_y) clipped to [-1, 1]
-    so that rounding never takes a square root or an arccos out of its domain.
-
-    Where s_x s_y = 0 (a point with s(x) = 0: x = 0 at sigma_b = 0) z(x) = 0 identically and
-    c = 0; rho is then set to 0, which gives the limit (ReLU and Erf: phi(0) = 0, so 0)."""
-    rho = sp.Symbol("rho", real=True)
-    expr = pair_closed_form(activation).subs(_C, rho * sp.sqrt(_SX * _SY))
-    expr = sp.simplify(expr.subs(sp.sqrt(_SX * _SY * (1 - rho ** 2)), sp.sqrt(_SX * _SY) * sp.sqrt(1 - rho ** 2)))
-    raw = sp.lambdify((_SX, _SY, rho), expr, modules="numpy")
-
-    def pair(sx, sy, c):
-        scale = np.sqrt(np.asarray(sx, dtype=float) * sy)
-        rho = np.divide(c, scale, out=np.zeros(np.shape(scale * c)), where=scale > 0)
-        return raw(sx, sy, np.clip(rho, -1.0, 1.0))
-    return pair
+    return gaussian_moment(net.activation, net.preactivation_covariance(pts), net.normalisation)

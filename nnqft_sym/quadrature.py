@@ -65,6 +65,8 @@ import sympy as sp
 from scipy.special import gammaln, roots_jacobi, roots_legendre
 from sympy.calculus.util import continuous_domain
 
+from .activations import activation_rules
+from .architectures import Z
 from .errors import DivergentExpectationError
 
 from .parsing import to_sympy
@@ -383,22 +385,7 @@ def activation_kinks(expr: Any, z: sp.Symbol) -> tuple[float, ...]:
     >>> activation_kinks(sp.erf(z), z)
     ()
     """
-    expr = _sympify_activation(expr, z)
-    points: set[float] = set()
-    for node in sp.preorder_traversal(expr):
-        if isinstance(node, (sp.Max, sp.Min)):
-            args = node.args
-            for a, b in itertools.combinations(args, 2):
-                points.update(_real_roots(a - b, z))
-        elif isinstance(node, (sp.Abs, sp.Heaviside, sp.sign)):
-            points.update(_real_roots(node.args[0], z))
-        elif isinstance(node, sp.Piecewise):
-            for _, cond in node.args:
-                if cond in (sp.true, sp.false):
-                    continue
-                for rel in cond.atoms(sp.core.relational.Relational):
-                    points.update(_real_roots(rel.lhs - rel.rhs, z))
-    return tuple(sorted(points))
+    return activation_rules(_sympify_activation(expr, z).xreplace({z: Z})).kinks
 
 
 def activation_homogeneity(expr: Any, z: sp.Symbol) -> int | None:
@@ -432,28 +419,7 @@ def activation_homogeneity(expr: Any, z: sp.Symbol) -> int | None:
     >>> activation_homogeneity(sp.Abs(z), z), activation_homogeneity(sp.tanh(z), z)
     (1, None)
     """
-    expr = _sympify_activation(expr, z)
-    if expr == 0:
-        return None
-    pos = sp.Dummy("p", positive=True)
-    t = sp.Dummy("t", positive=True)
-    degrees = []
-    for side in (pos, -pos):
-        at = expr.subs(z, side)
-        if sp.simplify(at) == 0:
-            continue
-        ratio = sp.simplify(expr.subs(z, t * side) / at)
-        # ratio must be t**k with no dependence on the point
-        if ratio.has(pos):
-            return None
-        k = sp.simplify(sp.log(ratio) / sp.log(t))
-        k = sp.nsimplify(k)
-        if not (k.is_Integer and k >= 0):
-            return None
-        degrees.append(int(k))
-    if not degrees or len(set(degrees)) != 1:
-        return None
-    return degrees[0]
+    return activation_rules(_sympify_activation(expr, z).xreplace({z: Z})).homogeneity
 
 
 # ============================================================================ input checks
@@ -1096,12 +1062,3 @@ def _sympify_activation(expr: Any, z: Any) -> sp.Expr:
         raise TypeError(f"z must be a SymPy Symbol, got {z!r}")
     return to_sympy(expr, "expr")
 
-
-def _real_roots(expr: sp.Expr, z: sp.Symbol) -> set[float]:
-    if not expr.has(z):
-        return set()
-    roots = sp.solveset(sp.Eq(expr, 0), z, domain=sp.S.Reals)
-    if not isinstance(roots, sp.FiniteSet):
-        raise ValueError(f"cannot locate the kinks of the activation: {expr} = 0 has solution set "
-                         f"{roots}; pass kinks explicitly")
-    return {float(v) for v in roots}

@@ -15,6 +15,7 @@ from scipy.special import erf
 HAND_ACTIVATIONS = {
     "gauss": lambda z, s: np.exp(z - s),
     "relu": lambda z, s: np.maximum(z, 0.0),
+    "leaky_relu_0.2": lambda z, s: np.where(z > 0.0, z, 0.2 * z),
     "erf": lambda z, s: erf(z),
     "tanh": lambda z, s: np.tanh(z),
 }

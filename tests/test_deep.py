@@ -12,7 +12,7 @@ import pytest
 import sympy as sp
 from scipy import integrate
 
-from nnqft_sym import CosNet, ErfNet, GaussNet, Network, ReLUNet, Z
+from nnqft_sym import CosNet, ErfNet, GaussNet, LeakyReLUNet, Network, ReLUNet, Z
 from nnqft_sym.deep import (deep_kernel_expr, layer_kernels, layer_recursion,
                             leading_connected_four_point, leading_delta_green, leading_deviation,
                             leading_pairing_coefficients, product_expectation)
@@ -96,8 +96,12 @@ def test_symbolic_composition_matches_numeric_recursion(cls):
     assert net.kernel_expr(x, y) == expr       # kernels.kernel_expr dispatches for depth > 1
 
 
-def test_kinked_activation_kernel_by_quadrature_and_vertex_refused():
-    """|z|: E[|z_x||z_y|] = (2/pi) (sqrt(sx sy - c^2) + c asin(c / sqrt(sx sy))) (arc-sine kernel)."""
+def test_abs_kernel_and_vertex_from_the_closed_form_and_other_kinks_refused():
+    """|z|: E[|z_x||z_y|] = (2/pi) (sqrt(sx sy - c^2) + c asin(c / sqrt(sx sy))) (arc-sine kernel).
+
+    |z| = relu(z) + relu(-z) has the closed-form pair moment of the piecewise-linear rule book, so
+    its 1/N vertex is computed (it used to be refused); a kinked activation without a closed form
+    (hard tanh) is still refused."""
     net = Network(sp.Abs(Z), sigma_w=1.1, sigma_b=0.4, depth=2)
     x, y = 0.3, -0.7
     sb2, sw2 = 0.16, 1.21
@@ -106,8 +110,13 @@ def test_kinked_activation_kernel_by_quadrature_and_vertex_refused():
                  sb2 + sw2 * 2 / np.pi * (np.sqrt(sx * sy - c * c) + c * np.arcsin(c / np.sqrt(sx * sy))))
     expect = sb2 + sw2 * 2 / np.pi * (np.sqrt(sx * sy - c * c) + c * np.arcsin(c / np.sqrt(sx * sy)))
     assert net.kernel(x, y) == pytest.approx(expect, rel=QUAD_RTOL)
+    delta = leading_delta_green(net, [x, y])
+    assert np.isfinite(delta)
+    leaky = LeakyReLUNet(slope=-1, sigma_w=1.1, sigma_b=0.4, depth=2)
+    assert leading_delta_green(leaky, [x, y]) == pytest.approx(delta, rel=1e-12)
+    hard_tanh = Network(sp.Min(1, sp.Max(-1, Z)), sigma_w=1.1, sigma_b=0.4, depth=2)
     with pytest.raises(ValueError, match="kinks"):
-        leading_delta_green(net, [x, y])
+        leading_delta_green(hard_tanh, [x, y])
 
 
 def test_no_closed_form_raises_for_symbolic_kernel():
@@ -213,6 +222,7 @@ def _extrapolate(widths, values, errors):
 
 @pytest.mark.parametrize("family,net,points", [
     ("relu", ReLUNet(sigma_w=1.4, sigma_b=0.5, depth=3), [-0.8, 0.3, 1.1]),
+    ("leaky_relu_0.2", LeakyReLUNet(slope=0.2, sigma_w=1.3, sigma_b=0.5, depth=2), [-0.8, 0.3, 1.1]),
     ("gauss", GaussNet(sigma_w=0.7, sigma_b=0.5, depth=2), [-0.4, 0.5, 0.9]),
     ("erf", ErfNet(sigma_w=1.5, sigma_b=0.5, depth=2), [-0.6, 0.7]),
     ("tanh", TANH.with_params(depth=3), [0.2, 1.0]),
