@@ -51,7 +51,7 @@ _HERMITE_RTOL = 1e-6
 _CHUNK = 4_000_000
 
 
-def gaussian_moment(activation: sp.Expr, cov: Any, normalisation: sp.Expr = sp.Integer(1), *,
+def gaussian_moment(activation: sp.Expr, cov: Any, normalisation: sp.Expr = sp.S.One, *,
                     product_rule: bool = False) -> np.ndarray:
     r""":math:`E[\prod_i n(C_{ii})\,\phi(z_i)]` for :math:`z \sim N(0, C)`, ``cov`` of shape ``(..., n, n)``.
 
