@@ -45,7 +45,7 @@ from typing import Any, Sequence
 
 import sympy as sp
 
-from .architectures import Z
+from .specification import NetworkSpec, Z
 from .frequency_priors import angular_average
 from .parsing import to_sympy
 
@@ -88,7 +88,7 @@ def _check_d(d: Any) -> int:
 
 
 # ---------------------------------------------------------------------- 1. kernel = Fourier transform
-def kernel_from_frequency_density(net: Any, vv: Any) -> sp.Expr:
+def kernel_from_frequency_density(net: NetworkSpec, vv: Any) -> sp.Expr:
     r"""cos-net kernel from the Fourier transform of the frequency density (SymPy).
 
     .. math:: K = \sigma_b^2 + \sigma_W^2\, \Omega_d \int_0^\infty dk\, k^{d-1}\rho(k)\,

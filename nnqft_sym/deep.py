@@ -54,11 +54,14 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .architectures import S, Z, Network
-from .cumulants import _relative_to_free
 from .errors import NoClosedFormError
+from .gaussian import mgf_product_expectation, mgf_product_expectation_numeric
+from .moments import _exp_terms, _pair_function, covariance_expr, pair_closed_form, symbolic_points
+from .partitions import pairings, wick_sum
 from .quadrature import activation_homogeneity, activation_kinks, gaussian_expectation
-from .validation import as_points, broadcast_coordinates
+from .specification import NetworkSpec as Network
+from .specification import S, Z, _lambdify, default_points
+from .validation import as_points, broadcast_coordinates, relative_to_free
 
 __all__ = [
     "PairExpectation",
@@ -126,7 +129,6 @@ class PairExpectation:
         if self.closed_form is None:
             cov = np.stack([np.stack([sx, c], -1), np.stack([c, sy], -1)], -2)
             return np.asarray(product_expectation(self.activation, cov))
-        from .moments import pair_closed_form, _pair_function
         if pair_closed_form(self.activation) is not None:   # the numerically stable form
             return _pair_function(self.activation)(sx, sy, c)
         return _closed_form_functions(self.closed_form)[0](sx, sy, c)
@@ -185,8 +187,6 @@ def pair_expectation(activation: sp.Expr) -> PairExpectation:
 
 
 def _pair_closed_form(activation: sp.Expr) -> sp.Expr | None:
-    from .gaussian import mgf_product_expectation
-    from .moments import _exp_terms, pair_closed_form
     pair = pair_closed_form(activation)
     if pair is not None:
         return pair
@@ -232,7 +232,6 @@ def _require_smooth(activation: sp.Expr) -> None:
 @functools.lru_cache(maxsize=32)
 def _derivatives(activation: sp.Expr):
     """phi, phi', ..., phi'''' lambdified (smooth activations, Price's theorem)."""
-    from .architectures import _lambdify
     return [_lambdify(sp.diff(activation, Z, k), Z) for k in range(5)]
 
 
@@ -317,8 +316,6 @@ def product_expectation(activation: sp.Expr, cov: Any) -> np.ndarray:
     >>> round(float(product_expectation(sp.exp(Z), np.eye(2))), 12)      # e^{1/2} e^{1/2}
     2.718281828459
     """
-    from .gaussian import mgf_product_expectation_numeric
-    from .moments import _exp_terms
     cov = np.asarray(cov, dtype=float)
     terms = _exp_terms(activation)
     if terms is not None:
@@ -383,7 +380,7 @@ def _anisotropic_rule(rank: int, scales: np.ndarray, coarse: bool) -> tuple[np.n
 # ============================================================================ kernel recursion
 def _check_deep(net: Network, what: str) -> None:
     net.require_numeric(what)
-    if not net.preactivation_is_gaussian:
+    if not net.first_layer_is_gaussian:
         raise ValueError(f"{what}: the layer recursion needs Gaussian first-layer pre-activations; "
                          f"{net.name} has uniform phases (use the one-layer exact results)")
 
@@ -466,11 +463,9 @@ def deep_kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
     >>> sp.nsimplify(k)
     2
     """
-    from .kernels import default_points
-    from .moments import covariance_expr, symbolic_points
     if not isinstance(net.d_in, int):
         raise ValueError("deep_kernel_expr needs an integer d_in")
-    if not net.preactivation_is_gaussian:
+    if not net.first_layer_is_gaussian:
         raise ValueError(f"deep_kernel_expr: {net.name} has non-Gaussian pre-activations")
     pair = pair_expectation(net.activation).closed_form
     if pair is None:
@@ -649,7 +644,6 @@ def _aligned_derivatives(pair: PairExpectation, net: Network, sx: np.ndarray, sy
 
 @functools.lru_cache(maxsize=32)
 def _homogeneity(activation: sp.Expr) -> int | None:
-    from .quadrature import activation_homogeneity
     return activation_homogeneity(activation, Z)
 
 
@@ -707,7 +701,6 @@ def leading_pairing_coefficients(net: Network, points: Any) -> dict[tuple[tuple[
     >>> len(coeffs)
     3
     """
-    from .partitions import pairings
     n = as_points(points, net.d_in).shape[-2]
     if n % 2:
         return {}       # odd correlators vanish: no pairing
@@ -778,12 +771,14 @@ def leading_deviation(net: Network, points: Any) -> np.ndarray | float:
     >>> bool(np.isclose(leading_deviation(ReLUNet(), pts), ReLUNet().deviation_series(pts)[1]))
     True
     """
-    from .wick import free_green
-    if as_points(points, net.d_in).shape[-2] % 2:
+    pts = as_points(points, net.d_in)
+    if pts.shape[-2] % 2:
         raise ValueError("points: m_n = Delta G / G_0 is 0/0 at an odd number of points (both "
                          "vanish exactly); use leading_delta_green, which is 0")
-    out = _relative_to_free(np.asarray(leading_delta_green(net, points)),
-                            np.asarray(free_green(net, points)), points, symbolic=False)
+    kmat = np.asarray(deep_kernel(net, pts[..., :, None, :], pts[..., None, :, :]))
+    free = wick_sum(lambda i, j: kmat[..., i, j], pts.shape[-2])       # G_0 by Wick's theorem
+    out = relative_to_free(np.asarray(leading_delta_green(net, points)), np.asarray(free),
+                           points, symbolic=False)
     return float(out) if np.ndim(out) == 0 else out
 
 

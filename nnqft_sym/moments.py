@@ -33,10 +33,13 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .architectures import S, Z, Network
 from .errors import NoClosedFormError, NumericalOverflowError
 from .gaussian import exponential_terms, mgf_product_expectation, mgf_product_expectation_numeric
 from .parsing import to_sympy
+from .quadrature import (activation_homogeneity, activation_kinks, gaussian_expectation,
+                         gaussian_expectation_mp)
+from .specification import NetworkSpec as Network
+from .specification import S, Z
 from .validation import as_points, reject_text
 
 __all__ = ["neuron_moment", "check_finite_result", "pair_closed_form", "symbolic_points",
@@ -198,7 +201,6 @@ def _moment_high_precision(net: Network, pts: np.ndarray, dps: int) -> Any:
     if closed is not None:
         with mpmath.workdps(dps):
             return mpmath.mpf(str(closed.evalf(dps + 5)))
-    from .quadrature import activation_homogeneity, activation_kinks, gaussian_expectation_mp
     cov = covariance_expr(net, exact_pts)
     with mpmath.workdps(dps + 5):
         cov_mp = [[mpmath.mpf(str(sp.N(c, dps + 5))) for c in row] for row in cov.tolist()]
@@ -214,7 +216,7 @@ def _moment_high_precision(net: Network, pts: np.ndarray, dps: int) -> Any:
 
 # ---------------------------------------------------------------------- symbolic
 def _moment_symbolic(net: Network, pts: list[list[sp.Expr]]) -> sp.Expr:
-    if not net.preactivation_is_gaussian:
+    if not net.first_layer_is_gaussian:
         return _cos_phase_average(net, pts, symbolic=True)
     return moment_from_covariance(net, covariance_expr(net, pts))
 
@@ -354,7 +356,7 @@ def _moment_numeric(net: Network, pts: np.ndarray) -> np.ndarray:
     n = pts.shape[-2]
     if n % 2 and _is_odd(net.activation):
         return np.zeros(pts.shape[:-2])
-    if not net.preactivation_is_gaussian:
+    if not net.first_layer_is_gaussian:
         return _cos_phase_average(net, pts, symbolic=False)
     cov = net.preactivation_covariance(pts)
     diag = np.diagonal(cov, axis1=-2, axis2=-1)
@@ -368,7 +370,6 @@ def _moment_numeric(net: Network, pts: np.ndarray) -> np.ndarray:
     pair = pair_closed_form(net.activation)
     if pair is not None and n == 2:
         return norm * _pair_function(net.activation)(cov[..., 0, 0], cov[..., 1, 1], cov[..., 0, 1])
-    from .quadrature import activation_homogeneity, activation_kinks, gaussian_expectation
     return norm * gaussian_expectation(net.activation_function, cov,
                                        kinks=activation_kinks(net.activation, Z),
                                        homogeneity=activation_homogeneity(net.activation, Z),
