@@ -51,7 +51,7 @@ import numpy as np
 from nnqft_sym.rg import wilsonian_flow
 from nnqft_sym.validation import as_points
 
-from .evaluate import tree_level_six_point
+from .tree_level import tree_level_six_point
 
 __all__ = ["SexticRunning", "sextic_running"]
 

@@ -43,7 +43,7 @@ def weight_kernel(net: NetworkSpec, x: Any, y: Any) -> Any:
     >>> round(float(weight_kernel(GaussNet(sigma_b=3), 0.0, 0.0)), 12)
     1.0
     """
-    if is_symbolic_points([x, y]):
+    if is_symbolic_points(x) or is_symbolic_points(y):
         return kernel_expr(net, x, y) - net.sigma_b ** 2
     return np.asarray(kernel_numeric(net, x, y), dtype=float) - float(net.sigma_b) ** 2
 

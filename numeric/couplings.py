@@ -9,7 +9,7 @@ Tree level of :math:`\Gamma = \Gamma_0 + \frac{u_4}{4!}\int f^4 + \frac{u_6}{6!}
   :math:`G_c^{(6)} = \Delta G^{(6)} - \sum_{15} \Delta G^{(4)}(x_A)\, K(x_B)` (since
   :math:`G^{(2)} = K` exactly, :math:`\Delta G^{(6)} = \kappa_6 + \sum_{15}\kappa_4\kappa_2`) is,
   at tree level, :math:`u_4^2\,\mathrm{exchange} - u_6\,\mathrm{contact}`
-  (:func:`feynman.evaluate.tree_level_six_point`), so
+  (:func:`feynman.tree_level.tree_level_six_point`), so
   :math:`u_6 = (u_4^2\,\mathrm{exchange} - G_c^{(6)})/\mathrm{contact}` with :math:`u_4` the
   measured (combination-averaged) quartic coupling.
 
@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from feynman.evaluate import tree_level_six_point
+from feynman.tree_level import tree_level_six_point
 from nnqft_sym.couplings import normalisation_integral
 
 from .estimators import GreenMeasurement, network_from_description
