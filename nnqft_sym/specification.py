@@ -43,7 +43,8 @@ __all__ = ["Z", "S", "P", "NetworkSpec", "GaussianFrequencyPrior", "default_poin
 Z = sp.Symbol("z", real=True)
 #: the variance s(x) = Var z(x) = sigma_b^2 + sigma_W^2 |x|^2 / d_in of the pre-activation
 S = sp.Symbol("s", positive=True)
-#: the momentum magnitude |p| (one symbol for the propagators, the RG and the Bayesian RG)
+#: the momentum magnitude |p| (= |w| of a frequency), one symbol for the propagators, the RG
+#: and the Bayesian RG
 P = sp.Symbol("p", nonnegative=True)
 
 

@@ -26,9 +26,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from feynman.tree_level import tree_level_six_point
+from nnqft_sym.architectures import from_description
 from nnqft_sym.couplings import normalisation_integral
 
-from .estimators import GreenMeasurement, network_from_description
+from .estimators import GreenMeasurement
 from .monomials import point_multisets
 
 __all__ = ["PowerLawFit", "fit_power_law", "QuarticCouplings", "quartic_couplings",
@@ -173,7 +174,7 @@ def quartic_couplings(result: GreenMeasurement, cutoff: float | None = None) -> 
     """
     if 4 not in result.orders:
         raise ValueError(f"quartic couplings need the 4-point function; measured orders {result.orders}")
-    net = network_from_description(result.description)
+    net = from_description(result.description)
     est = result.estimate(4)
     nk = np.asarray(normalisation_integral(net, result.points[est.combos], cutoff=cutoff), float)
     bag_values = -(est.bag_values - est.free) / nk
@@ -260,7 +261,7 @@ def sextic_couplings(result: GreenMeasurement, quartic: QuarticCouplings | None 
     if not {4, 6} <= set(result.orders):
         raise ValueError(f"u6 needs the 4- and 6-point functions; measured orders {result.orders}")
     quartic = quartic or quartic_couplings(result, cutoff=cutoff)
-    net = network_from_description(result.description)
+    net = from_description(result.description)
     e4, e6 = result.estimate(4), result.estimate(6)
     pts = result.points
     tree = tree_level_six_point(net, pts[e6.combos], cutoff=cutoff)
