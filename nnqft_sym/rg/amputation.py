@@ -42,10 +42,6 @@ from typing import Any
 
 import numpy as np
 
-from ..cumulants import connected_green
-from ..kernels import kernel_numeric
-from ..specification import NetworkSpec
-
 __all__ = ["AmputatedVertex", "amputated_quartic_vertex", "local_template"]
 
 
@@ -84,8 +80,8 @@ class AmputatedVertex:
     condition: float
 
 
-def _kernel_matrix(net: NetworkSpec, grid: np.ndarray) -> np.ndarray:
-    return np.asarray(kernel_numeric(net, grid[:, None, None], grid[None, :, None]), float)
+def _kernel_matrix(net: Any, grid: np.ndarray) -> np.ndarray:
+    return np.asarray(net.kernel(grid[:, None, None], grid[None, :, None]), float)
 
 
 def local_template(kernel: np.ndarray, spacing: float) -> np.ndarray:
@@ -123,7 +119,7 @@ def _diagnostics(grid: np.ndarray, spacing: float, kernel: np.ndarray, connected
                            residual, condition)
 
 
-def amputated_quartic_vertex(net: NetworkSpec, grid: Any, width: int,
+def amputated_quartic_vertex(net: Any, grid: Any, width: int,
                              max_condition: float = 1e8) -> AmputatedVertex:
     r"""Amputate the exact :math:`G_c^{(4)}` of ``net`` at width N on a uniform 1-d grid.
 
@@ -166,5 +162,5 @@ def amputated_quartic_vertex(net: NetworkSpec, grid: Any, width: int,
                          f"> {max_condition:.3g}: use a coarser grid (spacing >~ 1/sigma_W)")
     m = grid.size
     combos = np.array(list(itertools.product(range(m), repeat=4)))
-    connected = np.asarray(connected_green(net, grid[combos], width), float).reshape((m,) * 4)
+    connected = np.asarray(net.connected_green(grid[combos], width), float).reshape((m,) * 4)
     return _diagnostics(grid, spacing, kernel, connected, condition)
