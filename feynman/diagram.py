@@ -17,6 +17,7 @@ import networkx as nx
 import sympy as sp
 
 from nnqft_sym.parsing import to_sympy
+from nnqft_sym.specification import NetworkSpec
 
 from .drawing import draw, tikz
 from .evaluate import evaluate_diagram
@@ -294,7 +295,7 @@ class Diagram:
         """Draw with matplotlib (see :func:`feynman.drawing.draw`)."""
         return draw(self, ax)
 
-    def evaluate(self, net: Any, points: Any, couplings: Mapping[int, Any] | None = None,
+    def evaluate(self, net: NetworkSpec, points: Any, couplings: Mapping[int, Any] | None = None,
                  **options: Any) -> Any:
         """Numeric value for an architecture (see :func:`feynman.evaluate.evaluate_diagram`)."""
         return evaluate_diagram(self, net, points, couplings, **options)
