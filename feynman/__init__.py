@@ -9,16 +9,15 @@ never :mod:`numeric`.
 from .correlators import correlator, correlator_diagrams, correlator_value
 from .diagram import Diagram, coupling_symbols, node_colours
 from .drawing import draw, layout, tikz
-from .evaluate import (SixPointTree, diagram_integral, diagram_integrals, evaluate_diagram,
-                       gaussian_integral, gaussian_integral_expr, gaussian_parameters,
-                       laplacian_blocks, propagator_function, quadrature_integral,
-                       tree_level_four_point, tree_level_six_point,
-                       weight_kernel_propagator)
+from .evaluate import (diagram_integral, diagram_integrals, evaluate_diagram, gaussian_integral,
+                       gaussian_integral_expr, gaussian_parameters, laplacian_blocks,
+                       propagator_function, quadrature_integral, weight_kernel_propagator)
 from .expressions import (diagram_latex, momentum_expression, position_expression,
                           position_symbols)
 from .generate import MAX_CONTRACTIONS, contraction_estimate, generate, vertex_combinations
 from .running import SexticRunning, sextic_running
 from .symmetry import canonical_form, line_permutations, multigraph_symmetry_factor
+from .tree_level import SixPointTree, tree_level_four_point, tree_level_six_point
 
 __all__ = [
     "Diagram", "coupling_symbols", "node_colours",

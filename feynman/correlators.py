@@ -7,6 +7,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import sympy as sp
 
+from nnqft_sym.specification import NetworkSpec
 from nnqft_sym.validation import as_points
 
 from .diagram import Diagram
@@ -77,7 +78,7 @@ def correlator(legs: int, order: int | Mapping[int, int], propagator: Any = None
     return sp.Add(*(d.expression(propagator, couplings) for d in diagrams))
 
 
-def correlator_value(net: Any, points: Any, order: int | Mapping[int, int],
+def correlator_value(net: NetworkSpec, points: Any, order: int | Mapping[int, int],
                      couplings: Mapping[int, float], *, valences: Sequence[int] = (4,),
                      connected: bool = True, one_pi: bool = False, cutoff: float | None = None,
                      nodes: int = 48) -> np.ndarray:

@@ -17,7 +17,11 @@ import networkx as nx
 import sympy as sp
 
 from nnqft_sym.parsing import to_sympy
+from nnqft_sym.specification import NetworkSpec
 
+from .drawing import draw, tikz
+from .evaluate import evaluate_diagram
+from .expressions import diagram_latex, momentum_expression, position_expression
 from .symmetry import canonical_form, line_permutations
 
 __all__ = ["Diagram", "coupling_symbols", "node_colours"]
@@ -271,35 +275,29 @@ class Diagram:
     def expression(self, propagator: Any = None,
                    couplings: Mapping[int, Any] | None = None) -> sp.Expr:
         """Position-space SymPy expression (see :func:`feynman.expressions.position_expression`)."""
-        from .expressions import position_expression
         return position_expression(self, propagator, couplings)
 
     def momentum_expression(self, propagator: Any = None,
                             couplings: Mapping[int, Any] | None = None,
                             dimension: Any = None) -> sp.Expr:
         """Momentum-space SymPy expression (see :func:`feynman.expressions.momentum_expression`)."""
-        from .expressions import momentum_expression
         return momentum_expression(self, propagator, couplings, dimension)
 
     def latex(self, propagator: Any = None, couplings: Mapping[int, Any] | None = None) -> str:
         """LaTeX of the position-space expression (:func:`feynman.expressions.diagram_latex`)."""
-        from .expressions import diagram_latex
         return diagram_latex(self, propagator, couplings)
 
     def tikz(self, scale: float = 1.0, standalone: bool = False) -> str:
         """TikZ-Feynman source with explicit coordinates (see :func:`feynman.drawing.tikz`)."""
-        from .drawing import tikz
         return tikz(self, scale=scale, standalone=standalone)
 
     def draw(self, ax: Any = None) -> Any:
         """Draw with matplotlib (see :func:`feynman.drawing.draw`)."""
-        from .drawing import draw
         return draw(self, ax)
 
-    def evaluate(self, net: Any, points: Any, couplings: Mapping[int, Any] | None = None,
+    def evaluate(self, net: NetworkSpec, points: Any, couplings: Mapping[int, Any] | None = None,
                  **options: Any) -> Any:
         """Numeric value for an architecture (see :func:`feynman.evaluate.evaluate_diagram`)."""
-        from .evaluate import evaluate_diagram
         return evaluate_diagram(self, net, points, couplings, **options)
 
     # ------------------------------------------------------------------ protocol

@@ -19,21 +19,24 @@ The propagator of the diagrams is the field-dependent part of the GP kernel,
 
   finite whenever every component of the diagram has an external leg.
 - Other kernels: tensor Gauss-Legendre quadrature over :math:`[-\Lambda, \Lambda]^{d V}`
-  (``cutoff`` :math:`\Lambda` required), with the kernel taken from the architecture
-  (``net.kernel``).
+  (``cutoff`` :math:`\Lambda` required), with the weight kernel of the architecture
+  (:func:`nnqft_sym.propagators.weight_kernel`).
+
+The tree-level predictions built on these integrals are in :mod:`feynman.tree_level`.
 """
 from __future__ import annotations
 
 import numbers
-from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, Sequence
+import warnings
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 import sympy as sp
 
 from nnqft_sym.parsing import to_sympy
+from nnqft_sym.propagators import gaussian_weight_kernel, weight_kernel
+from nnqft_sym.specification import NetworkSpec
 from nnqft_sym.validation import as_points
-
-from .generate import generate
 
 if TYPE_CHECKING:
     from .diagram import Diagram
@@ -41,8 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["gaussian_parameters", "propagator_function", "weight_kernel_propagator",
            "laplacian_blocks",
            "gaussian_integral", "gaussian_integral_expr", "quadrature_integral",
-           "diagram_integral", "diagram_integrals", "evaluate_diagram", "tree_level_four_point",
-           "tree_level_six_point", "SixPointTree"]
+           "diagram_integral", "diagram_integrals", "evaluate_diagram"]
 
 #: tensor-product quadrature refuses grids larger than this many points per batch element
 MAX_GRID = 4_000_000
@@ -50,29 +52,32 @@ MAX_GRID = 4_000_000
 MAX_LINK = 10_000_000
 
 
-def gaussian_parameters(net: Any) -> tuple[Any, Any] | None:
-    r"""``(amplitude, alpha)`` with :math:`K_W = \text{amplitude}\, e^{-\alpha|x-y|^2}`, or None.
+def gaussian_parameters(net: NetworkSpec) -> tuple[Any, Any] | None:
+    r"""Deprecated alias of :func:`nnqft_sym.propagators.gaussian_weight_kernel`.
 
-    Gaussian for Gauss-net and for cos-net with the Gaussian frequency prior; detected from
-    the derived kernel by :func:`nnqft_sym.propagators.gaussian_weight_kernel` (SymPy values,
-    so symbolic hyper-parameters are kept).
+    ``(amplitude, alpha)`` with :math:`K_W = \text{amplitude}\, e^{-\alpha|x-y|^2}`, or None.
 
     Examples
     --------
+    >>> import warnings
     >>> from nnqft_sym import GaussNet
-    >>> gaussian_parameters(GaussNet(sigma_w=2, d_in=1))
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", DeprecationWarning)
+    ...     gaussian_parameters(GaussNet(sigma_w=2, d_in=1))
     (4, 2)
     """
-    from nnqft_sym.propagators import gaussian_weight_kernel
+    warnings.warn("feynman.gaussian_parameters is deprecated; use "
+                  "nnqft_sym.propagators.gaussian_weight_kernel", DeprecationWarning, stacklevel=2)
     return gaussian_weight_kernel(net)
 
 
-def propagator_function(net: Any, params: tuple[Any, Any] | None = None
+def propagator_function(net: NetworkSpec, params: tuple[Any, Any] | None = None
                         ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     r"""NumPy :math:`K_W(x, y)` broadcasting over ``(..., d_in)`` arrays.
 
-    Closed form for Gaussian kernels (``params`` from :func:`gaussian_parameters`, computed
-    if not given), ``net.kernel(x, y) - sigma_b**2`` otherwise.
+    Closed form for Gaussian kernels (``params`` from
+    :func:`nnqft_sym.propagators.gaussian_weight_kernel`, computed if not given),
+    :func:`nnqft_sym.propagators.weight_kernel` otherwise.
 
     Examples
     --------
@@ -81,16 +86,15 @@ def propagator_function(net: Any, params: tuple[Any, Any] | None = None
     0.606531
     """
     net.require_numeric("propagator_function")
-    params = gaussian_parameters(net) if params is None else params
+    params = gaussian_weight_kernel(net) if params is None else params
     if params is not None:
         amp, alpha = float(params[0]), float(params[1])
         return lambda x, y: amp * np.exp(-alpha * np.sum((x - y) ** 2, axis=-1))
-    bias = float(net.sigma_b) ** 2
-    return lambda x, y: np.asarray(net.kernel(x, y), dtype=float) - bias
+    return lambda x, y: weight_kernel(net, x, y)
 
 
-def weight_kernel_propagator(net: Any) -> Callable[[Any, Any], sp.Expr]:
-    r"""SymPy propagator :math:`K_W(a, b) = K(a, b) - \sigma_b^2` from ``net.kernel_expr``.
+def weight_kernel_propagator(net: NetworkSpec) -> Callable[[Any, Any], sp.Expr]:
+    r"""SymPy propagator :math:`K_W(a, b) = K(a, b) - \sigma_b^2` (:func:`nnqft_sym.propagators.weight_kernel`).
 
     For :meth:`feynman.Diagram.expression`: the points are scalars for ``d_in = 1`` or
     coordinate lists otherwise.
@@ -103,7 +107,7 @@ def weight_kernel_propagator(net: Any) -> Callable[[Any, Any], sp.Expr]:
     >>> weight_kernel_propagator(GaussNet(sigma_w=2))(a, b)
     4*exp(-2*(a - b)**2)
     """
-    return lambda a, b: sp.simplify(net.kernel_expr(a, b) - net.sigma_b ** 2)
+    return lambda a, b: sp.simplify(weight_kernel(net, a, b))
 
 
 def laplacian_blocks(diagram: "Diagram") -> tuple[sp.Matrix, sp.Matrix, sp.Matrix]:
@@ -288,7 +292,7 @@ def quadrature_integral(diagram: "Diagram", propagator: Callable[[np.ndarray, np
     return out.reshape(batch)
 
 
-def diagram_integral(diagram: "Diagram", net: Any, points: Any, *, cutoff: float | None = None,
+def diagram_integral(diagram: "Diagram", net: NetworkSpec, points: Any, *, cutoff: float | None = None,
                      nodes: int = 64) -> np.ndarray:
     r"""The vertex integrals of a diagram (no coupling factors, no :math:`1/S`) for a network.
 
@@ -321,7 +325,7 @@ def diagram_integral(diagram: "Diagram", net: Any, points: Any, *, cutoff: float
     return out
 
 
-def diagram_integrals(diagrams: Sequence["Diagram"], net: Any, points: Any, *,
+def diagram_integrals(diagrams: Sequence["Diagram"], net: NetworkSpec, points: Any, *,
                       cutoff: float | None = None, nodes: int = 64) -> list[np.ndarray]:
     """:func:`diagram_integral` for several diagrams (the kernel is analysed once).
 
@@ -338,7 +342,7 @@ def diagram_integrals(diagrams: Sequence["Diagram"], net: Any, points: Any, *,
         if pts.shape[-2] != diagram.legs:
             raise ValueError(f"points must hold {diagram.legs} points on axis -2, "
                              f"got shape {pts.shape}")
-    params = gaussian_parameters(net)
+    params = gaussian_weight_kernel(net)
     if cutoff is None:
         if params is None:
             raise ValueError(f"{net.name} has no closed-form Gaussian kernel: give an input-space "
@@ -353,7 +357,7 @@ def diagram_integrals(diagrams: Sequence["Diagram"], net: Any, points: Any, *,
     return [quadrature_integral(d, prop, pts, float(cutoff), int(nodes)) for d in diagrams]
 
 
-def evaluate_diagram(diagram: "Diagram", net: Any, points: Any,
+def evaluate_diagram(diagram: "Diagram", net: NetworkSpec, points: Any,
                      couplings: Mapping[int, float] | None = None, **options: Any) -> np.ndarray:
     r"""Numeric value of a diagram: weight :math:`\prod(-g_k)^{n_k}/S` times its integral.
 
@@ -372,77 +376,3 @@ def evaluate_diagram(diagram: "Diagram", net: Any, points: Any,
     couplings = {k: 1.0 for k in diagram.vertex_counts} if couplings is None else couplings
     weight = float(diagram.weight(couplings))
     return weight * diagram_integral(diagram, net, points, **options)
-
-
-def tree_level_four_point(net: Any, points: Any, *, cutoff: float | None = None,
-                          nodes: int = 64) -> np.ndarray:
-    r""":math:`N_K(x_1..x_4) = \int d^d x \prod_{i=1}^4 K_W(x, x_i)`, so that
-    :math:`\Delta G^{(4)} = -u_4 N_K` at tree level.
-
-    Parameters
-    ----------
-    net : nnqft_sym.Network
-    points : array ``(..., 4, d_in)`` (or ``(..., 4)`` for ``d_in = 1``)
-    cutoff, nodes
-        As in :func:`diagram_integral`.
-
-    Examples
-    --------
-    >>> from nnqft_sym import GaussNet
-    >>> round(float(tree_level_four_point(GaussNet(), [0.0, 0.0, 0.0, 0.0])), 10)  # sqrt(pi/2)
-    1.2533141373
-    """
-    (contact,) = generate(4, {4: 1})
-    return diagram_integral(contact, net, points, cutoff=cutoff, nodes=nodes)
-
-
-class SixPointTree(NamedTuple):
-    r"""Tree-level connected 6-point function, split by coupling.
-
-    :math:`\Delta G^{(6)}_{\text{tree}} = u_4^2\,\text{exchange} - u_6\,\text{contact}`.
-
-    Examples
-    --------
-    >>> float(SixPointTree(np.array(2.0), np.array(0.5)).delta_green(u4=-1.0, u6=2.0))
-    1.0
-    """
-
-    #: sum over the 10 ways to split the legs 3 + 3 of
-    #: :math:`\int\int K K K(y_1, y_2) K K K`, shape ``(...)``
-    exchange: np.ndarray
-    #: :math:`\int d^d y \prod_{i=1}^6 K_W(y, x_i)`, shape ``(...)``
-    contact: np.ndarray
-
-    def delta_green(self, u4: Any, u6: Any) -> np.ndarray:
-        """:math:`u_4^2\\,\\text{exchange} - u_6\\,\\text{contact}` (broadcasting)."""
-        return np.asarray(u4) ** 2 * self.exchange - np.asarray(u6) * self.contact
-
-
-def tree_level_six_point(net: Any, points: Any, *, cutoff: float | None = None,
-                         nodes: int = 48) -> SixPointTree:
-    r"""Tree-level 6-point prediction from :math:`u_4` (exchange) and :math:`u_6` (contact).
-
-    Parameters
-    ----------
-    net : nnqft_sym.Network
-    points : array ``(..., 6, d_in)`` (or ``(..., 6)`` for ``d_in = 1``)
-    cutoff, nodes
-        As in :func:`diagram_integral`.
-
-    Returns
-    -------
-    SixPointTree
-        ``(exchange, contact)`` per unit :math:`u_4^2` and per unit :math:`u_6`.
-
-    Examples
-    --------
-    >>> from nnqft_sym import GaussNet
-    >>> tree = tree_level_six_point(GaussNet(), [[0.0] * 6, [0.1] * 6])
-    >>> tree.exchange.shape
-    (2,)
-    """
-    exchange = generate(6, {4: 2}, connected=True)
-    contact = generate(6, {6: 1})
-    *parts, value = diagram_integrals(exchange + contact, net, points, cutoff=cutoff,
-                                      nodes=nodes)
-    return SixPointTree(sum(parts), value)

@@ -10,7 +10,7 @@ the tree-level connected 6-point function is
 :math:`E` the sum over the 10 splittings of the legs 3 + 3 of the exchange integral and
 :math:`C = \int d^dy \prod_{i=1}^6 K_W(y, x_i)` (:func:`feynman.tree_level_six_point`, with the
 propagator :math:`K_W = K - \sigma_b^2`, the same as :func:`nnqft_sym.rg.wilsonian_flow`).
-Keeping the exact finite-width :math:`G_c^{(6)}` fixed (``net.connected_green``, order
+Keeping the exact finite-width :math:`G_c^{(6)}` fixed (:func:`nnqft_sym.connected_green`, order
 :math:`1/N^2`; the full :math:`\Delta G^{(6)} = G_c^{(6)} + \sum_{15} \Delta G^{(4)} K` also holds
 the disconnected :math:`O(1/N)` pieces, which the tree-level formula reproduces with the
 quartic coupling alone, so they must not enter :math:`\lambda_6`; ``numeric.sextic_couplings``
@@ -48,10 +48,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from nnqft_sym.cumulants import connected_green
 from nnqft_sym.rg import wilsonian_flow
+from nnqft_sym.specification import NetworkSpec
 from nnqft_sym.validation import as_points
 
-from .evaluate import tree_level_six_point
+from .tree_level import tree_level_six_point
 
 __all__ = ["SexticRunning", "sextic_running"]
 
@@ -98,12 +100,12 @@ class SexticRunning:
         return self.quartic ** 2 * self.exchange - self.sextic * self.contact
 
 
-def _tree(net: Any, pts: np.ndarray, cutoff: float, nodes: int) -> tuple[float, float]:
+def _tree(net: NetworkSpec, pts: np.ndarray, cutoff: float, nodes: int) -> tuple[float, float]:
     tree = tree_level_six_point(net, pts[None], cutoff=cutoff, nodes=nodes)
     return float(tree.exchange[0]), float(tree.contact[0])
 
 
-def sextic_running(net: Any, points6: Any, width: int, cutoffs: Any, *,
+def sextic_running(net: NetworkSpec, points6: Any, width: int, cutoffs: Any, *,
                    quartic_points: Sequence[int] = (0, 1, 2, 3),
                    nodes: int | None = None) -> SexticRunning:
     r""":math:`\lambda_6(\Lambda)` and :math:`\beta_6` at fixed exact :math:`G_c^{(6)}`.
@@ -156,7 +158,7 @@ def sextic_running(net: Any, points6: Any, width: int, cutoffs: Any, *,
         raise ValueError(f"cutoffs must be positive finite numbers, got {cutoffs}")
     flat = pts[:, 0] if net.d_in == 1 else pts
     quartic = wilsonian_flow(net, flat[list(idx)], width, cutoffs)
-    gc6 = float(net.connected_green(flat, width))
+    gc6 = float(connected_green(net, flat, width))
     step = np.exp(_LOG_STEP)
     ex, co, dex, dco = (np.empty(cutoffs.size) for _ in range(4))
     for j, lam in enumerate(cutoffs):

@@ -21,7 +21,7 @@ def _param(value: float | None, name: str) -> sp.Expr:
 
 def _plain(net: Network, d_in: int, table: str | None) -> list[str]:
     out = [f"{net.name}, d_in = {d_in}", "", "GP kernel K(x, y):", sp.pretty(net.kernel_expr())]
-    if is_translation_invariant(net) or not net.preactivation_is_gaussian:
+    if is_translation_invariant(net) or not net.first_layer_is_gaussian:
         ir = net.ir_expansion()
         out += ["", "Momentum-space propagator K(p)  [K(x) = int d^d p e^{ipx} K(p)]:",
                 sp.pretty(ir.propagator), "", "IR expansion K(p) ~ Z0^-1 / (m0^2 + p^2):",
@@ -35,7 +35,7 @@ def _latex(net: Network, d_in: int, table: str | None) -> list[str]:
     out = [tex.comment(f"nnqft kernel --arch ... : {net.name}, d_in = {d_in}"),
            rf"GP kernel of the {tex.text(net.name)} ($d_{{\mathrm{{in}}}} = {d_in}$):",
            tex.display(r"K(x, y) = " + sp.latex(net.kernel_expr()))]
-    if is_translation_invariant(net) or not net.preactivation_is_gaussian:
+    if is_translation_invariant(net) or not net.first_layer_is_gaussian:
         ir = net.ir_expansion()
         out += [r"Momentum-space propagator, $K(x) = \int d^dp\, e^{ipx} K(p)$:",
                 tex.display(r"K(p) = " + sp.latex(ir.propagator)),

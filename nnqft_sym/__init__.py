@@ -1,23 +1,28 @@
 """nnqft_sym: the symbolic core of nnqft (architectures, kernels, propagators, exact correlators).
 
-The data flow is one way: architecture -> symbolic result -> lambdified prediction.
+The data flow is one way: architecture -> symbolic result -> lambdified prediction.  The
+specification :class:`NetworkSpec` (:mod:`nnqft_sym.specification`) sits below the derivation
+modules, which take it and call each other directly; :class:`Network`
+(:mod:`nnqft_sym.architectures`) is the facade above them.
 This package imports neither :mod:`feynman` nor :mod:`numeric`.
 """
 from . import errors
 from .errors import (CheckpointError, CostLimitError, DivergentExpectationError, NnqftError,
                      NoClosedFormError, NumericalOverflowError, ParseError)
 from .parsing import parse_expression, parse_number, read_srepr, to_sympy
+from .specification import NetworkSpec, default_points
 from .architectures import (ARCHITECTURES, CosNet, ErfNet, GaussianFrequencyPrior, GaussNet,
                             LeakyReLUNet, Network, ReLUNet, S, Z, from_description,
                             make_network)
-from .couplings import normalisation_integral, quartic_coupling
+from .couplings import box_rule, normalisation_integral, quartic_coupling
 from .first_layer import DrawnFirstLayer, GaussianFirstLayer, affine_preactivations
 from .cumulants import (connected_green, delta_green, delta_green_series, deviation,
                         deviation_series, green, reduced_cumulants)
 from .kernels import kernel_expr, kernel_numeric
 from .moments import neuron_moment
 from .partitions import double_factorial, even_set_partitions, pairings
-from .propagators import IRExpansion, P, ir_expansion, is_translation_invariant, momentum_propagator
+from .propagators import (IRExpansion, P, gaussian_weight_kernel, ir_expansion, is_translation_invariant,
+                          momentum_propagator, weight_kernel)
 from .wick import free_green, gram_matrix, kernel_matrix, wick_sum
 from .activations import ActivationRules, activation_rules
 from .expectations import gaussian_moment
@@ -37,7 +42,7 @@ from .bayesian_rg import (BRGWilsonProof, GeneralisedCosNet, cosnet_neuron_fishe
 __all__ = [
     "errors", "NnqftError", "NoClosedFormError", "ParseError", "DivergentExpectationError",
     "CostLimitError", "NumericalOverflowError", "CheckpointError", "parse_expression", "parse_number", "read_srepr", "to_sympy",
-    "Z", "S", "P", "Network", "GaussNet", "ReLUNet", "LeakyReLUNet", "ErfNet", "CosNet", "GaussianFrequencyPrior",
+    "Z", "S", "P", "NetworkSpec", "default_points", "Network", "GaussNet", "ReLUNet", "LeakyReLUNet", "ErfNet", "CosNet", "GaussianFrequencyPrior",
     "ARCHITECTURES", "make_network", "from_description",
     "GaussianFirstLayer", "DrawnFirstLayer", "affine_preactivations",
     "kernel_expr", "kernel_numeric", "momentum_propagator", "ir_expansion", "IRExpansion",
@@ -45,7 +50,7 @@ __all__ = [
     "even_set_partitions",
     "double_factorial", "neuron_moment", "reduced_cumulants", "connected_green", "green",
     "delta_green", "delta_green_series", "deviation", "deviation_series",
-    "normalisation_integral", "quartic_coupling",
+    "normalisation_integral", "quartic_coupling", "box_rule", "weight_kernel", "gaussian_weight_kernel",
     "gaussian_expectation", "gaussian_expectation_mp", "activation_rules", "ActivationRules",
     "gaussian_moment", "activation_kinks", "activation_homogeneity",
     "FreeScalarFrequencyPrior", "StudentTFrequencyPrior", "UniformBallFrequencyPrior",

@@ -31,7 +31,7 @@ from typing import Any, Callable
 import numpy as np
 import sympy as sp
 
-from .architectures import Z
+from .specification import Z, _lambdify
 from .errors import NoClosedFormError
 from .gaussian import exponential_terms, mgf_product_expectation
 from .parsing import to_sympy
@@ -99,7 +99,6 @@ class ActivationRules:
     @functools.cached_property
     def derivative_functions(self) -> list[Callable[[np.ndarray], np.ndarray]]:
         """phi, phi', ..., phi'''' as NumPy functions (Price's theorem needs up to the fourth)."""
-        from .architectures import _lambdify
         return [_lambdify(sp.diff(self.activation, Z, k), Z) for k in range(5)]
 
     # ------------------------------------------------------------------ closed forms

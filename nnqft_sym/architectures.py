@@ -1,35 +1,32 @@
-r"""Network architectures: one definition used by the symbolic core and by the sampler.
+r"""Network architectures: the facade over the derivations, and the named families.
 
-A single-hidden-layer network of width :math:`N` (HMS arXiv:2008.08601, ELS arXiv:2108.01403),
-
-.. math::
-
-    f(x) = \sum_{i=1}^N W^1_i\, g_i(x) + b^1, \qquad
-    g_i(x) = n(s(x))\, \phi(z_i(x)), \qquad z_i(x) = W^0_i \cdot x + b^0_i,
-
-with :math:`W^0 \sim \mathcal N(0, \sigma_W^2/d_{in})` (each component),
-:math:`b^0 \sim \mathcal N(0, \sigma_b^2)`, :math:`W^1 \sim \mathcal N(0, v_{out}/N)`,
-:math:`b^1 \sim \mathcal N(0, \sigma_b^2)`, where :math:`v_{out} = \sigma_W^2` (HMS) unless the
-architecture says otherwise.  :math:`s(x) = \mathrm{Var}\, z(x) = \sigma_b^2 +
-\sigma_W^2 |x|^2 / d_{in}` and :math:`n(s)` is an optional normalisation that depends on the
-input only through :math:`s(x)` (Gauss-net: :math:`n = e^{-s}`).
-
-The activation :math:`\phi` is a SymPy expression of the symbol :data:`Z` and the
-normalisation one of :data:`S`; the kernel derivation, the exact finite-width correlators and
-the NumPy sampler (:func:`numeric.sample_outputs`) all start from these two expressions.
+:class:`Network` is the specification :class:`nnqft_sym.specification.NetworkSpec`
+(hyper-parameters, priors, first-layer sampling; HMS arXiv:2008.08601, ELS arXiv:2108.01403)
+plus convenience methods that call the derivation modules (``net.kernel(x, y)`` is
+:func:`nnqft_sym.kernels.kernel_numeric`, ``net.green(...)`` is
+:func:`nnqft_sym.cumulants.green`, ...).  This module sits above all of them; the derivation
+modules take a :class:`~nnqft_sym.specification.NetworkSpec` and call each other directly.
 """
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
-from typing import Any, Callable
+from dataclasses import asdict, is_dataclass
+from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from .first_layer import DrawnFirstLayer, GaussianFirstLayer, affine_preactivations
-from .parsing import read_srepr, to_sympy
-from .validation import as_coordinates, as_points, check_dimension, check_nonnegative, check_positive
+from . import frequency_priors
+from .couplings import quartic_coupling
+from .cumulants import (connected_green, delta_green, delta_green_series, deviation,
+                        deviation_series, green)
+from .first_layer import DrawnFirstLayer
+from .kernels import kernel_expr, kernel_numeric
+from .moments import neuron_moment
+from .parsing import read_srepr
+from .propagators import IRExpansion, ir_expansion, momentum_propagator
+from .specification import GaussianFrequencyPrior, NetworkSpec, S, Z
+from .validation import as_points
+from .wick import free_green, gram_matrix
 
 __all__ = [
     "Z",
@@ -46,17 +43,12 @@ __all__ = [
     "from_description",
 ]
 
-#: the pre-activation z = W0 . x + b0 of one hidden neuron
-Z = sp.Symbol("z", real=True)
-#: the variance s(x) = Var z(x) = sigma_b^2 + sigma_W^2 |x|^2 / d_in of the pre-activation
-S = sp.Symbol("s", positive=True)
 
-_SIGMA_W = sp.Symbol(r"sigma_W", positive=True)
-_SIGMA_B = sp.Symbol(r"sigma_b", positive=True)
-
-
-class Network:
+class Network(NetworkSpec):
     r"""Single-hidden-layer network with a SymPy activation (the generic architecture).
+
+    The specification :class:`~nnqft_sym.specification.NetworkSpec` with the derivations as
+    methods (this facade calls :mod:`nnqft_sym.kernels`, :mod:`nnqft_sym.cumulants`, ...).
 
     Parameters
     ----------
@@ -101,396 +93,61 @@ class Network:
     True
     """
 
-    #: short family name; subclasses override
-    family: str = "custom"
-
-    def __init__(self, activation: Any, *, sigma_w: Any = 1, sigma_b: Any = 1, d_in: Any = 1,
-                 normalisation: Any = 1, name: str | None = None, depth: int = 1,
-                 d_out: int = 1) -> None:
-        self.sigma_w = check_positive(sigma_w, "sigma_w")
-        self.sigma_b = check_nonnegative(sigma_b, "sigma_b")
-        self.d_in = check_dimension(d_in, "d_in")
-        self.depth = _check_count(depth, "depth", "number of hidden layers")
-        self.d_out = _check_count(d_out, "d_out", "number of output components")
-        self.activation = _expression_of(activation, Z, "activation")
-        self.normalisation = _expression_of(normalisation, S, "normalisation")
-        self.name = name or self.family
-
-    # ------------------------------------------------------------------ description
-    @property
-    def params(self) -> dict[str, Any]:
-        """Hyper-parameters as a dict (``sigma_w``, ``sigma_b``, ``d_in``, ``depth``, ``d_out``)."""
-        return {"sigma_w": self.sigma_w, "sigma_b": self.sigma_b, "d_in": self.d_in,
-                "depth": self.depth, "d_out": self.d_out}
-
-    def _init_kwargs(self) -> dict[str, Any]:
-        return {"activation": self.activation, "normalisation": self.normalisation,
-                "name": self.name, **self.params}
-
-    def with_params(self, **params: Any) -> "Network":
-        """A copy with some hyper-parameters replaced (e.g. numbers for symbols).
-
-        Examples
-        --------
-        >>> from nnqft_sym import GaussNet
-        >>> GaussNet(sigma_w=2).with_params(sigma_w=3).sigma_w
-        3
-        """
-        unknown = set(params) - set(self.params)
-        if unknown:
-            raise TypeError(f"unknown hyper-parameter(s) {sorted(unknown)}; "
-                            f"allowed: {sorted(self.params)}")
-        return type(self)(**{**self._init_kwargs(), **params})
-
-    def describe(self) -> dict[str, Any]:
-        """A JSON-friendly description, enough to rebuild the network with :func:`from_description`.
-
-        This is what a remote worker receives instead of the (unpicklable) lambdified functions.
-        Expressions are written with :func:`sympy.srepr` and read back by
-        :func:`nnqft_sym.parsing.read_srepr`, which constructs only whitelisted SymPy classes
-        (never ``sympify``/``eval``), so a description from a file cannot run code.
-
-        Raises
-        ------
-        ParseError
-            If the activation or normalisation uses a SymPy function outside
-            :data:`nnqft_sym.parsing.SREPR_CLASSES` (a worker could not rebuild it).
-
-        Examples
-        --------
-        >>> from nnqft_sym import ReLUNet
-        >>> from_description(ReLUNet(sigma_w=2, depth=2).describe())
-        ReLUNet(sigma_w=2, sigma_b=1, d_in=1, depth=2, d_out=1)
-        """
-        out = {"family": self.family, "name": self.name,
-               "activation": sp.srepr(self.activation),
-               "normalisation": sp.srepr(self.normalisation),
-               **{k: (int(v) if isinstance(v, int) else sp.srepr(to_sympy(v, k)))
-                  for k, v in self.params.items()}}
-        for key in ("activation", "normalisation"):  # refuse now what a worker could not read
-            read_srepr(out[key], key)
-        return out
-
-    @property
-    def is_symbolic(self) -> bool:
-        """True if a hyper-parameter is a SymPy symbol (numeric methods then refuse to run)."""
-        return any(isinstance(v, sp.Basic) and v.free_symbols for v in self.params.values())
-
-    def require_numeric(self, what: str) -> None:
-        """Raise a ``ValueError`` if hyper-parameters are symbolic (``what`` names the caller)."""
-        if self.is_symbolic:
-            raise ValueError(f"{what} needs numeric hyper-parameters; this {self.name} has "
-                             f"symbolic ones {self.params}: use net.with_params(...) first")
-        if not isinstance(self.d_in, int):
-            raise ValueError(f"{what} needs an integer d_in, got {self.d_in}")
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v}" for k, v in self.params.items())
-        return f"{type(self).__name__}({args})"
-
-    def _latex(self, printer: Any) -> str:
-        extra = "".join(r",\ %s=%d" % (label, value) for label, value in
-                        ((r"L", self.depth), (r"d_{out}", self.d_out)) if value != 1)
-        return (r"\mathrm{%s}(\sigma_W=%s,\ \sigma_b=%s,\ d_{in}=%s%s)"
-                % (self.name, printer._print(self.sigma_w), printer._print(self.sigma_b),
-                   printer._print(self.d_in), extra))
-
-    # ------------------------------------------------------------------ priors
-    @property
-    def output_variance(self) -> sp.Expr:
-        r""":math:`v_{out}`: ``W1 ~ N(0, v_out / N)``.  HMS: :math:`\sigma_W^2`."""
-        return self.sigma_w ** 2
-
-    @property
-    def preactivation_is_gaussian(self) -> bool:
-        """True when z(x) = W0.x + b0 is jointly Gaussian over inputs (all nets but cos-net)."""
-        return True
-
-    def preactivation_variance(self, x: Any) -> Any:
-        r""":math:`s(x) = \sigma_b^2 + \sigma_W^2 |x|^2 / d_{in}` (numeric array ``(...)`` from ``(..., d_in)``).
-
-        Examples
-        --------
-        >>> GaussNet(sigma_w=2, sigma_b=1).preactivation_variance([0.0, 0.5]).tolist()
-        [1.0, 2.0]
-        """
-        self.require_numeric("preactivation_variance")
-        pts = as_coordinates(x, self.d_in, "x")
-        out = float(self.sigma_b) ** 2 + float(self.sigma_w) ** 2 * np.sum(pts * pts, -1) / self.d_in
-        return float(out) if out.ndim == 0 else out
-
-    def preactivation_covariance(self, points: Any) -> np.ndarray:
-        r"""Covariance :math:`C_{ij} = \sigma_b^2 + \sigma_W^2 x_i\cdot x_j/d_{in}` of z at n points.
-
-        ``points`` has shape ``(..., n, d_in)`` (or ``(..., n)`` for d_in = 1); returns ``(..., n, n)``.
-        """
-        self.require_numeric("preactivation_covariance")
-        pts = as_points(points, self.d_in)
-        return (float(self.sigma_b) ** 2
-                + float(self.sigma_w) ** 2 * np.einsum("...id,...jd->...ij", pts, pts) / self.d_in)
-
-    def sample_first_layer(self, rng: np.random.Generator, size: tuple[int, ...]
-                           ) -> tuple[np.ndarray, np.ndarray]:
-        r"""Draw first-layer weights ``(size + (d_in,))`` and biases ``(size)`` from the prior.
-
-        One array of ``size + (d_in + 1,)`` standard normals is drawn (the weights, then the
-        bias, of one neuron after another) and scaled by :math:`\sigma_W/\sqrt{d_{in}}` and
-        :math:`\sigma_b`; :meth:`sample_preactivations` draws exactly the same numbers.
-
-        Examples
-        --------
-        >>> w, b = ReLUNet(d_in=2).sample_first_layer(np.random.default_rng(0), (4, 3))
-        >>> w.shape, b.shape
-        ((4, 3, 2), (4, 3))
-        """
-        self.require_numeric("sample_first_layer")
-        w_scale, b_scale = self._first_layer_scales
-        raw = rng.standard_normal(tuple(size) + (self.d_in + 1,))
-        return raw[..., :-1] * w_scale, raw[..., -1] * b_scale
-
-    @property
-    def _first_layer_scales(self) -> tuple[float, float]:
-        """Standard deviations of one weight component and of the bias: sigma_W/sqrt(d_in), sigma_b."""
-        return float(self.sigma_w) / np.sqrt(self.d_in), float(self.sigma_b)
-
-    def preactivation_design(self, points: Any) -> np.ndarray:
-        r"""Design matrix :math:`D` ``(d_in + 1, P)`` of the first layer at ``P`` points.
-
-        With the standard normals :math:`u = (\sqrt{d_{in}}\,W^0/\sigma_W,\ b^0/\sigma_b)` of
-        one neuron, :math:`z(x_a) = \sum_k u_k D_{ka}`: the rows are
-        :math:`\sigma_W x_a/\sqrt{d_{in}}` and a last row :math:`\sigma_b`.
-
-        Examples
-        --------
-        >>> GaussNet(sigma_w=2, sigma_b=1).preactivation_design([0.0, 0.5]).tolist()
-        [[0.0, 1.0], [1.0, 1.0]]
-        """
-        self.require_numeric("preactivation_design")
-        w_scale, b_scale = self._first_layer_scales
-        pts = as_points(points, self.d_in)
-        return np.vstack([pts.T * w_scale, np.full((1, pts.shape[0]), b_scale)])
-
-    def first_layer_sampler(self, points: Any) -> GaussianFirstLayer | DrawnFirstLayer:
-        """A plan drawing first-layer pre-activations at fixed ``points`` (:mod:`nnqft_sym.first_layer`).
-
-        Gaussian priors give a :class:`~nnqft_sym.first_layer.GaussianFirstLayer` built on
-        :meth:`preactivation_design`; it draws exactly the numbers of :meth:`sample_first_layer`.
-
-        Examples
-        --------
-        >>> plan = ReLUNet().first_layer_sampler([0.0, 0.5])
-        >>> plan.sample(np.random.default_rng(0), (100, 8)).shape
-        (100, 8, 2)
-        """
-        return GaussianFirstLayer(self.preactivation_design(points))
-
-    def sample_preactivations(self, rng: np.random.Generator, size: tuple[int, ...],
-                              points: Any) -> np.ndarray:
-        r"""Pre-activations :math:`z(x_a) = W^0\cdot x_a + b^0` of freshly drawn first layers.
-
-        Draws the same numbers as :meth:`sample_first_layer` and returns ``size + (P,)``
-        (:meth:`first_layer_sampler` for many draws at the same points).
-
-        Examples
-        --------
-        >>> net, pts = GaussNet(d_in=2), np.array([[0.1, 0.2], [0.3, -0.4]])
-        >>> z = net.sample_preactivations(np.random.default_rng(3), (5, 7), pts)
-        >>> w, b = net.sample_first_layer(np.random.default_rng(3), (5, 7))
-        >>> bool(np.allclose(z, w @ pts.T + b[..., None], rtol=1e-14, atol=1e-15))
-        True
-        """
-        return self.first_layer_sampler(points).sample(rng, size)
-
-    # ------------------------------------------------------------------ numeric features
-    @functools.cached_property
-    def activation_function(self) -> Callable[[np.ndarray], np.ndarray]:
-        """:math:`\\phi` lambdified to NumPy (from the SymPy definition, never hand-copied)."""
-        return _lambdify(self.activation, Z)
-
-    @functools.cached_property
-    def normalisation_function(self) -> Callable[[np.ndarray], np.ndarray]:
-        """:math:`n(s)` lambdified to NumPy."""
-        return _lambdify(self.normalisation, S)
-
-    def features(self, w: np.ndarray, b: np.ndarray, points: Any) -> np.ndarray:
-        """Hidden features g(x) for sampled first layers.
-
-        ``w``: ``(..., d_in)``, ``b``: ``(...)``, ``points``: ``(n, d_in)``; returns ``(..., n)``.
-
-        Examples
-        --------
-        >>> net, pts = GaussNet(d_in=2), np.array([[0.1, 0.2], [0.3, -0.4]])
-        >>> g = net.features(*net.sample_first_layer(np.random.default_rng(3), (5,)), pts)
-        >>> z = net.sample_preactivations(np.random.default_rng(3), (5,), pts)
-        >>> bool(np.allclose(g, np.exp(z - net.preactivation_variance(pts)), rtol=1e-13))
-        True
-        """
-        pts = as_points(points, self.d_in)
-        return self.activate(affine_preactivations(w, b, pts), self.preactivation_variance(pts) if self._normalised else None)
-
-    @functools.cached_property
-    def _normalised(self) -> bool:
-        return self.normalisation != 1
-
-    @functools.cached_property
-    def normalisation_is_shift(self) -> bool:
-        r"""True when :math:`n(s)\,\phi(z) = \phi(z + \log n(s))` identically (exponential activations).
-
-        The normalisation is then a shift of the pre-activation, which the sampler adds to
-        :math:`z` (one addition, and no overflow of :math:`\phi(z)` before the normalisation
-        brings it down).  Decided symbolically from the two SymPy definitions.
-
-        Examples
-        --------
-        >>> GaussNet().normalisation_is_shift, ErfNet().normalisation_is_shift
-        (True, False)
-        """
-        if not self._normalised:
-            return False
-        shifted = self.activation.subs(Z, Z + self._log_normalisation)
-        return sp.simplify(sp.expand_log(shifted - self.normalisation * self.activation, force=True)) == 0
-
-    @functools.cached_property
-    def _log_normalisation(self) -> sp.Expr:
-        """:math:`\\log n(s)`, simplified (Gauss-net: ``-s``): the shift that is checked and applied."""
-        return sp.simplify(sp.expand_log(sp.log(self.normalisation), force=True))
-
-    @functools.cached_property
-    def log_normalisation_function(self) -> Callable[[np.ndarray], np.ndarray]:
-        r""":math:`\log n(s)` lambdified to NumPy (simplified first: Gauss-net gives ``-s``)."""
-        return _lambdify(self._log_normalisation, S)
-
-    def activate(self, z: np.ndarray, s: np.ndarray | None, *, overwrite_z: bool = False) -> np.ndarray:
-        """g = n(s) phi(z) for pre-activations ``z`` (..., n) with variances ``s`` (n,) per point.
-
-        ``s`` is ignored (and may be ``None``) when the architecture has no normalisation.
-        When :attr:`normalisation_is_shift` the normalisation enters as
-        :math:`\\phi(z + \\log n(s))` (Gauss-net: :math:`e^{z - s}`, finite wherever the
-        normalised feature is), otherwise as the product.  With ``overwrite_z=True`` the
-        memory of ``z`` may be reused for the shift and for the result (in place whenever
-        :math:`\\phi` is a single NumPy/SciPy ufunc); the sampler does this layer by layer.
-
-        Examples
-        --------
-        >>> float(GaussNet().activate(np.array([800.0]), np.array([700.0]))[0])   # e^{100}
-        2.6881171418161356e+43
-        >>> z = np.array([[-1.0, 2.0]])
-        >>> out = ReLUNet().activate(z, None, overwrite_z=True)
-        >>> out.tolist(), out is z
-        ([[0.0, 2.0]], True)
-        """
-        shift = self._normalised and self.normalisation_is_shift
-        if shift:
-            if overwrite_z:
-                _add_over_last_axis(z, self.log_normalisation_function(s))
-            else:
-                z, overwrite_z = z + self.log_normalisation_function(s), True
-        if overwrite_z and self._activation_ufunc is not None:
-            ufunc, constants = self._activation_ufunc
-            out = ufunc(z, *constants, out=z)
-        else:
-            out = self.activation_function(z)
-        if self._normalised and not shift:
-            if out is z and not overwrite_z:          # e.g. phi(z) = z returns its input
-                out = out.copy()
-            out *= self.normalisation_function(s)
-        return out
-
-    @functools.cached_property
-    def _activation_ufunc(self) -> tuple[np.ufunc, tuple[float, ...]] | None:
-        """``(ufunc, constants)`` with phi(z) = ufunc(z, *constants), read off the lambdified code.
-
-        Found when the activation is F(z) and the lambdified code calls one ufunc (exp, erf,
-        tanh, ...), or it is Max/Min(c, z) (``maximum``/``minimum``); else ``None``.
-        """
-        func = self.activation_function
-        code = getattr(func, "__code__", None)
-        if code is None:
-            return None
-        ufuncs = [func.__globals__.get(name) for name in code.co_names]
-        ufuncs = [u for u in ufuncs if isinstance(u, np.ufunc)]
-        if len(ufuncs) != 1:
-            return None
-        expr, ufunc = self.activation, ufuncs[0]
-        if ufunc.nin == 1 and expr.args == (Z,):
-            return ufunc, ()
-        if ufunc.nin == 2 and isinstance(expr, (sp.Max, sp.Min)) and len(expr.args) == 2 \
-                and Z in expr.args:
-            other = next(a for a in expr.args if a != Z)
-            if other.is_number:
-                return ufunc, (float(other),)
-        return None
-
-    # ------------------------------------------------------------------ symbolic results
     def kernel_expr(self, x: Any = None, y: Any = None) -> sp.Expr:
         """The GP kernel K(x, y) as a SymPy expression (see :func:`nnqft_sym.kernels.kernel_expr`)."""
-        from .kernels import kernel_expr
         return kernel_expr(self, x, y)
 
     def kernel(self, x: Any, y: Any) -> np.ndarray | float:
         """The GP kernel evaluated numerically, broadcasting over ``(..., d_in)`` point arrays."""
-        from .kernels import kernel_numeric
         return kernel_numeric(self, x, y)
 
     def gram(self, points: Any) -> np.ndarray:
         """The Gram matrix K(x_i, x_j), ``(n, n)``, of points ``(n,)`` or ``(n, d_in)``
         (:func:`nnqft_sym.wick.gram_matrix`)."""
-        from .wick import gram_matrix
         return gram_matrix(self, points)
 
     def momentum_propagator(self, p: Any = None) -> sp.Expr:
         """Fourier transform K(p) of a translation-invariant kernel (:mod:`nnqft_sym.propagators`)."""
-        from .propagators import momentum_propagator
         return momentum_propagator(self, p)
 
-    def ir_expansion(self) -> "Any":
+    def ir_expansion(self) -> IRExpansion:
         """IR form K(p) ~ Z0^-1 / (m0^2 + p^2) (:func:`nnqft_sym.propagators.ir_expansion`)."""
-        from .propagators import ir_expansion
         return ir_expansion(self)
 
     def free_green(self, points: Any) -> Any:
         """Free (Gaussian-process) n-point function by Wick's theorem (:mod:`nnqft_sym.wick`)."""
-        from .wick import free_green
         return free_green(self, points)
 
     def neuron_moment(self, points: Any, dps: int | None = None) -> Any:
         """E[prod_i g(z(x_i))] for one hidden neuron; ``dps`` digits with mpmath (:mod:`nnqft_sym.moments`)."""
-        from .moments import neuron_moment
         return neuron_moment(self, points, dps=dps)
 
     def connected_green(self, points: Any, width: Any, **options: Any) -> Any:
         """Exact connected correlator kappa_n at finite width (:mod:`nnqft_sym.cumulants`)."""
-        from .cumulants import connected_green
         return connected_green(self, points, width, **options)
 
     def green(self, points: Any, width: Any, **options: Any) -> Any:
         """Exact full Green function G^(n) at finite width (:mod:`nnqft_sym.cumulants`)."""
-        from .cumulants import green
         return green(self, points, width, **options)
 
     def delta_green(self, points: Any, width: Any, **options: Any) -> Any:
         """Delta G^(n) = G^(n) - G_0^(n), exact at finite width."""
-        from .cumulants import delta_green
         return delta_green(self, points, width, **options)
 
     def deviation(self, points: Any, width: Any, **options: Any) -> Any:
         """m_n = Delta G^(n) / G_0^(n), exact at finite width."""
-        from .cumulants import deviation
         return deviation(self, points, width, **options)
 
     def delta_green_series(self, points: Any, **options: Any) -> dict[int, Any]:
         """Exact coefficients c_k of Delta G^(n) = sum_k c_k / N^k (:mod:`nnqft_sym.cumulants`)."""
-        from .cumulants import delta_green_series
         return delta_green_series(self, points, **options)
 
     def deviation_series(self, points: Any, **options: Any) -> dict[int, Any]:
         """Exact coefficients of m_n = sum_k c_k / N^k (:mod:`nnqft_sym.cumulants`)."""
-        from .cumulants import deviation_series
         return deviation_series(self, points, **options)
 
     def quartic_coupling(self, points: Any, width: Any, cutoff: Any = None) -> Any:
         """Tree-level local quartic coupling u4 = -Delta G^(4) / N_K (:mod:`nnqft_sym.couplings`)."""
-        from .couplings import quartic_coupling
         return quartic_coupling(self, points, width, cutoff=cutoff)
 
 
@@ -601,33 +258,6 @@ class ErfNet(Network):
         return {**self.params, "name": self.name}
 
 
-@dataclass(frozen=True)
-class GaussianFrequencyPrior:
-    r"""Isotropic Gaussian prior on the cos-net frequencies, :math:`w \sim \mathcal N(0, \sigma_W^2/d_{in})`.
-
-    Its characteristic function :math:`E[\cos(w\cdot v)] = e^{-\sigma_W^2 |v|^2/(2 d_{in})}`
-    makes the cos-net kernel equal to the Gauss-net kernel (random Fourier features).
-    """
-
-    def characteristic(self, net: "CosNet", vv: Any) -> Any:
-        """E[cos(w.v)] as a function of |v|^2 (SymPy or NumPy, matching ``vv``)."""
-        mod = sp if isinstance(vv, sp.Basic) else np
-        return mod.exp(-net.sigma_w ** 2 * vv / (2 * net.d_in)) if mod is sp else \
-            np.exp(-float(net.sigma_w) ** 2 * vv / (2 * net.d_in))
-
-    def density(self, net: "CosNet", pp: Any) -> sp.Expr:
-        """Density of w at |w|^2 = pp (SymPy)."""
-        var = net.sigma_w ** 2 / net.d_in
-        return (2 * sp.pi * var) ** (-sp.Integer(net.d_in) / 2 if isinstance(net.d_in, int)
-                                     else -net.d_in / 2) * sp.exp(-pp / (2 * var))
-
-    def sample(self, net: "CosNet", rng: np.random.Generator, size: tuple[int, ...]) -> np.ndarray:
-        """Draw frequencies of shape ``size + (d_in,)``."""
-        w = rng.standard_normal(size + (net.d_in,))
-        w *= float(net.sigma_w) / np.sqrt(net.d_in)
-        return w
-
-
 class CosNet(Network):
     r"""cos-net (BRG-NNFT, Howard-Klinger-Maiti-Stapleton 2024): :math:`g = \cos(w\cdot x + b)`.
 
@@ -647,6 +277,8 @@ class CosNet(Network):
     """
 
     family = "cos"
+    #: the first layer: frequencies from this prior, phases uniform on [-pi, pi]
+    frequency_prior: Any = GaussianFrequencyPrior()
 
     def __init__(self, *, sigma_w: Any = 1, sigma_b: Any = 1, d_in: Any = 1,
                  frequency_prior: Any = None, name: str | None = None, depth: int = 1,
@@ -663,7 +295,6 @@ class CosNet(Network):
 
     def describe(self) -> dict[str, Any]:
         """As :meth:`Network.describe`, plus the frequency prior (class name and fields)."""
-        from dataclasses import asdict, is_dataclass
         prior = self.frequency_prior
         fields = asdict(prior) if is_dataclass(prior) else {}
         return {**super().describe(),
@@ -673,10 +304,6 @@ class CosNet(Network):
     def output_variance(self) -> sp.Expr:
         r""":math:`v_{out} = 2\sigma_W^2` (the uniform phase halves :math:`E[g g]`)."""
         return 2 * self.sigma_w ** 2
-
-    @property
-    def preactivation_is_gaussian(self) -> bool:
-        return False
 
     def sample_first_layer(self, rng: np.random.Generator, size: tuple[int, ...]
                            ) -> tuple[np.ndarray, np.ndarray]:
@@ -690,54 +317,6 @@ class CosNet(Network):
         """Plan drawing :math:`w\\cdot x_a + b` with frequencies and phases from :meth:`sample_first_layer`."""
         self.require_numeric("first_layer_sampler")
         return DrawnFirstLayer(self.sample_first_layer, as_points(points, self.d_in))
-
-
-# ---------------------------------------------------------------------- helpers
-def _add_over_last_axis(z: np.ndarray, shift: np.ndarray) -> None:
-    """``z += shift`` in place for ``shift`` along the last axis.
-
-    A contiguous ``(..., N, P)`` array is updated as ``(..., N * P)`` rows plus the shift tiled
-    N times: NumPy's inner loop then runs over N * P elements instead of the P (about 6) of a
-    plain broadcast, which is several times faster.
-    """
-    if z.ndim >= 2 and z.flags.c_contiguous:
-        rows = z.reshape(z.shape[:-2] + (-1,))
-        rows += np.tile(shift, z.shape[-2])
-    else:
-        z += shift
-
-
-def _check_count(value: Any, name: str, what: str) -> int:
-    """An integer >= 1 (``depth``, ``d_out``); symbols are not allowed here."""
-    out = check_dimension(value, name)
-    if not isinstance(out, int):
-        raise TypeError(f"{name} ({what}) must be an integer >= 1, got the symbol {value!r}")
-    return out
-
-
-def _expression_of(expr: Any, symbol: sp.Symbol, name: str) -> sp.Expr:
-    """``expr`` as a SymPy expression of ``symbol``; a string is read by the restricted parser
-    (names ``z`` and ``s``), never executed."""
-    wanted = f"{name} must be a SymPy expression of {symbol} (or a string such as 'tanh({symbol})')"
-    try:
-        out = to_sympy(expr, name, {"z": Z, "s": S})
-    except TypeError:
-        out = None
-    if not isinstance(out, sp.Expr):
-        raise TypeError(f"{wanted}, got {type(expr).__name__} {expr!r}")
-    extra = out.free_symbols - {symbol}
-    if extra:
-        raise ValueError(f"{name} may depend only on the symbol {symbol} "
-                         f"(nnqft_sym.{'Z' if symbol is Z else 'S'}), found {sorted(map(str, extra))}")
-    return out
-
-
-def _lambdify(expr: sp.Expr, symbol: sp.Symbol) -> Callable[[np.ndarray], np.ndarray]:
-    func = sp.lambdify(symbol, expr, modules=["scipy", "numpy"])
-    if not expr.has(symbol):  # constants: broadcast to the input's shape
-        value = float(expr)
-        return lambda arr: np.full(np.shape(arr), value)
-    return func
 
 
 #: the named families, by the short names used on the command line
@@ -807,7 +386,6 @@ def from_description(description: dict[str, Any]) -> Network:
 
 def _frequency_prior_class(name: Any) -> type:
     """The frequency-prior class called ``name`` (only the priors nnqft defines)."""
-    from . import frequency_priors
     classes = {GaussianFrequencyPrior.__name__: GaussianFrequencyPrior,
                **{n: getattr(frequency_priors, n) for n in frequency_priors.__all__
                   if isinstance(getattr(frequency_priors, n), type)}}

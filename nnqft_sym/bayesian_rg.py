@@ -45,7 +45,7 @@ from typing import Any, Sequence
 
 import sympy as sp
 
-from .architectures import Z
+from .specification import NetworkSpec, P, Z
 from .frequency_priors import angular_average
 from .parsing import to_sympy
 
@@ -59,8 +59,6 @@ __all__ = [
     "BRGWilsonProof",
 ]
 
-#: magnitude |p| of a momentum (= |w| of a frequency)
-P = sp.Symbol("p", positive=True)
 #: separation |x - y|
 R_SEP = sp.Symbol("r", positive=True)
 #: information (Fisher) cutoff Lambda_I
@@ -88,7 +86,7 @@ def _check_d(d: Any) -> int:
 
 
 # ---------------------------------------------------------------------- 1. kernel = Fourier transform
-def kernel_from_frequency_density(net: Any, vv: Any) -> sp.Expr:
+def kernel_from_frequency_density(net: NetworkSpec, vv: Any) -> sp.Expr:
     r"""cos-net kernel from the Fourier transform of the frequency density (SymPy).
 
     .. math:: K = \sigma_b^2 + \sigma_W^2\, \Omega_d \int_0^\infty dk\, k^{d-1}\rho(k)\,
@@ -428,10 +426,12 @@ class GeneralisedCosNet:
         :math:`L\to\infty`, giving :math:`A(p)^2/(2\sigma_n^2)` for every phase :math:`b`.
         """
         b = sp.Symbol("b", real=True)
-        feature = sp.sqrt(self.amplitude_squared) * sp.cos(P * _X + b)
+        # the box average at a frequency p > 0 (p = 0, a constant feature, is the limit)
+        p = sp.Dummy("p", positive=True)
+        feature = sp.sqrt(self.amplitude_squared.subs(P, p)) * sp.cos(p * _X + b)
         metric = last_layer_fisher_metric([feature], _X, box=BOX, sigma_n=self.sigma_n,
                                           large_box=True)
-        return sp.simplify(metric[0, 0])
+        return sp.simplify(metric[0, 0]).subs(p, P)
 
     def momentum_cutoff(self) -> sp.Expr:
         r""":math:`k(\Lambda_I)`: the momentum whose information equals :math:`\Lambda_I` (solved for :math:`k^2`)."""
@@ -507,7 +507,8 @@ class GeneralisedCosNet:
         """
         d, om = self.d, _sphere_area(self.d)
         lam_p = self.information_scale()
-        monotone = bool(sp.simplify(sp.diff(lam_p, P)).is_negative)
+        p_pos = sp.Dummy("p", positive=True)   # decreasing for p > 0
+        monotone = bool(sp.simplify(sp.diff(lam_p, P).subs(P, p_pos)).is_negative)
         k_of = self.momentum_cutoff()
         level_difference = _simplify_positive(lam_p.subs(P, k_of) - LAMBDA_I)
         k_lam = k_of.subs(LAMBDA_I, LAM)

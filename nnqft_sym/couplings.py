@@ -22,18 +22,19 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .architectures import Network
 from .cumulants import delta_green
 from .moments import is_symbolic_points, symbolic_points
+from .propagators import gaussian_weight_kernel, weight_kernel
+from .specification import NetworkSpec
 from .validation import as_points, check_positive, check_width
 
-__all__ = ["normalisation_integral", "quartic_coupling"]
+__all__ = ["normalisation_integral", "quartic_coupling", "box_rule"]
 
 #: Gauss-Legendre nodes per dimension and per unit of cutoff (capped) for N_K quadrature
 _NODES_PER_UNIT, _MIN_NODES, _MAX_NODES = 40, 48, 400
 
 
-def normalisation_integral(net: Network, points: Any, cutoff: Any = None) -> Any:
+def normalisation_integral(net: NetworkSpec, points: Any, cutoff: Any = None) -> Any:
     r""":math:`N_K = \int d^{d_{in}}x \prod_i K_W(x, x_i)` over R^d (Gaussian kernels) or the box.
 
     Parameters
@@ -57,8 +58,6 @@ def normalisation_integral(net: Network, points: Any, cutoff: Any = None) -> Any
     >>> round(float(normalisation_integral(GaussNet(), [0.0] * 4)), 10)   # (pi/2)^(1/2)
     1.2533141373
     """
-    from .propagators import gaussian_weight_kernel
-
     if cutoff is None:
         form = gaussian_weight_kernel(net)
         if form is None:
@@ -71,7 +70,7 @@ def normalisation_integral(net: Network, points: Any, cutoff: Any = None) -> Any
     return _box_nk(net, as_points(points, net.d_in), cutoff)
 
 
-def _gaussian_nk(net: Network, points: Any, amp: sp.Expr, a: sp.Expr) -> Any:
+def _gaussian_nk(net: NetworkSpec, points: Any, amp: sp.Expr, a: sp.Expr) -> Any:
     d = net.d_in
     if is_symbolic_points(points):
         pts = symbolic_points(points, d)
@@ -88,21 +87,41 @@ def _gaussian_nk(net: Network, points: Any, amp: sp.Expr, a: sp.Expr) -> Any:
     return float(out) if np.ndim(out) == 0 else out
 
 
-def _box_nk(net: Network, pts: np.ndarray, cutoff: float) -> Any:
-    net.require_numeric("normalisation_integral")
-    d = net.d_in
+def box_rule(cutoff: float, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    r"""Tensor Gauss-Legendre nodes ``(M, dim)`` and weights ``(M,)`` on :math:`[-\Lambda, \Lambda]^{dim}`.
+
+    The rule of every box integral of :math:`N_K` (here and on the faces of the box in
+    :mod:`nnqft_sym.rg.wilsonian`): 40 nodes per unit of cutoff per dimension, at least 48
+    and at most 400.
+
+    Raises
+    ------
+    ValueError
+        If the rule would need more than 2 million nodes.
+
+    Examples
+    --------
+    >>> nodes, weights = box_rule(1.0, 2)
+    >>> nodes.shape, round(float(weights.sum()), 12)      # 48^2 nodes, area 4
+    ((2304, 2), 4.0)
+    """
     m = int(min(_MAX_NODES, max(_MIN_NODES, _NODES_PER_UNIT * cutoff)))
-    if m ** d > 2_000_000:
-        raise ValueError(f"cutoff={cutoff} in d_in={d} needs {m}^{d} quadrature nodes; "
+    if m ** dim > 2_000_000:
+        raise ValueError(f"cutoff={cutoff} in dimension {dim} needs {m}^{dim} quadrature nodes; "
                          "use a smaller cutoff")
     t, w = np.polynomial.legendre.leggauss(m)
-    grids = np.meshgrid(*([t * cutoff] * d), indexing="ij")
-    nodes = np.stack([g.ravel() for g in grids], axis=-1)          # (M, d)
-    weights = np.prod(np.meshgrid(*([w * cutoff] * d), indexing="ij"), axis=0).ravel()
-    sb2 = float(net.sigma_b) ** 2
+    grids = np.meshgrid(*([t * cutoff] * dim), indexing="ij")
+    nodes = np.stack([g.ravel() for g in grids], axis=-1)          # (M, dim)
+    weights = np.prod(np.meshgrid(*([w * cutoff] * dim), indexing="ij"), axis=0).ravel()
+    return nodes, weights
+
+
+def _box_nk(net: NetworkSpec, pts: np.ndarray, cutoff: float) -> Any:
+    net.require_numeric("normalisation_integral")
+    nodes, weights = box_rule(cutoff, net.d_in)
     integrand = np.ones(pts.shape[:-2] + (len(nodes),))
     for i in range(pts.shape[-2]):
-        integrand = integrand * (net.kernel(nodes, pts[..., i, None, :]) - sb2)
+        integrand = integrand * weight_kernel(net, nodes, pts[..., i, None, :])
     out = integrand @ weights
     if np.any(out == 0):
         where = pts if np.ndim(out) == 0 else pts[tuple(np.argwhere(out == 0)[0])]
@@ -112,7 +131,7 @@ def _box_nk(net: Network, pts: np.ndarray, cutoff: float) -> Any:
     return float(out) if np.ndim(out) == 0 else out
 
 
-def quartic_coupling(net: Network, points: Any, width: Any, cutoff: Any = None) -> Any:
+def quartic_coupling(net: NetworkSpec, points: Any, width: Any, cutoff: Any = None) -> Any:
     r"""Exact tree-level local quartic coupling :math:`u_4 = -\Delta G^{(4)} / N_K` at width N.
 
     ``Delta G^(4)`` is the exact finite-width value (:func:`nnqft_sym.cumulants.delta_green`),

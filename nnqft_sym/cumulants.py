@@ -32,11 +32,12 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .architectures import Network
 from .errors import CostLimitError
-from .moments import _exp_terms, check_finite_result, is_symbolic_points, prepare_points
+from .kernels import kernel_expr
+from .moments import _exp_terms, check_finite_result, is_symbolic_points, neuron_moment, prepare_points
 from .partitions import double_factorial, subset_recursion_terms
-from .validation import as_points, check_integer, check_width
+from .specification import NetworkSpec
+from .validation import as_points, check_integer, check_width, relative_to_free
 from .wick import kernel_matrix
 
 __all__ = ["connected_green", "green", "delta_green", "deviation",
@@ -54,7 +55,7 @@ _SYMBOLIC_COST = 200
 
 
 def correlator_cost(n: int, combinations: int = 1, symbolic: bool = False,
-                    net: Network | None = None) -> int:
+                    net: NetworkSpec | None = None) -> int:
     """Estimated work of an exact n-point correlator, in units of one product of arrays (~1 us).
 
     ``subset_recursion_terms(n)`` products (each over ``combinations`` point combinations;
@@ -68,14 +69,14 @@ def correlator_cost(n: int, combinations: int = 1, symbolic: bool = False,
     True
     """
     moment = _MOMENT_COST
-    if net is not None and not symbolic and net.preactivation_is_gaussian \
+    if net is not None and not symbolic and net.first_layer_is_gaussian \
             and _exp_terms(net.activation) is None:
         moment = _QUADRATURE_COST * 3 ** max(min(net.d_in + 1, n) - 2, 0)
     scale = _SYMBOLIC_COST if symbolic else 1 + combinations // 1000
     return (subset_recursion_terms(n) + moment * 2 ** max(n - 1, 0)) * scale
 
 
-def _prepare(net: Network, points: Any, max_terms: Any = MAX_TERMS, odd_is_zero: bool = True):
+def _prepare(net: NetworkSpec, points: Any, max_terms: Any = MAX_TERMS, odd_is_zero: bool = True):
     """Return (symbolic?, points in canonical form, n), after the cost check (none for an odd n
     when the caller answers 0 without work).
 
@@ -111,7 +112,7 @@ def _zero(symbolic: bool, pts: Any, width: Any = 1) -> Any:
 def _guard_memory(func):
     """Turn a ``MemoryError`` of a huge request into a :class:`CostLimitError` with the estimate."""
     @functools.wraps(func)
-    def wrapper(net: Network, points: Any, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(net: NetworkSpec, points: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return func(net, points, *args, **kwargs)
         except MemoryError:
@@ -143,7 +144,7 @@ def _submasks_with(mask: int):
         sub = (sub - 1) & rest
 
 
-def _reduced_by_mask(net: Network, pts: Any, n: int, symbolic: bool) -> dict[int, Any]:
+def _reduced_by_mask(net: NetworkSpec, pts: Any, n: int, symbolic: bool) -> dict[int, Any]:
     """Reduced cumulants c_B keyed by bit mask, for every even subset B (|B| >= 2)."""
     v = net.output_variance if symbolic else float(net.output_variance)
     kmat = None if symbolic else kernel_matrix(net, pts)
@@ -157,11 +158,11 @@ def _reduced_by_mask(net: Network, pts: Any, n: int, symbolic: bool) -> dict[int
         size = len(idx)
         if size == 2:
             i, j = idx
-            out[mask] = net.kernel_expr(pts[i], pts[j]) if symbolic else kmat[..., i, j]
+            out[mask] = kernel_expr(net, pts[i], pts[j]) if symbolic else kmat[..., i, j]
             kappa[mask] = moment[mask] = out[mask] - sb2
             continue
         sub = [pts[i] for i in idx] if symbolic else pts[..., idx, :]
-        moment[mask] = double_factorial(size - 1) * v ** (size // 2) * net.neuron_moment(sub)
+        moment[mask] = double_factorial(size - 1) * v ** (size // 2) * neuron_moment(net, sub)
         total = moment[mask]
         for a in _submasks_with(mask):
             if a != mask:
@@ -173,7 +174,7 @@ def _reduced_by_mask(net: Network, pts: Any, n: int, symbolic: bool) -> dict[int
 
 
 @_guard_memory
-def reduced_cumulants(net: Network, points: Any, *,
+def reduced_cumulants(net: NetworkSpec, points: Any, *,
                       max_terms: int = MAX_TERMS) -> dict[tuple[int, ...], Any]:
     r"""The N-independent reduced cumulants :math:`c_B` for every even subset B of the points.
 
@@ -190,7 +191,7 @@ def reduced_cumulants(net: Network, points: Any, *,
     return {tuple(_bits(m)): value for m, value in _reduced_by_mask(net, pts, n, symbolic).items()}
 
 
-def _series(net: Network, points: Any, max_terms: Any) -> tuple[bool, Any, dict[int, Any]]:
+def _series(net: NetworkSpec, points: Any, max_terms: Any) -> tuple[bool, Any, dict[int, Any]]:
     """Coefficients of N^-k of G^(n), k = 0 (the free part, Wick) .. n/2 - 1; empty if n is odd."""
     symbolic, pts, n = _prepare(net, points, max_terms)
     if n % 2:
@@ -222,30 +223,6 @@ def _finish(symbolic: bool, value: Any) -> Any:
     return float(value) if np.ndim(value) == 0 else value
 
 
-def _relative_to_free(value: Any, free: Any, points: Any, symbolic: bool) -> Any:
-    r"""``value / free`` for :math:`m_n = \Delta G^{(n)} / G_0^{(n)}`, refusing a vanishing :math:`G_0^{(n)}`
-    (``points`` as the caller received them, to name the combination).
-
-    :math:`G_0^{(n)} = 0` where an input has :math:`K(x, x) = 0` (ReLU or Erf at
-    :math:`\sigma_b = 0` and :math:`x = 0`, where :math:`f(x) = 0` identically) or where the
-    kernel vanishes between the points (ReLU at :math:`\sigma_b = 0`, d_in = 1, inputs of
-    both signs); :math:`m_n` is 0/0 there.
-
-    Raises
-    ------
-    ValueError
-        Naming the first point combination where :math:`G_0^{(n)} = 0`.
-    """
-    zero = (sp.sympify(free).is_zero is True) if symbolic else (np.asarray(free) == 0)
-    if np.any(zero):
-        where = (points if symbolic or np.ndim(zero) == 0
-                 else np.asarray(points, dtype=float)[tuple(np.argwhere(zero)[0])])
-        raise ValueError(f"m_n = Delta G / G_0 is undefined at the points {np.asarray(where).tolist()}: "
-                         "G_0 = 0 there (e.g. x = 0 at sigma_b = 0 for ReLU or Erf, where f(x) = 0 "
-                         "identically, or ReLU inputs of both signs at sigma_b = 0, where K(x, y) "
-                         "= 0); use delta_green instead")
-    return value / free
-
 
 def _exact_float(value: Any) -> Any:
     """A NumPy coefficient as SymPy numbers (object array for batches), for a symbolic width."""
@@ -276,7 +253,7 @@ def _no_ratio_at_odd(n: int, what: str) -> None:
 
 
 @_guard_memory
-def delta_green_series(net: Network, points: Any, *, max_terms: int = MAX_TERMS) -> dict[int, Any]:
+def delta_green_series(net: NetworkSpec, points: Any, *, max_terms: int = MAX_TERMS) -> dict[int, Any]:
     r"""Exact coefficients :math:`c_k` with :math:`\Delta G^{(n)} = \sum_{k\ge1} c_k N^{-k}`.
 
     The series is finite: k runs from 1 to n/2 - 1 (no term for n <= 2 or odd n).
@@ -292,7 +269,7 @@ def delta_green_series(net: Network, points: Any, *, max_terms: int = MAX_TERMS)
 
 
 @_guard_memory
-def deviation_series(net: Network, points: Any, *, max_terms: int = MAX_TERMS) -> dict[int, Any]:
+def deviation_series(net: NetworkSpec, points: Any, *, max_terms: int = MAX_TERMS) -> dict[int, Any]:
     r"""Exact coefficients of :math:`m_n = \Delta G^{(n)}/G_0^{(n)} = \sum_{k\ge1} c_k N^{-k}`.
 
     Raises
@@ -311,12 +288,12 @@ def deviation_series(net: Network, points: Any, *, max_terms: int = MAX_TERMS) -
     symbolic, pts, coeffs = _series(net, points, max_terms)
     _no_ratio_at_odd(len(pts) if symbolic else pts.shape[-2], "m_n")
     free = coeffs[0]
-    return {k: _finish(symbolic, _relative_to_free(c, free, points, symbolic))
+    return {k: _finish(symbolic, relative_to_free(c, free, points, symbolic))
             for k, c in sorted(coeffs.items()) if k >= 1}
 
 
 @_guard_memory
-def connected_green(net: Network, points: Any, width: Any, *, max_terms: int = MAX_TERMS) -> Any:
+def connected_green(net: NetworkSpec, points: Any, width: Any, *, max_terms: int = MAX_TERMS) -> Any:
     r"""Exact connected correlator :math:`\kappa_n(f) = N \kappa_n(t)` (n >= 4).
 
     K for n = 2, and 0 for odd n.
@@ -343,7 +320,7 @@ def connected_green(net: Network, points: Any, width: Any, *, max_terms: int = M
 
 
 @_guard_memory
-def green(net: Network, points: Any, width: Any, *, max_terms: int = MAX_TERMS) -> Any:
+def green(net: NetworkSpec, points: Any, width: Any, *, max_terms: int = MAX_TERMS) -> Any:
     """Exact full Green function G^(n) = E[f(x_1)...f(x_n)] at width N (moment-cumulant formula).
 
     ``points`` follow :func:`nnqft_sym.validation.as_points` (or are SymPy points); ``width`` is
@@ -369,7 +346,7 @@ def green(net: Network, points: Any, width: Any, *, max_terms: int = MAX_TERMS) 
 
 
 @_guard_memory
-def delta_green(net: Network, points: Any, width: Any, *, max_terms: int = MAX_TERMS) -> Any:
+def delta_green(net: NetworkSpec, points: Any, width: Any, *, max_terms: int = MAX_TERMS) -> Any:
     r""":math:`\Delta G^{(n)} = G^{(n)} - G_0^{(n)}`, summed without cancellation (0 for odd n)."""
     width = check_width(width)
     symbolic, pts, coeffs = _series(net, points, max_terms)
@@ -378,7 +355,7 @@ def delta_green(net: Network, points: Any, width: Any, *, max_terms: int = MAX_T
 
 
 @_guard_memory
-def deviation(net: Network, points: Any, width: Any, *, max_terms: int = MAX_TERMS) -> Any:
+def deviation(net: NetworkSpec, points: Any, width: Any, *, max_terms: int = MAX_TERMS) -> Any:
     r""":math:`m_n = \Delta G^{(n)} / G_0^{(n)}` (exact).
 
     Raises
@@ -399,4 +376,4 @@ def deviation(net: Network, points: Any, width: Any, *, max_terms: int = MAX_TER
     delta = _sum_series(coeffs, width, symbolic, _zero(symbolic, pts, width))
     if isinstance(width, sp.Basic) and not symbolic:
         free = _exact_float(free)
-    return _finish(symbolic, _relative_to_free(delta, free, points, symbolic))
+    return _finish(symbolic, relative_to_free(delta, free, points, symbolic))

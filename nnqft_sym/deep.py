@@ -57,13 +57,15 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .architectures import S, Network
-from .cumulants import _relative_to_free
 from .activations import activation_rules
 from .errors import NoClosedFormError
 from .expectations import gaussian_moment
+from .moments import covariance_expr, symbolic_points
+from .partitions import pairings, wick_sum
 from .quadrature import gaussian_expectation
-from .validation import as_points, broadcast_coordinates
+from .specification import NetworkSpec as Network
+from .specification import S, default_points
+from .validation import as_points, broadcast_coordinates, relative_to_free
 
 __all__ = [
     "PairExpectation",
@@ -272,7 +274,7 @@ def product_expectation(activation: sp.Expr, cov: Any) -> np.ndarray:
 
 def _check_deep(net: Network, what: str) -> None:
     net.require_numeric(what)
-    if not net.preactivation_is_gaussian:
+    if not net.first_layer_is_gaussian:
         raise ValueError(f"{what}: the layer recursion needs Gaussian first-layer pre-activations; "
                          f"{net.name} has uniform phases (use the one-layer exact results)")
 
@@ -355,11 +357,9 @@ def deep_kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
     >>> sp.nsimplify(k)
     2
     """
-    from .kernels import default_points
-    from .moments import covariance_expr, symbolic_points
     if not isinstance(net.d_in, int):
         raise ValueError("deep_kernel_expr needs an integer d_in")
-    if not net.preactivation_is_gaussian:
+    if not net.first_layer_is_gaussian:
         raise ValueError(f"deep_kernel_expr: {net.name} has non-Gaussian pre-activations")
     pair = pair_expectation(net.activation).closed_form
     if pair is None:
@@ -590,7 +590,6 @@ def leading_pairing_coefficients(net: Network, points: Any) -> dict[tuple[tuple[
     >>> len(coeffs)
     3
     """
-    from .partitions import pairings
     n = as_points(points, net.d_in).shape[-2]
     if n % 2:
         return {}       # odd correlators vanish: no pairing
@@ -661,12 +660,14 @@ def leading_deviation(net: Network, points: Any) -> np.ndarray | float:
     >>> bool(np.isclose(leading_deviation(ReLUNet(), pts), ReLUNet().deviation_series(pts)[1]))
     True
     """
-    from .wick import free_green
-    if as_points(points, net.d_in).shape[-2] % 2:
+    pts = as_points(points, net.d_in)
+    if pts.shape[-2] % 2:
         raise ValueError("points: m_n = Delta G / G_0 is 0/0 at an odd number of points (both "
                          "vanish exactly); use leading_delta_green, which is 0")
-    out = _relative_to_free(np.asarray(leading_delta_green(net, points)),
-                            np.asarray(free_green(net, points)), points, symbolic=False)
+    kmat = np.asarray(deep_kernel(net, pts[..., :, None, :], pts[..., None, :, :]))
+    free = wick_sum(lambda i, j: kmat[..., i, j], pts.shape[-2])       # G_0 by Wick's theorem
+    out = relative_to_free(np.asarray(leading_delta_green(net, points)), np.asarray(free),
+                           points, symbolic=False)
     return float(out) if np.ndim(out) == 0 else out
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import sympy as sp
 
 from .activations import ActivationRules, ExponentialRules, activation_rules
-from .architectures import S
+from .specification import S, _lambdify, log_normalisation
 from .errors import NoClosedFormError
 from .gaussian import mgf_product_expectation_numeric
 from .quadrature import gaussian_expectation
@@ -125,7 +125,7 @@ def log_normalisation_function(normalisation: sp.Expr) -> Callable[[np.ndarray],
     >>> log_normalisation_function(1 / sp.sqrt(S)) is None
     True
     """
-    log_n = sp.expand(sp.expand_log(sp.log(normalisation), force=True))
+    log_n = sp.expand(log_normalisation(normalisation))
     if not log_n.is_polynomial(S):
         return None
     func = sp.lambdify(S, log_n, modules="numpy")
@@ -134,7 +134,6 @@ def log_normalisation_function(normalisation: sp.Expr) -> Callable[[np.ndarray],
 
 @functools.lru_cache(maxsize=8)
 def _normalisation_function(normalisation: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
-    from .architectures import _lambdify
     return _lambdify(normalisation, S)
 
 

@@ -40,6 +40,7 @@ import numpy as np
 import scipy.special as sps
 import sympy as sp
 
+from .specification import NetworkSpec
 from .validation import check_positive
 
 __all__ = [
@@ -53,7 +54,7 @@ _K = sp.Symbol("k", positive=True)  # radial integration variable |w|
 
 
 # ---------------------------------------------------------------------- shared geometry
-def _dimension(net: Any) -> int:
+def _dimension(net: NetworkSpec) -> int:
     d = getattr(net, "d_in", None)
     if isinstance(d, bool) or not isinstance(d, numbers.Integral) or int(d) < 1:
         raise ValueError(f"these frequency priors need an integer input dimension d_in >= 1, "
@@ -118,29 +119,29 @@ class _IsotropicPrior:
     """
 
     # --- to be provided by subclasses ------------------------------------------------------
-    def density(self, net: Any, pp: Any) -> sp.Expr:  # pragma: no cover - abstract
+    def density(self, net: NetworkSpec, pp: Any) -> sp.Expr:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def radial_cdf(self, net: Any, k: np.ndarray) -> np.ndarray:  # pragma: no cover
+    def radial_cdf(self, net: NetworkSpec, k: np.ndarray) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
-    def _radial_support(self, net: Any) -> float:  # pragma: no cover - abstract
+    def _radial_support(self, net: NetworkSpec) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _closed_characteristic(self, net: Any, vv: Any) -> Any:
+    def _closed_characteristic(self, net: NetworkSpec, vv: Any) -> Any:
         return None
 
     # --- derived ---------------------------------------------------------------------------
-    def _density_inside(self, net: Any, pp: Any) -> sp.Expr:
+    def _density_inside(self, net: NetworkSpec, pp: Any) -> sp.Expr:
         """The density's expression inside its support (subclasses with a cutoff override)."""
         return self.density(net, pp)
 
-    def radial_density(self, net: Any, k: Any) -> sp.Expr:
+    def radial_density(self, net: NetworkSpec, k: Any) -> sp.Expr:
         r"""Density of :math:`|w|` at ``k`` inside the support: :math:`\Omega_d k^{d-1} \rho(k^2)` (SymPy)."""
         d = _dimension(net)
         return _sphere_area(d) * k ** (d - 1) * self._density_inside(net, k ** 2)
 
-    def radial_quantile(self, net: Any, u: np.ndarray) -> np.ndarray:
+    def radial_quantile(self, net: NetworkSpec, u: np.ndarray) -> np.ndarray:
         """Inverse of :meth:`radial_cdf` on a finite support (subclasses override with closed forms).
 
         Vectorised bisection to bracket the root within 2^-16 of the support, then safeguarded
@@ -161,7 +162,7 @@ class _IsotropicPrior:
             k = np.clip(k - step, lo, hi)
         return k
 
-    def sample(self, net: Any, rng: np.random.Generator, size: tuple[int, ...]) -> np.ndarray:
+    def sample(self, net: NetworkSpec, rng: np.random.Generator, size: tuple[int, ...]) -> np.ndarray:
         """Exact draws of shape ``size + (d_in,)``: radius by inverse CDF, direction uniform."""
         d = _dimension(net)
         radius = self.radial_quantile(net, rng.uniform(size=size))
@@ -169,7 +170,7 @@ class _IsotropicPrior:
         direction /= np.linalg.norm(direction, axis=-1, keepdims=True)
         return radius[..., None] * direction
 
-    def characteristic(self, net: Any, vv: Any) -> Any:
+    def characteristic(self, net: NetworkSpec, vv: Any) -> Any:
         r""":math:`E[\cos(w\cdot v)]` as a function of :math:`vv = |v|^2`.
 
         SymPy input gives the closed form when known, else the radial Fourier integral
@@ -187,7 +188,7 @@ class _IsotropicPrior:
         return self._numeric_characteristic(net, np.asarray(vv, dtype=float), d,
                                             self._radial_support(net))
 
-    def truncated_characteristic(self, net: Any, vv: Any, k: float) -> np.ndarray:
+    def truncated_characteristic(self, net: NetworkSpec, vv: Any, k: float) -> np.ndarray:
         r""":math:`E[\cos(w\cdot v)\, 1\{|w| \leq k\}]` (NumPy): the kernel of the modes inside a momentum ball.
 
         ``sigma_w**2 * truncated_characteristic(net, vv, k)`` is Wilson's sharp momentum-shell
@@ -209,10 +210,10 @@ class _IsotropicPrior:
         upper = min(k, self._radial_support(net))
         return self._numeric_characteristic(net, np.asarray(vv, dtype=float), d, upper)
 
-    def _sympy_support(self, net: Any) -> sp.Expr:
+    def _sympy_support(self, net: NetworkSpec) -> sp.Expr:
         return sp.oo
 
-    def _numeric_characteristic(self, net: Any, vv: np.ndarray, d: int, upper: float
+    def _numeric_characteristic(self, net: NetworkSpec, vv: np.ndarray, d: int, upper: float
                                 ) -> np.ndarray:
         if not np.isfinite(upper):
             raise ValueError("numeric characteristic by quadrature needs a finite support; "
@@ -226,11 +227,11 @@ class _IsotropicPrior:
         vals = angular_average(d, np.multiply.outer(r, nodes))
         return vals @ (weights * pdf)
 
-    def _radial_pdf_numeric(self, net: Any, k: np.ndarray) -> np.ndarray:
+    def _radial_pdf_numeric(self, net: NetworkSpec, k: np.ndarray) -> np.ndarray:
         func = sp.lambdify(_K, self.radial_density(net, _K), modules=["scipy", "numpy"])
         return np.broadcast_to(np.asarray(func(k), dtype=float), np.shape(k))
 
-    def _quadrature(self, net: Any, upper: float, r_max: float) -> tuple[np.ndarray, np.ndarray]:
+    def _quadrature(self, net: NetworkSpec, upper: float, r_max: float) -> tuple[np.ndarray, np.ndarray]:
         # panels: geometric near 0 (the density may vary on a small scale) and one per half
         # oscillation of cos(k r_max) so that each panel sees a smooth integrand
         n_osc = int(np.ceil(upper * r_max / np.pi)) + 1
@@ -290,34 +291,34 @@ class FreeScalarFrequencyPrior(_IsotropicPrior):
         object.__setattr__(self, "cutoff",
                            _check_positive_number(self.cutoff, "cutoff", allow_inf=True))
 
-    def _check(self, net: Any) -> int:
+    def _check(self, net: NetworkSpec) -> int:
         d = _dimension(net)
         if d >= 2 and not np.isfinite(self.cutoff):
             raise ValueError(f"the free-scalar prior 1/(|w|^2 + m^2) is not normalisable in "
                              f"d_in = {d} >= 2: give a finite cutoff > 0")
         return d
 
-    def _radial_support(self, net: Any) -> float:
+    def _radial_support(self, net: NetworkSpec) -> float:
         self._check(net)
         return self.cutoff
 
-    def _sympy_support(self, net: Any) -> sp.Expr:
+    def _sympy_support(self, net: NetworkSpec) -> sp.Expr:
         return sp.oo if not np.isfinite(self.cutoff) else sp.nsimplify(self.cutoff)
 
     def _m(self) -> sp.Expr:
         return sp.nsimplify(self.mass)
 
-    def normalisation(self, net: Any) -> sp.Expr:
+    def normalisation(self, net: NetworkSpec) -> sp.Expr:
         r""":math:`C = 1/(\Omega_d I_d(\Lambda))` as a SymPy number."""
         d = self._check(net)
         m = self._m()
         integral = sp.integrate(_K ** (d - 1) / (_K ** 2 + m ** 2), (_K, 0, self._sympy_support(net)))
         return sp.simplify(1 / (_sphere_area(d) * integral))
 
-    def _density_inside(self, net: Any, pp: Any) -> sp.Expr:
+    def _density_inside(self, net: NetworkSpec, pp: Any) -> sp.Expr:
         return self.normalisation(net) / (pp + self._m() ** 2)
 
-    def density(self, net: Any, pp: Any) -> sp.Expr:
+    def density(self, net: NetworkSpec, pp: Any) -> sp.Expr:
         """Density at |w|^2 = pp: C / (pp + m^2) inside the cutoff, 0 outside (SymPy)."""
         inside = self._density_inside(net, pp)
         if not np.isfinite(self.cutoff):
@@ -341,7 +342,7 @@ class FreeScalarFrequencyPrior(_IsotropicPrior):
         return np.where(small, series,
                         kl ** (d - 2) / (d - 2) - m2 * self._radial_integral(d - 2, kl))
 
-    def radial_cdf(self, net: Any, k: np.ndarray) -> np.ndarray:
+    def radial_cdf(self, net: NetworkSpec, k: np.ndarray) -> np.ndarray:
         """P(|w| <= k) (NumPy)."""
         d = self._check(net)
         k = np.clip(np.asarray(k, dtype=float), 0.0, self.cutoff)
@@ -349,7 +350,7 @@ class FreeScalarFrequencyPrior(_IsotropicPrior):
             return 2 / np.pi * np.arctan(k / self.mass)
         return self._radial_integral(d, k) / self._radial_integral(d, self.cutoff)
 
-    def radial_quantile(self, net: Any, u: np.ndarray) -> np.ndarray:
+    def radial_quantile(self, net: NetworkSpec, u: np.ndarray) -> np.ndarray:
         """Inverse radial CDF: closed form in d = 1, 2, bisection otherwise."""
         d = self._check(net)
         u = np.asarray(u, dtype=float)
@@ -361,7 +362,7 @@ class FreeScalarFrequencyPrior(_IsotropicPrior):
             return m * np.sqrt(np.expm1(u * np.log1p((self.cutoff / m) ** 2)))
         return super().radial_quantile(net, u)
 
-    def _closed_characteristic(self, net: Any, vv: Any) -> Any:
+    def _closed_characteristic(self, net: NetworkSpec, vv: Any) -> Any:
         d = self._check(net)
         if d == 1 and not np.isfinite(self.cutoff):
             if isinstance(vv, sp.Basic):
@@ -369,7 +370,7 @@ class FreeScalarFrequencyPrior(_IsotropicPrior):
             return np.exp(-self.mass * np.sqrt(np.maximum(np.asarray(vv, dtype=float), 0.0)))
         return None
 
-    def _radial_pdf_numeric(self, net: Any, k: np.ndarray) -> np.ndarray:
+    def _radial_pdf_numeric(self, net: NetworkSpec, k: np.ndarray) -> np.ndarray:
         d = self._check(net)
         norm = 1.0 / self._radial_integral(d, self.cutoff)
         return norm * k ** (d - 1) / (k * k + self.mass ** 2)
@@ -415,10 +416,10 @@ class StudentTFrequencyPrior(_IsotropicPrior):
         object.__setattr__(self, "length_scale",
                            _check_positive_number(self.length_scale, "length_scale"))
 
-    def _radial_support(self, net: Any) -> float:
+    def _radial_support(self, net: NetworkSpec) -> float:
         return np.inf
 
-    def density(self, net: Any, pp: Any) -> sp.Expr:
+    def density(self, net: NetworkSpec, pp: Any) -> sp.Expr:
         """Normalised Student-t density at |w|^2 = pp (SymPy)."""
         d = _dimension(net)
         nu, ell = sp.nsimplify(self.nu), sp.nsimplify(self.length_scale)
@@ -426,19 +427,19 @@ class StudentTFrequencyPrior(_IsotropicPrior):
         return (sp.gamma(nu + half_d) / (sp.gamma(nu) * (2 * sp.pi * nu) ** half_d) * ell ** d
                 * (1 + ell ** 2 * pp / (2 * nu)) ** (-(nu + half_d)))
 
-    def radial_cdf(self, net: Any, k: np.ndarray) -> np.ndarray:
+    def radial_cdf(self, net: NetworkSpec, k: np.ndarray) -> np.ndarray:
         r"""P(|w| <= k): :math:`t = \ell^2 k^2/(2\nu + \ell^2 k^2)` is Beta(d/2, nu) distributed."""
         d = _dimension(net)
         z = (self.length_scale * np.asarray(k, dtype=float)) ** 2
         return sps.betainc(d / 2, self.nu, z / (2 * self.nu + z))
 
-    def radial_quantile(self, net: Any, u: np.ndarray) -> np.ndarray:
+    def radial_quantile(self, net: NetworkSpec, u: np.ndarray) -> np.ndarray:
         """Inverse radial CDF via the inverse regularised incomplete beta function."""
         d = _dimension(net)
         t = sps.betaincinv(d / 2, self.nu, np.asarray(u, dtype=float))
         return np.sqrt(2 * self.nu * t / (1 - t)) / self.length_scale
 
-    def _closed_characteristic(self, net: Any, vv: Any) -> Any:
+    def _closed_characteristic(self, net: NetworkSpec, vv: Any) -> Any:
         if isinstance(vv, sp.Basic):
             nu, ell = sp.nsimplify(self.nu), sp.nsimplify(self.length_scale)
             s = sp.sqrt(2 * nu * vv) / ell
@@ -473,33 +474,33 @@ class UniformBallFrequencyPrior(_IsotropicPrior):
     def __post_init__(self) -> None:
         object.__setattr__(self, "radius", _check_positive_number(self.radius, "radius"))
 
-    def _radial_support(self, net: Any) -> float:
+    def _radial_support(self, net: NetworkSpec) -> float:
         return self.radius
 
-    def _sympy_support(self, net: Any) -> sp.Expr:
+    def _sympy_support(self, net: NetworkSpec) -> sp.Expr:
         return sp.nsimplify(self.radius)
 
-    def volume(self, net: Any) -> sp.Expr:
+    def volume(self, net: NetworkSpec) -> sp.Expr:
         r"""Volume :math:`\Omega_d R^d / d` of the ball (SymPy)."""
         d = _dimension(net)
         return _sphere_area(d) * sp.nsimplify(self.radius) ** d / d
 
-    def _density_inside(self, net: Any, pp: Any) -> sp.Expr:
+    def _density_inside(self, net: NetworkSpec, pp: Any) -> sp.Expr:
         return 1 / self.volume(net)
 
-    def density(self, net: Any, pp: Any) -> sp.Expr:
+    def density(self, net: NetworkSpec, pp: Any) -> sp.Expr:
         """1/volume inside the ball, 0 outside (SymPy)."""
         return sp.Piecewise((1 / self.volume(net), pp < sp.nsimplify(self.radius) ** 2), (0, True))
 
-    def radial_cdf(self, net: Any, k: np.ndarray) -> np.ndarray:
+    def radial_cdf(self, net: NetworkSpec, k: np.ndarray) -> np.ndarray:
         d = _dimension(net)
         return np.clip(np.asarray(k, dtype=float) / self.radius, 0.0, 1.0) ** d
 
-    def radial_quantile(self, net: Any, u: np.ndarray) -> np.ndarray:
+    def radial_quantile(self, net: NetworkSpec, u: np.ndarray) -> np.ndarray:
         d = _dimension(net)
         return self.radius * np.asarray(u, dtype=float) ** (1.0 / d)
 
-    def _closed_characteristic(self, net: Any, vv: Any) -> Any:
+    def _closed_characteristic(self, net: NetworkSpec, vv: Any) -> Any:
         d = _dimension(net)
         if isinstance(vv, sp.Basic):
             t = sp.nsimplify(self.radius) * sp.sqrt(vv)
@@ -512,6 +513,6 @@ class UniformBallFrequencyPrior(_IsotropicPrior):
         out = sps.gamma(d / 2 + 1) * (2 / safe) ** (d / 2) * sps.jv(d / 2, safe)
         return np.where(t > 1e-8, out, 1.0)
 
-    def _radial_pdf_numeric(self, net: Any, k: np.ndarray) -> np.ndarray:
+    def _radial_pdf_numeric(self, net: NetworkSpec, k: np.ndarray) -> np.ndarray:
         d = _dimension(net)
         return d * k ** (d - 1) / self.radius ** d

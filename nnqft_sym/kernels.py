@@ -22,25 +22,17 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .architectures import Network
+from .deep import deep_kernel, deep_kernel_expr
 from .errors import NoClosedFormError
 from .moments import moment_from_covariance, neuron_moment, symbolic_points
+from .specification import NetworkSpec as Network
+from .specification import default_points
 from .validation import broadcast_coordinates
 
 __all__ = ["kernel_expr", "kernel_numeric", "default_points", "INVARIANTS"]
 
 #: symbols used when d_in is symbolic: |x|^2, |y|^2, x.y
 INVARIANTS = sp.symbols(r"|x|^2 |y|^2 x\cdot{}y", real=True)
-
-
-def default_points(d_in: Any) -> tuple[Any, Any]:
-    """Symbols for two input points: scalars x, y (d_in = 1) or components x_1.., y_1.."""
-    if not isinstance(d_in, int):
-        raise ValueError("component symbols need an integer d_in")
-    if d_in == 1:
-        return sp.Symbol("x", real=True), sp.Symbol("y", real=True)
-    return (list(sp.symbols(f"x_1:{d_in + 1}", real=True)),
-            list(sp.symbols(f"y_1:{d_in + 1}", real=True)))
 
 
 def kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
@@ -62,7 +54,6 @@ def kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
     sigma_W**2*exp(-sigma_W**2*(x - y)**2/2) + 1
     """
     if net.depth != 1:
-        from .deep import deep_kernel_expr
         return deep_kernel_expr(net, x, y)
     if not isinstance(net.d_in, int):
         return _kernel_invariants(net)
@@ -76,7 +67,7 @@ def kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
 def _kernel_invariants(net: Network) -> sp.Expr:
     """Kernel with symbolic d_in, via the invariants |x|^2, |y|^2, x.y (Gaussian pre-activations)."""
     xx, yy, xy = INVARIANTS
-    if not net.preactivation_is_gaussian:
+    if not net.first_layer_is_gaussian:
         vv = xx + yy - 2 * xy
         return net.sigma_b ** 2 + net.output_variance * net.frequency_prior.characteristic(net, vv) / 2
     # the pair (x, y) enters only through its 2 x 2 pre-activation covariance
@@ -109,7 +100,6 @@ def kernel_numeric(net: Network, x: Any, y: Any) -> np.ndarray | float:
     (4, 4)
     """
     if net.depth != 1:
-        from .deep import deep_kernel
         return deep_kernel(net, x, y)
     net.require_numeric("kernel")
     xa, ya = broadcast_coordinates(x, y, net.d_in)

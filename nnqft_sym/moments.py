@@ -36,10 +36,12 @@ import numpy as np
 import sympy as sp
 
 from .activations import ExponentialRules, activation_rules, coincidence_pattern, relu_moment_closed_form
-from .architectures import S, Z, Network
 from .errors import NoClosedFormError, NumericalOverflowError
 from .expectations import gaussian_moment
 from .parsing import to_sympy
+from .quadrature import gaussian_expectation_mp
+from .specification import NetworkSpec as Network
+from .specification import S, Z
 from .validation import as_points, reject_text
 
 __all__ = ["neuron_moment", "check_finite_result", "pair_closed_form", "symbolic_points",
@@ -200,7 +202,6 @@ def _moment_high_precision(net: Network, pts: np.ndarray, dps: int) -> Any:
     if closed is not None:
         with mpmath.workdps(dps):
             return mpmath.mpf(str(closed.evalf(dps + 5)))
-    from .quadrature import gaussian_expectation_mp
     rules = activation_rules(net.activation)
     cov = covariance_expr(net, exact_pts)
     with mpmath.workdps(dps + 5):
@@ -216,7 +217,7 @@ def _moment_high_precision(net: Network, pts: np.ndarray, dps: int) -> Any:
 
 # ---------------------------------------------------------------------- symbolic
 def _moment_symbolic(net: Network, pts: list[list[sp.Expr]]) -> sp.Expr:
-    if not net.preactivation_is_gaussian:
+    if not net.first_layer_is_gaussian:
         return _cos_phase_average(net, pts, symbolic=True)
     return moment_from_covariance(net, covariance_expr(net, pts))
 
@@ -272,6 +273,6 @@ def _cos_phase_average(net: Network, pts: Any, symbolic: bool) -> Any:
 def _moment_numeric(net: Network, pts: np.ndarray) -> np.ndarray:
     if pts.shape[-2] % 2 and activation_rules(net.activation).is_odd:
         return np.zeros(pts.shape[:-2])
-    if not net.preactivation_is_gaussian:
+    if not net.first_layer_is_gaussian:
         return _cos_phase_average(net, pts, symbolic=False)
     return gaussian_moment(net.activation, net.preactivation_covariance(pts), net.normalisation)

@@ -38,11 +38,14 @@ import numpy as np
 import sympy as sp
 from sympy.utilities.iterables import multiset_partitions
 
-from .architectures import Network
+from .couplings import normalisation_integral
 from .cumulants import MAX_TERMS
+from .deep import leading_pairing_coefficients
 from .errors import CostLimitError
-from .moments import prepare_points
+from .kernels import kernel_expr, kernel_numeric
+from .moments import neuron_moment, prepare_points
 from .partitions import bell_number, double_factorial, moebius_weight, pairings
+from .specification import NetworkSpec
 from .validation import as_points, check_integer, check_width
 
 __all__ = [
@@ -103,14 +106,14 @@ def pairing_tensor(coefficients: dict[Pairing, Any], d_out: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- exact coefficients
-def _one_layer(net: Network, what: str) -> None:
+def _one_layer(net: NetworkSpec, what: str) -> None:
     if net.depth != 1:
         raise ValueError(f"{what}: exact finite-width correlators exist for one hidden layer only "
                          f"(depth = {net.depth}); use nnqft_sym.deep.leading_pairing_coefficients "
                          "for the O(1/N) term of a deep network")
 
 
-def _prepare(net: Network, points: Any, max_terms: Any = MAX_TERMS):
+def _prepare(net: NetworkSpec, points: Any, max_terms: Any = MAX_TERMS):
     """(symbolic?, points, n) after the cost check: (n-1)!! pairings times Bell(n/2) partitions."""
     max_terms = check_integer(max_terms, "max_terms", 1)
     symbolic, pts, n = prepare_points(net, points, "multi-output correlators")
@@ -138,7 +141,7 @@ class _Moments:
     The caches belong to the instance (one request), so they are freed with it.
     """
 
-    def __init__(self, net: Network, pts: Any, symbolic: bool) -> None:
+    def __init__(self, net: NetworkSpec, pts: Any, symbolic: bool) -> None:
         self.net, self.pts, self.symbolic = net, pts, symbolic
         self.v = net.output_variance if symbolic else float(net.output_variance)
         self.neuron = functools.lru_cache(maxsize=None)(self._neuron)
@@ -149,13 +152,13 @@ class _Moments:
         return [self.pts[i] for i in block] if self.symbolic else self.pts[..., list(block), :]
 
     def _neuron(self, block: tuple[int, ...]) -> Any:
-        return self.v ** (len(block) // 2) * self.net.neuron_moment(self.subset(block))
+        return self.v ** (len(block) // 2) * neuron_moment(self.net, self.subset(block))
 
     def _kernel(self, pair: tuple[int, int]) -> Any:
         i, j = pair
         if self.symbolic:
-            return self.net.kernel_expr(self.pts[i], self.pts[j])
-        return np.asarray(self.net.kernel(self.pts[..., i, :], self.pts[..., j, :]))
+            return kernel_expr(self.net, self.pts[i], self.pts[j])
+        return np.asarray(kernel_numeric(self.net, self.pts[..., i, :], self.pts[..., j, :]))
 
     def _reduced(self, pairs: tuple[tuple[int, int], ...]) -> Any:
         """c_{B, P_B}: the reduced cumulant of the points of ``pairs`` on that pairing."""
@@ -178,7 +181,7 @@ def _finish(symbolic: bool, value: Any) -> Any:
     return float(value) if np.ndim(value) == 0 else np.asarray(value)
 
 
-def connected_pairing_coefficients(net: Network, points: Any, *,
+def connected_pairing_coefficients(net: NetworkSpec, points: Any, *,
                                    max_terms: int = MAX_TERMS) -> dict[Pairing, Any]:
     r"""Reduced connected coefficients :math:`c_P`: :math:`\kappa_n = N^{1-n/2}\sum_P c_P\prod\delta`.
 
@@ -202,7 +205,7 @@ def connected_pairing_coefficients(net: Network, points: Any, *,
     return {m: _finish(symbolic, mom.reduced(m)) for m in pairings(n)}
 
 
-def green_pairing_coefficients(net: Network, points: Any, width: Any,
+def green_pairing_coefficients(net: NetworkSpec, points: Any, width: Any,
                                include_free: bool = True, *,
                                max_terms: int = MAX_TERMS) -> dict[Pairing, Any]:
     r"""Exact full Green function :math:`G^{(n)}_{a_1..a_n}` resolved by pairings.
@@ -240,14 +243,14 @@ def green_pairing_coefficients(net: Network, points: Any, width: Any,
     return out
 
 
-def delta_green_pairing_coefficients(net: Network, points: Any, width: Any, *,
+def delta_green_pairing_coefficients(net: NetworkSpec, points: Any, width: Any, *,
                                      max_terms: int = MAX_TERMS) -> dict[Pairing, Any]:
     r""":math:`\Delta G_P = G_P - \prod_{(ij)\in P} K(x_i, x_j)`, exact at width N."""
     return green_pairing_coefficients(net, points, width, include_free=False, max_terms=max_terms)
 
 
 # ---------------------------------------------------------------------- explicit indices
-def _check_indices(net: Network, indices: Any, n: int) -> np.ndarray:
+def _check_indices(net: NetworkSpec, indices: Any, n: int) -> np.ndarray:
     idx = np.asarray(indices)
     if idx.shape[-1:] != (n,) or not np.issubdtype(idx.dtype, np.integer):
         raise ValueError(f"indices must be integers of shape (..., {n}) (one output index per "
@@ -262,7 +265,7 @@ def _contract(coefficients: dict[Pairing, Any], indices: np.ndarray) -> Any:
     return float(out) if np.ndim(out) == 0 and not isinstance(out, sp.Basic) else out
 
 
-def free_green_indexed(net: Network, points: Any, indices: Any, *,
+def free_green_indexed(net: NetworkSpec, points: Any, indices: Any, *,
                        max_terms: int = MAX_TERMS) -> Any:
     r"""Free :math:`G_0^{(n)}` with output indices: Wick's theorem with :math:`\delta_{ab} K`.
 
@@ -282,7 +285,7 @@ def free_green_indexed(net: Network, points: Any, indices: Any, *,
     return _contract(coeffs, idx)
 
 
-def connected_green_indexed(net: Network, points: Any, indices: Any, width: Any, *,
+def connected_green_indexed(net: NetworkSpec, points: Any, indices: Any, width: Any, *,
                             max_terms: int = MAX_TERMS) -> Any:
     r"""Exact connected :math:`\kappa(f_{a_1}(x_1), \dots, f_{a_n}(x_n))` at width N (one hidden layer).
 
@@ -306,7 +309,7 @@ def connected_green_indexed(net: Network, points: Any, indices: Any, width: Any,
     return _contract({m: v * scale for m, v in coeffs.items()}, idx)
 
 
-def green_indexed(net: Network, points: Any, indices: Any, width: Any, *,
+def green_indexed(net: NetworkSpec, points: Any, indices: Any, width: Any, *,
                   max_terms: int = MAX_TERMS) -> Any:
     r"""Exact :math:`E[f_{a_1}(x_1)\cdots f_{a_n}(x_n)]` at width N (one hidden layer).
 
@@ -347,7 +350,7 @@ class InvariantQuartic:
     anisotropy: Any
 
 
-def invariant_quartic_coupling(net: Network, points: Any, width: Any,
+def invariant_quartic_coupling(net: NetworkSpec, points: Any, width: Any,
                                cutoff: Any = None) -> InvariantQuartic:
     r"""O(d_out)-invariant quartic coupling of the :math:`(f\cdot f)^2` term from the exact vertex.
 
@@ -363,7 +366,6 @@ def invariant_quartic_coupling(net: Network, points: Any, width: Any,
     >>> bool(np.isclose(q.coupling, GaussNet().quartic_coupling(pts, 10)))
     True
     """
-    from .couplings import normalisation_integral
     _one_layer(net, "invariant_quartic_coupling")
     pts = _four_points(net, points)
     width = check_width(width)
@@ -372,7 +374,7 @@ def invariant_quartic_coupling(net: Network, points: Any, width: Any,
                                  normalisation_integral(net, pts, cutoff=cutoff)), width)
 
 
-def leading_invariant_quartic_coupling(net: Network, points: Any, width: Any,
+def leading_invariant_quartic_coupling(net: NetworkSpec, points: Any, width: Any,
                                        cutoff: Any = None) -> InvariantQuartic:
     r"""The same couplings from the O(1/N) vertex of any depth, :math:`\Delta G_P \approx c_P/N`.
 
@@ -389,15 +391,13 @@ def leading_invariant_quartic_coupling(net: Network, points: Any, width: Any,
     >>> bool(np.isclose(a, invariant_quartic_coupling(GaussNet(d_out=2), pts, 10).coupling))
     True
     """
-    from .couplings import normalisation_integral
-    from .deep import leading_pairing_coefficients
     pts = _four_points(net, points)
     width = check_width(width)
     return _per_width(_invariant(leading_pairing_coefficients(net, pts),
                                  normalisation_integral(net, pts, cutoff=cutoff)), width)
 
 
-def _four_points(net: Network, points: Any) -> np.ndarray:
+def _four_points(net: NetworkSpec, points: Any) -> np.ndarray:
     pts = as_points(points, net.d_in)
     if pts.shape[-2] != 4:
         raise ValueError(f"points: the quartic coupling needs 4 points, got {pts.shape[-2]}")

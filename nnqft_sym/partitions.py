@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from math import comb, factorial
+from typing import Any, Callable
+
+from .validation import check_even_order
 
 __all__ = ["pairings", "even_set_partitions", "double_factorial", "moebius_weight", "bell_number",
-           "subset_recursion_terms"]
+           "subset_recursion_terms", "wick_sum"]
 
 
 def double_factorial(n: int) -> int:
@@ -127,3 +130,21 @@ def subset_recursion_terms(n: int) -> int:
     green = sum(comb(n - 1, k) * 2 ** (k - 2) for k in range(2, n, 2))
     green += 2 ** (n - 2) if n % 2 == 0 else 0
     return cumulant + green
+
+
+def wick_sum(pair_value: Callable[[int, int], Any], n: int) -> Any:
+    """Sum over the pairings of ``range(n)`` of products of ``pair_value(i, j)`` (Wick's theorem).
+
+    Examples
+    --------
+    >>> wick_sum(lambda i, j: 1, 6)     # counts the (6-1)!! = 15 pairings
+    15
+    """
+    check_even_order(n)
+    total = 0
+    for matching in pairings(n):
+        term = 1
+        for i, j in matching:
+            term = term * pair_value(i, j)
+        total = total + term
+    return total

@@ -15,18 +15,40 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .architectures import Network
-from .kernels import default_points, kernel_expr
+from .kernels import kernel_expr, kernel_numeric
+from .moments import is_symbolic_points
 from .parsing import to_sympy
+from .specification import NetworkSpec, P, default_points
 
 __all__ = ["momentum_propagator", "ir_expansion", "IRExpansion", "gaussian_weight_kernel",
-           "is_translation_invariant", "P"]
-
-#: the momentum magnitude |p|
-P = sp.Symbol("p", nonnegative=True)
+           "is_translation_invariant", "weight_kernel", "P"]
 
 
-def is_translation_invariant(net: Network) -> bool:
+def weight_kernel(net: NetworkSpec, x: Any, y: Any) -> Any:
+    r"""The weight kernel :math:`K_W(x, y) = K(x, y) - \sigma_b^2`, the propagator of the diagrams.
+
+    The constant :math:`\sigma_b^2` of the kernel (the output bias) is a zero mode: it is left
+    out of the external legs of :math:`N_K`, of the Feynman rules and of
+    :func:`momentum_propagator`.  Symbolic for SymPy points (from
+    :func:`nnqft_sym.kernels.kernel_expr`), else numeric with the broadcasting of
+    :func:`nnqft_sym.kernels.kernel_numeric`.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from nnqft_sym import GaussNet
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> weight_kernel(GaussNet(sigma_b=3), x, y)
+    exp(-(x - y)**2/2)
+    >>> round(float(weight_kernel(GaussNet(sigma_b=3), 0.0, 0.0)), 12)
+    1.0
+    """
+    if is_symbolic_points(x) or is_symbolic_points(y):
+        return kernel_expr(net, x, y) - net.sigma_b ** 2
+    return np.asarray(kernel_numeric(net, x, y), dtype=float) - float(net.sigma_b) ** 2
+
+
+def is_translation_invariant(net: NetworkSpec) -> bool:
     r"""True if K(x + a, y + a) = K(x, y) identically (checked symbolically in d_in = 1 or components).
 
     A cheap numeric test comes first: the kernel is evaluated at random points ``x, y`` and
@@ -81,7 +103,7 @@ def _shift_derivatives_vanish(shifted: sp.Expr, shifts: tuple) -> bool:
     return all(sp.simplify(sp.diff(shifted, a)) == 0 for a in shifts)
 
 
-def gaussian_weight_kernel(net: Network) -> tuple[sp.Expr, sp.Expr] | None:
+def gaussian_weight_kernel(net: NetworkSpec) -> tuple[sp.Expr, sp.Expr] | None:
     r"""(A, a) if :math:`K - \sigma_b^2 = A\, e^{-a |x - y|^2}` (Gauss-net; cos-net with a Gaussian prior), else None.
 
     Found by inspecting the derived kernel in d_in = 1 (the form is separable in components).
@@ -94,7 +116,7 @@ def gaussian_weight_kernel(net: Network) -> tuple[sp.Expr, sp.Expr] | None:
         return None
     probe = net.with_params(d_in=1)
     x, y = default_points(1)
-    kw = sp.simplify(kernel_expr(probe, x, y) - net.sigma_b ** 2)
+    kw = sp.simplify(weight_kernel(probe, x, y))
     log_kw = sp.expand(sp.expand_log(sp.log(kw), force=True))
     if not log_kw.is_polynomial(x, y) or sp.Poly(log_kw, x, y).total_degree() != 2:
         return None
@@ -107,7 +129,7 @@ def gaussian_weight_kernel(net: Network) -> tuple[sp.Expr, sp.Expr] | None:
     return sp.simplify(amp), sp.simplify(a / net.d_in)
 
 
-def momentum_propagator(net: Network, p: Any = None) -> sp.Expr:
+def momentum_propagator(net: NetworkSpec, p: Any = None) -> sp.Expr:
     r"""K(p) of the weight part of a translation-invariant kernel, in the ELS convention.
 
     Parameters
@@ -133,7 +155,7 @@ def momentum_propagator(net: Network, p: Any = None) -> sp.Expr:
     """
     p = P if p is None else to_sympy(p, "p")
     d = net.d_in
-    if not net.preactivation_is_gaussian:  # cos-net: K_W(p) = (v_out / 2) rho(p), from the phase average
+    if not net.first_layer_is_gaussian:  # cos-net: K_W(p) = (v_out / 2) rho(p), from the phase average
         return sp.simplify(net.output_variance / 2 * net.frequency_prior.density(net, p ** 2))
     if not is_translation_invariant(net):
         raise ValueError(f"the kernel of {net.name} is not translation invariant "
@@ -179,7 +201,7 @@ class IRExpansion:
             printer._print(self.Z0), printer._print(self.m0_squared))
 
 
-def ir_expansion(net: Network) -> IRExpansion:
+def ir_expansion(net: NetworkSpec) -> IRExpansion:
     r"""Expand :math:`1/K(p) = Z_0 (m_0^2 + p^2) + O(p^4)` (Gauss-net: :math:`m_0^2 = 2\sigma_W^2/d_{in}`).
 
     Examples

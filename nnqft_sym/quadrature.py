@@ -66,7 +66,7 @@ from scipy.special import gammaln, roots_jacobi, roots_legendre
 from sympy.calculus.util import continuous_domain
 
 from .activations import activation_rules
-from .architectures import Z
+from .specification import Z
 from .errors import DivergentExpectationError
 
 from .parsing import to_sympy

@@ -7,8 +7,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .architectures import Network
+from .cumulants import delta_green_series
+from .specification import NetworkSpec
 from .validation import as_points, check_even_order, check_width
+from .wick import free_green
 
 __all__ = ["ExactRow", "exact_deviation_table", "format_table"]
 
@@ -42,7 +44,7 @@ class ExactRow:
     n_undefined: int = 0
 
 
-def exact_deviation_table(net: Network, points: Any, widths: Sequence[int],
+def exact_deviation_table(net: NetworkSpec, points: Any, widths: Sequence[int],
                           orders: Sequence[int] = (4, 6)) -> list[ExactRow]:
     """Exact <|m_n|> over every multiset of ``points`` for each width and order.
 
@@ -69,12 +71,12 @@ def exact_deviation_table(net: Network, points: Any, widths: Sequence[int],
         check_even_order(order, "order")
         combos = np.array(list(itertools.combinations_with_replacement(range(len(pts)), order)))
         batch = pts[combos]                       # (n_comb, order, d_in)
-        free = np.asarray(net.free_green(batch), dtype=float)
+        free = np.asarray(free_green(net, batch), dtype=float)
         defined = free != 0
         if not defined.any():
             raise ValueError(f"m_{order} = Delta G / G_0 is undefined (G_0 = 0) at every multiset "
                              f"of the points {pts.tolist()}")
-        series = net.delta_green_series(batch[defined])
+        series = delta_green_series(net, batch[defined])
         for width in widths:
             width = check_width(width)
             m = sum(c / width ** k for k, c in series.items()) / free[defined]

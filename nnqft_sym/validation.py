@@ -13,6 +13,7 @@ import numpy as np
 import sympy as sp
 
 __all__ = [
+    "relative_to_free",
     "check_positive",
     "check_nonnegative",
     "check_dimension",
@@ -314,3 +315,33 @@ def broadcast_coordinates(x: Any, y: Any, d_in: int,
     except ValueError:
         raise ValueError(f"{names[0]} and {names[1]} must broadcast over their leading axes: got "
                          f"shapes {np.shape(x)} and {np.shape(y)} (d_in = {d_in})") from None
+
+
+def relative_to_free(value: Any, free: Any, points: Any, symbolic: bool) -> Any:
+    r"""``value / free`` for :math:`m_n = \Delta G^{(n)} / G_0^{(n)}`, refusing a vanishing :math:`G_0^{(n)}`
+    (``points`` as the caller received them, to name the combination).
+
+    :math:`G_0^{(n)} = 0` where an input has :math:`K(x, x) = 0` (ReLU or Erf at
+    :math:`\sigma_b = 0` and :math:`x = 0`, where :math:`f(x) = 0` identically) or where the
+    kernel vanishes between the points (ReLU at :math:`\sigma_b = 0`, d_in = 1, inputs of
+    both signs); :math:`m_n` is 0/0 there.
+
+    Raises
+    ------
+    ValueError
+        Naming the first point combination where :math:`G_0^{(n)} = 0`.
+
+    Examples
+    --------
+    >>> relative_to_free(6.0, 3.0, [0.1, 0.2], symbolic=False)
+    2.0
+    """
+    zero = (sp.sympify(free).is_zero is True) if symbolic else (np.asarray(free) == 0)
+    if np.any(zero):
+        where = (points if symbolic or np.ndim(zero) == 0
+                 else np.asarray(points, dtype=float)[tuple(np.argwhere(zero)[0])])
+        raise ValueError(f"m_n = Delta G / G_0 is undefined at the points {np.asarray(where).tolist()}: "
+                         "G_0 = 0 there (e.g. x = 0 at sigma_b = 0 for ReLU or Erf, where f(x) = 0 "
+                         "identically, or ReLU inputs of both signs at sigma_b = 0, where K(x, y) "
+                         "= 0); use delta_green instead")
+    return value / free

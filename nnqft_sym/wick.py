@@ -2,7 +2,7 @@ r"""Free (Gaussian-process) correlators by Wick's theorem.
 
 :math:`G_0^{(n)}(x_1..x_n) = \sum_{\text{pairings}} \prod_{(i,j)} K(x_i, x_j)`, summed over the
 (n-1)!! perfect matchings of :func:`nnqft_sym.partitions.pairings`.  The kernel comes from
-``net.kernel`` (the layer recursion for deep networks); with ``d_out > 1`` this is the
+:func:`nnqft_sym.kernels.kernel_numeric` (the layer recursion for deep networks); with ``d_out > 1`` this is the
 correlator of one output component (mixed indices: :func:`nnqft_sym.multi_output.free_green_indexed`).
 """
 from __future__ import annotations
@@ -12,40 +12,23 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .architectures import Network
+from .kernels import kernel_expr, kernel_numeric
 from .moments import is_symbolic_points, symbolic_points
-from .partitions import pairings
-from .validation import as_points, check_even_order
+from .partitions import wick_sum
+from .specification import NetworkSpec
+from .validation import as_points
 
 __all__ = ["free_green", "wick_sum", "kernel_matrix", "gram_matrix"]
 
 
-def wick_sum(pair_value: Any, n: int) -> Any:
-    """Sum over the pairings of ``range(n)`` of products of ``pair_value(i, j)``.
-
-    Examples
-    --------
-    >>> wick_sum(lambda i, j: 1, 6)     # counts the (6-1)!! = 15 pairings
-    15
-    """
-    check_even_order(n)
-    total = 0
-    for matching in pairings(n):
-        term = 1
-        for i, j in matching:
-            term = term * pair_value(i, j)
-        total = total + term
-    return total
-
-
-def kernel_matrix(net: Network, points: Any) -> np.ndarray:
+def kernel_matrix(net: NetworkSpec, points: Any) -> np.ndarray:
     """K(x_i, x_j) for numeric points ``(..., n, d_in)`` (see :func:`nnqft_sym.validation.as_points`);
     returns ``(..., n, n)``."""
     pts = as_points(points, net.d_in)
-    return np.asarray(net.kernel(pts[..., :, None, :], pts[..., None, :, :]))
+    return np.asarray(kernel_numeric(net, pts[..., :, None, :], pts[..., None, :, :]))
 
 
-def gram_matrix(net: Network, points: Any) -> np.ndarray:
+def gram_matrix(net: NetworkSpec, points: Any) -> np.ndarray:
     """The Gram matrix :math:`K(x_i, x_j)` of ``n`` numeric points, an array ``(n, n)``.
 
     Parameters
@@ -70,7 +53,7 @@ def gram_matrix(net: Network, points: Any) -> np.ndarray:
     return kernel_matrix(net, points)
 
 
-def free_green(net: Network, points: Any) -> Any:
+def free_green(net: NetworkSpec, points: Any) -> Any:
     """Free n-point function G_0 of the network's Gaussian process (symbolic or numeric).
 
     Parameters
@@ -96,7 +79,7 @@ def free_green(net: Network, points: Any) -> Any:
         pts = symbolic_points(points, net.d_in)
         if len(pts) % 2:
             return sp.Integer(0)
-        return wick_sum(lambda i, j: net.kernel_expr(pts[i], pts[j]), len(pts))
+        return wick_sum(lambda i, j: kernel_expr(net, pts[i], pts[j]), len(pts))
     pts = as_points(points, net.d_in)
     n = pts.shape[-2]
     if n % 2:

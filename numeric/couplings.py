@@ -9,7 +9,7 @@ Tree level of :math:`\Gamma = \Gamma_0 + \frac{u_4}{4!}\int f^4 + \frac{u_6}{6!}
   :math:`G_c^{(6)} = \Delta G^{(6)} - \sum_{15} \Delta G^{(4)}(x_A)\, K(x_B)` (since
   :math:`G^{(2)} = K` exactly, :math:`\Delta G^{(6)} = \kappa_6 + \sum_{15}\kappa_4\kappa_2`) is,
   at tree level, :math:`u_4^2\,\mathrm{exchange} - u_6\,\mathrm{contact}`
-  (:func:`feynman.evaluate.tree_level_six_point`), so
+  (:func:`feynman.tree_level.tree_level_six_point`), so
   :math:`u_6 = (u_4^2\,\mathrm{exchange} - G_c^{(6)})/\mathrm{contact}` with :math:`u_4` the
   measured (combination-averaged) quartic coupling.
 
@@ -25,11 +25,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from feynman.evaluate import tree_level_six_point
+from feynman.tree_level import tree_level_six_point
+from nnqft_sym.architectures import from_description
 from nnqft_sym.couplings import normalisation_integral
 
 from ._deprecation import deprecated_attribute
-from .estimators import REFERENCE_EXACT, GreenMeasurement, network_from_description
+from .estimators import REFERENCE_EXACT, GreenMeasurement
 from .monomials import point_multisets
 from .statistics import Estimate
 
@@ -209,7 +210,7 @@ def quartic_couplings(result: GreenMeasurement, cutoff: float | None = None) -> 
     """
     if 4 not in result.orders:
         raise ValueError(f"quartic couplings need the 4-point function; measured orders {result.orders}")
-    net = network_from_description(result.description)
+    net = from_description(result.description)
     est = result.estimate(4)
     nk = np.asarray(normalisation_integral(net, result.points[est.combos], cutoff=cutoff), float)
     bag_values = -(est.bag_values - est.free) / nk
@@ -312,7 +313,7 @@ def sextic_couplings(result: GreenMeasurement, quartic: QuarticCouplings | None 
     if not {4, 6} <= set(result.orders):
         raise ValueError(f"u6 needs the 4- and 6-point functions; measured orders {result.orders}")
     quartic = quartic or quartic_couplings(result, cutoff=cutoff)
-    net = network_from_description(result.description)
+    net = from_description(result.description)
     e4, e6 = result.estimate(4), result.estimate(6)
     pts = result.points
     tree = tree_level_six_point(net, pts[e6.combos], cutoff=cutoff)

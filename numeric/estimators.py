@@ -83,9 +83,21 @@ EXACT_PIECE = 64
 
 
 # ---------------------------------------------------------------------- tasks
-#: rebuild a network from :meth:`nnqft_sym.Network.describe` (alias of
-#: :func:`nnqft_sym.from_description`, kept under the name the numeric tasks use)
-network_from_description = from_description
+def network_from_description(description: dict[str, Any]) -> Network:
+    """Deprecated alias of :func:`nnqft_sym.from_description` (removed in the next release).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from nnqft_sym import GaussNet
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", DeprecationWarning)
+    ...     network_from_description(GaussNet(sigma_w=2).describe())
+    GaussNet(sigma_w=2, sigma_b=1, d_in=1, depth=1, d_out=1)
+    """
+    warnings.warn("numeric.network_from_description is deprecated; use nnqft_sym.from_description",
+                  DeprecationWarning, stacklevel=2)
+    return from_description(description)
 
 
 @functools.lru_cache(maxsize=32)

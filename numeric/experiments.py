@@ -28,9 +28,9 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from feynman.evaluate import gaussian_parameters
 from nnqft_sym.architectures import GaussNet, Network, make_network
 from nnqft_sym.errors import CheckpointError
+from nnqft_sym.propagators import gaussian_weight_kernel
 from nnqft_sym.validation import as_points
 
 from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_power_law,
@@ -88,7 +88,7 @@ class EnsembleStudy:
 def coupling_cutoff(net: Network, cutoff: float | None) -> float | None:
     """None (closed form) for Gaussian kernels of one hidden layer, else ``cutoff`` or
     :data:`DEFAULT_CUTOFF` (deep kernels are never Gaussian in the inputs)."""
-    if net.depth == 1 and gaussian_parameters(net) is not None:
+    if net.depth == 1 and gaussian_weight_kernel(net) is not None:
         return None
     return cutoff or DEFAULT_CUTOFF
 

@@ -25,6 +25,7 @@ from typing import Any
 import sympy as sp
 
 from ..parsing import to_sympy
+from ..specification import P
 
 __all__ = ["TruncatedAction", "RHO", "PHI", "P"]
 
@@ -32,8 +33,6 @@ __all__ = ["TruncatedAction", "RHO", "PHI", "P"]
 RHO = sp.Symbol("rho", nonnegative=True)
 #: the (constant) field phi
 PHI = sp.Symbol("phi", real=True)
-#: the momentum |p|
-P = sp.Symbol("p", nonnegative=True)
 
 EXPANSIONS = ("zero", "minimum")
 

@@ -71,7 +71,10 @@ import numpy as np
 import sympy as sp
 from scipy import integrate
 
+from ..architectures import GaussNet
 from ..parsing import to_sympy
+from ..propagators import ir_expansion, momentum_propagator
+from ..specification import NetworkSpec
 from .action import P, TruncatedAction, check_spacetime_dimension
 from .lpa import wetterich_lpa
 from .regulators import K_SCALE, P2, Y, Regulator, custom_regulator, loop_measure
@@ -180,7 +183,7 @@ def gaussnet_flow(d_in: Any) -> GaussNetFlow:
     return GaussNetFlow(action.d, out, closed(beta[lam[1]]), thresholds)
 
 
-def field_normalisation(net: Any) -> sp.Expr:
+def field_normalisation(net: NetworkSpec) -> sp.Expr:
     r""":math:`Z_\sigma = K(p) / K_k(p)`, :math:`K_k = e^{-p^2/k^2}/k^2`, :math:`k^2 = m_0^2`.
 
     Derived from ``net.momentum_propagator()`` and its IR expansion; raises ``ValueError`` if
@@ -195,8 +198,8 @@ def field_normalisation(net: Any) -> sp.Expr:
     >>> field_normalisation(GaussNet(sigma_w=sw, d_in=1))
     sqrt(2)*sigma_W**3/sqrt(pi)
     """
-    kp = net.momentum_propagator(P)
-    k2 = net.ir_expansion().m0_squared
+    kp = momentum_propagator(net, P)
+    k2 = ir_expansion(net).m0_squared
     ratio = sp.simplify(kp / (sp.exp(-P ** 2 / k2) / k2))
     if ratio.has(P):
         raise ValueError(f"{net.name}: K(p) is not proportional to exp(-p^2/k^2)/k^2 "
@@ -231,7 +234,7 @@ class FlowSolution:
     canonical_u6: np.ndarray
 
 
-def dilation_exponent(net: Any, order: int) -> sp.Expr:
+def dilation_exponent(net: NetworkSpec, order: int) -> sp.Expr:
     r"""Exponent :math:`\gamma_n` of the active flow :math:`\sigma_W du_n/d\sigma_W = \gamma_n u_n`.
 
     Derived from the dilation symmetry of the family: the weight kernel obeys
@@ -275,7 +278,7 @@ def dilation_exponent(net: Any, order: int) -> sp.Expr:
     return to_sympy(d, "d_in") - order
 
 
-def active_flow(net: Any, u4: float, u6: float, sigmas: Any, rtol: float = 1e-12
+def active_flow(net: NetworkSpec, u4: float, u6: float, sigmas: Any, rtol: float = 1e-12
                 ) -> FlowSolution:
     r"""Integrate the active flow :math:`\sigma_W du_n/d\sigma_W = \gamma_n u_n` (solve_ivp).
 
@@ -320,7 +323,7 @@ def active_flow(net: Any, u4: float, u6: float, sigmas: Any, rtol: float = 1e-12
     return FlowSolution(sigmas, sol.y[0], sol.y[1], sol.y[0] * z ** 2, sol.y[1] * z ** 3)
 
 
-def passive_flow(net: Any, u4: float, u6: float, ks: Any, regulator: Any = "litim",
+def passive_flow(net: NetworkSpec, u4: float, u6: float, ks: Any, regulator: Any = "litim",
                  rtol: float = 1e-10) -> FlowSolution:
     r"""Integrate the passive flow in :math:`k` for a fixed network, from ``ks[0]`` through ``ks``.
 
@@ -337,7 +340,7 @@ def passive_flow(net: Any, u4: float, u6: float, ks: Any, regulator: Any = "liti
     True
     """
     net.require_numeric("passive_flow")
-    ir = net.ir_expansion()
+    ir = ir_expansion(net)
     action = TruncatedAction(net.d_in, 3, "zero",
                              kinetic=ir.Z0 * (ir.m0_squared + P ** 2))
     beta = wetterich_lpa(action, regulator, dimensionless=False)
@@ -376,8 +379,6 @@ def exact_active_slope(points: Any, width: int, sigmas: Any, sigma_b: float = 1.
     >>> [round(float(s), 10) for s in slope]     # exactly d_in - 4 at coincident points
     [-3.0, -3.0, -3.0]
     """
-    from ..architectures import GaussNet
-
     sigmas = np.asarray(sigmas, float)
     if sigmas.ndim != 1 or sigmas.size < 2 or np.any(np.diff(sigmas) <= 0):
         raise ValueError("sigmas must be an increasing 1-d array of at least 2 values")

@@ -31,7 +31,7 @@ Large-cutoff behaviour, from the growth of :math:`K_W(x, x_i)` in :math:`|x|` (e
   :math:`\beta/\lambda = -5` at every :math:`\Lambda` (points of both signs give
   :math:`N_K = 0`: the coupling does not exist).
 
-The integrals use ``net.kernel``: adaptive quadrature (SciPy ``quad``, break points at 0 and
+The integrals use the weight kernel :func:`nnqft_sym.propagators.weight_kernel`: adaptive quadrature (SciPy ``quad``, break points at 0 and
 the :math:`x_i`) for ``d_in = 1``; for ``d_in > 1`` the core's tensor Gauss-Legendre rule for
 :math:`N_K` (:func:`nnqft_sym.couplings.normalisation_integral`) and the same node density on
 the faces.
@@ -44,18 +44,20 @@ from typing import Any
 import numpy as np
 from scipy import integrate
 
-from ..couplings import normalisation_integral
+from ..couplings import box_rule, normalisation_integral
+from ..cumulants import delta_green
+from ..propagators import weight_kernel
+from ..specification import NetworkSpec
 from ..validation import as_points
 
 __all__ = ["WilsonianFlow", "cutoff_normalisation", "wilsonian_flow"]
 
 
-def _weight_kernel_product(net: Any, x: float, pts: np.ndarray) -> float:
-    sb2 = float(net.sigma_b) ** 2
-    return float(np.prod(np.asarray(net.kernel(np.full(len(pts), x), pts), float) - sb2))
+def _weight_kernel_product(net: NetworkSpec, x: float, pts: np.ndarray) -> float:
+    return float(np.prod(weight_kernel(net, np.full(len(pts), x), pts)))
 
 
-def _check(net: Any, points: Any) -> np.ndarray:
+def _check(net: NetworkSpec, points: Any) -> np.ndarray:
     """Four points: shape (4,) for d_in = 1, else (4, d_in)."""
     net.require_numeric("the Wilsonian flow")
     pts = as_points(points, net.d_in)
@@ -65,38 +67,24 @@ def _check(net: Any, points: Any) -> np.ndarray:
     return pts[:, 0] if net.d_in == 1 else pts
 
 
-def _face_nodes(cutoff: float, dim: int) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss-Legendre nodes and weights on [-cutoff, cutoff]^dim (core's node density)."""
-    m = int(min(400, max(48, 40 * cutoff)))
-    if m ** dim > 2_000_000:
-        raise ValueError(f"cutoff={cutoff} needs {m}^{dim} face quadrature nodes; "
-                         "use a smaller cutoff")
-    t, w = np.polynomial.legendre.leggauss(m)
-    grids = np.meshgrid(*([t * cutoff] * dim), indexing="ij")
-    nodes = np.stack([g.ravel() for g in grids], axis=-1)
-    weights = np.prod(np.meshgrid(*([w * cutoff] * dim), indexing="ij"), axis=0).ravel()
-    return nodes, weights
-
-
-def _boundary_integral(net: Any, pts: np.ndarray, cutoff: float) -> float:
+def _boundary_integral(net: NetworkSpec, pts: np.ndarray, cutoff: float) -> float:
     r""":math:`dN_K^\Lambda/d\Lambda`: the integrand summed over the 2d faces of the box."""
     if net.d_in == 1:
         return _weight_kernel_product(net, cutoff, pts) + _weight_kernel_product(net, -cutoff, pts)
     d = net.d_in
-    face, weights = _face_nodes(cutoff, d - 1)
-    sb2 = float(net.sigma_b) ** 2
+    face, weights = box_rule(cutoff, d - 1)
     total = 0.0
     for axis in range(d):
         for sign in (1.0, -1.0):
             nodes = np.insert(face, axis, sign * cutoff, axis=1)
             integrand = np.ones(len(nodes))
             for p in pts:
-                integrand *= np.asarray(net.kernel(nodes, p[None, :]), float) - sb2
+                integrand *= weight_kernel(net, nodes, p[None, :])
             total += float(integrand @ weights)
     return total
 
 
-def cutoff_normalisation(net: Any, points: Any, cutoff: float) -> float:
+def cutoff_normalisation(net: NetworkSpec, points: Any, cutoff: float) -> float:
     r""":math:`N_K^\Lambda = \int_{[-\Lambda, \Lambda]^{d}} d^dx \prod_i K_W(x, x_i)`.
 
     Examples
@@ -151,7 +139,7 @@ class WilsonianFlow:
         return self.beta / self.coupling
 
 
-def wilsonian_flow(net: Any, points: Any, width: int, cutoffs: Any) -> WilsonianFlow:
+def wilsonian_flow(net: NetworkSpec, points: Any, width: int, cutoffs: Any) -> WilsonianFlow:
     r""":math:`\lambda(\Lambda)` and :math:`\beta(\Lambda)` at fixed exact :math:`\Delta G^{(4)}`.
 
     Parameters
@@ -176,7 +164,7 @@ def wilsonian_flow(net: Any, points: Any, width: int, cutoffs: Any) -> Wilsonian
     cutoffs = np.atleast_1d(np.asarray(cutoffs, float))
     if np.any(cutoffs <= 0):
         raise ValueError("cutoffs must be positive")
-    dg4 = float(net.delta_green(pts, width))
+    dg4 = float(delta_green(net, pts, width))
     nk = np.array([cutoff_normalisation(net, pts, lam) for lam in cutoffs])
     boundary = np.array([_boundary_integral(net, pts, lam) for lam in cutoffs])
     coupling = -dg4 / nk
