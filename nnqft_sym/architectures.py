@@ -50,39 +50,9 @@ class Network(NetworkSpec):
     The specification :class:`~nnqft_sym.specification.NetworkSpec` with the derivations as
     methods (this facade calls :mod:`nnqft_sym.kernels`, :mod:`nnqft_sym.cumulants`, ...).
 
-    Parameters
-    ----------
-    activation : sympy expression or str
-        :math:`\phi(z)` as an expression of :data:`nnqft_sym.Z`, or a string such as
-        ``"tanh(z)"`` read by the restricted parser :func:`nnqft_sym.parse_expression`
-        (name ``z``; never executed).
-    sigma_w, sigma_b : number or SymPy symbol
-        Weight and bias scales :math:`\sigma_W > 0` and :math:`\sigma_b \ge 0`
-        (:math:`\sigma_b = 0`: no biases, the setting of the HMS ReLU experiments).
-    d_in : int >= 1 or SymPy symbol
-        Input dimension.
-    normalisation : sympy expression or str, optional
-        :math:`n(s)` as an expression of :data:`nnqft_sym.S` multiplying the activation
-        (default 1); a string is parsed as for ``activation`` (name ``s``).
-    name : str, optional
-        Short name used in reports and LaTeX.
-    depth : int >= 1
-        Number of hidden layers L, each of width N (default 1).  Hidden layer l >= 2 has
-        weights :math:`W \sim \mathcal N(0, \sigma_W^2/N)` and biases
-        :math:`b \sim \mathcal N(0, \sigma_b^2)`; the output layer keeps
-        :math:`W \sim \mathcal N(0, v_{out}/N)`.  The normalisation of layer l is
-        :math:`n(K^{(l)}(x, x))` with the infinite-width pre-activation variance of that layer
-        (:mod:`nnqft_sym.deep`), which is :math:`s(x)` for l = 1.
-    d_out : int >= 1
-        Number of output components (default 1); each has its own output weights and bias
-        and all share the hidden features (:mod:`nnqft_sym.multi_output`).  Correlators
-        without output indices are those of one component.
-
-    Raises
-    ------
-    TypeError, ValueError
-        If a hyper-parameter is of the wrong type or out of range, or ``activation`` is not
-        an expression of ``Z`` alone.
+    The parameters, their ranges and the errors are those of
+    :class:`~nnqft_sym.specification.NetworkSpec` (``activation``, ``sigma_w``, ``sigma_b``,
+    ``d_in``, ``normalisation``, ``name``, ``depth``, ``d_out``).
 
     Examples
     --------

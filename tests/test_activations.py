@@ -13,6 +13,7 @@ from nnqft_sym.activations import (ErfRules, ExponentialRules, PiecewiseLinearRu
                                    activation_rules)
 from nnqft_sym.expectations import gaussian_moment
 from nnqft_sym.quadrature import activation_homogeneity, activation_kinks
+from tests.polar_reference import polar_mpmath
 
 ALPHA = sp.Rational(1, 10)
 
@@ -76,25 +77,12 @@ def test_derivatives_ufunc_and_parity():
     assert rules.is_odd and not activation_rules(sp.Abs(Z)).is_odd
 
 
-def _polar_mpmath(f, rows, degree):
-    r"""E[prod_i f(l_i . u)], u ~ N(0, I_2), for f positively homogeneous of ``degree`` with its
-    kink at 0: (1/2pi) int dtheta prod f(l_i . e(theta)) * int_0^inf r^{m+1} e^{-r^2/2} dr,
-    the angular integral split where some l_i . e(theta) = 0."""
-    m = degree * len(rows)
-    radial = 2 ** (mpmath.mpf(m) / 2) * mpmath.gamma(mpmath.mpf(m) / 2 + 1)
-    cuts = sorted({float((mpmath.atan2(-l0, l1) + k * mpmath.pi) % (2 * mpmath.pi))
-                   for l0, l1 in rows for k in (0, 1)} | {0.0, float(2 * mpmath.pi)})
-    angular = mpmath.quad(lambda t: mpmath.fprod(f(l0 * mpmath.cos(t) + l1 * mpmath.sin(t))
-                                                 for l0, l1 in rows), cuts)
-    return angular * radial / (2 * mpmath.pi)
-
-
 def _pair_mpmath(f, sx, sy, c, homogeneous=True):
     """E[f(z_x) f(z_y)], (z_x, z_y) ~ N(0, [[s_x, c], [c, s_y]])."""
     sx, sy, c = (mpmath.mpf(v) for v in (sx, sy, c))
     rows = [(mpmath.sqrt(sx), 0), (c / mpmath.sqrt(sx), mpmath.sqrt(sy - c * c / sx))]
     if homogeneous:
-        return _polar_mpmath(f, rows, 1)
+        return polar_mpmath(f, rows, 1)
     return mpmath.quad(lambda u, v: f(rows[0][0] * u) * f(rows[1][0] * u + rows[1][1] * v)
                        * mpmath.exp(-(u * u + v * v) / 2) / (2 * mpmath.pi),
                        [-mpmath.inf, mpmath.inf], [-mpmath.inf, mpmath.inf])

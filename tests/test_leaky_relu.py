@@ -10,24 +10,13 @@ import sympy as sp
 
 import nnqft_sym as nq
 from numeric.sampling import sample_block
+from tests.polar_reference import polar_mpmath
 
 SLOPE = 0.1
 
 
 def _leaky(alpha):
     return lambda z: z if z > 0 else alpha * z
-
-
-def _polar_mpmath(f, rows, degree):
-    r"""E[prod_i f(l_i . u)], u ~ N(0, I_2), f positively homogeneous of ``degree``: the angular
-    integral (split where some l_i . e(theta) = 0) times int_0^inf r^{m+1} e^{-r^2/2} dr."""
-    m = degree * len(rows)
-    radial = 2 ** (mpmath.mpf(m) / 2) * mpmath.gamma(mpmath.mpf(m) / 2 + 1)
-    cuts = sorted({float((mpmath.atan2(-l0, l1) + k * mpmath.pi) % (2 * mpmath.pi))
-                   for l0, l1 in rows for k in (0, 1)} | {0.0, float(2 * mpmath.pi)})
-    angular = mpmath.quad(lambda t: mpmath.fprod(f(l0 * mpmath.cos(t) + l1 * mpmath.sin(t))
-                                                 for l0, l1 in rows), cuts)
-    return angular * radial / (2 * mpmath.pi)
 
 
 def _rows(xs, sigma_w, sigma_b):
@@ -40,7 +29,7 @@ def test_kernel_matches_mpmath(x, y):
     sw, sb = 1.3, 0.6
     net = nq.LeakyReLUNet(slope=SLOPE, sigma_w=sw, sigma_b=sb)
     with mpmath.workdps(25):
-        ref = sb ** 2 + sw ** 2 * float(_polar_mpmath(_leaky(mpmath.mpf(SLOPE)),
+        ref = sb ** 2 + sw ** 2 * float(polar_mpmath(_leaky(mpmath.mpf(SLOPE)),
                                                      _rows([x, y], sw, sb), 1))
     assert net.kernel(x, y) == pytest.approx(ref, rel=1e-13)
     xs, ys = sp.symbols("x y", real=True)
@@ -53,8 +42,8 @@ def test_four_point_neuron_moment_matches_mpmath():
     net = nq.LeakyReLUNet(slope=SLOPE, sigma_w=1.3, sigma_b=0.6)
     f = _leaky(mpmath.mpf(SLOPE))
     with mpmath.workdps(25):
-        coincident = float(_polar_mpmath(f, _rows([0.4, 0.4, -0.9, -0.9], 1.3, 0.6), 1))
-        distinct = float(_polar_mpmath(f, _rows([0.4, -0.2, -0.9, 1.1], 1.3, 0.6), 1))
+        coincident = float(polar_mpmath(f, _rows([0.4, 0.4, -0.9, -0.9], 1.3, 0.6), 1))
+        distinct = float(polar_mpmath(f, _rows([0.4, -0.2, -0.9, 1.1], 1.3, 0.6), 1))
     # exact: the closed form of two coincident groups (symbolic points, no quadrature)
     x, y = sp.symbols("x y", real=True)
     expr = net.neuron_moment([x, x, y, y])
@@ -125,5 +114,5 @@ def test_registry_description_and_deep_kernel():
     k11, k22, k12 = one.kernel(0.4, 0.4), one.kernel(-1.0, -1.0), one.kernel(0.4, -1.0)
     with mpmath.workdps(25):
         rows = [(mpmath.sqrt(k11), 0), (k12 / mpmath.sqrt(k11), mpmath.sqrt(k22 - k12 ** 2 / k11))]
-        ref = 1 + 1.5 ** 2 * float(_polar_mpmath(_leaky(mpmath.mpf("0.2")), rows, 1))
+        ref = 1 + 1.5 ** 2 * float(polar_mpmath(_leaky(mpmath.mpf("0.2")), rows, 1))
     assert net.kernel(0.4, -1.0) == pytest.approx(ref, rel=1e-12)
