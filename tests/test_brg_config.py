@@ -128,8 +128,8 @@ def test_feature_map_is_the_lambdified_sympy_activation(kind, network):
 
 def test_sigma_n_is_a_deprecated_alias_of_noise_std():
     ref = run_brg_experiment(**SMALL, noise_std=0.3, progress=False)
-    with pytest.warns(DeprecationWarning, match="sigma_n is deprecated, use noise_std"):
+    with pytest.warns(DeprecationWarning, match="'sigma_n' is deprecated, use 'noise_std'"):
         old = run_brg_experiment(**SMALL, sigma_n=0.3, progress=False)
     _assert_bit_identical(ref, old)
-    with pytest.raises(TypeError, match="noise_std only"):
+    with pytest.raises(TypeError, match="give 'noise_std' only"):
         run_brg_experiment(**SMALL, sigma_n=0.3, noise_std=0.3, progress=False)

@@ -8,12 +8,12 @@ parameters are one :class:`~numeric.bayesian_rg.BRGConfig`.
 from __future__ import annotations
 
 import contextlib
-import warnings
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
+from .._deprecation import renamed_keywords
 from ..distributed import check_scheduler, run_tasks
 from ..sampling import STREAM_VERSION, child_seeds, seed_state
 from ..storage import checkpoint_folder
@@ -28,7 +28,6 @@ from .result import BRGResult, _critical, _jackknife_cov
 __all__ = ["brg_member", "run_brg_experiment"]
 
 #: deprecated keyword aliases of run_brg_experiment -> the BRGConfig field (one release)
-_ALIASES = {"sigma_n": "noise_std"}
 
 
 def _target(rng: np.random.Generator, d_in: int, n_modes: int, mass: float, radius: float
@@ -126,6 +125,7 @@ def _member_file(folder: Path) -> Callable[[int], Path]:
 
 
 
+@renamed_keywords(sigma_n="noise_std")
 def run_brg_experiment(config: BRGConfig | None = None, *, scheduler: Any = "serial",
                        workers: int = 1, checkpoint_dir: str | Path | None = None,
                        progress: bool = True, **parameters: Any) -> BRGResult:
@@ -230,14 +230,7 @@ def run_brg_experiment(config: BRGConfig | None = None, *, scheduler: Any = "ser
 
 
 def _configure(config: BRGConfig | None, parameters: dict[str, Any]) -> BRGConfig:
-    """``config`` with the keyword ``parameters`` (deprecated aliases translated)."""
-    for alias, name in _ALIASES.items():
-        if alias in parameters:
-            if name in parameters:
-                raise TypeError(f"pass {name} only ({alias} is its deprecated alias), not both")
-            warnings.warn(f"run_brg_experiment: {alias} is deprecated, use {name} (it will be "
-                          f"removed in the next release)", DeprecationWarning, stacklevel=3)
-            parameters[name] = parameters.pop(alias)
+    """``config`` with the keyword ``parameters``."""
     if config is None:
         return BRGConfig().replace(**parameters) if parameters else BRGConfig()
     if not isinstance(config, BRGConfig):
