@@ -37,7 +37,8 @@ from .kernels import kernel_expr
 from .moments import _exp_terms, check_finite_result, is_symbolic_points, neuron_moment, prepare_points
 from .partitions import double_factorial, subset_recursion_terms
 from .specification import NetworkSpec
-from .validation import as_points, check_integer, check_width, relative_to_free
+from .validation import (as_points, check_deviation_order, check_integer, check_width,
+                         relative_to_free)
 from .wick import kernel_matrix
 
 __all__ = ["connected_green", "green", "delta_green", "deviation",
@@ -246,12 +247,6 @@ def _sum_series(coeffs: dict[int, Any], width: Any, symbolic: bool, zero: Any) -
     return sum(c * _power_of_width(width, -k, symbolic) for k, c in coeffs.items())
 
 
-def _no_ratio_at_odd(n: int, what: str) -> None:
-    if n % 2:
-        raise ValueError(f"points: {what} = Delta G / G_0 is 0/0 at an odd number of points "
-                         f"(both vanish exactly), got n = {n}; use delta_green, which is 0")
-
-
 @_guard_memory
 def delta_green_series(net: NetworkSpec, points: Any, *, max_terms: int = MAX_TERMS) -> dict[int, Any]:
     r"""Exact coefficients :math:`c_k` with :math:`\Delta G^{(n)} = \sum_{k\ge1} c_k N^{-k}`.
@@ -286,7 +281,7 @@ def deviation_series(net: NetworkSpec, points: Any, *, max_terms: int = MAX_TERM
     True
     """
     symbolic, pts, coeffs = _series(net, points, max_terms)
-    _no_ratio_at_odd(len(pts) if symbolic else pts.shape[-2], "m_n")
+    check_deviation_order(len(pts) if symbolic else pts.shape[-2])
     free = coeffs[0]
     return {k: _finish(symbolic, relative_to_free(c, free, points, symbolic))
             for k, c in sorted(coeffs.items()) if k >= 1}
@@ -371,7 +366,7 @@ def deviation(net: NetworkSpec, points: Any, width: Any, *, max_terms: int = MAX
     """
     width = check_width(width)
     symbolic, pts, coeffs = _series(net, points, max_terms)
-    _no_ratio_at_odd(len(pts) if symbolic else pts.shape[-2], "m_n")
+    check_deviation_order(len(pts) if symbolic else pts.shape[-2])
     free = coeffs.pop(0)
     delta = _sum_series(coeffs, width, symbolic, _zero(symbolic, pts, width))
     if isinstance(width, sp.Basic) and not symbolic:

@@ -65,7 +65,7 @@ from .partitions import pairings, wick_sum
 from .quadrature import gaussian_expectation
 from .specification import NetworkSpec as Network
 from .specification import S, default_points
-from .validation import as_points, broadcast_coordinates, relative_to_free
+from .validation import as_points, broadcast_coordinates, check_deviation_order, relative_to_free
 
 __all__ = [
     "PairExpectation",
@@ -661,9 +661,7 @@ def leading_deviation(net: Network, points: Any) -> np.ndarray | float:
     True
     """
     pts = as_points(points, net.d_in)
-    if pts.shape[-2] % 2:
-        raise ValueError("points: m_n = Delta G / G_0 is 0/0 at an odd number of points (both "
-                         "vanish exactly); use leading_delta_green, which is 0")
+    check_deviation_order(pts.shape[-2], leading=True)
     kmat = np.asarray(deep_kernel(net, pts[..., :, None, :], pts[..., None, :, :]))
     free = wick_sum(lambda i, j: kmat[..., i, j], pts.shape[-2])       # G_0 by Wick's theorem
     out = relative_to_free(np.asarray(leading_delta_green(net, points)), np.asarray(free),

@@ -23,6 +23,7 @@ __all__ = [
     "as_points",
     "as_coordinates",
     "reject_text",
+    "check_deviation_order",
     "broadcast_coordinates",
     "is_symbolic",
 ]
@@ -315,6 +316,20 @@ def broadcast_coordinates(x: Any, y: Any, d_in: int,
     except ValueError:
         raise ValueError(f"{names[0]} and {names[1]} must broadcast over their leading axes: got "
                          f"shapes {np.shape(x)} and {np.shape(y)} (d_in = {d_in})") from None
+
+
+def check_deviation_order(n: int, leading: bool = False) -> None:
+    """Refuse :math:`m_n` at an odd number ``n`` of points, where :math:`\\Delta G` and
+    :math:`G_0` both vanish exactly (``leading``: the 1/N coefficient of a deep network).
+
+    Examples
+    --------
+    >>> check_deviation_order(4)
+    """
+    if n % 2:
+        use = "leading_delta_green" if leading else "delta_green"
+        raise ValueError(f"points: m_n = Delta G / G_0 is 0/0 at an odd number of points "
+                         f"(both vanish exactly), got n = {n}; use {use}, which is 0")
 
 
 def relative_to_free(value: Any, free: Any, points: Any, symbolic: bool) -> Any:
