@@ -227,6 +227,27 @@ class _BlockSampler:
         self.variances = _layer_variances(net, points)
         self._buffer = np.empty((block_nets, width, self.n_points))
 
+    def features(self, n_nets: int, rng: np.random.Generator) -> np.ndarray:
+        """Last-hidden-layer features ``(n_nets, N, P)`` of ``n_nets`` networks (the first draws of a block).
+
+        Draws the first layer and, for deep nets, per further hidden layer its ``N x N``
+        weights then its ``N`` biases; the read-out is drawn by :meth:`draw` afterwards, so a
+        caller that conditions on the features (and skips the read-out) sees the same
+        features as the sampler for the same block seed.  The result lives in the block's
+        reused buffer for depth 1: copy it before the next call if it must be kept.
+        """
+        net, width = self.net, self.width
+        z = self.first_layer.sample(rng, (n_nets, width), out=self._buffer[:n_nets])
+        feats = net.activate(z, self.variances[0], overwrite_z=True)
+        for layer in range(1, net.depth):
+            w = rng.standard_normal((n_nets, width, width))
+            w *= float(net.sigma_w) / np.sqrt(width)
+            z = np.matmul(w, feats)
+            del w
+            z += float(net.sigma_b) * rng.standard_normal((n_nets, width, 1))
+            feats = net.activate(z, self.variances[layer], overwrite_z=True)
+        return feats
+
     def draw(self, n_nets: int, seq: np.random.SeedSequence
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """All random draws of one stream block: ``(b1, f - b1 or Gram matrices, xi or None)``.
@@ -241,15 +262,7 @@ class _BlockSampler:
         """
         net, width = self.net, self.width
         rng = np.random.Generator(np.random.PCG64(seq))
-        z = self.first_layer.sample(rng, (n_nets, width), out=self._buffer[:n_nets])
-        feats = net.activate(z, self.variances[0], overwrite_z=True)
-        for layer in range(1, net.depth):
-            w = rng.standard_normal((n_nets, width, width))
-            w *= float(net.sigma_w) / np.sqrt(width)
-            z = np.matmul(w, feats)
-            del w
-            z += float(net.sigma_b) * rng.standard_normal((n_nets, width, 1))
-            feats = net.activate(z, self.variances[layer], overwrite_z=True)
+        feats = self.features(n_nets, rng)
         out_axis = () if net.d_out == 1 else (net.d_out,)
         b1 = rng.standard_normal((n_nets,) + out_axis)
         if width < GRAM_MIN_WIDTH:
