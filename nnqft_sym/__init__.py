@@ -11,6 +11,8 @@ from .errors import (CheckpointError, CostLimitError, DivergentExpectationError,
                      NoClosedFormError, NumericalOverflowError, ParseError)
 from .parsing import parse_expression, parse_number, read_srepr, to_sympy
 from .specification import NetworkSpec, default_points
+from .priors import (STANDARD_NORMAL, FrequencyWeights, NetworkPriors, ParameterPrior, StandardNormal,
+                     UniformPhase, iid_gaussian_priors, readout_covariance)
 from .architectures import (ARCHITECTURES, CosNet, ErfNet, GaussianFrequencyPrior, GaussNet,
                             LeakyReLUNet, Network, ReLUNet, S, Z, from_description,
                             make_network)
@@ -42,6 +44,8 @@ from .bayesian_rg import (BRGWilsonProof, GeneralisedCosNet, cosnet_neuron_fishe
 __all__ = [
     "errors", "NnqftError", "NoClosedFormError", "ParseError", "DivergentExpectationError",
     "CostLimitError", "NumericalOverflowError", "CheckpointError", "parse_expression", "parse_number", "read_srepr", "to_sympy",
+    "STANDARD_NORMAL", "StandardNormal", "ParameterPrior", "UniformPhase", "FrequencyWeights",
+    "NetworkPriors", "iid_gaussian_priors", "readout_covariance",
     "Z", "S", "P", "NetworkSpec", "default_points", "Network", "GaussNet", "ReLUNet", "LeakyReLUNet", "ErfNet", "CosNet", "GaussianFrequencyPrior",
     "ARCHITECTURES", "make_network", "from_description",
     "GaussianFirstLayer", "DrawnFirstLayer", "affine_preactivations",

@@ -19,13 +19,12 @@ from . import frequency_priors
 from .couplings import quartic_coupling
 from .cumulants import (connected_green, delta_green, delta_green_series, deviation,
                         deviation_series, green)
-from .first_layer import DrawnFirstLayer
 from .kernels import kernel_expr, kernel_numeric
 from .moments import neuron_moment
 from .parsing import read_srepr
+from .priors import FrequencyWeights, NetworkPriors, UniformPhase
 from .propagators import IRExpansion, ir_expansion, momentum_propagator
 from .specification import GaussianFrequencyPrior, NetworkSpec, S, Z
-from .validation import as_points
 from .wick import free_green, gram_matrix
 
 __all__ = [
@@ -270,23 +269,13 @@ class CosNet(Network):
         return {**super().describe(),
                 "frequency_prior": {"class": type(prior).__name__, **fields}}
 
-    @property
-    def output_variance(self) -> sp.Expr:
+    def _readout_variance(self) -> sp.Expr:
         r""":math:`v_{out} = 2\sigma_W^2` (the uniform phase halves :math:`E[g g]`)."""
         return 2 * self.sigma_w ** 2
 
-    def sample_first_layer(self, rng: np.random.Generator, size: tuple[int, ...]
-                           ) -> tuple[np.ndarray, np.ndarray]:
-        """Frequencies from the frequency prior and phases uniform on [-pi, pi]."""
-        self.require_numeric("sample_first_layer")
-        w = self.frequency_prior.sample(self, rng, size)
-        b = rng.uniform(-np.pi, np.pi, size)
-        return w, b
-
-    def first_layer_sampler(self, points: Any) -> DrawnFirstLayer:
-        """Plan drawing :math:`w\\cdot x_a + b` with frequencies and phases from :meth:`sample_first_layer`."""
-        self.require_numeric("first_layer_sampler")
-        return DrawnFirstLayer(self.sample_first_layer, as_points(points, self.d_in))
+    def _first_layer_priors(self, base: NetworkPriors) -> tuple[FrequencyWeights, UniformPhase]:
+        """Frequencies from :attr:`frequency_prior`, phases uniform on [-pi, pi]."""
+        return FrequencyWeights(self.frequency_prior, self), UniformPhase()
 
 
 #: the named families, by the short names used on the command line

@@ -85,10 +85,8 @@ def _prepare(net: NetworkSpec, points: Any, max_terms: Any = MAX_TERMS, odd_is_z
     ``d_out > 1`` they are the correlators of one output component (all indices equal; see
     :mod:`nnqft_sym.multi_output` for mixed indices).
     """
-    if net.depth != 1:
-        raise ValueError(f"exact finite-width correlators exist for one hidden layer only, got "
-                         f"depth = {net.depth}; use nnqft_sym.deep.leading_delta_green / "
-                         "leading_deviation for the O(1/N) term of a deep network")
+    net.require_exact_finite_width("exact correlators", "use nnqft_sym.deep.leading_delta_green / "
+                                   "leading_deviation for the O(1/N) term of a deep network")
     max_terms = check_integer(max_terms, "max_terms", 1)
     symbolic, pts, n = prepare_points(net, points, "exact correlators")
     combos = 1 if symbolic else int(np.prod(pts.shape[:-2]))
@@ -147,9 +145,9 @@ def _submasks_with(mask: int):
 
 def _reduced_by_mask(net: NetworkSpec, pts: Any, n: int, symbolic: bool) -> dict[int, Any]:
     """Reduced cumulants c_B keyed by bit mask, for every even subset B (|B| >= 2)."""
-    v = net.output_variance if symbolic else float(net.output_variance)
+    v, sb2 = net.priors.readout_weights.variance, net.priors.readout_bias.variance
+    v, sb2 = (v, sb2) if symbolic else (float(v), float(sb2))
     kmat = None if symbolic else kernel_matrix(net, pts)
-    sb2 = net.sigma_b ** 2 if symbolic else float(net.sigma_b) ** 2
     moment: dict[int, Any] = {}
     kappa: dict[int, Any] = {}   # cumulants of the neuron term t (reduced), pairs included
     out: dict[int, Any] = {}

@@ -285,9 +285,15 @@ def _normalisation(net: Network, s: np.ndarray) -> np.ndarray:
     return np.asarray(net.normalisation_function(s), dtype=float)
 
 
-def _weight_variances(net: Network) -> list[float]:
-    """Variances (times N) of the weights that read layer l = 1..L: sigma_W^2, ..., v_out."""
-    return [float(net.sigma_w) ** 2] * (net.depth - 1) + [float(net.output_variance)]
+def _read_variances(net: Network, numeric: bool = True) -> list[tuple[Any, Any]]:
+    """(weight variance times N, bias variance) of the layers that read layer l = 1..L, from the priors.
+
+    Hidden layers 2..L and the read-out (``net.priors.layer``): (sigma_W^2, sigma_b^2), ...,
+    (v_out, sigma_b^2); floats when ``numeric``.
+    """
+    layers = [net.priors.layer(layer) for layer in range(2, net.depth + 2)]
+    pairs = [(w.variance, b.variance) for w, b in layers]
+    return [(float(w), float(b)) for w, b in pairs] if numeric else pairs
 
 
 def layer_kernels(net: Network, x: Any, y: Any) -> np.ndarray:
@@ -305,13 +311,13 @@ def layer_kernels(net: Network, x: Any, y: Any) -> np.ndarray:
     """
     _check_deep(net, "layer_kernels")
     xa, ya = broadcast_coordinates(x, y, net.d_in)
-    sb2, sw2 = float(net.sigma_b) ** 2, float(net.sigma_w) ** 2
+    sb2, sw2 = float(net.priors.first_biases.variance), float(net.priors.first_weights.variance)
     kxx = sb2 + sw2 * np.sum(xa * xa, -1) / net.d_in
     kyy = sb2 + sw2 * np.sum(ya * ya, -1) / net.d_in
     kxy = sb2 + sw2 * np.sum(xa * ya, -1) / net.d_in
     pair = pair_expectation(net.activation)
     out = [np.stack([kxx, kyy, kxy], -1)]
-    for w in _weight_variances(net):
+    for w, sb2 in _read_variances(net):
         nx, ny = _normalisation(net, kxx), _normalisation(net, kyy)
         kxx, kyy, kxy = (sb2 + w * nx * nx * pair.value(kxx, kxx, kxx),
                          sb2 + w * ny * ny * pair.value(kyy, kyy, kyy),
@@ -370,12 +376,11 @@ def deep_kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
     cov = covariance_expr(net, symbolic_points([x, y], net.d_in))
     kxx, kyy, kxy = cov[0, 0], cov[1, 1], cov[0, 1]
     diag = sp.simplify(pair.subs(_C, sp.sqrt(_SX * _SY)).subs({_SX: _SV, _SY: _SV}))
-    weights = [net.sigma_w ** 2] * (net.depth - 1) + [net.output_variance]
-    for w in weights:
+    for w, sb2 in _read_variances(net, numeric=False):
         nx, ny = net.normalisation.subs(S, kxx), net.normalisation.subs(S, kyy)
-        kxx, kyy, kxy = (net.sigma_b ** 2 + w * nx ** 2 * diag.subs(_SV, kxx),
-                         net.sigma_b ** 2 + w * ny ** 2 * diag.subs(_SV, kyy),
-                         net.sigma_b ** 2 + w * nx * ny * pair.subs({_SX: kxx, _SY: kyy, _C: kxy},
+        kxx, kyy, kxy = (sb2 + w * nx ** 2 * diag.subs(_SV, kxx),
+                         sb2 + w * ny ** 2 * diag.subs(_SV, kyy),
+                         sb2 + w * nx * ny * pair.subs({_SX: kxx, _SY: kyy, _C: kxy},
                                                                     simultaneous=True))
     return kxy
 
@@ -442,13 +447,12 @@ def layer_recursion(net: Network, points: Any) -> LayerRecursion:
     if pts.ndim != 2:
         raise ValueError(f"points must have shape (m, d_in), got {pts.shape}")
     m = pts.shape[0]
-    sb2 = float(net.sigma_b) ** 2
     kern = net.preactivation_covariance(pts)
     vertex = np.zeros((m,) * 4)
     corr = np.zeros((m, m))
     kernels, vertices, corrections = [kern], [vertex], [corr]
     pair = pair_expectation(net.activation)
-    for w in _weight_variances(net):
+    for w, sb2 in _read_variances(net):
         m2, coef, hess = _pair_statistics(net, pair, kern)
         m4 = _four_point_moments(net, kern)
         new_vertex = w * w * (m4 - m2[:, :, None, None] * m2[None, None, :, :]

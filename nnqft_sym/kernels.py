@@ -25,6 +25,7 @@ import sympy as sp
 from .deep import deep_kernel, deep_kernel_expr
 from .errors import NoClosedFormError
 from .moments import moment_from_covariance, neuron_moment, symbolic_points
+from .priors import readout_covariance
 from .specification import NetworkSpec as Network
 from .specification import default_points
 from .validation import broadcast_coordinates
@@ -61,7 +62,7 @@ def kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
         x, y = default_points(net.d_in)
     pts = symbolic_points([x, y], net.d_in)
     moment = neuron_moment(net, pts)
-    return net.sigma_b ** 2 + net.output_variance * moment
+    return readout_covariance(net.priors, moment)
 
 
 def _kernel_invariants(net: Network) -> sp.Expr:
@@ -69,16 +70,17 @@ def _kernel_invariants(net: Network) -> sp.Expr:
     xx, yy, xy = INVARIANTS
     if not net.first_layer_is_gaussian:
         vv = xx + yy - 2 * xy
-        return net.sigma_b ** 2 + net.output_variance * net.frequency_prior.characteristic(net, vv) / 2
+        return readout_covariance(net.priors, net.priors.first_weights.characteristic(vv) / 2)
     # the pair (x, y) enters only through its 2 x 2 pre-activation covariance
-    sb2, sw2, d = net.sigma_b ** 2, net.sigma_w ** 2, net.d_in
+    sb2, sw2 = net.priors.first_biases.variance, net.priors.first_weights.variance
+    d = net.d_in
     sx, sy, c = sb2 + sw2 * xx / d, sb2 + sw2 * yy / d, sb2 + sw2 * xy / d
     try:
         moment = moment_from_covariance(net, [[sx, c], [c, sy]])
     except NoClosedFormError:
         raise ValueError(f"no closed-form kernel for {net.name} with symbolic d_in; "
                          "give an integer d_in") from None
-    return sb2 + net.output_variance * moment
+    return readout_covariance(net.priors, moment)
 
 
 def kernel_numeric(net: Network, x: Any, y: Any) -> np.ndarray | float:
@@ -107,5 +109,5 @@ def kernel_numeric(net: Network, x: Any, y: Any) -> np.ndarray | float:
         return np.zeros(xa.shape[:-1])
     pair = np.stack([xa, ya], axis=-2)  # (..., 2, d_in)
     moment = neuron_moment(net, pair)
-    out = float(net.sigma_b) ** 2 + float(net.output_variance) * np.asarray(moment)
+    out = readout_covariance(net.priors, np.asarray(moment))
     return float(out) if out.ndim == 0 else out

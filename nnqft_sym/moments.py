@@ -95,9 +95,10 @@ def symbolic_points(points: Any, d_in: int) -> list[list[sp.Expr]]:
 
 
 def covariance_expr(net: Network, pts: list[list[sp.Expr]]) -> sp.Matrix:
-    """SymPy pre-activation covariance C_ij = sigma_b^2 + sigma_W^2 x_i.x_j / d_in."""
+    """SymPy pre-activation covariance C_ij = sigma_b^2 + sigma_W^2 x_i.x_j / d_in (from the first-layer priors)."""
     n = len(pts)
-    return sp.Matrix(n, n, lambda i, j: net.sigma_b ** 2 + net.sigma_w ** 2 *
+    sb2, sw2 = net.priors.first_biases.variance, net.priors.first_weights.variance
+    return sp.Matrix(n, n, lambda i, j: sb2 + sw2 *
                      sum(a * b for a, b in zip(pts[i], pts[j])) / net.d_in)
 
 
@@ -153,10 +154,8 @@ def neuron_moment(net: Network, points: Any, dps: int | None = None) -> Any:
     >>> bool(np.isclose(net.neuron_moment([0.0, 0.0]), 1.0))    # E[g(z(x))^2] = 1 at any x
     True
     """
-    if net.depth != 1:
-        raise ValueError(f"neuron_moment is the single-neuron moment of a one-hidden-layer network; "
-                         f"this {net.name} has depth = {net.depth} (see nnqft_sym.deep for the "
-                         "layer recursion)")
+    net.require_exact_finite_width("neuron_moment (the single-neuron moment)",
+                                   "see nnqft_sym.deep for the layer recursion")
     if is_symbolic_points(points):
         return _moment_symbolic(net, symbolic_points(points, net.d_in))
     net.require_numeric("neuron_moment")
@@ -265,7 +264,7 @@ def _cos_phase_average(net: Network, pts: Any, symbolic: bool) -> Any:
         else:
             v = np.einsum("i,...id->...d", np.array(eps, dtype=float), pts)
             vv = np.sum(v * v, axis=-1)
-        total = total + net.frequency_prior.characteristic(net, vv)
+        total = total + net.priors.first_weights.characteristic(vv)
     return total / sp.Integer(2) ** n if symbolic else total / 2.0 ** n
 
 

@@ -106,11 +106,7 @@ def pairing_tensor(coefficients: dict[Pairing, Any], d_out: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- exact coefficients
-def _one_layer(net: NetworkSpec, what: str) -> None:
-    if net.depth != 1:
-        raise ValueError(f"{what}: exact finite-width correlators exist for one hidden layer only "
-                         f"(depth = {net.depth}); use nnqft_sym.deep.leading_pairing_coefficients "
-                         "for the O(1/N) term of a deep network")
+_DEEP_ADVICE = "use nnqft_sym.deep.leading_pairing_coefficients for the O(1/N) term of a deep network"
 
 
 def _prepare(net: NetworkSpec, points: Any, max_terms: Any = MAX_TERMS):
@@ -143,7 +139,8 @@ class _Moments:
 
     def __init__(self, net: NetworkSpec, pts: Any, symbolic: bool) -> None:
         self.net, self.pts, self.symbolic = net, pts, symbolic
-        self.v = net.output_variance if symbolic else float(net.output_variance)
+        v = net.priors.readout_weights.variance
+        self.v = v if symbolic else float(v)
         self.neuron = functools.lru_cache(maxsize=None)(self._neuron)
         self.kernel = functools.lru_cache(maxsize=None)(self._kernel)
         self.reduced = functools.lru_cache(maxsize=None)(self._reduced)
@@ -197,7 +194,7 @@ def connected_pairing_coefficients(net: NetworkSpec, points: Any, *,
     >>> bool(np.isclose(sum(c.values()), net.connected_green(pts, 1)))
     True
     """
-    _one_layer(net, "connected_pairing_coefficients")
+    net.require_exact_finite_width("connected_pairing_coefficients", _DEEP_ADVICE)
     symbolic, pts, n = _prepare(net, points, max_terms)
     if n % 2:
         return {}       # no pairing: the odd correlators vanish
@@ -222,7 +219,7 @@ def green_pairing_coefficients(net: NetworkSpec, points: Any, width: Any,
     >>> list(g)
     [((0, 1),)]
     """
-    _one_layer(net, "green_pairing_coefficients")
+    net.require_exact_finite_width("green_pairing_coefficients", _DEEP_ADVICE)
     width = check_width(width)
     symbolic, pts, n = _prepare(net, points, max_terms)
     if n % 2:
@@ -366,7 +363,7 @@ def invariant_quartic_coupling(net: NetworkSpec, points: Any, width: Any,
     >>> bool(np.isclose(q.coupling, GaussNet().quartic_coupling(pts, 10)))
     True
     """
-    _one_layer(net, "invariant_quartic_coupling")
+    net.require_exact_finite_width("invariant_quartic_coupling", _DEEP_ADVICE)
     pts = _four_points(net, points)
     width = check_width(width)
     # at four points and one hidden layer Delta G_P is exactly c_P / N: a SymPy width divides

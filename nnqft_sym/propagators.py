@@ -44,8 +44,8 @@ def weight_kernel(net: NetworkSpec, x: Any, y: Any) -> Any:
     1.0
     """
     if is_symbolic_points(x) or is_symbolic_points(y):
-        return kernel_expr(net, x, y) - net.sigma_b ** 2
-    return np.asarray(kernel_numeric(net, x, y), dtype=float) - float(net.sigma_b) ** 2
+        return kernel_expr(net, x, y) - net.priors.readout_bias.variance
+    return np.asarray(kernel_numeric(net, x, y), dtype=float) - float(net.priors.readout_bias.variance)
 
 
 def is_translation_invariant(net: NetworkSpec) -> bool:
@@ -156,7 +156,7 @@ def momentum_propagator(net: NetworkSpec, p: Any = None) -> sp.Expr:
     p = P if p is None else to_sympy(p, "p")
     d = net.d_in
     if not net.first_layer_is_gaussian:  # cos-net: K_W(p) = (v_out / 2) rho(p), from the phase average
-        return sp.simplify(net.output_variance / 2 * net.frequency_prior.density(net, p ** 2))
+        return sp.simplify(net.output_variance / 2 * net.priors.first_weights.density(p ** 2))
     if not is_translation_invariant(net):
         raise ValueError(f"the kernel of {net.name} is not translation invariant "
                          "(K(x+a, y+a) != K(x, y)); it has no momentum-space propagator")

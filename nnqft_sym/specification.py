@@ -25,6 +25,7 @@ the NumPy sampler (:func:`numeric.sample_outputs`) all start from these two expr
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import warnings
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ import sympy as sp
 
 from .first_layer import DrawnFirstLayer, GaussianFirstLayer, affine_preactivations
 from .parsing import read_srepr, to_sympy
+from .priors import STANDARD_NORMAL, NetworkPriors, ParameterPrior, iid_gaussian_priors
 from .validation import as_coordinates, as_points, check_dimension, check_nonnegative, check_positive
 
 __all__ = ["Z", "S", "P", "NetworkSpec", "GaussianFrequencyPrior", "default_points", "log_normalisation"]
@@ -128,8 +130,8 @@ class NetworkSpec:
 
     #: short family name; subclasses override
     family: str = "custom"
-    #: prior on the first-layer frequencies when the phases are uniform (cos-net); ``None``:
-    #: Gaussian weights and biases (see :attr:`first_layer_is_gaussian`)
+    #: the frequency prior of a cos-net's first-layer weights (``None``: Gaussian weights); the
+    #: first-layer prior objects themselves are ``priors.first_weights`` and ``priors.first_biases``
     frequency_prior: Any = None
 
     def __init__(self, activation: Any, *, sigma_w: Any = 1, sigma_b: Any = 1, d_in: Any = 1,
@@ -212,6 +214,47 @@ class NetworkSpec:
         if not isinstance(self.d_in, int):
             raise ValueError(f"{what} needs an integer d_in, got {self.d_in}")
 
+    @property
+    def has_exact_finite_width(self) -> bool:
+        """True when the exact one-hidden-layer results apply (:meth:`require_exact_finite_width` passes).
+
+        Examples
+        --------
+        >>> from nnqft_sym import ReLUNet
+        >>> ReLUNet().has_exact_finite_width, ReLUNet(depth=3).has_exact_finite_width
+        (True, False)
+        """
+        try:
+            self.require_exact_finite_width("", "")
+        except ValueError:
+            return False
+        return True
+
+    def require_exact_finite_width(self, what: str, instead: str) -> None:
+        r"""Raise a ``ValueError`` unless the exact one-hidden-layer results apply (``what`` names the caller).
+
+        The capability query of the exact finite-width results (:mod:`nnqft_sym.cumulants`,
+        :mod:`nnqft_sym.multi_output`, :mod:`nnqft_sym.moments`): one hidden layer of i.i.d.
+        neurons, read out by centred Gaussian weights and bias, so that
+        :math:`f` is a sum of :math:`N` i.i.d. terms given the read-out.  ``instead`` is
+        the advice for a network that fails it.
+
+        Examples
+        --------
+        >>> from nnqft_sym import ReLUNet
+        >>> ReLUNet(depth=2).require_exact_finite_width("green", "use nnqft_sym.deep")
+        Traceback (most recent call last):
+        ...
+        ValueError: green: exact finite-width results exist for one hidden layer only, got depth = 2; use nnqft_sym.deep
+        """
+        if self.depth != 1:
+            raise ValueError(f"{what}: exact finite-width results exist for one hidden layer only, "
+                             f"got depth = {self.depth}; {instead}")
+        readout = (self.priors.readout_weights, self.priors.readout_bias)
+        if not all(p.is_gaussian and p.is_centred for p in readout):
+            raise ValueError(f"{what}: the exact results need centred Gaussian read-out priors, got "
+                             f"{[p.describe() for p in readout]}")
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v}" for k, v in self.params.items())
         return f"{type(self).__name__}({args})"
@@ -226,17 +269,47 @@ class NetworkSpec:
     # ------------------------------------------------------------------ priors
     @property
     def output_variance(self) -> sp.Expr:
-        r""":math:`v_{out}`: ``W1 ~ N(0, v_out / N)``.  HMS: :math:`\sigma_W^2`."""
+        r""":math:`v_{out}`: ``W1 ~ N(0, v_out / N)``.  HMS: :math:`\sigma_W^2`.
+
+        The variance of :attr:`priors` ``.readout_weights`` at unit fan-in; architectures
+        whose read-out is normalised otherwise override :meth:`_readout_variance`.
+        """
+        return self.priors.readout_weights.variance
+
+    def _readout_variance(self) -> sp.Expr:
+        """The read-out weight variance at unit fan-in that :attr:`priors` is built with (HMS: sigma_W^2)."""
         return self.sigma_w ** 2
+
+    @functools.cached_property
+    def priors(self) -> NetworkPriors:
+        r"""The prior object of every parameter group (:mod:`nnqft_sym.priors`).
+
+        I.i.d. zero-mean Gaussian weights and biases from :math:`\sigma_W`, :math:`\sigma_b`
+        (per hidden layer for deep nets) and the read-out variance :math:`v_{out}`; the
+        derivations read their variances here and the sampler draws through them.
+
+        Examples
+        --------
+        >>> from nnqft_sym import ReLUNet
+        >>> ReLUNet(sigma_w=2, sigma_b=0).priors.readout_bias.variance
+        0
+        """
+        base = iid_gaussian_priors(self.sigma_w, self.sigma_b, depth=self.depth,
+                                   readout_variance=self._readout_variance())
+        weights, biases = self._first_layer_priors(base)
+        return dataclasses.replace(base, first_weights=weights, first_biases=biases)
+
+    def _first_layer_priors(self, base: NetworkPriors) -> tuple[Any, Any]:
+        """The first-layer ``(weights, biases)`` priors (Gaussian; cos-net overrides)."""
+        return base.first_weights, base.first_biases
 
     @property
     def first_layer_is_gaussian(self) -> bool:
         r"""True when z(x) = W0.x + b0 is jointly Gaussian over inputs (Gaussian W0 and b0).
 
-        Read off the first-layer prior: :attr:`frequency_prior` is ``None`` for Gaussian
-        weights and biases; a frequency prior with uniform phases :math:`b \sim U[-\pi, \pi]`
-        (cos-net) is not Gaussian, and its closed forms (the phase average) hold for
-        :math:`\phi = \cos z` only.
+        The capability query of :attr:`priors` (``priors.first_layer_is_gaussian``): a
+        frequency prior with uniform phases :math:`b \sim U[-\pi, \pi]` (cos-net) is not
+        Gaussian, and its closed forms (the phase average) hold for :math:`\phi = \cos z` only.
 
         Raises
         ------
@@ -249,7 +322,7 @@ class NetworkSpec:
         >>> GaussNet().first_layer_is_gaussian, CosNet().first_layer_is_gaussian
         (True, False)
         """
-        if self.frequency_prior is None:
+        if self.priors.first_layer_is_gaussian:
             return True
         if self.activation != sp.cos(Z):
             raise ValueError(f"activation: a first layer with a frequency prior and uniform phases "
@@ -264,6 +337,13 @@ class NetworkSpec:
                       DeprecationWarning, stacklevel=2)
         return self.first_layer_is_gaussian
 
+    @property
+    def _first_layer_variances(self) -> tuple[Any, Any]:
+        """Variances of one first-layer weight component and of the bias: sigma_W^2 / d_in, sigma_b^2."""
+        priors = self.priors
+        return (priors.first_weights.parameter_variance(self.d_in),
+                priors.first_biases.parameter_variance())
+
     def preactivation_variance(self, x: Any) -> Any:
         r""":math:`s(x) = \sigma_b^2 + \sigma_W^2 |x|^2 / d_{in}` (numeric array ``(...)`` from ``(..., d_in)``).
 
@@ -275,7 +355,7 @@ class NetworkSpec:
         """
         self.require_numeric("preactivation_variance")
         pts = as_coordinates(x, self.d_in, "x")
-        out = float(self.sigma_b) ** 2 + float(self.sigma_w) ** 2 * np.sum(pts * pts, -1) / self.d_in
+        out = self._preactivation_covariance(pts[..., None, :], pts[..., None, :])[..., 0, 0]
         return float(out) if out.ndim == 0 else out
 
     def preactivation_covariance(self, points: Any) -> np.ndarray:
@@ -285,16 +365,24 @@ class NetworkSpec:
         """
         self.require_numeric("preactivation_covariance")
         pts = as_points(points, self.d_in)
-        return (float(self.sigma_b) ** 2
-                + float(self.sigma_w) ** 2 * np.einsum("...id,...jd->...ij", pts, pts) / self.d_in)
+        return self._preactivation_covariance(pts, pts)
+
+    def _preactivation_covariance(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        """``Var b0 + Var W0_k * x_i . y_j`` for point arrays ``(..., n, d_in)`` and ``(..., m, d_in)``."""
+        bias = float(self.priors.first_biases.variance)
+        weight = float(self.priors.first_weights.variance)
+        return bias + weight * np.einsum("...id,...jd->...ij", xs, ys) / self.d_in
 
     def sample_first_layer(self, rng: np.random.Generator, size: tuple[int, ...]
                            ) -> tuple[np.ndarray, np.ndarray]:
         r"""Draw first-layer weights ``(size + (d_in,))`` and biases ``(size)`` from the prior.
 
-        One array of ``size + (d_in + 1,)`` standard normals is drawn (the weights, then the
-        bias, of one neuron after another) and scaled by :math:`\sigma_W/\sqrt{d_{in}}` and
-        :math:`\sigma_b`; :meth:`sample_preactivations` draws exactly the same numbers.
+        A jointly Gaussian, centred first layer (:attr:`_first_layer_is_design`) draws one
+        array of ``size + (d_in + 1,)`` standard normals (the weights, then the bias, of one
+        neuron after another), scaled by the standard deviations of :attr:`priors`
+        (:math:`\sigma_W/\sqrt{d_{in}}` and :math:`\sigma_b`); :meth:`sample_preactivations`
+        draws exactly the same numbers.  Any other first layer (cos-net) draws the weights of
+        every neuron from ``priors.first_weights``, then the biases from ``priors.first_biases``.
 
         Examples
         --------
@@ -304,14 +392,22 @@ class NetworkSpec:
         ((4, 3, 2), (4, 3))
         """
         self.require_numeric("sample_first_layer")
-        w_scale, b_scale = self._first_layer_scales
-        raw = rng.standard_normal(tuple(size) + (self.d_in + 1,))
+        size = tuple(size)
+        priors = self.priors
+        if not self._first_layer_is_design:
+            w = priors.first_weights.sample(rng, size)
+            return w, priors.first_biases.sample(rng, size)
+        w_scale = priors.first_weights.numeric_std(self.d_in)
+        b_scale = priors.first_biases.numeric_std()
+        raw = rng.standard_normal(size + (self.d_in + 1,))
         return raw[..., :-1] * w_scale, raw[..., -1] * b_scale
 
     @property
-    def _first_layer_scales(self) -> tuple[float, float]:
-        """Standard deviations of one weight component and of the bias: sigma_W/sqrt(d_in), sigma_b."""
-        return float(self.sigma_w) / np.sqrt(self.d_in), float(self.sigma_b)
+    def _first_layer_is_design(self) -> bool:
+        """True when the first layer is drawn through the design matrix (Gaussian, centred, standard normal law)."""
+        first = (self.priors.first_weights, self.priors.first_biases)
+        return all(isinstance(p, ParameterPrior) and p.law == STANDARD_NORMAL and p.is_centred
+                   for p in first)
 
     def preactivation_design(self, points: Any) -> np.ndarray:
         r"""Design matrix :math:`D` ``(d_in + 1, P)`` of the first layer at ``P`` points.
@@ -320,6 +416,11 @@ class NetworkSpec:
         one neuron, :math:`z(x_a) = \sum_k u_k D_{ka}`: the rows are
         :math:`\sigma_W x_a/\sqrt{d_{in}}` and a last row :math:`\sigma_b`.
 
+        Raises
+        ------
+        ValueError
+            If the first layer is not a centred Gaussian one (cos-net).
+
         Examples
         --------
         >>> from nnqft_sym import GaussNet
@@ -327,15 +428,22 @@ class NetworkSpec:
         [[0.0, 1.0], [1.0, 1.0]]
         """
         self.require_numeric("preactivation_design")
-        w_scale, b_scale = self._first_layer_scales
+        if not self._first_layer_is_design:
+            raise ValueError(f"preactivation_design needs a centred Gaussian first layer; this "
+                             f"{self.name} has the priors {self.priors.first_weights.describe()} "
+                             f"and {self.priors.first_biases.describe()}")
+        w_scale = self.priors.first_weights.numeric_std(self.d_in)
+        b_scale = self.priors.first_biases.numeric_std()
         pts = as_points(points, self.d_in)
         return np.vstack([pts.T * w_scale, np.full((1, pts.shape[0]), b_scale)])
 
     def first_layer_sampler(self, points: Any) -> GaussianFirstLayer | DrawnFirstLayer:
         """A plan drawing first-layer pre-activations at fixed ``points`` (:mod:`nnqft_sym.first_layer`).
 
-        Gaussian priors give a :class:`~nnqft_sym.first_layer.GaussianFirstLayer` built on
-        :meth:`preactivation_design`; it draws exactly the numbers of :meth:`sample_first_layer`.
+        A centred Gaussian first layer gives a :class:`~nnqft_sym.first_layer.GaussianFirstLayer`
+        built on :meth:`preactivation_design`; any other prior (cos-net frequencies and
+        phases) a :class:`~nnqft_sym.first_layer.DrawnFirstLayer` drawing through
+        :attr:`priors`.  Both draw exactly the numbers of :meth:`sample_first_layer`.
 
         Examples
         --------
@@ -344,7 +452,10 @@ class NetworkSpec:
         >>> plan.sample(np.random.default_rng(0), (100, 8)).shape
         (100, 8, 2)
         """
-        return GaussianFirstLayer(self.preactivation_design(points))
+        self.require_numeric("first_layer_sampler")
+        if self._first_layer_is_design:
+            return GaussianFirstLayer(self.preactivation_design(points))
+        return DrawnFirstLayer(self.sample_first_layer, as_points(points, self.d_in))
 
     def sample_preactivations(self, rng: np.random.Generator, size: tuple[int, ...],
                               points: Any) -> np.ndarray:

@@ -216,7 +216,7 @@ def exact_green_functions(net: Network, widths: Sequence[int], points: Any, orde
 def _exact_series(net: Network, combos: np.ndarray) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """G_0 and the coefficients of 1/N^k at the given combinations (width-independent)."""
     free = np.asarray(net.free_green(combos), dtype=float)
-    series = (net.delta_green_series(combos) if net.depth == 1
+    series = (net.delta_green_series(combos) if net.has_exact_finite_width
               else {1: leading_delta_green(net, combos)})
     return free, {int(k): np.broadcast_to(np.asarray(c, float), free.shape)
                   for k, c in series.items()}

@@ -88,7 +88,7 @@ class EnsembleStudy:
 def coupling_cutoff(net: Network, cutoff: float | None) -> float | None:
     """None (closed form) for Gaussian kernels of one hidden layer, else ``cutoff`` or
     :data:`DEFAULT_CUTOFF` (deep kernels are never Gaussian in the inputs)."""
-    if net.depth == 1 and gaussian_weight_kernel(net) is not None:
+    if net.has_exact_finite_width and gaussian_weight_kernel(net) is not None:
         return None
     return cutoff or DEFAULT_CUTOFF
 

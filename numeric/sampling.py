@@ -16,7 +16,9 @@ Cholesky factorisation (:func:`psd_factor`), which stays accurate to
 input points, or :math:`N < P`); narrow networks (``width < GRAM_MIN_WIDTH``) draw
 :math:`W^1` directly, which is cheaper there.  Both routes sample the same distribution.
 
-The first layer is drawn by :meth:`nnqft_sym.Network.first_layer_sampler`: one vector of
+Every parameter group is drawn through its prior object (:attr:`nnqft_sym.Network.priors`,
+:mod:`nnqft_sym.priors`), the same objects the symbolic derivations read, so each prior is
+stated once.  The first layer is drawn by :meth:`nnqft_sym.Network.first_layer_sampler`: one vector of
 :math:`d_{in} + 1` standard normals per neuron, multiplied by the :math:`(d_{in}+1)\times P`
 design matrix (one matrix product gives all pre-activations, scalings and biases included).
 The normalisation of a Gauss-net enters as a shift of the pre-activations
@@ -223,6 +225,9 @@ class _BlockSampler:
 
     def __init__(self, net: Network, width: int, points: np.ndarray, block_nets: int) -> None:
         self.net, self.width, self.n_points = net, width, points.shape[0]
+        if not net.priors.readout_weights.is_centred:
+            raise ValueError(f"the sampler draws read-out weights as scale * xi; this {net.name} "
+                             f"has read-out weights with mean {net.priors.readout_weights.mean}")
         self.first_layer = net.first_layer_sampler(points)
         self.variances = _layer_variances(net, points)
         self._buffer = np.empty((block_nets, width, self.n_points))
@@ -239,13 +244,13 @@ class _BlockSampler:
         net, width = self.net, self.width
         z = self.first_layer.sample(rng, (n_nets, width), out=self._buffer[:n_nets])
         feats = net.activate(z, self.variances[0], overwrite_z=True)
-        for layer in range(1, net.depth):
-            w = rng.standard_normal((n_nets, width, width))
-            w *= float(net.sigma_w) / np.sqrt(width)
+        for layer in range(2, net.depth + 1):
+            weights, biases = net.priors.layer(layer)
+            w = weights.sample(rng, (n_nets, width, width), fan_in=width)
             z = np.matmul(w, feats)
             del w
-            z += float(net.sigma_b) * rng.standard_normal((n_nets, width, 1))
-            feats = net.activate(z, self.variances[layer], overwrite_z=True)
+            z += biases.sample(rng, (n_nets, width, 1))
+            feats = net.activate(z, self.variances[layer - 1], overwrite_z=True)
         return feats
 
     def draw(self, n_nets: int, seq: np.random.SeedSequence
@@ -264,10 +269,11 @@ class _BlockSampler:
         rng = np.random.Generator(np.random.PCG64(seq))
         feats = self.features(n_nets, rng)
         out_axis = () if net.d_out == 1 else (net.d_out,)
-        b1 = rng.standard_normal((n_nets,) + out_axis)
-        if width < GRAM_MIN_WIDTH:
-            w1 = rng.standard_normal((n_nets, width) + out_axis)
-            return b1, np.einsum("bn...,bnp->bp...", w1, feats), None
+        readout = net.priors.readout_weights
+        b1 = net.priors.readout_bias.sample(rng, (n_nets,) + out_axis)
+        if width < GRAM_MIN_WIDTH or not readout.is_gaussian:
+            xi = readout.law.sample(rng, (n_nets, width) + out_axis)
+            return b1, np.einsum("bn...,bnp->bp...", xi, feats), None
         gram = np.matmul(feats.transpose(0, 2, 1), feats)
         return b1, gram, rng.standard_normal((n_nets, self.n_points) + out_axis)
 
@@ -283,8 +289,9 @@ def _outputs(net: Network, width: int,
         out = stack(1)
     else:
         out = np.einsum("bpq,bq...->bp...", psd_factor(stack(1)), stack(2))
-    out *= np.sqrt(float(net.output_variance) / width)
-    out += float(net.sigma_b) * b1[:, None, ...]
+    readout = net.priors.readout_weights
+    out *= np.sqrt(float(readout.variance) / width)
+    out += b1[:, None, ...]
     return out
 
 

@@ -35,6 +35,7 @@ def test_network_is_the_specification_with_derivation_methods():
 def test_first_layer_is_gaussian_comes_from_the_first_layer_prior(net, gaussian):
     assert net.first_layer_is_gaussian is gaussian
     assert (net.frequency_prior is None) is gaussian
+    assert net.priors.first_layer_is_gaussian is gaussian
 
 
 def test_a_cos_net_subclass_with_another_activation_is_an_error():

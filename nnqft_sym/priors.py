@@ -1,0 +1,339 @@
+r"""Priors as objects: one object per parameter group, owning its moments and its sampling.
+
+A network's parameters fall into groups: the first-layer weights :math:`W^0` and biases
+:math:`b^0`, the weights and biases of every further hidden layer, and the read-out weights
+:math:`W^1` and bias :math:`b^1`.  Each group has a prior object (:class:`ParameterPrior` for
+the affine family :math:`\theta = \mu + \sqrt{v/n_{in}}\,\xi` of a standardised law
+:math:`\xi`; :class:`UniformPhase` and :class:`FrequencyWeights` for the cos-net first layer)
+and :class:`NetworkPriors` collects them.  The symbolic derivations read the variances off these
+objects, and the sampler (:func:`numeric.sample_outputs`) draws every group through them, so
+each prior is stated once.
+
+The capability queries of :class:`NetworkPriors` (:attr:`~NetworkPriors.first_layer_is_gaussian`,
+:attr:`~NetworkPriors.readout_is_gaussian`, :attr:`~NetworkPriors.is_iid_centred_gaussian`) are
+what derivations and estimators branch on, instead of flags on the architecture: a cos-net is
+a network whose first layer has a :class:`FrequencyWeights` prior and a :class:`UniformPhase`
+bias.
+
+Conventions (HMS arXiv:2008.08601, ELS arXiv:2108.01403): :math:`v` is the variance at unit
+fan-in, :math:`\sigma^2` for a bias and :math:`\sigma_W^2` (or :math:`v_{out}`) for weights,
+whose variance is :math:`v/n_{in}` with the fan-in :math:`n_{in}` (``d_in`` for the first
+layer, the width N after it).
+
+Examples
+--------
+>>> import sympy as sp
+>>> w = ParameterPrior("readout_weights", variance=sp.Integer(4), fan_in_scaled=True)
+>>> w.moment(4, fan_in=sp.Symbol("N"))       # E[W^4] = 3 (v / N)^2
+48/N**2
+>>> w.sample(np.random.default_rng(0), (3,), fan_in=100).round(3).tolist()
+[0.025, -0.026, 0.128]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from .parsing import to_sympy
+
+__all__ = ["StandardNormal", "STANDARD_NORMAL", "ParameterPrior", "UniformPhase",
+           "FrequencyWeights", "NetworkPriors", "iid_gaussian_priors", "readout_covariance"]
+
+
+# ---------------------------------------------------------------------- standardised laws
+@dataclass(frozen=True)
+class StandardNormal:
+    r"""The standard normal law of a standardised parameter :math:`\xi \sim \mathcal N(0, 1)`.
+
+    Examples
+    --------
+    >>> [STANDARD_NORMAL.moment(k) for k in range(7)]
+    [1, 0, 1, 0, 3, 0, 15]
+    """
+
+    name: str = "normal"
+    #: the law is Gaussian (the affine image of a Gaussian is Gaussian)
+    is_gaussian: bool = True
+
+    def moment(self, k: int) -> sp.Expr:
+        r""":math:`E[\xi^k] = (k - 1)!!` for even ``k``, 0 for odd ``k``."""
+        return sp.Integer(0) if k % 2 else sp.factorial2(k - 1) if k else sp.Integer(1)
+
+    def sample(self, rng: np.random.Generator, size: tuple[int, ...]) -> np.ndarray:
+        """``size`` standard normals from ``rng`` (``rng.standard_normal``)."""
+        return rng.standard_normal(size)
+
+
+#: the standard normal law (the default of every :class:`ParameterPrior`)
+STANDARD_NORMAL = StandardNormal()
+
+
+# ---------------------------------------------------------------------- parameter priors
+@dataclass(frozen=True)
+class ParameterPrior:
+    r"""The prior of one parameter group: :math:`\theta = \mu + \sqrt{v / n_{in}}\,\xi`, i.i.d.
+
+    Parameters
+    ----------
+    group : str
+        The parameter group (``"first_weights"``, ``"hidden_biases"``, ``"readout_weights"``, ...).
+    variance : SymPy expression
+        :math:`v`, the variance at unit fan-in (:math:`\sigma_W^2`, :math:`\sigma_b^2`,
+        :math:`v_{out}`); a symbol is allowed (the derivations stay symbolic).
+    fan_in_scaled : bool
+        True for weights, whose variance is :math:`v / n_{in}`; False for biases.
+    law : StandardNormal
+        The law of the standardised parameter :math:`\xi` (mean 0, variance 1).
+    mean : SymPy expression
+        :math:`\mu` (default 0).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> b = ParameterPrior("readout_bias", variance=sp.Symbol("sigma_b") ** 2)
+    >>> b.moment(2), b.is_gaussian, b.is_centred
+    (sigma_b**2, True, True)
+    """
+
+    group: str
+    variance: Any
+    fan_in_scaled: bool = False
+    law: StandardNormal = STANDARD_NORMAL
+    mean: Any = sp.Integer(0)
+
+    @property
+    def is_gaussian(self) -> bool:
+        """True when the parameter is Gaussian."""
+        return self.law.is_gaussian
+
+    @property
+    def is_centred(self) -> bool:
+        """True when the mean is zero."""
+        return self.mean == 0
+
+    @property
+    def scale(self) -> sp.Expr:
+        r"""The standard deviation at unit fan-in, :math:`\sqrt v` (:math:`\sigma_W`, :math:`\sigma_b`)."""
+        return sp.sqrt(self.variance)
+
+    def parameter_variance(self, fan_in: Any = 1) -> Any:
+        r""":math:`\mathrm{Var}\,\theta = v / n_{in}` for weights, :math:`v` for biases."""
+        return self.variance / fan_in if self.fan_in_scaled else self.variance
+
+    def moment(self, k: int, fan_in: Any = 1) -> sp.Expr:
+        r""":math:`E[\theta^k] = \sum_j \binom{k}{j} \mu^{k-j} (v/n_{in})^{j/2} E[\xi^j]` (SymPy)."""
+        std = sp.sqrt(self.parameter_variance(fan_in))
+        return sp.expand(sum(sp.binomial(k, j) * self.mean ** (k - j) * std ** j * self.law.moment(j)
+                             for j in range(k + 1)))
+
+    def numeric_std(self, fan_in: int = 1) -> float:
+        r"""The numeric standard deviation :math:`\sigma / \sqrt{n_{in}}` (weights) or :math:`\sigma`."""
+        std = float(self.scale)
+        return std / np.sqrt(fan_in) if self.fan_in_scaled else std
+
+    def sample(self, rng: np.random.Generator, size: tuple[int, ...], fan_in: int = 1) -> np.ndarray:
+        r"""Draw ``size`` parameters: standardised draws of :attr:`law`, scaled, then shifted by the mean."""
+        draws = self.law.sample(rng, size)
+        draws *= self.numeric_std(fan_in)
+        if not self.is_centred:
+            draws += float(self.mean)
+        return draws
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-friendly description (law, variance, mean, fan-in scaling)."""
+        return {"group": self.group, "law": self.law.name, "variance": str(self.variance),
+                "mean": str(self.mean), "fan_in_scaled": self.fan_in_scaled}
+
+
+@dataclass(frozen=True)
+class UniformPhase:
+    r"""Phases :math:`b \sim U[-\pi, \pi]`: the first-layer biases of a cos-net.
+
+    Examples
+    --------
+    >>> UniformPhase().moment(2), UniformPhase().is_gaussian
+    (pi**2/3, False)
+    """
+
+    group: str = "first_biases"
+    is_gaussian: bool = False
+    is_centred: bool = True
+
+    @property
+    def variance(self) -> sp.Expr:
+        r""":math:`\mathrm{Var}\, b = \pi^2/3`."""
+        return self.moment(2)
+
+    def moment(self, k: int, fan_in: Any = 1) -> sp.Expr:
+        r""":math:`E[b^k] = \pi^k / (k + 1)` for even ``k``, 0 for odd ``k``."""
+        return sp.Integer(0) if k % 2 else sp.pi ** k / (k + 1)
+
+    def sample(self, rng: np.random.Generator, size: tuple[int, ...], fan_in: int = 1) -> np.ndarray:
+        """``size`` phases, ``rng.uniform(-pi, pi, size)``."""
+        return rng.uniform(-np.pi, np.pi, size)
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-friendly description."""
+        return {"group": self.group, "law": "uniform phase on [-pi, pi]"}
+
+
+@dataclass(frozen=True)
+class FrequencyWeights:
+    r"""First-layer weight vectors (frequencies) :math:`w \sim \rho(w)` drawn whole (cos-net).
+
+    The frequency prior (:class:`nnqft_sym.GaussianFrequencyPrior` or one of
+    :mod:`nnqft_sym.frequency_priors`) fixes the kernel through its characteristic function
+    :math:`E[\cos(w\cdot v)]`; ``network`` supplies :math:`\sigma_W` and ``d_in`` to it.
+
+    Examples
+    --------
+    >>> from nnqft_sym import CosNet
+    >>> prior = CosNet().priors.first_weights
+    >>> prior.sample(np.random.default_rng(0), (4,)).shape, prior.is_gaussian
+    ((4, 1), True)
+    """
+
+    frequency_prior: Any
+    network: Any = field(compare=False, repr=False)
+    group: str = "first_weights"
+    is_centred: bool = True
+
+    @property
+    def is_gaussian(self) -> bool:
+        """True for the Gaussian frequency prior (random Fourier features of the Gauss kernel)."""
+        return type(self.frequency_prior).__name__ == "GaussianFrequencyPrior"
+
+    def characteristic(self, vv: Any) -> Any:
+        r""":math:`E[\cos(w\cdot v)]` as a function of :math:`|v|^2` (SymPy or NumPy, matching ``vv``)."""
+        return self.frequency_prior.characteristic(self.network, vv)
+
+    def density(self, pp: Any) -> sp.Expr:
+        r"""The density of :math:`w` at :math:`|w|^2 = pp` (SymPy)."""
+        return self.frequency_prior.density(self.network, pp)
+
+    def sample(self, rng: np.random.Generator, size: tuple[int, ...], fan_in: int = 1) -> np.ndarray:
+        """Frequencies of shape ``size + (d_in,)``."""
+        return self.frequency_prior.sample(self.network, rng, tuple(size))
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-friendly description."""
+        return {"group": self.group, "law": type(self.frequency_prior).__name__}
+
+
+# ---------------------------------------------------------------------- the network's priors
+@dataclass(frozen=True)
+class NetworkPriors:
+    r"""The priors of every parameter group of a network.
+
+    ``hidden_weights[l - 2]`` and ``hidden_biases[l - 2]`` belong to hidden layer
+    :math:`l = 2, \dots, L` (empty for one hidden layer).
+
+    Examples
+    --------
+    >>> from nnqft_sym import CosNet, ReLUNet
+    >>> priors = ReLUNet(sigma_w=2, depth=3).priors
+    >>> len(priors.hidden_weights), priors.readout_weights.variance
+    (2, 4)
+    >>> priors.first_layer_is_gaussian, CosNet().priors.first_layer_is_gaussian
+    (True, False)
+    """
+
+    first_weights: Any
+    first_biases: Any
+    readout_weights: ParameterPrior
+    readout_bias: ParameterPrior
+    hidden_weights: tuple[ParameterPrior, ...] = ()
+    hidden_biases: tuple[ParameterPrior, ...] = ()
+
+    def groups(self) -> dict[str, Any]:
+        """Every prior by group name (hidden layers as ``hidden_weights_2``, ``hidden_biases_2``, ...)."""
+        out = {"first_weights": self.first_weights, "first_biases": self.first_biases}
+        for layer, (w, b) in enumerate(zip(self.hidden_weights, self.hidden_biases), start=2):
+            out[f"hidden_weights_{layer}"], out[f"hidden_biases_{layer}"] = w, b
+        out["readout_weights"], out["readout_bias"] = self.readout_weights, self.readout_bias
+        return out
+
+    @property
+    def first_layer_is_gaussian(self) -> bool:
+        r"""True when :math:`z(x) = W^0\cdot x + b^0` is jointly Gaussian over inputs."""
+        return bool(self.first_weights.is_gaussian and self.first_biases.is_gaussian)
+
+    @property
+    def readout_is_gaussian(self) -> bool:
+        """True when the output is Gaussian given the last hidden layer (read-out weights and bias Gaussian)."""
+        return bool(self.readout_weights.is_gaussian and self.readout_bias.is_gaussian)
+
+    @property
+    def is_iid_centred_gaussian(self) -> bool:
+        """True when every group is i.i.d. zero-mean Gaussian (the setting of the exact results)."""
+        return all(isinstance(p, ParameterPrior) and p.is_gaussian and p.is_centred
+                   for p in self.groups().values())
+
+    def layer(self, layer: int) -> tuple[ParameterPrior, ParameterPrior]:
+        """``(weights, biases)`` of hidden layer ``layer`` >= 2 (``depth + 1``: the read-out)."""
+        if layer == len(self.hidden_weights) + 2:
+            return self.readout_weights, self.readout_bias
+        if not 2 <= layer <= len(self.hidden_weights) + 1:
+            raise ValueError(f"layer must be between 2 and {len(self.hidden_weights) + 2} "
+                             f"(the read-out), got {layer}")
+        return self.hidden_weights[layer - 2], self.hidden_biases[layer - 2]
+
+    def describe(self) -> dict[str, dict[str, Any]]:
+        """JSON-friendly descriptions of every group (for reports and metadata)."""
+        return {name: prior.describe() for name, prior in self.groups().items()}
+
+
+def readout_covariance(priors: NetworkPriors, moment: Any) -> Any:
+    r"""The output covariance :math:`\mathrm{Var}\,b^1 + v_{out}\, E[g(x) g(y)]` given the neuron moment.
+
+    With centred i.i.d. read-out priors, :math:`E[f(x) f(y)] = \mathrm{Var}\,b^1 + N\,
+    \mathrm{Var}\,W^1\, E[g(x) g(y)]` at every width: the GP kernel from the single-neuron
+    moment ``moment`` (SymPy, a float or a NumPy array; the result has the same kind).
+
+    Raises
+    ------
+    ValueError
+        If a read-out prior has a nonzero mean (the kernel then has mean terms).
+
+    Examples
+    --------
+    >>> readout_covariance(iid_gaussian_priors(2, 1), 0.5)
+    3.0
+    """
+    w, b = priors.readout_weights, priors.readout_bias
+    if not (w.is_centred and b.is_centred):
+        raise ValueError("readout_covariance needs centred read-out priors; got means "
+                         f"{w.mean} (weights) and {b.mean} (bias)")
+    if isinstance(moment, sp.Basic):
+        return b.variance + w.variance * moment
+    return float(b.variance) + float(w.variance) * moment
+
+
+def iid_gaussian_priors(sigma_w: Any, sigma_b: Any, *, depth: int = 1,
+                        readout_variance: Any = None) -> NetworkPriors:
+    r"""I.i.d. zero-mean Gaussian priors with one :math:`\sigma_W` and one :math:`\sigma_b`.
+
+    First layer :math:`W^0 \sim \mathcal N(0, \sigma_W^2/d_{in})`, :math:`b^0 \sim
+    \mathcal N(0, \sigma_b^2)`; hidden layers :math:`\mathcal N(0, \sigma_W^2/N)` and
+    :math:`\mathcal N(0, \sigma_b^2)`; read-out :math:`\mathcal N(0, v_{out}/N)` with
+    ``readout_variance`` :math:`v_{out}` (default :math:`\sigma_W^2`) and
+    :math:`b^1 \sim \mathcal N(0, \sigma_b^2)` (HMS arXiv:2008.08601).
+
+    Examples
+    --------
+    >>> iid_gaussian_priors(2, 1, depth=2).hidden_weights[0].variance
+    4
+    """
+    sw2, sb2 = to_sympy(sigma_w, "sigma_w") ** 2, to_sympy(sigma_b, "sigma_b") ** 2
+    vout = sw2 if readout_variance is None else to_sympy(readout_variance, "readout_variance")
+    return NetworkPriors(
+        first_weights=ParameterPrior("first_weights", sw2, fan_in_scaled=True),
+        first_biases=ParameterPrior("first_biases", sb2),
+        hidden_weights=tuple(ParameterPrior("hidden_weights", sw2, fan_in_scaled=True)
+                             for _ in range(depth - 1)),
+        hidden_biases=tuple(ParameterPrior("hidden_biases", sb2) for _ in range(depth - 1)),
+        readout_weights=ParameterPrior("readout_weights", vout, fan_in_scaled=True),
+        readout_bias=ParameterPrior("readout_bias", sb2))
