@@ -8,11 +8,12 @@ Sampling (:mod:`numeric.sampling`), estimates with errors (:mod:`numeric.statist
 (:mod:`numeric.experiments`) with the papers' settings (:mod:`numeric.paper_settings`), and
 the Bayesian-RG experiment (:mod:`numeric.bayesian_rg`).
 """
-from .statistics import Estimate, format_value_error
-from .estimators import (HEAVY_TAIL_MIN_NEFF, REFERENCE_EXACT, REFERENCE_LEADING_ORDER,
+from .statistics import DEFAULT_CONFIDENCE, Estimate, critical_value, format_value_error, two_sided_p_value
+from .estimators import (HEAVY_TAIL_MAX_SPREAD, HEAVY_TAIL_MIN_NEFF, REFERENCE_EXACT, REFERENCE_LEADING_ORDER,
                          UNDERFLOW_NEURONS, GreenMeasurement, OrderEstimate, bag_seed_states,
                          exact_green_functions, exact_kind, feature_underflow, measure,
-                         measure_sweep, network_from_description, reference_kind, run_bag)
+                         measure_sweep, network_from_description, reference_kind, run_bag,
+                         heavy_tail_flag, tail_diagnostics)
 from .distributed import (DEFAULT_SCHEDULER_TIMEOUT, SCHEDULERS, SchedulerUnreachableError,
                           check_scheduler, open_client, run_tasks, scheduler_timeout)
 from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_power_law,
@@ -31,7 +32,7 @@ from .sampling import (STREAM_VERSION, as_seed_sequence, block_size, child_seeds
                        seed_from_state, seed_state)
 
 __all__ = [
-    "Estimate", "format_value_error",
+    "Estimate", "format_value_error", "critical_value", "two_sided_p_value", "DEFAULT_CONFIDENCE",
     "sample_outputs", "iter_output_chunks", "sample_block", "block_size", "psd_factor",
     "STREAM_VERSION",
     "as_seed_sequence", "child_seeds", "seed_state", "seed_from_state",
@@ -40,7 +41,8 @@ __all__ = [
     "exact_kind", "SCHEDULERS", "check_scheduler", "open_client",
     "run_tasks", "DEFAULT_SCHEDULER_TIMEOUT", "SchedulerUnreachableError", "scheduler_timeout",
     "run_bag", "bag_seed_states", "exact_green_functions", "network_from_description",
-    "GreenMeasurement", "OrderEstimate", "HEAVY_TAIL_MIN_NEFF", "UNDERFLOW_NEURONS",
+    "GreenMeasurement", "OrderEstimate", "HEAVY_TAIL_MIN_NEFF", "HEAVY_TAIL_MAX_SPREAD",
+    "tail_diagnostics", "heavy_tail_flag", "UNDERFLOW_NEURONS",
     "feature_underflow",
     "PowerLawFit", "fit_power_law", "QuarticCouplings", "quartic_couplings", "SexticCouplings",
     "sextic_couplings",
