@@ -2,7 +2,7 @@
 
 Sampling (:mod:`numeric.sampling`), estimates with errors (:mod:`numeric.statistics`), monomial estimators of Green functions
 (:mod:`numeric.monomials`, :mod:`numeric.estimators`), couplings and power-law fits
-(:mod:`numeric.couplings`), atomic result files and checkpoint folders that cannot lie
+(:mod:`numeric.couplings`), planning the ensemble size (:mod:`numeric.planning`), atomic result files and checkpoint folders that cannot lie
 (:mod:`numeric.storage`), figures (:mod:`numeric.plots`), Markdown tables
 (:mod:`numeric.report`) and the HMS / ELS experiments and the demo
 (:mod:`numeric.experiments`) with the papers' settings (:mod:`numeric.paper_settings`), and
@@ -21,6 +21,7 @@ from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_powe
 from .experiments import (DEFAULT_CUTOFF, ELS_SIGMAS, HMS_POINTS, HMS_WIDTHS, ActiveRG,
                           EnsembleStudy, demo, els_experiment, hms_experiment, run_study)
 from .monomials import MonomialSums, point_multisets
+from .planning import NetworkPlan, estimator_keywords, required_networks
 from .paper_settings import HMS_SETTINGS, PaperSetting, hms_setting, settings_markdown_table
 from .bayesian_rg import (REFERENCE_SIZES, BRGConfig, BRGResult, brg_member, InputDistribution, RandomFeatureMap,
                           coarse_grain, empirical_fisher_diagonal, fisher_diagonal,
@@ -44,6 +45,7 @@ __all__ = [
     "GreenMeasurement", "OrderEstimate", "HEAVY_TAIL_MIN_NEFF", "HEAVY_TAIL_MAX_SPREAD",
     "tail_diagnostics", "heavy_tail_flag", "UNDERFLOW_NEURONS",
     "feature_underflow",
+    "NetworkPlan", "required_networks", "estimator_keywords",
     "PowerLawFit", "fit_power_law", "QuarticCouplings", "quartic_couplings", "SexticCouplings",
     "sextic_couplings",
     "HMS_WIDTHS", "HMS_POINTS", "ELS_SIGMAS", "DEFAULT_CUTOFF", "EnsembleStudy", "ActiveRG",
