@@ -9,7 +9,8 @@ Sampling (:mod:`numeric.sampling`), estimates with errors (:mod:`numeric.statist
 the Bayesian-RG experiment (:mod:`numeric.bayesian_rg`).
 """
 from .statistics import DEFAULT_CONFIDENCE, Estimate, critical_value, format_value_error, two_sided_p_value
-from .estimators import (HEAVY_TAIL_MAX_SPREAD, HEAVY_TAIL_MIN_NEFF, REFERENCE_EXACT, REFERENCE_LEADING_ORDER,
+from .estimators import (HEAVY_TAIL_MAX_SPREAD, HEAVY_TAIL_MIN_NEFF, HEAVY_TAIL_MIN_NEFF_FRACTION,
+                         REFERENCE_EXACT, REFERENCE_LEADING_ORDER,
                          UNDERFLOW_NEURONS, GreenMeasurement, OrderEstimate, bag_seed_states,
                          exact_green_functions, exact_kind, feature_underflow, measure,
                          measure_sweep, network_from_description, reference_kind, run_bag,
@@ -42,7 +43,7 @@ __all__ = [
     "exact_kind", "SCHEDULERS", "check_scheduler", "open_client",
     "run_tasks", "DEFAULT_SCHEDULER_TIMEOUT", "SchedulerUnreachableError", "scheduler_timeout",
     "run_bag", "bag_seed_states", "exact_green_functions", "network_from_description",
-    "GreenMeasurement", "OrderEstimate", "HEAVY_TAIL_MIN_NEFF", "HEAVY_TAIL_MAX_SPREAD",
+    "GreenMeasurement", "OrderEstimate", "HEAVY_TAIL_MIN_NEFF", "HEAVY_TAIL_MIN_NEFF_FRACTION", "HEAVY_TAIL_MAX_SPREAD",
     "tail_diagnostics", "heavy_tail_flag", "UNDERFLOW_NEURONS",
     "feature_underflow",
     "NetworkPlan", "required_networks", "estimator_keywords",

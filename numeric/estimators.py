@@ -36,10 +36,12 @@ multiset, computed from the per-bag sums alone (so for any estimator whose bags 
   bag's own variance is (the excess kurtosis of a bag mean, up to mean terms).  For light
   tails it falls like :math:`1/n_{nets}`, for heavy tails it stays of order one.
 
-An estimate is flagged ``heavy_tail`` when ``n_eff < HEAVY_TAIL_MIN_NEFF`` (8) or
-``second_moment_spread > HEAVY_TAIL_MAX_SPREAD`` (1.5), or at a point whose features
-underflow (:func:`feature_underflow`).  The thresholds are calibrated on the coverage of
-100 seeds (``docs/numeric.md``): the flag fires on 60-100 % of the ensembles of the
+An estimate is flagged ``heavy_tail`` when ``n_eff`` is below ``HEAVY_TAIL_MIN_NEFF`` (8) or
+below ``HEAVY_TAIL_MIN_NEFF_FRACTION`` (0.002) of the networks of a bag (its mean square of
+:math:`t` exceeds 500 times the squared mean of :math:`|t|`; a Gaussian output's 6-point
+monomial gives 46), or when ``second_moment_spread > HEAVY_TAIL_MAX_SPREAD`` (1.5), or at a
+point whose features underflow (:func:`feature_underflow`).  The thresholds are calibrated on the coverage of
+100 seeds (``docs/numeric.md``): the flag fires on 74-100 % of the ensembles of the
 configurations whose intervals undercover and on at most about a third of those that cover.
 Within one configuration a flagged ensemble is, if anything, *more* likely to cover (it saw
 the rare networks, so its error bar is large): the flag marks configurations, not seeds.
@@ -83,6 +85,7 @@ from .storage import checkpoint_folder, load_json, load_npz, load_sealed, save_j
 __all__ = [
     "HEAVY_TAIL_MIN_NEFF",
     "HEAVY_TAIL_MAX_SPREAD",
+    "HEAVY_TAIL_MIN_NEFF_FRACTION",
     "UNDERFLOW_NEURONS",
     "feature_underflow",
     "tail_diagnostics",
@@ -104,6 +107,9 @@ __all__ = [
 #: flag an estimate when its smallest per-bag effective number of networks is below this
 #: (100 before nnqft 0.4, which flagged every light-tailed 6-point estimate of < 5000 networks)
 HEAVY_TAIL_MIN_NEFF = 8.0
+#: ... or below this fraction of the networks per bag: a bag's mean square of the contributions
+#: exceeds 500 times their squared mean modulus (a Gaussian output's 6-point monomial: 46)
+HEAVY_TAIL_MIN_NEFF_FRACTION = 0.002
 #: flag an estimate when the relative variance over bags of the per-bag mean square exceeds this
 HEAVY_TAIL_MAX_SPREAD = 1.5
 #: first-layer neurons drawn by :func:`feature_underflow`
@@ -376,17 +382,21 @@ def tail_diagnostics(bag_stats: dict[str, np.ndarray], n_nets: int
     return n_eff, n_eff_total, spread
 
 
-def heavy_tail_flag(n_eff: Any, second_moment_spread: Any) -> np.ndarray:
-    """``n_eff < HEAVY_TAIL_MIN_NEFF`` or ``second_moment_spread > HEAVY_TAIL_MAX_SPREAD``
-    (calibrated on the coverage of the t intervals, module docstring); NaN never flags.
+def heavy_tail_flag(n_eff: Any, second_moment_spread: Any, n_nets: int) -> np.ndarray:
+    """``n_eff < max(HEAVY_TAIL_MIN_NEFF, HEAVY_TAIL_MIN_NEFF_FRACTION * n_nets)`` or
+    ``second_moment_spread > HEAVY_TAIL_MAX_SPREAD`` (calibrated on the coverage of the t
+    intervals, module docstring); NaN never flags.
 
     Examples
     --------
-    >>> heavy_tail_flag([3.0, 50.0, 50.0], [0.1, 0.1, 4.0]).tolist()
-    [True, False, True]
+    >>> heavy_tail_flag([3.0, 50.0, 50.0, 50.0], [0.1, 0.1, 4.0, 0.1], 2000).tolist()
+    [True, False, True, False]
+    >>> heavy_tail_flag([50.0], [0.1], 30000).tolist()      # 50 of 30000 networks
+    [True]
     """
+    floor = max(HEAVY_TAIL_MIN_NEFF, HEAVY_TAIL_MIN_NEFF_FRACTION * float(n_nets))
     with np.errstate(invalid="ignore"):
-        return ((np.asarray(n_eff, float) < HEAVY_TAIL_MIN_NEFF)
+        return ((np.asarray(n_eff, float) < floor)
                 | (np.asarray(second_moment_spread, float) > HEAVY_TAIL_MAX_SPREAD))
 
 
@@ -438,8 +448,9 @@ class OrderEstimate:
     z : (mean - reference) / stderr, a Student-t statistic with ``n_bags - 1`` degrees of
         freedom (compare with :attr:`critical_value`, or read :attr:`p_value`)
     n_eff : smallest per-bag Kish effective number of networks
-    heavy_tail : bool, ``n_eff < HEAVY_TAIL_MIN_NEFF`` or ``second_moment_spread >
-        HEAVY_TAIL_MAX_SPREAD`` (the intervals of such configurations undercover), or at a
+    heavy_tail : bool, ``n_eff < max(HEAVY_TAIL_MIN_NEFF, HEAVY_TAIL_MIN_NEFF_FRACTION
+        n_nets)`` or ``second_moment_spread > HEAVY_TAIL_MAX_SPREAD`` (the intervals of such
+        configurations undercover), or at a
         point whose features underflow (:func:`feature_underflow`)
     reference_kind : ``"exact"`` or ``"leading order in 1/N"`` (:func:`reference_kind`)
     n_eff_total : Kish effective number of networks of all bags together (NaN if not given)
@@ -594,7 +605,7 @@ class GreenMeasurement:
         reference = self.reference[order]
         n_eff, n_eff_total, spread = tail_diagnostics(st, self.n_nets)
         combos = point_multisets(self.points.shape[0], order)
-        heavy = heavy_tail_flag(n_eff, spread)
+        heavy = heavy_tail_flag(n_eff, spread, self.n_nets)
         if self.feature_underflow is not None:
             heavy = heavy | np.asarray(self.feature_underflow, bool)[combos].any(axis=-1)
         deviation = (green - free) / free
