@@ -72,6 +72,9 @@ class NetworkPlan:
         the networks plus the per-bag overhead of the same two runs)
     pilot_bags, pilot_nets : int, size of the pilot
     heavy_tail : bool array, the pilot's heavy-tail flags (the plan is then a lower bound)
+    pilot_z : (mean - reference) / stderr of the pilot, a Student-t statistic with
+        ``pilot_bags - 1`` degrees of freedom (far outside +-3: the pilot's variance is not
+        that of the ensemble, e.g. it missed the rare networks of a heavy tail)
     reference_kind : ``"exact"`` or ``"leading order in 1/N"``
     """
 
@@ -94,10 +97,13 @@ class NetworkPlan:
     pilot_nets: int
     heavy_tail: np.ndarray
     reference_kind: str
+    pilot_z: np.ndarray
 
     def __str__(self) -> str:
-        heavy = (" The pilot is heavy-tailed: the plan is a lower bound."
-                 if self.heavy_tail.any() else "")
+        i = self.combination
+        heavy = (f" The pilot is heavy-tailed (its z = {self.pilot_z[i]:.3g} against the "
+                 "reference): it misses the rare networks, so the plan is a lower bound, possibly "
+                 "by orders of magnitude." if self.heavy_tail.any() else "")
         return (f"Delta G^({self.order}) at N = {self.width} to {self.rel_error:g} relative error "
                 f"({self.estimator} estimator): {self.n_networks:.4g} networks "
                 f"(± {self.n_networks_error:.2g}), e.g. {self.n_bags} bags x {self.n_nets}, "
@@ -116,7 +122,7 @@ class NetworkPlan:
                 "n_nets": self.n_nets, "seconds_per_network": self.seconds_per_network,
                 "wall_time": self.wall_time, "pilot_bags": self.pilot_bags,
                 "pilot_nets": self.pilot_nets, "heavy_tail": self.heavy_tail.tolist(),
-                "reference_kind": self.reference_kind}
+                "reference_kind": self.reference_kind, "pilot_z": self.pilot_z.tolist()}
 
 
 def _duration(seconds: float) -> str:
@@ -285,7 +291,8 @@ def required_networks(net: Network, width: int, points: Any, order: int, rel_err
                        wall_time=(overhead_per_bag + seconds_per_network * per_bag) * n_bags,
                        pilot_bags=pilot_bags,
                        pilot_nets=pilot_nets, heavy_tail=est.heavy_tail[0],
-                       reference_kind=est.reference_kind)
+                       reference_kind=est.reference_kind,
+                       pilot_z=np.asarray(est.mean_estimate[0].z(reference), float))
 
 
 def _reference(net: Network, width: int, pts: np.ndarray, order: int

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import numeric.planning as planning
 from nnqft_cli.main import cli
-from nnqft_sym import ErfNet, ReLUNet
+from nnqft_sym import ErfNet, GaussNet, ReLUNet
 from numeric import NetworkPlan, measure, required_networks
 
 #: the planned error is sigma / sqrt(n) with sigma^2 from 20 pilot bags (about 32 % uncertain)
@@ -87,3 +87,15 @@ def test_plan_command(tmp_path):
     assert "ReLU-net: Delta G^(4) at N = 3 to 0.05 relative error" in result.output
     assert "s per network" in result.output
     assert json.loads(out.read_text())["width"] == 3
+
+
+def test_a_heavy_tailed_pilot_says_its_plan_is_a_lower_bound():
+    """Gauss-net at x = 1, 6-point: the pilot misses the log-normal tail (its Delta G is
+    orders of magnitude below the exact 4.0e9), so its variance and plan are far too small."""
+
+    plan = required_networks(GaussNet(), 10, [1.0], 6, 0.1, pilot_bags=4, pilot_nets=500)
+    assert plan.heavy_tail.all() and plan.pilot_z[0] < -100
+    assert "lower bound" in str(plan) and "heavy-tailed" in str(plan)
+    light = required_networks(ReLUNet(), 10, [1.0], 4, 0.1, pilot_bags=4, pilot_nets=500)
+    assert not light.heavy_tail.any() and abs(light.pilot_z[0]) < 5
+    assert "lower bound" not in str(light)
