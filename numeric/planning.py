@@ -267,7 +267,8 @@ def required_networks(net: Network, width: int, points: Any, order: int, rel_err
     one, four = timed(SLAB_NETS), timed(4 * SLAB_NETS)
     seconds_per_network = max(four - one, 0.0) / (3 * SLAB_NETS)
     overhead_per_bag = max(one - seconds_per_network * SLAB_NETS, 0.0)
-    free, reference = _reference(net, width, pts, order)
+    free, exact = exact_green_functions(net, [width], pts, order)
+    reference = exact[0]
     est = pilot.estimate(order)
     bag_var, bag_var_err = _variance_of_variance(est.bag_values[0])
     variance = Estimate(bag_var * pilot_nets, bag_var_err * pilot_nets, pilot_bags)
@@ -293,11 +294,3 @@ def required_networks(net: Network, width: int, points: Any, order: int, rel_err
                        pilot_nets=pilot_nets, heavy_tail=est.heavy_tail[0],
                        reference_kind=est.reference_kind,
                        pilot_z=np.asarray(est.mean_estimate[0].z(reference), float))
-
-
-def _reference(net: Network, width: int, pts: np.ndarray, order: int
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """G_0 and the reference G^(n) at the multisets (one width)."""
-    free, exact = exact_green_functions(net, [width], pts, order)
-    return free, exact[0]
-

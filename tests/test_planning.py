@@ -92,7 +92,6 @@ def test_plan_command(tmp_path):
 def test_a_heavy_tailed_pilot_says_its_plan_is_a_lower_bound():
     """Gauss-net at x = 1, 6-point: the pilot misses the log-normal tail (its Delta G is
     orders of magnitude below the exact 4.0e9), so its variance and plan are far too small."""
-
     plan = required_networks(GaussNet(), 10, [1.0], 6, 0.1, pilot_bags=4, pilot_nets=500)
     assert plan.heavy_tail.all() and plan.pilot_z[0] < -100
     assert "lower bound" in str(plan) and "heavy-tailed" in str(plan)
