@@ -1,7 +1,10 @@
 """``nnqft demo``: Gauss-net and ReLU-net ensembles against the exact finite-width theory.
 
-The printout first shows the predictions that the Monte Carlo can test (every bag has a Kish
-effective sample of at least :data:`numeric.estimators.HEAVY_TAIL_MIN_NEFF` networks), then the
+The printout first shows the predictions that the Monte Carlo can test (not flagged heavy-tailed:
+every bag has a Kish effective sample of at least :data:`numeric.estimators.HEAVY_TAIL_MIN_NEFF`
+networks and :data:`numeric.estimators.HEAVY_TAIL_MIN_NEFF_FRACTION` of its networks, and a bag's
+mean square is not uncertain by more than
+:data:`numeric.estimators.HEAVY_TAIL_MAX_SPREAD` in relative variance), then the
 heavy-tail finding with its explanation and numbers: Gauss-net features are log-normal, so the
 plain average of the higher Green functions over networks is dominated by a few rare networks.
 """
@@ -14,7 +17,8 @@ import click
 import numpy as np
 
 from nnqft_sym import from_description
-from numeric.estimators import HEAVY_TAIL_MIN_NEFF
+from numeric.estimators import (HEAVY_TAIL_MAX_SPREAD, HEAVY_TAIL_MIN_NEFF,
+                                HEAVY_TAIL_MIN_NEFF_FRACTION)
 from numeric.experiments import EnsembleStudy, demo
 from numeric.report import format_estimate
 
@@ -74,7 +78,9 @@ def _finding(study: EnsembleStudy, rows: list[dict]) -> list[str]:
     res = study.measurement
     out = [f"\nFinding, {res.name}: {len(heavy)} quantities are beyond plain Monte Carlo at "
            f"{res.n_bags} x {res.n_nets} networks (Kish effective sample n_eff < "
-           f"{HEAVY_TAIL_MIN_NEFF:g} networks in some bag):"]
+           f"{max(HEAVY_TAIL_MIN_NEFF, HEAVY_TAIL_MIN_NEFF_FRACTION * res.n_nets):g} networks in "
+           "some bag, or the bags' mean squares spread by a relative variance > "
+           f"{HEAVY_TAIL_MAX_SPREAD:g}):"]
     net = from_description(res.description)
     if net.family == "gauss":
         s = float(net.sigma_b) ** 2 + float(net.sigma_w) ** 2 * float(

@@ -2,17 +2,19 @@
 
 Sampling (:mod:`numeric.sampling`), estimates with errors (:mod:`numeric.statistics`), monomial estimators of Green functions
 (:mod:`numeric.monomials`, :mod:`numeric.estimators`), couplings and power-law fits
-(:mod:`numeric.couplings`), atomic result files and checkpoint folders that cannot lie
+(:mod:`numeric.couplings`), planning the ensemble size (:mod:`numeric.planning`), atomic result files and checkpoint folders that cannot lie
 (:mod:`numeric.storage`), figures (:mod:`numeric.plots`), Markdown tables
 (:mod:`numeric.report`) and the HMS / ELS experiments and the demo
 (:mod:`numeric.experiments`) with the papers' settings (:mod:`numeric.paper_settings`), and
 the Bayesian-RG experiment (:mod:`numeric.bayesian_rg`).
 """
-from .statistics import Estimate, format_value_error
-from .estimators import (HEAVY_TAIL_MIN_NEFF, REFERENCE_EXACT, REFERENCE_LEADING_ORDER,
+from .statistics import DEFAULT_CONFIDENCE, Estimate, critical_value, format_value_error, two_sided_p_value
+from .estimators import (HEAVY_TAIL_MAX_SPREAD, HEAVY_TAIL_MIN_NEFF, HEAVY_TAIL_MIN_NEFF_FRACTION,
+                         REFERENCE_EXACT, REFERENCE_LEADING_ORDER,
                          UNDERFLOW_NEURONS, GreenMeasurement, OrderEstimate, bag_seed_states,
                          exact_green_functions, exact_kind, feature_underflow, measure,
-                         measure_sweep, network_from_description, reference_kind, run_bag)
+                         measure_sweep, network_from_description, reference_kind, run_bag,
+                         heavy_tail_flag, tail_diagnostics)
 from .distributed import (DEFAULT_SCHEDULER_TIMEOUT, SCHEDULERS, SchedulerUnreachableError,
                           check_scheduler, open_client, run_tasks, scheduler_timeout)
 from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_power_law,
@@ -20,6 +22,7 @@ from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_powe
 from .experiments import (DEFAULT_CUTOFF, ELS_SIGMAS, HMS_POINTS, HMS_WIDTHS, ActiveRG,
                           EnsembleStudy, demo, els_experiment, hms_experiment, run_study)
 from .monomials import MonomialSums, point_multisets
+from .planning import NetworkPlan, estimator_keywords, required_networks
 from .paper_settings import HMS_SETTINGS, PaperSetting, hms_setting, settings_markdown_table
 from .bayesian_rg import (REFERENCE_SIZES, BRGConfig, BRGResult, brg_member, InputDistribution, RandomFeatureMap,
                           coarse_grain, empirical_fisher_diagonal, fisher_diagonal,
@@ -31,7 +34,7 @@ from .sampling import (STREAM_VERSION, as_seed_sequence, block_size, child_seeds
                        seed_from_state, seed_state)
 
 __all__ = [
-    "Estimate", "format_value_error",
+    "Estimate", "format_value_error", "critical_value", "two_sided_p_value", "DEFAULT_CONFIDENCE",
     "sample_outputs", "iter_output_chunks", "sample_block", "block_size", "psd_factor",
     "STREAM_VERSION",
     "as_seed_sequence", "child_seeds", "seed_state", "seed_from_state",
@@ -40,8 +43,10 @@ __all__ = [
     "exact_kind", "SCHEDULERS", "check_scheduler", "open_client",
     "run_tasks", "DEFAULT_SCHEDULER_TIMEOUT", "SchedulerUnreachableError", "scheduler_timeout",
     "run_bag", "bag_seed_states", "exact_green_functions", "network_from_description",
-    "GreenMeasurement", "OrderEstimate", "HEAVY_TAIL_MIN_NEFF", "UNDERFLOW_NEURONS",
+    "GreenMeasurement", "OrderEstimate", "HEAVY_TAIL_MIN_NEFF", "HEAVY_TAIL_MIN_NEFF_FRACTION", "HEAVY_TAIL_MAX_SPREAD",
+    "tail_diagnostics", "heavy_tail_flag", "UNDERFLOW_NEURONS",
     "feature_underflow",
+    "NetworkPlan", "required_networks", "estimator_keywords",
     "PowerLawFit", "fit_power_law", "QuarticCouplings", "quartic_couplings", "SexticCouplings",
     "sextic_couplings",
     "HMS_WIDTHS", "HMS_POINTS", "ELS_SIGMAS", "DEFAULT_CUTOFF", "EnsembleStudy", "ActiveRG",
