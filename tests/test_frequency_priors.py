@@ -162,5 +162,5 @@ def test_bad_input():
         UniformBallFrequencyPrior(radius=0)
     with pytest.raises(ValueError, match="d_in"):
         StudentTFrequencyPrior().density(CosNet(d_in=sp.Symbol("d", positive=True)), sp.Integer(1))
-    with pytest.raises(ValueError, match="d must be"):
+    with pytest.raises(ValueError, match="d_in must be"):
         angular_average(0, 1.0)

@@ -9,6 +9,12 @@
 - :mod:`.wilsonian`: the HMS flow with an input-space cutoff;
 - :mod:`.amputation`: the O(1/N) quartic vertex by amputation, local part, non-locality.
 
+Dimensions: ``d`` (as in ``lpa_beta_functions(d, ...)``, ``critical_exponents(d, ...)``,
+``TruncatedAction(d, ...)``, ``nnqft flow --d``) is the *spacetime dimension of the field
+theory* whose flow is derived, any positive number or a symbol such as ``4 - eps``.  The flows
+of a network's field (:mod:`.nnqft_flows`, :mod:`.wilsonian`) live on the network's input
+space, so there the dimension is the network's input dimension and is called ``d_in``.
+
 This subpackage imports neither :mod:`feynman` nor :mod:`numeric`.
 """
 from .action import PHI, RHO, P, TruncatedAction

@@ -71,6 +71,7 @@ import numpy as np
 import sympy as sp
 from scipy import integrate
 
+from .._deprecation import deprecated_attribute
 from ..architectures import GaussNet
 from ..parsing import to_sympy
 from ..propagators import ir_expansion, momentum_propagator
@@ -115,8 +116,9 @@ class GaussNetFlow:
 
     Attributes
     ----------
-    d : sympy.Expr
-        Input dimension :math:`d_{in}`.
+    d_in : sympy.Expr
+        Input dimension :math:`d_{in}`, the spacetime dimension of this flow (``d`` is a
+        deprecated alias).
     beta : dict
         ``{U4: d u4/dt, U6: d u6/dt}`` (dimensionful, contain ``k``), canonical normalisation.
     generated_mass : sympy.Expr
@@ -126,15 +128,17 @@ class GaussNetFlow:
         ``j -> ell^(j)(0)``, j = 1, 2, 3.
     """
 
-    d: sp.Expr
+    d_in: sp.Expr
     beta: dict[sp.Symbol, sp.Expr]
     generated_mass: sp.Expr
     thresholds: dict[int, sp.Expr]
 
+    d = deprecated_attribute("d_in", "d")
+
     @property
     def canonical_dimensions(self) -> dict[sp.Symbol, sp.Expr]:
-        """Mass dimensions of u4 and u6: 4 - d and 6 - 2d."""
-        return {U4: 4 - self.d, U6: 6 - 2 * self.d}
+        """Mass dimensions of u4 and u6: 4 - d_in and 6 - 2 d_in."""
+        return {U4: 4 - self.d_in, U6: 6 - 2 * self.d_in}
 
     def dimensionless(self) -> dict[sp.Symbol, sp.Expr]:
         r"""Flows of :math:`\tilde u = k^{-[u]} u` written in the dimensionless couplings."""
