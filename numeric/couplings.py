@@ -4,7 +4,7 @@ Tree level of :math:`\Gamma = \Gamma_0 + \frac{u_4}{4!}\int f^4 + \frac{u_6}{6!}
 (HMS arXiv:2008.08601, ELS arXiv:2108.01403; docs/conventions.md section 5):
 
 - quartic: :math:`u_4(x_1..x_4) = -\Delta G^{(4)}(x_1..x_4) / N_K(x_1..x_4)` with
-  :math:`N_K = \int d^dx \prod_i K_W(x, x_i)` (:func:`nnqft_sym.normalisation_integral`);
+  :math:`N_K = \int d^dx \prod_i K_W(x, x_i)` (:func:`nnqft_sym.contact_integral`);
 - sextic: the connected 6-point function
   :math:`G_c^{(6)} = \Delta G^{(6)} - \sum_{15} \Delta G^{(4)}(x_A)\, K(x_B)` (since
   :math:`G^{(2)} = K` exactly, :math:`\Delta G^{(6)} = \kappa_6 + \sum_{15}\kappa_4\kappa_2`) is,
@@ -27,7 +27,7 @@ import numpy as np
 
 from feynman.tree_level import tree_level_six_point
 from nnqft_sym.architectures import from_description
-from nnqft_sym.couplings import normalisation_integral
+from nnqft_sym.couplings import contact_integral
 
 from ._deprecation import deprecated_attribute
 from .estimators import REFERENCE_EXACT, GreenMeasurement
@@ -197,7 +197,7 @@ def quartic_couplings(result: GreenMeasurement, cutoff: float | None = None) -> 
     """u4 = -Delta G^(4) / N_K at every 4-point multiset, per bag and reference.
 
     ``cutoff`` is the input-space cutoff for non-Gaussian kernels (see
-    :func:`nnqft_sym.normalisation_integral`).
+    :func:`nnqft_sym.contact_integral`).
 
     Examples
     --------
@@ -212,7 +212,7 @@ def quartic_couplings(result: GreenMeasurement, cutoff: float | None = None) -> 
         raise ValueError(f"quartic couplings need the 4-point function; measured orders {result.orders}")
     net = from_description(result.description)
     est = result.estimate(4)
-    nk = np.asarray(normalisation_integral(net, result.points[est.combos], cutoff=cutoff), float)
+    nk = np.asarray(contact_integral(net, result.points[est.combos], cutoff=cutoff), float)
     bag_values = -(est.bag_values - est.free) / nk
     reference = -est.delta_reference / nk
     avg = _bag_average(bag_values)

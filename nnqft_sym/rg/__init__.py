@@ -30,7 +30,7 @@ from .nnqft_flows import (U4, U6, FlowSolution, GaussNetFlow, active_flow, dilat
 from .regulators import (REGULATORS, Y, Regulator, custom_regulator, exponential_regulator, get_regulator,
                          litim_regulator, loop_measure)
 from .shooting import PolchinskiFixedPoint, polchinski_fixed_point
-from .wilsonian import WilsonianFlow, cutoff_normalisation, wilsonian_flow
+from .wilsonian import WilsonianFlow, cutoff_contact_integral, cutoff_normalisation, wilsonian_flow
 
 __all__ = [
     # the default setting (one place)
@@ -50,6 +50,6 @@ __all__ = [
     "exact_active_slope", "field_normalisation", "gaussnet_flow", "gaussnet_regulator",
     "passive_flow",
     # HMS cutoff flow and the amputated vertex
-    "WilsonianFlow", "cutoff_normalisation", "wilsonian_flow", "AmputatedVertex",
+    "WilsonianFlow", "cutoff_contact_integral", "cutoff_normalisation", "wilsonian_flow", "AmputatedVertex",
     "amputated_quartic_vertex", "local_template",
 ]

@@ -221,7 +221,7 @@ relu = ReLUNet()
 e4 = measure(relu, [5], hms_pts, orders=(4,), n_bags=10, n_nets=20000, rng=0).estimate(4)
 (i4,) = [k for k, c in enumerate(e4.combos) if list(c) == [0, 1, 2, 3]]
 cut_m = np.array([0.5, 1.0, 3.0, 10.0, 30.0])
-nk = np.array([rg.cutoff_normalisation(relu, hms_pts, c) for c in cut_m])
+nk = np.array([rg.cutoff_contact_integral(relu, hms_pts, c) for c in cut_m])
 lam_meas, lam_err = -e4.delta[0, i4] / nk, e4.stderr[0, i4] / np.abs(nk)
 lam_exact = rg.wilsonian_flow(relu, hms_pts, 5, cut_m).coupling
 for c, lm, le, lx in zip(cut_m, lam_meas, lam_err, lam_exact):
