@@ -82,7 +82,7 @@ def deprecated_alias(func: F, old: str) -> F:
         warn_renamed(old, func.__name__, f"{old}()")
         return func(*args, **kwargs)
     wrapper.__name__ = wrapper.__qualname__ = old
-    wrapper.__doc__ = f"Deprecated alias of :func:`{func.__module__}.{func.__name__}`."
+    wrapper.__doc__ = f"Deprecated alias of :func:`{func.__module__}.{func.__qualname__}`."
     return wrapper  # type: ignore[return-value]
 
 

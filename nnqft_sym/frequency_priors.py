@@ -40,7 +40,7 @@ import numpy as np
 import scipy.special as sps
 import sympy as sp
 
-from ._deprecation import renamed_keywords
+from ._deprecation import deprecated_alias, renamed_keywords
 from .specification import NetworkSpec
 from .validation import check_positive
 
@@ -264,7 +264,7 @@ class FreeScalarFrequencyPrior(_IsotropicPrior):
 
     With it the cos-net propagator is :math:`K(p) = \sigma_W^2\rho(p) = Z^{-1}/(p^2 + m^2)`,
     :math:`Z^{-1} = \sigma_W^2 C`, the free massive scalar with a sharp UV cutoff
-    :math:`\Lambda`.  The normalisation is :math:`C^{-1} = \Omega_d I_d(\Lambda)`,
+    :math:`\Lambda`.  The density constant is :math:`C^{-1} = \Omega_d I_d(\Lambda)`,
     :math:`I_d(k) = \int_0^k s^{d-1} ds/(s^2 + m^2) = \frac{k^d}{d(k^2+m^2)}\,
     {}_2F_1(1, 1; d/2 + 1; k^2/(k^2+m^2))`.  In :math:`d \geq 2` the cutoff must be finite
     (:math:`\rho` is not normalisable otherwise); in :math:`d = 1` it may be ``inf``.
@@ -312,15 +312,28 @@ class FreeScalarFrequencyPrior(_IsotropicPrior):
     def _m(self) -> sp.Expr:
         return sp.nsimplify(self.mass)
 
-    def normalisation(self, net: NetworkSpec) -> sp.Expr:
-        r""":math:`C = 1/(\Omega_d I_d(\Lambda))` as a SymPy number."""
+    def density_constant(self, net: NetworkSpec) -> sp.Expr:
+        r"""The density constant :math:`C = 1/(\Omega_d I_d(\Lambda))` of :math:`\rho = C/(|w|^2 + m^2)`, a SymPy number.
+
+        ``normalisation(net)`` is its deprecated name.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> from nnqft_sym import CosNet
+        >>> prior = FreeScalarFrequencyPrior(mass=1.0, cutoff=2.0)
+        >>> prior.density_constant(CosNet(d_in=1, frequency_prior=prior))   # 1/(2 arctan 2)
+        1/(2*atan(2))
+        """
         d = self._check(net)
         m = self._m()
         integral = sp.integrate(_K ** (d - 1) / (_K ** 2 + m ** 2), (_K, 0, self._sympy_support(net)))
         return sp.simplify(1 / (_sphere_area(d) * integral))
 
+    normalisation = deprecated_alias(density_constant, "normalisation")
+
     def _density_inside(self, net: NetworkSpec, pp: Any) -> sp.Expr:
-        return self.normalisation(net) / (pp + self._m() ** 2)
+        return self.density_constant(net) / (pp + self._m() ** 2)
 
     def density(self, net: NetworkSpec, pp: Any) -> sp.Expr:
         """Density at |w|^2 = pp: C / (pp + m^2) inside the cutoff, 0 outside (SymPy)."""

@@ -29,7 +29,7 @@ from feynman.tree_level import tree_level_six_point
 from nnqft_sym.architectures import from_description
 from nnqft_sym.couplings import contact_integral
 
-from ._deprecation import deprecated_attribute
+from ._deprecation import deprecated_attribute, renamed_keywords
 from .estimators import REFERENCE_EXACT, GreenMeasurement
 from .monomials import point_multisets
 from .statistics import Estimate
@@ -136,7 +136,7 @@ class QuarticCouplings:
     ----------
     widths : tuple of int
     combos : (n_combos, 4) point-index multisets
-    normalisation : (n_combos,) N_K
+    contact_integral : (n_combos,) N_K (``normalisation`` is a deprecated alias)
     bag_values : (n_widths, n_bags, n_combos) u4 of each bag
     mean, stderr : over bags
     reference : reference u4 (from the reference Delta G^(4))
@@ -153,7 +153,7 @@ class QuarticCouplings:
 
     widths: tuple[int, ...]
     combos: np.ndarray
-    normalisation: np.ndarray
+    contact_integral: np.ndarray
     bag_values: np.ndarray
     mean: np.ndarray
     stderr: np.ndarray
@@ -167,6 +167,7 @@ class QuarticCouplings:
 
     exact = deprecated_attribute("reference", "exact")
     average_exact = deprecated_attribute("average_reference", "average_exact")
+    normalisation = deprecated_attribute("contact_integral", "normalisation")
 
     @property
     def mean_estimate(self) -> Estimate:
@@ -186,6 +187,10 @@ class QuarticCouplings:
         keep = ~self.heavy_tail.any(axis=1) if exclude_heavy else np.ones(len(self.widths), bool)
         return fit_power_law(np.asarray(self.widths)[keep], self.average[keep],
                              self.average_err[keep])
+
+
+QuarticCouplings.__init__ = renamed_keywords(  # type: ignore[method-assign]
+    normalisation="contact_integral")(QuarticCouplings.__init__)
 
 
 def _bag_average(bag_values: np.ndarray) -> Estimate:
@@ -218,7 +223,7 @@ def quartic_couplings(result: GreenMeasurement, cutoff: float | None = None) -> 
     avg = _bag_average(bag_values)
     per_combination = Estimate.from_samples(bag_values, axis=1)
     return QuarticCouplings(
-        widths=result.widths, combos=est.combos, normalisation=nk, bag_values=bag_values,
+        widths=result.widths, combos=est.combos, contact_integral=nk, bag_values=bag_values,
         mean=per_combination.value, stderr=per_combination.error, reference=reference,
         heavy_tail=est.heavy_tail, average=avg.value, average_err=avg.error,
         average_reference=reference.mean(axis=-1), spread=per_combination.value.std(axis=-1),

@@ -66,7 +66,7 @@ def test_free_scalar_prior_gives_the_free_propagator():
         inside = sp.piecewise_fold(propagator).args[0][0]
         z_inv = sp.simplify(inside * (p ** 2 + sp.Rational(1, 4)))
         assert not z_inv.has(p)
-        assert sp.simplify(z_inv - 4 * prior.normalisation(net)) == 0
+        assert sp.simplify(z_inv - 4 * prior.density_constant(net)) == 0
         assert propagator.subs(p, 3.5) == 0  # UV cutoff
 
 

@@ -25,7 +25,7 @@ from .fixed_points import (CriticalExponents, FixedPoint, critical_exponents, fi
 from .lpa import (BetaFunctions, composite_derivatives, describe_setting, lpa_beta_functions,
                   polchinski_lpa, wetterich_lpa)
 from .nnqft_flows import (U4, U6, FlowSolution, GaussNetFlow, active_flow, dilation_exponent,
-                          exact_active_slope, field_normalisation, gaussnet_flow,
+                          exact_active_slope, field_normalisation, field_rescaling, gaussnet_flow,
                           gaussnet_regulator, passive_flow)
 from .regulators import (REGULATORS, Y, Regulator, custom_regulator, exponential_regulator, get_regulator,
                          litim_regulator, loop_measure)
@@ -47,7 +47,7 @@ __all__ = [
     "stability_matrix",
     # NN-QFT flows (ELS, arXiv:2108.01403)
     "U4", "U6", "FlowSolution", "GaussNetFlow", "active_flow", "dilation_exponent",
-    "exact_active_slope", "field_normalisation", "gaussnet_flow", "gaussnet_regulator",
+    "exact_active_slope", "field_rescaling", "field_normalisation", "gaussnet_flow", "gaussnet_regulator",
     "passive_flow",
     # HMS cutoff flow and the amputated vertex
     "WilsonianFlow", "cutoff_contact_integral", "cutoff_normalisation", "wilsonian_flow", "AmputatedVertex",

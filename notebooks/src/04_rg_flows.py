@@ -109,7 +109,7 @@ sigmas = np.array([1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0])
 points = [-0.01, -0.006, 0.002, 0.01]
 u4, slope = rg.exact_active_slope(points, 10, sigmas)
 sw = sp.Symbol("sigma_W", positive=True)
-z = sp.lambdify(sw, rg.field_normalisation(GaussNet(sigma_w=sw, d_in=1)))
+z = sp.lambdify(sw, rg.field_rescaling(GaussNet(sigma_w=sw, d_in=1)))
 print("derived exponent (network field):", rg.dilation_exponent(GaussNet(d_in=1), 4))
 for s, u, sl in zip(sigmas, u4, slope):
     print(f"sigma_W = {s:5.1f}: u4 = {u: .5e}, slope = {sl: .4f}, ELS-normalised slope = {sl + 2 * (4 - 1): .4f}")

@@ -144,7 +144,7 @@ def _cos_spectrum(d_in: int, mass: float, radius: float) -> tuple[CosNet, float,
     ball = UniformBallFrequencyPrior(radius=radius)
     volume = float(ball.volume(net))
     pp = sp.Symbol("pp", nonnegative=True)
-    inside = prior.normalisation(net) / (pp + sp.nsimplify(mass) ** 2)
+    inside = prior.density_constant(net) / (pp + sp.nsimplify(mass) ** 2)
     return net, volume, sp.lambdify(pp, inside, "numpy")
 
 
