@@ -31,7 +31,8 @@ def test_beta_function_is_the_derivative_of_the_coupling(net):
 def test_gauss_net_converges_to_the_hms_els_coupling():
     net = GaussNet()
     flow = wilsonian_flow(net, POINTS, 10, [1.0, 3.0, 8.0])
-    # all of R: closed-form Gaussian N_K of the core; the cutoff flow freezes
+    # all of R: closed-form Gaussian N_K of the core; the cutoff flow freezes (independent routes
+    # for N_K: the box quadrature against the closed Gaussian integral; Delta G^(4) cancels)
     assert flow.coupling[-1] == pytest.approx(float(net.quartic_coupling(POINTS, 10)), rel=QUAD_RTOL)
     assert abs(flow.anomalous_scaling[-1]) < 1e-12 < abs(flow.anomalous_scaling[0])
     assert cutoff_contact_integral(net, [0.0] * 4, 8.0) == pytest.approx(math.sqrt(math.pi / 2), rel=1e-12)
