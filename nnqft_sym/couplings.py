@@ -1,6 +1,6 @@
 r"""Tree-level local couplings of the NN-QFT effective action (HMS arXiv:2008.08601, ELS arXiv:2108.01403).
 
-With :math:`\Gamma = \Gamma_0 + \frac{u_4}{4!}\int d^{d}x\, f^4 + \frac{u_6}{6!}\int d^{d}x\, f^6`,
+With :math:`\Gamma = \Gamma_0 + \frac{u_4}{4!}\int d^{d_{in}}x\, f^4 + \frac{u_6}{6!}\int d^{d_{in}}x\, f^6`,
 the tree-level 4-point function is :math:`\Delta G^{(4)} = -u_4 N_K` with
 
 .. math:: N_K(x_1..x_n) = \int d^{d_{in}}x \prod_{i=1}^n K_W(x, x_i),
@@ -10,9 +10,9 @@ external legs is the weight kernel :math:`K_W = K - \sigma_b^2` (the constant ze
 make the integral over all of input space diverge).  For a Gaussian :math:`K_W = A
 e^{-a|x-y|^2}` (Gauss-net) the integral is closed form,
 
-.. math:: N_K = A^n (\pi/(n a))^{d/2} \exp(-a \sum_i |x_i - \bar x|^2);
+.. math:: N_K = A^n (\pi/(n a))^{d_{in}/2} \exp(-a \sum_i |x_i - \bar x|^2);
 
-otherwise it is done by Gauss-Legendre quadrature on the box :math:`[-\Lambda, \Lambda]^{d}`
+otherwise it is done by Gauss-Legendre quadrature on the box :math:`[-\Lambda, \Lambda]^{d_{in}}`
 (the HMS Wilsonian input-space cutoff), which then must be given.  In ``d_in = 1`` the box is
 cut at the points where the integrand is not smooth (0 and the :math:`x_i`, see
 :func:`contact_integral`), so the one :math:`N_K` here is also the one of the Wilsonian flow
@@ -43,7 +43,7 @@ _NODES_PER_UNIT, _MIN_NODES, _MAX_NODES = 40, 48, 400
 
 
 def contact_integral(net: NetworkSpec, points: Any, cutoff: Any = None) -> Any:
-    r"""The contact integral :math:`N_K = \int d^{d_{in}}x \prod_i K_W(x, x_i)` over R^d (Gaussian kernels) or the box.
+    r"""The contact integral :math:`N_K = \int d^{d_{in}}x \prod_i K_W(x, x_i)` over R^{d_in} (Gaussian kernels) or the box.
 
     The denominator of the tree-level couplings, :math:`u_4 = -\Delta G^{(4)}/N_K`
     (``normalisation_integral`` is its deprecated name).  With a cutoff and ``d_in = 1`` the
@@ -78,7 +78,7 @@ def contact_integral(net: NetworkSpec, points: Any, cutoff: Any = None) -> Any:
         form = gaussian_weight_kernel(net)
         if form is None:
             raise ValueError(f"the weight kernel of {net.name} is not Gaussian: give an input-space "
-                             "cutoff Lambda > 0 (cutoff=...) to integrate over [-Lambda, Lambda]^d")
+                             "cutoff Lambda > 0 (cutoff=...) to integrate over [-Lambda, Lambda]^d_in")
         return _gaussian_nk(net, points, *form)
     cutoff = float(check_positive(cutoff, "cutoff"))
     if is_symbolic_points(points):

@@ -3,7 +3,7 @@ r"""HMS Wilsonian flow with an input-space cutoff (Halverson-Maiti-Stoner, arXiv
 HMS define the local quartic coupling with the input-space integral cut off at :math:`\Lambda`,
 
 .. math:: \lambda(\Lambda) = -\frac{\Delta G^{(4)}(x_1..x_4)}{N_K^\Lambda(x_1..x_4)}, \qquad
-          N_K^\Lambda = \int_{-\Lambda}^{\Lambda} d^{d}x \prod_{i=1}^4 K_W(x, x_i),
+          N_K^\Lambda = \int_{-\Lambda}^{\Lambda} d^{d_{in}}x \prod_{i=1}^4 K_W(x, x_i),
 
 which keeps the measured :math:`\Delta G^{(4)}` fixed while :math:`\Lambda` moves.  Its beta
 function follows exactly from Leibniz' rule:
@@ -17,13 +17,13 @@ the box :math:`[-\Lambda, \Lambda]^{d_{in}}`).
 
 Large-cutoff behaviour, from the growth of :math:`K_W(x, x_i)` in :math:`|x|` (exact):
 
-- Gauss-net: :math:`K_W` decays like :math:`e^{-\sigma_W^2 x^2/2d}`, :math:`N_K` converges,
+- Gauss-net: :math:`K_W` decays like :math:`e^{-\sigma_W^2 x^2/2d_{in}}`, :math:`N_K` converges,
   :math:`\beta/\lambda \to 0` (faster than any power);
-- Erf-net: :math:`K_W \to` const, :math:`N_K \propto \Lambda^{d}`, :math:`\beta/\lambda \to -d`;
-- ReLU-net: :math:`K_W \propto |x|`, :math:`N_K \propto \Lambda^{d+4}`,
-  :math:`\beta/\lambda \to -(d + 4)`.  At :math:`\sigma_b \to 0` the ReLU network is
+- Erf-net: :math:`K_W \to` const, :math:`N_K \propto \Lambda^{d_{in}}`, :math:`\beta/\lambda \to -d_{in}`;
+- ReLU-net: :math:`K_W \propto |x|`, :math:`N_K \propto \Lambda^{d_{in}+4}`,
+  :math:`\beta/\lambda \to -(d_{in} + 4)`.  At :math:`\sigma_b \to 0` the ReLU network is
   homogeneous, :math:`f(tx) = t f(x)`, so :math:`\Delta G^{(4)}(tx_i) = t^4 \Delta G^{(4)}(x_i)`,
-  :math:`K_W(tx, ty) = t^2 K_W(x, y)` and :math:`\lambda(t\Lambda; t x_i) = t^{-(d+4)}
+  :math:`K_W(tx, ty) = t^2 K_W(x, y)` and :math:`\lambda(t\Lambda; t x_i) = t^{-(d_{in}+4)}
   \lambda(\Lambda; x_i)` exactly.  In ``d_in = 1`` with all :math:`x_i > 0` even more holds:
   :math:`K_W(x, x_i) = \sigma_W^4 x x_i/2` (the arc-cosine kernel at :math:`\theta = 0`, times
   :math:`\sigma_W^2`) for :math:`x > 0` and 0 for :math:`x < 0`, so
