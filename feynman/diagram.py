@@ -16,6 +16,7 @@ from typing import Any, Mapping, Sequence
 import networkx as nx
 import sympy as sp
 
+from nnqft_sym._deprecation import renamed_keywords
 from nnqft_sym.parsing import to_sympy
 from nnqft_sym.specification import NetworkSpec
 
@@ -277,11 +278,12 @@ class Diagram:
         """Position-space SymPy expression (see :func:`feynman.expressions.position_expression`)."""
         return position_expression(self, propagator, couplings)
 
+    @renamed_keywords(dimension="d_in")
     def momentum_expression(self, propagator: Any = None,
                             couplings: Mapping[int, Any] | None = None,
-                            dimension: Any = None) -> sp.Expr:
+                            d_in: Any = None) -> sp.Expr:
         """Momentum-space SymPy expression (see :func:`feynman.expressions.momentum_expression`)."""
-        return momentum_expression(self, propagator, couplings, dimension)
+        return momentum_expression(self, propagator, couplings, d_in)
 
     def latex(self, propagator: Any = None, couplings: Mapping[int, Any] | None = None) -> str:
         """LaTeX of the position-space expression (:func:`feynman.expressions.diagram_latex`)."""

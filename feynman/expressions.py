@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import networkx as nx
 import sympy as sp
 
+from nnqft_sym._deprecation import renamed_keywords
 from nnqft_sym.parsing import to_sympy
 
 if TYPE_CHECKING:
@@ -106,9 +107,10 @@ def position_expression(diagram: "Diagram", propagator: Any = None,
     return diagram.weight(couplings) * body
 
 
+@renamed_keywords(dimension="d_in")
 def momentum_expression(diagram: "Diagram", propagator: Any = None,
                         couplings: Mapping[int, Any] | None = None,
-                        dimension: Any = None) -> sp.Expr:
+                        d_in: Any = None) -> sp.Expr:
     r"""Momentum-space amplitude :math:`M` (coefficient of :math:`(2\pi)^d\delta(\sum p)`).
 
     Parameters
@@ -118,8 +120,9 @@ def momentum_expression(diagram: "Diagram", propagator: Any = None,
     propagator : callable, optional
         ``propagator(q)`` for a momentum (default the undefined function ``K``).
     couplings : mapping valence -> coupling, optional
-    dimension : int or SymPy symbol, optional
-        Space dimension :math:`d` (default the symbol ``d``).
+    d_in : int or SymPy symbol, optional
+        Input dimension :math:`d_{in}`, the dimension of the space the network field lives on
+        (default the symbol ``d``); ``dimension`` is a deprecated alias.
 
     Raises
     ------
@@ -137,7 +140,7 @@ def momentum_expression(diagram: "Diagram", propagator: Any = None,
         raise ValueError("momentum_expression needs a connected diagram with external legs; "
                          f"got legs={diagram.legs}, connected={diagram.is_connected}")
     prop = _propagator(propagator)
-    d = sp.Symbol("d", positive=True, integer=True) if dimension is None else to_sympy(dimension, "dimension")
+    d = sp.Symbol("d", positive=True, integer=True) if d_in is None else to_sympy(d_in, "d_in")
     n = diagram.legs
     ps = [sp.Symbol(f"p_{i + 1}", real=True) for i in range(n)]
     lines = [(u, v) for u, v, m in diagram.lines() for _ in range(m)]

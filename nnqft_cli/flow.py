@@ -43,8 +43,9 @@ def _parse_dimension(text: str) -> sp.Expr:
 @click.option("--regulator", type=click.Choice(sorted(REGULATORS)),
               default=DEFAULT_REGULATOR, show_default=True,
               help="Wetterich regulator (ignored for Polchinski).")
-@click.option("--d", "dimension", default="3", show_default=True,
-              help="Dimension: a number or a SymPy expression such as '4 - eps' or 'd'.")
+@click.option("--d", "spacetime_dimension", default="3", show_default=True,
+              help="Spacetime dimension d of the flow (the input dimension d_in for a "
+                   "network field): a number or a SymPy expression such as '4 - eps' or 'd'.")
 @click.option("--truncation", type=click.IntRange(min=1), default=DEFAULT_TRUNCATION,
               show_default=True, help="Highest power of rho = phi^2/2 kept (phi^(2 truncation)).")
 @click.option("--expansion", type=click.Choice(EXPANSIONS), default=DEFAULT_EXPANSION,
@@ -61,7 +62,7 @@ def _parse_dimension(text: str) -> sp.Expr:
 @click.option("--shooting", is_flag=True,
               help="Polchinski only: solve the fixed-point ODE by shooting (no polynomial "
                    "truncation; 3 <= d < 4) and print sigma* = v''(0), nu, omega.")
-def command(scheme: str, regulator: str, dimension: str, truncation: int, expansion: str,
+def command(scheme: str, regulator: str, spacetime_dimension: str, truncation: int, expansion: str,
             dimensionful: bool, as_latex: bool, standalone: bool, fixed_point: bool,
             show_betas: bool, shooting: bool) -> None:
     """LPA beta functions, Wilson-Fisher fixed point and critical exponents.
@@ -70,7 +71,7 @@ def command(scheme: str, regulator: str, dimension: str, truncation: int, expans
     are those of nnqft_sym.rg (DEFAULT_SCHEME, DEFAULT_REGULATOR, DEFAULT_EXPANSION).
     """
     as_latex = as_latex or standalone
-    d = _parse_dimension(dimension)
+    d = _parse_dimension(spacetime_dimension)
     if shooting:
         lines = _shooting(scheme, d, as_latex)
     else:

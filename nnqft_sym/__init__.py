@@ -16,7 +16,8 @@ from .priors import (STANDARD_NORMAL, FrequencyWeights, NetworkPriors, Parameter
 from .architectures import (ARCHITECTURES, CosNet, ErfNet, GaussianFrequencyPrior, GaussNet,
                             LeakyReLUNet, Network, ReLUNet, S, Z, from_description,
                             make_network)
-from .couplings import box_rule, normalisation_integral, quartic_coupling
+from .couplings import (box_rule, contact_integral, contact_integrand, normalisation_integral,
+                        quartic_coupling)
 from .first_layer import DrawnFirstLayer, GaussianFirstLayer, affine_preactivations
 from .cumulants import (connected_green, delta_green, delta_green_series, deviation,
                         deviation_series, green, reduced_cumulants)
@@ -54,7 +55,7 @@ __all__ = [
     "even_set_partitions",
     "double_factorial", "neuron_moment", "reduced_cumulants", "connected_green", "green",
     "delta_green", "delta_green_series", "deviation", "deviation_series",
-    "normalisation_integral", "quartic_coupling", "box_rule", "weight_kernel", "gaussian_weight_kernel",
+    "contact_integral", "contact_integrand", "normalisation_integral", "quartic_coupling", "box_rule", "weight_kernel", "gaussian_weight_kernel",
     "gaussian_expectation", "gaussian_expectation_mp", "activation_rules", "ActivationRules",
     "gaussian_moment", "activation_kinks", "activation_homogeneity",
     "FreeScalarFrequencyPrior", "StudentTFrequencyPrior", "UniformBallFrequencyPrior",

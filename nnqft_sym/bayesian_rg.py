@@ -45,8 +45,10 @@ from typing import Any, Sequence
 
 import sympy as sp
 
+from ._deprecation import (deprecated_alias, deprecated_attribute, renamed_keywords,
+                           renamed_module_attributes)
 from .specification import NetworkSpec, P, Z
-from .frequency_priors import angular_average
+from .frequency_priors import _sphere_area, angular_average
 from .parsing import to_sympy
 
 __all__ = [
@@ -67,22 +69,21 @@ LAMBDA_I = sp.Symbol("Lambda_I", positive=True)
 K_MOM = sp.Symbol("k", positive=True)
 #: Fisher eigenvalue (integration variable)
 LAM = sp.Symbol("lambda", positive=True)
-#: noise standard deviation of the Gaussian likelihood
-SIGMA_N = sp.Symbol("sigma_n", positive=True)
+#: noise standard deviation of the Gaussian likelihood (``noise_std``; printed sigma_n)
+NOISE_STD = sp.Symbol("sigma_n", positive=True)
 #: side of the input box
 BOX = sp.Symbol("L", positive=True)
 
 _X = sp.Symbol("x", real=True)
 
 
-def _sphere_area(d: int) -> sp.Expr:
-    return 2 * sp.pi ** sp.Rational(d, 2) / sp.gamma(sp.Rational(d, 2))
+def _check_d_in(d_in: Any) -> int:
+    if isinstance(d_in, bool) or not isinstance(d_in, numbers.Integral) or int(d_in) < 1:
+        raise ValueError(f"d_in must be an integer >= 1, got {d_in!r}")
+    return int(d_in)
 
-
-def _check_d(d: Any) -> int:
-    if isinstance(d, bool) or not isinstance(d, numbers.Integral) or int(d) < 1:
-        raise ValueError(f"d must be an integer >= 1, got {d!r}")
-    return int(d)
+#: former module names -> current ones (deprecated aliases for one release)
+__getattr__ = renamed_module_attributes(globals(), SIGMA_N="NOISE_STD", NORM="DENSITY_CONSTANT")
 
 
 # ---------------------------------------------------------------------- 1. kernel = Fourier transform
@@ -118,7 +119,7 @@ def kernel_from_frequency_density(net: NetworkSpec, vv: Any) -> sp.Expr:
     prior = getattr(net, "frequency_prior", None)
     if prior is None:
         raise TypeError(f"net must be a CosNet with a frequency_prior, got {type(net).__name__}")
-    d = _check_d(net.d_in)
+    d = _check_d_in(net.d_in)
     vv = to_sympy(vv, "vv")
     k = sp.Symbol("k", positive=True)
     integrand = _sphere_area(d) * k ** (d - 1) * prior.density(net, k ** 2) \
@@ -136,8 +137,9 @@ def kernel_from_frequency_density(net: NetworkSpec, vv: Any) -> sp.Expr:
 
 
 # ---------------------------------------------------------------------- 2. Fisher metric
+@renamed_keywords(sigma_n="noise_std")
 def fisher_metric(model: sp.Expr, params: Sequence[sp.Symbol], x: sp.Symbol = _X,
-                  box: Any = BOX, sigma_n: Any = SIGMA_N, large_box: bool = False) -> sp.Matrix:
+                  box: Any = BOX, noise_std: Any = NOISE_STD, large_box: bool = False) -> sp.Matrix:
     r"""Fisher metric of a Gaussian likelihood, inputs uniform on :math:`[-L/2, L/2]`.
 
     .. math:: F_{AB} = \frac{1}{\sigma_n^2}\, \frac{1}{L}\int_{-L/2}^{L/2} dx\,
@@ -157,7 +159,7 @@ def fisher_metric(model: sp.Expr, params: Sequence[sp.Symbol], x: sp.Symbol = _X
         The input variable of ``model``.
     box : positive expression
         Side :math:`L` of the input box.
-    sigma_n : positive expression
+    noise_std : positive expression
         Noise standard deviation.
     large_box : bool
         Return the limit :math:`L \to \infty` instead (``box`` must then be a symbol).
@@ -166,11 +168,11 @@ def fisher_metric(model: sp.Expr, params: Sequence[sp.Symbol], x: sp.Symbol = _X
     --------
     >>> import sympy as sp
     >>> a, x = sp.symbols("a x", real=True)
-    >>> fisher_metric(a * x, [a], x, box=2, sigma_n=1)
+    >>> fisher_metric(a * x, [a], x, box=2, noise_std=1)
     Matrix([[1/3]])
     """
     params = list(params)
-    box, sigma_n = to_sympy(box, "box"), to_sympy(sigma_n, "sigma_n")
+    box, noise_std = to_sympy(box, "box"), to_sympy(noise_std, "noise_std")
     if not params:
         raise ValueError("params must contain at least one parameter symbol")
     grads = [sp.diff(model, th) for th in params]
@@ -184,7 +186,7 @@ def fisher_metric(model: sp.Expr, params: Sequence[sp.Symbol], x: sp.Symbol = _X
             if integrand.has(sp.Heaviside):  # SymPy integrates the Piecewise form reliably
                 integrand = integrand.rewrite(sp.Piecewise)
             avg = sp.integrate(integrand, (x, -box / 2, box / 2)) / box
-            entry = sp.simplify(avg / sigma_n ** 2)
+            entry = sp.simplify(avg / noise_std ** 2)
             if large_box:
                 if not isinstance(box, sp.Symbol):
                     raise ValueError("large_box=True needs the box side as a SymPy symbol")
@@ -243,8 +245,9 @@ def cosnet_neuron_fisher_metric() -> tuple[sp.Matrix, tuple[sp.Symbol, ...]]:
     return neuron_fisher_metric(sp.cos(Z))
 
 
+@renamed_keywords(sigma_n="noise_std")
 def last_layer_fisher_metric(features: Sequence[sp.Expr], x: sp.Symbol = _X, box: Any = BOX,
-                             sigma_n: Any = SIGMA_N, large_box: bool = False) -> sp.Matrix:
+                             noise_std: Any = NOISE_STD, large_box: bool = False) -> sp.Matrix:
     r"""Fisher metric of the read-out weights of a random-feature net :math:`f = \sum_j a_j h_j(x)`.
 
     :math:`F_{jk} = E_x[h_j(x) h_k(x)]/\sigma_n^2`, independent of the weights themselves (the
@@ -262,12 +265,12 @@ def last_layer_fisher_metric(features: Sequence[sp.Expr], x: sp.Symbol = _X, box
     features = list(features)
     weights = sp.symbols(f"a0:{len(features)}", real=True)
     model = sum(a * h for a, h in zip(weights, features))
-    return fisher_metric(model, weights, x, box=box, sigma_n=sigma_n, large_box=large_box)
+    return fisher_metric(model, weights, x, box=box, noise_std=noise_std, large_box=large_box)
 
 
 # ---------------------------------------------------------------------- 3./4. generalised cos-net
-#: normalisation constant C of rho(p) = C * shape(p) (kept symbolic in the proof)
-NORM = sp.Symbol("C", positive=True)
+#: density constant C of rho(p) = C * shape(p) (kept symbolic in the proof)
+DENSITY_CONSTANT = sp.Symbol("C", positive=True)
 
 
 @dataclass(frozen=True)
@@ -337,33 +340,37 @@ class GeneralisedCosNet:
     shape : SymPy expression of :data:`P`
         Unnormalised spectrum :math:`\rho(p)/C` on :math:`p < R`; it must decrease with
         :math:`p` for information shells to be momentum shells (checked in the proof).
-    d : int >= 1
-        Input dimension.
+    d_in : int >= 1
+        Input dimension (``d`` is a deprecated alias).
     radius : positive expression
         :math:`R`, the UV cutoff (default: a positive symbol ``R``).
-    sigma_w, sigma_n : positive expressions
-        Output scale :math:`\sigma_W` and noise standard deviation :math:`\sigma_n`.
+    sigma_w, noise_std : positive expressions
+        Output scale :math:`\sigma_W` and noise standard deviation :math:`\sigma_n`
+        (``sigma_n`` is a deprecated alias of ``noise_std``).
 
     Examples
     --------
-    >>> GeneralisedCosNet.free_scalar(d=1).brg_wilson_proof().holds
+    >>> GeneralisedCosNet.free_scalar(d_in=1).brg_wilson_proof().holds
     True
     """
 
     shape: Any
-    d: int = 1
+    d_in: int = 1
     radius: Any = field(default_factory=lambda: sp.Symbol("R", positive=True))
     sigma_w: Any = field(default_factory=lambda: sp.Symbol("sigma_W", positive=True))
-    sigma_n: Any = SIGMA_N
+    noise_std: Any = NOISE_STD
+
+    d = deprecated_attribute("d_in", "d")
+    sigma_n = deprecated_attribute("noise_std", "sigma_n")
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "d", _check_d(self.d))
+        object.__setattr__(self, "d_in", _check_d_in(self.d_in))
         shape = to_sympy(self.shape, "shape")
         if not shape.has(P):
             raise ValueError("shape must depend on the momentum symbol nnqft_sym.bayesian_rg.P "
                              "(a flat spectrum gives every mode the same information)")
         object.__setattr__(self, "shape", shape)
-        for name in ("radius", "sigma_w", "sigma_n"):
+        for name in ("radius", "sigma_w", "noise_std"):
             value = to_sympy(getattr(self, name), name)
             if value.is_positive is not True:
                 raise ValueError(f"{name} must be positive (a positive number or a symbol "
@@ -372,41 +379,50 @@ class GeneralisedCosNet:
 
     # ------------------------------------------------------------------ constructors
     @classmethod
-    def free_scalar(cls, d: int = 1, mass: Any = None, **kwargs: Any) -> "GeneralisedCosNet":
+    @renamed_keywords(d="d_in", sigma_n="noise_std")
+    def free_scalar(cls, d_in: int = 1, mass: Any = None, **kwargs: Any) -> "GeneralisedCosNet":
         r"""Free massive scalar: :math:`\rho(p) = C/(p^2 + m^2)` on :math:`p < R` (mass a symbol ``m`` by default)."""
         m = sp.Symbol("m", positive=True) if mass is None else to_sympy(mass, "mass")
-        return cls(1 / (P ** 2 + m ** 2), d=d, **kwargs)
+        return cls(1 / (P ** 2 + m ** 2), d_in=d_in, **kwargs)
 
     @classmethod
-    def gaussian(cls, d: int = 1, width: Any = None, **kwargs: Any) -> "GeneralisedCosNet":
+    @renamed_keywords(d="d_in", sigma_n="noise_std")
+    def gaussian(cls, d_in: int = 1, width: Any = None, **kwargs: Any) -> "GeneralisedCosNet":
         r"""Gaussian spectrum :math:`\rho \propto e^{-p^2/(2 s^2)}` (the Gauss-net kernel as :math:`R \to \infty`)."""
         s = sp.Symbol("s", positive=True) if width is None else to_sympy(width, "width")
-        return cls(sp.exp(-P ** 2 / (2 * s ** 2)), d=d, **kwargs)
+        return cls(sp.exp(-P ** 2 / (2 * s ** 2)), d_in=d_in, **kwargs)
 
     @classmethod
-    def power_law(cls, d: int = 1, nu: Any = None, length: Any = None,
+    @renamed_keywords(d="d_in", sigma_n="noise_std")
+    def power_law(cls, d_in: int = 1, nu: Any = None, length: Any = None,
                   **kwargs: Any) -> "GeneralisedCosNet":
-        r"""Matérn / Student-t spectrum :math:`\rho \propto (p^2 + 2\nu/\ell^2)^{-(\nu + d/2)}`."""
+        r"""Matérn / Student-t spectrum :math:`\rho \propto (p^2 + 2\nu/\ell^2)^{-(\nu + d_{in}/2)}`."""
         nu = sp.Symbol("nu", positive=True) if nu is None else to_sympy(nu, "nu")
         ell = sp.Symbol("ell", positive=True) if length is None else to_sympy(length, "length")
-        return cls((P ** 2 + 2 * nu / ell ** 2) ** (-(nu + sp.Rational(d, 2))), d=d, **kwargs)
+        return cls((P ** 2 + 2 * nu / ell ** 2) ** (-(nu + sp.Rational(d_in, 2))), d_in=d_in, **kwargs)
 
     # ------------------------------------------------------------------ spectral data
     @property
     def ball_volume(self) -> sp.Expr:
         r""":math:`V_R = \Omega_d R^d / d`."""
-        return _sphere_area(self.d) * self.radius ** self.d / self.d
+        return _sphere_area(self.d_in) * self.radius ** self.d_in / self.d_in
 
-    def normalisation(self) -> sp.Expr:
-        r"""The value of :math:`C = 1/\int_{|p|<R} d^dp\,` ``shape`` (SymPy; may be an unevaluated integral)."""
-        integral = sp.integrate(_sphere_area(self.d) * P ** (self.d - 1) * self.shape,
+    def density_constant(self) -> sp.Expr:
+        r"""The value of :math:`C = 1/\int_{|p|<R} d^{d_{in}}p\,` ``shape`` (SymPy; may be an unevaluated integral).
+
+        The constant that normalises the spectral density :math:`\rho = C\cdot` ``shape`` on
+        the ball (``normalisation()`` is its deprecated name).
+        """
+        integral = sp.integrate(_sphere_area(self.d_in) * P ** (self.d_in - 1) * self.shape,
                                 (P, 0, self.radius), conds="none")
         return 1 / sp.simplify(integral)
 
+    normalisation = deprecated_alias(density_constant, "normalisation")
+
     @property
     def density(self) -> sp.Expr:
-        r""":math:`\rho(p) = C\cdot` ``shape`` on :math:`p < R`, with the constant kept as the symbol :data:`NORM`."""
-        return NORM * self.shape
+        r""":math:`\rho(p) = C\cdot` ``shape`` on :math:`p < R`, with the constant kept as the symbol :data:`DENSITY_CONSTANT`."""
+        return DENSITY_CONSTANT * self.shape
 
     @property
     def momentum_propagator(self) -> sp.Expr:
@@ -429,7 +445,7 @@ class GeneralisedCosNet:
         # the box average at a frequency p > 0 (p = 0, a constant feature, is the limit)
         p = sp.Dummy("p", positive=True)
         feature = sp.sqrt(self.amplitude_squared.subs(P, p)) * sp.cos(p * _X + b)
-        metric = last_layer_fisher_metric([feature], _X, box=BOX, sigma_n=self.sigma_n,
+        metric = last_layer_fisher_metric([feature], _X, box=BOX, noise_std=self.noise_std,
                                           large_box=True)
         return sp.simplify(metric[0, 0]).subs(p, P)
 
@@ -477,9 +493,9 @@ class GeneralisedCosNet:
         Examples
         --------
         >>> import sympy as sp
-        >>> net = GeneralisedCosNet.free_scalar(d=1)
+        >>> net = GeneralisedCosNet.free_scalar(d_in=1)
         >>> n, N = sp.symbols("n N", positive=True)
-        >>> g = n * net.ball_volume / (N * net.sigma_n ** 2)
+        >>> g = n * net.ball_volume / (N * net.noise_std ** 2)
         >>> sp.simplify(1 / net.posterior_propagator() - 1 / net.momentum_propagator - g)
         0
         """
@@ -505,7 +521,7 @@ class GeneralisedCosNet:
         Hence :math:`K^{BRG}_{\Lambda_I}(r) = K_{k(\Lambda_I)}(r)` for all
         :math:`\Lambda_I \in [\lambda(R), \lambda(0)]`.
         """
-        d, om = self.d, _sphere_area(self.d)
+        d, om = self.d_in, _sphere_area(self.d_in)
         lam_p = self.information_scale()
         p_pos = sp.Dummy("p", positive=True)   # decreasing for p > 0
         monotone = bool(sp.simplify(sp.diff(lam_p, P).subs(P, p_pos)).is_negative)
@@ -518,7 +534,7 @@ class GeneralisedCosNet:
         lam_max = sp.simplify(lam_p.subs(P, 0))
         # BRG: keep the modes with information >= Lambda_I; each carries power A^2 = 2 sigma_n^2 lambda
         brg = self.sigma_w ** 2 * sp.Integral(
-            n_lam * 2 * self.sigma_n ** 2 * LAM * angular_average(d, k_lam * R_SEP),
+            n_lam * 2 * self.noise_std ** 2 * LAM * angular_average(d, k_lam * R_SEP),
             (LAM, LAMBDA_I, lam_max))
         # Wilson: sharp momentum shell of the free propagator
         wilson_k = sp.Integral(om * P ** (d - 1) * self.momentum_propagator
@@ -532,6 +548,11 @@ class GeneralisedCosNet:
         return BRGWilsonProof(lam_p, k_of, n_lam, brg, wilson_k.subs(K_MOM, k_of), brg_flow,
                               wilson_flow, monotone, level_difference, flow_difference,
                               boundary_difference)
+
+
+#: the former keyword names of the constructor (deprecated aliases for one release)
+GeneralisedCosNet.__init__ = renamed_keywords(  # type: ignore[method-assign]
+    d="d_in", sigma_n="noise_std")(GeneralisedCosNet.__init__)
 
 
 def _large_box_limit(entry: sp.Expr, box: sp.Symbol) -> sp.Expr:

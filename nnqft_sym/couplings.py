@@ -1,6 +1,6 @@
 r"""Tree-level local couplings of the NN-QFT effective action (HMS arXiv:2008.08601, ELS arXiv:2108.01403).
 
-With :math:`\Gamma = \Gamma_0 + \frac{u_4}{4!}\int d^{d}x\, f^4 + \frac{u_6}{6!}\int d^{d}x\, f^6`,
+With :math:`\Gamma = \Gamma_0 + \frac{u_4}{4!}\int d^{d_{in}}x\, f^4 + \frac{u_6}{6!}\int d^{d_{in}}x\, f^6`,
 the tree-level 4-point function is :math:`\Delta G^{(4)} = -u_4 N_K` with
 
 .. math:: N_K(x_1..x_n) = \int d^{d_{in}}x \prod_{i=1}^n K_W(x, x_i),
@@ -10,10 +10,16 @@ external legs is the weight kernel :math:`K_W = K - \sigma_b^2` (the constant ze
 make the integral over all of input space diverge).  For a Gaussian :math:`K_W = A
 e^{-a|x-y|^2}` (Gauss-net) the integral is closed form,
 
-.. math:: N_K = A^n (\pi/(n a))^{d/2} \exp(-a \sum_i |x_i - \bar x|^2);
+.. math:: N_K = A^n (\pi/(n a))^{d_{in}/2} \exp(-a \sum_i |x_i - \bar x|^2);
 
-otherwise it is done by Gauss-Legendre quadrature on the box :math:`[-\Lambda, \Lambda]^{d}`
-(the HMS Wilsonian input-space cutoff), which then must be given.
+otherwise it is done by Gauss-Legendre quadrature on the box :math:`[-\Lambda, \Lambda]^{d_{in}}`
+(the HMS Wilsonian input-space cutoff), which then must be given.  In ``d_in = 1`` the box is
+cut at the points where the integrand is not smooth (0 and the :math:`x_i`, see
+:func:`contact_integral`), so the one :math:`N_K` here is also the one of the Wilsonian flow
+(:mod:`nnqft_sym.rg.wilsonian`).
+
+:math:`N_K` is called the *contact integral* (it is the tree-level contact diagram with amputated
+vertex); ``normalisation_integral`` is its deprecated name.
 """
 from __future__ import annotations
 
@@ -22,20 +28,30 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from ._deprecation import deprecated_alias
 from .cumulants import delta_green
 from .moments import is_symbolic_points, symbolic_points
 from .propagators import gaussian_weight_kernel, weight_kernel
 from .specification import NetworkSpec
 from .validation import as_points, check_positive, check_width
 
-__all__ = ["normalisation_integral", "quartic_coupling", "box_rule"]
+__all__ = ["contact_integral", "contact_integrand", "quartic_coupling", "box_rule",
+           "normalisation_integral"]
 
 #: Gauss-Legendre nodes per dimension and per unit of cutoff (capped) for N_K quadrature
 _NODES_PER_UNIT, _MIN_NODES, _MAX_NODES = 40, 48, 400
 
 
-def normalisation_integral(net: NetworkSpec, points: Any, cutoff: Any = None) -> Any:
-    r""":math:`N_K = \int d^{d_{in}}x \prod_i K_W(x, x_i)` over R^d (Gaussian kernels) or the box.
+def contact_integral(net: NetworkSpec, points: Any, cutoff: Any = None) -> Any:
+    r"""The contact integral :math:`N_K = \int d^{d_{in}}x \prod_i K_W(x, x_i)` over R^{d_in} (Gaussian kernels) or the box.
+
+    The denominator of the tree-level couplings, :math:`u_4 = -\Delta G^{(4)}/N_K`
+    (``normalisation_integral`` is its deprecated name).  With a cutoff and ``d_in = 1`` the
+    integrand :math:`\prod_i K_W(x, x_i)` is smooth except at :math:`x = x_i` (where the pair
+    covariance is degenerate; ReLU: :math:`|x - x_i|^3`) and at :math:`x = 0` (ReLU at
+    :math:`\sigma_b = 0`: a corner); the interval is cut there and each piece gets the
+    Gauss-Legendre rule of :func:`box_rule`, so the result agrees with adaptive quadrature with
+    these break points to about 1e-12.  For ``d_in > 1`` the tensor rule of :func:`box_rule`.
 
     Parameters
     ----------
@@ -54,15 +70,15 @@ def normalisation_integral(net: NetworkSpec, points: Any, cutoff: Any = None) ->
     Examples
     --------
     >>> from nnqft_sym import GaussNet
-    >>> from nnqft_sym.couplings import normalisation_integral
-    >>> round(float(normalisation_integral(GaussNet(), [0.0] * 4)), 10)   # (pi/2)^(1/2)
+    >>> from nnqft_sym.couplings import contact_integral
+    >>> round(float(contact_integral(GaussNet(), [0.0] * 4)), 10)   # (pi/2)^(1/2)
     1.2533141373
     """
     if cutoff is None:
         form = gaussian_weight_kernel(net)
         if form is None:
             raise ValueError(f"the weight kernel of {net.name} is not Gaussian: give an input-space "
-                             "cutoff Lambda > 0 (cutoff=...) to integrate over [-Lambda, Lambda]^d")
+                             "cutoff Lambda > 0 (cutoff=...) to integrate over [-Lambda, Lambda]^d_in")
         return _gaussian_nk(net, points, *form)
     cutoff = float(check_positive(cutoff, "cutoff"))
     if is_symbolic_points(points):
@@ -78,13 +94,17 @@ def _gaussian_nk(net: NetworkSpec, points: Any, amp: sp.Expr, a: sp.Expr) -> Any
         mean = [sum(p[k] for p in pts) / n for k in range(d)]
         spread = sum((p[k] - mean[k]) ** 2 for p in pts for k in range(d))
         return sp.simplify(amp ** n * (sp.pi / (n * a)) ** sp.Rational(d, 2) * sp.exp(-a * spread))
-    net.require_numeric("normalisation_integral")
+    net.require_numeric("contact_integral")
     pts = as_points(points, d)
     n = pts.shape[-2]
     amp, a = float(amp), float(a)
     spread = np.sum((pts - pts.mean(axis=-2, keepdims=True)) ** 2, axis=(-2, -1))
     out = amp ** n * (np.pi / (n * a)) ** (d / 2) * np.exp(-a * spread)
     return float(out) if np.ndim(out) == 0 else out
+
+
+def _nodes_per_axis(cutoff: float) -> int:
+    return int(min(_MAX_NODES, max(_MIN_NODES, _NODES_PER_UNIT * cutoff)))
 
 
 def box_rule(cutoff: float, dim: int) -> tuple[np.ndarray, np.ndarray]:
@@ -105,7 +125,7 @@ def box_rule(cutoff: float, dim: int) -> tuple[np.ndarray, np.ndarray]:
     >>> nodes.shape, round(float(weights.sum()), 12)      # 48^2 nodes, area 4
     ((2304, 2), 4.0)
     """
-    m = int(min(_MAX_NODES, max(_MIN_NODES, _NODES_PER_UNIT * cutoff)))
+    m = _nodes_per_axis(cutoff)
     if m ** dim > 2_000_000:
         raise ValueError(f"cutoff={cutoff} in dimension {dim} needs {m}^{dim} quadrature nodes; "
                          "use a smaller cutoff")
@@ -116,13 +136,50 @@ def box_rule(cutoff: float, dim: int) -> tuple[np.ndarray, np.ndarray]:
     return nodes, weights
 
 
-def _box_nk(net: NetworkSpec, pts: np.ndarray, cutoff: float) -> Any:
-    net.require_numeric("normalisation_integral")
-    nodes, weights = box_rule(cutoff, net.d_in)
-    integrand = np.ones(pts.shape[:-2] + (len(nodes),))
+def contact_integrand(net: NetworkSpec, nodes: Any, points: Any) -> np.ndarray:
+    r""":math:`\prod_i K_W(y, x_i)` at the nodes y, ``(..., M, d_in)``, for points ``(..., n, d_in)``.
+
+    The integrand of :func:`contact_integral` (and, on the faces of the box, of the Wilsonian
+    beta function of :mod:`nnqft_sym.rg.wilsonian`); leading axes broadcast.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnqft_sym import GaussNet
+    >>> value = contact_integrand(GaussNet(), np.zeros((1, 1)), np.zeros((4, 1)))
+    >>> round(float(value[0]), 12)                   # K_W(0, 0)^4 = 1
+    1.0
+    """
+    nodes, pts = np.asarray(nodes, dtype=float), np.asarray(points, dtype=float)
+    out = np.ones(np.broadcast_shapes(nodes.shape[:-1], pts.shape[:-2] + (1,)))
     for i in range(pts.shape[-2]):
-        integrand = integrand * weight_kernel(net, nodes, pts[..., i, None, :])
-    out = integrand @ weights
+        out = out * weight_kernel(net, nodes, pts[..., i, None, :])
+    return out
+
+
+def _line_rule(cutoff: float, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes ``(..., M, 1)`` and weights ``(..., M)`` on [-cutoff, cutoff] for the points
+    ``(..., n, 1)``: the interval cut at 0 and at the points inside it, each piece with the
+    Gauss-Legendre rule of :func:`box_rule` (a piece of length 0 has weight 0)."""
+    t, w = np.polynomial.legendre.leggauss(_nodes_per_axis(cutoff))
+    inner = np.clip(pts[..., 0], -cutoff, cutoff)
+    ends = np.broadcast_to(np.array([-cutoff, 0.0, cutoff]), inner.shape[:-1] + (3,))
+    edges = np.sort(np.concatenate([ends, inner], axis=-1), axis=-1)
+    half = (edges[..., 1:] - edges[..., :-1]) / 2
+    mid = (edges[..., 1:] + edges[..., :-1]) / 2
+    nodes = (mid[..., None] + half[..., None] * t).reshape(mid.shape[:-1] + (-1, 1))
+    weights = (half[..., None] * w).reshape(mid.shape[:-1] + (-1,))
+    return nodes, weights
+
+
+def _box_nk(net: NetworkSpec, pts: np.ndarray, cutoff: float) -> Any:
+    net.require_numeric("contact_integral")
+    if net.d_in == 1:
+        nodes, weights = _line_rule(cutoff, pts)
+        out = np.sum(contact_integrand(net, nodes, pts) * weights, axis=-1)
+    else:
+        nodes, weights = box_rule(cutoff, net.d_in)
+        out = contact_integrand(net, nodes, pts) @ weights
     if np.any(out == 0):
         where = pts if np.ndim(out) == 0 else pts[tuple(np.argwhere(out == 0)[0])]
         raise ValueError(f"N_K = 0 at the points {where.tolist()}: K_W(x, x_i) vanishes for every x "
@@ -152,4 +209,7 @@ def quartic_coupling(net: NetworkSpec, points: Any, width: Any, cutoff: Any = No
             raise ValueError(f"points: the quartic coupling needs 4 points, got {pts.shape[-2]}")
     elif len(points) != 4:
         raise ValueError(f"points: the quartic coupling needs 4 points, got {len(points)}")
-    return -delta_green(net, pts, width) / normalisation_integral(net, pts, cutoff=cutoff)
+    return -delta_green(net, pts, width) / contact_integral(net, pts, cutoff=cutoff)
+
+
+normalisation_integral = deprecated_alias(contact_integral, "normalisation_integral")

@@ -279,7 +279,7 @@ def _check_deep(net: Network, what: str) -> None:
                          f"{net.name} has uniform phases (use the one-layer exact results)")
 
 
-def _normalisation(net: Network, s: np.ndarray) -> np.ndarray:
+def _layer_normalisation(net: Network, s: np.ndarray) -> np.ndarray:
     if net.normalisation == 1:
         return np.ones_like(s)
     return np.asarray(net.normalisation_function(s), dtype=float)
@@ -318,7 +318,7 @@ def layer_kernels(net: Network, x: Any, y: Any) -> np.ndarray:
     pair = pair_expectation(net.activation)
     out = [np.stack([kxx, kyy, kxy], -1)]
     for w, sb2 in _read_variances(net):
-        nx, ny = _normalisation(net, kxx), _normalisation(net, kyy)
+        nx, ny = _layer_normalisation(net, kxx), _layer_normalisation(net, kyy)
         kxx, kyy, kxy = (sb2 + w * nx * nx * pair.value(kxx, kxx, kxx),
                          sb2 + w * ny * ny * pair.value(kyy, kyy, kyy),
                          sb2 + w * nx * ny * pair.value(kxx, kyy, kxy))
@@ -480,7 +480,7 @@ def _pair_statistics(net: Network, pair: PairExpectation, kern: np.ndarray):
     """M_ab, its gradient (3, m, m) w.r.t. (K_aa, K_bb, K_ab) and Hessian (3, 3, m, m)."""
     m = kern.shape[0]
     s = np.diagonal(kern).copy()
-    norm = _normalisation(net, s)
+    norm = _layer_normalisation(net, s)
     nn = norm[:, None] * norm[None, :]
     off = ~np.eye(m, dtype=bool)
     sx, sy = np.broadcast_arrays(s[:, None], s[None, :])
@@ -547,7 +547,7 @@ def _four_point_moments(net: Network, kern: np.ndarray) -> np.ndarray:
     idx = np.array(multisets)
     cov = kern[idx[:, :, None], idx[:, None, :]]
     values = product_expectation(net.activation, cov)
-    norm = _normalisation(net, np.diagonal(kern).copy())
+    norm = _layer_normalisation(net, np.diagonal(kern).copy())
     values = values * np.prod(norm[idx], axis=-1)
     out = np.empty((m,) * 4)
     for multiset, value in zip(multisets, values):

@@ -40,6 +40,7 @@ import numpy as np
 import scipy.special as sps
 import sympy as sp
 
+from ._deprecation import deprecated_alias, renamed_keywords
 from .specification import NetworkSpec
 from .validation import check_positive
 
@@ -54,7 +55,7 @@ _K = sp.Symbol("k", positive=True)  # radial integration variable |w|
 
 
 # ---------------------------------------------------------------------- shared geometry
-def _dimension(net: NetworkSpec) -> int:
+def _input_dimension(net: NetworkSpec) -> int:
     d = getattr(net, "d_in", None)
     if isinstance(d, bool) or not isinstance(d, numbers.Integral) or int(d) < 1:
         raise ValueError(f"these frequency priors need an integer input dimension d_in >= 1, "
@@ -67,17 +68,19 @@ def _sphere_area(d: int) -> sp.Expr:
     return 2 * sp.pi ** sp.Rational(d, 2) / sp.gamma(sp.Rational(d, 2))
 
 
-def angular_average(d: int, t: Any) -> Any:
+@renamed_keywords(d="d_in")
+def angular_average(d_in: int, t: Any) -> Any:
     r"""Average of :math:`\cos(t\, n\cdot e)` over unit vectors :math:`n` uniform on the sphere.
 
-    Equals :math:`\Gamma(d/2)\,(2/t)^{d/2-1} J_{d/2-1}(t)`: :math:`\cos t` in :math:`d = 1`,
+    Equals :math:`\Gamma(d/2)\,(2/t)^{d/2-1} J_{d/2-1}(t)` (:math:`d = d_{in}`): :math:`\cos t` in :math:`d = 1`,
     :math:`J_0(t)` in :math:`d = 2`, :math:`\sin t / t` in :math:`d = 3`.  SymPy in, SymPy out;
     NumPy otherwise.
 
     Parameters
     ----------
-    d : int >= 1
-        Dimension.
+    d_in : int >= 1
+        Input dimension (the frequencies live in :math:`R^{d_{in}}`); ``d`` is a deprecated
+        alias.
     t : SymPy expression or array_like
         :math:`|w|\,|v|`.
 
@@ -90,8 +93,9 @@ def angular_average(d: int, t: Any) -> Any:
     >>> float(angular_average(1, 0.5)) == float(__import__("numpy").cos(0.5))
     True
     """
-    if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1:
-        raise ValueError(f"d must be an integer >= 1, got {d!r}")
+    if isinstance(d_in, bool) or not isinstance(d_in, numbers.Integral) or d_in < 1:
+        raise ValueError(f"d_in must be an integer >= 1, got {d_in!r}")
+    d = int(d_in)
     if isinstance(t, sp.Basic):
         if d == 1:
             return sp.cos(t)
@@ -138,7 +142,7 @@ class _IsotropicPrior:
 
     def radial_density(self, net: NetworkSpec, k: Any) -> sp.Expr:
         r"""Density of :math:`|w|` at ``k`` inside the support: :math:`\Omega_d k^{d-1} \rho(k^2)` (SymPy)."""
-        d = _dimension(net)
+        d = _input_dimension(net)
         return _sphere_area(d) * k ** (d - 1) * self._density_inside(net, k ** 2)
 
     def radial_quantile(self, net: NetworkSpec, u: np.ndarray) -> np.ndarray:
@@ -164,7 +168,7 @@ class _IsotropicPrior:
 
     def sample(self, net: NetworkSpec, rng: np.random.Generator, size: tuple[int, ...]) -> np.ndarray:
         """Exact draws of shape ``size + (d_in,)``: radius by inverse CDF, direction uniform."""
-        d = _dimension(net)
+        d = _input_dimension(net)
         radius = self.radial_quantile(net, rng.uniform(size=size))
         direction = rng.standard_normal(tuple(size) + (d,))
         direction /= np.linalg.norm(direction, axis=-1, keepdims=True)
@@ -181,7 +185,7 @@ class _IsotropicPrior:
         closed = self._closed_characteristic(net, vv)
         if closed is not None:
             return closed
-        d = _dimension(net)
+        d = _input_dimension(net)
         if isinstance(vv, sp.Basic):
             integrand = self.radial_density(net, _K) * angular_average(d, _K * sp.sqrt(vv))
             return sp.Integral(integrand, (_K, 0, self._sympy_support(net)))
@@ -203,7 +207,7 @@ class _IsotropicPrior:
         >>> bool(np.isclose(prior.truncated_characteristic(net, 0.0, 1.0), 0.5))
         True
         """
-        d = _dimension(net)
+        d = _input_dimension(net)
         k = float(k)
         if not k >= 0:
             raise ValueError(f"k must be a momentum >= 0, got {k}")
@@ -260,7 +264,7 @@ class FreeScalarFrequencyPrior(_IsotropicPrior):
 
     With it the cos-net propagator is :math:`K(p) = \sigma_W^2\rho(p) = Z^{-1}/(p^2 + m^2)`,
     :math:`Z^{-1} = \sigma_W^2 C`, the free massive scalar with a sharp UV cutoff
-    :math:`\Lambda`.  The normalisation is :math:`C^{-1} = \Omega_d I_d(\Lambda)`,
+    :math:`\Lambda`.  The density constant is :math:`C^{-1} = \Omega_d I_d(\Lambda)`,
     :math:`I_d(k) = \int_0^k s^{d-1} ds/(s^2 + m^2) = \frac{k^d}{d(k^2+m^2)}\,
     {}_2F_1(1, 1; d/2 + 1; k^2/(k^2+m^2))`.  In :math:`d \geq 2` the cutoff must be finite
     (:math:`\rho` is not normalisable otherwise); in :math:`d = 1` it may be ``inf``.
@@ -292,7 +296,7 @@ class FreeScalarFrequencyPrior(_IsotropicPrior):
                            _check_positive_number(self.cutoff, "cutoff", allow_inf=True))
 
     def _check(self, net: NetworkSpec) -> int:
-        d = _dimension(net)
+        d = _input_dimension(net)
         if d >= 2 and not np.isfinite(self.cutoff):
             raise ValueError(f"the free-scalar prior 1/(|w|^2 + m^2) is not normalisable in "
                              f"d_in = {d} >= 2: give a finite cutoff > 0")
@@ -308,15 +312,28 @@ class FreeScalarFrequencyPrior(_IsotropicPrior):
     def _m(self) -> sp.Expr:
         return sp.nsimplify(self.mass)
 
-    def normalisation(self, net: NetworkSpec) -> sp.Expr:
-        r""":math:`C = 1/(\Omega_d I_d(\Lambda))` as a SymPy number."""
+    def density_constant(self, net: NetworkSpec) -> sp.Expr:
+        r"""The density constant :math:`C = 1/(\Omega_d I_d(\Lambda))` of :math:`\rho = C/(|w|^2 + m^2)`, a SymPy number.
+
+        ``normalisation(net)`` is its deprecated name.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> from nnqft_sym import CosNet
+        >>> prior = FreeScalarFrequencyPrior(mass=1.0, cutoff=2.0)
+        >>> prior.density_constant(CosNet(d_in=1, frequency_prior=prior))   # 1/(2 arctan 2)
+        1/(2*atan(2))
+        """
         d = self._check(net)
         m = self._m()
         integral = sp.integrate(_K ** (d - 1) / (_K ** 2 + m ** 2), (_K, 0, self._sympy_support(net)))
         return sp.simplify(1 / (_sphere_area(d) * integral))
 
+    normalisation = deprecated_alias(density_constant, "normalisation")
+
     def _density_inside(self, net: NetworkSpec, pp: Any) -> sp.Expr:
-        return self.normalisation(net) / (pp + self._m() ** 2)
+        return self.density_constant(net) / (pp + self._m() ** 2)
 
     def density(self, net: NetworkSpec, pp: Any) -> sp.Expr:
         """Density at |w|^2 = pp: C / (pp + m^2) inside the cutoff, 0 outside (SymPy)."""
@@ -421,7 +438,7 @@ class StudentTFrequencyPrior(_IsotropicPrior):
 
     def density(self, net: NetworkSpec, pp: Any) -> sp.Expr:
         """Normalised Student-t density at |w|^2 = pp (SymPy)."""
-        d = _dimension(net)
+        d = _input_dimension(net)
         nu, ell = sp.nsimplify(self.nu), sp.nsimplify(self.length_scale)
         half_d = sp.Rational(d, 2)
         return (sp.gamma(nu + half_d) / (sp.gamma(nu) * (2 * sp.pi * nu) ** half_d) * ell ** d
@@ -429,13 +446,13 @@ class StudentTFrequencyPrior(_IsotropicPrior):
 
     def radial_cdf(self, net: NetworkSpec, k: np.ndarray) -> np.ndarray:
         r"""P(|w| <= k): :math:`t = \ell^2 k^2/(2\nu + \ell^2 k^2)` is Beta(d/2, nu) distributed."""
-        d = _dimension(net)
+        d = _input_dimension(net)
         z = (self.length_scale * np.asarray(k, dtype=float)) ** 2
         return sps.betainc(d / 2, self.nu, z / (2 * self.nu + z))
 
     def radial_quantile(self, net: NetworkSpec, u: np.ndarray) -> np.ndarray:
         """Inverse radial CDF via the inverse regularised incomplete beta function."""
-        d = _dimension(net)
+        d = _input_dimension(net)
         t = sps.betaincinv(d / 2, self.nu, np.asarray(u, dtype=float))
         return np.sqrt(2 * self.nu * t / (1 - t)) / self.length_scale
 
@@ -482,7 +499,7 @@ class UniformBallFrequencyPrior(_IsotropicPrior):
 
     def volume(self, net: NetworkSpec) -> sp.Expr:
         r"""Volume :math:`\Omega_d R^d / d` of the ball (SymPy)."""
-        d = _dimension(net)
+        d = _input_dimension(net)
         return _sphere_area(d) * sp.nsimplify(self.radius) ** d / d
 
     def _density_inside(self, net: NetworkSpec, pp: Any) -> sp.Expr:
@@ -493,15 +510,15 @@ class UniformBallFrequencyPrior(_IsotropicPrior):
         return sp.Piecewise((1 / self.volume(net), pp < sp.nsimplify(self.radius) ** 2), (0, True))
 
     def radial_cdf(self, net: NetworkSpec, k: np.ndarray) -> np.ndarray:
-        d = _dimension(net)
+        d = _input_dimension(net)
         return np.clip(np.asarray(k, dtype=float) / self.radius, 0.0, 1.0) ** d
 
     def radial_quantile(self, net: NetworkSpec, u: np.ndarray) -> np.ndarray:
-        d = _dimension(net)
+        d = _input_dimension(net)
         return self.radius * np.asarray(u, dtype=float) ** (1.0 / d)
 
     def _closed_characteristic(self, net: NetworkSpec, vv: Any) -> Any:
-        d = _dimension(net)
+        d = _input_dimension(net)
         if isinstance(vv, sp.Basic):
             t = sp.nsimplify(self.radius) * sp.sqrt(vv)
             if d == 1:
@@ -514,5 +531,5 @@ class UniformBallFrequencyPrior(_IsotropicPrior):
         return np.where(t > 1e-8, out, 1.0)
 
     def _radial_pdf_numeric(self, net: NetworkSpec, k: np.ndarray) -> np.ndarray:
-        d = _dimension(net)
+        d = _input_dimension(net)
         return d * k ** (d - 1) / self.radius ** d

@@ -38,7 +38,7 @@ import numpy as np
 import sympy as sp
 from sympy.utilities.iterables import multiset_partitions
 
-from .couplings import normalisation_integral
+from .couplings import contact_integral
 from .cumulants import MAX_TERMS
 from .deep import leading_pairing_coefficients
 from .errors import CostLimitError
@@ -352,7 +352,7 @@ def invariant_quartic_coupling(net: NetworkSpec, points: Any, width: Any,
     r"""O(d_out)-invariant quartic coupling of the :math:`(f\cdot f)^2` term from the exact vertex.
 
     ``points`` are four numeric inputs ``(..., 4, d_in)``; ``cutoff`` as in
-    :func:`nnqft_sym.couplings.normalisation_integral`.
+    :func:`nnqft_sym.couplings.contact_integral`.
 
     Examples
     --------
@@ -368,7 +368,7 @@ def invariant_quartic_coupling(net: NetworkSpec, points: Any, width: Any,
     width = check_width(width)
     # at four points and one hidden layer Delta G_P is exactly c_P / N: a SymPy width divides
     return _per_width(_invariant(delta_green_pairing_coefficients(net, pts, 1),
-                                 normalisation_integral(net, pts, cutoff=cutoff)), width)
+                                 contact_integral(net, pts, cutoff=cutoff)), width)
 
 
 def leading_invariant_quartic_coupling(net: NetworkSpec, points: Any, width: Any,
@@ -391,7 +391,7 @@ def leading_invariant_quartic_coupling(net: NetworkSpec, points: Any, width: Any
     pts = _four_points(net, points)
     width = check_width(width)
     return _per_width(_invariant(leading_pairing_coefficients(net, pts),
-                                 normalisation_integral(net, pts, cutoff=cutoff)), width)
+                                 contact_integral(net, pts, cutoff=cutoff)), width)
 
 
 def _four_points(net: NetworkSpec, points: Any) -> np.ndarray:

@@ -180,7 +180,7 @@ class IRExpansion:
     Attributes
     ----------
     Z0 : sympy.Expr
-        Wave-function normalisation (coefficient of :math:`p^2` in :math:`1/K(p)`).
+        Wave-function renormalisation constant (coefficient of :math:`p^2` in :math:`1/K(p)`).
     m0_squared : sympy.Expr
         Mass squared, :math:`m_0^2 = [1/K](0) / Z_0`.
     propagator : sympy.Expr

@@ -4,7 +4,7 @@ Tree level of :math:`\Gamma = \Gamma_0 + \frac{u_4}{4!}\int f^4 + \frac{u_6}{6!}
 (HMS arXiv:2008.08601, ELS arXiv:2108.01403; docs/conventions.md section 5):
 
 - quartic: :math:`u_4(x_1..x_4) = -\Delta G^{(4)}(x_1..x_4) / N_K(x_1..x_4)` with
-  :math:`N_K = \int d^dx \prod_i K_W(x, x_i)` (:func:`nnqft_sym.normalisation_integral`);
+  :math:`N_K = \int d^dx \prod_i K_W(x, x_i)` (:func:`nnqft_sym.contact_integral`);
 - sextic: the connected 6-point function
   :math:`G_c^{(6)} = \Delta G^{(6)} - \sum_{15} \Delta G^{(4)}(x_A)\, K(x_B)` (since
   :math:`G^{(2)} = K` exactly, :math:`\Delta G^{(6)} = \kappa_6 + \sum_{15}\kappa_4\kappa_2`) is,
@@ -27,9 +27,9 @@ import numpy as np
 
 from feynman.tree_level import tree_level_six_point
 from nnqft_sym.architectures import from_description
-from nnqft_sym.couplings import normalisation_integral
+from nnqft_sym.couplings import contact_integral
 
-from ._deprecation import deprecated_attribute
+from ._deprecation import deprecated_attribute, renamed_keywords
 from .estimators import REFERENCE_EXACT, GreenMeasurement
 from .monomials import point_multisets
 from .statistics import Estimate
@@ -136,7 +136,7 @@ class QuarticCouplings:
     ----------
     widths : tuple of int
     combos : (n_combos, 4) point-index multisets
-    normalisation : (n_combos,) N_K
+    contact_integral : (n_combos,) N_K (``normalisation`` is a deprecated alias)
     bag_values : (n_widths, n_bags, n_combos) u4 of each bag
     mean, stderr : over bags
     reference : reference u4 (from the reference Delta G^(4))
@@ -153,7 +153,7 @@ class QuarticCouplings:
 
     widths: tuple[int, ...]
     combos: np.ndarray
-    normalisation: np.ndarray
+    contact_integral: np.ndarray
     bag_values: np.ndarray
     mean: np.ndarray
     stderr: np.ndarray
@@ -167,6 +167,7 @@ class QuarticCouplings:
 
     exact = deprecated_attribute("reference", "exact")
     average_exact = deprecated_attribute("average_reference", "average_exact")
+    normalisation = deprecated_attribute("contact_integral", "normalisation")
 
     @property
     def mean_estimate(self) -> Estimate:
@@ -188,6 +189,10 @@ class QuarticCouplings:
                              self.average_err[keep])
 
 
+QuarticCouplings.__init__ = renamed_keywords(  # type: ignore[method-assign]
+    normalisation="contact_integral")(QuarticCouplings.__init__)
+
+
 def _bag_average(bag_values: np.ndarray) -> Estimate:
     """Combination average ``(n_widths,)`` with its error from the spread over the bags."""
     return Estimate.from_samples(bag_values.mean(axis=-1), axis=1)
@@ -197,7 +202,7 @@ def quartic_couplings(result: GreenMeasurement, cutoff: float | None = None) -> 
     """u4 = -Delta G^(4) / N_K at every 4-point multiset, per bag and reference.
 
     ``cutoff`` is the input-space cutoff for non-Gaussian kernels (see
-    :func:`nnqft_sym.normalisation_integral`).
+    :func:`nnqft_sym.contact_integral`).
 
     Examples
     --------
@@ -212,13 +217,13 @@ def quartic_couplings(result: GreenMeasurement, cutoff: float | None = None) -> 
         raise ValueError(f"quartic couplings need the 4-point function; measured orders {result.orders}")
     net = from_description(result.description)
     est = result.estimate(4)
-    nk = np.asarray(normalisation_integral(net, result.points[est.combos], cutoff=cutoff), float)
+    nk = np.asarray(contact_integral(net, result.points[est.combos], cutoff=cutoff), float)
     bag_values = -(est.bag_values - est.free) / nk
     reference = -est.delta_reference / nk
     avg = _bag_average(bag_values)
     per_combination = Estimate.from_samples(bag_values, axis=1)
     return QuarticCouplings(
-        widths=result.widths, combos=est.combos, normalisation=nk, bag_values=bag_values,
+        widths=result.widths, combos=est.combos, contact_integral=nk, bag_values=bag_values,
         mean=per_combination.value, stderr=per_combination.error, reference=reference,
         heavy_tail=est.heavy_tail, average=avg.value, average_err=avg.error,
         average_reference=reference.mean(axis=-1), spread=per_combination.value.std(axis=-1),

@@ -509,7 +509,7 @@ def _els_run(out: Path, sigmas: tuple[float, ...], tags: list[str], width: int,
     heavy = np.array([bool(st.quartic.heavy_tail.any()) for st in studies])
     delta = np.array([np.mean(np.abs(st.measurement.estimate(4).delta_reference))
                       for st in studies])
-    nk = np.array([np.mean(st.quartic.normalisation) for st in studies])
+    nk = np.array([np.mean(st.quartic.contact_integral) for st in studies])
     rg = ActiveRG(sigmas, studies, avg, err, exact, heavy, fit_power_law(sigmas, avg, err),
                   fit_power_law(sigmas, exact), 4.0 - 1, fit_power_law(sigmas, delta),
                   fit_power_law(sigmas, nk))

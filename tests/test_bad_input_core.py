@@ -47,7 +47,7 @@ POINT_FUNCTIONS = {
     "free_green": lambda p: NET.free_green(p),
     "neuron_moment": lambda p: NET.neuron_moment(p),
     "quartic_coupling": lambda p: NET.quartic_coupling(p, 3),
-    "normalisation_integral": lambda p: nq.normalisation_integral(NET, p),
+    "contact_integral": lambda p: nq.contact_integral(NET, p),
     "gram": lambda p: NET.gram(p),
     "green_indexed": lambda p: green_indexed(MULTI, p, [], 3),
     "free_green_indexed": lambda p: free_green_indexed(MULTI, p, []),

@@ -298,11 +298,11 @@ def test_trained_posterior_two_point_function_is_the_mass_renormalised_propagato
     import sympy as sp
     from scipy.integrate import quad
 
-    from nnqft_sym.bayesian_rg import NORM, SIGMA_N, GeneralisedCosNet
+    from nnqft_sym.bayesian_rg import DENSITY_CONSTANT, NOISE_STD, GeneralisedCosNet
 
     m, radius, noise, width, n = 1.0, 4.0, 10.0, 40, 3000
-    net = GeneralisedCosNet.free_scalar(d=1, mass=1, radius=4, sigma_w=1)
-    values = {NORM: net.normalisation(), SIGMA_N: noise, sp.Symbol("n", positive=True): n,
+    net = GeneralisedCosNet.free_scalar(d_in=1, mass=1, radius=4, sigma_w=1)
+    values = {DENSITY_CONSTANT: net.density_constant(), NOISE_STD: noise, sp.Symbol("n", positive=True): n,
               sp.Symbol("N", positive=True): width}
     k_post = sp.lambdify(P, net.posterior_propagator().subs(values), "math")
     k_prior = sp.lambdify(P, net.momentum_propagator.subs(values), "math")

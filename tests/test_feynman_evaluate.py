@@ -12,7 +12,7 @@ from scipy import integrate
 from feynman import (diagram_integral, evaluate_diagram, gaussian_integral_expr, generate,
                      tree_level_four_point, tree_level_six_point)
 from nnqft_sym import CosNet, GaussNet, ReLUNet
-from nnqft_sym.couplings import normalisation_integral
+from nnqft_sym.couplings import contact_integral
 
 RTOL_EXACT = 1e-12       # closed form vs exact SymPy value (double rounding only)
 RTOL_QUAD = 1e-7         # closed form vs adaptive / Gauss-Legendre quadrature
@@ -44,22 +44,22 @@ def test_four_point_tree_is_sympy_gaussian_integral(sigma_w, d_in):
     assert sp.simplify((closed - exact).rewrite(sp.erf)) == 0
 
 
-def test_four_point_tree_matches_core_normalisation_integral():
+def test_four_point_tree_matches_core_contact_integral():
     """Delta G^(4) = -u4 N_K: the diagram's integral equals nnqft_sym's N_K."""
     rng = np.random.default_rng(1)
     for net in (GaussNet(sigma_w=1.3, d_in=2), CosNet(sigma_w=0.8, d_in=1)):
         pts = rng.normal(size=(7, 4, net.d_in))
         np.testing.assert_allclose(tree_level_four_point(net, pts),
-                                   normalisation_integral(net, pts), rtol=RTOL_EXACT)
+                                   contact_integral(net, pts), rtol=RTOL_EXACT)
     relu = ReLUNet()
     pts = rng.normal(size=(3, 4))
     np.testing.assert_allclose(tree_level_four_point(relu, pts, cutoff=1.5, nodes=80),
-                               normalisation_integral(relu, pts, cutoff=1.5), rtol=RTOL_QUAD)
+                               contact_integral(relu, pts, cutoff=1.5), rtol=RTOL_QUAD)
     # the coupling inverts the prediction: u4 = -Delta G / N_K
     (contact,) = generate(4, {4: 1})
     u4 = -0.37
     value = evaluate_diagram(contact, GaussNet(), pts, {4: u4})
-    np.testing.assert_allclose(-value / normalisation_integral(GaussNet(), pts), u4, rtol=1e-12)
+    np.testing.assert_allclose(-value / contact_integral(GaussNet(), pts), u4, rtol=1e-12)
 
 
 def test_six_point_tree_against_explicit_splits():
@@ -206,7 +206,7 @@ def test_six_point_quadrature_for_a_non_gaussian_kernel():
     pts = rng.normal(size=(3, 6)) * 0.5
     coarse = tree_level_six_point(relu, pts, cutoff=2.0, nodes=60)
     fine = tree_level_six_point(relu, pts, cutoff=2.0, nodes=120)
-    np.testing.assert_allclose(fine.contact, normalisation_integral(relu, pts, cutoff=2.0),
+    np.testing.assert_allclose(fine.contact, contact_integral(relu, pts, cutoff=2.0),
                                rtol=RTOL_QUAD)
     np.testing.assert_allclose(coarse.exchange, fine.exchange, rtol=RTOL_QUAD)
     net = GaussNet(sigma_w=1.1, d_in=2)

@@ -79,7 +79,7 @@ def test_momentum_expression_fourier_transforms_to_position_space(legs, content,
     amp, alpha = sp.Rational(3, 2), sp.Rational(2, 5)
     xs = [sp.Rational(1, 3), sp.Rational(-1, 5), sp.Rational(1, 2), 0][:legs]
     for d in generate(legs, content, one_pi=one_pi):
-        m = d.momentum_expression(couplings={4: 1, 6: 1}, dimension=1)
+        m = d.momentum_expression(couplings={4: 1, 6: 1}, d_in=1)
         const, args, loops = propagator_arguments(m)
         ps = sp.symbols(f"p_1:{legs + 1}", real=True)
         p_last = -sum(ps[:-1])

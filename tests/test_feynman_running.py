@@ -35,6 +35,9 @@ def test_reconstruction_and_quadrature_convergence(net):
 @pytest.mark.parametrize("net", NETS, ids=IDS)
 def test_connected_part_is_delta_g6_minus_disconnected_pieces(net):
     # the 6-point function held fixed: Delta G^(6) minus the 15 (4 | 2) products Delta G^(4) K
+    # (an exact identity at finite N, kappa_6 = Delta G^(6) - sum Delta G^(4) K since kappa_2 = K:
+    # the reference goes through the moment-cumulant Green functions, the tested value through the
+    # reduced neuron cumulants of nnqft_sym.cumulants.connected_green, two different formulas)
     pts = np.array(POINTS)
     disconnected = 0.0
     for i, j in itertools.combinations(range(6), 2):

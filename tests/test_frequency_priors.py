@@ -109,8 +109,8 @@ def test_closed_forms():
                                rtol=EXACT_RTOL)
     # normalisation constants in closed form
     fs = FreeScalarFrequencyPrior(mass=1.0, cutoff=2.0)
-    assert sp.simplify(fs.normalisation(_net(fs, 1)) - 1 / (2 * sp.atan(2))) == 0
-    assert sp.simplify(fs.normalisation(_net(fs, 3)) - 1 / (4 * sp.pi * (2 - sp.atan(2)))) == 0
+    assert sp.simplify(fs.density_constant(_net(fs, 1)) - 1 / (2 * sp.atan(2))) == 0
+    assert sp.simplify(fs.density_constant(_net(fs, 3)) - 1 / (4 * sp.pi * (2 - sp.atan(2)))) == 0
 
 
 def test_angular_average():
@@ -162,5 +162,5 @@ def test_bad_input():
         UniformBallFrequencyPrior(radius=0)
     with pytest.raises(ValueError, match="d_in"):
         StudentTFrequencyPrior().density(CosNet(d_in=sp.Symbol("d", positive=True)), sp.Integer(1))
-    with pytest.raises(ValueError, match="d must be"):
+    with pytest.raises(ValueError, match="d_in must be"):
         angular_average(0, 1.0)

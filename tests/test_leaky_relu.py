@@ -87,6 +87,8 @@ def test_slope_minus_one_is_the_absolute_value():
     # E|z_x||z_y| = (2/pi)(sqrt(s_x s_y - c^2) + c arcsin(c / sqrt(s_x s_y)))
     absz = 2 / np.pi * (np.sqrt(sx * sy - c * c) + c * np.arcsin(c / np.sqrt(sx * sy)))
     assert net.kernel(x, y) == pytest.approx(sb ** 2 + sw ** 2 * absz, rel=1e-14)
+    # a route comparison, not a reference: the value is checked against the closed form above;
+    # this checks that Abs(z) written directly is recognised as the same piecewise-linear family
     assert net.kernel(x, y) == pytest.approx(nq.Network(sp.Abs(nq.Z), sigma_w=sw, sigma_b=sb).kernel(x, y),
                                              rel=1e-14)
 

@@ -13,7 +13,7 @@ from nnqft_sym.multi_output import (connected_green_indexed, connected_pairing_c
                                     delta_green_pairing_coefficients, free_green_indexed,
                                     green_indexed, green_pairing_coefficients,
                                     invariant_quartic_coupling, pairing_delta, pairing_tensor)
-from nnqft_sym.couplings import normalisation_integral
+from nnqft_sym.couplings import contact_integral
 from nnqft_sym.partitions import pairings
 from tests.deep_reference import sample_deep_outputs
 from tests.tolerances import EXACT_RTOL, assert_mc_agrees, mc_mean
@@ -107,8 +107,10 @@ def test_invariant_quartic_coupling():
     pts = np.array([-0.01, -0.006, 0.002, 0.01])
     q = invariant_quartic_coupling(net, pts, 10)
     assert q.coupling == pytest.approx(GaussNet().quartic_coupling(pts, 10), rel=EXACT_RTOL)
+    # the line above is the independent check (single-output exact u4 from the cumulants against
+    # the pairing coefficients); this loop only pins the definition lambda_P = -3 Delta G_P / N_K
     delta = delta_green_pairing_coefficients(net, pts, 10)
-    nk = normalisation_integral(net, pts)
+    nk = contact_integral(net, pts)
     for m, lam in q.pairing_couplings.items():
         assert lam == pytest.approx(-3 * delta[m] / nk, rel=EXACT_RTOL)
     assert 0 < q.anisotropy < 1e-4
@@ -140,7 +142,10 @@ def test_leading_invariant_coupling_of_deep_networks():
     assert lead.coupling == pytest.approx(exact.coupling, rel=1e-9)     # Delta G4 = c/N at L = 1
     deep = GaussNet(sigma_w=0.7, sigma_b=0.5, d_out=2, depth=2)
     q = leading_invariant_quartic_coupling(deep, pts, 7, cutoff=3.0)
-    nk = normalisation_integral(deep, pts, cutoff=3.0)
+    nk = contact_integral(deep, pts, cutoff=3.0)
+    # the projection algebra only (mean of the three lambda_P = single-output u4); both sides use
+    # leading_pairing_coefficients, whose values test_deep_mixed_index_four_point_against_ensembles
+    # checks against sampled ensembles
     assert q.coupling == pytest.approx(-leading_delta_green(deep, pts) / 7 / nk, rel=1e-12)
 
 

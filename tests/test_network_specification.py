@@ -68,7 +68,7 @@ def test_one_momentum_symbol():
     from nnqft_sym import bayesian_rg, rg
     assert nq.P is bayesian_rg.P is rg.P
     # substituting one into an expression built with the other now acts
-    assert bayesian_rg.GeneralisedCosNet.free_scalar(d=1, mass=1).momentum_propagator.subs(nq.P, 0) \
+    assert bayesian_rg.GeneralisedCosNet.free_scalar(d_in=1, mass=1).momentum_propagator.subs(nq.P, 0) \
         .free_symbols.isdisjoint({nq.P})
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from nnqft_sym import CosNet, ErfNet, GaussNet, P, ReLUNet, normalisation_integral
+from nnqft_sym import CosNet, ErfNet, GaussNet, P, ReLUNet, contact_integral
 from tests.tolerances import EXACT_RTOL
 
 SW = sp.Symbol("sigma_W", positive=True)
@@ -50,25 +50,25 @@ def test_not_translation_invariant_raises(cls):
         cls().momentum_propagator()
 
 
-def test_normalisation_integral_closed_form_vs_sympy_and_quadrature():
+def test_contact_integral_closed_form_vs_sympy_and_quadrature():
     x = sp.Symbol("x", real=True)
     pts = [sp.Rational(1, 10), sp.Rational(-3, 10), 0, sp.Rational(1, 2)]
     kw = lambda a: SW ** 2 * sp.exp(-SW ** 2 * (x - a) ** 2 / 2)  # noqa: E731
     direct = sp.integrate(sp.Mul(*[kw(a) for a in pts]).subs(SW, sp.Rational(3, 2)), (x, -sp.oo, sp.oo))
-    ours = normalisation_integral(GaussNet(sigma_w=1.5), [float(a) for a in pts])
+    ours = contact_integral(GaussNet(sigma_w=1.5), [float(a) for a in pts])
     assert ours == pytest.approx(float(direct), rel=EXACT_RTOL)
-    assert normalisation_integral(GaussNet(sigma_w=1.5), [float(a) for a in pts], cutoff=20.0) == \
+    assert contact_integral(GaussNet(sigma_w=1.5), [float(a) for a in pts], cutoff=20.0) == \
         pytest.approx(ours, rel=1e-10)
-    sym = normalisation_integral(GaussNet(sigma_w=sp.Rational(3, 2)), pts)
+    sym = contact_integral(GaussNet(sigma_w=sp.Rational(3, 2)), pts)
     assert float(sym) == pytest.approx(ours, rel=EXACT_RTOL)
 
 
-def test_normalisation_integral_d2_factorises():
+def test_contact_integral_d2_factorises():
     net1, net2 = GaussNet(sigma_w=1.2, d_in=1), GaussNet(sigma_w=1.2 * np.sqrt(2), d_in=2)
     # sigma_W^2 / d_in equal: the d=2 Gaussian integral over points on the diagonal factorises
     pts = np.array([0.1, -0.2, 0.3, 0.05])
-    nk2 = normalisation_integral(net2, np.stack([pts, np.zeros(4)], -1))
-    nk1x, nk1y = normalisation_integral(net1, pts), normalisation_integral(net1, np.zeros(4))
+    nk2 = contact_integral(net2, np.stack([pts, np.zeros(4)], -1))
+    nk1x, nk1y = contact_integral(net1, pts), contact_integral(net1, np.zeros(4))
     assert nk2 == pytest.approx(2.0 ** 4 * nk1x * nk1y / 1.2 ** 8, rel=EXACT_RTOL)
 
 

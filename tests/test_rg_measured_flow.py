@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nnqft_sym import ErfNet, ReLUNet
-from nnqft_sym.rg import cutoff_normalisation, wilsonian_flow
+from nnqft_sym.rg import cutoff_contact_integral, wilsonian_flow
 from numeric import measure
 
 POINTS = [-0.5, -0.2, 0.3, 0.6]
@@ -21,7 +21,7 @@ def measured_flow(net, width, n_nets, seed):
                   rng=seed).estimate(4)
     (i,) = [k for k, c in enumerate(est.combos) if list(c) == [0, 1, 2, 3]]
     assert not np.any(est.heavy_tail)
-    nk = np.array([cutoff_normalisation(net, POINTS, lam) for lam in CUTOFFS])
+    nk = np.array([cutoff_contact_integral(net, POINTS, lam) for lam in CUTOFFS])
     return -est.delta[0, i] / nk, est.stderr[0, i] / np.abs(nk)
 
 

@@ -12,7 +12,7 @@ import sympy as sp
 
 from nnqft_sym import GaussNet
 from nnqft_sym.rg import (U4, U6, active_flow, dilation_exponent, exact_active_slope,
-                          field_normalisation, gaussnet_flow, gaussnet_regulator, passive_flow)
+                          field_rescaling, gaussnet_flow, gaussnet_regulator, passive_flow)
 from nnqft_sym.rg.regulators import K_SCALE, Y
 from tests.tolerances import EXACT_RTOL, QUAD_RTOL
 
@@ -58,7 +58,7 @@ def test_flow_equations_against_hand_expansion():
 @pytest.mark.parametrize("d_in", [1, 2, 3])
 def test_field_normalisation(d_in):
     sw = sp.Symbol("sigma_W", positive=True)
-    z = field_normalisation(GaussNet(sigma_w=sw, d_in=d_in))
+    z = field_rescaling(GaussNet(sigma_w=sw, d_in=d_in))
     expected = sw ** (4 - d_in) * sp.Rational(2, d_in) * (sp.Rational(d_in, 2) / sp.pi) ** sp.Rational(d_in, 2)
     assert sp.simplify(z - expected) == 0
 
@@ -85,7 +85,7 @@ def test_exact_active_slope_vs_talk():
     assert abs(slope[0] + 3.0) < 1e-3
     # the ELS-normalised coupling Z^2 u4 has slope d ln Z^2 / d ln sigma + slope = +3 at x -> 0
     sw = sp.Symbol("sigma_W", positive=True)
-    z = field_normalisation(GaussNet(sigma_w=sw, d_in=1))
+    z = field_rescaling(GaussNet(sigma_w=sw, d_in=1))
     assert sp.simplify(sw * sp.diff(sp.log(z ** 2), sw)) + (-3) == 3
 
 

@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 
 from nnqft_sym import ErfNet, GaussNet, ReLUNet
-from nnqft_sym.couplings import normalisation_integral
-from nnqft_sym.rg import cutoff_normalisation, wilsonian_flow
+from nnqft_sym.rg import cutoff_contact_integral, wilsonian_flow
 from tests.tolerances import QUAD_RTOL
 
 POINTS = [-0.5, -0.2, 0.3, 0.6]
@@ -25,17 +24,18 @@ def test_beta_function_is_the_derivative_of_the_coupling(net):
     fd = (np.log(abs(up.coupling[0])) - np.log(abs(down.coupling[0]))) / (math.log1p(h) - math.log1p(-h))
     assert mid.anomalous_scaling[0] == pytest.approx(fd, rel=1e-6, abs=1e-9)
     # lambda * N_K = -Delta G^(4) is the fixed quantity
-    nk = cutoff_normalisation(net, POINTS, lam)
+    nk = cutoff_contact_integral(net, POINTS, lam)
     assert mid.coupling[0] * nk == pytest.approx(-mid.delta_g4, rel=1e-12)
 
 
 def test_gauss_net_converges_to_the_hms_els_coupling():
     net = GaussNet()
     flow = wilsonian_flow(net, POINTS, 10, [1.0, 3.0, 8.0])
-    # all of R: closed-form Gaussian N_K of the core; the cutoff flow freezes
+    # all of R: closed-form Gaussian N_K of the core; the cutoff flow freezes (independent routes
+    # for N_K: the box quadrature against the closed Gaussian integral; Delta G^(4) cancels)
     assert flow.coupling[-1] == pytest.approx(float(net.quartic_coupling(POINTS, 10)), rel=QUAD_RTOL)
     assert abs(flow.anomalous_scaling[-1]) < 1e-12 < abs(flow.anomalous_scaling[0])
-    assert cutoff_normalisation(net, [0.0] * 4, 8.0) == pytest.approx(math.sqrt(math.pi / 2), rel=1e-12)
+    assert cutoff_contact_integral(net, [0.0] * 4, 8.0) == pytest.approx(math.sqrt(math.pi / 2), rel=1e-12)
 
 
 @pytest.mark.parametrize("net,exponent", [(ErfNet(), -1.0), (ReLUNet(), -5.0)], ids=["erf", "relu"])
@@ -53,17 +53,14 @@ def test_relu_homogeneous_limit_is_exact():
     flow = wilsonian_flow(net, pts, 10, cutoffs)
     np.testing.assert_allclose(flow.anomalous_scaling, -5.0, atol=1e-6)
     closed = (1.3 ** 4 / 2) ** 4 * np.prod(pts) * 3.0 ** 5 / 5   # K_W = sigma_W^4 x x_i / 2
-    assert cutoff_normalisation(net, pts, 3.0) == pytest.approx(closed, rel=1e-6)
+    assert cutoff_contact_integral(net, pts, 3.0) == pytest.approx(closed, rel=1e-6)
     t = 2.0   # lambda(t Lambda; t x) = t^-(d+4) lambda(Lambda; x)
     moved = wilsonian_flow(net, t * pts, 10, [3.0 * t]).coupling[0]
     assert moved / flow.coupling[2] == pytest.approx(t ** -5, rel=1e-6)
 
 
-def test_core_box_quadrature_agrees():
-    net = ErfNet()
-    ours = cutoff_normalisation(net, POINTS, 2.0)
-    core = normalisation_integral(net, POINTS, cutoff=2.0)
-    assert ours == pytest.approx(float(core), rel=1e-8)
+# N_K^Lambda is the core's contact integral itself: tests/test_contact_integral.py checks it
+# against the former adaptive quadrature, a closed form and mpmath.
 
 
 POINTS_2D = [[0.1, 0.0], [0.0, -0.2], [0.3, 0.1], [-0.1, 0.2]]
@@ -95,4 +92,4 @@ def test_wilsonian_errors():
     with pytest.raises(ValueError, match="positive"):
         wilsonian_flow(GaussNet(), POINTS, 10, [-1.0])
     with pytest.raises(ValueError, match="cutoff"):
-        cutoff_normalisation(GaussNet(), POINTS, 0.0)
+        cutoff_contact_integral(GaussNet(), POINTS, 0.0)

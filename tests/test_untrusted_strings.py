@@ -171,7 +171,7 @@ def test_bayesian_rg_and_quadrature_strings_run_nothing(attack):
     payload, _ = attack
     a, x = sp.symbols("a x", real=True)
     with pytest.raises(TypeError, match="box"):
-        bayesian_rg.fisher_metric(a * x, [a], x, box=payload, sigma_n=1)
+        bayesian_rg.fisher_metric(a * x, [a], x, box=payload, noise_std=1)
     with pytest.raises(TypeError, match="activation"):
         bayesian_rg.neuron_fisher_metric(payload)
     with pytest.raises(TypeError, match="shape"):

@@ -9,6 +9,12 @@
 - :mod:`.wilsonian`: the HMS flow with an input-space cutoff;
 - :mod:`.amputation`: the O(1/N) quartic vertex by amputation, local part, non-locality.
 
+Dimensions: ``d`` (as in ``lpa_beta_functions(d, ...)``, ``critical_exponents(d, ...)``,
+``TruncatedAction(d, ...)``, ``nnqft flow --d``) is the *spacetime dimension of the field
+theory* whose flow is derived, any positive number or a symbol such as ``4 - eps``.  The flows
+of a network's field (:mod:`.nnqft_flows`, :mod:`.wilsonian`) live on the network's input
+space, so there the dimension is the network's input dimension and is called ``d_in``.
+
 This subpackage imports neither :mod:`feynman` nor :mod:`numeric`.
 """
 from .action import PHI, RHO, P, TruncatedAction
@@ -19,12 +25,12 @@ from .fixed_points import (CriticalExponents, FixedPoint, critical_exponents, fi
 from .lpa import (BetaFunctions, composite_derivatives, describe_setting, lpa_beta_functions,
                   polchinski_lpa, wetterich_lpa)
 from .nnqft_flows import (U4, U6, FlowSolution, GaussNetFlow, active_flow, dilation_exponent,
-                          exact_active_slope, field_normalisation, gaussnet_flow,
+                          exact_active_slope, field_normalisation, field_rescaling, gaussnet_flow,
                           gaussnet_regulator, passive_flow)
 from .regulators import (REGULATORS, Y, Regulator, custom_regulator, exponential_regulator, get_regulator,
                          litim_regulator, loop_measure)
 from .shooting import PolchinskiFixedPoint, polchinski_fixed_point
-from .wilsonian import WilsonianFlow, cutoff_normalisation, wilsonian_flow
+from .wilsonian import WilsonianFlow, cutoff_contact_integral, cutoff_normalisation, wilsonian_flow
 
 __all__ = [
     # the default setting (one place)
@@ -41,9 +47,9 @@ __all__ = [
     "stability_matrix",
     # NN-QFT flows (ELS, arXiv:2108.01403)
     "U4", "U6", "FlowSolution", "GaussNetFlow", "active_flow", "dilation_exponent",
-    "exact_active_slope", "field_normalisation", "gaussnet_flow", "gaussnet_regulator",
+    "exact_active_slope", "field_rescaling", "field_normalisation", "gaussnet_flow", "gaussnet_regulator",
     "passive_flow",
     # HMS cutoff flow and the amputated vertex
-    "WilsonianFlow", "cutoff_normalisation", "wilsonian_flow", "AmputatedVertex",
+    "WilsonianFlow", "cutoff_contact_integral", "cutoff_normalisation", "wilsonian_flow", "AmputatedVertex",
     "amputated_quartic_vertex", "local_template",
 ]

@@ -49,7 +49,7 @@ analysis of the local couplings in the ELS field normalisation (propagator
 :math:`K_k = e^{-p^2/k^2}/k^2`, mass dimension of :math:`u_{2n}` is :math:`2n - (n-1)d`):
 constant dimensionless couplings, equivalently the linear part of the derived dimensionless
 flow above.  The network's propagator is :math:`K(p) = Z_\sigma K_k(p)`,
-:math:`Z_\sigma = \sigma_W^{4-d}(2/d)(d/2\pi)^{d/2}` (:func:`field_normalisation`); with
+:math:`Z_\sigma = \sigma_W^{4-d}(2/d)(d/2\pi)^{d/2}` (:func:`field_rescaling`); with
 :math:`f = \sqrt{Z_\sigma}\,\phi`, :math:`u^{ELS}_{2n} = Z_\sigma^n u_{2n}`, and
 :math:`d_{in} - 4 + 2(4 - d_{in}) = 4 - d_{in}`, :math:`d_{in} - 6 + 3(4 - d_{in}) = 6 - 2d_{in}`:
 the two statements agree once the normalisation is fixed.  For the couplings as measured
@@ -71,6 +71,7 @@ import numpy as np
 import sympy as sp
 from scipy import integrate
 
+from .._deprecation import deprecated_alias, deprecated_attribute
 from ..architectures import GaussNet
 from ..parsing import to_sympy
 from ..propagators import ir_expansion, momentum_propagator
@@ -80,7 +81,7 @@ from .lpa import wetterich_lpa
 from .regulators import K_SCALE, P2, Y, Regulator, custom_regulator, loop_measure
 
 __all__ = ["gaussnet_regulator", "GaussNetFlow", "FlowSolution", "gaussnet_flow",
-           "field_normalisation", "dilation_exponent", "active_flow", "passive_flow",
+           "field_rescaling", "field_normalisation", "dilation_exponent", "active_flow", "passive_flow",
            "exact_active_slope", "U4", "U6"]
 
 #: the quartic and sextic couplings of phi^4/4! and phi^6/6!
@@ -115,8 +116,9 @@ class GaussNetFlow:
 
     Attributes
     ----------
-    d : sympy.Expr
-        Input dimension :math:`d_{in}`.
+    d_in : sympy.Expr
+        Input dimension :math:`d_{in}`, the spacetime dimension of this flow (``d`` is a
+        deprecated alias).
     beta : dict
         ``{U4: d u4/dt, U6: d u6/dt}`` (dimensionful, contain ``k``), canonical normalisation.
     generated_mass : sympy.Expr
@@ -126,15 +128,17 @@ class GaussNetFlow:
         ``j -> ell^(j)(0)``, j = 1, 2, 3.
     """
 
-    d: sp.Expr
+    d_in: sp.Expr
     beta: dict[sp.Symbol, sp.Expr]
     generated_mass: sp.Expr
     thresholds: dict[int, sp.Expr]
 
+    d = deprecated_attribute("d_in", "d")
+
     @property
     def canonical_dimensions(self) -> dict[sp.Symbol, sp.Expr]:
-        """Mass dimensions of u4 and u6: 4 - d and 6 - 2d."""
-        return {U4: 4 - self.d, U6: 6 - 2 * self.d}
+        """Mass dimensions of u4 and u6: 4 - d_in and 6 - 2 d_in."""
+        return {U4: 4 - self.d_in, U6: 6 - 2 * self.d_in}
 
     def dimensionless(self) -> dict[sp.Symbol, sp.Expr]:
         r"""Flows of :math:`\tilde u = k^{-[u]} u` written in the dimensionless couplings."""
@@ -183,8 +187,11 @@ def gaussnet_flow(d_in: Any) -> GaussNetFlow:
     return GaussNetFlow(action.d, out, closed(beta[lam[1]]), thresholds)
 
 
-def field_normalisation(net: NetworkSpec) -> sp.Expr:
+def field_rescaling(net: NetworkSpec) -> sp.Expr:
     r""":math:`Z_\sigma = K(p) / K_k(p)`, :math:`K_k = e^{-p^2/k^2}/k^2`, :math:`k^2 = m_0^2`.
+
+    The factor :math:`Z_\sigma` that rescales the network field to the ELS field
+    (propagator :math:`K_k`); ``field_normalisation`` is its deprecated name.
 
     Derived from ``net.momentum_propagator()`` and its IR expansion; raises ``ValueError`` if
     the ratio depends on p (the network's propagator is not of the ELS form).
@@ -193,9 +200,9 @@ def field_normalisation(net: NetworkSpec) -> sp.Expr:
     --------
     >>> import sympy as sp
     >>> from nnqft_sym import GaussNet
-    >>> from nnqft_sym.rg import field_normalisation
+    >>> from nnqft_sym.rg import field_rescaling
     >>> sw = sp.Symbol("sigma_W", positive=True)
-    >>> field_normalisation(GaussNet(sigma_w=sw, d_in=1))
+    >>> field_rescaling(GaussNet(sigma_w=sw, d_in=1))
     sqrt(2)*sigma_W**3/sqrt(pi)
     """
     kp = momentum_propagator(net, P)
@@ -205,6 +212,9 @@ def field_normalisation(net: NetworkSpec) -> sp.Expr:
         raise ValueError(f"{net.name}: K(p) is not proportional to exp(-p^2/k^2)/k^2 "
                          f"(ratio {ratio}); the ELS active flow needs a Gauss-net-like kernel")
     return ratio
+
+
+field_normalisation = deprecated_alias(field_rescaling, "field_normalisation")
 
 
 def _atol(start: np.ndarray) -> float:
@@ -284,7 +294,7 @@ def active_flow(net: NetworkSpec, u4: float, u6: float, sigmas: Any, rtol: float
 
     :math:`\gamma_n` from :func:`dilation_exponent` (network-field couplings, e.g. the exact or
     measured :math:`u_4 = -\Delta G^{(4)}/N_K`); the ELS-normalised couplings
-    :math:`u^{ELS}_{2n} = Z_\sigma^n u_{2n}` (:func:`field_normalisation`) are returned too and
+    :math:`u^{ELS}_{2n} = Z_\sigma^n u_{2n}` (:func:`field_rescaling`) are returned too and
     follow ELS's (arXiv:2108.01403) :math:`(4 - d_{in})`, :math:`(6 - 2 d_{in})`.
 
     Parameters
@@ -308,7 +318,7 @@ def active_flow(net: NetworkSpec, u4: float, u6: float, sigmas: Any, rtol: float
     net.require_numeric("active_flow")
     s0 = float(net.sigma_w)
     sigma_sym = sp.Symbol("sigma_W", positive=True)
-    z_of = sp.lambdify(sigma_sym, field_normalisation(net.with_params(sigma_w=sigma_sym)), "numpy")
+    z_of = sp.lambdify(sigma_sym, field_rescaling(net.with_params(sigma_w=sigma_sym)), "numpy")
     gammas = np.array([float(dilation_exponent(net, 4)), float(dilation_exponent(net, 6))])
     sigmas = np.atleast_1d(np.asarray(sigmas, float))
     if np.any(sigmas <= 0):

@@ -84,7 +84,7 @@ setting = hms_setting("gauss", 1)          # the ELS points
 net = setting.network()
 points = np.array(setting.scalar_points)
 print("N_K (diagram)     :", feynman.tree_level_four_point(net, points[:4]))
-print("N_K (nnqft_sym)   :", nq.normalisation_integral(net, points[:4]))
+print("N_K (nnqft_sym)   :", nq.contact_integral(net, points[:4]))
 tree = feynman.tree_level_six_point(net, points)
 print("6-point exchange per u4^2:", tree.exchange, " contact per u6:", tree.contact)
 print("Delta G^(6) for u4 = -1, u6 = 2:", tree.delta_green(-1.0, 2.0))

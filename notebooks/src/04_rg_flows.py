@@ -109,7 +109,7 @@ sigmas = np.array([1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0])
 points = [-0.01, -0.006, 0.002, 0.01]
 u4, slope = rg.exact_active_slope(points, 10, sigmas)
 sw = sp.Symbol("sigma_W", positive=True)
-z = sp.lambdify(sw, rg.field_normalisation(GaussNet(sigma_w=sw, d_in=1)))
+z = sp.lambdify(sw, rg.field_rescaling(GaussNet(sigma_w=sw, d_in=1)))
 print("derived exponent (network field):", rg.dilation_exponent(GaussNet(d_in=1), 4))
 for s, u, sl in zip(sigmas, u4, slope):
     print(f"sigma_W = {s:5.1f}: u4 = {u: .5e}, slope = {sl: .4f}, ELS-normalised slope = {sl + 2 * (4 - 1): .4f}")
@@ -221,7 +221,7 @@ relu = ReLUNet()
 e4 = measure(relu, [5], hms_pts, orders=(4,), n_bags=10, n_nets=20000, rng=0).estimate(4)
 (i4,) = [k for k, c in enumerate(e4.combos) if list(c) == [0, 1, 2, 3]]
 cut_m = np.array([0.5, 1.0, 3.0, 10.0, 30.0])
-nk = np.array([rg.cutoff_normalisation(relu, hms_pts, c) for c in cut_m])
+nk = np.array([rg.cutoff_contact_integral(relu, hms_pts, c) for c in cut_m])
 lam_meas, lam_err = -e4.delta[0, i4] / nk, e4.stderr[0, i4] / np.abs(nk)
 lam_exact = rg.wilsonian_flow(relu, hms_pts, 5, cut_m).coupling
 for c, lm, le, lx in zip(cut_m, lam_meas, lam_err, lam_exact):

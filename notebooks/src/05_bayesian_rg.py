@@ -58,7 +58,7 @@ F, (W, w, b) = cosnet_neuron_fisher_metric()
 # momentum space.
 
 # %%
-proof = GeneralisedCosNet.free_scalar(d=3).brg_wilson_proof()
+proof = GeneralisedCosNet.free_scalar(d_in=3).brg_wilson_proof()
 proof.information_scale, proof.momentum_cutoff
 
 # %%

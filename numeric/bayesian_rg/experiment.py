@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from .._deprecation import renamed_keywords
 from ..distributed import check_scheduler, run_tasks
@@ -27,7 +28,11 @@ from .result import BRGResult, _critical, _jackknife_cov
 
 __all__ = ["brg_member", "run_brg_experiment"]
 
-#: deprecated keyword aliases of run_brg_experiment -> the BRGConfig field (one release)
+#: BLAS threads of the BRG work: many small products (a 200 x 200 solve, (n, N) feature maps),
+#: where threads cost more than they gain (``nnqft experiment brg``: 22 s CPU with the 2 OpenBLAS
+#: threads of a 2-core machine, 6.5 s with one); one thread per process, numbers equal to rounding
+BLAS_THREADS = 1
+_THREADPOOLS = ThreadpoolController()
 
 
 def _target(rng: np.random.Generator, d_in: int, n_modes: int, mass: float, radius: float
@@ -49,7 +54,9 @@ def brg_member(seed: np.random.SeedSequence, setup: dict[str, Any], n_fisher: in
                ) -> dict[str, np.ndarray]:
     r"""One ensemble member of :func:`run_brg_experiment`: draw, train, coarse-grain, measure.
 
-    A pure function of its arguments (the task of :func:`numeric.distributed.run_tasks`):
+    It runs with :data:`BLAS_THREADS` BLAS threads (small products), so its numbers do not
+    depend on the machine's BLAS thread count (multi-threaded BLAS agrees to rounding, 1e-14).  A pure function of its arguments (the task of
+    :func:`numeric.distributed.run_tasks`):
     from ``rng = default_rng(seed)`` it draws, in this order, the feature map, a prior draw of
     the read-out (the start of gradient descent, then a second draw for the resets with
     ``training="gd"``) and, if ``n_fisher > 0``, the inputs of the Fisher check.
@@ -88,6 +95,13 @@ def brg_member(seed: np.random.SeedSequence, setup: dict[str, Any], n_fisher: in
     >>> out["f_probe"].shape, out["fisher_z"].size
     ((2, 3), 0)
     """
+    with _THREADPOOLS.limit(limits=BLAS_THREADS, user_api="blas"):
+        return _member(seed, setup, n_fisher)
+
+
+def _member(seed: np.random.SeedSequence, setup: dict[str, Any], n_fisher: int
+            ) -> dict[str, np.ndarray]:
+    """The body of :func:`brg_member` (BLAS threads already limited)."""
     features, width, inputs = setup["features"], setup["width"], setup["inputs"]
     noise_std, cutoffs = setup["noise_std"], setup["cutoffs"]
     y_train, y_test = setup["y_train"], setup["y_test"]
@@ -226,7 +240,8 @@ def run_brg_experiment(config: BRGConfig | None = None, *, scheduler: Any = "ser
                                  checkpoint=None if folder is None else _member_file(folder),
                                  identity=identity, progress=progress,
                                  desc=f"BRG {config.features} members").values())
-    return _reduce(config, members, cutoffs, separations, probes, mc_seq, boot_seq, record)
+    with _THREADPOOLS.limit(limits=BLAS_THREADS, user_api="blas"):
+        return _reduce(config, members, cutoffs, separations, probes, mc_seq, boot_seq, record)
 
 
 def _configure(config: BRGConfig | None, parameters: dict[str, Any]) -> BRGConfig:

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from nnqft_sym import CosNet, ReLUNet
+from nnqft_sym import CosNet, ReLUNet, Z
+from nnqft_sym.expectations import gaussian_moment
 from nnqft_sym.architectures import ARCHITECTURES, Network
 from nnqft_sym.frequency_priors import FreeScalarFrequencyPrior, UniformBallFrequencyPrior
 from nnqft_sym.validation import check_integer
@@ -69,10 +70,18 @@ class InputDistribution:
         return self.center + rng.uniform(-self.scale, self.scale, (n, self.d_in))
 
     def mean_cos(self, w: np.ndarray, phase: np.ndarray) -> np.ndarray:
-        r""":math:`E_x[\cos(w\cdot x + \phi)]` in closed form (``w``: ``(..., d_in)``, ``phase``: ``(...)``)."""
+        r""":math:`E_x[\cos(w\cdot x + \phi)]` (``w``: ``(..., d_in)``, ``phase``: ``(...)``).
+
+        With :math:`w\cdot x + \phi = \mu + \tau u`, :math:`u` of mean 0 and symmetric:
+        :math:`\cos\mu\, E[\cos(\tau u)]` (the sine term is odd).  Gaussian inputs: the
+        Gaussian expectation :math:`E[\cos(\tau u)] = e^{-\tau^2/2}` from the one engine,
+        :func:`nnqft_sym.expectations.gaussian_moment`; box inputs: :math:`\prod_k
+        \mathrm{sinc}(w_k s)`.
+        """
         shift = phase + self.center * w.sum(-1)
         if self.kind == "gauss":
-            return np.cos(shift) * np.exp(-0.5 * self.scale ** 2 * np.sum(w * w, -1))
+            variance = self.scale ** 2 * np.sum(w * w, -1)
+            return np.cos(shift) * gaussian_moment(sp.cos(Z), variance[..., None, None])
         return np.cos(shift) * np.prod(np.sinc(w * self.scale / np.pi), axis=-1)
 
 
@@ -144,7 +153,7 @@ def _cos_spectrum(d_in: int, mass: float, radius: float) -> tuple[CosNet, float,
     ball = UniformBallFrequencyPrior(radius=radius)
     volume = float(ball.volume(net))
     pp = sp.Symbol("pp", nonnegative=True)
-    inside = prior.normalisation(net) / (pp + sp.nsimplify(mass) ** 2)
+    inside = prior.density_constant(net) / (pp + sp.nsimplify(mass) ** 2)
     return net, volume, sp.lambdify(pp, inside, "numpy")
 
 
