@@ -21,6 +21,7 @@ COMMAND_MODULES: dict[str, str] = {
     "experiment": "nnqft_cli.experiment",
     "diagrams": "nnqft_cli.diagrams",
     "flow": "nnqft_cli.flow",
+    "deep": "nnqft_cli.deep",
 }
 
 #: sub-command name -> the one-line help that ``nnqft --help`` shows
@@ -32,6 +33,7 @@ COMMAND_SUMMARIES: dict[str, str] = {
     "experiment": "Run a simulation experiment (hms, els-active, brg): arrays, figures, report.",
     "diagrams": "Enumerate Feynman diagrams: lines, symmetry factor, loops, expression.",
     "flow": "LPA beta functions, Wilson-Fisher fixed point and critical exponents.",
+    "deep": "Deep networks at infinite width: criticality and the kernel against depth.",
 }
 
 

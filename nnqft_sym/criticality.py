@@ -187,9 +187,15 @@ def susceptibilities(activation: Any, sigma_b: Any, sigma_w: Any, kernel: Any) -
     if sb.free_symbols or sw.free_symbols:
         raise ValueError("sigma_b and sigma_w must be numbers for the susceptibilities, "
                          f"got {sigma_b!r}, {sigma_w!r}")
-    k = np.asarray(kernel, dtype=float) if not isinstance(kernel, str) else None
-    if k is None or not np.all(np.isfinite(k)) or np.any(k <= 0):
-        raise ValueError(f"kernel must be a positive finite number or array, got {kernel!r}")
+    try:
+        k = (None if kernel is None or isinstance(kernel, (str, bool))
+             else np.asarray(kernel, dtype=float))
+    except (TypeError, ValueError):
+        k = None
+    if k is None:
+        raise TypeError(f"kernel must be a positive number or an array of them, got {kernel!r}")
+    if not np.all(np.isfinite(k)) or np.any(k <= 0):
+        raise ValueError(f"kernel must be positive and finite (K > 0), got {kernel!r}")
     second, fourth, slope = _moments(act, k)
     sw2, sb2 = float(sw) ** 2, float(sb) ** 2
     out = (sw2 * (fourth - k * second) / (2 * k * k), sw2 * slope, sb2 + sw2 * second)
