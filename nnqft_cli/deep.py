@@ -83,7 +83,7 @@ def criticality(arch: str | None, activation: str | None, depth: int, x: float,
         click.echo(f"chi_parallel = {crit.chi_parallel}, chi_perp = {crit.chi_perp} at K*")
         flows = [(label, sb, sw, kernel_flow(crit.activation, sb, sw, depth, x))
                  for label, sb, sw in _settings(crit)]
-        for label, sb, sw, flow in flows:
+        for label, *_, flow in flows:
             click.echo(f"  {label:18s} K^(1) = {flow[0]:.6g}, K^({len(flow)}) = {flow[-1]:.6g}")
         if out is not None:
             from numeric.plots import save_figure
