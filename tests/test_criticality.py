@@ -103,6 +103,8 @@ def test_gelu_nonzero_fixed_point_checked_by_mpmath():
     # measured here: C_b = sigma_b^2 = 0.17292, C_W = sigma_W^2 = 1.98305, K* = 3.56155
     assert (crit.sigma_b ** 2, crit.sigma_w ** 2, k) == pytest.approx((0.17292, 1.98305, 3.56155),
                                                                        abs=1e-5)
+    # found here: the mismatch chi_par - chi_perp vanishes at (3 + sqrt(17))/2 to 30 mpmath digits
+    assert k == pytest.approx((3 + math.sqrt(17)) / 2, rel=1e-11)
 
 
 @pytest.mark.slow
