@@ -40,6 +40,7 @@ from typing import Any, Callable
 
 import numpy as np
 import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
 
 from .action import TruncatedAction
 from .defaults import DEFAULT_EXPANSION, DEFAULT_REGULATOR, DEFAULT_SCHEME
@@ -191,23 +192,24 @@ class BetaFunctions:
         if extra:
             raise ValueError(f"beta functions still depend on {sorted(map(str, extra))}: "
                              "give numeric values (e.g. a numeric d) first")
-        vec = sp.lambdify([self.couplings], exprs, modules=["numpy"])
+        vec = sp.lambdify([self.couplings], exprs, modules=["numpy"], printer=_numpy_printer())
         quadrature = any(hasattr(f.func, "_imp_") for e in exprs
                          for f in e.atoms(sp.Function))
         if quadrature:  # threshold functions by quadrature: exact symbolic Jacobian
             jac_sym = sp.lambdify([self.couplings],
                                   sp.Matrix(exprs).jacobian(self.couplings).tolist(),
-                                  modules=["numpy"])
+                                  modules=["numpy"], printer=_numpy_printer())
 
             def jac(x: np.ndarray) -> np.ndarray:
                 return np.asarray(jac_sym(np.asarray(x, float)), dtype=float)
         else:  # rational/elementary: complex-step derivative, exact to rounding, no diff
             def jac(x: np.ndarray) -> np.ndarray:
+                # all columns in one vectorised call: coupling k holds x_k + i h_k delta_kj
                 x = np.asarray(x, float)
                 step = 1e-30 * np.maximum(1.0, np.abs(x))
-                cols = [np.imag(np.asarray(vec(x + 1j * step[j] * np.eye(len(x))[j]),
-                                           dtype=complex)) / step[j] for j in range(len(x))]
-                return np.array(cols).T
+                values = vec(x[:, None] + 1j * np.diag(step))
+                return np.array([np.broadcast_to(np.imag(np.asarray(v, dtype=complex)), x.shape)
+                                 for v in values]) / step[None, :]
         return (lambda x: np.asarray(vec(np.asarray(x, float)), dtype=float), jac)
 
     @property
@@ -227,6 +229,14 @@ class BetaFunctions:
         couplings = "dimensionless" if self.dimensionless else "dimensionful"
         return (f"{self.setting}, d = {self.d}, truncation {self.action.truncation} "
                 f"(phi^{2 * self.action.truncation}), {couplings} couplings")
+
+
+def _numpy_printer() -> NumPyPrinter:
+    """The printer ``sympy.lambdify`` uses for ``modules=["numpy"]``, without sorting the terms
+    of every sum (``order="none"``): printing is the cost of lambdifying large beta functions,
+    and sorting was 60 % of it at truncation 20 (the same function up to rounding)."""
+    return NumPyPrinter({"fully_qualified_modules": False, "inline": True,
+                         "allow_unknown_functions": True, "user_functions": {}, "order": "none"})
 
 
 # ---------------------------------------------------------------------- composite derivatives
