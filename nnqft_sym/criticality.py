@@ -137,8 +137,9 @@ def _activation(activation: Any) -> sp.Expr:
         expr = parse_expression(activation, {"z": Z}, "activation")
     else:
         expr = to_sympy(activation, "activation")
-    if not isinstance(expr, sp.Expr) or not expr.free_symbols <= {Z}:
-        raise ValueError(f"activation must be an expression of z only, got {activation!r}")
+    if not isinstance(expr, sp.Expr) or expr.free_symbols != {Z}:
+        raise ValueError("activation must be a non-constant expression of nnqft_sym.Z only "
+                         f"(or a string in z), got {activation!r}")
     return expr
 
 
@@ -291,7 +292,8 @@ def critical_initialisation(activation: Any) -> CriticalPoint:
     return _nonzero_fixed_point(act)
 
 
-def kernel_flow(activation: Any, sigma_b: Any, sigma_w: Any, depth: int, x: Any = 1.0) -> np.ndarray:
+def kernel_flow(activation: Any, sigma_b: Any, sigma_w: Any, depth: int,
+                x: Any = 1.0) -> np.ndarray:
     r"""The kernel :math:`K^{(l)}(x, x)` against depth, l = 1..``depth`` + 1 (the last: output).
 
     From :func:`nnqft_sym.deep.layer_kernels` of a depth-``depth`` network with this activation

@@ -16,6 +16,19 @@ def test_activation_with_other_symbols_is_refused():
         critical_initialisation(sp.Symbol("a") * sp.tanh(Z))
 
 
+@pytest.mark.parametrize("activation", [sp.Integer(1), sp.tanh(sp.Symbol("z"))])
+def test_constant_or_foreign_symbol_activation_is_refused(activation):
+    # a constant has no susceptibility; Symbol("z") is not nnqft_sym.Z
+    with pytest.raises(ValueError, match="non-constant expression of nnqft_sym.Z"):
+        critical_initialisation(activation)
+
+
+@pytest.mark.parametrize("activation", [[1, 2], None, {"z": 1}])
+def test_activation_of_wrong_type(activation):
+    with pytest.raises(TypeError, match="activation"):
+        critical_initialisation(activation)
+
+
 def test_normalised_network_is_refused():
     with pytest.raises(ValueError, match="normalisation"):
         critical_initialisation(GaussNet())
