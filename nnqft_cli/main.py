@@ -22,6 +22,7 @@ COMMAND_MODULES: dict[str, str] = {
     "diagrams": "nnqft_cli.diagrams",
     "flow": "nnqft_cli.flow",
     "plan": "nnqft_cli.plan",
+    "deep": "nnqft_cli.deep",
 }
 
 #: sub-command name -> the one-line help that ``nnqft --help`` shows
@@ -34,6 +35,7 @@ COMMAND_SUMMARIES: dict[str, str] = {
     "diagrams": "Enumerate Feynman diagrams: lines, symmetry factor, loops, expression.",
     "flow": "LPA beta functions, Wilson-Fisher fixed point and critical exponents.",
     "plan": "Networks a target relative error on Delta G^(n) needs, from a pilot run.",
+    "deep": "Deep networks at infinite width: criticality and the kernel against depth.",
 }
 
 

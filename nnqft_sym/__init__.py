@@ -33,6 +33,9 @@ from .quadrature import (activation_homogeneity, activation_kinks, gaussian_expe
                          gaussian_expectation_mp)
 from .deep import (deep_kernel, deep_kernel_expr, layer_kernels, layer_recursion,
                    leading_connected_four_point, leading_delta_green, leading_deviation)
+from .criticality import (K_STAR_ZERO, NONZERO_FIXED_POINT, SCALE_INVARIANT,
+                          UNIVERSALITY_CLASSES, CriticalPoint, Susceptibilities,
+                          critical_initialisation, kernel_flow, susceptibilities)
 from .multi_output import (InvariantQuartic, connected_green_indexed, free_green_indexed,
                            green_indexed, invariant_quartic_coupling,
                            leading_invariant_quartic_coupling)
@@ -62,6 +65,8 @@ __all__ = [
     "angular_average", "kernel_from_frequency_density", "fisher_metric", "neuron_fisher_metric",
     "deep_kernel", "deep_kernel_expr", "layer_kernels", "layer_recursion",
     "leading_connected_four_point", "leading_delta_green", "leading_deviation",
+    "K_STAR_ZERO", "NONZERO_FIXED_POINT", "SCALE_INVARIANT", "UNIVERSALITY_CLASSES", "CriticalPoint",
+    "Susceptibilities", "critical_initialisation", "kernel_flow", "susceptibilities",
     "InvariantQuartic", "connected_green_indexed", "free_green_indexed", "green_indexed",
     "invariant_quartic_coupling", "leading_invariant_quartic_coupling",
     "cosnet_neuron_fisher_metric", "last_layer_fisher_metric", "GeneralisedCosNet", "BRGWilsonProof",
