@@ -1,0 +1,244 @@
+"""Beyond i.i.d. zero-mean Gaussian read-outs: laws, means, shared scales (nnqft_sym.neuron_sums).
+
+Independent references: the expansion of E[(b + sum_i W_i g_i)^n] over how many distinct
+neurons carry the powers, written out in the tests with the law's moments and the single-neuron
+moments E[g^k]; the moments of the laws from sympy.stats; the conditional structure of a shared
+scale (G^(4) = E[s^4] G^(4)_standard); Monte Carlo of the sampler within a few standard errors.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+from sympy import stats
+
+import nnqft_sym as nq
+import numeric
+from nnqft_sym import ErfNet, GaussNet, ReLUNet
+from nnqft_sym.errors import DivergentExpectationError
+from nnqft_sym.laws import (DensityLaw, FiniteLaw, Rademacher, StandardLaplace, StandardStudentT,
+                            StandardUniform, as_law)
+from nnqft_sym.neuron_sums import (connected_green_general, delta_green_general, green_general,
+                                   series_in_inverse_width)
+
+N = sp.Symbol("N", positive=True)
+HALF = sp.Rational(1, 2)
+TWO_POINT_SCALE = {"law": "finite", "values": ["1/2", "3/2"], "probabilities": ["1/2", "1/2"]}
+
+
+# ---------------------------------------------------------------------- laws
+@pytest.mark.parametrize("law,rv", [
+    (StandardUniform(), stats.Uniform("u", -sp.sqrt(3), sp.sqrt(3))),
+    (StandardLaplace(), stats.Laplace("l", 0, 1 / sp.sqrt(2))),
+    (StandardStudentT(9), None),
+    (Rademacher(), stats.Rademacher("r")),
+])
+@pytest.mark.parametrize("k", [2, 4, 6])
+def test_named_law_moments_equal_sympy_stats(law, rv, k):
+    if rv is None:   # sympy.stats has no moment-generating function for Student-t: integrate the density
+        t = sp.Symbol("t", real=True)
+        reference = sp.Rational(7, 9) ** sp.Rational(k, 2) * sp.integrate(
+            t ** k * stats.density(stats.StudentT("t", 9))(t), (t, -sp.oo, sp.oo))
+    else:
+        reference = stats.E(rv ** k)
+    assert sp.simplify((law.moment(k) - reference).rewrite(sp.gamma)) == 0
+
+
+def test_user_laws_from_sympy_stats_keep_their_moments():
+    law = as_law(stats.Laplace("l", 0, 1 / sp.sqrt(2)))
+    assert isinstance(law, DensityLaw) and law.moment(4) == 6 and law.is_symmetric
+    finite = as_law(stats.FiniteRV("c", {-1: HALF, 1: HALF}))
+    assert isinstance(finite, FiniteLaw) and finite.moment(6) == 1
+
+
+def test_a_law_that_is_not_standardised_is_refused_with_the_fix():
+    with pytest.raises(ValueError, match="mean 0 and variance 1"):
+        ReLUNet().with_priors(readout_weights=stats.Normal("xi", 0, 2))
+    with pytest.raises(ValueError, match="mean 0 and variance 1"):
+        FiniteLaw([0, 1], [HALF, HALF])
+
+
+def test_divergent_moment_names_the_order():
+    net = ReLUNet().with_priors(readout_weights=StandardStudentT(5))
+    assert np.isfinite(net.green([0.3] * 4, 10))
+    with pytest.raises(DivergentExpectationError, match="xi\\^6"):
+        net.green([0.3] * 6, 10)
+
+
+def test_density_law_sampler_has_its_moments():
+    law = as_law(stats.Laplace("l", 0, 1 / sp.sqrt(2)))
+    draws = law.sample(np.random.default_rng(0), (200000,))
+    assert abs(np.mean(draws ** 2) - 1) < 5 * np.sqrt(5 / 200000)      # Var xi^2 = 6 - 1
+
+
+# ---------------------------------------------------------------------- reduction to today's results
+@pytest.mark.parametrize("net", [GaussNet(), ReLUNet(sigma_b=0.5), ErfNet(d_in=2), nq.CosNet()],
+                         ids=lambda n: n.name)
+@pytest.mark.parametrize("n", [2, 4, 6])
+@pytest.mark.parametrize("width", [1, 3, 100])
+def test_general_engine_reduces_to_the_standard_one(net, n, width):
+    rng = np.random.default_rng(n)
+    pts = rng.uniform(-0.5, 0.5, (n, net.d_in))
+    for general, standard in ((green_general, nq.green), (delta_green_general, nq.delta_green),
+                              (connected_green_general, nq.connected_green)):
+        assert general(net, pts, width) == pytest.approx(standard(net, pts, width), rel=1e-10, abs=1e-13)
+
+
+def test_general_series_reduces_to_the_standard_series():
+    net, pts = ErfNet(), [0.1, -0.2, 0.3, 0.45, -0.1, 0.05]
+    general = series_in_inverse_width(net, pts)
+    standard = nq.delta_green_series(net, pts)
+    assert general.pop(0) == pytest.approx(0, abs=1e-12)
+    assert general == pytest.approx(standard, rel=1e-10)
+
+
+# ---------------------------------------------------------------------- read-out laws
+def _coincident_moment(net, x, width, power, wmoment, bmoment):
+    """E[(b + sum_{i<=N} W_i g_i)^power] at one point, by the multinomial expansion over neurons."""
+    g = {k: float(nq.neuron_moment(net, [x] * k)) if k else 1.0 for k in range(power + 1)}
+
+    def sum_moment(p):  # E[S^p], S = sum of N i.i.d. t = W g
+        total = 0.0
+        for parts in _partitions(p):
+            # distinct neurons carrying the powers in parts, counted with multiplicity
+            count = math.factorial(p) / np.prod([math.factorial(q) for q in parts])
+            mult = {q: parts.count(q) for q in set(parts)}
+            count /= np.prod([math.factorial(m) for m in mult.values()])
+            falling = np.prod([width - i for i in range(len(parts))])
+            total += count * falling * np.prod([wmoment(q) * g[q] for q in parts])
+        return total
+    return sum(math.comb(power, j) * bmoment(power - j) * sum_moment(j) for j in range(power + 1))
+
+
+def _partitions(p, largest=None):
+    largest = p if largest is None else largest
+    if p == 0:
+        yield []
+        return
+    for q in range(min(p, largest), 0, -1):
+        for rest in _partitions(p - q, q):
+            yield [q] + rest
+
+
+@pytest.mark.parametrize("law", [Rademacher(), StandardUniform(), StandardLaplace(), StandardStudentT(9)],
+                         ids=lambda law: law.name)
+@pytest.mark.parametrize("width", [1, 2, 7])
+def test_readout_law_correlators_against_the_neuron_expansion(law, width):
+    sw, sb = 1.3, 0.4
+    net = ReLUNet(sigma_w=sw, sigma_b=sb).with_priors(readout_weights=law)
+    x = 0.8
+    for power in (2, 4, 6):
+        expected = _coincident_moment(
+            net, x, width, power,
+            wmoment=lambda q: float(law.moment(q)) * (sw ** 2 / width) ** (q / 2),
+            bmoment=lambda q: float(sp.factorial2(q - 1)) * sb ** q if q % 2 == 0 else 0.0)
+        assert net.green([x] * power, width) == pytest.approx(expected, rel=1e-11)
+
+
+def test_means_give_odd_correlators_against_the_neuron_expansion():
+    mu_w, mu_b, sb, width, x = 1.5, -0.7, 0.5, 4, 0.6
+    net = ErfNet(sigma_b=sb).with_priors(readout_weights={"mean": mu_w}, readout_bias={"mean": mu_b})
+
+    def wmoment(q):   # W = mu_w / N + xi / sqrt(N), xi ~ N(0, 1)
+        m, s = mu_w / width, 1 / math.sqrt(width)
+        return sum(math.comb(q, j) * m ** (q - j) * s ** j * float(sp.factorial2(j - 1))
+                   for j in range(0, q + 1, 2))
+
+    def bmoment(q):
+        return sum(math.comb(q, j) * mu_b ** (q - j) * sb ** j * float(sp.factorial2(j - 1))
+                   for j in range(0, q + 1, 2))
+    for power in (1, 2, 3, 4, 5):
+        assert net.green([x] * power, width) == pytest.approx(
+            _coincident_moment(net, x, width, power, wmoment, bmoment), rel=1e-11)
+    # the mean is exact at every width: E f = mu_b + mu_W E[g]
+    assert nq.neuron_sums.mean_function(net, x) == pytest.approx(mu_b + mu_w * float(nq.ErfNet(sigma_b=sb).neuron_moment([x])),
+                                                      rel=1e-13)
+
+
+# ---------------------------------------------------------------------- shared scale
+def test_shared_scale_non_gaussianity_survives_infinite_width():
+    base = ReLUNet(sigma_b=0)
+    net = base.with_priors(readout_weights={"shared_scale": TWO_POINT_SCALE})
+    pts = [1.0] * 4
+    s2, s4 = sp.Rational(5, 4), sp.Rational(41, 16)         # E[s^2], E[s^4] of s in {1/2, 3/2}
+    k = sp.Rational(1, 2)                                    # K(1, 1) of ReLU at sigma_b = 0
+    # given s, the network is the standard one with read-out variance s^2: G4 = s^4 (3K^2 + 15 K^2 ... )
+    standard = sp.nsimplify(sp.expand(nq.green(base, pts, N)))
+    expected = sp.expand(s4 * standard - 3 * (s2 * k) ** 2)
+    got = sp.nsimplify(sp.expand(net.delta_green(pts, N)))
+    assert sp.simplify(got - expected) == 0
+    assert sp.limit(got, N, sp.oo) == 3 * k ** 2 * (s4 - s2 ** 2)   # = 3/4, not 0
+
+
+def test_readout_priors_in_the_sampler_match_the_exact_correlators():
+    width, x, n_nets = 3, 0.7, 400000
+    cases = [
+        ReLUNet(sigma_b=0.3).with_priors(readout_weights="laplace"),
+        ErfNet(sigma_b=0.5).with_priors(readout_weights={"mean": 1.0}, readout_bias={"mean": -0.5,
+                                                                                  "law": "uniform"}),
+        ReLUNet(sigma_b=0).with_priors(readout_weights={"shared_scale": TWO_POINT_SCALE}),
+    ]
+    for net in cases:
+        f = numeric.sample_outputs(net, width, [x], n_nets, rng=11)[:, 0]
+        for power in (1, 2, 3, 4):
+            values = f ** power
+            exact = float(net.green([x] * power, width))
+            assert abs(values.mean() - exact) < 4.5 * values.std() / math.sqrt(n_nets), (net, power)
+
+
+def test_gram_route_is_kept_only_for_iid_centred_gaussian_readouts():
+    """A wide network with a Laplace read-out is drawn weight by weight; the stream of the default one is unchanged."""
+    net = ReLUNet().with_priors(readout_weights=stats.Normal("xi", 0, 1))
+    a = numeric.sample_outputs(net, 200, [0.1, 0.2], 50, rng=2)
+    b = numeric.sample_outputs(ReLUNet(), 200, [0.1, 0.2], 50, rng=2)
+    assert np.array_equal(a, b)
+    laplace = ReLUNet().with_priors(readout_weights="laplace")
+    f = numeric.sample_outputs(laplace, 200, [0.4], 100000, rng=5)[:, 0]
+    assert abs(np.mean(f ** 2) - float(laplace.kernel(0.4, 0.4))) < 4.5 * np.std(f ** 2) / math.sqrt(f.size)
+
+
+# ---------------------------------------------------------------------- per-layer scales, round trips, errors
+def test_per_layer_scales_of_a_deep_network():
+    net = ReLUNet(sigma_w=1, sigma_b=1, depth=3).with_priors(
+        hidden_weights=[{"variance": 2}, {"variance": 3}], hidden_biases={"variance": 0},
+        readout_weights={"variance": sp.Rational(1, 2)})
+    x = 0.5
+    k = 1 + x ** 2
+    for v in (2, 3):
+        k = v * k / 2
+    assert float(net.kernel(x, x)) == pytest.approx(0.5 * k / 2 + 1, rel=1e-12)
+    f = numeric.sample_outputs(net, 5, [x], 200000, rng=4)[:, 0]
+    assert abs(np.mean(f ** 2) - (0.5 * k / 2 + 1)) < 4.5 * np.std(f ** 2) / math.sqrt(f.size)
+
+
+def test_priors_survive_description_round_trips_and_with_params():
+    net = ErfNet(depth=1).with_priors(readout_weights={"shared_scale": TWO_POINT_SCALE, "law": "laplace"},
+                                      readout_bias={"mean": 2})
+    again = nq.from_description(net.describe())
+    assert again.priors == net.priors
+    assert net.with_params(sigma_w=2).priors.readout_weights.base.variance == 4
+
+
+def test_bad_priors_are_refused_naming_the_group():
+    with pytest.raises(TypeError, match="unknown parameter group 'outputs'"):
+        ReLUNet().with_priors(outputs="laplace")
+    with pytest.raises(ValueError, match="hidden_weights: 2 hidden layers"):
+        ReLUNet(depth=3).with_priors(hidden_weights=["laplace"])
+    with pytest.raises(ValueError, match="fixed by its architecture"):
+        nq.CosNet().with_priors(first_biases="uniform")
+    with pytest.raises(ValueError, match="read-out weights only"):
+        ReLUNet().with_priors(readout_bias={"shared_scale": TWO_POINT_SCALE})
+    with pytest.raises(ValueError, match="unknown law 'cauchy'"):
+        ReLUNet().with_priors(readout_weights="cauchy")
+    with pytest.raises(ValueError, match="unknown key"):
+        ReLUNet().with_priors(readout_weights={"sigma": 2})
+
+
+def test_first_layer_laws_sample_but_have_no_exact_moments_yet():
+    net = ReLUNet().with_priors(first_weights="uniform")
+    f = numeric.sample_outputs(net, 4, [0.3], 1000, rng=0)
+    assert np.isfinite(f).all()
+    with pytest.raises(ValueError, match="exact neuron moments need a centred Gaussian first layer"):
+        net.green([0.3, 0.3], 4)
