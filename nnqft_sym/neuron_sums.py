@@ -17,7 +17,8 @@ centred Gaussian read-outs this reduces to :mod:`nnqft_sym.cumulants` (tested), 
 fast route there.
 
 The reference :math:`G_0^{(n)}` of :math:`\Delta G^{(n)} = G^{(n)} - G_0^{(n)}` is the Gaussian
-with the exact mean :math:`E f(x)` and the exact covariance at this width: with a shared
+process of infinite width: the exact mean :math:`E f(x)` (the same at every width) and the GP
+kernel as covariance (:meth:`_Engine.gaussian_reference`).  With a shared
 scale :math:`\Delta G^{(4)}` tends to :math:`(E s^4 - (E s^2)^2)\,\sum K K` as
 :math:`N \to \infty` (independence breaking, DHMSS arXiv:2307.03223), while finite-width
 effects alone vanish like :math:`1/N` (HMS arXiv:2008.08601).
@@ -107,10 +108,12 @@ class _Engine:
         """kappa(t(x_B)) at s = 1 for every non-empty subset B (subset recursion)."""
         moments: dict[int, Any] = {}
         kappa: dict[int, Any] = {}
+        self.neuron_moments: dict[int, Any] = {}
         for mask in sorted(range(1, 1 << self.n), key=int.bit_count):
             size = mask.bit_count()
             g = neuron_moment(self.net, self._subset(mask))
-            moments[mask] = self.weight_moments[size] * (g if self.exact else np.asarray(g, float))
+            g = self.neuron_moments[mask] = g if self.exact else np.asarray(g, float)
+            moments[mask] = self.weight_moments[size] * g
             total = moments[mask]
             for block in _proper_blocks(mask):
                 if block != mask:
@@ -150,8 +153,17 @@ class _Engine:
         return memo[mask]
 
     def gaussian_reference(self) -> Any:
-        """G_0 over all points: the Gaussian with the exact mean and covariance (pairings and singletons)."""
+        r"""G_0 over all points: the Gaussian process of infinite width (singletons and pairings).
+
+        Its mean is the exact :math:`E f(x)` (width-independent) and its covariance the GP
+        kernel :math:`K = \mathrm{Var}\, b + V E[g g]` with :math:`V` the read-out variance
+        at unit fan-in (:math:`E[s^2] v` with a shared scale): the :math:`\mu_W^2/N` terms of
+        the finite-width covariance vanish as :math:`N \to \infty`.
+        """
         mean = {1 << a: self.moment(1 << a) for a in range(self.n)}
+        variance = self.net.priors.readout_weights.variance
+        bias = self.net.priors.readout_bias.parameter_variance()
+        variance, bias = (variance, bias) if self.exact else (float(variance), float(bias))
         memo: dict[int, Any] = {0: 1}
 
         def reference(mask: int) -> Any:
@@ -161,7 +173,7 @@ class _Engine:
                 total = mean[low] * reference(rest)
                 for b in _bits(rest):
                     pair = low | (1 << b)
-                    total = total + (self.moment(pair) - mean[low] * mean[1 << b]) * reference(rest ^ (1 << b))
+                    total = total + (bias + variance * self.neuron_moments[pair]) * reference(rest ^ (1 << b))
                 memo[mask] = total
             return memo[mask]
 
@@ -203,7 +215,7 @@ def connected_green_general(net: NetworkSpec, points: Any, width: Any) -> Any:
 
 
 def delta_green_general(net: NetworkSpec, points: Any, width: Any) -> Any:
-    r""":math:`\Delta G^{(n)} = G^{(n)} - G_0^{(n)}`, :math:`G_0` the Gaussian with the exact mean and covariance.
+    r""":math:`\Delta G^{(n)} = G^{(n)} - G_0^{(n)}`, :math:`G_0` the infinite-width Gaussian process (exact mean, GP kernel).
 
     Examples
     --------
@@ -262,8 +274,8 @@ def series_in_inverse_width(net: NetworkSpec, points: Any, quantity: str = "delt
     Examples
     --------
     >>> from nnqft_sym import ReLUNet
-    >>> series_in_inverse_width(ReLUNet(sigma_b=0), [1.0] * 4)
-    {1: 15.0...}
+    >>> series_in_inverse_width(ReLUNet(sigma_b=0), [1.0] * 4)    # 5/N times G_0 = 3 K^2 = 3/4
+    {1: 3.75}
     """
     if quantity not in ("green", "delta_green"):
         raise ValueError(f"quantity must be 'green' or 'delta_green', got {quantity!r}")
