@@ -43,7 +43,7 @@ from .specification import NetworkSpec
 from .validation import check_width, relative_to_free
 
 __all__ = ["green_general", "connected_green_general", "delta_green_general",
-           "deviation_general", "mean_function", "series_in_inverse_width"]
+           "deviation_general", "free_green_general", "mean_function", "series_in_inverse_width"]
 
 
 def _bits(mask: int) -> list[int]:
@@ -80,14 +80,18 @@ class _Engine:
         self.symbolic, self.pts, self.n = prepare_points(net, points, "exact correlators")
         self.width = check_width(width)
         symbolic_width = isinstance(self.width, sp.Basic) and bool(self.width.free_symbols)
-        if symbolic_width and not self.symbolic and self.pts.ndim > 2:
-            raise ValueError("a symbolic width needs one combination of points (shape (n, d_in))")
-        self.exact = self.symbolic or symbolic_width
         priors = net.priors
         readout = priors.readout_weights
         self.shared = readout if isinstance(readout, SharedScale) else None
         base = readout.base if self.shared is not None else readout
         n = self.n
+        symbolic_prior = any(bool(sp.sympify(p.moment(2)).free_symbols) or
+                             bool(sp.sympify(p.moment(1)).free_symbols)
+                             for p in (base, priors.readout_bias))
+        if (symbolic_width or symbolic_prior) and not self.symbolic and self.pts.ndim > 2:
+            raise ValueError("a symbolic width or prior parameter needs one combination of points "
+                             "(shape (n, d_in))")
+        self.exact = self.symbolic or symbolic_width or symbolic_prior
         self.weight_moments = [self._number(base.moment(k, fan_in=self.width)) for k in range(n + 1)]
         bias_moments = [priors.readout_bias.moment(k) for k in range(n + 1)]
         self.bias_cumulants = [self._number(c) for c in _univariate_cumulants(bias_moments)]
@@ -249,6 +253,19 @@ def deviation_general(net: NetworkSpec, points: Any, width: Any) -> Any:
     return relative_to_free(engine.moment(engine.full) - free, free, points, engine.symbolic)
 
 
+def free_green_general(net: NetworkSpec, points: Any) -> Any:
+    r""":math:`G_0^{(n)}`: the infinite-width Gaussian process (exact mean, GP kernel) at the points.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> net = ReLUNet()
+    >>> bool(abs(free_green_general(net, [0.1, 0.2, 0.3, 0.4]) - net.free_green([0.1, 0.2, 0.3, 0.4])) < 1e-12)
+    True
+    """
+    return _Engine(net, points, 1).gaussian_reference()
+
+
 def mean_function(net: NetworkSpec, x: Any) -> Any:
     r"""The exact mean :math:`E f(x) = \mu_b + E[s]\,\mu_W\, E[g(x)]` at every width (one hidden layer).
 
@@ -262,6 +279,27 @@ def mean_function(net: NetworkSpec, x: Any) -> Any:
     symbolic = is_symbolic_points([x]) if not isinstance(x, np.ndarray) else False
     points = [x] if symbolic or np.ndim(x) == 0 or (np.ndim(x) == 1 and net.d_in > 1) else x
     return green_general(net, points, 1)
+
+
+def _series_by_interpolation(net: NetworkSpec, points: Any, quantity: str) -> dict[int, np.ndarray]:
+    """The 1/N coefficients at numeric points (any batch shape) from exact values at N = 1..n+1.
+
+    With a symmetric read-out law the value is a polynomial of degree at most n in 1/N, so
+    n + 1 widths determine it (a Vandermonde solve; the coefficients carry its rounding,
+    about 1e-12 relative for n <= 8).
+    """
+    engine_at = [_Engine(net, points, width) for width in range(1, _Engine(net, points, 1).n + 2)]
+    values = []
+    for engine in engine_at:
+        value = engine.moment(engine.full)
+        if quantity == "delta_green":
+            value = value - engine.gaussian_reference()
+        values.append(np.asarray(value, dtype=float))
+    inverse = 1.0 / np.arange(1, len(values) + 1)
+    vander = np.vander(inverse, increasing=True)              # (widths, powers)
+    stacked = np.stack(values)
+    coeffs = np.linalg.solve(vander, stacked.reshape(len(values), -1)).reshape(stacked.shape)
+    return {k: coeffs[k] for k in range(len(values))}
 
 
 def series_in_inverse_width(net: NetworkSpec, points: Any, quantity: str = "delta_green") -> dict[int, Any]:
@@ -279,6 +317,13 @@ def series_in_inverse_width(net: NetworkSpec, points: Any, quantity: str = "delt
     """
     if quantity not in ("green", "delta_green"):
         raise ValueError(f"quantity must be 'green' or 'delta_green', got {quantity!r}")
+    readout = net.priors.readout_weights
+    base = readout.base if isinstance(readout, SharedScale) else readout
+    if not base.law.is_symmetric:
+        raise ValueError(f"{quantity} is not a polynomial in 1/N for a read-out law with odd "
+                         f"moments (terms N^(-k/2)); use a numeric width")
+    if not is_symbolic_points(points):
+        return _series_by_interpolation(net, points, quantity)
     width = sp.Symbol("N", positive=True)
     inverse = sp.Symbol("u", positive=True)
     engine = _Engine(net, points, width)

@@ -242,3 +242,62 @@ def test_first_layer_laws_sample_but_have_no_exact_moments_yet():
     assert np.isfinite(f).all()
     with pytest.raises(ValueError, match="exact neuron moments need a centred Gaussian first layer"):
         net.green([0.3, 0.3], 4)
+
+
+# ---------------------------------------------------------------------- command line
+def test_prior_option_reads_inline_laws_and_files(tmp_path):
+    from nnqft_cli.options import parse_priors
+    toml = tmp_path / "prior.toml"
+    toml.write_text('[readout_weights]\nlaw = "laplace"\nmean = "1/2"\n\n[readout_bias]\nlaw = "uniform"\n')
+    chosen = parse_priors(("readout_bias=rademacher", str(toml)))
+    net = ReLUNet().with_priors(**chosen)
+    assert net.priors.readout_weights.mean == HALF and net.priors.readout_bias.law.name == "uniform"
+    (tmp_path / "p.json").write_text('{"readout_weights": {"shared_scale": {"law": "finite", '
+                                     '"values": [0.5, 1.5], "probabilities": [0.5, 0.5]}}}')
+    assert ReLUNet().with_priors(**parse_priors((str(tmp_path / "p.json"),))).priors.readout_weights.variance == 1.25
+
+
+def test_prior_option_errors_name_the_problem(tmp_path):
+    import click
+    from nnqft_cli.options import parse_priors
+    with pytest.raises(click.BadParameter, match="neither GROUP=LAW"):
+        parse_priors(("laplace",))
+    bad = tmp_path / "bad.toml"
+    bad.write_text("readout_weights = [1, 2]\n")
+    with pytest.raises(click.BadParameter, match="maps each group"):
+        parse_priors((str(bad),))
+    code = tmp_path / "code.json"
+    code.write_text('{"readout_weights": {"mean": "__import__(\'os\').system(\'touch x\')"}}')
+    with pytest.raises(ValueError):
+        ReLUNet().with_priors(**parse_priors((str(code),)))
+    assert not (tmp_path / "x").exists()
+
+
+def test_hms_command_with_a_prior_file_states_it(tmp_path):
+    from click.testing import CliRunner
+    from nnqft_cli.main import cli
+    prior = tmp_path / "prior.json"
+    prior.write_text('{"readout_weights": "laplace"}')
+    out = tmp_path / "run"
+    result = CliRunner().invoke(cli, ["experiment", "hms", "--arch", "relu", "--widths", "3", "--n-bags", "2",
+                                      "--n-nets", "400", "--orders", "4", "--prior", str(prior),
+                                      "--out", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "readout_weights: law laplace" in (out / "report.md").read_text()
+
+
+def test_symbolic_read_out_mean_gives_the_exact_third_cumulant():
+    """kappa_3 = N kappa_3(t), t = W relu(z): written out with E W^k of W = mu/N + xi/sqrt(N)."""
+    mu = sp.Symbol("mu_W", real=True)
+    net = ReLUNet(sigma_b=0).with_priors(readout_weights={"mean": mu})
+    one = sp.Integer(1)
+    got = net.connected_green([one, one, one], N)
+    g1, g2, g3 = 1 / sp.sqrt(2 * sp.pi), HALF, sp.sqrt(2 / sp.pi)   # E relu(z)^k, z ~ N(0, 1)
+    w1, w2, w3 = mu / N, 1 / N + mu ** 2 / N ** 2, mu ** 3 / N ** 3 + 3 * mu / N ** 2
+    t1, t2, t3 = w1 * g1, w2 * g2, w3 * g3
+    expected = N * (t3 - 3 * t2 * t1 + 2 * t1 ** 3)
+    # numeric points give float coefficients: compare as polynomials in mu and 1/N
+    for m, width in [(0.5, 1), (-1.3, 4), (2.0, 100), (7.0, 3)]:
+        values = {mu: m, N: width}
+        assert float(got.subs(values)) == pytest.approx(float(expected.subs(values)), rel=1e-12, abs=1e-15)
+    assert abs(float(sp.limit(got, N, sp.oo).subs(mu, 1))) < 1e-15     # kappa_3 is O(1/N)
