@@ -40,6 +40,7 @@ import sympy as sp
 from sympy import stats
 
 from .errors import DivergentExpectationError
+from .kinks import find_kinks
 from .parsing import read_srepr, to_sympy
 
 __all__ = ["XI", "StandardNormal", "STANDARD_NORMAL", "Rademacher", "StandardUniform",
@@ -50,11 +51,70 @@ __all__ = ["XI", "StandardNormal", "STANDARD_NORMAL", "Rademacher", "StandardUni
 XI = sp.Symbol("xi", real=True)
 
 
+#: Gauss-Legendre nodes per smooth piece of a law's quadrature rule (:meth:`_Law.rule`)
+RULE_NODES = 96
+
+
 class _Law:
     """What every law shares: a name, exact moments, symmetry, a sampler, a description."""
 
     name: str = "law"
     is_gaussian: bool = False
+
+    def support_interval(self) -> tuple[float, float]:
+        """The support ``(lo, hi)`` as floats (``-inf``/``inf`` for unbounded laws)."""
+        return (-math.inf, math.inf)
+
+    def pdf(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract for continuous laws
+        raise NotImplementedError
+
+    def rule(self, breaks: Any = ()) -> tuple[np.ndarray, np.ndarray]:
+        r"""Nodes and weights with :math:`E[f(\xi)] \approx \sum_j w_j f(x_j)` for ``f`` smooth between ``breaks``.
+
+        Continuous laws: Gauss-Legendre (:data:`RULE_NODES` nodes) on every piece between the
+        break points and the ends of the support, infinite tails mapped to [0, 1); the density
+        is folded into the weights.  Finite laws: their atoms.
+        """
+        x, w = self.rule_rows(np.reshape(np.asarray(breaks, dtype=float), (1, -1)))
+        return x[0], w[0]
+
+    def rule_rows(self, breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`rule` for every row of ``breaks`` ``(R, m)`` at once: nodes and weights ``(R, K)``."""
+        breaks = np.asarray(breaks, dtype=float)
+        lo, hi = self.support_interval()
+        extra = self._own_breaks()
+        rows = breaks.shape[0]
+        cuts = np.concatenate([breaks, np.broadcast_to(np.asarray(extra, float), (rows, len(extra)))], 1)
+        if cuts.shape[1] == 0:
+            cuts = np.zeros((rows, 1)) if math.isinf(lo) and math.isinf(hi) else cuts
+        cuts = np.sort(np.clip(cuts, lo, hi), axis=1)
+        t, gw = np.polynomial.legendre.leggauss(RULE_NODES)
+        nodes, weights = [], []
+        edges = cuts
+        # finite pieces between consecutive cuts, and from / to finite ends of the support
+        left = np.concatenate([np.full((rows, 1), lo), edges], 1)
+        right = np.concatenate([edges, np.full((rows, 1), hi)], 1)
+        for k in range(left.shape[1]):
+            a, b = left[:, k:k + 1], right[:, k:k + 1]
+            if math.isinf(lo) and k == 0:
+                u, uw = 0.5 * (t + 1), 0.5 * gw
+                x = b - u / (1 - u) ** 2
+                w = uw * (1 + u) / (1 - u) ** 3
+            elif math.isinf(hi) and k == left.shape[1] - 1:
+                u, uw = 0.5 * (t + 1), 0.5 * gw
+                x = a + u / (1 - u) ** 2
+                w = uw * (1 + u) / (1 - u) ** 3
+            else:
+                x = 0.5 * (b - a) * t + 0.5 * (b + a)
+                w = 0.5 * (b - a) * gw
+            nodes.append(np.broadcast_to(x, (rows, RULE_NODES)))
+            weights.append(np.broadcast_to(w, (rows, RULE_NODES)))
+        x, w = np.concatenate(nodes, 1), np.concatenate(weights, 1)
+        return x, w * self.pdf(x)
+
+    def _own_breaks(self) -> tuple[float, ...]:
+        """Kinks of the density itself (added to every rule)."""
+        return ()
 
     def moment(self, k: int) -> sp.Expr:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -93,6 +153,10 @@ class StandardNormal(_Law):
         """``size`` standard normals (``rng.standard_normal``)."""
         return rng.standard_normal(size)
 
+    def pdf(self, x: np.ndarray) -> np.ndarray:
+        """The density."""
+        return np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+
 
 #: the standard normal law (the default of every parameter group)
 STANDARD_NORMAL = StandardNormal()
@@ -118,6 +182,11 @@ class Rademacher(_Law):
         """``size`` signs (from ``rng.integers(0, 2)``)."""
         return 2.0 * rng.integers(0, 2, size) - 1.0
 
+    def rule_rows(self, breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The two atoms, exactly (for every row)."""
+        rows = np.shape(breaks)[0]
+        return np.tile([-1.0, 1.0], (rows, 1)), np.full((rows, 2), 0.5)
+
 
 @dataclass(frozen=True)
 class StandardUniform(_Law):
@@ -133,6 +202,14 @@ class StandardUniform(_Law):
         """``size`` draws ``rng.uniform(-sqrt 3, sqrt 3)``."""
         return rng.uniform(-math.sqrt(3), math.sqrt(3), size)
 
+    def support_interval(self) -> tuple[float, float]:
+        """``(-sqrt 3, sqrt 3)``."""
+        return (-math.sqrt(3), math.sqrt(3))
+
+    def pdf(self, x: np.ndarray) -> np.ndarray:
+        """The density ``1 / (2 sqrt 3)`` on the support."""
+        return np.where(np.abs(x) <= math.sqrt(3), 1 / (2 * math.sqrt(3)), 0.0)
+
 
 @dataclass(frozen=True)
 class StandardLaplace(_Law):
@@ -147,6 +224,14 @@ class StandardLaplace(_Law):
     def sample(self, rng: np.random.Generator, size: tuple[int, ...]) -> np.ndarray:
         """``size`` draws ``rng.laplace(0, 1/sqrt 2)``."""
         return rng.laplace(0.0, 1 / math.sqrt(2), size)
+
+    def pdf(self, x: np.ndarray) -> np.ndarray:
+        """The density ``exp(-sqrt 2 |x|) / sqrt 2``."""
+        return np.exp(-math.sqrt(2) * np.abs(x)) / math.sqrt(2)
+
+    def _own_breaks(self) -> tuple[float, ...]:
+        """The density's kink at 0."""
+        return (0.0,)
 
 
 @dataclass(frozen=True)
@@ -193,6 +278,13 @@ class StandardStudentT(_Law):
         """``size`` draws ``sqrt((nu - 2)/nu) * rng.standard_t(nu)``."""
         nu = float(self.nu)
         return rng.standard_t(nu, size) * math.sqrt((nu - 2) / nu)
+
+    def pdf(self, x: np.ndarray) -> np.ndarray:
+        """The density of the scaled t law."""
+        nu = float(self.nu)
+        c = math.sqrt((nu - 2) / nu)
+        return np.exp(math.lgamma((nu + 1) / 2) - math.lgamma(nu / 2)) / math.sqrt(nu * math.pi) \
+            / c * (1 + (x / c) ** 2 / nu) ** (-(nu + 1) / 2)
 
     def describe(self) -> dict[str, Any]:
         """A JSON-friendly description."""
@@ -248,6 +340,12 @@ class FiniteLaw(_Law):
         for v, p in zip(self.values, self.probabilities):
             weights[v] = weights.get(v, 0) + p
         return all(sp.simplify(weights.get(-v, 0) - p) == 0 for v, p in weights.items())
+
+    def rule_rows(self, breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The atoms and their probabilities, exactly (for every row)."""
+        rows = np.shape(breaks)[0]
+        return (np.tile([float(v) for v in self.values], (rows, 1)),
+                np.tile([float(p) for p in self.probabilities], (rows, 1)))
 
     def sample(self, rng: np.random.Generator, size: tuple[int, ...]) -> np.ndarray:
         """``size`` draws (``rng.choice`` over the values)."""
@@ -344,6 +442,23 @@ class DensityLaw(_Law):
         lo, hi = (float(b) for b in self.support)
         return NumericalInversePolynomial(_Dist(), domain=(lo, hi), u_resolution=1e-12)
 
+    def support_interval(self) -> tuple[float, float]:
+        """The support as floats."""
+        lo, hi = (float(b) for b in self.support)
+        return lo, hi
+
+    @functools.cached_property
+    def _pdf(self) -> Any:
+        return sp.lambdify(XI, self.density, "numpy")
+
+    def _own_breaks(self) -> tuple[float, ...]:
+        """The density's own kinks (``Abs``, ``Piecewise``, ...)."""
+        return _density_kinks(self.density)
+
+    def pdf(self, x: np.ndarray) -> np.ndarray:
+        """The density, lambdified."""
+        return np.broadcast_to(np.asarray(self._pdf(x), dtype=float), np.shape(x))
+
     def sample(self, rng: np.random.Generator, size: tuple[int, ...]) -> np.ndarray:
         """``size`` draws by numerical inversion of the distribution function, with uniforms from ``rng``."""
         return self._sampler.ppf(rng.uniform(size=size))
@@ -352,6 +467,11 @@ class DensityLaw(_Law):
         """A JSON-friendly description."""
         return {"law": self.name, "density": sp.srepr(self.density),
                 "support": [sp.srepr(b) for b in self.support], "standardised": self.standardised}
+
+
+@functools.lru_cache(maxsize=64)
+def _density_kinks(density: sp.Expr) -> tuple[float, ...]:
+    return find_kinks(density, XI)
 
 
 @functools.lru_cache(maxsize=256)

@@ -319,11 +319,13 @@ class NetworkSpec:
             raise ValueError(f"{what}: exact finite-width results exist for one hidden layer only, "
                              f"got depth = {self.depth}; {instead}")
         first = (self.priors.first_weights, self.priors.first_biases)
-        if all(isinstance(p, ParameterPrior) for p in first) and not self._first_layer_is_design:
-            raise ValueError(f"{what}: exact neuron moments need a centred Gaussian first layer "
-                             f"(or a cos-net's frequencies and phases); this {self.name} has the "
-                             f"first-layer priors {[p.describe()['law'] for p in first]} with means "
-                             f"{[str(p.mean) for p in first]}.  Measure it with numeric.measure")
+        if all(isinstance(p, ParameterPrior) for p in first) and not self.first_layer_is_design \
+                and self.d_in != 1:
+            raise ValueError(f"{what}: exact neuron moments of a first layer with the priors "
+                             f"{[p.describe()['law'] for p in first]} and means "
+                             f"{[str(p.mean) for p in first]} are computed for d_in = 1 only "
+                             f"(a 2-dimensional integral), got d_in = {self.d_in}; measure it "
+                             f"with numeric.measure")
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v}" for k, v in self.params.items())
@@ -453,7 +455,7 @@ class NetworkSpec:
                            ) -> tuple[np.ndarray, np.ndarray]:
         r"""Draw first-layer weights ``(size + (d_in,))`` and biases ``(size)`` from the prior.
 
-        A jointly Gaussian, centred first layer (:attr:`_first_layer_is_design`) draws one
+        A jointly Gaussian, centred first layer (:attr:`first_layer_is_design`) draws one
         array of ``size + (d_in + 1,)`` standard normals (the weights, then the bias, of one
         neuron after another), scaled by the standard deviations of :attr:`priors`
         (:math:`\sigma_W/\sqrt{d_{in}}` and :math:`\sigma_b`); :meth:`sample_preactivations`
@@ -470,7 +472,7 @@ class NetworkSpec:
         self.require_numeric("sample_first_layer")
         size = tuple(size)
         priors = self.priors
-        if not self._first_layer_is_design:
+        if not self.first_layer_is_design:
             weights = priors.first_weights
             w = (weights.sample(rng, size + (self.d_in,), fan_in=self.d_in)
                  if isinstance(weights, ParameterPrior) else weights.sample(rng, size))
@@ -481,8 +483,15 @@ class NetworkSpec:
         return raw[..., :-1] * w_scale, raw[..., -1] * b_scale
 
     @property
-    def _first_layer_is_design(self) -> bool:
-        """True when the first layer is drawn through the design matrix (Gaussian, centred, standard normal law)."""
+    def first_layer_is_design(self) -> bool:
+        """True when the first layer is centred Gaussian (drawn through the design matrix; closed forms apply).
+
+        Examples
+        --------
+        >>> from nnqft_sym import ReLUNet
+        >>> ReLUNet().first_layer_is_design, ReLUNet().with_priors(first_biases="uniform").first_layer_is_design
+        (True, False)
+        """
         first = (self.priors.first_weights, self.priors.first_biases)
         return all(isinstance(p, ParameterPrior) and p.law == STANDARD_NORMAL and p.is_centred
                    for p in first)
@@ -506,7 +515,7 @@ class NetworkSpec:
         [[0.0, 1.0], [1.0, 1.0]]
         """
         self.require_numeric("preactivation_design")
-        if not self._first_layer_is_design:
+        if not self.first_layer_is_design:
             raise ValueError(f"preactivation_design needs a centred Gaussian first layer; this "
                              f"{self.name} has the priors {self.priors.first_weights.describe()} "
                              f"and {self.priors.first_biases.describe()}")
@@ -531,7 +540,7 @@ class NetworkSpec:
         (100, 8, 2)
         """
         self.require_numeric("first_layer_sampler")
-        if self._first_layer_is_design:
+        if self.first_layer_is_design:
             return GaussianFirstLayer(self.preactivation_design(points))
         return DrawnFirstLayer(self.sample_first_layer, as_points(points, self.d_in))
 

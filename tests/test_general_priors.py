@@ -236,12 +236,49 @@ def test_bad_priors_are_refused_naming_the_group():
         ReLUNet().with_priors(readout_weights={"sigma": 2})
 
 
-def test_first_layer_laws_sample_but_have_no_exact_moments_yet():
-    net = ReLUNet().with_priors(first_weights="uniform")
-    f = numeric.sample_outputs(net, 4, [0.3], 1000, rng=0)
-    assert np.isfinite(f).all()
-    with pytest.raises(ValueError, match="exact neuron moments need a centred Gaussian first layer"):
-        net.green([0.3, 0.3], 4)
+def test_first_layer_laws_exact_moments_against_mpmath():
+    """Uniform weights, Laplace bias (scale sigma_b / sqrt 2), ReLU: a nested mpmath integral split at the kinks."""
+    import mpmath
+    net = ReLUNet(sigma_w=1.2, sigma_b=0.8).with_priors(first_weights="uniform", first_biases="laplace")
+    x1, x2 = 0.4, -0.9
+    half_width, scale = 1.2 * math.sqrt(3), 0.8 / math.sqrt(2)
+
+    def inner(w):
+        f = lambda b: max(w * x1 + b, 0) * max(w * x2 + b, 0) * mpmath.exp(-abs(b) / scale) / (2 * scale)
+        return mpmath.quad(f, sorted({-mpmath.inf, -w * x1, -w * x2, 0, mpmath.inf}))
+
+    with mpmath.workdps(20):
+        reference = mpmath.quad(lambda w: inner(w) / (2 * half_width), [-half_width, 0, half_width])
+    assert net.neuron_moment([x1, x2]) == pytest.approx(float(reference), rel=1e-9)
+
+
+@pytest.mark.parametrize("net", [
+    ReLUNet(sigma_b=0.5).with_priors(first_weights="uniform", first_biases={"mean": 0.3}),
+    ErfNet().with_priors(first_weights="rademacher", first_biases="laplace"),
+    nq.Network("tanh(z)").with_priors(first_weights={"law": "student_t", "mean": 1.0}),
+], ids=["relu-uniform-mean", "erf-rademacher-laplace", "tanh-t"])
+def test_first_layer_laws_exact_correlators_against_the_sampler(net):
+    width, pts, n_nets = 3, [0.3, 0.8], 300000
+    f = numeric.sample_outputs(net, width, pts, n_nets, rng=9)
+    for combo in ([0, 1], [0, 0, 1, 1], [0, 1, 1]):
+        values = np.prod(f[:, combo], axis=1)
+        exact = float(net.green([pts[i] for i in combo], width))
+        assert abs(values.mean() - exact) < 4.5 * values.std() / math.sqrt(n_nets), combo
+
+
+def test_gaussian_first_layer_through_the_integral_equals_the_closed_forms():
+    """The integral route, forced by a mean of 0 given as a Gaussian law of its own, against the closed forms."""
+    from nnqft_sym.first_layer_moments import independent_first_layer_moment
+    for net in (ReLUNet(sigma_b=0.7), ErfNet(sigma_b=0.5), nq.LeakyReLUNet(slope=0.1, sigma_b=0)):
+        pts = np.array([[0.3], [-0.5], [0.9], [0.2]])
+        assert independent_first_layer_moment(net, pts) == pytest.approx(net.neuron_moment(pts), rel=1e-12)
+
+
+def test_first_layer_laws_need_d_in_one():
+    net = ReLUNet(d_in=2).with_priors(first_weights="uniform")
+    assert np.isfinite(numeric.sample_outputs(net, 4, [[0.3, 0.1]], 100, rng=0)).all()
+    with pytest.raises(ValueError, match="d_in = 1 only"):
+        net.green([[0.3, 0.1], [0.3, 0.1]], 4)
 
 
 # ---------------------------------------------------------------------- command line
