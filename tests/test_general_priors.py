@@ -341,3 +341,10 @@ def test_symbolic_read_out_mean_gives_the_exact_third_cumulant():
         values = {mu: m, N: width}
         assert float(got.subs(values)) == pytest.approx(float(expected.subs(values)), rel=1e-12, abs=1e-15)
     assert abs(float(sp.limit(got, N, sp.oo).subs(mu, 1))) < 1e-15     # kappa_3 is O(1/N)
+
+
+def test_mixed_output_indices_refuse_non_gaussian_readouts():
+    net = ReLUNet(d_out=2).with_priors(readout_weights="laplace")
+    with pytest.raises(ValueError, match="mixed indices need i.i.d. zero-mean Gaussian"):
+        nq.connected_green_indexed(net, [0.1, 0.2, 0.3, 0.4], [0, 0, 1, 1], 5)
+    assert np.isfinite(net.green([0.1, 0.2, 0.3, 0.4], 5))     # one component is fine
