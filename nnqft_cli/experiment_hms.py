@@ -9,8 +9,9 @@ import click
 from numeric.experiments import HMS_WIDTHS, hms_experiment
 
 from .options import (CONTEXT_SETTINGS, IntList, arch_option, d_in_option, out_option,
-                      points_option, resolve_scheduler, scheduler_options, seed_option,
-                      sigma_b_option, sigma_w_option, reported_errors)
+                      parse_priors, points_option, prior_option, resolve_scheduler,
+                      scheduler_options, seed_option, sigma_b_option, sigma_w_option,
+                      reported_errors)
 
 #: highest order of --orders: the exact order-n values sum (n-1)!! pairings over every multiset of
 #: the points (order 10 on the 6 HMS points: 18 s; order 12: 110 s and 0.6 GB; 40 would not end)
@@ -38,6 +39,7 @@ MAX_ORDER = 10
               help="Hidden layers of width N (> 1: reference values at leading order in 1/N).")
 @click.option("--d-out", type=click.IntRange(min=1), default=1, show_default=True,
               help="Output components (component 0 is measured).")
+@prior_option()
 @seed_option()
 @scheduler_options
 @out_option(default=None, help="Output folder [default: nnqft-output/hms-ARCH].")
@@ -45,8 +47,8 @@ MAX_ORDER = 10
 def command(arch: str, widths: tuple[int, ...], d_in: int, points: tuple[Any, ...] | None,
             orders: tuple[int, ...], n_bags: int, n_nets: int, sigma_w: float | None,
             sigma_b: float | None, cutoff: float | None, depth: int, d_out: int,
-            seed: int, scheduler: str, workers: int | None, out: Path | None,
-            progress: bool) -> None:
+            priors: tuple[str, ...], seed: int, scheduler: str, workers: int | None,
+            out: Path | None, progress: bool) -> None:
     """Green functions of an ensemble against width, couplings u4 and u6 (HMS, arXiv:2008.08601).
 
     Inputs, sigma_W and sigma_b default to the HMS setting of --arch at --d-in (the report
@@ -55,12 +57,13 @@ def command(arch: str, widths: tuple[int, ...], d_in: int, points: tuple[Any, ..
     """
     out = out or Path("nnqft-output") / f"hms-{arch}"
     scheduler, workers = resolve_scheduler(scheduler, workers)
+    chosen_priors = parse_priors(priors)
     with reported_errors(out):
         study = hms_experiment(out, arch, widths, points, orders, n_bags,
                                n_nets, seed, sigma_w, sigma_b, d_in=d_in, depth=depth,
                                d_out=d_out,
                                scheduler=scheduler, workers=workers, progress=progress,
-                               cutoff=cutoff)
+                               cutoff=cutoff, priors=chosen_priors or None)
     for row in study.measurement.summary():
         if row["order"] > 2:
             click.echo(f"N={row['width']:>5} n={row['order']}  <|m|>={row['mean_abs_deviation']:.4g}  "

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import math
 import os
+import tomllib
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -166,6 +168,56 @@ def d_in_option(default: int = 1) -> Decorator:
     """``--d-in``: the input dimension (an integer >= 1)."""
     return click.option("--d-in", type=click.IntRange(min=1), default=default, show_default=True,
                         help="Input dimension.")
+
+
+def parse_priors(values: tuple[str, ...]) -> dict[str, Any]:
+    """The ``with_priors`` arguments of repeated ``--prior`` values: ``GROUP=LAW`` or a JSON/TOML file.
+
+    A file holds one table per group, e.g. ``[readout_weights]`` with ``law = "laplace"``,
+    ``mean = 0.5``, or ``shared_scale = {law = "finite", values = [0.5, 1.5], probabilities =
+    [0.5, 0.5]}``; strings in it are read by the restricted parser, never evaluated.  Later
+    values win.
+
+    Examples
+    --------
+    >>> parse_priors(("readout_weights=laplace",))
+    {'readout_weights': 'laplace'}
+    """
+    out: dict[str, Any] = {}
+    for value in values:
+        if "=" in value and not Path(value).exists():
+            group, law = (part.strip() for part in value.split("=", 1))
+            out[group] = law
+            continue
+        path = Path(value)
+        if not path.is_file():
+            raise click.BadParameter(f"{value!r} is neither GROUP=LAW (e.g. readout_weights=laplace) "
+                                     f"nor a prior file (.json or .toml)", param_hint="'--prior'")
+        try:
+            if path.suffix == ".toml":
+                data = tomllib.loads(path.read_text())
+            elif path.suffix == ".json":
+                data = json.loads(path.read_text())
+            else:
+                raise click.BadParameter(f"{value}: a prior file must end in .json or .toml",
+                                         param_hint="'--prior'")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise click.BadParameter(f"{value}: cannot read it ({exc})", param_hint="'--prior'") from None
+        if not isinstance(data, dict) or not all(isinstance(v, (dict, str)) for v in data.values()):
+            raise click.BadParameter(f"{value}: a prior file maps each group to a law name or a "
+                                     f"table (law, mean, variance, shared_scale)", param_hint="'--prior'")
+        out.update(data)
+    return out
+
+
+def prior_option() -> Decorator:
+    """``--prior GROUP=LAW`` or ``--prior FILE`` (repeatable): the parameter priors of the network."""
+    return click.option("--prior", "priors", multiple=True, metavar="GROUP=LAW|FILE",
+                        help="Prior of a parameter group (first_weights, first_biases, "
+                             "hidden_weights, hidden_biases, readout_weights, readout_bias): "
+                             "GROUP=LAW with LAW one of normal, rademacher, uniform, laplace, "
+                             "student_t, or a .json/.toml file of tables with law, mean, "
+                             "variance, shared_scale.  Repeatable.")
 
 
 def seed_option() -> Decorator:

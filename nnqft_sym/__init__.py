@@ -11,8 +11,11 @@ from .errors import (CheckpointError, CostLimitError, DivergentExpectationError,
                      NoClosedFormError, NumericalOverflowError, ParseError)
 from .parsing import parse_expression, parse_number, read_srepr, to_sympy
 from .specification import NetworkSpec, default_points
-from .priors import (STANDARD_NORMAL, FrequencyWeights, NetworkPriors, ParameterPrior, StandardNormal,
-                     UniformPhase, iid_gaussian_priors, readout_covariance)
+from .laws import (DensityLaw, FiniteLaw, Rademacher, StandardLaplace, StandardStudentT,
+                   StandardUniform, as_law)
+from .priors import (STANDARD_NORMAL, FrequencyWeights, NetworkPriors, ParameterPrior, PriorChoice,
+                     SharedScale, StandardNormal, UniformPhase, as_prior, iid_gaussian_priors,
+                     readout_covariance)
 from .architectures import (ARCHITECTURES, CosNet, ErfNet, GaussianFrequencyPrior, GaussNet,
                             LeakyReLUNet, Network, ReLUNet, S, Z, from_description,
                             make_network)
@@ -22,6 +25,8 @@ from .first_layer import DrawnFirstLayer, GaussianFirstLayer, affine_preactivati
 from .cumulants import (connected_green, delta_green, delta_green_series, deviation,
                         deviation_series, green, reduced_cumulants)
 from .kernels import kernel_expr, kernel_numeric
+from . import neuron_sums
+from .neuron_sums import mean_function
 from .moments import neuron_moment
 from .partitions import double_factorial, even_set_partitions, pairings
 from .propagators import (IRExpansion, P, gaussian_weight_kernel, ir_expansion, is_translation_invariant,
@@ -49,7 +54,9 @@ __all__ = [
     "errors", "NnqftError", "NoClosedFormError", "ParseError", "DivergentExpectationError",
     "CostLimitError", "NumericalOverflowError", "CheckpointError", "parse_expression", "parse_number", "read_srepr", "to_sympy",
     "STANDARD_NORMAL", "StandardNormal", "ParameterPrior", "UniformPhase", "FrequencyWeights",
-    "NetworkPriors", "iid_gaussian_priors", "readout_covariance",
+    "NetworkPriors", "iid_gaussian_priors", "readout_covariance", "SharedScale", "PriorChoice",
+    "as_prior", "as_law", "Rademacher", "StandardUniform", "StandardLaplace", "StandardStudentT",
+    "FiniteLaw", "DensityLaw", "neuron_sums", "mean_function",
     "Z", "S", "P", "NetworkSpec", "default_points", "Network", "GaussNet", "ReLUNet", "LeakyReLUNet", "ErfNet", "CosNet", "GaussianFrequencyPrior",
     "ARCHITECTURES", "make_network", "from_description",
     "GaussianFirstLayer", "DrawnFirstLayer", "affine_preactivations",

@@ -25,7 +25,6 @@ ufunc and the derivatives :math:`\phi^{(k)}`.  A missing closed form raises
 from __future__ import annotations
 
 import functools
-import itertools
 from typing import Any, Callable
 
 import numpy as np
@@ -34,6 +33,7 @@ import sympy as sp
 from .specification import Z, _lambdify
 from .errors import NoClosedFormError
 from .gaussian import exponential_terms, mgf_product_expectation
+from .kinks import find_kinks
 from .parsing import to_sympy
 
 __all__ = ["ActivationRules", "ExponentialRules", "ErfRules", "PiecewiseLinearRules",
@@ -374,25 +374,6 @@ def _relu_pair_moment(a: int, b: int, sx: sp.Expr, sy: sp.Expr, c: sp.Expr) -> s
 
 
 # ============================================================================ structure finders
-def find_kinks(expr: sp.Expr, z: sp.Symbol) -> tuple[float, ...]:
-    """Sorted distinct real points where ``expr(z)`` is not infinitely differentiable
-    (Max/Min, Abs, Heaviside, sign and Piecewise break points anywhere in the tree)."""
-    points: set[float] = set()
-    for node in sp.preorder_traversal(expr):
-        if isinstance(node, (sp.Max, sp.Min)):
-            for a, b in itertools.combinations(node.args, 2):
-                points.update(_real_roots(a - b, z))
-        elif isinstance(node, (sp.Abs, sp.Heaviside, sp.sign)):
-            points.update(_real_roots(node.args[0], z))
-        elif isinstance(node, sp.Piecewise):
-            for _, cond in node.args:
-                if cond in (sp.true, sp.false):
-                    continue
-                for rel in cond.atoms(sp.core.relational.Relational):
-                    points.update(_real_roots(rel.lhs - rel.rhs, z))
-    return tuple(sorted(points))
-
-
 def find_homogeneity(expr: sp.Expr, z: sp.Symbol) -> int | None:
     """Degree k >= 0 with expr(t z) = t^k expr(z) for t > 0, or None."""
     if expr == 0:
@@ -415,13 +396,3 @@ def find_homogeneity(expr: sp.Expr, z: sp.Symbol) -> int | None:
     if not degrees or len(set(degrees)) != 1:
         return None
     return degrees[0]
-
-
-def _real_roots(expr: sp.Expr, z: sp.Symbol) -> set[float]:
-    if not expr.has(z):
-        return set()
-    roots = sp.solveset(sp.Eq(expr, 0), z, domain=sp.S.Reals)
-    if not isinstance(roots, sp.FiniteSet):
-        raise ValueError(f"cannot locate the kinks of the activation: {expr} = 0 has solution set "
-                         f"{roots}; pass kinks explicitly")
-    return {float(v) for v in roots}

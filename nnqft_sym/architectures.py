@@ -24,7 +24,7 @@ from .moments import neuron_moment
 from .parsing import read_srepr
 from .priors import FrequencyWeights, NetworkPriors, UniformPhase
 from .propagators import IRExpansion, ir_expansion, momentum_propagator
-from .specification import GaussianFrequencyPrior, NetworkSpec, S, Z
+from .specification import GaussianFrequencyPrior, NetworkSpec, S, Z, priors_from_description
 from .wick import free_green, gram_matrix
 
 __all__ = [
@@ -334,10 +334,14 @@ def from_description(description: dict[str, Any]) -> Network:
             spec = dict(description["frequency_prior"])
             extra["frequency_prior"] = _frequency_prior_class(spec.pop("class"))(**spec)
         if family in ARCHITECTURES:
-            return ARCHITECTURES[family](**params, **extra, name=description.get("name"))
-        return Network(read_srepr(description["activation"], "activation"),
-                       normalisation=read_srepr(description["normalisation"], "normalisation"),
-                       name=description.get("name"), **params)
+            net = ARCHITECTURES[family](**params, **extra, name=description.get("name"))
+        else:
+            net = Network(read_srepr(description["activation"], "activation"),
+                          normalisation=read_srepr(description["normalisation"], "normalisation"),
+                          name=description.get("name"), **params)
+        if "priors" in description:
+            net = net.with_priors(**priors_from_description(description["priors"]))
+        return net
     except (KeyError, TypeError, AttributeError) as exc:
         raise TypeError("description must come from Network.describe() (keys family, activation, "
                         f"normalisation, sigma_w, sigma_b, d_in, ...), got {description!r}") from exc

@@ -34,6 +34,8 @@ import sympy as sp
 
 from .errors import CostLimitError
 from .kernels import kernel_expr
+from .neuron_sums import (connected_green_general, delta_green_general, deviation_general,
+                          green_general, series_in_inverse_width)
 from .moments import _exp_terms, check_finite_result, is_symbolic_points, neuron_moment, prepare_points
 from .partitions import double_factorial, subset_recursion_terms
 from .specification import NetworkSpec
@@ -124,6 +126,24 @@ def _guard_memory(func):
                 f"{combos} combinations of {n} points); use fewer points or combinations per call"
             ) from None
     return wrapper
+
+
+def _general_priors(general: Any):
+    """Route a network whose read-out is not i.i.d. centred Gaussian to :mod:`nnqft_sym.neuron_sums`."""
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(net: NetworkSpec, points: Any, *args: Any, **kwargs: Any) -> Any:
+            if net.priors.readout_is_centred_gaussian:
+                return func(net, points, *args, **kwargs)
+            if general is None:
+                raise ValueError(f"{func.__name__}: with the read-out priors of this {net.name} "
+                                 f"({net.priors.readout_weights.describe()['prior']} weights) the "
+                                 "reference G_0 depends on N; use deviation(points, width) with a "
+                                 "numeric or symbolic width")
+            kwargs.pop("max_terms", None)
+            return general(net, points, *args)
+        return wrapper
+    return decorate
 
 
 def _bits(mask: int) -> list[int]:
@@ -246,6 +266,7 @@ def _sum_series(coeffs: dict[int, Any], width: Any, symbolic: bool, zero: Any) -
 
 
 @_guard_memory
+@_general_priors(lambda net, points: series_in_inverse_width(net, points, 'delta_green'))
 def delta_green_series(net: NetworkSpec, points: Any, *, max_terms: int = MAX_TERMS) -> dict[int, Any]:
     r"""Exact coefficients :math:`c_k` with :math:`\Delta G^{(n)} = \sum_{k\ge1} c_k N^{-k}`.
 
@@ -262,6 +283,7 @@ def delta_green_series(net: NetworkSpec, points: Any, *, max_terms: int = MAX_TE
 
 
 @_guard_memory
+@_general_priors(None)
 def deviation_series(net: NetworkSpec, points: Any, *, max_terms: int = MAX_TERMS) -> dict[int, Any]:
     r"""Exact coefficients of :math:`m_n = \Delta G^{(n)}/G_0^{(n)} = \sum_{k\ge1} c_k N^{-k}`.
 
@@ -286,6 +308,7 @@ def deviation_series(net: NetworkSpec, points: Any, *, max_terms: int = MAX_TERM
 
 
 @_guard_memory
+@_general_priors(connected_green_general)
 def connected_green(net: NetworkSpec, points: Any, width: Any, *, max_terms: int = MAX_TERMS) -> Any:
     r"""Exact connected correlator :math:`\kappa_n(f) = N \kappa_n(t)` (n >= 4).
 
@@ -313,6 +336,7 @@ def connected_green(net: NetworkSpec, points: Any, width: Any, *, max_terms: int
 
 
 @_guard_memory
+@_general_priors(green_general)
 def green(net: NetworkSpec, points: Any, width: Any, *, max_terms: int = MAX_TERMS) -> Any:
     """Exact full Green function G^(n) = E[f(x_1)...f(x_n)] at width N (moment-cumulant formula).
 
@@ -339,6 +363,7 @@ def green(net: NetworkSpec, points: Any, width: Any, *, max_terms: int = MAX_TER
 
 
 @_guard_memory
+@_general_priors(delta_green_general)
 def delta_green(net: NetworkSpec, points: Any, width: Any, *, max_terms: int = MAX_TERMS) -> Any:
     r""":math:`\Delta G^{(n)} = G^{(n)} - G_0^{(n)}`, summed without cancellation (0 for odd n)."""
     width = check_width(width)
@@ -348,6 +373,7 @@ def delta_green(net: NetworkSpec, points: Any, width: Any, *, max_terms: int = M
 
 
 @_guard_memory
+@_general_priors(deviation_general)
 def deviation(net: NetworkSpec, points: Any, width: Any, *, max_terms: int = MAX_TERMS) -> Any:
     r""":math:`m_n = \Delta G^{(n)} / G_0^{(n)}` (exact).
 

@@ -276,7 +276,21 @@ def _check_deep(net: Network, what: str) -> None:
     net.require_numeric(what)
     if not net.first_layer_is_gaussian:
         raise ValueError(f"{what}: the layer recursion needs Gaussian first-layer pre-activations; "
-                         f"{net.name} has uniform phases (use the one-layer exact results)")
+                         f"{net.name} has the first-layer priors "
+                         f"{[p.describe()['law'] for p in (net.priors.first_weights, net.priors.first_biases)]}")
+    off_centre = [name for name, p in net.priors.groups().items() if not p.is_centred]
+    if off_centre:
+        raise ValueError(f"{what}: the layer recursion needs centred priors; the groups "
+                         f"{off_centre} of this {net.name} have nonzero means")
+
+
+def _check_gaussian_layers(net: Network, what: str) -> None:
+    """The 1/N recursion uses Gaussian fourth moments of the weights after the first layer."""
+    laws = {name: p.describe() for name, p in net.priors.groups().items()
+            if not name.startswith("first") and not p.is_gaussian}
+    if laws:
+        raise ValueError(f"{what}: the 1/N recursion assumes Gaussian weights and biases after the "
+                         f"first layer; the groups {sorted(laws)} of this {net.name} are not")
 
 
 def _layer_normalisation(net: Network, s: np.ndarray) -> np.ndarray:
@@ -443,6 +457,7 @@ def layer_recursion(net: Network, points: Any) -> LayerRecursion:
     [(2, 2, 2, 2), (2, 2, 2, 2), (2, 2, 2, 2)]
     """
     _check_deep(net, "layer_recursion")
+    _check_gaussian_layers(net, "layer_recursion")
     pts = as_points(points, net.d_in)
     if pts.ndim != 2:
         raise ValueError(f"points must have shape (m, d_in), got {pts.shape}")

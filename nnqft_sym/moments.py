@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from .first_layer_moments import independent_first_layer_moment
+from .priors import ParameterPrior
 from .activations import ExponentialRules, activation_rules, coincidence_pattern, relu_moment_closed_form
 from .errors import NoClosedFormError, NumericalOverflowError
 from .expectations import gaussian_moment
@@ -270,6 +272,8 @@ def _cos_phase_average(net: Network, pts: Any, symbolic: bool) -> Any:
 
 # ---------------------------------------------------------------------- numeric
 def _moment_numeric(net: Network, pts: np.ndarray) -> np.ndarray:
+    if not net.first_layer_is_design and isinstance(net.priors.first_biases, ParameterPrior):
+        return independent_first_layer_moment(net, pts)   # any laws and means (d_in = 1)
     if pts.shape[-2] % 2 and activation_rules(net.activation).is_odd:
         return np.zeros(pts.shape[:-2])
     if not net.first_layer_is_gaussian:

@@ -111,6 +111,10 @@ _DEEP_ADVICE = "use nnqft_sym.deep.leading_pairing_coefficients for the O(1/N) t
 
 def _prepare(net: NetworkSpec, points: Any, max_terms: Any = MAX_TERMS):
     """(symbolic?, points, n) after the cost check: (n-1)!! pairings times Bell(n/2) partitions."""
+    if not net.priors.readout_is_centred_gaussian:
+        raise ValueError("multi-output correlators with mixed indices need i.i.d. zero-mean Gaussian "
+                         "read-out priors (the pairing structure of the output indices); the "
+                         "correlators of one component are nnqft_sym.green / connected_green")
     max_terms = check_integer(max_terms, "max_terms", 1)
     symbolic, pts, n = prepare_points(net, points, "multi-output correlators")
     if n % 2 == 0:

@@ -37,44 +37,17 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .parsing import to_sympy
+from .laws import STANDARD_NORMAL, StandardNormal, as_law, law_from_description, law_from_mapping
+from .parsing import read_srepr, to_sympy
 
-__all__ = ["StandardNormal", "STANDARD_NORMAL", "ParameterPrior", "UniformPhase",
+__all__ = ["StandardNormal", "STANDARD_NORMAL", "ParameterPrior", "SharedScale", "PriorChoice", "as_prior", "prior_from_description", "UniformPhase",
            "FrequencyWeights", "NetworkPriors", "iid_gaussian_priors", "readout_covariance"]
-
-
-# ---------------------------------------------------------------------- standardised laws
-@dataclass(frozen=True)
-class StandardNormal:
-    r"""The standard normal law of a standardised parameter :math:`\xi \sim \mathcal N(0, 1)`.
-
-    Examples
-    --------
-    >>> [STANDARD_NORMAL.moment(k) for k in range(7)]
-    [1, 0, 1, 0, 3, 0, 15]
-    """
-
-    name: str = "normal"
-    #: the law is Gaussian (the affine image of a Gaussian is Gaussian)
-    is_gaussian: bool = True
-
-    def moment(self, k: int) -> sp.Expr:
-        r""":math:`E[\xi^k] = (k - 1)!!` for even ``k``, 0 for odd ``k``."""
-        return sp.Integer(0) if k % 2 else sp.factorial2(k - 1) if k else sp.Integer(1)
-
-    def sample(self, rng: np.random.Generator, size: tuple[int, ...]) -> np.ndarray:
-        """``size`` standard normals from ``rng`` (``rng.standard_normal``)."""
-        return rng.standard_normal(size)
-
-
-#: the standard normal law (the default of every :class:`ParameterPrior`)
-STANDARD_NORMAL = StandardNormal()
 
 
 # ---------------------------------------------------------------------- parameter priors
 @dataclass(frozen=True)
 class ParameterPrior:
-    r"""The prior of one parameter group: :math:`\theta = \mu + \sqrt{v / n_{in}}\,\xi`, i.i.d.
+    r"""The prior of one parameter group, i.i.d.: weights :math:`\theta = \mu/n_{in} + \sqrt{v/n_{in}}\,\xi`, biases :math:`\theta = \mu + \sqrt v\,\xi`.
 
     Parameters
     ----------
@@ -84,11 +57,15 @@ class ParameterPrior:
         :math:`v`, the variance at unit fan-in (:math:`\sigma_W^2`, :math:`\sigma_b^2`,
         :math:`v_{out}`); a symbol is allowed (the derivations stay symbolic).
     fan_in_scaled : bool
-        True for weights, whose variance is :math:`v / n_{in}`; False for biases.
-    law : StandardNormal
-        The law of the standardised parameter :math:`\xi` (mean 0, variance 1).
+        True for weights, whose variance is :math:`v / n_{in}` and mean :math:`\mu / n_{in}`;
+        False for biases.
+    law : a law of :mod:`nnqft_sym.laws`
+        The law of the standardised parameter :math:`\xi` (mean 0, variance 1; default
+        :data:`~nnqft_sym.laws.STANDARD_NORMAL`).
     mean : SymPy expression
-        :math:`\mu` (default 0).
+        :math:`\mu` (default 0).  A weight mean scales as :math:`1/n_{in}`, so that the
+        mean of a sum over :math:`n_{in}` inputs stays finite: a read-out mean gives
+        :math:`E f(x) = \mu_b + \mu_W E[g(x)]` at every width.
 
     Examples
     --------
@@ -96,17 +73,30 @@ class ParameterPrior:
     >>> b = ParameterPrior("readout_bias", variance=sp.Symbol("sigma_b") ** 2)
     >>> b.moment(2), b.is_gaussian, b.is_centred
     (sigma_b**2, True, True)
+    >>> w = ParameterPrior("readout_weights", 1, fan_in_scaled=True, mean=2)
+    >>> w.moment(1, fan_in=sp.Symbol("N"))
+    2/N
     """
 
     group: str
     variance: Any
     fan_in_scaled: bool = False
-    law: StandardNormal = STANDARD_NORMAL
+    law: Any = STANDARD_NORMAL
     mean: Any = sp.Integer(0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "variance", to_sympy(self.variance, f"{self.group} variance"))
+        object.__setattr__(self, "mean", to_sympy(self.mean, f"{self.group} mean"))
+        object.__setattr__(self, "law", as_law(self.law, f"{self.group} law"))
 
     @property
     def is_gaussian(self) -> bool:
         """True when the parameter is Gaussian."""
+        return self.law.is_gaussian
+
+    @property
+    def is_conditionally_gaussian(self) -> bool:
+        """True when the parameter is Gaussian given the network's shared scales (here: Gaussian)."""
         return self.law.is_gaussian
 
     @property
@@ -123,11 +113,16 @@ class ParameterPrior:
         r""":math:`\mathrm{Var}\,\theta = v / n_{in}` for weights, :math:`v` for biases."""
         return self.variance / fan_in if self.fan_in_scaled else self.variance
 
+    def parameter_mean(self, fan_in: Any = 1) -> Any:
+        r""":math:`E\,\theta = \mu / n_{in}` for weights, :math:`\mu` for biases."""
+        return self.mean / fan_in if self.fan_in_scaled else self.mean
+
     def moment(self, k: int, fan_in: Any = 1) -> sp.Expr:
-        r""":math:`E[\theta^k] = \sum_j \binom{k}{j} \mu^{k-j} (v/n_{in})^{j/2} E[\xi^j]` (SymPy)."""
+        r""":math:`E[\theta^k] = \sum_j \binom{k}{j} (E\theta)^{k-j} (\mathrm{Var}\,\theta)^{j/2} E[\xi^j]` (SymPy)."""
         std = sp.sqrt(self.parameter_variance(fan_in))
-        return sp.expand(sum(sp.binomial(k, j) * self.mean ** (k - j) * std ** j * self.law.moment(j)
-                             for j in range(k + 1)))
+        mean = self.parameter_mean(fan_in)
+        return sp.expand(sum(sp.binomial(k, j) * mean ** (k - j) * std ** j * self.law.moment(j)
+                             for j in range(k + 1) if mean != 0 or j == k))
 
     def numeric_std(self, fan_in: int = 1) -> float:
         r"""The numeric standard deviation :math:`\sigma / \sqrt{n_{in}}` (weights) or :math:`\sigma`."""
@@ -139,13 +134,212 @@ class ParameterPrior:
         draws = self.law.sample(rng, size)
         draws *= self.numeric_std(fan_in)
         if not self.is_centred:
-            draws += float(self.mean)
+            draws += float(self.parameter_mean(fan_in))
         return draws
 
     def describe(self) -> dict[str, Any]:
-        """A JSON-friendly description (law, variance, mean, fan-in scaling)."""
-        return {"group": self.group, "law": self.law.name, "variance": str(self.variance),
-                "mean": str(self.mean), "fan_in_scaled": self.fan_in_scaled}
+        """A JSON-friendly description (:func:`prior_from_description` rebuilds it)."""
+        return {"prior": "parameter", "group": self.group, "law": self.law.describe(),
+                "variance": sp.srepr(self.variance), "mean": sp.srepr(self.mean),
+                "fan_in_scaled": self.fan_in_scaled}
+
+
+@dataclass(frozen=True)
+class SharedScale:
+    r"""Read-out weights with a scale shared by the whole layer: :math:`W_i = s\,\theta_i`.
+
+    :math:`s` is drawn once per network from ``scale_law`` (a law of :mod:`nnqft_sym.laws`,
+    not standardised: :math:`E[s^k]` is what enters), the :math:`\theta_i` i.i.d. from
+    ``base``.  The weights are then not independent, and the connected correlators do not
+    vanish as :math:`N \to \infty` (the independence-breaking of DHMSS arXiv:2307.03223):
+    given :math:`s` the network is the ``base`` network with its weights scaled by :math:`s`.
+
+    Examples
+    --------
+    >>> from nnqft_sym.laws import FiniteLaw
+    >>> import sympy as sp
+    >>> half = sp.Rational(1, 2)
+    >>> prior = SharedScale(ParameterPrior("readout_weights", 1, fan_in_scaled=True),
+    ...                     FiniteLaw([half, 3 * half], [half, half], standardised=False))
+    >>> prior.variance, prior.scale_moment(4)
+    (5/4, 41/16)
+    """
+
+    base: ParameterPrior
+    scale_law: Any
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.base, ParameterPrior):
+            raise TypeError(f"base must be a ParameterPrior, got {type(self.base).__name__}")
+        object.__setattr__(self, "scale_law", as_law(self.scale_law, "scale_law", standardised=False))
+        if not self.base.is_centred:
+            raise ValueError("a shared scale needs centred read-out weights (mean 0); got mean "
+                             f"{self.base.mean}")
+
+    @property
+    def group(self) -> str:
+        """The group of the base prior."""
+        return self.base.group
+
+    @property
+    def fan_in_scaled(self) -> bool:
+        """As the base prior."""
+        return self.base.fan_in_scaled
+
+    is_gaussian = False
+
+    @property
+    def is_conditionally_gaussian(self) -> bool:
+        """True when the weights are Gaussian given the shared scale."""
+        return self.base.is_gaussian
+
+    @property
+    def is_centred(self) -> bool:
+        """True when the base prior is centred."""
+        return self.base.is_centred
+
+    @property
+    def variance(self) -> sp.Expr:
+        r"""The variance at unit fan-in, :math:`E[s^2]\, v` (centred base)."""
+        return self.scale_moment(2) * self.base.variance
+
+    def scale_moment(self, k: int) -> sp.Expr:
+        r""":math:`E[s^k]`."""
+        return self.scale_law.moment(k)
+
+    def moment(self, k: int, fan_in: Any = 1) -> sp.Expr:
+        r""":math:`E[W^k] = E[s^k]\, E[\theta^k]` of one weight (the weights are correlated)."""
+        return sp.expand(self.scale_moment(k) * self.base.moment(k, fan_in))
+
+    def sample_scale(self, rng: np.random.Generator, size: tuple[int, ...]) -> np.ndarray:
+        """One scale per network: ``size`` draws of :attr:`scale_law`."""
+        return self.scale_law.sample(rng, size)
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-friendly description (:func:`prior_from_description` rebuilds it)."""
+        return {"prior": "shared_scale", "group": self.group, "base": self.base.describe(),
+                "scale_law": self.scale_law.describe()}
+
+
+@dataclass(frozen=True)
+class PriorChoice:
+    r"""What a user chose for one group, resolved against the network's own prior by :func:`as_prior`.
+
+    ``None`` keeps the network's value: ``PriorChoice(law=Rademacher())`` keeps
+    :math:`\sigma_W` (and follows it through ``with_params``).
+
+    Examples
+    --------
+    >>> PriorChoice.from_value({"law": "uniform", "mean": 1}).mean
+    1
+    """
+
+    law: Any = None
+    mean: Any = None
+    variance: Any = None
+    shared_scale: Any = None
+
+    _KEYS = ("law", "mean", "variance", "shared_scale")
+
+    @classmethod
+    def from_value(cls, value: Any, group: str = "prior") -> "PriorChoice":
+        """A choice from a law-like value or a mapping with the keys law, mean, variance, shared_scale."""
+        if isinstance(value, dict):
+            unknown = set(value) - set(cls._KEYS)
+            if unknown:
+                raise ValueError(f"{group}: unknown key(s) {sorted(unknown)}; allowed: {list(cls._KEYS)}")
+            law = value.get("law")
+            scale = value.get("shared_scale")
+            variance = value.get("variance")
+            if variance is not None:
+                variance = to_sympy(variance, f"{group} variance", {})
+                if not (variance.is_number and variance.is_real and variance >= 0):
+                    raise ValueError(f"{group} variance must be a number >= 0, got {variance}")
+            mean = value.get("mean")
+            return cls(law=None if law is None else law_from_mapping(law, f"{group} law"),
+                       mean=None if mean is None else to_sympy(mean, f"{group} mean", {}),
+                       variance=variance,
+                       shared_scale=None if scale is None else
+                       law_from_mapping(scale, f"{group} shared_scale", standardised=False))
+        return cls(law=as_law(value, f"{group} law"))
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-friendly description."""
+        out: dict[str, Any] = {"prior": "choice"}
+        if self.law is not None:
+            out["law"] = self.law.describe()
+        if self.shared_scale is not None:
+            out["shared_scale"] = self.shared_scale.describe()
+        for key in ("mean", "variance"):
+            if getattr(self, key) is not None:
+                out[key] = sp.srepr(getattr(self, key))
+        return out
+
+
+def as_prior(value: Any, default: Any) -> Any:
+    """The prior of a group from a user's value and the network's own prior ``default`` of that group.
+
+    ``value`` is a prior object (used as it is, after checking its group), a
+    :class:`PriorChoice`, a mapping with the keys ``law``, ``mean``, ``variance``,
+    ``shared_scale``, or a law-like value (:func:`nnqft_sym.laws.as_law`).
+
+    Examples
+    --------
+    >>> default = ParameterPrior("readout_bias", 4)
+    >>> as_prior("laplace", default).variance, as_prior("laplace", default).law.name
+    (4, 'laplace')
+    """
+    group = default.group
+    if isinstance(value, (ParameterPrior, SharedScale)):
+        if value.group != group or value.fan_in_scaled != getattr(default, "fan_in_scaled", None):
+            raise ValueError(f"{group}: the prior object is for the group {value.group!r} "
+                             f"(fan_in_scaled={value.fan_in_scaled}); build it for {group!r}")
+        return value
+    choice = value if isinstance(value, PriorChoice) else PriorChoice.from_value(value, group)
+    if not isinstance(default, ParameterPrior):
+        raise ValueError(f"{group}: this network's {group} prior ({default.describe()}) is fixed "
+                         f"by its architecture (cos-net phases and frequencies) and cannot be replaced")
+    prior = ParameterPrior(group, default.variance if choice.variance is None else choice.variance,
+                           fan_in_scaled=default.fan_in_scaled,
+                           law=default.law if choice.law is None else choice.law,
+                           mean=default.mean if choice.mean is None else choice.mean)
+    if choice.shared_scale is None:
+        return prior
+    if group != "readout_weights":
+        raise ValueError(f"{group}: a shared scale is supported for the read-out weights only")
+    return SharedScale(prior, choice.shared_scale)
+
+
+def prior_from_description(description: dict[str, Any]) -> ParameterPrior | SharedScale | PriorChoice:
+    """Rebuild a :class:`ParameterPrior` or :class:`SharedScale` from its :meth:`describe` output.
+
+    Strings are read by :func:`nnqft_sym.read_srepr` (never evaluated).
+
+    Examples
+    --------
+    >>> prior = ParameterPrior("readout_bias", 2, mean=1)
+    >>> prior_from_description(prior.describe()) == prior
+    True
+    """
+    if not isinstance(description, dict):
+        raise TypeError(f"a prior description must be a dict, got {type(description).__name__}")
+    kind = description.get("prior")
+    if kind == "shared_scale":
+        return SharedScale(prior_from_description(description["base"]),
+                           law_from_description(description["scale_law"]))
+    if kind == "choice":
+        return PriorChoice(
+            law=law_from_description(description["law"]) if "law" in description else None,
+            shared_scale=(law_from_description(description["shared_scale"])
+                          if "shared_scale" in description else None),
+            **{k: read_srepr(description[k], k) for k in ("mean", "variance") if k in description})
+    if kind == "parameter":
+        return ParameterPrior(str(description["group"]),
+                              read_srepr(description["variance"], "variance"),
+                              fan_in_scaled=bool(description["fan_in_scaled"]),
+                              law=law_from_description(description["law"]),
+                              mean=read_srepr(description["mean"], "mean"))
+    raise ValueError(f"unknown prior kind {kind!r}; allowed: 'parameter', 'shared_scale'")
 
 
 @dataclass(frozen=True)
@@ -265,6 +459,12 @@ class NetworkPriors:
     def readout_is_gaussian(self) -> bool:
         """True when the output is Gaussian given the last hidden layer (read-out weights and bias Gaussian)."""
         return bool(self.readout_weights.is_gaussian and self.readout_bias.is_gaussian)
+
+    @property
+    def readout_is_centred_gaussian(self) -> bool:
+        """True when the read-out weights and bias are i.i.d. zero-mean Gaussian (odd correlators vanish)."""
+        return all(isinstance(p, ParameterPrior) and p.is_gaussian and p.is_centred
+                   for p in (self.readout_weights, self.readout_bias))
 
     @property
     def is_iid_centred_gaussian(self) -> bool:

@@ -36,10 +36,12 @@ import sympy as sp
 
 from .first_layer import DrawnFirstLayer, GaussianFirstLayer, affine_preactivations
 from .parsing import read_srepr, to_sympy
-from .priors import STANDARD_NORMAL, NetworkPriors, ParameterPrior, iid_gaussian_priors
+from .priors import (STANDARD_NORMAL, NetworkPriors, ParameterPrior, PriorChoice, SharedScale, as_prior,
+                     iid_gaussian_priors, prior_from_description)
 from .validation import as_coordinates, as_points, check_dimension, check_nonnegative, check_positive
 
-__all__ = ["Z", "S", "P", "NetworkSpec", "GaussianFrequencyPrior", "default_points", "log_normalisation"]
+__all__ = ["Z", "S", "P", "NetworkSpec", "GaussianFrequencyPrior", "default_points", "log_normalisation",
+           "priors_from_description"]
 
 #: the pre-activation z = W0 . x + b0 of one hidden neuron
 Z = sp.Symbol("z", real=True)
@@ -170,7 +172,68 @@ class NetworkSpec:
         if unknown:
             raise TypeError(f"unknown hyper-parameter(s) {sorted(unknown)}; "
                             f"allowed: {sorted(self.params)}")
-        return type(self)(**{**self._init_kwargs(), **params})
+        return type(self)(**{**self._init_kwargs(), **params})._with_overrides(self._prior_overrides)
+
+    #: groups whose prior was set by :meth:`with_priors` (group name -> prior object)
+    _prior_overrides: dict[str, Any] = {}
+
+    def _with_overrides(self, overrides: dict[str, Any]) -> "NetworkSpec":
+        if overrides:
+            self._prior_overrides = dict(overrides)
+            self.__dict__.pop("priors", None)
+        return self
+
+    def with_priors(self, **groups: Any) -> "NetworkSpec":
+        r"""A copy of the network with the priors of some parameter groups replaced.
+
+        Parameters
+        ----------
+        first_weights, first_biases, readout_weights, readout_bias, hidden_weights, hidden_biases
+            For each group, the law of the standardised parameter :math:`\xi` (a
+            :mod:`sympy.stats` random variable, a law of :mod:`nnqft_sym.laws` or a law name
+            such as ``"laplace"``), a prior object (:class:`~nnqft_sym.priors.ParameterPrior`,
+            :class:`~nnqft_sym.priors.SharedScale`), or a dict with the keys ``law``,
+            ``mean``, ``variance`` and (read-out weights) ``shared_scale``
+            (:func:`nnqft_sym.priors.as_prior`).  The parameter is
+            :math:`\mu/n_{in} + \sqrt{v/n_{in}}\,\xi` (weights) or :math:`\mu + \sqrt v\,\xi`
+            (biases), with the network's :math:`v` (:math:`\sigma_W^2`, :math:`\sigma_b^2`,
+            :math:`v_{out}`) unless ``variance`` is given.  ``hidden_weights`` and
+            ``hidden_biases`` take one value for every hidden layer after the first, or a
+            sequence of ``depth - 1`` values.
+
+        Raises
+        ------
+        TypeError
+            For an unknown group or a value of the wrong kind.
+        ValueError
+            For a law that is not standardised, or a prior whose group does not match.
+
+        Examples
+        --------
+        >>> from sympy import stats
+        >>> from nnqft_sym import ReLUNet
+        >>> net = ReLUNet().with_priors(readout_weights=stats.Normal("xi", 0, 1))
+        >>> net.priors == ReLUNet().priors
+        True
+        >>> ReLUNet().with_priors(readout_weights="rademacher").priors.readout_weights.law
+        Rademacher(name='rademacher')
+        """
+        overrides = dict(self._prior_overrides)
+        for group, value in groups.items():
+            if group in ("hidden_weights", "hidden_biases"):
+                values = tuple(value) if isinstance(value, (list, tuple)) else (value,) * (self.depth - 1)
+                if len(values) != self.depth - 1:
+                    raise ValueError(f"{group}: {self.depth - 1} hidden layers after the first "
+                                     f"(depth = {self.depth}) need {self.depth - 1} priors, got {len(values)}")
+                overrides[group] = tuple(_choice(v, group) for v in values)
+            elif group in _PRIOR_GROUPS:
+                overrides[group] = _choice(value, group)
+            else:
+                raise TypeError(f"unknown parameter group {group!r}; allowed: "
+                                f"{sorted(_PRIOR_GROUPS + ('hidden_weights', 'hidden_biases'))}")
+        net = type(self)(**self._init_kwargs())._with_overrides(overrides)
+        _ = net.priors  # resolve now: a bad choice fails here, naming its group
+        return net
 
     def describe(self) -> dict[str, Any]:
         """A JSON-friendly description, enough to rebuild the network with :func:`nnqft_sym.from_description`.
@@ -197,6 +260,10 @@ class NetworkSpec:
                "normalisation": sp.srepr(self.normalisation),
                **{k: (int(v) if isinstance(v, int) else sp.srepr(to_sympy(v, k)))
                   for k, v in self.params.items()}}
+        if self._prior_overrides:
+            out["priors"] = {group: ([p.describe() for p in value] if isinstance(value, tuple)
+                                     else value.describe())
+                             for group, value in self._prior_overrides.items()}
         for key in ("activation", "normalisation"):  # refuse now what a worker could not read
             read_srepr(out[key], key)
         return out
@@ -234,10 +301,11 @@ class NetworkSpec:
         r"""Raise a ``ValueError`` unless the exact one-hidden-layer results apply (``what`` names the caller).
 
         The capability query of the exact finite-width results (:mod:`nnqft_sym.cumulants`,
-        :mod:`nnqft_sym.multi_output`, :mod:`nnqft_sym.moments`): one hidden layer of i.i.d.
-        neurons, read out by centred Gaussian weights and bias, so that
-        :math:`f` is a sum of :math:`N` i.i.d. terms given the read-out.  ``instead`` is
-        the advice for a network that fails it.
+        :mod:`nnqft_sym.neuron_sums`, :mod:`nnqft_sym.multi_output`, :mod:`nnqft_sym.moments`):
+        one hidden layer of i.i.d. neurons (given a shared read-out scale) whose single-neuron
+        moments are known exactly: a centred Gaussian first layer, or a cos-net's
+        frequencies and uniform phases.  Any read-out prior is allowed.  ``instead`` is the
+        advice for a network that fails it.
 
         Examples
         --------
@@ -250,10 +318,14 @@ class NetworkSpec:
         if self.depth != 1:
             raise ValueError(f"{what}: exact finite-width results exist for one hidden layer only, "
                              f"got depth = {self.depth}; {instead}")
-        readout = (self.priors.readout_weights, self.priors.readout_bias)
-        if not all(p.is_gaussian and p.is_centred for p in readout):
-            raise ValueError(f"{what}: the exact results need centred Gaussian read-out priors, got "
-                             f"{[p.describe() for p in readout]}")
+        first = (self.priors.first_weights, self.priors.first_biases)
+        if all(isinstance(p, ParameterPrior) for p in first) and not self.first_layer_is_design \
+                and self.d_in != 1:
+            raise ValueError(f"{what}: exact neuron moments of a first layer with the priors "
+                             f"{[p.describe()['law'] for p in first]} and means "
+                             f"{[str(p.mean) for p in first]} are computed for d_in = 1 only "
+                             f"(a 2-dimensional integral), got d_in = {self.d_in}; measure it "
+                             f"with numeric.measure")
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v}" for k, v in self.params.items())
@@ -297,7 +369,11 @@ class NetworkSpec:
         base = iid_gaussian_priors(self.sigma_w, self.sigma_b, depth=self.depth,
                                    readout_variance=self._readout_variance())
         weights, biases = self._first_layer_priors(base)
-        return dataclasses.replace(base, first_weights=weights, first_biases=biases)
+        base = dataclasses.replace(base, first_weights=weights, first_biases=biases)
+        resolved = {group: (tuple(as_prior(v, d) for v, d in zip(value, getattr(base, group)))
+                            if isinstance(value, tuple) else as_prior(value, getattr(base, group)))
+                    for group, value in self._prior_overrides.items()}
+        return dataclasses.replace(base, **resolved)
 
     def _first_layer_priors(self, base: NetworkPriors) -> tuple[Any, Any]:
         """The first-layer ``(weights, biases)`` priors (Gaussian; cos-net overrides)."""
@@ -324,6 +400,8 @@ class NetworkSpec:
         """
         if self.priors.first_layer_is_gaussian:
             return True
+        if isinstance(self.priors.first_biases, ParameterPrior):   # a non-Gaussian parameter law
+            return False
         if self.activation != sp.cos(Z):
             raise ValueError(f"activation: a first layer with a frequency prior and uniform phases "
                              f"(cos-net) needs the activation cos(z), got {self.activation}; "
@@ -377,7 +455,7 @@ class NetworkSpec:
                            ) -> tuple[np.ndarray, np.ndarray]:
         r"""Draw first-layer weights ``(size + (d_in,))`` and biases ``(size)`` from the prior.
 
-        A jointly Gaussian, centred first layer (:attr:`_first_layer_is_design`) draws one
+        A jointly Gaussian, centred first layer (:attr:`first_layer_is_design`) draws one
         array of ``size + (d_in + 1,)`` standard normals (the weights, then the bias, of one
         neuron after another), scaled by the standard deviations of :attr:`priors`
         (:math:`\sigma_W/\sqrt{d_{in}}` and :math:`\sigma_b`); :meth:`sample_preactivations`
@@ -394,8 +472,10 @@ class NetworkSpec:
         self.require_numeric("sample_first_layer")
         size = tuple(size)
         priors = self.priors
-        if not self._first_layer_is_design:
-            w = priors.first_weights.sample(rng, size)
+        if not self.first_layer_is_design:
+            weights = priors.first_weights
+            w = (weights.sample(rng, size + (self.d_in,), fan_in=self.d_in)
+                 if isinstance(weights, ParameterPrior) else weights.sample(rng, size))
             return w, priors.first_biases.sample(rng, size)
         w_scale = priors.first_weights.numeric_std(self.d_in)
         b_scale = priors.first_biases.numeric_std()
@@ -403,8 +483,15 @@ class NetworkSpec:
         return raw[..., :-1] * w_scale, raw[..., -1] * b_scale
 
     @property
-    def _first_layer_is_design(self) -> bool:
-        """True when the first layer is drawn through the design matrix (Gaussian, centred, standard normal law)."""
+    def first_layer_is_design(self) -> bool:
+        """True when the first layer is centred Gaussian (drawn through the design matrix; closed forms apply).
+
+        Examples
+        --------
+        >>> from nnqft_sym import ReLUNet
+        >>> ReLUNet().first_layer_is_design, ReLUNet().with_priors(first_biases="uniform").first_layer_is_design
+        (True, False)
+        """
         first = (self.priors.first_weights, self.priors.first_biases)
         return all(isinstance(p, ParameterPrior) and p.law == STANDARD_NORMAL and p.is_centred
                    for p in first)
@@ -428,7 +515,7 @@ class NetworkSpec:
         [[0.0, 1.0], [1.0, 1.0]]
         """
         self.require_numeric("preactivation_design")
-        if not self._first_layer_is_design:
+        if not self.first_layer_is_design:
             raise ValueError(f"preactivation_design needs a centred Gaussian first layer; this "
                              f"{self.name} has the priors {self.priors.first_weights.describe()} "
                              f"and {self.priors.first_biases.describe()}")
@@ -453,7 +540,7 @@ class NetworkSpec:
         (100, 8, 2)
         """
         self.require_numeric("first_layer_sampler")
-        if self._first_layer_is_design:
+        if self.first_layer_is_design:
             return GaussianFirstLayer(self.preactivation_design(points))
         return DrawnFirstLayer(self.sample_first_layer, as_points(points, self.d_in))
 
@@ -627,6 +714,34 @@ class GaussianFrequencyPrior:
 
 
 # ---------------------------------------------------------------------- helpers
+#: the parameter groups :meth:`NetworkSpec.with_priors` takes one prior for
+_PRIOR_GROUPS = ("first_weights", "first_biases", "readout_weights", "readout_bias")
+
+
+def _choice(value: Any, group: str) -> Any:
+    """A prior object as it is; anything else as a :class:`~nnqft_sym.priors.PriorChoice`."""
+    if isinstance(value, (ParameterPrior, SharedScale, PriorChoice)):
+        return value
+    return PriorChoice.from_value(value, group)
+
+
+def priors_from_description(description: dict[str, Any]) -> dict[str, Any]:
+    """The ``with_priors`` arguments of the ``"priors"`` entry of :meth:`NetworkSpec.describe`.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> described = ReLUNet().with_priors(readout_bias="laplace").describe()["priors"]
+    >>> priors_from_description(described)["readout_bias"].law
+    StandardLaplace(name='laplace')
+    """
+    if not isinstance(description, dict):
+        raise TypeError(f"the priors of a description must be a dict, got {description!r}")
+    return {group: (tuple(prior_from_description(d) for d in value) if isinstance(value, list)
+                    else prior_from_description(value))
+            for group, value in description.items()}
+
+
 def _add_over_last_axis(z: np.ndarray, shift: np.ndarray) -> None:
     """``z += shift`` in place for ``shift`` along the last axis.
 

@@ -69,6 +69,7 @@ import numpy as np
 from nnqft_sym.architectures import Network, from_description
 from nnqft_sym.deep import leading_delta_green
 from nnqft_sym.errors import CheckpointError
+from nnqft_sym.neuron_sums import free_green_general, series_in_inverse_width
 from nnqft_sym.validation import as_points, check_even_order, check_integer, check_width
 
 from ._deprecation import deprecated_attribute, renamed_keywords, warn_renamed
@@ -251,9 +252,13 @@ def exact_green_functions(net: Network, widths: Sequence[int], points: Any, orde
 
 def _exact_series(net: Network, combos: np.ndarray) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """G_0 and the coefficients of 1/N^k at the given combinations (width-independent)."""
-    free = np.asarray(net.free_green(combos), dtype=float)
-    series = (net.delta_green_series(combos) if net.has_exact_finite_width
-              else {1: leading_delta_green(net, combos)})
+    if net.has_exact_finite_width and not net.priors.readout_is_centred_gaussian:
+        free = np.asarray(free_green_general(net, combos), dtype=float)   # mean terms included
+        series = series_in_inverse_width(net, combos)
+    else:
+        free = np.asarray(net.free_green(combos), dtype=float)
+        series = (net.delta_green_series(combos) if net.has_exact_finite_width
+                  else {1: leading_delta_green(net, combos)})
     return free, {int(k): np.broadcast_to(np.asarray(c, float), free.shape)
                   for k, c in series.items()}
 

@@ -30,6 +30,7 @@ import numpy as np
 
 from nnqft_sym.architectures import GaussNet, Network, make_network
 from nnqft_sym.errors import CheckpointError
+from nnqft_sym.parsing import read_srepr
 from nnqft_sym.propagators import gaussian_weight_kernel
 from nnqft_sym.validation import as_points
 
@@ -206,6 +207,7 @@ def study_report(study: EnsembleStudy) -> str:
              f"{_format_points(res.points)}; run time {study.seconds:.1f} s.", ""]
     depth, d_out = int(res.description.get("depth", 1)), int(res.description.get("d_out", 1))
     kind = res.reference_kind               # "exact" or "leading order in 1/N"
+    lines += [f"**Priors:** {_priors_line(res.description)}.", ""]
     if depth > 1:
         lines += [f"**Reference values: {kind}.** With L = {depth} hidden layers there is no "
                   "exact finite-width formula: the reference columns below hold G_0 + c_1/N "
@@ -344,7 +346,8 @@ def hms_experiment(out: str | Path, arch: str = "gauss", widths: Sequence[int] =
                    n_bags: int = 20, n_nets: int = 30000, seed: int = 0,
                    sigma_w: float | None = None, sigma_b: float | None = None, *, d_in: int = 1,
                    depth: int = 1, d_out: int = 1, scheduler: Any = None, workers: int = 1,
-                   progress: bool = True, cutoff: float | None = None) -> EnsembleStudy:
+                   progress: bool = True, cutoff: float | None = None,
+                   priors: dict[str, Any] | None = None) -> EnsembleStudy:
     """HMS: Green-function deviations and couplings against the width for one architecture.
 
     ``points``, ``sigma_w`` and ``sigma_b`` default to the HMS setting of ``arch`` at ``d_in``
@@ -354,7 +357,9 @@ def hms_experiment(out: str | Path, arch: str = "gauss", widths: Sequence[int] =
     reference values are the leading order in 1/N (no exact finite-width formula) and the
     sextic coupling is not extracted.  ``scheduler`` and ``workers`` choose where the bags run
     (:func:`numeric.measure`).  Writes the study folder, figures, ``metadata.json`` and
-    ``report.md`` under ``out``.
+    ``report.md`` under ``out``.  ``priors`` are ``Network.with_priors`` arguments (laws,
+    means, shared scales of parameter groups); the report and metadata state them, and the
+    reference values follow them (:mod:`nnqft_sym.neuron_sums`).
 
     Raises
     ------
@@ -365,6 +370,8 @@ def hms_experiment(out: str | Path, arch: str = "gauss", widths: Sequence[int] =
                                            sigma_b=sigma_b)
     net = make_network(arch, sigma_w=chosen["sigma_w"], sigma_b=chosen["sigma_b"], d_in=d_in,
                        depth=depth, d_out=d_out)
+    if priors:
+        net = net.with_priors(**priors)
     out = Path(out)
     with _output_folder(out, "hms", [arch]):
         study = run_study(net, out, arch, widths, chosen["points"], orders, n_bags, n_nets, seed,
@@ -375,6 +382,7 @@ def hms_experiment(out: str | Path, arch: str = "gauss", widths: Sequence[int] =
                   "n_nets": n_nets, "sigma_w": chosen["sigma_w"], "sigma_b": chosen["sigma_b"],
                   "depth": depth, "d_out": d_out, "cutoff": cutoff,
                   "reference_kind": reference_kind(net.describe()),
+                  "priors": net.describe().get("priors", "i.i.d. zero-mean Gaussian"),
                   **_setting_metadata(setting, changed)}
         _write_report(out, f"HMS experiment: {net.name}",
                       ["Measured Green functions of network ensembles against the exact "
@@ -405,6 +413,31 @@ def _hms_choice(arch: str, d_in: int, **given: Any
                (setting is None or not np.array_equal(np.asarray(v, dtype=float).reshape(-1),
                                                       np.asarray(getattr(setting, k)).reshape(-1)))]
     return setting, chosen, changed
+
+
+def _priors_line(description: dict[str, Any]) -> str:
+    """The priors of a network description in words (groups not named are i.i.d. zero-mean Gaussian)."""
+    chosen = description.get("priors")
+    if not chosen:
+        return "every parameter group i.i.d. zero-mean Gaussian (HMS)"
+    parts = [f"{group}: {_prior_words(value)}" for group, value in chosen.items()]
+    return "; ".join(parts) + "; the other groups i.i.d. zero-mean Gaussian"
+
+
+def _prior_words(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_prior_words(v) for v in value)
+    if value.get("prior") == "shared_scale":
+        return f"shared scale ({value['scale_law'].get('law')} law) times {_prior_words(value['base'])}"
+    words = []
+    if "law" in value:
+        words.append(f"law {value['law'].get('law')}")
+    for key in ("mean", "variance"):
+        if key in value:
+            words.append(f"{key} {read_srepr(value[key], key)}")
+    if "shared_scale" in value:
+        words.append(f"shared scale ({value['shared_scale'].get('law')} law)")
+    return ", ".join(words) or value.get("prior", "")
 
 
 def _listed(points: Any) -> list[Any]:

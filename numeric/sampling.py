@@ -36,11 +36,12 @@ order: first layer (``net.first_layer_sampler``), ``b1``, then the ``N`` output 
 from __future__ import annotations
 
 import numbers
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 import numpy as np
 
 from nnqft_sym.architectures import Network
+from nnqft_sym.priors import SharedScale
 from nnqft_sym.validation import as_points, check_integer, check_width
 
 from ._deprecation import renamed_keywords
@@ -225,9 +226,13 @@ class _BlockSampler:
 
     def __init__(self, net: Network, width: int, points: np.ndarray, block_nets: int) -> None:
         self.net, self.width, self.n_points = net, width, points.shape[0]
-        if not net.priors.readout_weights.is_centred:
-            raise ValueError(f"the sampler draws read-out weights as scale * xi; this {net.name} "
-                             f"has read-out weights with mean {net.priors.readout_weights.mean}")
+        readout = net.priors.readout_weights
+        #: the i.i.d. part of the read-out weights (the base of a shared scale)
+        self.readout_base = readout.base if isinstance(readout, SharedScale) else readout
+        self.shared_scale = readout if isinstance(readout, SharedScale) else None
+        #: f - b1 drawn from the P x P Gram matrix (wide nets, i.i.d. centred Gaussian read-out)
+        self.gram_route = (width >= GRAM_MIN_WIDTH and self.shared_scale is None
+                           and readout.is_gaussian and readout.is_centred)
         self.first_layer = net.first_layer_sampler(points)
         self.variances = _layer_variances(net, points)
         self._buffer = np.empty((block_nets, width, self.n_points))
@@ -253,44 +258,64 @@ class _BlockSampler:
             feats = net.activate(z, self.variances[layer - 1], overwrite_z=True)
         return feats
 
-    def draw(self, n_nets: int, seq: np.random.SeedSequence
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """All random draws of one stream block: ``(b1, f - b1 or Gram matrices, xi or None)``.
+    def draw(self, n_nets: int, seq: np.random.SeedSequence) -> "_BlockDraws":
+        """All random draws of one stream block (:class:`_BlockDraws`).
 
         Draw order (part of the reproducibility contract, :data:`STREAM_VERSION`): first
         layer (the ``d_in + 1`` normals of one neuron after another, see
         :meth:`nnqft_sym.Network.first_layer_sampler`); for deep nets, per further hidden
-        layer its ``N x N`` weights then its ``N`` biases; then ``b1``, then either the ``N``
-        output weights (``width < GRAM_MIN_WIDTH``; the unscaled ``f - b1`` is returned) or
-        ``P`` standard normals ``xi`` (returned with the unscaled Gram matrices ``G^T G``).
-        With ``d_out > 1`` the last three draws carry a trailing output axis.
+        layer its ``N x N`` weights then its ``N`` biases; then ``b1``; with a shared scale,
+        one scale per network; then either the ``N`` standardised output weights (the
+        unscaled contraction is kept) or, on the Gram route, ``P`` standard normals ``xi``
+        (kept with the unscaled Gram matrices ``G^T G``).  With ``d_out > 1`` the output
+        draws carry a trailing output axis.
         """
         net, width = self.net, self.width
         rng = np.random.Generator(np.random.PCG64(seq))
         feats = self.features(n_nets, rng)
         out_axis = () if net.d_out == 1 else (net.d_out,)
-        readout = net.priors.readout_weights
         b1 = net.priors.readout_bias.sample(rng, (n_nets,) + out_axis)
-        if width < GRAM_MIN_WIDTH or not readout.is_gaussian:
-            xi = readout.law.sample(rng, (n_nets, width) + out_axis)
-            return b1, np.einsum("bn...,bnp->bp...", xi, feats), None
+        scale = None if self.shared_scale is None else self.shared_scale.sample_scale(rng, (n_nets,))
+        if not self.gram_route:
+            xi = self.readout_base.law.sample(rng, (n_nets, width) + out_axis)
+            shift = None
+            if not self.readout_base.is_centred:
+                mean = float(self.readout_base.parameter_mean(width))
+                shift = mean * feats.sum(axis=1)
+                shift = shift if not out_axis else shift[..., None]
+            return _BlockDraws(b1, np.einsum("bn...,bnp->bp...", xi, feats), None, shift, scale)
         gram = np.matmul(feats.transpose(0, 2, 1), feats)
-        return b1, gram, rng.standard_normal((n_nets, self.n_points) + out_axis)
+        return _BlockDraws(b1, gram, rng.standard_normal((n_nets, self.n_points) + out_axis))
 
 
-def _outputs(net: Network, width: int,
-             parts: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]) -> np.ndarray:
+class _BlockDraws(NamedTuple):
+    """The draws of one block: bias, unscaled contraction (or Gram matrices and their normals),
+    the read-out mean's shift and the shared scales (``None`` when absent)."""
+
+    b1: np.ndarray
+    value: np.ndarray
+    xi: np.ndarray | None
+    shift: np.ndarray | None = None
+    scale: np.ndarray | None = None
+
+
+def _outputs(net: Network, width: int, parts: list[_BlockDraws]) -> np.ndarray:
     """Assemble the outputs of consecutive blocks (one batched PSD factorisation for all)."""
     def stack(k: int) -> np.ndarray:
         return parts[0][k] if len(parts) == 1 else np.concatenate([p[k] for p in parts])
 
     b1 = stack(0)
-    if parts[0][2] is None:
+    if parts[0].xi is None:
         out = stack(1)
     else:
         out = np.einsum("bpq,bq...->bp...", psd_factor(stack(1)), stack(2))
     readout = net.priors.readout_weights
-    out *= np.sqrt(float(readout.variance) / width)
+    base = readout.base if isinstance(readout, SharedScale) else readout
+    out *= np.sqrt(float(base.variance) / width)
+    if parts[0].shift is not None:
+        out += stack(3)
+    if parts[0].scale is not None:
+        out *= stack(4).reshape((-1,) + (1,) * (out.ndim - 1))
     out += b1[:, None, ...]
     return out
 

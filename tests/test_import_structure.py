@@ -80,9 +80,10 @@ def test_the_local_import_scan_sees_nested_imports(tmp_path):
 
 def test_the_specification_is_below_every_derivation(graph):
     below = graph.find_upstream_modules("nnqft_sym.specification")
-    # the prior objects sit below the specification that collects them
+    # the prior objects and their laws sit below the specification that collects them
     assert below <= {"nnqft_sym.first_layer", "nnqft_sym.parsing", "nnqft_sym.validation",
-                     "nnqft_sym.errors", "nnqft_sym.priors"}, below
+                     "nnqft_sym.errors", "nnqft_sym.priors", "nnqft_sym.laws",
+                     "nnqft_sym.kinks"}, below
 
 
 def test_no_derivation_module_imports_the_facade(graph):
