@@ -1,7 +1,7 @@
 """numeric: Monte-Carlo ensembles of networks checked against the exact results of nnqft_sym.
 
-Sampling (:mod:`numeric.sampling`), estimates with errors (:mod:`numeric.statistics`), monomial estimators of Green functions
-(:mod:`numeric.monomials`, :mod:`numeric.estimators`), couplings and power-law fits
+Sampling (:mod:`numeric.sampling`), estimates with errors (:mod:`numeric.statistics`), monomial and conditional estimators of Green functions
+(:mod:`numeric.monomials`, :mod:`numeric.conditional`, :mod:`numeric.estimators`), couplings and power-law fits
 (:mod:`numeric.couplings`), atomic result files and checkpoint folders that cannot lie
 (:mod:`numeric.storage`), figures (:mod:`numeric.plots`), Markdown tables
 (:mod:`numeric.report`) and the HMS / ELS experiments and the demo
@@ -9,6 +9,9 @@ Sampling (:mod:`numeric.sampling`), estimates with errors (:mod:`numeric.statist
 the Bayesian-RG experiment (:mod:`numeric.bayesian_rg`).
 """
 from .statistics import Estimate, format_value_error
+from .conditional import (CONDITIONAL, ESTIMATORS, PLAIN, ConditionalSums, KernelFluctuations,
+                          check_estimator, conditional_bag_sums, conditional_estimator_valid,
+                          default_estimator)
 from .estimators import (HEAVY_TAIL_MIN_NEFF, REFERENCE_EXACT, REFERENCE_LEADING_ORDER,
                          UNDERFLOW_NEURONS, GreenMeasurement, OrderEstimate, bag_seed_states,
                          exact_green_functions, exact_kind, feature_underflow, measure,
@@ -36,7 +39,9 @@ __all__ = [
     "STREAM_VERSION",
     "as_seed_sequence", "child_seeds", "seed_state", "seed_from_state",
     "point_multisets", "MonomialSums",
-    "measure", "measure_sweep", "reference_kind", "REFERENCE_EXACT", "REFERENCE_LEADING_ORDER",
+    "measure", "measure_sweep", "ESTIMATORS", "PLAIN", "CONDITIONAL",
+    "conditional_estimator_valid", "default_estimator", "check_estimator", "ConditionalSums",
+    "KernelFluctuations", "conditional_bag_sums", "reference_kind", "REFERENCE_EXACT", "REFERENCE_LEADING_ORDER",
     "exact_kind", "SCHEDULERS", "check_scheduler", "open_client",
     "run_tasks", "DEFAULT_SCHEDULER_TIMEOUT", "SchedulerUnreachableError", "scheduler_timeout",
     "run_bag", "bag_seed_states", "exact_green_functions", "network_from_description",
