@@ -80,6 +80,9 @@ __all__ = [
 
 #: flag an estimate when its smallest per-bag effective number of networks is below this
 HEAVY_TAIL_MIN_NEFF = 100.0
+#: relative floor of a standard error: the rounding of the bag sums (an exact estimate such as
+#: the conditional G^(2) of one hidden layer has zero spread)
+ROUNDING_ERROR = 1e-12
 #: first-layer neurons drawn by :func:`feature_underflow`
 UNDERFLOW_NEURONS = 4096
 #: combinations of points per piece of the exact-value cache
@@ -140,7 +143,7 @@ def bag_seed_states(rng: Any, width: int, n_bags: int) -> list[dict[str, Any]]:
 
 def run_bag(description: Any, width: int, points: Any, n_nets: int, seed_state: dict[str, Any],
             orders: Sequence[int] = (2, 4, 6), chunk_size: int = DEFAULT_CHUNK_NETS,
-            estimator: str = PLAIN) -> dict[str, np.ndarray]:
+            estimator: str | None = None) -> dict[str, np.ndarray]:
     """Measure one bag: the monomial (or conditional) sums of ``n_nets`` networks (a pure function).
 
     Parameters
@@ -155,10 +158,11 @@ def run_bag(description: Any, width: int, points: Any, n_nets: int, seed_state: 
     chunk_size : int
         Streaming chunk (memory only; the result does not depend on it; the conditional
         estimator streams one stream block at a time).
-    estimator : {"plain", "conditional"}
+    estimator : {"plain", "conditional"} or None
         ``"plain"``: sums of the output monomials; ``"conditional"``: the sums of
         :class:`numeric.conditional.ConditionalSums` (``sum / n_nets`` estimates the same
-        G^(n); ``sum_abs``, ``sum_sq`` are those of the Delta G terms).
+        G^(n); ``sum_abs``, ``sum_sq`` are those of the Delta G terms); ``None``: the best
+        valid one (as :func:`measure`).
 
     Returns
     -------
@@ -496,6 +500,10 @@ class GreenMeasurement:
         st = self.bag_stats[order]
         bag_values = st["sum"] / float(self.n_nets)
         green = Estimate.from_samples(bag_values, axis=1)
+        # an exact estimate (the conditional G^(2) of one hidden layer) has no spread: its
+        # error is the rounding of the bag sums, not 0
+        green = Estimate(green.value, np.maximum(green.error, ROUNDING_ERROR * np.abs(green.value)),
+                         green.n_samples)
         free = self.free[order]
         reference = self.reference[order]
         with np.errstate(divide="ignore", invalid="ignore"):
