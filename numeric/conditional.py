@@ -49,11 +49,12 @@ A smooth activation without one (tanh) would need a quadrature per network accur
 :math:`T_l(X_l)` itself heavy-tailed (log-normal :math:`X_l`), which inflates the variance; these
 deep networks use the conditional estimator without the control variate (still unbiased).
 
-The per-network terms are computed from :math:`\Delta` and :math:`\Delta - Y` by the pairing
-recursion :math:`\mathrm{Wick}_n(i_1..i_n) = \sum_{j \ge 2} A_{i_1 i_j}\,
-\mathrm{Wick}_{n-2}(\text{rest})` split by degree in :math:`\Delta` (no cancellation of
-O(1) terms), vectorised over networks, for every multiset of the points
-(:func:`numeric.point_multisets`).
+The per-network terms :math:`t = \mathrm{Wick}_n(\hat K) - \mathrm{Wick}_n(K) - L_n(Y)` come
+from the pairing recursion :math:`\mathrm{Wick}_n(i_1..i_n) = \sum_{j \ge 2} \hat K_{i_1 i_j}\,
+\mathrm{Wick}_{n-2}(\text{rest})`, vectorised over networks, for every multiset of the points
+(:func:`numeric.point_multisets`), and one matrix product for :math:`L_n` (its matrix built
+once by the same recursion).  The subtraction of O(1) terms loses about
+:math:`\epsilon\, G_0/\Delta G \approx 10^{-12}` relative at N = 1000.
 """
 from __future__ import annotations
 
@@ -89,6 +90,8 @@ PLAIN = "plain"
 CONDITIONAL = "conditional"
 #: the estimators :func:`numeric.measure` accepts
 ESTIMATORS = (PLAIN, CONDITIONAL)
+#: networks per piece of the pairing recursion (its temporaries stay in cache)
+_PIECE = 256
 
 
 # ---------------------------------------------------------------------- which estimator
@@ -208,10 +211,15 @@ class ConditionalSums:
         if any(n < 2 or n % 2 for n in self.orders):
             raise ValueError(f"orders must be even integers >= 2, got {orders}")
         flat = self.kernel.reshape(-1)
-        self._free = {0: np.ones(1)}
+        eye = np.eye(self.n_points ** 2)
+        # Wick_k(K) and the matrix of its linear part L_k (n_combos, P*P), by the recursion
+        self._free, self._linear = {0: np.ones(1)}, {0: np.zeros((1, self.n_points ** 2))}
         for k in range(2, max(self.orders) + 1, 2):
-            self._free[k] = sum(flat[pair] * self._free[k - 2][rest]
-                                for pair, rest in _recursion(self.n_points, k))
+            steps = _recursion(self.n_points, k)
+            self._free[k] = sum(flat[pair] * self._free[k - 2][rest] for pair, rest in steps)
+            self._linear[k] = sum(eye[pair] * self._free[k - 2][rest][:, None]
+                                  + flat[pair][:, None] * self._linear[k - 2][rest]
+                                  for pair, rest in steps)
         self._totals = {n: {s: np.zeros(len(self._free[n])) for s in STATISTICS}
                         for n in self.orders}
         self._buffer: list[tuple[np.ndarray, np.ndarray]] = []
@@ -238,30 +246,32 @@ class ConditionalSums:
             self._buffered = rest
 
     def _add_slab(self, delta: np.ndarray, remainder: np.ndarray) -> None:
+        # pieces of _PIECE networks keep the (n_combos x networks) temporaries in cache
+        for start in range(0, delta.shape[0], _PIECE):
+            self._add_piece(delta[start:start + _PIECE], remainder[start:start + _PIECE])
+        self.n_nets += delta.shape[0]
+
+    def _add_piece(self, delta: np.ndarray, remainder: np.ndarray) -> None:
         m, p = delta.shape[0], self.n_points
-        dflat = delta.reshape(m, p * p).T          # (P*P, m)
-        eflat = remainder.reshape(m, p * p).T
-        kflat = self.kernel.reshape(-1)
-        zero = np.zeros((1, m))
-        lin, lin_e, high = {0: zero}, {0: zero}, {0: zero}     # L(Delta), L(Delta - Y), R(Delta)
+        a = (self.kernel + delta).reshape(m, p * p).T.copy()        # K_hat, (P*P, m)
+        y = (delta - remainder).reshape(m, p * p).T.copy()           # the control variate's Y
+        wick = {0: np.ones((1, m))}
+        first, second = np.empty((2, len(self._free[max(self.orders)]), m))
         for k in range(2, max(self.orders) + 1, 2):
-            free = self._free[k - 2]
-            lk, ek, rk = 0.0, 0.0, 0.0
-            for pair, rest in _recursion(p, k):
-                kp, dp = kflat[pair][:, None], dflat[pair]
-                lprev, eprev, rprev = lin[k - 2][rest], lin_e[k - 2][rest], high[k - 2][rest]
-                f = free[rest][:, None]
-                lk = lk + dp * f + kp * lprev
-                ek = ek + eflat[pair] * f + kp * eprev
-                rk = rk + kp * rprev + dp * (lprev + rprev)
-            lin[k], lin_e[k], high[k] = lk, ek, rk
+            acc = np.zeros((len(self._free[k]), m))
+            u, v = first[:len(acc)], second[:len(acc)]
+            for pair, rest in _recursion(p, k):      # in place: no temporaries per step
+                np.take(a, pair, axis=0, out=u)
+                np.take(wick[k - 2], rest, axis=0, out=v)
+                u *= v
+                acc += u
+            wick[k] = acc
             if k in self.orders:
-                t = rk + ek
+                t = acc - self._free[k][:, None] - self._linear[k] @ y
                 tot = self._totals[k]
                 tot["sum"] += t.sum(axis=1)
                 tot["sum_abs"] += np.abs(t).sum(axis=1)
                 tot["sum_sq"] += (t * t).sum(axis=1)
-        self.n_nets += m
 
     def finish(self) -> dict[int, dict[str, np.ndarray]]:
         """Flush the last partial slab and return ``{order: {statistic: (n_combos,)}}``."""
