@@ -1,4 +1,4 @@
-"""Throughput of the ensemble sampler and of whole bags against the Gaussian-draw floor.
+r"""Throughput of the ensemble sampler and of whole bags against the Gaussian-draw floor.
 
 For each architecture and width, :func:`benchmark_sampling` times
 

@@ -199,9 +199,13 @@ class ConditionalSums:
     >>> k = np.array([[2.0, 1.0], [1.0, 2.0]])
     >>> acc = ConditionalSums(k, (4,))
     >>> d = np.array([[[0.1, 0.0], [0.0, -0.1]]])
-    >>> acc.add(d, np.zeros_like(d))
-    >>> acc.finish()[4]["sum"][0]      # Wick_4(K + d) at (x1,x1,x1,x1): 3 * 2.1^2
+    >>> acc.add(d, d)                  # remainder = Delta: no control variate
+    >>> round(float(acc.finish()[4]["sum"][0]), 12)     # Wick_4(K + d)(x1,x1,x1,x1) = 3 * 2.1^2
     13.23
+    >>> cv = ConditionalSums(k, (4,))
+    >>> cv.add(d, np.zeros_like(d))    # Y = Delta: minus L_4(d) = 3 * 2 * (2 * 0.1)
+    >>> round(float(cv.finish()[4]["sum"][0]), 12)
+    12.03
     """
 
     def __init__(self, kernel: np.ndarray, orders: tuple[int, ...]) -> None:
