@@ -14,7 +14,7 @@ from .options import CONTEXT_SETTINGS, IntList, arch_option
 @click.option("--widths", type=IntList(min=1), default=",".join(map(str, HMS_WIDTHS)),
               show_default=True, help="Comma-separated widths N >= 1.")
 @click.option("--budget", type=click.FloatRange(min=1e3), default=2e7, show_default=True,
-              help="Hidden neurons per timed bag (sets the networks per width).")
+              help="Hidden neurons per timed bag (sets the networks per width; at most 2e6 with --estimators).")
 @click.option("--cores", type=click.IntRange(min=1), default=2, show_default=True,
               help="Cores assumed for the full-scale extrapolation.")
 @click.option("--estimators", is_flag=True,
@@ -34,7 +34,7 @@ def command(arch: tuple[str, ...], widths: tuple[int, ...], budget: float, cores
         ctx = click.get_current_context()
         if ctx.get_parameter_source("widths") == click.core.ParameterSource.DEFAULT:
             widths = (2, 10, 100, 1000)
-        _estimator_table(arch, widths, depths, budget)
+        estimator_table(arch, widths, depths, budget)
         return
     archs, width_list = arch, list(widths)
     rows = benchmark_sampling(archs, width_list, neuron_budget=budget)
@@ -55,7 +55,7 @@ def command(arch: tuple[str, ...], widths: tuple[int, ...], budget: float, cores
                f"({t['parameter_floor'] / 60:.2f} min)")
 
 
-def _estimator_table(archs: tuple[str, ...], widths: tuple[int, ...], depths: tuple[int, ...],
+def estimator_table(archs: tuple[str, ...], widths: tuple[int, ...], depths: tuple[int, ...],
                      budget: float) -> None:
     """Print the plain-vs-conditional table of :func:`numeric.benchmark.estimator_gains`."""
     rows = estimator_gains(benchmark_estimators(archs, widths, depths,
