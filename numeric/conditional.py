@@ -76,6 +76,8 @@ __all__ = [
     "ESTIMATORS",
     "PLAIN",
     "CONDITIONAL",
+    "IMPORTANCE_WIDTH_SCALE",
+    "importance_scale",
     "conditional_estimator_valid",
     "default_estimator",
     "check_estimator",
@@ -90,6 +92,9 @@ PLAIN = "plain"
 CONDITIONAL = "conditional"
 #: the estimators :func:`numeric.measure` accepts
 ESTIMATORS = (PLAIN, CONDITIONAL)
+#: lambda^2 = 1 + IMPORTANCE_WIDTH_SCALE / N: the widened first-layer draw of one-layer Gauss-nets
+#: (:func:`importance_scale`; 4.5 measured best of 1.4^2, 1.6^2, 1.8^2 at N = 2)
+IMPORTANCE_WIDTH_SCALE = 4.5
 #: networks per piece of the pairing recursion (its temporaries stay in cache)
 _PIECE = 256
 
@@ -226,7 +231,7 @@ class ConditionalSums:
                                   for pair, rest in steps)
         self._totals = {n: {s: np.zeros(len(self._free[n])) for s in STATISTICS}
                         for n in self.orders}
-        self._buffer: list[tuple[np.ndarray, np.ndarray]] = []
+        self._buffer: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._buffered = 0
         self.n_nets = 0
 
@@ -235,27 +240,31 @@ class ConditionalSums:
         """:math:`\\mathrm{Wick}_n(K)` at every multiset, per order (G_0 of the expansion point)."""
         return {n: self._free[n].copy() for n in self.orders}
 
-    def add(self, delta: np.ndarray, remainder: np.ndarray) -> None:
-        """Add networks: ``delta`` and ``remainder`` of shape ``(m, P, P)``."""
-        self._buffer.append((np.asarray(delta, float), np.asarray(remainder, float)))
+    def add(self, delta: np.ndarray, remainder: np.ndarray,
+            weights: np.ndarray | None = None) -> None:
+        """Add networks: ``delta`` and ``remainder`` of shape ``(m, P, P)``; ``weights`` ``(m,)``
+        are likelihood ratios of an importance-sampled draw (default 1)."""
+        delta = np.asarray(delta, float)
+        weights = np.ones(delta.shape[0]) if weights is None else np.asarray(weights, float)
+        self._buffer.append((delta, np.asarray(remainder, float), weights))
         self._buffered += delta.shape[0]
         if self._buffered >= SLAB_NETS:
-            d = np.concatenate([b[0] for b in self._buffer])
-            e = np.concatenate([b[1] for b in self._buffer])
-            n_full = (d.shape[0] // SLAB_NETS) * SLAB_NETS
+            parts = [np.concatenate([b[i] for b in self._buffer]) for i in range(3)]
+            n_full = (parts[0].shape[0] // SLAB_NETS) * SLAB_NETS
             for start in range(0, n_full, SLAB_NETS):
-                self._add_slab(d[start:start + SLAB_NETS], e[start:start + SLAB_NETS])
-            rest = d.shape[0] - n_full
-            self._buffer = [(d[n_full:], e[n_full:])] if rest else []
+                self._add_slab(*(x[start:start + SLAB_NETS] for x in parts))
+            rest = parts[0].shape[0] - n_full
+            self._buffer = [tuple(x[n_full:] for x in parts)] if rest else []
             self._buffered = rest
 
-    def _add_slab(self, delta: np.ndarray, remainder: np.ndarray) -> None:
+    def _add_slab(self, delta: np.ndarray, remainder: np.ndarray, weights: np.ndarray) -> None:
         # pieces of _PIECE networks keep the (n_combos x networks) temporaries in cache
         for start in range(0, delta.shape[0], _PIECE):
-            self._add_piece(delta[start:start + _PIECE], remainder[start:start + _PIECE])
+            piece = slice(start, start + _PIECE)
+            self._add_piece(delta[piece], remainder[piece], weights[piece])
         self.n_nets += delta.shape[0]
 
-    def _add_piece(self, delta: np.ndarray, remainder: np.ndarray) -> None:
+    def _add_piece(self, delta: np.ndarray, remainder: np.ndarray, weights: np.ndarray) -> None:
         m, p = delta.shape[0], self.n_points
         a = (self.kernel + delta).reshape(m, p * p).T.copy()        # K_hat, (P*P, m)
         y = (delta - remainder).reshape(m, p * p).T.copy()           # the control variate's Y
@@ -271,7 +280,7 @@ class ConditionalSums:
                 acc += u
             wick[k] = acc
             if k in self.orders:
-                t = acc - self._free[k][:, None] - self._linear[k] @ y
+                t = (acc - self._free[k][:, None] - self._linear[k] @ y) * weights
                 tot = self._totals[k]
                 tot["sum"] += t.sum(axis=1)
                 tot["sum_abs"] += np.abs(t).sum(axis=1)
@@ -280,8 +289,7 @@ class ConditionalSums:
     def finish(self) -> dict[int, dict[str, np.ndarray]]:
         """Flush the last partial slab and return ``{order: {statistic: (n_combos,)}}``."""
         if self._buffered:
-            self._add_slab(np.concatenate([b[0] for b in self._buffer]),
-                           np.concatenate([b[1] for b in self._buffer]))
+            self._add_slab(*(np.concatenate([b[i] for b in self._buffer]) for i in range(3)))
             self._buffer, self._buffered = [], 0
         out = {}
         for n, tot in self._totals.items():
@@ -387,14 +395,57 @@ def _cached_fluctuations(description: str, points: bytes, shape: tuple[int, int]
                               np.frombuffer(points).reshape(shape))
 
 
+def importance_scale(net: Network, width: int) -> float:
+    r"""Scale :math:`\lambda` of the widened first-layer draw of the conditional estimator.
+
+    Gauss-net features :math:`e^{z - s}` are log-normal, so the conditional terms are dominated
+    by rare first layers with large standard normals :math:`u` (:math:`z = u \cdot D`).  For
+    one hidden layer with an exponential activation the first-layer normals are drawn from
+    :math:`N(0, \lambda^2)` instead, :math:`\lambda^2 = 1 +`
+    :data:`IMPORTANCE_WIDTH_SCALE` / N, and every network is weighted by the exact
+    likelihood ratio :math:`\prod_{j,k} \lambda\, e^{-u_{jk}^2 (1 - \lambda^{-2})/2}` (an
+    unbiased importance-sampling estimate, Owen ch. 9).  The second moment of the weights is
+    :math:`(\lambda/\sqrt{2 - \lambda^{-2}})^{N (d_{in}+1)}`, bounded in N by this choice, while
+    the Gaussian factor tames the log-normal tails (measured, 6 HMS points, Delta G^(4): the
+    per-bag spread falls 4.5x at N = 2 and 6x at N = 10, and the heavy-tail bias at N = 2, 55
+    against the exact 80, disappears).  Every other network: 1 (no reweighting).  A fixed
+    function of the architecture and the width, never of the data, so no bias enters.
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet, ReLUNet
+    >>> round(importance_scale(GaussNet(), 2), 4), importance_scale(ReLUNet(), 2)
+    (1.8028, 1.0)
+    """
+    if (net.depth == 1 and net.first_layer_is_gaussian
+            and activation_rules(net.activation).family == "exponential"):
+        return float(np.sqrt(1.0 + IMPORTANCE_WIDTH_SCALE / width))
+    return 1.0
+
+
+def _tilted_features(sampler: _BlockSampler, design: np.ndarray, n_nets: int,
+                     rng: np.random.Generator, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """First-layer features of ``n_nets`` networks drawn with normals of standard deviation
+    ``scale`` (:func:`importance_scale`; ``design`` is ``net.preactivation_design(points)``) and
+    their likelihood-ratio weights ``(n_nets,)``."""
+    net = sampler.net
+    u = rng.standard_normal((n_nets, sampler.width, design.shape[0]))
+    u *= scale
+    log_weight = (u.shape[1] * u.shape[2] * np.log(scale)
+                  - 0.5 * (1.0 - scale ** -2) * np.einsum("nwk,nwk->n", u, u))
+    feats = net.activate(u @ design, sampler.variances[0], overwrite_z=True)
+    return feats, np.exp(log_weight)
+
+
 def conditional_bag_sums(net: Network, width: int, points: np.ndarray, n_nets: int,
                          seq: np.random.SeedSequence, orders: tuple[int, ...]
                          ) -> dict[int, dict[str, np.ndarray]]:
     """:class:`ConditionalSums` of ``n_nets`` networks streamed block by block.
 
     The networks are those of :func:`numeric.sample_outputs` with the same seed (the same
-    stream blocks and feature draws, :meth:`_BlockSampler.features`); their read-outs are not
-    drawn.  The working memory is one stream block.
+    stream blocks and feature draws, :meth:`_BlockSampler.features`; one-layer Gauss-nets draw
+    a widened first layer instead, :func:`importance_scale`); their read-outs are not drawn.
+    The working memory is one stream block.
 
     Examples
     --------
@@ -411,10 +462,16 @@ def conditional_bag_sums(net: Network, width: int, points: np.ndarray, n_nets: i
     bsize = block_size(width, pts.shape[0], net.depth)
     n_blocks = -(-n_nets // bsize)
     sampler = _BlockSampler(net, width, pts, min(bsize, n_nets))
+    scale = importance_scale(net, width)
+    design = net.preactivation_design(pts) if scale != 1.0 else None
     for j, block in enumerate(child_seeds(seq, n_blocks)):
         rng = np.random.Generator(np.random.PCG64(block))
         hidden: list[np.ndarray] = []
-        feats = sampler.features(min(bsize, n_nets - j * bsize), rng, hidden_grams=hidden)
+        size = min(bsize, n_nets - j * bsize)
+        if scale == 1.0:
+            feats, weights = sampler.features(size, rng, hidden_grams=hidden), None
+        else:
+            feats, weights = _tilted_features(sampler, design, size, rng, scale)
         gram = np.matmul(feats.transpose(0, 2, 1), feats)
-        acc.add(*fluct(width, gram, hidden))
+        acc.add(*fluct(width, gram, hidden), weights)
     return acc.finish()
