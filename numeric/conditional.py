@@ -49,6 +49,11 @@ A smooth activation without one (tanh) would need a quadrature per network accur
 :math:`T_l(X_l)` itself heavy-tailed (log-normal :math:`X_l`), which inflates the variance; these
 deep networks use the conditional estimator without the control variate (still unbiased).
 
+Heavy tails.  Gauss-net features are log-normal; conditioning does not cure that.  For one
+hidden layer with an exponential activation the first layer is importance-sampled (widened
+normals with exact likelihood-ratio weights, :func:`importance_scale`), which removes the
+heavy-tail bias at small widths (docs/numeric.md has the measured numbers).
+
 The per-network terms :math:`t = \mathrm{Wick}_n(\hat K) - \mathrm{Wick}_n(K) - L_n(Y)` come
 from the pairing recursion :math:`\mathrm{Wick}_n(i_1..i_n) = \sum_{j \ge 2} \hat K_{i_1 i_j}\,
 \mathrm{Wick}_{n-2}(\text{rest})`, vectorised over networks, for every multiset of the points
