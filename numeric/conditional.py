@@ -349,9 +349,9 @@ class KernelFluctuations:
         for layer, w in enumerate(self.weights):
             kern = kernels[layer]
             _, coef = kernel_map_gradient(net, kern)
-            norm = np.asarray(net.normalisation_function(np.diagonal(kern)), float) \
-                if net.normalisation != 1 else np.ones(len(kern))
-            self.maps.append((w, np.outer(norm, norm) * np.ones_like(kern), w * coef))
+            norm = (np.asarray(net.normalisation_function(np.diagonal(kern)), float)
+                    if net.normalisation != 1 else np.ones(len(kern)))
+            self.maps.append((w, np.outer(norm, norm), w * coef))
 
     def _pair_values(self, x: np.ndarray) -> np.ndarray:
         """:math:`E_X[\\phi(z_a)\\phi(z_b)]` for covariance matrices ``x`` ``(m, P, P)``."""
