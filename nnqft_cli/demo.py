@@ -22,8 +22,8 @@ from numeric.estimators import (HEAVY_TAIL_MAX_SPREAD, HEAVY_TAIL_MIN_NEFF,
 from numeric.experiments import EnsembleStudy, demo
 from numeric.report import format_estimate
 
-from .options import (CONTEXT_SETTINGS, out_option, reported_errors, resolve_scheduler,
-                      scheduler_options, seed_option)
+from .options import (CONTEXT_SETTINGS, estimator_option, out_option, reported_errors,
+                      resolve_scheduler, scheduler_options, seed_option)
 
 _HEADER = f"{'N':>5}  {'quantity':<4}  {'measured':>22}  {'exact':>12}  {'z':>7}"
 
@@ -115,10 +115,11 @@ def _finding(study: EnsembleStudy, rows: list[dict]) -> list[str]:
             help="Output folder (report.md, figures/, arrays; an interrupted run resumes).")
 @click.option("--quick", is_flag=True, help="Tiny ensembles (seconds), e.g. for tests.")
 @seed_option()
+@estimator_option()
 @scheduler_options
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def command(out: Path, quick: bool, seed: int, scheduler: str, workers: int | None,
-            progress: bool) -> None:
+def command(out: Path, quick: bool, seed: int, estimator: str | None, scheduler: str,
+            workers: int | None, progress: bool) -> None:
     """Gauss-net and ReLU-net ensembles against the exact finite-width theory (< 1 min).
 
     Measures m_4, m_6 and u4 at reduced HMS scale (arXiv:2008.08601; widths 2, 5, 20, 100,
@@ -128,14 +129,14 @@ def command(out: Path, quick: bool, seed: int, scheduler: str, workers: int | No
     scheduler, workers = resolve_scheduler(scheduler, workers)
     with reported_errors(out):
         studies = demo(out, quick=quick, seed=seed, scheduler=scheduler, workers=workers,
-                       progress=progress)
+                       progress=progress, estimator=estimator)
     rows = [_rows(study) for study in studies]
     # the architecture whose predictions the Monte Carlo tests best comes first
     order = sorted(range(len(studies)), key=lambda k: sum(r["heavy"] for r in rows[k]))
     studies, rows = [studies[k] for k in order], [rows[k] for k in order]
     click.echo("nnqft demo: Monte Carlo ensembles against the exact finite-width theory "
                "(m_n: relative deviation of the n-point function from Gaussian; z: (measured - "
-               "exact) / error)")
+               f"exact) / error; estimator: {studies[0].measurement.estimator})")
     for study, r in zip(studies, rows):
         click.echo("\n".join(_tested(study, r)))
     for study, r in zip(studies, rows):

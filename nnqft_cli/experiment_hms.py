@@ -8,8 +8,8 @@ import click
 
 from numeric.experiments import HMS_WIDTHS, hms_experiment
 
-from .options import (CONTEXT_SETTINGS, IntList, arch_option, d_in_option, out_option,
-                      parse_priors, points_option, prior_option, resolve_scheduler,
+from .options import (CONTEXT_SETTINGS, IntList, arch_option, d_in_option, estimator_option,
+                      out_option, parse_priors, points_option, prior_option, resolve_scheduler,
                       scheduler_options, seed_option, sigma_b_option, sigma_w_option,
                       reported_errors)
 
@@ -41,13 +41,15 @@ MAX_ORDER = 10
               help="Output components (component 0 is measured).")
 @prior_option()
 @seed_option()
+@estimator_option()
 @scheduler_options
 @out_option(default=None, help="Output folder [default: nnqft-output/hms-ARCH].")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def command(arch: str, widths: tuple[int, ...], d_in: int, points: tuple[Any, ...] | None,
             orders: tuple[int, ...], n_bags: int, n_nets: int, sigma_w: float | None,
             sigma_b: float | None, cutoff: float | None, depth: int, d_out: int,
-            priors: tuple[str, ...], seed: int, scheduler: str, workers: int | None,
+            priors: tuple[str, ...], seed: int, estimator: str | None, scheduler: str,
+            workers: int | None,
             out: Path | None, progress: bool) -> None:
     """Green functions of an ensemble against width, couplings u4 and u6 (HMS, arXiv:2008.08601).
 
@@ -63,11 +65,12 @@ def command(arch: str, widths: tuple[int, ...], d_in: int, points: tuple[Any, ..
                                n_nets, seed, sigma_w, sigma_b, d_in=d_in, depth=depth,
                                d_out=d_out,
                                scheduler=scheduler, workers=workers, progress=progress,
-                               cutoff=cutoff, priors=chosen_priors or None)
+                               cutoff=cutoff, priors=chosen_priors or None, estimator=estimator)
     for row in study.measurement.summary():
         if row["order"] > 2:
             click.echo(f"N={row['width']:>5} n={row['order']}  <|m|>={row['mean_abs_deviation']:.4g}  "
                        f"{'exact' if depth == 1 else 'leading 1/N'}={row['mean_abs_deviation_reference']:.4g}"
                        f"  background={row['background_deviation']:.3g}"
                        + ("  HEAVY TAIL" if row["heavy_fraction"] > 0 else ""))
+    click.echo(f"Estimator: {study.measurement.estimator}")
     click.echo(f"Report: {out / 'report.md'}")

@@ -25,7 +25,7 @@ import click
 
 __all__ = ["CONTEXT_SETTINGS", "IntList", "FloatList", "Scale", "architecture_names", "arch_option",
            "sigma_w_option", "sigma_b_option", "d_in_option", "out_option", "seed_option",
-           "scheduler_options", "resolve_scheduler", "reported_errors", "parse_points",
+           "scheduler_options", "resolve_scheduler", "estimator_option", "reported_errors", "parse_points",
            "points_option",
            "latex_options"]
 
@@ -149,6 +149,17 @@ def arch_option(default: str | tuple[str, ...] | None = "gauss", multiple: bool 
                         multiple=multiple, required=required, show_default=default is not None,
                         help="Architecture from nnqft_sym.ARCHITECTURES"
                              + (" (repeat for several)." if multiple else "."))
+
+
+def estimator_option() -> Decorator:
+    """``--estimator {plain,conditional}``, choices from :data:`numeric.ESTIMATORS`; unset: the
+    best valid one (:func:`numeric.default_estimator`, the conditional estimator today)."""
+    from numeric.conditional import ESTIMATORS
+    return click.option("--estimator", type=click.Choice(ESTIMATORS), default=None,
+                        help="Green-function estimator (numeric.measure): plain (products of "
+                             "sampled outputs) or conditional (Wick sums given the last hidden "
+                             "layer, with a control variate) [default: the best valid one, "
+                             "conditional].")
 
 
 def sigma_w_option(default: float | None = 1.0, help: str = "Weight scale sigma_W.") -> Decorator:

@@ -72,6 +72,7 @@ __all__ = [
     "pair_expectation",
     "product_expectation",
     "layer_kernels",
+    "kernel_map_gradient",
     "deep_kernel",
     "deep_kernel_expr",
     "LayerRecursion",
@@ -517,6 +518,30 @@ def _pair_statistics(net: Network, pair: PairExpectation, kern: np.ndarray):
     coef[0, idx, idx] = d1
     hess[0, 0, idx, idx] = d2
     return m2 * nn, coef * nn, hess * nn
+
+
+def kernel_map_gradient(net: Network, kern: Any) -> tuple[np.ndarray, np.ndarray]:
+    r"""The layer map :math:`M_{ab} = n_a n_b E_K[\phi(z_a)\phi(z_b)]` at a kernel and its gradient.
+
+    ``kern`` is a pre-activation kernel ``(m, m)``; returns ``M`` ``(m, m)`` and its derivatives
+    ``(3, m, m)`` with respect to the independent entries :math:`(K_{aa}, K_{bb}, K_{ab})`
+    (on the diagonal only the first is non-zero: :math:`d M_{aa}/d K_{aa}`), normalisations
+    :math:`n_a = n(K_{aa})` held fixed -- the Jacobian of the recursion
+    :math:`K^{(l+1)} = \sigma_b^2 + \sigma_W^2 M(K^{(l)})` (Roberts, Yaida, Hanin,
+    arXiv:2106.10165, ch. 4).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnqft_sym import ReLUNet
+    >>> m, grad = kernel_map_gradient(ReLUNet(), np.array([[2.0, 1.0], [1.0, 2.0]]))
+    >>> float(m[0, 0]), float(grad[0, 0, 0])      # E[relu(z)^2] = s / 2
+    (1.0, 0.5)
+    """
+    _check_deep(net, "kernel_map_gradient")
+    kern = np.asarray(kern, dtype=float)
+    m2, coef, _ = _pair_statistics(net, pair_expectation(net.activation), kern)
+    return m2, coef
 
 
 def _perfectly_correlated(net: Network, sx: np.ndarray, sy: np.ndarray, c: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 """numeric: Monte-Carlo ensembles of networks checked against the exact results of nnqft_sym.
 
-Sampling (:mod:`numeric.sampling`), estimates with errors (:mod:`numeric.statistics`), monomial estimators of Green functions
-(:mod:`numeric.monomials`, :mod:`numeric.estimators`), couplings and power-law fits
+Sampling (:mod:`numeric.sampling`), estimates with errors (:mod:`numeric.statistics`), monomial and conditional estimators of Green functions
+(:mod:`numeric.monomials`, :mod:`numeric.conditional`, :mod:`numeric.estimators`), couplings and power-law fits
 (:mod:`numeric.couplings`), planning the ensemble size (:mod:`numeric.planning`), atomic result files and checkpoint folders that cannot lie
 (:mod:`numeric.storage`), figures (:mod:`numeric.plots`), Markdown tables
 (:mod:`numeric.report`) and the HMS / ELS experiments and the demo
@@ -9,6 +9,9 @@ Sampling (:mod:`numeric.sampling`), estimates with errors (:mod:`numeric.statist
 the Bayesian-RG experiment (:mod:`numeric.bayesian_rg`).
 """
 from .statistics import DEFAULT_CONFIDENCE, Estimate, critical_value, format_value_error, two_sided_p_value
+from .conditional import (CONDITIONAL, ESTIMATORS, PLAIN, ConditionalSums, KernelFluctuations,
+                          check_estimator, conditional_bag_sums, conditional_estimator_valid,
+                          default_estimator)
 from .estimators import (HEAVY_TAIL_MAX_SPREAD, HEAVY_TAIL_MIN_NEFF, HEAVY_TAIL_MIN_NEFF_FRACTION,
                          REFERENCE_EXACT, REFERENCE_LEADING_ORDER,
                          UNDERFLOW_NEURONS, GreenMeasurement, OrderEstimate, bag_seed_states,
@@ -39,7 +42,9 @@ __all__ = [
     "STREAM_VERSION",
     "as_seed_sequence", "child_seeds", "seed_state", "seed_from_state",
     "point_multisets", "MonomialSums",
-    "measure", "measure_sweep", "reference_kind", "REFERENCE_EXACT", "REFERENCE_LEADING_ORDER",
+    "measure", "measure_sweep", "ESTIMATORS", "PLAIN", "CONDITIONAL",
+    "conditional_estimator_valid", "default_estimator", "check_estimator", "ConditionalSums",
+    "KernelFluctuations", "conditional_bag_sums", "reference_kind", "REFERENCE_EXACT", "REFERENCE_LEADING_ORDER",
     "exact_kind", "SCHEDULERS", "check_scheduler", "open_client",
     "run_tasks", "DEFAULT_SCHEDULER_TIMEOUT", "SchedulerUnreachableError", "scheduler_timeout",
     "run_bag", "bag_seed_states", "exact_green_functions", "network_from_description",

@@ -1,4 +1,4 @@
-"""Throughput of the ensemble sampler and of whole bags against the Gaussian-draw floor.
+r"""Throughput of the ensemble sampler and of whole bags against the Gaussian-draw floor.
 
 For each architecture and width, :func:`benchmark_sampling` times
 
@@ -16,6 +16,10 @@ networks per width) on ``cores`` cores, assuming bags run in parallel.
 Times are CPU seconds of this process (``time.process_time``), which stay meaningful on a
 machine shared with other jobs; on an idle machine wall time is about the same.
 Used by ``nnqft bench`` and ``benchmarks/bench_sampling.py``; never by unit tests.
+
+:func:`benchmark_estimators` (``nnqft bench --estimators``, ``benchmarks/bench_estimators.py``)
+compares the plain and the conditional estimator (:mod:`numeric.conditional`) by the variance
+per network of the combination-averaged :math:`\Delta G^{(n)}` times the CPU time per network.
 """
 from __future__ import annotations
 
@@ -27,11 +31,15 @@ import numpy as np
 
 from nnqft_sym.architectures import make_network
 
+from .conditional import ESTIMATORS
 from .estimators import bag_seed_states, run_bag
+from .monomials import point_multisets
+from .paper_settings import hms_setting
 from .experiments import HMS_POINTS, HMS_WIDTHS
 from .sampling import GRAM_MIN_WIDTH, block_size, iter_output_chunks, seed_from_state
 
-__all__ = ["BenchmarkRow", "gaussian_floor", "benchmark_sampling", "extrapolate"]
+__all__ = ["BenchmarkRow", "gaussian_floor", "benchmark_sampling", "extrapolate",
+           "EstimatorBenchmarkRow", "benchmark_estimators", "estimator_gains"]
 
 
 @dataclass(frozen=True)
@@ -149,3 +157,89 @@ def extrapolate(rows: Sequence[BenchmarkRow], n_full: int = 10 ** 6, cores: int 
         return sum(getattr(r, attr) / r.n_nets for r in rows) * n_full / cores
     return {"bags": total("seconds"), "sampler": total("sampler_seconds"),
             "floor": total("floor_seconds"), "parameter_floor": total("parameter_floor_seconds")}
+
+
+# ---------------------------------------------------------------------- estimators
+@dataclass(frozen=True)
+class EstimatorBenchmarkRow:
+    r"""Precision per CPU second of one estimator on one (architecture, depth, width, order).
+
+    ``variance`` is the variance *per network* of the estimate of the combination-averaged
+    :math:`\Delta G^{(n)}` (bag variance times ``n_nets``, over ``n_bags`` bags), ``seconds``
+    the CPU seconds per network of whole bags (sampling and estimator), ``signal`` the
+    estimate itself; ``cost = variance * seconds`` is the CPU time needed for a unit variance
+    (smaller is better).
+    """
+
+    arch: str
+    depth: int
+    width: int
+    order: int
+    estimator: str
+    n_nets: int
+    signal: float
+    variance: float
+    seconds: float
+
+    @property
+    def cost(self) -> float:
+        """Variance per network times CPU seconds per network."""
+        return self.variance * self.seconds
+
+
+def benchmark_estimators(archs: Sequence[str] = ("relu", "erf", "gauss"),
+                         widths: Sequence[int] = (2, 10, 100, 1000), depths: Sequence[int] = (1,),
+                         orders: Sequence[int] = (4, 6), n_bags: int = 8,
+                         neuron_budget: float = 2e6, seed: int = 0
+                         ) -> list[EstimatorBenchmarkRow]:
+    """Time both estimators of :func:`numeric.run_bag` on the HMS settings (arXiv:2008.08601).
+
+    Each (architecture, depth, width) runs ``n_bags`` bags of the same networks (same seeds)
+    with the plain and the conditional estimator; a bag holds ``neuron_budget / (width *
+    depth)`` networks (between 100 and 20000).
+
+    Examples
+    --------
+    >>> rows = benchmark_estimators(["relu"], [4], orders=(4,), n_bags=2, neuron_budget=400)
+    >>> sorted(r.estimator for r in rows)
+    ['conditional', 'plain']
+    """
+    rows = []
+    for arch in archs:
+        setting = hms_setting(arch, 1)
+        for depth in depths:
+            net = setting.network(depth=depth)
+            for width in widths:
+                n_nets = int(np.clip(neuron_budget / (width * depth), 100, 20000))
+                states = bag_seed_states(seed, width, n_bags)
+                for estimator in ESTIMATORS:
+                    start = time.process_time()
+                    bags = [run_bag(net, width, setting.scalar_points, n_nets, s, tuple(orders),
+                                    estimator=estimator) for s in states]
+                    seconds = (time.process_time() - start) / (n_bags * n_nets)
+                    for order in orders:
+                        combos = np.asarray(setting.scalar_points)[
+                            point_multisets(len(setting.scalar_points), order)]
+                        free = float(np.mean(net.free_green(combos)))
+                        values = np.array([b[f"sum_{order}"].mean() / n_nets for b in bags]) - free
+                        rows.append(EstimatorBenchmarkRow(
+                            arch, depth, width, order, estimator, n_nets, float(values.mean()),
+                            float(values.var(ddof=1) * n_nets), seconds))
+    return rows
+
+
+def estimator_gains(rows: Sequence[EstimatorBenchmarkRow]) -> list[dict[str, float | int | str]]:
+    """Per (architecture, depth, width, order): both costs and the gain plain / conditional."""
+    by_key: dict[tuple, dict[str, EstimatorBenchmarkRow]] = {}
+    for r in rows:
+        by_key.setdefault((r.arch, r.depth, r.width, r.order), {})[r.estimator] = r
+    out = []
+    for (arch, depth, width, order), pair in by_key.items():
+        plain, cond = pair["plain"], pair["conditional"]
+        out.append({"arch": arch, "depth": depth, "width": width, "order": order,
+                    "delta": cond.signal, "plain_rel_err": np.sqrt(plain.variance) / abs(cond.signal),
+                    "conditional_rel_err": np.sqrt(cond.variance) / abs(cond.signal),
+                    "plain_cost": plain.cost, "conditional_cost": cond.cost,
+                    "plain_us": 1e6 * plain.seconds, "conditional_us": 1e6 * cond.seconds,
+                    "gain": plain.cost / cond.cost})
+    return out

@@ -5,7 +5,10 @@ Following HMS (arXiv:2008.08601) and ELS (arXiv:2108.01403), the ensemble is spl
 
 .. math:: G^{(n)}_{exp}(x_{i_1}..x_{i_n}) = \frac{1}{n_{nets}} \sum_\alpha f_\alpha(x_{i_1})\cdots f_\alpha(x_{i_n})
 
-is measured at every multiset of the points in one streaming pass (:mod:`numeric.monomials`).
+is measured at every multiset of the points in one streaming pass (:mod:`numeric.monomials`);
+by default (``estimator="conditional"``) the product of outputs is replaced by its conditional
+expectation given the last hidden layer minus a control variate of mean zero
+(:mod:`numeric.conditional`), which estimates the same :math:`G^{(n)}` without bias.
 The estimate is the mean over bags, its error the standard deviation over bags divided by
 :math:`\sqrt{n_{bags}}`.  :math:`\Delta G = \bar G_{exp} - G_0`, :math:`m_n = \Delta G/G_0`,
 and the z-score compares the measurement with the exact finite-width value
@@ -73,11 +76,12 @@ from nnqft_sym.neuron_sums import free_green_general, series_in_inverse_width
 from nnqft_sym.validation import as_points, check_even_order, check_integer, check_width
 
 from ._deprecation import deprecated_attribute, renamed_keywords, warn_renamed
+from .conditional import PLAIN, check_estimator, conditional_bag_sums
 from .monomials import SLAB_NETS, STATISTICS, MonomialSums, point_multisets
 from .sampling import (BLOCK_ELEMENTS, DEFAULT_CHUNK_NETS, GRAM_MIN_WIDTH, MAX_BLOCK_NETS,
                        STREAM_VERSION,
-                       as_seed_sequence, child_seeds, iter_output_chunks, seed_from_state,
-                       seed_state)
+                       _check_request, as_seed_sequence, child_seeds, iter_output_chunks,
+                       seed_from_state, seed_state)
 from .distributed import check_scheduler, run_tasks
 from .statistics import DEFAULT_CONFIDENCE, Estimate, critical_value, two_sided_p_value
 from .storage import checkpoint_folder, load_json, load_npz, load_sealed, save_json, \
@@ -113,6 +117,9 @@ HEAVY_TAIL_MIN_NEFF = 8.0
 HEAVY_TAIL_MIN_NEFF_FRACTION = 0.002
 #: flag an estimate when the relative variance over bags of the per-bag mean square exceeds this
 HEAVY_TAIL_MAX_SPREAD = 1.5
+#: relative floor of a standard error: the rounding of the bag sums (an exact estimate such as
+#: the conditional G^(2) of one hidden layer has zero spread)
+ROUNDING_ERROR = 1e-12
 #: first-layer neurons drawn by :func:`feature_underflow`
 UNDERFLOW_NEURONS = 4096
 #: combinations of points per piece of the exact-value cache
@@ -172,9 +179,9 @@ def bag_seed_states(rng: Any, width: int, n_bags: int) -> list[dict[str, Any]]:
 
 
 def run_bag(description: Any, width: int, points: Any, n_nets: int, seed_state: dict[str, Any],
-            orders: Sequence[int] = (2, 4, 6), chunk_size: int = DEFAULT_CHUNK_NETS
-            ) -> dict[str, np.ndarray]:
-    """Measure one bag: the monomial sums of ``n_nets`` networks (a pure function).
+            orders: Sequence[int] = (2, 4, 6), chunk_size: int = DEFAULT_CHUNK_NETS,
+            estimator: str | None = None) -> dict[str, np.ndarray]:
+    """Measure one bag: the monomial (or conditional) sums of ``n_nets`` networks (a pure function).
 
     Parameters
     ----------
@@ -186,7 +193,13 @@ def run_bag(description: Any, width: int, points: Any, n_nets: int, seed_state: 
     orders : sequence of int
         Correlator orders.
     chunk_size : int
-        Streaming chunk (memory only; the result does not depend on it).
+        Streaming chunk (memory only; the result does not depend on it; the conditional
+        estimator streams one stream block at a time).
+    estimator : {"plain", "conditional"} or None
+        ``"plain"``: sums of the output monomials; ``"conditional"``: the sums of
+        :class:`numeric.conditional.ConditionalSums` (``sum / n_nets`` estimates the same
+        G^(n); ``sum_abs``, ``sum_sq`` are those of the Delta G terms); ``None``: the best
+        valid one (as :func:`measure`).
 
     Returns
     -------
@@ -206,12 +219,18 @@ def run_bag(description: Any, width: int, points: Any, n_nets: int, seed_state: 
     """
     net = _as_network(description)
     orders = _check_orders(orders)
+    estimator = check_estimator(estimator, net)
     pts = as_points(points, net.d_in)
-    acc = MonomialSums(pts.shape[0], orders)
-    for chunk in iter_output_chunks(net, width, pts, n_nets, seed_from_state(seed_state), chunk_size):
-        acc.add(chunk if chunk.ndim == 2 else chunk[..., 0])    # d_out > 1: component 0
-    sums = acc.finish()
-    out = {"n_nets": np.array(acc.n_nets)}
+    if estimator == PLAIN:
+        acc = MonomialSums(pts.shape[0], orders)
+        for chunk in iter_output_chunks(net, width, pts, n_nets, seed_from_state(seed_state),
+                                        chunk_size):
+            acc.add(chunk if chunk.ndim == 2 else chunk[..., 0])    # d_out > 1: component 0
+        sums = acc.finish()
+    else:
+        width, pts, n_nets, _ = _check_request(net, width, pts, n_nets, chunk_size)
+        sums = conditional_bag_sums(net, width, pts, n_nets, seed_from_state(seed_state), orders)
+    out = {"n_nets": np.array(n_nets)}
     for n in orders:
         for s in STATISTICS:
             out[f"{s}_{n}"] = sums[n][s]
@@ -570,6 +589,9 @@ class GreenMeasurement:
     feature_underflow : (P,) bool, points whose features cannot be sampled
         (:func:`feature_underflow`); estimates involving them are flagged ``heavy_tail``
         (None: not checked)
+    estimator : ``"plain"`` or ``"conditional"``, what produced the bag sums
+        (:mod:`numeric.conditional`; with ``"conditional"`` ``n_eff`` is that of the Delta G
+        terms)
     """
 
     description: dict[str, Any]
@@ -583,6 +605,7 @@ class GreenMeasurement:
     free: dict[int, np.ndarray]
     reference: dict[int, np.ndarray]
     feature_underflow: np.ndarray | None = None
+    estimator: str = PLAIN
     _cache: dict[int, OrderEstimate] = field(default_factory=dict, repr=False, compare=False)
 
     exact = deprecated_attribute("reference", "exact")
@@ -606,6 +629,10 @@ class GreenMeasurement:
         st = self.bag_stats[order]
         bag_values = st["sum"] / float(self.n_nets)
         green = Estimate.from_samples(bag_values, axis=1)
+        # an exact estimate (the conditional G^(2) of one hidden layer) has no spread: its
+        # error is the rounding of the bag sums, not 0
+        green = Estimate(green.value, np.maximum(green.error, ROUNDING_ERROR * np.abs(green.value)),
+                         green.n_samples)
         free = self.free[order]
         reference = self.reference[order]
         n_eff, n_eff_total, spread = tail_diagnostics(st, self.n_nets)
@@ -666,6 +693,7 @@ class GreenMeasurement:
                     "outside_fraction": float(np.mean(e.outside_interval[i])),
                     "critical_value": e.critical_value, "n_bags": self.n_bags,
                     "min_n_eff_total": float(np.min(e.n_eff_total[i])),
+                    "estimator": self.estimator,
                 }))
         return rows
 
@@ -695,7 +723,8 @@ class GreenMeasurement:
                         "n_eff_total": e.n_eff_total[i, j],
                         "second_moment_spread": e.second_moment_spread[i, j],
                         "heavy_tail": bool(e.heavy_tail[i, j]),
-                        "n_bags": self.n_bags, "n_nets": self.n_nets}))
+                        "n_bags": self.n_bags, "n_nets": self.n_nets,
+                        "estimator": self.estimator}))
         return out
 
     def metadata(self) -> dict[str, Any]:
@@ -704,7 +733,8 @@ class GreenMeasurement:
         files) (JSON-friendly)."""
         return {"architecture": self.description, "reference_kind": self.reference_kind,
                 "exact_values": _EXACT_VALUES_LABEL[self.reference_kind],
-                "output_component": 0, "widths": list(self.widths),
+                "output_component": 0, "estimator": self.estimator,
+                "widths": list(self.widths),
                 "points": self.points.tolist(), "orders": list(self.orders),
                 "n_bags": self.n_bags, "n_nets": self.n_nets, "seed": self.seed,
                 "feature_underflow": (None if self.feature_underflow is None
@@ -757,7 +787,8 @@ class GreenMeasurement:
                        bag_stats={n: {s: arr[f"{s}_{n}"] for s in STATISTICS} for n in orders},
                        free={n: arr[f"free_{n}"] for n in orders},
                        reference={n: arr[f"exact_{n}"] for n in orders},
-                       feature_underflow=None if underflow is None else np.asarray(underflow, bool))
+                       feature_underflow=None if underflow is None else np.asarray(underflow, bool),
+                       estimator=check_estimator(meta.get("estimator", PLAIN)))
         except (KeyError, TypeError, AttributeError) as exc:
             raise CheckpointError(f"measurement {path.with_suffix('.npz')} / .json is incomplete "
                                   f"(missing {exc}); delete both files and rerun the "
@@ -780,7 +811,7 @@ def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[i
             n_bags: int = 20, n_nets: int = 30000, rng: Any = 0, *,
             chunk_size: int = DEFAULT_CHUNK_NETS, checkpoint_dir: str | Path | None = None,
             scheduler: Any = None, workers: int = 1, progress: bool = False,
-            exact: bool = True) -> GreenMeasurement:
+            exact: bool = True, estimator: str | None = None) -> GreenMeasurement:
     """Measure the Green functions of ``n_bags`` bags of ``n_nets`` networks at each width.
 
     Parameters
@@ -815,6 +846,14 @@ def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[i
         Show a tqdm progress bar over bags.
     exact : bool
         Compute the exact values (``False`` leaves NaN, e.g. for slow quadratures).
+    estimator : {"plain", "conditional"} or None
+        ``"plain"``: bag means of the output monomials (HMS); ``"conditional"``: bag means of
+        the Wick sums of the read-out's conditional covariance given the last hidden layer,
+        minus a control variate of mean zero (:mod:`numeric.conditional`: unbiased at every
+        width and depth, relative error of Delta G independent of N at depth 1).  ``None``
+        (default): the best valid one, :func:`numeric.default_estimator` (``"conditional"``
+        for every architecture today).  Recorded in the result and its files; a checkpoint
+        folder refuses bags of another estimator.
 
     Returns
     -------
@@ -831,7 +870,8 @@ def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[i
                          [as_seed_sequence(rng, "rng")],
                          chunk_size=chunk_size,
                          checkpoint_dirs=None if checkpoint_dir is None else [checkpoint_dir],
-                         scheduler=scheduler, workers=workers, progress=progress, exact=exact)[0]
+                         scheduler=scheduler, workers=workers, progress=progress, exact=exact,
+                         estimator=estimator)[0]
 
 
 @renamed_keywords(seeds="rngs")
@@ -839,8 +879,8 @@ def measure_sweep(nets: Sequence[Network], widths: Sequence[int], points: Any,
                   orders: Sequence[int] = (2, 4, 6), n_bags: int = 20, n_nets: int = 30000,
                   rngs: Sequence[Any] | None = None, *, chunk_size: int = DEFAULT_CHUNK_NETS,
                   checkpoint_dirs: Sequence[str | Path] | None = None, scheduler: Any = None,
-                  workers: int = 1, progress: bool = False, exact: bool = True
-                  ) -> list[GreenMeasurement]:
+                  workers: int = 1, progress: bool = False, exact: bool = True,
+                  estimator: str | None = None) -> list[GreenMeasurement]:
     """:func:`measure` for several architectures (e.g. a sigma_W sweep) as one batch of tasks.
 
     All bags of all (architecture, width) points are submitted together, so a cluster stays
@@ -854,8 +894,8 @@ def measure_sweep(nets: Sequence[Network], widths: Sequence[int], points: Any,
         One root ``rng`` per network (default: 0 for each); ``seeds=`` is a deprecated alias.
     checkpoint_dirs : sequence of path, optional
         One checkpoint folder per network (distinct).
-    widths, points, orders, n_bags, n_nets, chunk_size, scheduler, workers, progress, exact
-        As in :func:`measure`.
+    widths, points, orders, n_bags, n_nets, chunk_size, scheduler, workers, progress, exact, estimator
+        As in :func:`measure` (``estimator=None``: the best valid one per network).
 
     Examples
     --------
@@ -872,6 +912,7 @@ def measure_sweep(nets: Sequence[Network], widths: Sequence[int], points: Any,
         if not isinstance(net, Network):
             raise TypeError(f"net must be an nnqft_sym.Network, got {type(net).__name__}")
         net.require_numeric("measure")
+    estimators = [check_estimator(estimator, net) for net in nets]
     if isinstance(widths, (numbers.Integral, str)) or not isinstance(widths, Iterable):
         raise TypeError(f"widths must be a sequence of positive integers, got {widths!r}")
     widths = tuple(int(check_width(w, "widths")) for w in widths)
@@ -901,26 +942,29 @@ def measure_sweep(nets: Sequence[Network], widths: Sequence[int], points: Any,
         """What bag ``key`` was computed from: stored in its file, checked on resume."""
         i, w, a = key
         return {"architecture": descriptions[i], "width": w, "bag": a, "points": pts,
-                "orders": orders, "n_nets": n_nets, "seed": tasks[key][4], "sampler": sampler}
+                "orders": orders, "n_nets": n_nets, "seed": tasks[key][4], "sampler": sampler,
+                "estimator": estimators[i]}
 
     # serial runs use the network itself; remote tasks get its JSON description
     payloads = nets if scheduler == "serial" else descriptions
-    tasks = {(i, w, a): (payloads[i], w, pts, n_nets, s, orders, chunk_size)
+    tasks = {(i, w, a): (payloads[i], w, pts, n_nets, s, orders, chunk_size, estimators[i])
              for i, root in enumerate(roots) for w in widths
              for a, s in enumerate(bag_seed_states(root, w, n_bags))}
     with contextlib.ExitStack() as stack:
-        for folder, description, root in zip(folders, descriptions, roots):
+        for folder, description, root, est in zip(folders, descriptions, roots, estimators):
             if folder is not None:
                 stack.enter_context(checkpoint_folder(
                     folder, {"architecture": description, "points": pts, "orders": orders,
-                             "n_nets": n_nets, "seed": seed_state(root), "sampler": sampler}))
+                             "n_nets": n_nets, "seed": seed_state(root), "sampler": sampler,
+                             "estimator": est}))
         results = run_tasks(run_bag, tasks, scheduler=scheduler, workers=workers,
                             checkpoint=None if checkpoint_dirs is None
                             else lambda key: _bag_file(folders[key[0]], key[1], key[2]),
                             identity=identity, progress=progress,
                             desc=(f"{nets[0].name} bags" if len(nets) == 1 else "bags"))
         return [_assemble(net, results, i, widths, pts, orders, n_bags, n_nets, root, folder,
-                          exact) for i, (net, root, folder) in enumerate(zip(nets, roots, folders))]
+                          exact, estimators[i])
+                for i, (net, root, folder) in enumerate(zip(nets, roots, folders))]
 
 
 def _exact_values(net: Network, widths: tuple[int, ...], pts: np.ndarray, order: int,
@@ -956,7 +1000,7 @@ def _exact_values(net: Network, widths: tuple[int, ...], pts: np.ndarray, order:
 def _assemble(net: Network, results: dict[tuple[int, int, int], dict[str, np.ndarray]],
               index: int, widths: tuple[int, ...], pts: np.ndarray, orders: tuple[int, ...],
               n_bags: int, n_nets: int, root: np.random.SeedSequence, folder: Path | None,
-              exact: bool) -> GreenMeasurement:
+              exact: bool, estimator: str) -> GreenMeasurement:
     """Stack the bags of network ``index`` in (width, bag) order and add G_0 and exact values."""
     bag_stats = {n: {s: np.stack([np.stack([results[(index, w, a)][f"{s}_{n}"]
                                             for a in range(n_bags)]) for w in widths])
@@ -979,4 +1023,4 @@ def _assemble(net: Network, results: dict[tuple[int, int, int], dict[str, np.nda
     return GreenMeasurement(description=net.describe(), widths=widths, points=pts, orders=orders,
                             n_bags=n_bags, n_nets=n_nets, seed=seed_state(root),
                             bag_stats=bag_stats, free=free, reference=exact_values,
-                            feature_underflow=underflow)
+                            feature_underflow=underflow, estimator=estimator)

@@ -36,6 +36,7 @@ from nnqft_sym.validation import as_points
 
 from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_power_law,
                         quartic_couplings, sextic_couplings)
+from .conditional import CONDITIONAL, PLAIN
 from .estimators import GreenMeasurement, measure, measure_sweep, reference_kind
 from .plots import (plot_deviation_histograms, plot_deviations, plot_u4_sigma, plot_u4_width,
                     save_figure)
@@ -105,10 +106,11 @@ def run_study(net: Network, out: str | Path, tag: str, widths: Sequence[int],
               points: Sequence[float], orders: Sequence[int] = (2, 4, 6), n_bags: int = 20,
               n_nets: int = 30000, seed: Any = 0, *, scheduler: Any = None, workers: int = 1,
               progress: bool = True, cutoff: float | None = None, sextic: bool = True,
-              figures: bool = True) -> EnsembleStudy:
+              figures: bool = True, estimator: str | None = None) -> EnsembleStudy:
     """Measure one architecture (resumable), extract couplings and write its files.
 
-    ``scheduler`` and ``workers`` choose where the bags run (:func:`numeric.measure`).
+    ``scheduler`` and ``workers`` choose where the bags run, ``estimator`` the estimator
+    (:func:`numeric.measure`; default the best valid one, the conditional estimator).
 
     Examples
     --------
@@ -123,7 +125,7 @@ def run_study(net: Network, out: str | Path, tag: str, widths: Sequence[int],
     start = time.perf_counter()
     res = measure(net, widths, points, orders, n_bags, n_nets, _seed(seed, tag),
                   checkpoint_dir=Path(out) / tag / "bags", scheduler=scheduler, workers=workers,
-                  progress=progress)
+                  progress=progress, estimator=estimator)
     return _finish_study(net, res, out, tag, time.perf_counter() - start, cutoff, sextic,
                          figures)
 
@@ -199,12 +201,23 @@ def _study_figures(study: EnsembleStudy, folder: Path) -> list[Path]:
 
 
 # ---------------------------------------------------------------------- reports
+#: what each estimator of :func:`numeric.measure` is, in one report line
+_ESTIMATOR_LINES = {
+    PLAIN: "bag means of the products of sampled outputs, HMS",
+    CONDITIONAL: "bag means of the Wick sums of the read-out covariance given the last hidden "
+                 "layer minus a control variate of mean zero, numeric.conditional; unbiased, "
+                 "the spread over bags is the error",
+}
+
+
 def study_report(study: EnsembleStudy) -> str:
     """Markdown section of one study: deviations, couplings, 6-point prediction, heavy tails."""
     res = study.measurement
     lines = [f"## {res.name} ({study.tag})", "",
              f"{res.n_bags} bags x {res.n_nets} networks per width; points "
-             f"{_format_points(res.points)}; run time {study.seconds:.1f} s.", ""]
+             f"{_format_points(res.points)}; run time {study.seconds:.1f} s.", "",
+             f"Estimator: **{res.estimator}** ({_ESTIMATOR_LINES[res.estimator]}); every "
+             "measured number below comes from it.", ""]
     depth, d_out = int(res.description.get("depth", 1)), int(res.description.get("d_out", 1))
     kind = res.reference_kind               # "exact" or "leading order in 1/N"
     lines += [f"**Priors:** {_priors_line(res.description)}.", ""]
@@ -347,7 +360,8 @@ def hms_experiment(out: str | Path, arch: str = "gauss", widths: Sequence[int] =
                    sigma_w: float | None = None, sigma_b: float | None = None, *, d_in: int = 1,
                    depth: int = 1, d_out: int = 1, scheduler: Any = None, workers: int = 1,
                    progress: bool = True, cutoff: float | None = None,
-                   priors: dict[str, Any] | None = None) -> EnsembleStudy:
+                   priors: dict[str, Any] | None = None,
+                   estimator: str | None = None) -> EnsembleStudy:
     """HMS: Green-function deviations and couplings against the width for one architecture.
 
     ``points``, ``sigma_w`` and ``sigma_b`` default to the HMS setting of ``arch`` at ``d_in``
@@ -355,11 +369,12 @@ def hms_experiment(out: str | Path, arch: str = "gauss", widths: Sequence[int] =
     and ``metadata.json`` name the setting and any value given instead.  ``depth`` hidden
     layers of width N and ``d_out`` outputs (component 0 is measured); for ``depth > 1`` the
     reference values are the leading order in 1/N (no exact finite-width formula) and the
-    sextic coupling is not extracted.  ``scheduler`` and ``workers`` choose where the bags run
-    (:func:`numeric.measure`).  Writes the study folder, figures, ``metadata.json`` and
-    ``report.md`` under ``out``.  ``priors`` are ``Network.with_priors`` arguments (laws,
-    means, shared scales of parameter groups); the report and metadata state them, and the
-    reference values follow them (:mod:`nnqft_sym.neuron_sums`).
+    sextic coupling is not extracted.  ``scheduler`` and ``workers`` choose where the bags run,
+    ``estimator`` the estimator (:func:`numeric.measure`; default the best valid one, the
+    conditional estimator; the report names it).  Writes the study folder, figures,
+    ``metadata.json`` and ``report.md`` under ``out``.  ``priors`` are ``Network.with_priors``
+    arguments (laws, means, shared scales of parameter groups); the report and metadata state
+    them, and the reference values follow them (:mod:`nnqft_sym.neuron_sums`).
 
     Raises
     ------
@@ -376,11 +391,12 @@ def hms_experiment(out: str | Path, arch: str = "gauss", widths: Sequence[int] =
     with _output_folder(out, "hms", [arch]):
         study = run_study(net, out, arch, widths, chosen["points"], orders, n_bags, n_nets, seed,
                           scheduler=scheduler, workers=workers, progress=progress, cutoff=cutoff,
-                          sextic=depth == 1)
+                          sextic=depth == 1, estimator=estimator)
         params = {"arch": arch, "d_in": d_in, "widths": list(widths),
                   "points": _listed(chosen["points"]), "orders": list(orders), "n_bags": n_bags,
                   "n_nets": n_nets, "sigma_w": chosen["sigma_w"], "sigma_b": chosen["sigma_b"],
                   "depth": depth, "d_out": d_out, "cutoff": cutoff,
+                  "estimator": study.measurement.estimator,
                   "reference_kind": reference_kind(net.describe()),
                   "priors": net.describe().get("priors", "i.i.d. zero-mean Gaussian"),
                   **_setting_metadata(setting, changed)}
@@ -505,13 +521,15 @@ class ActiveRG:
 def els_experiment(out: str | Path, sigmas: Sequence[float] = ELS_SIGMAS, width: int = 100,
                    points: Sequence[float] = HMS_POINTS, n_bags: int = 30, n_nets: int = 30000,
                    seed: int = 0, sigma_b: float = 1.0, *, scheduler: Any = None,
-                   workers: int = 1, progress: bool = True) -> ActiveRG:
+                   workers: int = 1, progress: bool = True,
+                   estimator: str | None = None) -> ActiveRG:
     """ELS active RG: u4 of the Gauss-net against sigma_W, its log-log slope, ELS's exponent (arXiv:2108.01403)
     and the exact prediction; writes figures, ``metadata.json`` and ``report.md`` under ``out``.
 
     All bags of all sigma_W values form one batch of tasks (:func:`numeric.measure_sweep`) run
     where ``scheduler`` and ``workers`` say; each sigma_W has its own checkpoint folder and
-    seed stream, so the result equals a sigma-by-sigma serial run bit for bit.
+    seed stream, so the result equals a sigma-by-sigma serial run bit for bit.  ``estimator``
+    as in :func:`numeric.measure` (default the best valid one, the conditional estimator).
     """
     out = Path(out)
     sigmas = tuple(float(s) for s in sigmas)
@@ -520,19 +538,20 @@ def els_experiment(out: str | Path, sigmas: Sequence[float] = ELS_SIGMAS, width:
     tags = [f"sigma_w_{s:g}" for s in sigmas]
     with _output_folder(out, "els-active", tags):
         return _els_run(out, sigmas, tags, width, points, n_bags, n_nets, seed, sigma_b,
-                        scheduler, workers, progress)
+                        scheduler, workers, progress, estimator)
 
 
 def _els_run(out: Path, sigmas: tuple[float, ...], tags: list[str], width: int,
              points: Sequence[float], n_bags: int, n_nets: int, seed: int, sigma_b: float,
-             scheduler: Any, workers: int, progress: bool) -> ActiveRG:
+             scheduler: Any, workers: int, progress: bool, estimator: str | None) -> ActiveRG:
     """The body of :func:`els_experiment` (inside its locked output folder)."""
     start = time.perf_counter()
     nets = [GaussNet(sigma_w=s, sigma_b=sigma_b, d_in=1) for s in sigmas]
     results = measure_sweep(nets, [width], points, (2, 4), n_bags, n_nets,
                             [_seed(seed, tag) for tag in tags],
                             checkpoint_dirs=[out / tag / "bags" for tag in tags],
-                            scheduler=scheduler, workers=workers, progress=progress)
+                            scheduler=scheduler, workers=workers, progress=progress,
+                            estimator=estimator)
     seconds = (time.perf_counter() - start) / len(sigmas)
     studies = [_finish_study(net, res, out, tag, seconds, None, True, False)
                for net, res, tag in zip(nets, results, tags)]
@@ -549,10 +568,12 @@ def _els_run(out: Path, sigmas: tuple[float, ...], tags: list[str], width: int,
     figure = save_figure(plot_u4_sigma(sigmas, avg, err, exact, rg.fit, rg.talk_exponent, heavy),
                          out / "figures" / "u4_vs_sigma_w.png")
     params = {"sigmas": list(sigmas), "width": width, "points": list(points), "n_bags": n_bags,
-              "n_nets": n_nets, "sigma_b": sigma_b}
+              "n_nets": n_nets, "sigma_b": sigma_b, "estimator": results[0].estimator}
     _write_report(out, "ELS active RG: u4 against sigma_W",
                   [f"Gauss-net, d_in = 1, width N = {width}, sigma_b = {sigma_b:g}; "
-                   f"{n_bags} bags x {n_nets} networks per sigma_W (ELS arXiv:2108.01403)."],
+                   f"{n_bags} bags x {n_nets} networks per sigma_W (ELS arXiv:2108.01403); "
+                   f"estimator: {results[0].estimator} "
+                   f"({_ESTIMATOR_LINES[results[0].estimator]})."],
                   [els_section(rg)], _metadata("els-active", params, seed, studies), [figure])
     return rg
 
@@ -600,9 +621,12 @@ def els_section(rg: ActiveRG) -> str:
 
 # ---------------------------------------------------------------------- demo
 def demo(out: str | Path, quick: bool = False, seed: int = 0, *, scheduler: Any = None,
-         workers: int = 1, progress: bool = True) -> list[EnsembleStudy]:
+         workers: int = 1, progress: bool = True,
+         estimator: str | None = None) -> list[EnsembleStudy]:
     """Gauss-net and ReLU-net at reduced HMS scale (``quick``: seconds, for tests), each in its
     HMS setting (:func:`numeric.hms_setting`, d_in = 1: the ReLU-net with sigma_b = 0).
+    ``estimator`` as in :func:`numeric.measure` (default the best valid one, the conditional
+    estimator).
 
     Writes both studies, figures, ``metadata.json`` and ``report.md`` under ``out``.
     """
@@ -612,9 +636,10 @@ def demo(out: str | Path, quick: bool = False, seed: int = 0, *, scheduler: Any 
     with _output_folder(out, "demo", [s.arch for s in settings]):
         studies = [run_study(s.network(), out, s.arch, widths, s.scalar_points, (2, 4, 6), n_bags,
                              n_nets, seed, scheduler=scheduler, workers=workers,
-                             progress=progress, sextic=False)
+                             progress=progress, sextic=False, estimator=estimator)
                    for s in settings]
         params = {"widths": list(widths), "n_bags": n_bags, "n_nets": n_nets, "quick": quick,
+                  "estimator": studies[0].measurement.estimator,
                   "settings": {s.arch: s.as_dict() for s in settings}}
         _write_report(out, "nnqft demo: simulations against exact finite-width theory",
                       ["Gauss-net and ReLU-net ensembles at reduced HMS scale: measured m_4, m_6 "

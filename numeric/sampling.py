@@ -237,7 +237,8 @@ class _BlockSampler:
         self.variances = _layer_variances(net, points)
         self._buffer = np.empty((block_nets, width, self.n_points))
 
-    def features(self, n_nets: int, rng: np.random.Generator) -> np.ndarray:
+    def features(self, n_nets: int, rng: np.random.Generator,
+                 hidden_grams: list[np.ndarray] | None = None) -> np.ndarray:
         """Last-hidden-layer features ``(n_nets, N, P)`` of ``n_nets`` networks (the first draws of a block).
 
         Draws the first layer and, for deep nets, per further hidden layer its ``N x N``
@@ -245,11 +246,15 @@ class _BlockSampler:
         caller that conditions on the features (and skips the read-out) sees the same
         features as the sampler for the same block seed.  The result lives in the block's
         reused buffer for depth 1: copy it before the next call if it must be kept.
+        ``hidden_grams``, if a list, receives the Gram matrices ``(n_nets, P, P)`` of the
+        features of hidden layers 1..L-1 (those read by a further hidden layer).
         """
         net, width = self.net, self.width
         z = self.first_layer.sample(rng, (n_nets, width), out=self._buffer[:n_nets])
         feats = net.activate(z, self.variances[0], overwrite_z=True)
         for layer in range(2, net.depth + 1):
+            if hidden_grams is not None:
+                hidden_grams.append(np.matmul(feats.transpose(0, 2, 1), feats))
             weights, biases = net.priors.layer(layer)
             w = weights.sample(rng, (n_nets, width, width), fan_in=width)
             z = np.matmul(w, feats)

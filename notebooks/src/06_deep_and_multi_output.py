@@ -104,6 +104,39 @@ ax.set(xlabel="1/N", ylabel="N Delta G4(x,x,x,x)"); ax.legend();
 print(f"predicted coefficient: {pred:.3f}")
 
 # %% [markdown]
+# ### The 1/N^2 term, resolved by the conditional estimator
+# `numeric.measure` averages, per network, the Wick sum of the read-out's conditional covariance
+# given the last hidden layer, minus a control variate of exactly zero mean built from the
+# layer-by-layer martingale differences of the kernel map (`numeric.conditional`; unbiased at
+# every depth). Its error on $N\,\Delta G^{(4)}$ hardly grows with $N$, so a fit
+# $N\,\Delta G^{(4)} = a + b/N$ tests the leading-order prediction $a$ and measures the
+# $1/N^2$ coefficient $b$ (depth-2 ReLU, $x = 0.5$; the plain estimator's error at these sizes
+# would be 10-50 times larger).
+
+# %%
+from numeric import measure
+
+net = ReLUNet(sigma_w=np.sqrt(2), sigma_b=0.5, depth=2)
+lead = float(leading_delta_green(net, [[0.5] * 4])[0])
+widths = np.array([8, 16, 32, 64])
+res = measure(net, list(widths), [0.5], orders=(4,), n_bags=6, n_nets=800, rng=1)
+e4 = res.estimate(4)
+y, dy = widths * e4.delta[:, 0], widths * e4.stderr[:, 0]
+design = np.vstack([np.ones_like(y), 1 / widths]).T / dy[:, None]
+(a, b), *_ = np.linalg.lstsq(design, y / dy, rcond=None)
+cov = np.linalg.inv(design.T @ design)
+print(f"estimator: {res.estimator}")
+print(f"a = {a:.2f} ± {np.sqrt(cov[0, 0]):.2f} (leading order {lead:.2f}), "
+      f"b = {b:.1f} ± {np.sqrt(cov[1, 1]):.1f}")
+print(f"a agrees with the leading order: {abs(a - lead) < 4 * np.sqrt(cov[0, 0])}")
+fig, ax = plt.subplots(figsize=(5, 3.5))
+ax.errorbar(1 / widths, y, dy, fmt="o", label="conditional estimator")
+grid = np.linspace(0, 1 / widths.min(), 50)
+ax.plot(grid, a + b * grid, label="fit a + b/N")
+ax.axhline(lead, color="k", ls="--", label="leading order")
+ax.set(xlabel="1/N", ylabel="N Delta G4(x,x,x,x)"); ax.legend();
+
+# %% [markdown]
 # ## 3. Multi-output fields and O(d_out) symmetry
 # Connected four-point function with output indices, one hidden layer: three pairing
 # coefficients $c_{(12)(34)} = v^2[E(g_1g_2g_3g_4) - E(g_1g_2)E(g_3g_4)]$ etc.; they sum to the
