@@ -109,18 +109,20 @@ def conditional_estimator_valid(net: Network) -> bool:
     """Whether the conditional estimator applies: the read-out is Gaussian given the features.
 
     The conditional moment :math:`E[f(x_1)\\cdots f(x_n) \\mid h]` is a Wick sum only when the
-    read-out weights and bias are Gaussian and independent of the hidden layers, which holds
-    for every architecture of :mod:`nnqft_sym` today (``W_out ~ N(0, v_out/N)``,
-    ``b_out ~ N(0, sigma_b^2)``); this is the one place to base the decision on the read-out
-    prior once priors are objects.
+    read-out weights and bias are i.i.d. zero-mean Gaussian and independent of the hidden
+    layers (``W_out ~ N(0, v_out/N)``, ``b_out ~ N(0, sigma_b^2)``): the capability query
+    ``net.priors.readout_is_centred_gaussian`` of the read-out prior objects.  A read-out
+    law, mean or shared scale (:meth:`nnqft_sym.Network.with_priors`) needs the plain
+    estimator.  The control variate of a deep network also needs Gaussian hidden layers
+    (:class:`KernelFluctuations` turns it off otherwise).
 
     Examples
     --------
     >>> from nnqft_sym import GaussNet
-    >>> conditional_estimator_valid(GaussNet())
-    True
+    >>> conditional_estimator_valid(GaussNet()), conditional_estimator_valid(GaussNet().with_priors(readout_weights="laplace"))
+    (True, False)
     """
-    return isinstance(net, Network)
+    return isinstance(net, Network) and net.priors.readout_is_centred_gaussian
 
 
 def default_estimator(net: Network) -> str:
@@ -331,10 +333,15 @@ class KernelFluctuations:
     def __init__(self, net: Network, points: np.ndarray) -> None:
         self.net = net
         self.kernel = np.asarray(net.gram(points), dtype=float)
-        self.sigma_b2 = float(net.sigma_b) ** 2
-        self.weights = [float(net.sigma_w) ** 2] * (net.depth - 1) + [float(net.output_variance)]
+        # (weight variance times N, bias variance) of the layers reading layer 1..L, from the priors
+        layers = [net.priors.layer(layer) for layer in range(2, net.depth + 2)]
+        self.weights = [float(w.variance) for w, _ in layers]
+        self.bias_variances = [float(b.parameter_variance()) for _, b in layers]
         self.control_variate = True
         if net.depth == 1:
+            return
+        if not net.priors.is_iid_centred_gaussian:    # the kernel maps assume Gaussian layers
+            self.control_variate = False
             return
         pts = np.asarray(points, float)
         kernels = layer_kernels(net, pts[:, None, :], pts[None, :, :])[..., 2]   # (L+1, P, P)
@@ -365,7 +372,7 @@ class KernelFluctuations:
 
     def _kernel_map(self, layer: int, x: np.ndarray) -> np.ndarray:
         w, norm, _ = self.maps[layer]
-        return self.sigma_b2 + w * norm * self._pair_values(x)
+        return self.bias_variances[layer] + w * norm * self._pair_values(x)
 
     def _jacobian(self, layer: int, d: np.ndarray) -> np.ndarray:
         coef = self.maps[layer][2]
@@ -376,14 +383,14 @@ class KernelFluctuations:
                  ) -> tuple[np.ndarray, np.ndarray]:
         r"""``(Delta, Delta - Y)`` ``(m, P, P)`` from the last hidden layer's Gram matrices
         :math:`H^T H` ``gram`` and those of the hidden layers 1..L-1 (``hidden_grams``)."""
-        k_hat = self.sigma_b2 + (self.weights[-1] / width) * gram
+        k_hat = self.bias_variances[-1] + (self.weights[-1] / width) * gram
         delta = k_hat - self.kernel
         if self.net.depth == 1:
             return delta, np.zeros_like(delta)
         if not self.control_variate:
             return delta, delta
         # X_2 .. X_L (hidden pre-activation covariances given the layer before), X_{L+1} = K_hat
-        xs = [self.sigma_b2 + (self.weights[l] / width) * g for l, g in enumerate(hidden_grams)]
+        xs = [self.bias_variances[l] + (self.weights[l] / width) * g for l, g in enumerate(hidden_grams)]
         xs.append(k_hat)
         y = xs[0] - self.layer_kernels[1]                       # D_2
         for layer in range(1, len(xs)):                         # Horner: Y = D + J[Y]
@@ -422,7 +429,7 @@ def importance_scale(net: Network, width: int) -> float:
     >>> round(importance_scale(GaussNet(), 2), 4), importance_scale(ReLUNet(), 2)
     (1.8028, 1.0)
     """
-    if (net.depth == 1 and net.first_layer_is_gaussian
+    if (net.depth == 1 and net.first_layer_is_design
             and activation_rules(net.activation).family == "exponential"):
         return float(np.sqrt(1.0 + IMPORTANCE_WIDTH_SCALE / width))
     return 1.0
