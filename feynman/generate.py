@@ -33,8 +33,8 @@ from typing import Iterator, Mapping, Sequence
 from nnqft_sym.errors import CostLimitError
 from nnqft_sym.validation import check_integer
 
-from .diagram import Diagram, node_colours
-from .symmetry import canonical_form
+from .diagram import Diagram, _attachment, _bridgeless, _leg_permutations, _sorted_attachment
+from .symmetry import canonical_leaves, line_permutations
 
 __all__ = ["generate", "vertex_combinations", "contraction_estimate", "MAX_CONTRACTIONS"]
 
@@ -189,69 +189,197 @@ def _scientific(x: float) -> str:
 # ---------------------------------------------------------------------- the generator
 def _generate_content(legs: int, content: dict[int, int], connected: bool, one_pi: bool,
                       labelled_legs: bool) -> list[Diagram]:
-    found: dict[tuple, Diagram] = {}
-    seen: set[tuple] = set()
-    for valences, adj in _adjacencies(legs, content, connected):
-        key = canonical_form(node_colours(legs, valences, labelled_legs), adj)[0]
-        if key in seen:
-            continue
-        seen.add(key)
-        diagram = Diagram.from_adjacency(legs, valences, adj, labelled_legs)
-        if connected and not diagram.is_connected:
-            continue
-        if one_pi and not diagram.is_one_pi:
-            continue
-        found[diagram.canonical_key] = diagram
-    return [found[k] for k in sorted(found)]
-
-
-def _adjacencies(legs: int, content: dict[int, int], connected: bool
-                 ) -> Iterator[tuple[list[int], list[list[int]]]]:
-    """Labelled multiplicity matrices covering every diagram of the class (with repeats)."""
-    total = legs + sum(content.values())
+    """The diagrams of one vertex content, sorted by canonical key."""
     if (legs + sum(k * c for k, c in content.items())) % 2:
+        return []
+    n_vertices = sum(content.values())
+    if connected and n_vertices + legs == 0:
+        return []                             # the empty diagram has no component
+    found: list[Diagram] = []
+    for free_lines in range(legs // 2 + 1):
+        if connected and free_lines and (n_vertices or legs != 2):
+            continue                          # a free line is a component of its own
+        if n_vertices == 0 and 2 * free_lines != legs:
+            continue
+        for types in _leg_distributions(content, legs - 2 * free_lines):
+            seen: set[tuple] = set()
+            for kinds, adj in _skeletons(types, connected, legs > 0):
+                colours, code, orders = canonical_leaves(kinds, adj)
+                if (colours, code) in seen:
+                    continue
+                seen.add((colours, code))
+                order = orders[0]
+                internal = tuple(tuple(adj[u][v] for v in order) for u in order)
+                if one_pi and not (n_vertices and free_lines == 0 and _bridgeless(internal)):
+                    continue
+                found.extend(_label(legs, labelled_legs, colours, code, orders, internal,
+                                    free_lines))
+    found.sort(key=lambda d: d.canonical_key)
+    return found
+
+
+def _label(legs: int, labelled_legs: bool, colours: tuple, code: tuple,
+           orders: list[list[int]], internal: tuple, free_lines: int) -> Iterator[Diagram]:
+    """The diagrams of one internal multigraph: its leg assignments up to automorphisms."""
+    valences = tuple(k for k, _ in colours)
+    lines = line_permutations(internal)
+    on_vertex = [e for _, e in colours]
+    if not labelled_legs:
+        automorphisms = len(orders) * _leg_permutations(on_vertex, free_lines)
+        yield Diagram._from_class(legs, False, valences, internal,
+                                  _sorted_attachment(colours, free_lines),
+                                  (legs, False, colours, code, free_lines), automorphisms,
+                                  automorphisms * lines)
         return
+    # automorphisms as permutations of the canonical positions
+    first = orders[0]
+    maps = []
+    for order in orders[1:]:
+        position = [0] * len(order)
+        for p, v in enumerate(order):
+            position[v] = p
+        maps.append([position[v] for v in first])
+    slots = [p for p, e in enumerate(on_vertex) for _ in range(e)] + [-1] * (2 * free_lines)
+    for assignment in _multiset_permutations(slots):
+        automorphisms = 1
+        for perm in maps:
+            image = tuple(perm[a] if a >= 0 else -1 for a in assignment)
+            if image < assignment:
+                break
+            automorphisms += image == assignment
+        else:
+            free = [i for i, a in enumerate(assignment) if a < 0]
+            for pairs in _pairings(free):
+                yield Diagram._from_class(legs, True, valences, internal,
+                                          _attachment(assignment, pairs),
+                                          (legs, True, colours, code, assignment, pairs),
+                                          automorphisms, automorphisms * lines)
+
+
+def _multiset_permutations(items: list[int]) -> Iterator[tuple[int, ...]]:
+    """Distinct orderings of ``items`` in lexicographic order."""
+    counts: dict[int, int] = {}
+    for x in items:
+        counts[x] = counts.get(x, 0) + 1
+    values = sorted(counts)
+    size = len(items)
+    current: list[int] = []
+
+    def extend() -> Iterator[tuple[int, ...]]:
+        if len(current) == size:
+            yield tuple(current)
+            return
+        for x in values:
+            if counts[x]:
+                counts[x] -= 1
+                current.append(x)
+                yield from extend()
+                current.pop()
+                counts[x] += 1
+
+    yield from extend()
+
+
+def _pairings(items: list[int]) -> Iterator[tuple[tuple[int, int], ...]]:
+    """Perfect matchings of ``items`` as sorted tuples of sorted pairs."""
+    if not items:
+        yield ()
+        return
+    first, rest = items[0], items[1:]
+    for i, partner in enumerate(rest):
+        for tail in _pairings(rest[:i] + rest[i + 1:]):
+            yield ((first, partner),) + tail
+
+
+def _leg_distributions(content: dict[int, int], legs: int) -> Iterator[dict[tuple[int, int], int]]:
+    """Ways to end ``legs`` legs on the vertices: counts of vertex kinds (valence, legs on it)."""
+    valences = sorted(content)
+
+    def spread(i: int, left: int) -> Iterator[dict[tuple[int, int], int]]:
+        if i == len(valences):
+            if left == 0:
+                yield {}
+            return
+        k = valences[i]
+        for counts in _compositions(content[k], min(k, left)):
+            used = sum(e * c for e, c in enumerate(counts))
+            if used <= left:
+                for rest in spread(i + 1, left - used):
+                    out = {(k, e): c for e, c in enumerate(counts) if c}
+                    out.update(rest)
+                    yield out
+
+    yield from spread(0, legs)
+
+
+def _compositions(total: int, top: int) -> Iterator[list[int]]:
+    """Counts ``c_0..c_top`` with sum ``total`` (how many vertices carry 0..top legs)."""
+    if top == 0:
+        yield [total]
+        return
+    for c in range(total + 1):
+        for rest in _compositions(total - c, top - 1):
+            yield rest + [c]
+
+
+def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhere: bool
+               ) -> Iterator[tuple[list[tuple[int, int]], list[list[int]]]]:
+    """Labelled internal multigraphs covering every class with these vertex kinds (repeats).
+
+    A kind is ``(valence, legs on the vertex)``; a vertex of kind ``(k, e)`` has ``k - e``
+    internal half-edges.  Nodes are created in breadth-first order and each processed node
+    saturates its free half-edges at once: self-loops, lines to nodes already created, lines
+    to new vertices (new vertices of one kind with non-increasing multiplicities).  Connected
+    graphs are screened by a cheap invariant, the profile (kind, self-loops, multiplicities of
+    the other lines in decreasing order), before any canonical form: the first node must have
+    the largest profile, and two new vertices created together with the same kind and
+    multiplicity must come in non-increasing profile order.  Every class keeps a
+    breadth-first labelling meeting both rules.  With ``legs_everywhere`` every component
+    must carry a leg (no vacuum bubbles).
+    """
+    total = sum(types.values())
+    if sum((k - e) * c for (k, e), c in types.items()) % 2:
+        return
+    kinds = sorted(types)
     adj = [[0] * total for _ in range(total)]
-    kind: list[int] = [1] * legs            # valence of each created node
-    free: list[int] = [1] * legs
-    remaining = dict(content)
+    kind: list[tuple[int, int]] = []
+    free: list[int] = []
+    tied: list[bool] = []               # created together with the previous node, same kind/m
+    profiles: list[tuple] = []
+    remaining = dict(types)
 
-    def new_patterns(r: int, vals: list[int]) -> Iterator[list[tuple[int, int]]]:
-        """Ways to give r half-edges to new vertices: (valence, multiplicity) lists."""
-        if r == 0:
-            yield []
-            return
-        if not vals:
-            return
-        k, rest = vals[0], vals[1:]
-        # non-increasing multiplicities m_1 >= m_2 >= ... for at most remaining[k] vertices
+    def profile(p: int) -> tuple:
+        row = adj[p]
+        return (kind[p], row[p], sorted([m for q, m in enumerate(row) if m and q != p],
+                                        reverse=True))
 
-        def seqs(r_left: int, cap: int, slots: int) -> Iterator[list[int]]:
-            yield []
-            if slots == 0:
+    def process(p: int) -> Iterator[tuple[list[tuple[int, int]], list[list[int]]]]:
+        if connected and p and len(profiles) < p:
+            prof = profile(p - 1)
+            if p > 1 and (prof > profiles[0] or (tied[p - 1] and prof > profiles[p - 2])):
                 return
-            for m in range(min(cap, r_left), 0, -1):
-                for tail in seqs(r_left - m, m, slots - 1):
-                    yield [m] + tail
+            profiles.append(prof)
+            yield from process_node(p)
+            profiles.pop()
+            return
+        yield from process_node(p)
 
-        for seq in seqs(r, k, remaining[k]):
-            used = sum(seq)
-            for tail in new_patterns(r - used, rest):
-                yield [(k, m) for m in seq] + tail
-
-    def process(p: int) -> Iterator[tuple[list[int], list[list[int]]]]:
+    def process_node(p: int) -> Iterator[tuple[list[tuple[int, int]], list[list[int]]]]:
         created = len(kind)
         if p == created:
             if not any(remaining.values()):
-                yield list(kind[legs:]), [row[:] for row in adj]
+                yield list(kind), [row[:] for row in adj]
                 return
-            if created and (legs or connected):
-                return          # a new component would be a vacuum bubble or disconnected
-            for k in sorted(remaining):
-                if remaining[k]:
-                    _create(k)
-                    yield from process(p)
-                    _uncreate(k)
+            if created and connected:
+                return
+            roots = [t for t in kinds
+                     if remaining[t] and (connected or t[1] or not legs_everywhere)]
+            if connected:
+                roots = roots[-1:]            # the largest kind (first entry of the profile)
+            for t in roots:
+                _create(t, False)
+                yield from process(p)
+                _uncreate(t)
             return
         f = free[p]
         if f == 0:
@@ -264,21 +392,44 @@ def _adjacencies(legs: int, content: dict[int, int], connected: bool
             adj[p][p] -= loops
         free[p] = f
 
-    def to_existing(p: int, q: int, r: int) -> Iterator[tuple[list[int], list[list[int]]]]:
+    def new_patterns(r: int, ts: list[tuple[int, int]]) -> Iterator[list[tuple]]:
+        """Ways to give r half-edges to new vertices: (kind, multiplicity) lists."""
+        if r == 0:
+            yield []
+            return
+        if not ts:
+            return
+        t, rest = ts[0], ts[1:]
+
+        def seqs(r_left: int, cap: int, slots: int) -> Iterator[list[int]]:
+            yield []
+            if slots == 0:
+                return
+            for m in range(min(cap, r_left), 0, -1):
+                for tail in seqs(r_left - m, m, slots - 1):
+                    yield [m] + tail
+
+        for seq in seqs(r, t[0] - t[1], remaining[t]):
+            for tail in new_patterns(r - sum(seq), rest):
+                yield [(t, m) for m in seq] + tail
+
+    def to_existing(p: int, q: int, r: int
+                    ) -> Iterator[tuple[list[tuple[int, int]], list[list[int]]]]:
         if q == len(kind):
-            vals = sorted(k for k, c in remaining.items() if c)
-            for pattern in new_patterns(r, vals):
-                for k, m in pattern:
-                    _create(k)
+            ts = [t for t in kinds if remaining[t] and t[0] > t[1]]
+            for pattern in new_patterns(r, ts):
+                previous = None
+                for t, m in pattern:
+                    _create(t, (t, m) == previous)
+                    previous = (t, m)
                     node = len(kind) - 1
                     adj[p][node] = adj[node][p] = m
                     free[node] -= m
                 yield from process(p + 1)
-                for k, m in reversed(pattern):
+                for t, _ in reversed(pattern):
                     node = len(kind) - 1
                     adj[p][node] = adj[node][p] = 0
-                    free[node] += m
-                    _uncreate(k)
+                    _uncreate(t)
             return
         cap = min(free[q], r)
         for m in range(cap, -1, -1):
@@ -288,15 +439,17 @@ def _adjacencies(legs: int, content: dict[int, int], connected: bool
             free[q] += m
         adj[p][q] = adj[q][p] = 0
 
-    def _create(k: int) -> None:
-        remaining[k] -= 1
-        kind.append(k)
-        free.append(k)
+    def _create(t: tuple[int, int], tie: bool) -> None:
+        remaining[t] -= 1
+        kind.append(t)
+        free.append(t[0] - t[1])
+        tied.append(tie)
 
-    def _uncreate(k: int) -> None:
+    def _uncreate(t: tuple[int, int]) -> None:
         kind.pop()
         free.pop()
-        remaining[k] += 1
+        tied.pop()
+        remaining[t] += 1
 
     yield from process(0)
 
