@@ -139,51 +139,20 @@ class Diagram:
         self._valences_in_input = tuple(valences)
         self.labelled_legs = labelled_legs
         self._n = n
-        size = len(valences)
-        # each leg: the vertex it ends on, or -1 - the leg it is joined to (a free line)
-        attach = []
-        for i in range(n):
-            j = next(j for j, m in enumerate(adj[i]) if m)
-            attach.append(j - n if j >= n else -1 - j)
-        on_vertex = [0] * size
-        for a in attach:
-            if a >= 0:
-                on_vertex[a] += 1
-        internal = [row[n:] for row in adj[n:]]
-        colours, code, orders = canonical_leaves(
-            [(k, e) for k, e in zip(valences, on_vertex)], internal)
-        pairs = tuple((i, -1 - a) for i, a in enumerate(attach) if a < 0 and i < -1 - a)
-        if labelled_legs:
-            # the canonical ordering puts the smallest leg assignment first; the orderings
-            # giving that assignment differ by the automorphisms fixing every leg
-            best: tuple = ()
-            for order in orders:
-                position = [0] * size
-                for p, v in enumerate(order):
-                    position[v] = p
-                assignment = tuple(position[a] if a >= 0 else -1 for a in attach)
-                if not best or assignment < best[0]:
-                    best = (assignment, order, 1)
-                elif assignment == best[0]:
-                    best = (assignment, best[1], best[2] + 1)
-            assignment, order, automorphisms = best
-            tail: tuple = (assignment, pairs)
-        else:
-            order = orders[0]
-            automorphisms = len(orders) * _leg_permutations(on_vertex, len(pairs))
-            tail = (len(pairs),)
-        internal_rows = tuple(tuple(internal[u][v] for v in order) for u in order)
-        self._valences = tuple(valences[v] for v in order)
-        self._attach = (_attachment(tail[0], tail[1]) if labelled_legs
-                        else _sorted_attachment(colours, len(pairs)))
-        self._internal = internal_rows
-        self._canonical = ((n, labelled_legs, colours, code) + tail, automorphisms)
+        key, automorphisms, self._valences, self._internal, self._attach = _canonical_parts(
+            n, valences, adj, labelled_legs)
+        self._canonical = (key, automorphisms)
 
     @classmethod
     def _from_class(cls, legs: int, labelled_legs: bool, valences: tuple[int, ...],
                     internal: tuple[tuple[int, ...], ...], attach: tuple[int, ...],
-                    key: tuple, automorphisms: int, symmetry_factor: int) -> "Diagram":
-        """A diagram known to the generator: canonical parts, key and symmetry factor given."""
+                    key: tuple | None, automorphisms: int, symmetry_factor: int
+                    ) -> "Diagram":
+        """A diagram known to the generator, with its symmetry factor.
+
+        ``key`` None: the canonical key is computed when first needed (the generator knows
+        the diagram is the only one of its class it produced).
+        """
         self = cls.__new__(cls)
         self._valences_in_input = self._valences = valences
         self.labelled_legs = labelled_legs
@@ -300,6 +269,9 @@ class Diagram:
         (``-1`` for a free line) and the free lines as leg pairs, for unlabelled legs the
         number of free lines.
         """
+        if self._canonical[0] is None:
+            self._canonical = (_canonical_parts(self._n, self._valences, self._adj,
+                                                self.labelled_legs)[0], self._canonical[1])
         return self._canonical[0]
 
     @functools.cached_property
@@ -394,6 +366,51 @@ def _adjacency(graph: nx.MultiGraph, nodes: list[Any]) -> list[list[int]]:
         if a != b:
             adj[b][a] += 1
     return adj
+
+
+def _canonical_parts(n: int, valences: Sequence[int], adj: Sequence[Sequence[int]],
+                     labelled_legs: bool) -> tuple[tuple, int, tuple[int, ...], tuple, tuple]:
+    """Canonical key, vertex automorphisms, and valences, internal multigraph and leg
+    attachment in canonical order, of a diagram given by its multiplicity matrix (legs first).
+    """
+    size = len(valences)
+    # each leg: the vertex it ends on, or -1 - the leg it is joined to (a free line)
+    attach = []
+    for i in range(n):
+        j = next(j for j, m in enumerate(adj[i]) if m)
+        attach.append(j - n if j >= n else -1 - j)
+    on_vertex = [0] * size
+    for a in attach:
+        if a >= 0:
+            on_vertex[a] += 1
+    internal = [row[n:] for row in adj[n:]]
+    colours, code, orders = canonical_leaves([(k, e) for k, e in zip(valences, on_vertex)],
+                                             internal)
+    pairs = tuple((i, -1 - a) for i, a in enumerate(attach) if a < 0 and i < -1 - a)
+    if labelled_legs:
+        # the canonical ordering puts the smallest leg assignment first; the orderings
+        # giving that assignment differ by the automorphisms fixing every leg
+        best: tuple = ()
+        for order in orders:
+            position = [0] * size
+            for p, v in enumerate(order):
+                position[v] = p
+            assignment = tuple(position[a] if a >= 0 else -1 for a in attach)
+            if not best or assignment < best[0]:
+                best = (assignment, order, 1)
+            elif assignment == best[0]:
+                best = (assignment, best[1], best[2] + 1)
+        assignment, order, automorphisms = best
+        tail: tuple = (assignment, pairs)
+        canonical_attach = _attachment(assignment, pairs)
+    else:
+        order = orders[0]
+        automorphisms = len(orders) * _leg_permutations(on_vertex, len(pairs))
+        tail = (len(pairs),)
+        canonical_attach = _sorted_attachment(colours, len(pairs))
+    internal_rows = tuple(tuple(internal[u][v] for v in order) for u in order)
+    return ((n, labelled_legs, colours, code) + tail, automorphisms,
+            tuple(valences[v] for v in order), internal_rows, canonical_attach)
 
 
 def _leg_permutations(on_vertex: Sequence[int], free_lines: int) -> int:

@@ -37,9 +37,11 @@ Colour = Hashable
 Adjacency = Sequence[Sequence[int]]
 
 
-def _refine(cells: list[list[int]], neighbours: list[list[tuple[int, int]]], n: int
-            ) -> list[list[int]]:
+def _refine(cells: list[list[int]], neighbours: list[list[tuple[int, int]]], n: int,
+            base: int) -> list[list[int]]:
     """Equitable refinement: split cells by the multiset of (cell, multiplicity) of the lines.
+
+    A pair is encoded as ``cell * base + multiplicity`` (``base`` above every multiplicity).
 
     All cells split simultaneously, the parts of a cell in sorted signature order, until no
     cell splits; the result depends only on the isomorphism class of the coloured
@@ -57,7 +59,7 @@ def _refine(cells: list[list[int]], neighbours: list[list[tuple[int, int]]], n: 
                 continue
             groups: dict[tuple, list[int]] = {}
             for v in cell:
-                sig = tuple(sorted([(cell_of[w], m) for w, m in neighbours[v]]))
+                sig = tuple(sorted([cell_of[w] * base + m for w, m in neighbours[v]]))
                 if sig in groups:
                     groups[sig].append(v)
                 else:
@@ -103,7 +105,8 @@ def canonical_leaves(colours: Sequence[Colour], adjacency: Adjacency
     by_colour: dict[tuple, list[int]] = {}
     for v, c in enumerate(colours):
         by_colour.setdefault((c, adjacency[v][v]), []).append(v)
-    cells = _refine([by_colour[c] for c in sorted(by_colour)], neighbours, n)
+    base = 1 + max((m for row in adjacency for m in row), default=0)
+    cells = _refine([by_colour[c] for c in sorted(by_colour)], neighbours, n, base)
     best: list = [None, []]  # code, orders
 
     def search(part: list[list[int]]) -> None:
@@ -121,7 +124,8 @@ def canonical_leaves(colours: Sequence[Colour], adjacency: Adjacency
             return
         head, tail = part[:target], part[target + 1:]
         for v in cell:
-            search(_refine(head + [[v], [w for w in cell if w != v]] + tail, neighbours, n))
+            search(_refine(head + [[v], [w for w in cell if w != v]] + tail, neighbours, n,
+                           base))
 
     search(cells)
     code, orders = best
