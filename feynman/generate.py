@@ -368,8 +368,10 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
     the other lines in decreasing order), before any canonical form: the first node must have
     the largest profile, and two new vertices created together with the same kind and
     multiplicity must come in non-increasing profile order.  Every class keeps a
-    breadth-first labelling meeting both rules.  A connected graph whose first node has the
-    only largest profile and whose twins all have distinct profiles has a single such
+    breadth-first labelling meeting both rules.  A complete graph is screened again by the
+    second-order profile (the profile, then the sorted multiplicities and profiles of the
+    neighbours) in the same way.  A connected graph whose first node has the only largest
+    (second-order) profile and whose twins all have distinct ones has a single such
     labelling: it is flagged rigid (the only candidate of its class, no automorphism).
     With ``legs_everywhere`` every component must carry a leg (no vacuum bubbles).
     """
@@ -389,6 +391,26 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
         row = adj[p]
         return (kind[p], row[p], sorted([m for q, m in enumerate(row) if m and q != p],
                                         reverse=True))
+
+    def second_order_screen() -> bool | None:
+        """None if a complete graph breaks the rules for the second-order profile (the
+        profile, then the sorted (multiplicity, profile) of the neighbours); else rigidity."""
+        second = [(profiles[v], sorted([(m, profiles[w]) for w, m in enumerate(row)
+                                        if m and w != v]))
+                  for v, row in enumerate(adj)]
+        root = second[0]
+        rigid = True
+        for v in range(1, total):
+            s = second[v]
+            if s[0] == root[0]:
+                if s > root:
+                    return None
+                rigid = rigid and s != root
+            if tied[v] and s[0] == second[v - 1][0]:
+                if s > second[v - 1]:
+                    return None
+                rigid = rigid and s != second[v - 1]
+        return rigid
 
     def process(p: int) -> Iterator[tuple[list[tuple[int, int]], list[list[int]], bool]]:
         if connected and p and len(profiles) < p:
@@ -410,7 +432,14 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
         created = len(kind)
         if p == created:
             if not any(remaining.values()):
-                yield list(kind), [row[:] for row in adj], connected and not ambiguous[0]
+                if not connected:
+                    yield list(kind), [row[:] for row in adj], False
+                elif not ambiguous[0]:
+                    yield list(kind), [row[:] for row in adj], True
+                else:
+                    rigid = second_order_screen()
+                    if rigid is not None:
+                        yield list(kind), [row[:] for row in adj], rigid
                 return
             if created and connected:
                 return
