@@ -106,9 +106,9 @@ def main() -> None:
     print(f"{'class':<38} {'diagrams':>8} {'sum 1/S':>14} {'old s':>8} {'nnqft s':>8} "
           f"{'cpu s':>7} {'feyngraph s':>11} {'cpu s':>7} {'fg/nnqft':>8}")
     for name, legs, loops in classes:
-        runners = {"nnqft": lambda: nnqft_run(legs, loops)}
+        runners = {"nnqft": lambda legs=legs, loops=loops: nnqft_run(legs, loops)}
         if have_feyngraph:
-            runners["feyngraph"] = lambda: feyngraph_run(legs, loops)
+            runners["feyngraph"] = lambda legs=legs, loops=loops: feyngraph_run(legs, loops)
         best = {k: [float("inf"), float("inf")] for k in runners}
         results: dict[str, tuple[int, Fraction]] = {}
         active = set(runners)

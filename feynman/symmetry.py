@@ -20,9 +20,11 @@ automorphism lifts, and the lifts of the identity are exactly the permutations o
     S = |\mathrm{Aut}_V(G)| \prod_{u<v} m_{uv}! \prod_v l_v!\, 2^{l_v} .
 
 :math:`|\mathrm{Aut}_V(G)|` and a canonical form are computed together by an
-individualisation-refinement search (McKay's partition backtracking without pruning): the
-leaves of the search tree carrying the lexicographically smallest adjacency code form one
-free orbit of the automorphism group.  The canonical form is a tuple of integers and
+individualisation-refinement search (McKay's partition backtracking without pruning; the
+nodes are first split by colour and number of self-loops, then cells are split by the
+multiset of (cell, multiplicity) of their lines): the leaves of the search tree carrying
+the lexicographically smallest adjacency code form one free orbit of the automorphism group
+(:func:`canonical_leaves` returns all of them).  The canonical form is a tuple of integers and
 strings, independent of networkx and of any hash function.
 """
 from __future__ import annotations
@@ -110,10 +112,8 @@ def canonical_leaves(colours: Sequence[Colour], adjacency: Adjacency
     best: list = [None, []]  # code, orders
 
     def search(part: list[list[int]]) -> None:
-        for target, cell in enumerate(part):
-            if len(cell) > 1:
-                break
-        else:
+        target = next((i for i, c in enumerate(part) if len(c) > 1), -1)
+        if target < 0:
             order = [c[0] for c in part]
             rows = [adjacency[v] for v in order]
             code = tuple(rows[i][order[j]] for i in range(n) for j in range(i, n))
@@ -122,7 +122,7 @@ def canonical_leaves(colours: Sequence[Colour], adjacency: Adjacency
             elif code == best[0]:
                 best[1].append(order)
             return
-        head, tail = part[:target], part[target + 1:]
+        head, cell, tail = part[:target], part[target], part[target + 1:]
         for v in cell:
             search(_refine(head + [[v], [w for w in cell if w != v]] + tail, neighbours, n,
                            base))
