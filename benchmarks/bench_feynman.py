@@ -4,6 +4,7 @@
     python benchmarks/bench_feynman.py --feyngraph-path /tmp/fg # feyngraph installed there
     python benchmarks/bench_feynman.py --baseline-path DIR      # also an older nnqft checkout
     python benchmarks/bench_feynman.py --vacuum-9               # also phi^4 vacuum, 9 vertices
+                                                                # (nnqft alone)
 
 feyngraph (a Rust topology generator, https://github.com/jens-braun/feyngraph) is not a
 dependency of nnqft: install it only for the benchmark, e.g. ``python3 -m pip install
@@ -27,20 +28,22 @@ from fractions import Fraction
 from typing import Callable
 
 CLASSES = [
-    # (name, legs, loops)
-    ("phi^4 4-point, 4 loops (5 vertices)", 4, 4),
-    ("phi^4 4-point, 5 loops (6 vertices)", 4, 5),
-    ("phi^4 vacuum, 7 vertices (8 loops)", 0, 8),
-    ("phi^4 vacuum, 8 vertices (9 loops)", 0, 9),
-    ("phi^4 2-point, 5 loops (5 vertices)", 2, 5),
+    # (name, legs, loops, time the peers too)
+    ("phi^4 4-point, 4 loops (5 vertices)", 4, 4, True),
+    ("phi^4 4-point, 5 loops (6 vertices)", 4, 5, True),
+    ("phi^4 vacuum, 7 vertices (8 loops)", 0, 8, True),
+    ("phi^4 vacuum, 8 vertices (9 loops)", 0, 9, True),
+    ("phi^4 2-point, 5 loops (5 vertices)", 2, 5, True),
 ]
-VACUUM_9 = ("phi^4 vacuum, 9 vertices (10 loops)", 0, 10)
+# nnqft alone: feyngraph needs about 3 minutes at 8 vertices, the 0.3 generator 192 s here
+VACUUM_9 = ("phi^4 vacuum, 9 vertices (10 loops)", 0, 10, False)
 
 _TIMING = """
 import json, sys, time
 from fractions import Fraction
 from feynman import generate
 legs, loops, repeat, long = (int(a) for a in sys.argv[1:5])
+import feynman
 best = [float("inf"), float("inf")]
 for _ in range(repeat):
     wall, cpu = time.perf_counter(), time.process_time()
@@ -50,7 +53,7 @@ for _ in range(repeat):
     if wall > long:
         break
 total = sum(Fraction(1, d.symmetry_factor) for d in diagrams)
-print(json.dumps([len(diagrams), str(total), best[0], best[1]]))
+print(json.dumps([len(diagrams), str(total), best[0], best[1], feynman.__file__]))
 """
 
 
@@ -74,10 +77,14 @@ def timed(run: Callable[[], tuple[int, Fraction]]) -> tuple[tuple[int, Fraction]
 
 
 def baseline(path: str, legs: int, loops: int, repeat: int, long: float) -> dict:
-    env = dict(os.environ, PYTHONPATH=os.path.abspath(path))
+    path = os.path.abspath(path)
+    env = dict(os.environ, PYTHONPATH=path)
     out = subprocess.run([sys.executable, "-c", _TIMING, str(legs), str(loops), str(repeat),
-                          str(int(long))], env=env, capture_output=True, text=True, check=True)
-    count, total, wall, cpu = json.loads(out.stdout)
+                          str(int(long))], env=env, cwd=path, capture_output=True, text=True,
+                         check=True)
+    count, total, wall, cpu, module = json.loads(out.stdout)
+    if not os.path.abspath(module).startswith(path):
+        raise RuntimeError(f"the baseline imported {module}, not the feynman under {path}")
     return {"count": count, "sum": Fraction(total), "wall": wall, "cpu": cpu}
 
 
@@ -91,7 +98,8 @@ def main() -> None:
     parser.add_argument("--baseline-path", default=None,
                         help="an older nnqft checkout to time as well (in a subprocess)")
     parser.add_argument("--vacuum-9", action="store_true",
-                        help="also phi^4 vacuum with 9 vertices (feyngraph: minutes)")
+                        help="also phi^4 vacuum with 9 vertices, nnqft alone (the peers "
+                             "take many minutes)")
     args = parser.parse_args()
     if args.feyngraph_path:
         sys.path.insert(0, os.path.abspath(args.feyngraph_path))
@@ -105,9 +113,9 @@ def main() -> None:
     classes = CLASSES + ([VACUUM_9] if args.vacuum_9 else [])
     print(f"{'class':<38} {'diagrams':>8} {'sum 1/S':>14} {'old s':>8} {'nnqft s':>8} "
           f"{'cpu s':>7} {'feyngraph s':>11} {'cpu s':>7} {'fg/nnqft':>8}")
-    for name, legs, loops in classes:
+    for name, legs, loops, peers in classes:
         runners = {"nnqft": lambda legs=legs, loops=loops: nnqft_run(legs, loops)}
-        if have_feyngraph:
+        if have_feyngraph and peers:
             runners["feyngraph"] = lambda legs=legs, loops=loops: feyngraph_run(legs, loops)
         best = {k: [float("inf"), float("inf")] for k in runners}
         results: dict[str, tuple[int, Fraction]] = {}
@@ -121,13 +129,13 @@ def main() -> None:
                 if wall > args.long:
                     active.discard(key)
         old = (baseline(args.baseline_path, legs, loops, args.repeat, args.long)
-               if args.baseline_path else None)
+               if args.baseline_path and peers else None)
         count, total = results["nnqft"]
         agree = all(r == results["nnqft"] for r in results.values())
         if old is not None:
             agree = agree and (old["count"], old["sum"]) == (count, total)
         fg = (f"{best['feyngraph'][0]:>11.4f} {best['feyngraph'][1]:>7.4f} "
-              f"{best['feyngraph'][0] / best['nnqft'][0]:>8.1f}" if have_feyngraph
+              f"{best['feyngraph'][0] / best['nnqft'][0]:>8.1f}" if "feyngraph" in best
               else f"{'-':>11} {'-':>7} {'-':>8}")
         old_s = f"{old['wall']:>8.3f}" if old else f"{'-':>8}"
         print(f"{name:<38} {count:>8} {str(total):>14} {old_s} {best['nnqft'][0]:>8.4f} "
