@@ -501,7 +501,13 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
 
     def to_existing(p: int, q: int, r: int
                     ) -> Iterator[tuple[list[tuple[int, int]], list[list[int]], bool]]:
-        if q == len(kind):
+        if r == 0:
+            yield from process(p + 1)
+            return
+        created = len(kind)
+        while q < created and not free[q]:
+            q += 1
+        if q == created:
             ts = [t for t in kinds if remaining[t] and t[0] > t[1]]
             for pattern in new_patterns(r, ts):
                 previous = None
