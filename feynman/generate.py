@@ -472,7 +472,13 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
             yield from process(p + 1)
             return
         free[p] = 0
-        for loops in range(f // 2, -1, -1):
+        top = f // 2
+        if connected and p:       # more self-loops than the first node or the twin: rejected
+            if kind[p] == kind[0]:
+                top = min(top, adj[0][0])
+            if tied[p]:
+                top = min(top, adj[p - 1][p - 1])
+        for loops in range(top, -1, -1):
             adj[p][p] += loops
             yield from to_existing(p, p + 1, f - 2 * loops)
             adj[p][p] -= loops
