@@ -16,13 +16,14 @@ from .expressions import (diagram_latex, momentum_expression, position_expressio
                           position_symbols)
 from .generate import MAX_CONTRACTIONS, contraction_estimate, generate, vertex_combinations
 from .running import SexticRunning, sextic_running
-from .symmetry import canonical_form, line_permutations, multigraph_symmetry_factor
+from .symmetry import (canonical_form, canonical_leaves, line_permutations,
+                       multigraph_symmetry_factor)
 from .tree_level import SixPointTree, tree_level_four_point, tree_level_six_point
 
 __all__ = [
     "Diagram", "coupling_symbols", "node_colours",
     "generate", "vertex_combinations", "contraction_estimate", "MAX_CONTRACTIONS",
-    "canonical_form", "multigraph_symmetry_factor", "line_permutations",
+    "canonical_form", "canonical_leaves", "multigraph_symmetry_factor", "line_permutations",
     "position_symbols", "position_expression", "momentum_expression", "diagram_latex",
     "gaussian_parameters", "propagator_function", "weight_kernel_propagator", "laplacian_blocks",
     "gaussian_integral",

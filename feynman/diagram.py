@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
+from math import factorial
 from typing import Any, Mapping, Sequence
 
 import networkx as nx
@@ -23,7 +24,7 @@ from nnqft_sym.specification import NetworkSpec
 from .drawing import draw, tikz
 from .evaluate import evaluate_diagram
 from .expressions import diagram_latex, momentum_expression, position_expression
-from .symmetry import canonical_form, line_permutations
+from .symmetry import canonical_leaves, line_permutations
 
 __all__ = ["Diagram", "coupling_symbols", "node_colours"]
 
@@ -139,18 +140,29 @@ class Diagram:
         self._valences_in_input = tuple(valences)
         self.labelled_legs = labelled_legs
         self._n = n
-        # relabel the internal vertices in canonical order (legs keep their labels)
-        colours = self._colours(n, valences)
-        key, automorphisms, order = canonical_form(colours, adj)
-        internal_order = [v for v in order if v >= n]
-        perm = list(range(n)) + internal_order
-        self._adj = tuple(tuple(adj[a][b] for b in perm) for a in perm)
-        self._valences = tuple(valences[v - n] for v in internal_order)
-        # key and automorphism count are isomorphism invariants: valid after relabelling
+        key, automorphisms, self._valences, self._internal, self._attach = _canonical_parts(
+            n, valences, adj, labelled_legs)
         self._canonical = (key, automorphisms)
 
-    def _colours(self, n: int, valences: Sequence[int]) -> list[tuple[int, int]]:
-        return node_colours(n, valences, self.labelled_legs)
+    @classmethod
+    def _from_class(cls, legs: int, labelled_legs: bool, valences: tuple[int, ...],
+                    internal: tuple[tuple[int, ...], ...], attach: tuple[int, ...],
+                    key: tuple | None, automorphisms: int, symmetry_factor: int
+                    ) -> "Diagram":
+        """A diagram known to the generator, with its symmetry factor.
+
+        ``key`` None: the canonical key is computed when first needed (the generator knows
+        the diagram is the only one of its class it produced).
+        """
+        self = cls.__new__(cls)
+        self._valences_in_input = self._valences = valences
+        self.labelled_legs = labelled_legs
+        self._n = legs
+        self._attach = attach
+        self._internal = internal
+        self._canonical = (key, automorphisms)
+        self.__dict__["symmetry_factor"] = symmetry_factor
+        return self
 
     # ------------------------------------------------------------------ structure
     @property
@@ -167,6 +179,17 @@ class Diagram:
     def adjacency(self) -> tuple[tuple[int, ...], ...]:
         """Line multiplicities between nodes ``x1..xn, y1..yV`` (diagonal: self-loops)."""
         return self._adj
+
+    @functools.cached_property
+    def _adj(self) -> tuple[tuple[int, ...], ...]:
+        n, size = self._n, self._n + len(self._internal)
+        rows = [[0] * size for _ in range(size)]
+        for i, a in enumerate(self._attach):
+            j = n + a if a >= 0 else -1 - a
+            rows[i][j] = rows[j][i] = 1
+        for u, row in enumerate(self._internal):
+            rows[n + u][n:] = row
+        return tuple(map(tuple, rows))
 
     @property
     def node_names(self) -> list[str]:
@@ -206,7 +229,7 @@ class Diagram:
     @functools.cached_property
     def components(self) -> int:
         """Number of connected components."""
-        return nx.number_connected_components(self.graph) if len(self._adj) else 0
+        return len(_components(self._adj))
 
     @property
     def loops(self) -> int:
@@ -227,21 +250,12 @@ class Diagram:
         """
         if not self.is_connected or not self._valences:
             return False
-        n = self._n
-        for u, v, m in self.lines():
-            if u >= n and v >= n and u != v and m == 1:
-                g = self.graph.copy()
-                names = self.node_names
-                g.remove_edge(names[u], names[v])
-                if not nx.is_connected(g):
-                    return False
-        return True
+        return _bridgeless(self._internal)
 
     @property
     def has_vacuum_component(self) -> bool:
         """True if some connected component carries no external leg (a vacuum bubble)."""
-        return any(not any(self.graph.nodes[v].get("leg") for v in comp)
-                   for comp in nx.connected_components(self.graph))
+        return any(min(comp) >= self._n for comp in _components(self._adj))
 
     # ------------------------------------------------------------------ symmetry
     @property
@@ -249,9 +263,17 @@ class Diagram:
         """Hashable canonical form: equal keys if and only if the diagrams are isomorphic.
 
         Isomorphisms fix the leg labels when ``labelled_legs`` is True.  The key is built from
-        integers only (no networkx graph hash).
+        integers only (no networkx graph hash): ``(legs, labelled_legs, vertex colours,
+        code)`` of the internal multigraph (:func:`feynman.symmetry.canonical_leaves`, each
+        vertex coloured by its valence and number of legs), then for labelled legs the
+        smallest assignment of the legs to canonical vertex positions over the automorphisms
+        (``-1`` for a free line) and the free lines as leg pairs, for unlabelled legs the
+        number of free lines.
         """
-        return (self._n, self.labelled_legs) + self._canonical[0]
+        if self._canonical[0] is None:
+            self._canonical = (_canonical_parts(self._n, self._valences, self._adj,
+                                                self.labelled_legs)[0], self._canonical[1])
+        return self._canonical[0]
 
     @functools.cached_property
     def symmetry_factor(self) -> int:
@@ -346,6 +368,109 @@ def _adjacency(graph: nx.MultiGraph, nodes: list[Any]) -> list[list[int]]:
         if a != b:
             adj[b][a] += 1
     return adj
+
+
+def _canonical_parts(n: int, valences: Sequence[int], adj: Sequence[Sequence[int]],
+                     labelled_legs: bool) -> tuple[tuple, int, tuple[int, ...], tuple, tuple]:
+    """Canonical key, vertex automorphisms, and valences, internal multigraph and leg
+    attachment in canonical order, of a diagram given by its multiplicity matrix (legs first).
+    """
+    size = len(valences)
+    # each leg: the vertex it ends on, or -1 - the leg it is joined to (a free line)
+    attach = []
+    for i in range(n):
+        j = next(j for j, m in enumerate(adj[i]) if m)
+        attach.append(j - n if j >= n else -1 - j)
+    on_vertex = [0] * size
+    for a in attach:
+        if a >= 0:
+            on_vertex[a] += 1
+    internal = [row[n:] for row in adj[n:]]
+    colours, code, orders = canonical_leaves([(k, e) for k, e in zip(valences, on_vertex)],
+                                             internal)
+    pairs = tuple((i, -1 - a) for i, a in enumerate(attach) if a < 0 and i < -1 - a)
+    if labelled_legs:
+        # the canonical ordering puts the smallest leg assignment first; the orderings
+        # giving that assignment differ by the automorphisms fixing every leg
+        best: tuple = ()
+        for order in orders:
+            position = [0] * size
+            for p, v in enumerate(order):
+                position[v] = p
+            assignment = tuple(position[a] if a >= 0 else -1 for a in attach)
+            if not best or assignment < best[0]:
+                best = (assignment, order, 1)
+            elif assignment == best[0]:
+                best = (assignment, best[1], best[2] + 1)
+        assignment, order, automorphisms = best
+        tail: tuple = (assignment, pairs)
+        canonical_attach = _attachment(assignment, pairs)
+    else:
+        order = orders[0]
+        automorphisms = len(orders) * _leg_permutations(on_vertex, len(pairs))
+        tail = (len(pairs),)
+        canonical_attach = _sorted_attachment(colours, len(pairs))
+    internal_rows = tuple(tuple(internal[u][v] for v in order) for u in order)
+    return ((n, labelled_legs, colours, code) + tail, automorphisms,
+            tuple(valences[v] for v in order), internal_rows, canonical_attach)
+
+
+def _leg_permutations(on_vertex: Sequence[int], free_lines: int) -> int:
+    """Permutations of interchangeable legs fixing the diagram: legs on one vertex, free lines."""
+    out = factorial(free_lines) * 2 ** free_lines
+    for e in on_vertex:
+        out *= factorial(e)
+    return out
+
+
+def _attachment(assignment: Sequence[int], pairs: Sequence[tuple[int, int]]) -> tuple[int, ...]:
+    """Per leg: its vertex position, or ``-1 - partner`` for a leg on a free line."""
+    attach = list(assignment)
+    for i, j in pairs:
+        attach[i], attach[j] = -1 - j, -1 - i
+    return tuple(attach)
+
+
+def _sorted_attachment(colours: Sequence[tuple[int, int]], free_lines: int) -> tuple[int, ...]:
+    """Interchangeable legs in canonical order: by vertex position, then the free lines."""
+    attach = [p for p, (_, legs) in enumerate(colours) for _ in range(legs)]
+    start = len(attach)
+    for i in range(start, start + 2 * free_lines, 2):
+        attach += [-2 - i, -1 - i]
+    return tuple(attach)
+
+
+def _components(adj: Sequence[Sequence[int]]) -> list[list[int]]:
+    """Connected components of a multiplicity matrix (lists of node indices)."""
+    seen = [False] * len(adj)
+    out = []
+    for start in range(len(adj)):
+        if seen[start]:
+            continue
+        seen[start] = True
+        stack, comp = [start], [start]
+        while stack:
+            u = stack.pop()
+            for v, m in enumerate(adj[u]):
+                if m and not seen[v]:
+                    seen[v] = True
+                    stack.append(v)
+                    comp.append(v)
+        out.append(comp)
+    return out
+
+
+def _bridgeless(adj: Sequence[Sequence[int]]) -> bool:
+    """True if no single line between two distinct nodes disconnects the (connected) graph."""
+    size = len(adj)
+    for u in range(size):
+        for v in range(u + 1, size):
+            if adj[u][v] == 1:
+                cut = [list(row) for row in adj]
+                cut[u][v] = cut[v][u] = 0
+                if len(_components(cut)) > 1:
+                    return False
+    return True
 
 
 def _couplings(couplings: Mapping[int, Any] | None, valences: Sequence[int]) -> dict[int, Any]:

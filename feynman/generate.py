@@ -1,13 +1,29 @@
 r"""Enumeration of Feynman diagrams up to isomorphism.
 
-The generator builds multiplicity matrices node by node, never enumerating Wick
-contractions one by one.  Nodes are processed in creation order (the labelled legs first);
-processing a node saturates all its free half-edges at once: some self-loops, lines to nodes
-already created, and lines to new vertices.  New vertices of the same valence are
-interchangeable, so only non-increasing multiplicity patterns are tried.  Every diagram is
-reached (its breadth-first order from the legs is one branch), and the few labelled
-duplicates that remain are merged by their canonical key (:mod:`feynman.symmetry`), which
-also yields the exact symmetry factors.
+The generator never enumerates Wick contractions one by one, and never builds a networkx
+graph.  It first enumerates the *internal multigraphs* of a class: the lines between the
+internal vertices, each vertex coloured by its valence and the number of legs ending on it
+(legs are interchangeable at this stage).  Their multiplicity matrices are filled node by
+node in breadth-first order: processing a node saturates all its free half-edges at once
+(self-loops, lines to nodes already created, lines to new vertices, new vertices of one
+colour with non-increasing multiplicities).  Connected candidates are screened by a cheap
+invariant before any canonical form, the profile of a node (colour, self-loops, sorted
+multiplicities of its lines) and, once the graph is complete, its second-order profile
+(with the neighbours' profiles): the first node must have the largest one, and new vertices
+created together with equal colour and multiplicity must come in non-increasing order.
+Every class keeps a breadth-first labelling meeting these rules, so none is lost; a
+candidate whose first node has the only largest profile and whose twins all differ is the
+only candidate of its class and has no automorphism (*rigid*): it needs no canonical form.
+The other candidates are merged by the canonical form of :mod:`feynman.symmetry`, which
+also gives their automorphisms.  The labelled legs are then distributed over the leg slots
+of each internal multigraph, one assignment per orbit of its automorphism group, the
+stabiliser giving the automorphisms that fix every leg.  The symmetry factor is exact:
+:math:`S = |\mathrm{Aut}| \prod_{u<v} m_{uv}! \prod_v l_v!\,2^{l_v}` (times the
+permutations of interchangeable legs on one vertex and of free lines for unlabelled legs).
+
+The diagrams of a vertex content come in generation order (a fixed order), the contents in
+the order of :func:`vertex_combinations`.  Canonical keys of rigid diagrams are computed
+when first asked for (comparisons, hashing).
 
 For legs > 0 the diagrams never contain vacuum components (correlators are normalised by
 :math:`Z`); for legs = 0 and ``connected=False`` they are all vacuum diagrams (the terms of
@@ -19,12 +35,12 @@ The number of diagrams grows factorially with the number of half-edges.  Before 
 :func:`generate` estimates the work of each vertex content by :func:`contraction_estimate`,
 :math:`(H - 1)!! / \prod_k (k!)^{n_k}` for :math:`H` half-edges (the Wick contractions up
 to relabelling the legs of each vertex), and refuses a content above ``max_contractions``
-(default :data:`MAX_CONTRACTIONS` = 50 000, a few seconds to a minute) with a
-:class:`~nnqft_sym.errors.CostLimitError`.  Every class used in the tests and notebooks
-(up to six quartic vacuum vertices, five on two legs, four on four legs) stays below 2 000.
+(default :data:`MAX_CONTRACTIONS` = 2 000 000, at most a few seconds: phi^4 vacuum diagrams
+with 8 vertices, four-point diagrams with 6) with a :class:`~nnqft_sym.errors.CostLimitError`.
 """
 from __future__ import annotations
 
+import gc
 import math
 import numbers
 from itertools import product
@@ -33,13 +49,13 @@ from typing import Iterator, Mapping, Sequence
 from nnqft_sym.errors import CostLimitError
 from nnqft_sym.validation import check_integer
 
-from .diagram import Diagram, node_colours
-from .symmetry import canonical_form
+from .diagram import Diagram, _attachment, _bridgeless, _leg_permutations, _sorted_attachment
+from .symmetry import canonical_leaves, line_permutations
 
 __all__ = ["generate", "vertex_combinations", "contraction_estimate", "MAX_CONTRACTIONS"]
 
 #: default ``max_contractions`` of :func:`generate` (see the module docstring)
-MAX_CONTRACTIONS = 50_000
+MAX_CONTRACTIONS = 2_000_000
 #: most vertex-count combinations :func:`vertex_combinations` scans
 _MAX_COMBINATIONS = 10 ** 6
 
@@ -48,7 +64,7 @@ def generate(legs: int, vertices: Mapping[int, int] | None = None, *, loops: int
              valences: Sequence[int] = (4,), connected: bool = True, one_pi: bool = False,
              labelled_legs: bool = True, max_contractions: int = MAX_CONTRACTIONS
              ) -> list[Diagram]:
-    r"""All Feynman diagrams of a class, each once, sorted by vertex content and canonical key.
+    r"""All Feynman diagrams of a class, each once, by vertex content in generation order.
 
     Parameters
     ----------
@@ -117,9 +133,17 @@ def generate(legs: int, vertices: Mapping[int, int] | None = None, *, loops: int
                 f"{max_contractions}; pass a larger max_contractions=... to generate it "
                 "anyway (it may take very long), or ask for fewer vertices, loops or legs")
     out: list[Diagram] = []
-    for content in contents:
-        out.extend(_generate_content(legs, content, connected or one_pi, one_pi,
-                                     labelled_legs))
+    # the diagrams form no reference cycles: pausing the cyclic garbage collector while
+    # tens of thousands of them are created saves about a third of the time
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for content in contents:
+            out.extend(_generate_content(legs, content, connected or one_pi, one_pi,
+                                         labelled_legs))
+    finally:
+        if collecting:
+            gc.enable()
     return out
 
 
@@ -162,7 +186,7 @@ def contraction_estimate(legs: int, content: Mapping[int, int]) -> float:
 
     :math:`H = \text{legs} + \sum_k k\, n_k` half-edges; the double factorial counts the
     Wick contractions, the division the relabellings of each vertex's legs.  The generator's
-    work is roughly proportional to it (about 0.1-2 ms per unit).  Computed from
+    work grows with it (about 0.05-10 microseconds per unit).  Computed from
     log-gamma functions, so it is instant for any input (``inf`` beyond double range); 0 when
     no diagram exists (odd :math:`H`).
 
@@ -189,42 +213,285 @@ def _scientific(x: float) -> str:
 # ---------------------------------------------------------------------- the generator
 def _generate_content(legs: int, content: dict[int, int], connected: bool, one_pi: bool,
                       labelled_legs: bool) -> list[Diagram]:
-    found: dict[tuple, Diagram] = {}
-    seen: set[tuple] = set()
-    for valences, adj in _adjacencies(legs, content, connected):
-        key = canonical_form(node_colours(legs, valences, labelled_legs), adj)[0]
-        if key in seen:
-            continue
-        seen.add(key)
-        diagram = Diagram.from_adjacency(legs, valences, adj, labelled_legs)
-        if connected and not diagram.is_connected:
-            continue
-        if one_pi and not diagram.is_one_pi:
-            continue
-        found[diagram.canonical_key] = diagram
-    return [found[k] for k in sorted(found)]
-
-
-def _adjacencies(legs: int, content: dict[int, int], connected: bool
-                 ) -> Iterator[tuple[list[int], list[list[int]]]]:
-    """Labelled multiplicity matrices covering every diagram of the class (with repeats)."""
-    total = legs + sum(content.values())
+    """The diagrams of one vertex content, sorted by canonical key."""
     if (legs + sum(k * c for k, c in content.items())) % 2:
-        return
-    adj = [[0] * total for _ in range(total)]
-    kind: list[int] = [1] * legs            # valence of each created node
-    free: list[int] = [1] * legs
-    remaining = dict(content)
+        return []
+    n_vertices = sum(content.values())
+    if connected and n_vertices + legs == 0:
+        return []                             # the empty diagram has no component
+    found: list[Diagram] = []
+    arrangements: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
+    for free_lines in range(legs // 2 + 1):
+        if connected and free_lines and (n_vertices or legs != 2):
+            continue                          # a free line is a component of its own
+        if n_vertices == 0 and 2 * free_lines != legs:
+            continue
+        for types in _leg_distributions(content, legs - 2 * free_lines):
+            seen: set[tuple] = set()
+            for kinds, adj, rigid in _skeletons(types, connected, legs > 0):
+                if rigid:       # the only candidate of its class, no automorphism
+                    internal = tuple(map(tuple, adj))
+                    if one_pi and not (n_vertices and free_lines == 0
+                                       and _bridgeless(internal)):
+                        continue
+                    found.extend(_label(legs, labelled_legs, tuple(kinds), None,
+                                        [list(range(len(kinds)))], internal, free_lines,
+                                        arrangements))
+                    continue
+                colours, code, orders = canonical_leaves(kinds, adj)
+                if (colours, code) in seen:
+                    continue
+                seen.add((colours, code))
+                order = orders[0]
+                internal = tuple(tuple(adj[u][v] for v in order) for u in order)
+                if one_pi and not (n_vertices and free_lines == 0 and _bridgeless(internal)):
+                    continue
+                found.extend(_label(legs, labelled_legs, colours, code, orders, internal,
+                                    free_lines, arrangements))
+    return found
 
-    def new_patterns(r: int, vals: list[int]) -> Iterator[list[tuple[int, int]]]:
-        """Ways to give r half-edges to new vertices: (valence, multiplicity) lists."""
+
+def _label(legs: int, labelled_legs: bool, colours: tuple, code: tuple,
+           orders: list[list[int]], internal: tuple, free_lines: int,
+           arrangements: dict[tuple[int, ...], list[tuple[int, ...]]]) -> Iterator[Diagram]:
+    """The diagrams of one internal multigraph: its leg assignments up to automorphisms.
+
+    ``code`` None: a rigid multigraph, whose canonical keys are left to be computed lazily.
+    ``arrangements`` caches the distinct orderings of each multiset of leg slots.
+    """
+    valences = tuple(k for k, _ in colours)
+    lines = line_permutations(internal)
+    on_vertex = [e for _, e in colours]
+    if not labelled_legs:
+        automorphisms = len(orders) * _leg_permutations(on_vertex, free_lines)
+        yield Diagram._from_class(legs, False, valences, internal,
+                                  _sorted_attachment(colours, free_lines),
+                                  None if code is None
+                                  else (legs, False, colours, code, free_lines), automorphisms,
+                                  automorphisms * lines)
+        return
+    # automorphisms as permutations of the canonical positions
+    first = orders[0]
+    maps = []
+    for order in orders[1:]:
+        position = [0] * len(order)
+        for p, v in enumerate(order):
+            position[v] = p
+        maps.append([position[v] for v in first])
+    slots = tuple([p for p, e in enumerate(on_vertex) for _ in range(e)]
+                  + [-1] * (2 * free_lines))
+    if slots not in arrangements:
+        arrangements[slots] = list(_multiset_permutations(list(slots)))
+    if not maps and not free_lines:       # no automorphism: every assignment is a diagram
+        key = None if code is None else (legs, True, colours, code)
+        for assignment in arrangements[slots]:
+            yield Diagram._from_class(legs, True, valences, internal, assignment,
+                                      key and key + (assignment, ()), 1, lines)
+        return
+    for assignment in arrangements[slots]:
+        automorphisms = 1
+        for perm in maps:
+            image = tuple(perm[a] if a >= 0 else -1 for a in assignment)
+            if image < assignment:
+                break
+            automorphisms += image == assignment
+        else:
+            free = [i for i, a in enumerate(assignment) if a < 0]
+            for pairs in _pairings(free):
+                yield Diagram._from_class(legs, True, valences, internal,
+                                          _attachment(assignment, pairs),
+                                          None if code is None
+                                          else (legs, True, colours, code, assignment, pairs),
+                                          automorphisms, automorphisms * lines)
+
+
+def _multiset_permutations(items: list[int]) -> Iterator[tuple[int, ...]]:
+    """Distinct orderings of ``items`` in lexicographic order."""
+    counts: dict[int, int] = {}
+    for x in items:
+        counts[x] = counts.get(x, 0) + 1
+    values = sorted(counts)
+    size = len(items)
+    current: list[int] = []
+
+    def extend() -> Iterator[tuple[int, ...]]:
+        if len(current) == size:
+            yield tuple(current)
+            return
+        for x in values:
+            if counts[x]:
+                counts[x] -= 1
+                current.append(x)
+                yield from extend()
+                current.pop()
+                counts[x] += 1
+
+    yield from extend()
+
+
+def _pairings(items: list[int]) -> Iterator[tuple[tuple[int, int], ...]]:
+    """Perfect matchings of ``items`` as sorted tuples of sorted pairs."""
+    if not items:
+        yield ()
+        return
+    first, rest = items[0], items[1:]
+    for i, partner in enumerate(rest):
+        for tail in _pairings(rest[:i] + rest[i + 1:]):
+            yield ((first, partner),) + tail
+
+
+def _leg_distributions(content: dict[int, int], legs: int) -> Iterator[dict[tuple[int, int], int]]:
+    """Ways to end ``legs`` legs on the vertices: counts of vertex kinds (valence, legs on it)."""
+    valences = sorted(content)
+
+    def spread(i: int, left: int) -> Iterator[dict[tuple[int, int], int]]:
+        if i == len(valences):
+            if left == 0:
+                yield {}
+            return
+        k = valences[i]
+        for counts in _compositions(content[k], min(k, left)):
+            used = sum(e * c for e, c in enumerate(counts))
+            if used <= left:
+                for rest in spread(i + 1, left - used):
+                    out = {(k, e): c for e, c in enumerate(counts) if c}
+                    out.update(rest)
+                    yield out
+
+    yield from spread(0, legs)
+
+
+def _compositions(total: int, top: int) -> Iterator[list[int]]:
+    """Counts ``c_0..c_top`` with sum ``total`` (how many vertices carry 0..top legs)."""
+    if top == 0:
+        yield [total]
+        return
+    for c in range(total + 1):
+        for rest in _compositions(total - c, top - 1):
+            yield rest + [c]
+
+
+def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhere: bool
+               ) -> Iterator[tuple[list[tuple[int, int]], list[list[int]], bool]]:
+    """Labelled internal multigraphs covering every class with these vertex kinds (repeats).
+
+    A kind is ``(valence, legs on the vertex)``; a vertex of kind ``(k, e)`` has ``k - e``
+    internal half-edges.  Nodes are created in breadth-first order and each processed node
+    saturates its free half-edges at once: self-loops, lines to nodes already created, lines
+    to new vertices (new vertices of one kind with non-increasing multiplicities).  Connected
+    graphs are screened by a cheap invariant, the profile (kind, self-loops, multiplicities of
+    the other lines in decreasing order), before any canonical form: the first node must have
+    the largest profile, and two new vertices created together with the same kind and
+    multiplicity must come in non-increasing profile order.  Every class keeps a
+    breadth-first labelling meeting both rules.  A complete graph is screened again by the
+    second-order profile (the profile, then the sorted multiplicities and profiles of the
+    neighbours) in the same way.  A connected graph whose first node has the only largest
+    (second-order) profile and whose twins all have distinct ones has a single such
+    labelling: it is flagged rigid (the only candidate of its class, no automorphism).
+    With ``legs_everywhere`` every component must carry a leg (no vacuum bubbles).
+    """
+    total = sum(types.values())
+    if sum((k - e) * c for (k, e), c in types.items()) % 2:
+        return
+    kinds = sorted(types)
+    adj = [[0] * total for _ in range(total)]
+    kind: list[tuple[int, int]] = []
+    free: list[int] = []
+    tied: list[bool] = []               # created together with the previous node, same kind/m
+    profiles: list[tuple] = []
+    ambiguous = [0]                     # nodes whose profile ties the root's or a twin's
+    remaining = dict(types)
+
+    def profile(p: int) -> tuple:
+        row = adj[p]
+        return (kind[p], row[p], sorted([m for q, m in enumerate(row) if m and q != p],
+                                        reverse=True))
+
+    def second_order_screen() -> bool | None:
+        """None if a complete graph breaks the rules for the second-order profile (the
+        profile, then the sorted (multiplicity, profile) of the neighbours); else rigidity."""
+        second = [(profiles[v], sorted([(m, profiles[w]) for w, m in enumerate(row)
+                                        if m and w != v]))
+                  for v, row in enumerate(adj)]
+        root = second[0]
+        rigid = True
+        for v in range(1, total):
+            s = second[v]
+            if s[0] == root[0]:
+                if s > root:
+                    return None
+                rigid = rigid and s != root
+            if tied[v] and s[0] == second[v - 1][0]:
+                if s > second[v - 1]:
+                    return None
+                rigid = rigid and s != second[v - 1]
+        return rigid
+
+    def process(p: int) -> Iterator[tuple[list[tuple[int, int]], list[list[int]], bool]]:
+        if connected and p and len(profiles) < p:
+            prof = profile(p - 1)
+            tie = 0
+            if p > 1:
+                if prof > profiles[0] or (tied[p - 1] and prof > profiles[p - 2]):
+                    return
+                tie = prof == profiles[0] or (tied[p - 1] and prof == profiles[p - 2])
+            profiles.append(prof)
+            ambiguous[0] += tie
+            yield from process_node(p)
+            ambiguous[0] -= tie
+            profiles.pop()
+            return
+        yield from process_node(p)
+
+    def process_node(p: int) -> Iterator[tuple[list[tuple[int, int]], list[list[int]], bool]]:
+        created = len(kind)
+        if p == created:
+            if not any(remaining.values()):
+                if not connected:
+                    yield list(kind), [row[:] for row in adj], False
+                elif not ambiguous[0]:
+                    yield list(kind), [row[:] for row in adj], True
+                else:
+                    rigid = second_order_screen()
+                    if rigid is not None:
+                        yield list(kind), [row[:] for row in adj], rigid
+                return
+            if created and connected:
+                return
+            roots = [t for t in kinds
+                     if remaining[t] and (connected or t[1] or not legs_everywhere)]
+            if connected:
+                roots = roots[-1:]            # the largest kind (first entry of the profile)
+            for t in roots:
+                _create(t, False)
+                yield from process(p)
+                _uncreate(t)
+            return
+        f = free[p]
+        if f == 0:
+            yield from process(p + 1)
+            return
+        free[p] = 0
+        top = f // 2
+        if connected and p:       # more self-loops than the first node or the twin: rejected
+            if kind[p] == kind[0]:
+                top = min(top, adj[0][0])
+            if tied[p]:
+                top = min(top, adj[p - 1][p - 1])
+        for loops in range(top, -1, -1):
+            adj[p][p] += loops
+            yield from to_existing(p, p + 1, f - 2 * loops)
+            adj[p][p] -= loops
+        free[p] = f
+
+    def new_patterns(r: int, ts: list[tuple[int, int]]) -> Iterator[list[tuple]]:
+        """Ways to give r half-edges to new vertices: (kind, multiplicity) lists."""
         if r == 0:
             yield []
             return
-        if not vals:
+        if not ts:
             return
-        k, rest = vals[0], vals[1:]
-        # non-increasing multiplicities m_1 >= m_2 >= ... for at most remaining[k] vertices
+        t, rest = ts[0], ts[1:]
 
         def seqs(r_left: int, cap: int, slots: int) -> Iterator[list[int]]:
             yield []
@@ -234,51 +501,33 @@ def _adjacencies(legs: int, content: dict[int, int], connected: bool
                 for tail in seqs(r_left - m, m, slots - 1):
                     yield [m] + tail
 
-        for seq in seqs(r, k, remaining[k]):
-            used = sum(seq)
-            for tail in new_patterns(r - used, rest):
-                yield [(k, m) for m in seq] + tail
+        for seq in seqs(r, t[0] - t[1], remaining[t]):
+            for tail in new_patterns(r - sum(seq), rest):
+                yield [(t, m) for m in seq] + tail
 
-    def process(p: int) -> Iterator[tuple[list[int], list[list[int]]]]:
-        created = len(kind)
-        if p == created:
-            if not any(remaining.values()):
-                yield list(kind[legs:]), [row[:] for row in adj]
-                return
-            if created and (legs or connected):
-                return          # a new component would be a vacuum bubble or disconnected
-            for k in sorted(remaining):
-                if remaining[k]:
-                    _create(k)
-                    yield from process(p)
-                    _uncreate(k)
-            return
-        f = free[p]
-        if f == 0:
+    def to_existing(p: int, q: int, r: int
+                    ) -> Iterator[tuple[list[tuple[int, int]], list[list[int]], bool]]:
+        if r == 0:
             yield from process(p + 1)
             return
-        free[p] = 0
-        for loops in range(f // 2, -1, -1):
-            adj[p][p] += loops
-            yield from to_existing(p, p + 1, f - 2 * loops)
-            adj[p][p] -= loops
-        free[p] = f
-
-    def to_existing(p: int, q: int, r: int) -> Iterator[tuple[list[int], list[list[int]]]]:
-        if q == len(kind):
-            vals = sorted(k for k, c in remaining.items() if c)
-            for pattern in new_patterns(r, vals):
-                for k, m in pattern:
-                    _create(k)
+        created = len(kind)
+        while q < created and not free[q]:
+            q += 1
+        if q == created:
+            ts = [t for t in kinds if remaining[t] and t[0] > t[1]]
+            for pattern in new_patterns(r, ts):
+                previous = None
+                for t, m in pattern:
+                    _create(t, (t, m) == previous)
+                    previous = (t, m)
                     node = len(kind) - 1
                     adj[p][node] = adj[node][p] = m
                     free[node] -= m
                 yield from process(p + 1)
-                for k, m in reversed(pattern):
+                for t, _ in reversed(pattern):
                     node = len(kind) - 1
                     adj[p][node] = adj[node][p] = 0
-                    free[node] += m
-                    _uncreate(k)
+                    _uncreate(t)
             return
         cap = min(free[q], r)
         for m in range(cap, -1, -1):
@@ -288,15 +537,17 @@ def _adjacencies(legs: int, content: dict[int, int], connected: bool
             free[q] += m
         adj[p][q] = adj[q][p] = 0
 
-    def _create(k: int) -> None:
-        remaining[k] -= 1
-        kind.append(k)
-        free.append(k)
+    def _create(t: tuple[int, int], tie: bool) -> None:
+        remaining[t] -= 1
+        kind.append(t)
+        free.append(t[0] - t[1])
+        tied.append(tie)
 
-    def _uncreate(k: int) -> None:
+    def _uncreate(t: tuple[int, int]) -> None:
         kind.pop()
         free.pop()
-        remaining[k] += 1
+        tied.pop()
+        remaining[t] += 1
 
     yield from process(0)
 

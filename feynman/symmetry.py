@@ -20,9 +20,11 @@ automorphism lifts, and the lifts of the identity are exactly the permutations o
     S = |\mathrm{Aut}_V(G)| \prod_{u<v} m_{uv}! \prod_v l_v!\, 2^{l_v} .
 
 :math:`|\mathrm{Aut}_V(G)|` and a canonical form are computed together by an
-individualisation-refinement search (McKay's partition backtracking without pruning): the
-leaves of the search tree carrying the lexicographically smallest adjacency code form one
-free orbit of the automorphism group.  The canonical form is a tuple of integers and
+individualisation-refinement search (McKay's partition backtracking without pruning; the
+nodes are first split by colour and number of self-loops, then cells are split by the
+multiset of (cell, multiplicity) of their lines): the leaves of the search tree carrying
+the lexicographically smallest adjacency code form one free orbit of the automorphism group
+(:func:`canonical_leaves` returns all of them).  The canonical form is a tuple of integers and
 strings, independent of networkx and of any hash function.
 """
 from __future__ import annotations
@@ -30,29 +32,104 @@ from __future__ import annotations
 from math import factorial
 from typing import Hashable, Sequence
 
-__all__ = ["canonical_form", "multigraph_symmetry_factor", "line_permutations"]
+__all__ = ["canonical_form", "canonical_leaves", "multigraph_symmetry_factor",
+           "line_permutations"]
 
 Colour = Hashable
 Adjacency = Sequence[Sequence[int]]
 
 
-def _refine(cells: list[list[int]], adj: Adjacency) -> list[list[int]]:
-    """Equitable refinement: split cells by the number of lines into every current cell."""
+def _refine(cells: list[list[int]], neighbours: list[list[tuple[int, int]]], n: int,
+            base: int) -> list[list[int]]:
+    """Equitable refinement: split cells by the multiset of (cell, multiplicity) of the lines.
+
+    A pair is encoded as ``cell * base + multiplicity`` (``base`` above every multiplicity).
+
+    All cells split simultaneously, the parts of a cell in sorted signature order, until no
+    cell splits; the result depends only on the isomorphism class of the coloured
+    multigraph and the input partition.
+    """
+    cell_of = [0] * n
     while True:
+        for i, cell in enumerate(cells):
+            for v in cell:
+                cell_of[v] = i
         new: list[list[int]] = []
         for cell in cells:
             if len(cell) == 1:
                 new.append(cell)
                 continue
-            groups: dict[tuple[int, ...], list[int]] = {}
+            groups: dict[tuple, list[int]] = {}
             for v in cell:
-                row = adj[v]
-                sig = tuple(sum(row[w] for w in other) for other in cells)
-                groups.setdefault(sig, []).append(v)
-            new.extend(groups[sig] for sig in sorted(groups))
+                sig = tuple(sorted([cell_of[w] * base + m for w, m in neighbours[v]]))
+                if sig in groups:
+                    groups[sig].append(v)
+                else:
+                    groups[sig] = [v]
+            if len(groups) == 1:
+                new.append(cell)
+            else:
+                new.extend(groups[sig] for sig in sorted(groups))
         if len(new) == len(cells):
             return new
         cells = new
+
+
+def canonical_leaves(colours: Sequence[Colour], adjacency: Adjacency
+                     ) -> tuple[tuple, tuple, list[list[int]]]:
+    r"""Canonical colours and code of a coloured multigraph, with all its canonical orderings.
+
+    Parameters
+    ----------
+    colours, adjacency
+        As in :func:`canonical_form`.
+
+    Returns
+    -------
+    colours : tuple
+        The node colours in canonical order.
+    code : tuple of int
+        Upper triangle (diagonal included) of the adjacency matrix in canonical order.
+    orders : list of list of int
+        Every ordering (``order[i]`` is the node at position ``i``) that yields ``code``:
+        they differ by the automorphisms, so there are :math:`|\mathrm{Aut}_V|` of them.
+
+    Examples
+    --------
+    >>> canonical_leaves(["a", "a", "b"], [[0, 1, 1], [1, 0, 1], [1, 1, 0]])[2]
+    [[0, 1, 2], [1, 0, 2]]
+    """
+    n = len(colours)
+    if len(adjacency) != n or any(len(row) != n for row in adjacency):
+        raise ValueError(f"adjacency must be a {n} x {n} matrix matching colours")
+    neighbours = [[(w, m) for w, m in enumerate(row) if m and w != v]
+                  for v, row in enumerate(adjacency)]
+    by_colour: dict[tuple, list[int]] = {}
+    for v, c in enumerate(colours):
+        by_colour.setdefault((c, adjacency[v][v]), []).append(v)
+    base = 1 + max((m for row in adjacency for m in row), default=0)
+    cells = _refine([by_colour[c] for c in sorted(by_colour)], neighbours, n, base)
+    best: list = [None, []]  # code, orders
+
+    def search(part: list[list[int]]) -> None:
+        target = next((i for i, c in enumerate(part) if len(c) > 1), -1)
+        if target < 0:
+            order = [c[0] for c in part]
+            rows = [adjacency[v] for v in order]
+            code = tuple(rows[i][order[j]] for i in range(n) for j in range(i, n))
+            if best[0] is None or code < best[0]:
+                best[0], best[1] = code, [order]
+            elif code == best[0]:
+                best[1].append(order)
+            return
+        head, cell, tail = part[:target], part[target], part[target + 1:]
+        for v in cell:
+            search(_refine(head + [[v], [w for w in cell if w != v]] + tail, neighbours, n,
+                           base))
+
+    search(cells)
+    code, orders = best
+    return tuple(colours[v] for v in orders[0]), code, orders
 
 
 def canonical_form(colours: Sequence[Colour], adjacency: Adjacency
@@ -85,33 +162,8 @@ def canonical_form(colours: Sequence[Colour], adjacency: Adjacency
     ...     ["b", "a"], [[0, 1], [1, 0]])[0]
     True
     """
-    n = len(colours)
-    if any(len(row) != n for row in adjacency) or len(adjacency) != n:
-        raise ValueError(f"adjacency must be a {n} x {n} matrix matching colours")
-    by_colour: dict[Colour, list[int]] = {}
-    for v, c in enumerate(colours):
-        by_colour.setdefault(c, []).append(v)
-    cells = _refine([by_colour[c] for c in sorted(by_colour)], adjacency)
-    best: list = [None, 0, None]  # code, count, order
-
-    def search(part: list[list[int]]) -> None:
-        target = next((i for i, c in enumerate(part) if len(c) > 1), None)
-        if target is None:
-            order = [c[0] for c in part]
-            code = tuple(adjacency[order[i]][order[j]] for i in range(n) for j in range(i, n))
-            if best[0] is None or code < best[0]:
-                best[:] = [code, 1, order]
-            elif code == best[0]:
-                best[1] += 1
-            return
-        cell = part[target]
-        for v in cell:
-            rest = [w for w in cell if w != v]
-            search(_refine(part[:target] + [[v], rest] + part[target + 1:], adjacency))
-
-    search(cells)
-    code, count, order = best
-    return (tuple(colours[v] for v in order), code), count, order
+    canonical_colours, code, orders = canonical_leaves(colours, adjacency)
+    return (canonical_colours, code), len(orders), orders[0]
 
 
 def multigraph_symmetry_factor(colours: Sequence[Colour], adjacency: Adjacency) -> int:

@@ -19,7 +19,7 @@ def test_one_loop_fish_table_in_latex():
     assert len(rows) == 3                                    # s, t, u channels
     cells = [row.split(" & ") for row in rows]
     assert [c[:1] + c[2:4] for c in cells] == [[str(i), "2", "1"] for i in (1, 2, 3)]
-    assert all(c[1].startswith(r"\texttt{x1-y2") and r"y1-y2\^{}2}" in c[1] for c in cells)
+    assert all(c[1].startswith(r"\texttt{x1-y1") and r"y1-y2\^{}2}" in c[1] for c in cells)
     assert r"\frac{g_{4}^{2}}{2}" in rows[0]
     assert result.output.rstrip().endswith("% 3 diagram(s)")
 
