@@ -267,11 +267,14 @@ def scheduler_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add ``--scheduler`` and ``--workers`` (the experiment commands and the demo)."""
     command = click.option(
         "--workers", type=click.IntRange(min=1), default=None,
-        help="Worker processes of --scheduler processes [default: 2].")(command)
+        help="Threads or processes of --scheduler threads/processes [default: the cores of "
+             "this machine].")(command)
     return click.option(
-        "--scheduler", default="serial", show_default=True, metavar="serial|processes|ADDRESS",
-        help="Where the tasks (bags, members) run: in this process, on a local Dask cluster of "
-             "--workers processes, or on a running Dask scheduler (e.g. tcp://host:8786, see "
+        "--scheduler", default="threads", show_default=True,
+        metavar="threads|serial|processes|ADDRESS",
+        help="Where the tasks (bags, members) run: on --workers threads of this process (one "
+             "BLAS thread each), one after the other, on a local Dask cluster of --workers "
+             "processes, or on a running Dask scheduler (e.g. tcp://host:8786, see "
              "docs/distributed.md; waits NNQFT_SCHEDULER_TIMEOUT seconds, default 5, for it to "
              "answer); results are identical.")(command)
 
@@ -337,8 +340,6 @@ def points_option(help: str) -> Decorator:
 def resolve_scheduler(scheduler: str, workers: int | None) -> tuple[str, int]:
     """``(scheduler, workers)`` for :func:`numeric.measure`, or a click error naming the option."""
     from numeric.distributed import check_scheduler
-    if workers is None:
-        workers = 2 if scheduler == "processes" else 1
     try:
         return check_scheduler(scheduler, workers)
     except ValueError as exc:

@@ -810,7 +810,7 @@ def _bag_file(folder: Path, width: int, bag: int) -> Path:
 def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[int] = (2, 4, 6),
             n_bags: int = 20, n_nets: int = 30000, rng: Any = 0, *,
             chunk_size: int = DEFAULT_CHUNK_NETS, checkpoint_dir: str | Path | None = None,
-            scheduler: Any = None, workers: int = 1, progress: bool = False,
+            scheduler: Any = None, workers: int | None = None, progress: bool = False,
             exact: bool = True, estimator: str | None = None) -> GreenMeasurement:
     """Measure the Green functions of ``n_bags`` bags of ``n_nets`` networks at each width.
 
@@ -837,11 +837,12 @@ def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[i
     checkpoint_dir : path, optional
         Save each finished bag atomically there and skip bags already saved (resume); the
         exact values are cached there too (slow quadratures are not repeated).
-    scheduler : None, "serial", "processes", scheduler address or distributed.Client
-        Where the bags run (:mod:`numeric.distributed`); ``None``: serial for ``workers=1``,
-        else ``"processes"``.  The result is bit-identical for every choice.
-    workers : int
-        Worker processes of ``scheduler="processes"``.
+    scheduler : None, "serial", "threads", "processes", scheduler address or distributed.Client
+        Where the bags run (:mod:`numeric.distributed`); ``None``: threads on every core
+        (``"serial"`` for ``workers=1``).  The result is bit-identical for every choice.
+    workers : int, optional
+        Threads or worker processes (default: the cores of this machine,
+        :func:`numeric.distributed.default_workers`).
     progress : bool
         Show a tqdm progress bar over bags.
     exact : bool
@@ -879,7 +880,7 @@ def measure_sweep(nets: Sequence[Network], widths: Sequence[int], points: Any,
                   orders: Sequence[int] = (2, 4, 6), n_bags: int = 20, n_nets: int = 30000,
                   rngs: Sequence[Any] | None = None, *, chunk_size: int = DEFAULT_CHUNK_NETS,
                   checkpoint_dirs: Sequence[str | Path] | None = None, scheduler: Any = None,
-                  workers: int = 1, progress: bool = False, exact: bool = True,
+                  workers: int | None = None, progress: bool = False, exact: bool = True,
                   estimator: str | None = None) -> list[GreenMeasurement]:
     """:func:`measure` for several architectures (e.g. a sigma_W sweep) as one batch of tasks.
 
@@ -946,7 +947,7 @@ def measure_sweep(nets: Sequence[Network], widths: Sequence[int], points: Any,
                 "estimator": estimators[i]}
 
     # serial runs use the network itself; remote tasks get its JSON description
-    payloads = nets if scheduler == "serial" else descriptions
+    payloads = nets if scheduler in ("serial", "threads") else descriptions
     tasks = {(i, w, a): (payloads[i], w, pts, n_nets, s, orders, chunk_size, estimators[i])
              for i, root in enumerate(roots) for w in widths
              for a, s in enumerate(bag_seed_states(root, w, n_bags))}

@@ -104,7 +104,7 @@ def _seed(seed: Any, tag: str) -> np.random.SeedSequence:
 
 def run_study(net: Network, out: str | Path, tag: str, widths: Sequence[int],
               points: Sequence[float], orders: Sequence[int] = (2, 4, 6), n_bags: int = 20,
-              n_nets: int = 30000, seed: Any = 0, *, scheduler: Any = None, workers: int = 1,
+              n_nets: int = 30000, seed: Any = 0, *, scheduler: Any = None, workers: int | None = None,
               progress: bool = True, cutoff: float | None = None, sextic: bool = True,
               figures: bool = True, estimator: str | None = None) -> EnsembleStudy:
     """Measure one architecture (resumable), extract couplings and write its files.
@@ -358,7 +358,7 @@ def hms_experiment(out: str | Path, arch: str = "gauss", widths: Sequence[int] =
                    points: Sequence[Any] | None = None, orders: Sequence[int] = (2, 4, 6),
                    n_bags: int = 20, n_nets: int = 30000, seed: int = 0,
                    sigma_w: float | None = None, sigma_b: float | None = None, *, d_in: int = 1,
-                   depth: int = 1, d_out: int = 1, scheduler: Any = None, workers: int = 1,
+                   depth: int = 1, d_out: int = 1, scheduler: Any = None, workers: int | None = None,
                    progress: bool = True, cutoff: float | None = None,
                    priors: dict[str, Any] | None = None,
                    estimator: str | None = None) -> EnsembleStudy:
@@ -521,7 +521,7 @@ class ActiveRG:
 def els_experiment(out: str | Path, sigmas: Sequence[float] = ELS_SIGMAS, width: int = 100,
                    points: Sequence[float] = HMS_POINTS, n_bags: int = 30, n_nets: int = 30000,
                    seed: int = 0, sigma_b: float = 1.0, *, scheduler: Any = None,
-                   workers: int = 1, progress: bool = True,
+                   workers: int | None = None, progress: bool = True,
                    estimator: str | None = None) -> ActiveRG:
     """ELS active RG: u4 of the Gauss-net against sigma_W, its log-log slope, ELS's exponent (arXiv:2108.01403)
     and the exact prediction; writes figures, ``metadata.json`` and ``report.md`` under ``out``.
@@ -621,7 +621,7 @@ def els_section(rg: ActiveRG) -> str:
 
 # ---------------------------------------------------------------------- demo
 def demo(out: str | Path, quick: bool = False, seed: int = 0, *, scheduler: Any = None,
-         workers: int = 1, progress: bool = True,
+         workers: int | None = None, progress: bool = True,
          estimator: str | None = None) -> list[EnsembleStudy]:
     """Gauss-net and ReLU-net at reduced HMS scale (``quick``: seconds, for tests), each in its
     HMS setting (:func:`numeric.hms_setting`, d_in = 1: the ReLU-net with sigma_b = 0).

@@ -52,7 +52,7 @@ def _crash_once(marker: str, *args):
 # ---------------------------------------------------------------------- arguments
 @pytest.mark.parametrize("scheduler, workers, error, match", [
     ("serial", 2, ValueError, "workers must be 1 with scheduler='serial'"),
-    ("procs", 1, ValueError, "scheduler must be 'serial', 'processes', a Dask scheduler"),
+    ("procs", 1, ValueError, "scheduler must be 'serial', 'threads', 'processes', a Dask scheduler"),
     (3, 1, TypeError, "scheduler must be a string or a distributed.Client"),
     ("processes", 0, ValueError, "workers must be an integer >= 1"),
 ])
@@ -65,7 +65,7 @@ def test_check_scheduler_rejects_bad_input(scheduler, workers, error, match):
 
 def test_default_scheduler_follows_workers():
     assert check_scheduler(None, 1) == ("serial", 1)
-    assert check_scheduler(None, 2) == ("processes", 2)
+    assert check_scheduler(None, 2) == ("threads", 2)      # both cores by default, in-process
     assert check_scheduler("tcp://127.0.0.1:8786", 4) == ("tcp://127.0.0.1:8786", 4)
 
 
