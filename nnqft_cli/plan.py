@@ -7,11 +7,10 @@ from typing import Any
 import click
 
 from nnqft_sym import make_network
-from numeric.planning import DEFAULT_ESTIMATOR, PILOT_BAGS, PILOT_NETS, required_networks
+from numeric.planning import PILOT_BAGS, PILOT_NETS, required_networks
 from numeric.storage import save_json
 
-from .options import (CONTEXT_SETTINGS, arch_option, d_in_option, points_option, reported_errors,
-                      seed_option, sigma_b_option, sigma_w_option)
+from .options import (CONTEXT_SETTINGS, arch_option, d_in_option, estimator_option, points_option, reported_errors, seed_option, sigma_b_option, sigma_w_option)
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
@@ -28,8 +27,7 @@ from .options import (CONTEXT_SETTINGS, arch_option, d_in_option, points_option,
 @sigma_b_option()
 @click.option("--depth", type=click.IntRange(min=1), default=1, show_default=True,
               help="Hidden layers of width N (> 1: Delta G at leading order in 1/N).")
-@click.option("--estimator", default=DEFAULT_ESTIMATOR, show_default=True,
-              help="Estimator of numeric.measure (passed on when not the default).")
+@estimator_option()
 @click.option("--pilot-bags", type=click.IntRange(min=4), default=PILOT_BAGS, show_default=True,
               help="Bags of the pilot run.")
 @click.option("--pilot-nets", type=click.IntRange(min=100), default=PILOT_NETS, show_default=True,
@@ -41,7 +39,7 @@ from .options import (CONTEXT_SETTINGS, arch_option, d_in_option, points_option,
               default=None, help="Also write the plan as JSON to this file.")
 def command(arch: str, width: int, order: int, rel_error: float, d_in: int,
             points: tuple[Any, ...] | None, sigma_w: float, sigma_b: float, depth: int,
-            estimator: str, pilot_bags: int, pilot_nets: int, n_bags: int, seed: int,
+            estimator: str | None, pilot_bags: int, pilot_nets: int, n_bags: int, seed: int,
             json_path: Path | None) -> None:
     """Networks a target relative error on Delta G^(n) needs, from a pilot run.
 

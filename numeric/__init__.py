@@ -25,7 +25,7 @@ from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_powe
 from .experiments import (DEFAULT_CUTOFF, ELS_SIGMAS, HMS_POINTS, HMS_WIDTHS, ActiveRG,
                           EnsembleStudy, demo, els_experiment, hms_experiment, run_study)
 from .monomials import MonomialSums, point_multisets
-from .planning import NetworkPlan, estimator_keywords, required_networks
+from .planning import NetworkPlan, required_networks
 from .paper_settings import HMS_SETTINGS, PaperSetting, hms_setting, settings_markdown_table
 from .bayesian_rg import (REFERENCE_SIZES, BRGConfig, BRGResult, brg_member, InputDistribution, RandomFeatureMap,
                           coarse_grain, empirical_fisher_diagonal, fisher_diagonal,
@@ -51,7 +51,7 @@ __all__ = [
     "GreenMeasurement", "OrderEstimate", "HEAVY_TAIL_MIN_NEFF", "HEAVY_TAIL_MIN_NEFF_FRACTION", "HEAVY_TAIL_MAX_SPREAD",
     "tail_diagnostics", "heavy_tail_flag", "UNDERFLOW_NEURONS",
     "feature_underflow",
-    "NetworkPlan", "required_networks", "estimator_keywords",
+    "NetworkPlan", "required_networks",
     "PowerLawFit", "fit_power_law", "QuarticCouplings", "quartic_couplings", "SexticCouplings",
     "sextic_couplings",
     "HMS_WIDTHS", "HMS_POINTS", "ELS_SIGMAS", "DEFAULT_CUTOFF", "EnsembleStudy", "ActiveRG",

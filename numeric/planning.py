@@ -20,7 +20,6 @@ pilot is flagged ``heavy_tail`` says so (:attr:`NetworkPlan.heavy_tail`).
 """
 from __future__ import annotations
 
-import inspect
 import math
 import numbers
 import time
@@ -32,15 +31,13 @@ import numpy as np
 from nnqft_sym.architectures import Network
 from nnqft_sym.validation import as_points, check_even_order, check_integer, check_width
 
+from .conditional import check_estimator
 from .estimators import exact_green_functions, measure
 from .monomials import SLAB_NETS, point_multisets
 from .statistics import Estimate
 
-__all__ = ["NetworkPlan", "required_networks", "estimator_keywords", "DEFAULT_ESTIMATOR",
-           "PILOT_BAGS", "PILOT_NETS"]
+__all__ = ["NetworkPlan", "required_networks", "PILOT_BAGS", "PILOT_NETS"]
 
-#: the estimator of :func:`numeric.measure` when none is named
-DEFAULT_ESTIMATOR = "plain"
 #: bags and networks per bag of the pilot run (defaults of :func:`required_networks`)
 PILOT_BAGS = 20
 PILOT_NETS = 1000
@@ -133,33 +130,6 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.3g} h"
 
 
-def estimator_keywords(estimator: Any) -> dict[str, str]:
-    """The keywords that select ``estimator`` in :func:`numeric.measure`: none for the default
-    ``"plain"`` (so this works with every version of ``measure``), ``estimator=`` otherwise.
-
-    Raises
-    ------
-    TypeError
-        ``estimator`` is not a string.
-    ValueError
-        A non-default estimator while :func:`numeric.measure` takes no ``estimator=``.
-
-    Examples
-    --------
-    >>> estimator_keywords("plain")
-    {}
-    """
-    if not isinstance(estimator, str):
-        raise TypeError(f"estimator must be a string such as {DEFAULT_ESTIMATOR!r}, "
-                        f"got {estimator!r}")
-    if estimator == DEFAULT_ESTIMATOR:
-        return {}
-    if "estimator" not in inspect.signature(measure).parameters:
-        raise ValueError(f"estimator must be {DEFAULT_ESTIMATOR!r} (the only estimator of "
-                         f"numeric.measure in this version), got {estimator!r}")
-    return {"estimator": estimator}
-
-
 def _check_rel_error(rel_error: Any) -> float:
     if isinstance(rel_error, bool) or not isinstance(rel_error, numbers.Real):
         raise TypeError(f"rel_error must be a number in (0, 1], got {rel_error!r}")
@@ -180,7 +150,7 @@ def _variance_of_variance(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def required_networks(net: Network, width: int, points: Any, order: int, rel_error: float,
-                      estimator: str = DEFAULT_ESTIMATOR, *, combination: int | None = None,
+                      estimator: str | None = None, *, combination: int | None = None,
                       pilot_bags: int = PILOT_BAGS, pilot_nets: int = PILOT_NETS,
                       n_bags: int = 20, rng: Any = 0) -> NetworkPlan:
     r"""Networks needed to measure :math:`\Delta G^{(n)}` to a relative error, from a pilot run.
@@ -197,10 +167,9 @@ def required_networks(net: Network, width: int, points: Any, order: int, rel_err
         Correlator order n (:math:`\Delta G^{(2)}` of one hidden layer is 0).
     rel_error : float in (0, 1]
         Target relative error (one standard error) on :math:`\Delta G^{(n)}`.
-    estimator : str
-        Estimator of :func:`numeric.measure`; passed on as ``estimator=`` only when it is not
-        the default ``"plain"`` (:func:`estimator_keywords`), so the planner works with every
-        version of ``measure``.
+    estimator : {"plain", "conditional"}, optional
+        Estimator of :func:`numeric.measure` (default: the best valid one,
+        :func:`numeric.default_estimator`); the plan is for that estimator and names it.
     combination : int, optional
         Index into :func:`numeric.point_multisets` of the one multiset to plan for; default:
         all multisets with a non-zero reference :math:`\Delta G` (the plan is the largest).
@@ -240,7 +209,8 @@ def required_networks(net: Network, width: int, points: Any, order: int, rel_err
         raise ValueError(f"order must be an even integer >= 4 (Delta G^(2) of one hidden layer "
                          f"is 0), got {order}")
     rel_error = _check_rel_error(rel_error)
-    keywords = estimator_keywords(estimator)
+    estimator = check_estimator(estimator, net)
+    keywords = {"estimator": estimator}
     pilot_bags = check_integer(pilot_bags, "pilot_bags", 4)
     pilot_nets = check_integer(pilot_nets, "pilot_nets", 100)
     n_bags = check_integer(n_bags, "n_bags", 2)

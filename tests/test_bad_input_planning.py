@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from nnqft_cli.main import cli
 from nnqft_sym import ErfNet, ReLUNet
-from numeric import critical_value, estimator_keywords, required_networks, two_sided_p_value
+from numeric import critical_value, required_networks, two_sided_p_value
 from numeric import Estimate
 
 NET = ReLUNet()
@@ -27,7 +27,7 @@ FAST = {"pilot_bags": 4, "pilot_nets": 100}
     ({"rel_error": 1.5}, ValueError, "rel_error"),
     ({"rel_error": float("nan")}, ValueError, "rel_error"),
     ({"rel_error": float("inf")}, ValueError, "rel_error"),
-    ({"estimator": 1}, TypeError, "estimator must be a string"),
+    ({"estimator": 1}, TypeError, "estimator must be one of .plain., .conditional."),
     ({"estimator": "bogus"}, ValueError, "estimator"),
     ({"pilot_bags": 3}, ValueError, "pilot_bags must be an integer >= 4"),
     ({"pilot_nets": 10}, ValueError, "pilot_nets must be an integer >= 100"),
@@ -52,9 +52,9 @@ def test_zero_signal_is_refused():
         required_networks(ErfNet(sigma_b=0), 3, [0.0], 4, 0.1, **FAST)
 
 
-def test_estimator_keywords_refuses_non_strings():
-    with pytest.raises(TypeError, match="estimator must be a string"):
-        estimator_keywords(None)
+def test_unknown_estimators_are_refused_naming_the_allowed_values():
+    with pytest.raises(ValueError, match="conditional"):
+        required_networks(ReLUNet(), 3, [1.0], 4, 0.1, "other", **FAST)
 
 
 @pytest.mark.parametrize("call, error, match", [

@@ -3,7 +3,6 @@ Delta G^(n) (Monte Carlo with fixed seeds), the estimator keyword is passed on o
 not the default, and ``nnqft plan`` prints the plan."""
 from __future__ import annotations
 
-import inspect
 import json
 
 import numpy as np
@@ -26,13 +25,13 @@ FACTOR = 2.0
     (ReLUNet(), 10, [1.0], 6, 0.1),
 ], ids=["relu-4", "erf-4", "relu-6"])
 def test_planned_networks_reach_the_target_relative_error(net, width, points, order, rel_error):
-    plan = required_networks(net, width, points, order, rel_error, rng=5)
+    plan = required_networks(net, width, points, order, rel_error, "plain", rng=5)
     assert isinstance(plan, NetworkPlan) and plan.n_bags * plan.n_nets >= plan.n_networks
     assert plan.n_networks > plan.pilot_bags * plan.pilot_nets        # a real extrapolation
     assert 0 < plan.n_networks_error < plan.n_networks
     assert plan.wall_time > 0 and plan.seconds_per_network > 0
     res = measure(net, [width], points, orders=(order,), n_bags=plan.n_bags, n_nets=plan.n_nets,
-                  rng=6)
+                  rng=6, estimator=plan.estimator)
     e = res.estimate(order)
     achieved = e.stderr[0, plan.combination] / abs(e.delta_reference[0, plan.combination])
     assert rel_error / FACTOR < achieved < rel_error * FACTOR, (achieved, plan)
@@ -45,16 +44,16 @@ def test_planned_networks_reach_the_target_relative_error(net, width, points, or
 
 
 def test_a_quarter_of_the_plan_misses_the_target_by_about_two():
-    plan = required_networks(ReLUNet(), 3, [1.0], 4, 0.05, rng=5)
+    plan = required_networks(ReLUNet(), 3, [1.0], 4, 0.05, "plain", rng=5)
     res = measure(ReLUNet(), [3], [1.0], orders=(4,), n_bags=plan.n_bags,
-                  n_nets=plan.n_nets // 4, rng=7)
+                  n_nets=plan.n_nets // 4, rng=7, estimator="plain")
     e = res.estimate(4)
     assert 1.3 * 0.05 < e.stderr[0, 0] / abs(e.delta_reference[0, 0]) < 3.0 * 0.05
 
 
 def test_one_combination_and_the_json_form():
-    plan = required_networks(ErfNet(), 2, [0.5, 1.0], 4, 0.1, combination=0, pilot_bags=4,
-                             pilot_nets=200)
+    plan = required_networks(ErfNet(), 2, [0.5, 1.0], 4, 0.1, "plain", combination=0,
+                             pilot_bags=4, pilot_nets=200)
     assert plan.combination == 0 and plan.combos[0].tolist() == [0, 0, 0, 0]
     assert plan.n_networks == int(np.ceil(plan.required[0]))
     data = json.loads(json.dumps(plan.to_dict()))
@@ -62,20 +61,20 @@ def test_one_combination_and_the_json_form():
     assert "networks" in str(plan) and "plain estimator" in str(plan)
 
 
-def test_estimator_is_passed_to_measure_only_when_not_the_default(monkeypatch):
+def test_the_plan_is_for_the_estimator_it_names(monkeypatch):
     calls = []
 
-    def recording_measure(*args, estimator="plain", **kwargs):
+    def recording_measure(*args, estimator, **kwargs):
         calls.append(estimator)
-        return measure(*args, **kwargs)
+        return measure(*args, estimator=estimator, **kwargs)
 
-    assert inspect.signature(recording_measure).parameters["estimator"]
-    plan = required_networks(ReLUNet(), 3, [1.0], 4, 0.1, pilot_bags=4, pilot_nets=200)
     monkeypatch.setattr(planning, "measure", recording_measure)
-    again = required_networks(ReLUNet(), 3, [1.0], 4, 0.1, "other", pilot_bags=4, pilot_nets=200)
-    assert calls and set(calls) == {"other"} and again.estimator == "other"
-    assert again.n_networks == plan.n_networks             # same pilot stream, same plan
-    assert planning.estimator_keywords("plain") == {}
+    best = required_networks(ReLUNet(), 30, [1.0], 4, 0.1, pilot_bags=4, pilot_nets=200)
+    plain = required_networks(ReLUNet(), 30, [1.0], 4, 0.1, "plain", pilot_bags=4, pilot_nets=200)
+    assert best.estimator == "conditional" and plain.estimator == "plain"
+    assert set(calls) == {"conditional", "plain"}
+    # at N = 30 the conditional estimator needs far fewer networks (issue 14)
+    assert best.n_networks * 10 < plain.n_networks
 
 
 def test_plan_command(tmp_path):
