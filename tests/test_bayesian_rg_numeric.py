@@ -180,12 +180,14 @@ def test_members_on_a_dask_cluster_are_bit_identical_to_serial():
         for kw, ref in zip(runs, serial):
             _assert_same_result(ref, run_brg_experiment(**SMALL, **kw, scheduler=client,
                                                         workers=2))
+    for kw, ref in zip(runs, serial):          # the default of the command: threads
+        _assert_same_result(ref, run_brg_experiment(**SMALL, **kw, scheduler="threads", workers=2))
     # the members are the tasks: brg_member through run_tasks gives the ensemble's inputs
     assert serial[1].fisher_check["n_weights"] > 0
     with pytest.raises(ValueError, match="workers must be 1"):
         run_brg_experiment(**SMALL, scheduler="serial", workers=2)
     with pytest.raises(ValueError, match="scheduler must be"):
-        run_brg_experiment(**SMALL, scheduler="threads")
+        run_brg_experiment(**SMALL, scheduler="fibres")
 
 
 def test_checkpointed_members_resume_without_recomputing(tmp_path, monkeypatch):
@@ -264,7 +266,7 @@ def test_cli_runs_members_on_local_processes(tmp_path):
         np.testing.assert_array_equal(value, runs["processes"][key], err_msg=key)
     assert len(list((tmp_path / "processes" / "members").glob("member_*.npz"))) == 4
     for bad, match in ((["--scheduler", "serial", "--workers", "2"], "workers must be 1"),
-                       (["--scheduler", "threads"], "scheduler must be"),
+                       (["--scheduler", "fibres"], "scheduler must be"),
                        (["--workers", "0"], "--workers")):
         result = CliRunner().invoke(experiment_group, args[1:] + ["--out", str(tmp_path / "bad")] + bad)
         assert result.exit_code == 2 and match in result.output, result.output
