@@ -37,7 +37,7 @@ from .kernels import kernel_expr
 from .neuron_sums import (connected_green_general, delta_green_general, deviation_general,
                           green_general, series_in_inverse_width)
 from .moments import _exp_terms, check_finite_result, is_symbolic_points, neuron_moment, prepare_points
-from .partitions import double_factorial, subset_recursion_terms
+from .partitions import blocks_with_lowest, double_factorial, mask_bits, subset_recursion_terms
 from .specification import NetworkSpec
 from .validation import (as_points, check_deviation_order, check_integer, check_width,
                          relative_to_free)
@@ -146,21 +146,9 @@ def _general_priors(general: Any):
     return decorate
 
 
-def _bits(mask: int) -> list[int]:
-    return [i for i in range(mask.bit_length()) if mask >> i & 1]
-
-
 def _submasks_with(mask: int):
     """Subsets A of ``mask`` that contain its lowest element and leave an even remainder."""
-    low = mask & -mask
-    rest = mask ^ low
-    sub = rest
-    while True:
-        if sub.bit_count() % 2 == 1:
-            yield sub | low
-        if sub == 0:
-            break
-        sub = (sub - 1) & rest
+    return (block for block in blocks_with_lowest(mask) if block.bit_count() % 2 == 0)
 
 
 def _reduced_by_mask(net: NetworkSpec, pts: Any, n: int, symbolic: bool) -> dict[int, Any]:
@@ -173,7 +161,7 @@ def _reduced_by_mask(net: NetworkSpec, pts: Any, n: int, symbolic: bool) -> dict
     out: dict[int, Any] = {}
     masks = sorted((m for m in range(1, 1 << n) if m.bit_count() % 2 == 0), key=int.bit_count)
     for mask in masks:
-        idx = _bits(mask)
+        idx = mask_bits(mask)
         size = len(idx)
         if size == 2:
             i, j = idx
@@ -207,7 +195,7 @@ def reduced_cumulants(net: NetworkSpec, points: Any, *,
     [(2, 3), (0, 1, 2, 3)]
     """
     symbolic, pts, n = _prepare(net, points, max_terms, odd_is_zero=False)
-    return {tuple(_bits(m)): value for m, value in _reduced_by_mask(net, pts, n, symbolic).items()}
+    return {tuple(mask_bits(m)): value for m, value in _reduced_by_mask(net, pts, n, symbolic).items()}
 
 
 def _series(net: NetworkSpec, points: Any, max_terms: Any) -> tuple[bool, Any, dict[int, Any]]:

@@ -38,28 +38,13 @@ import numpy as np
 import sympy as sp
 
 from .moments import is_symbolic_points, neuron_moment, prepare_points
+from .partitions import blocks_with_lowest, mask_bits
 from .priors import SharedScale
 from .specification import NetworkSpec
 from .validation import check_width, relative_to_free
 
 __all__ = ["green_general", "connected_green_general", "delta_green_general",
            "deviation_general", "free_green_general", "mean_function", "series_in_inverse_width"]
-
-
-def _bits(mask: int) -> list[int]:
-    return [i for i in range(mask.bit_length()) if mask >> i & 1]
-
-
-def _proper_blocks(mask: int):
-    """Subsets A of ``mask`` containing its lowest element (``mask`` itself included)."""
-    low = mask & -mask
-    rest = mask ^ low
-    sub = rest
-    while True:
-        yield sub | low
-        if sub == 0:
-            return
-        sub = (sub - 1) & rest
 
 
 def _univariate_cumulants(moments: list[Any]) -> list[Any]:
@@ -106,7 +91,7 @@ class _Engine:
         return value if self.exact else float(value)
 
     def _subset(self, mask: int) -> Any:
-        idx = _bits(mask)
+        idx = mask_bits(mask)
         return [self.pts[i] for i in idx] if self.symbolic else self.pts[..., idx, :]
 
     def _neuron_term_cumulants(self) -> dict[int, Any]:
@@ -120,7 +105,7 @@ class _Engine:
             g = self.neuron_moments[mask] = g if self.exact else np.asarray(g, float)
             moments[mask] = self.weight_moments[size] * g
             total = moments[mask]
-            for block in _proper_blocks(mask):
+            for block in blocks_with_lowest(mask):
                 if block != mask:
                     total = total - kappa[block] * moments[mask ^ block]
             kappa[mask] = total
@@ -132,7 +117,7 @@ class _Engine:
             return {0: 1}
         if mask not in self._given_scale:
             out: dict[int, Any] = {}
-            for block in _proper_blocks(mask):
+            for block in blocks_with_lowest(mask):
                 size = block.bit_count()
                 rest = self.given_scale(mask ^ block)
                 for power, coef in rest.items():
@@ -151,7 +136,7 @@ class _Engine:
         """The joint cumulant of f over B from the unconditional moments."""
         if mask not in memo:
             total = self.moment(mask)
-            for block in _proper_blocks(mask):
+            for block in blocks_with_lowest(mask):
                 if block != mask:
                     total = total - self.cumulant(block, memo) * self.moment(mask ^ block)
             memo[mask] = sp.expand(total) if self.exact else total
@@ -176,7 +161,7 @@ class _Engine:
                 low = mask & -mask
                 rest = mask ^ low
                 total = mean[low] * reference(rest)
-                for b in _bits(rest):
+                for b in mask_bits(rest):
                     pair = low | (1 << b)
                     total = total + (bias + variance * self.neuron_moments[pair]) * reference(rest ^ (1 << b))
                 memo[mask] = total

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from math import comb, factorial
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from .validation import check_even_order
 
-__all__ = ["pairings", "even_set_partitions", "double_factorial", "moebius_weight", "bell_number",
+__all__ = ["mask_bits", "blocks_with_lowest", "pairings", "even_set_partitions", "double_factorial", "moebius_weight", "bell_number",
            "subset_recursion_terms", "wick_sum"]
 
 
@@ -148,3 +148,35 @@ def wick_sum(pair_value: Callable[[int, int], Any], n: int) -> Any:
             term = term * pair_value(i, j)
         total = total + term
     return total
+
+
+def mask_bits(mask: int) -> list[int]:
+    """The indices of the set bits of ``mask`` (a subset of points as a bit mask).
+
+    Examples
+    --------
+    >>> mask_bits(0b1011)
+    [0, 1, 3]
+    """
+    return [i for i in range(mask.bit_length()) if mask >> i & 1]
+
+
+def blocks_with_lowest(mask: int) -> Iterator[int]:
+    """The subsets of ``mask`` that contain its lowest element, ``mask`` itself included.
+
+    The blocks of the subset recursions of the moment-cumulant formula: every set partition
+    of ``mask`` has exactly one block with the lowest element.
+
+    Examples
+    --------
+    >>> [bin(b) for b in blocks_with_lowest(0b111)]
+    ['0b111', '0b101', '0b11', '0b1']
+    """
+    low = mask & -mask
+    rest = mask ^ low
+    sub = rest
+    while True:
+        yield sub | low
+        if sub == 0:
+            return
+        sub = (sub - 1) & rest
