@@ -76,8 +76,8 @@ def _finding(study: EnsembleStudy, rows: list[dict]) -> list[str]:
     if not heavy:
         return []
     res = study.measurement
-    out = [f"\nFinding, {res.name}: {len(heavy)} quantities are beyond plain Monte Carlo at "
-           f"{res.n_bags} x {res.n_nets} networks (Kish effective sample n_eff < "
+    out = [f"\nFinding, {res.name}: {len(heavy)} quantities are beyond the {res.estimator} "
+           f"estimator at {res.n_bags} x {res.n_nets} networks (Kish effective sample n_eff < "
            f"{max(HEAVY_TAIL_MIN_NEFF, HEAVY_TAIL_MIN_NEFF_FRACTION * res.n_nets):g} networks in "
            "some bag, or the bags' mean squares spread by a relative variance > "
            f"{HEAVY_TAIL_MAX_SPREAD:g}):"]
@@ -89,7 +89,7 @@ def _finding(study: EnsembleStudy, rows: list[dict]) -> list[str]:
                 f"sigma_b^2 + sigma_W^2 |x|^2 / d_in = {s:.4g} here), so one neuron's g^n has "
                 f"relative variance exp(n^2 s) - 1 = {math.expm1(16 * s):.2g} for n = 4 and "
                 f"{math.expm1(36 * s):.2g} for n = 6.",
-                "  The plain average over the networks of a bag is then set by its few largest "
+                f"  The {res.estimator} average over the networks of a bag is then set by its few largest "
                 f"networks (n_eff {min(r['n_eff'] for r in heavy):.3g} to "
                 f"{max(r['n_eff'] for r in heavy):.3g} of {res.n_nets}): it scatters by factors "
                 "of several around the exact value, and its error bar does not show it. A "
