@@ -123,7 +123,8 @@ def command(out: Path, quick: bool, seed: int, estimator: str | None, scheduler:
     """Gauss-net and ReLU-net ensembles against the exact finite-width theory (< 1 min).
 
     Measures m_4, m_6 and u4 at reduced HMS scale (arXiv:2008.08601; widths 2, 5, 20, 100,
-    500; 20 bags x 30000 networks).  Prints the predictions the Monte Carlo can test, then
+    500; 20 bags x 10000 networks with the conditional estimator, 30000 with --estimator
+    plain).  Prints the predictions the Monte Carlo can test, then
     the heavy-tail finding: where a few networks dominate an average, and why.
     """
     scheduler, workers = resolve_scheduler(scheduler, workers)

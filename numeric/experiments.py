@@ -36,7 +36,7 @@ from nnqft_sym.validation import as_points
 
 from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_power_law,
                         quartic_couplings, sextic_couplings)
-from .conditional import CONDITIONAL, PLAIN
+from .conditional import CONDITIONAL, PLAIN, check_estimator
 from .estimators import GreenMeasurement, measure, measure_sweep, reference_kind
 from .plots import (plot_deviation_histograms, plot_deviations, plot_u4_sigma, plot_u4_width,
                     save_figure)
@@ -620,6 +620,10 @@ def els_section(rg: ActiveRG) -> str:
 
 
 # ---------------------------------------------------------------------- demo
+#: networks per bag of the full demo, per estimator (the plain estimator's is the HMS-like 30000)
+DEMO_NETS = {PLAIN: 30000, CONDITIONAL: 10000}
+
+
 def demo(out: str | Path, quick: bool = False, seed: int = 0, *, scheduler: Any = None,
          workers: int | None = None, progress: bool = True,
          estimator: str | None = None) -> list[EnsembleStudy]:
@@ -631,8 +635,11 @@ def demo(out: str | Path, quick: bool = False, seed: int = 0, *, scheduler: Any 
     Writes both studies, figures, ``metadata.json`` and ``report.md`` under ``out``.
     """
     out = Path(out)
-    widths, n_bags, n_nets = ((2, 20), 4, 2000) if quick else ((2, 5, 20, 100, 500), 20, 30000)
     settings = [hms_setting(arch, 1) for arch in ("gauss", "relu")]
+    chosen = check_estimator(estimator, settings[0].network())
+    # the conditional estimator is about 20x costlier per network and needs far fewer of them
+    full_nets = DEMO_NETS[chosen]
+    widths, n_bags, n_nets = ((2, 20), 4, 2000) if quick else ((2, 5, 20, 100, 500), 20, full_nets)
     with _output_folder(out, "demo", [s.arch for s in settings]):
         studies = [run_study(s.network(), out, s.arch, widths, s.scalar_points, (2, 4, 6), n_bags,
                              n_nets, seed, scheduler=scheduler, workers=workers,
