@@ -41,6 +41,10 @@ __all__ = ["contact_integral", "contact_integrand", "quartic_coupling", "box_rul
 #: Gauss-Legendre nodes per dimension and per unit of cutoff (capped) for N_K quadrature
 _NODES_PER_UNIT, _MIN_NODES, _MAX_NODES = 40, 48, 400
 
+#: N_K below this fraction of its Cauchy-Schwarz bound is a zero (rounding of a product that
+#: vanishes identically, e.g. ReLU inputs of both signs at sigma_b = 0: 4e-70 instead of 0)
+ZERO_CONTACT_TOLERANCE = 64 * float(np.finfo(float).eps)
+
 
 def contact_integral(net: NetworkSpec, points: Any, cutoff: Any = None) -> Any:
     r"""The contact integral :math:`N_K = \int d^{d_{in}}x \prod_i K_W(x, x_i)` over R^{d_in} (Gaussian kernels) or the box.
@@ -177,14 +181,25 @@ def _box_nk(net: NetworkSpec, pts: np.ndarray, cutoff: float) -> Any:
     if net.d_in == 1:
         nodes, weights = _line_rule(cutoff, pts)
         out = np.sum(contact_integrand(net, nodes, pts) * weights, axis=-1)
+        diagonal = weight_kernel(net, nodes, nodes)
+        bound = np.sum(np.abs(diagonal) ** (pts.shape[-2] / 2) * weights, axis=-1)
     else:
         nodes, weights = box_rule(cutoff, net.d_in)
         out = contact_integrand(net, nodes, pts) @ weights
-    if np.any(out == 0):
-        where = pts if np.ndim(out) == 0 else pts[tuple(np.argwhere(out == 0)[0])]
-        raise ValueError(f"N_K = 0 at the points {where.tolist()}: K_W(x, x_i) vanishes for every x "
-                         "(an input with s(x_i) = 0, e.g. x_i = 0 at sigma_b = 0 for ReLU or Erf, "
-                         "where f(x_i) = 0 identically), so u4 = -Delta G / N_K is undefined")
+        bound = (np.abs(weight_kernel(net, nodes, nodes)) ** (pts.shape[-2] / 2)) @ weights
+    # Cauchy-Schwarz (K_W is positive semi-definite): |N_K| <= prod_i K_W(x_i, x_i)^(1/2)
+    # int K_W(y, y)^(n/2) dy; a value at rounding level of that bound is a zero
+    bound = bound * np.prod(np.sqrt(np.abs(weight_kernel(net, pts, pts))), axis=-1)
+    zero = np.abs(out) <= ZERO_CONTACT_TOLERANCE * bound
+    if np.any(zero):
+        where = pts if np.ndim(out) == 0 else pts[tuple(np.argwhere(zero)[0])]
+        raise ValueError(f"N_K = 0 at the points {where.ravel().tolist() if net.d_in == 1 else where.tolist()}"
+                         f" (|N_K| = {float(np.max(np.abs(out[zero] if np.ndim(out) else out))):.3g}, "
+                         f"below {ZERO_CONTACT_TOLERANCE:g} of its Cauchy-Schwarz bound): "
+                         "K_W(x, x_i) vanishes for every x or the product does (an input with "
+                         "s(x_i) = 0, e.g. x_i = 0 at sigma_b = 0 for ReLU or Erf, where f(x_i) = 0 "
+                         "identically; or ReLU inputs of both signs at sigma_b = 0 in d_in = 1), so "
+                         "u4 = -Delta G / N_K is undefined")
     return float(out) if np.ndim(out) == 0 else out
 
 

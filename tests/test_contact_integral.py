@@ -75,3 +75,17 @@ def test_gauss_net_box_tends_to_the_closed_form():
     closed = contact_integral(GaussNet(), POINTS)
     assert cutoff_contact_integral(GaussNet(), POINTS, 12.0) == pytest.approx(closed, rel=1e-13)
     assert contact_integral(GaussNet(), [0.0] * 4) == pytest.approx(math.sqrt(math.pi / 2), rel=1e-14)
+
+
+def test_contact_integral_at_rounding_level_is_refused_not_returned():
+    """ReLU at sigma_b = 0, d_in = 1, inputs of both signs: every y is on the far side of one
+    input, so K_W(y, x_i) = 0 for some i and N_K = 0 exactly; the quadrature returned 4e-70
+    (and u4 = -Delta G / N_K a number) before the Cauchy-Schwarz check."""
+    net = ReLUNet(sigma_b=0)
+    with pytest.raises(ValueError, match="N_K = 0 at the points \\[-0.5, 0.3, 0.6, 0.9\\]"):
+        contact_integral(net, [-0.5, 0.3, 0.6, 0.9], cutoff=2.0)
+    with pytest.raises(ValueError, match="u4 = -Delta G / N_K is undefined"):
+        net.quartic_coupling([-0.5, 0.3, 0.6, 0.9], 10, cutoff=2.0)
+    # the same inputs on one side: N_K = (1/2)^4 x1 x2 x3 x4 int_0^2 y^4 dy, exactly
+    assert contact_integral(net, [0.3, 0.3, 0.6, 0.9], cutoff=2.0) == pytest.approx(
+        0.5 ** 4 * 0.3 * 0.3 * 0.6 * 0.9 * 2 ** 5 / 5, rel=1e-12)
