@@ -193,7 +193,7 @@ def _box_nk(net: NetworkSpec, pts: np.ndarray, cutoff: float) -> Any:
     zero = np.abs(out) <= ZERO_CONTACT_TOLERANCE * bound
     if np.any(zero):
         where = pts if np.ndim(out) == 0 else pts[tuple(np.argwhere(zero)[0])]
-        raise ValueError(f"N_K = 0 at the points {where.ravel().tolist() if net.d_in == 1 else where.tolist()}"
+        raise ValueError(f"N_K = 0 at the points {where.tolist()}"
                          f" (|N_K| = {float(np.max(np.abs(out[zero] if np.ndim(out) else out))):.3g}, "
                          f"below {ZERO_CONTACT_TOLERANCE:g} of its Cauchy-Schwarz bound): "
                          "K_W(x, x_i) vanishes for every x or the product does (an input with "

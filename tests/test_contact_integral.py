@@ -82,7 +82,7 @@ def test_contact_integral_at_rounding_level_is_refused_not_returned():
     input, so K_W(y, x_i) = 0 for some i and N_K = 0 exactly; the quadrature returned 4e-70
     (and u4 = -Delta G / N_K a number) before the Cauchy-Schwarz check."""
     net = ReLUNet(sigma_b=0)
-    with pytest.raises(ValueError, match="N_K = 0 at the points \\[-0.5, 0.3, 0.6, 0.9\\]"):
+    with pytest.raises(ValueError, match="N_K = 0 at the points \\[\\[-0.5\\], \\[0.3\\], \\[0.6\\], \\[0.9\\]\\]"):
         contact_integral(net, [-0.5, 0.3, 0.6, 0.9], cutoff=2.0)
     with pytest.raises(ValueError, match="u4 = -Delta G / N_K is undefined"):
         net.quartic_coupling([-0.5, 0.3, 0.6, 0.9], 10, cutoff=2.0)
