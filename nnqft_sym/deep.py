@@ -72,6 +72,7 @@ __all__ = [
     "pair_expectation",
     "product_expectation",
     "layer_kernels",
+    "read_variances",
     "kernel_map_gradient",
     "deep_kernel",
     "deep_kernel_expr",
@@ -300,11 +301,18 @@ def _layer_normalisation(net: Network, s: np.ndarray) -> np.ndarray:
     return np.asarray(net.normalisation_function(s), dtype=float)
 
 
-def _read_variances(net: Network, numeric: bool = True) -> list[tuple[Any, Any]]:
+def read_variances(net: Network, numeric: bool = True) -> list[tuple[Any, Any]]:
     """(weight variance times N, bias variance) of the layers that read layer l = 1..L, from the priors.
 
     Hidden layers 2..L and the read-out (``net.priors.layer``): (sigma_W^2, sigma_b^2), ...,
-    (v_out, sigma_b^2); floats when ``numeric``.
+    (v_out, sigma_b^2); floats when ``numeric``.  The kernel recursions here and the control
+    variate of :mod:`numeric.conditional` read them.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> read_variances(ReLUNet(sigma_w=2, sigma_b=0.5, depth=2))
+    [(4.0, 0.25), (4.0, 0.25)]
     """
     layers = [net.priors.layer(layer) for layer in range(2, net.depth + 2)]
     pairs = [(w.variance, b.variance) for w, b in layers]
@@ -332,7 +340,7 @@ def layer_kernels(net: Network, x: Any, y: Any) -> np.ndarray:
     kxy = sb2 + sw2 * np.sum(xa * ya, -1) / net.d_in
     pair = pair_expectation(net.activation)
     out = [np.stack([kxx, kyy, kxy], -1)]
-    for w, sb2 in _read_variances(net):
+    for w, sb2 in read_variances(net):
         nx, ny = _layer_normalisation(net, kxx), _layer_normalisation(net, kyy)
         kxx, kyy, kxy = (sb2 + w * nx * nx * pair.value(kxx, kxx, kxx),
                          sb2 + w * ny * ny * pair.value(kyy, kyy, kyy),
@@ -391,7 +399,7 @@ def deep_kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
     cov = covariance_expr(net, symbolic_points([x, y], net.d_in))
     kxx, kyy, kxy = cov[0, 0], cov[1, 1], cov[0, 1]
     diag = sp.simplify(pair.subs(_C, sp.sqrt(_SX * _SY)).subs({_SX: _SV, _SY: _SV}))
-    for w, sb2 in _read_variances(net, numeric=False):
+    for w, sb2 in read_variances(net, numeric=False):
         nx, ny = net.normalisation.subs(S, kxx), net.normalisation.subs(S, kyy)
         kxx, kyy, kxy = (sb2 + w * nx ** 2 * diag.subs(_SV, kxx),
                          sb2 + w * ny ** 2 * diag.subs(_SV, kyy),
@@ -468,7 +476,7 @@ def layer_recursion(net: Network, points: Any) -> LayerRecursion:
     corr = np.zeros((m, m))
     kernels, vertices, corrections = [kern], [vertex], [corr]
     pair = pair_expectation(net.activation)
-    for w, sb2 in _read_variances(net):
+    for w, sb2 in read_variances(net):
         m2, coef, hess = _pair_statistics(net, pair, kern)
         m4 = _four_point_moments(net, kern)
         new_vertex = w * w * (m4 - m2[:, :, None, None] * m2[None, None, :, :]

@@ -72,7 +72,7 @@ import numpy as np
 
 from nnqft_sym.architectures import Network, from_description
 from nnqft_sym.activations import activation_rules
-from nnqft_sym.deep import kernel_map_gradient, layer_kernels, pair_expectation
+from nnqft_sym.deep import kernel_map_gradient, layer_kernels, pair_expectation, read_variances
 
 from .monomials import SLAB_NETS, STATISTICS
 from .sampling import _BlockSampler, block_size, child_seeds
@@ -334,9 +334,9 @@ class KernelFluctuations:
         self.net = net
         self.kernel = np.asarray(net.gram(points), dtype=float)
         # (weight variance times N, bias variance) of the layers reading layer 1..L, from the priors
-        layers = [net.priors.layer(layer) for layer in range(2, net.depth + 2)]
-        self.weights = [float(w.variance) for w, _ in layers]
-        self.bias_variances = [float(b.parameter_variance()) for _, b in layers]
+        layers = read_variances(net)
+        self.weights = [w for w, _ in layers]
+        self.bias_variances = [b for _, b in layers]
         self.control_variate = True
         if net.depth == 1:
             return
