@@ -36,6 +36,7 @@ from .activations import ActivationRules, activation_rules
 from .expectations import gaussian_moment
 from .quadrature import (activation_homogeneity, activation_kinks, gaussian_expectation,
                          gaussian_expectation_mp)
+from .pair_rules import TrapezoidPairRule, trapezoid_pair_rule
 from .deep import (deep_kernel, deep_kernel_expr, layer_kernels, layer_recursion,
                    leading_connected_four_point, leading_delta_green, leading_deviation)
 from .criticality import (K_STAR_ZERO, NONZERO_FIXED_POINT, SCALE_INVARIANT,
@@ -67,7 +68,8 @@ __all__ = [
     "delta_green", "delta_green_series", "deviation", "deviation_series",
     "contact_integral", "contact_integrand", "normalisation_integral", "quartic_coupling", "box_rule", "weight_kernel", "gaussian_weight_kernel",
     "gaussian_expectation", "gaussian_expectation_mp", "activation_rules", "ActivationRules",
-    "gaussian_moment", "activation_kinks", "activation_homogeneity",
+    "gaussian_moment", "activation_kinks", "activation_homogeneity", "TrapezoidPairRule",
+    "trapezoid_pair_rule",
     "FreeScalarFrequencyPrior", "StudentTFrequencyPrior", "UniformBallFrequencyPrior",
     "angular_average", "kernel_from_frequency_density", "fisher_metric", "neuron_fisher_metric",
     "deep_kernel", "deep_kernel_expr", "layer_kernels", "layer_recursion",

@@ -41,13 +41,14 @@ plain estimator's variance per network is O(1)).  The control-variate coefficien
 at 1 (the linearisation), never fitted, so no bias enters through it (Owen, "Monte Carlo
 theory, methods and examples", 2013, ch. 8, control variates with known mean; Rao-Blackwell:
 Casella & Robert, Biometrika 83 (1996) 81).  The deep control variate needs
-:math:`T_l` exactly, per network: it is used where the pair expectation has a bounded closed
-form (ReLU and leaky ReLU arc-cosine, Erf arcsine; :attr:`KernelFluctuations.control_variate`).
-A smooth activation without one (tanh) would need a quadrature per network accurate to
-~1e-7 (a 24-point Gauss-Hermite rule is off by 3e-3 for tanh at variance 3, which biases
-:math:`N\Delta G` visibly), and the exponential closed form of a deep Gauss-net makes
-:math:`T_l(X_l)` itself heavy-tailed (log-normal :math:`X_l`), which inflates the variance; these
-deep networks use the conditional estimator without the control variate (still unbiased).
+:math:`T_l` exactly, per network: from the bounded closed forms of the pair expectation
+(ReLU and leaky ReLU arc-cosine, Erf arcsine) or, for a smooth activation without one (tanh,
+GELU), from :class:`nnqft_sym.pair_rules.TrapezoidPairRule`, a trapezoidal rule in the
+eigenbasis of each covariance calibrated to 1e-12 (a 24-point Gauss-Hermite rule is off by 3e-3
+for tanh at variance 3, which biased :math:`N\Delta G` visibly).  Kinked activations without a
+closed form, and the exponential closed form of a deep Gauss-net (it makes :math:`T_l(X_l)`
+itself heavy-tailed, log-normal :math:`X_l`, which inflates the variance), use the conditional
+estimator without the control variate (still unbiased).
 
 Heavy tails.  Gauss-net features are log-normal; conditioning does not cure that.  For one
 hidden layer with an exponential activation the first layer is importance-sampled (widened
@@ -73,6 +74,7 @@ import numpy as np
 from nnqft_sym.architectures import Network, from_description
 from nnqft_sym.activations import activation_rules
 from nnqft_sym.deep import kernel_map_gradient, layer_kernels, pair_expectation, read_variances
+from nnqft_sym.pair_rules import trapezoid_pair_rule
 
 from .monomials import SLAB_NETS, STATISTICS
 from .sampling import _BlockSampler, block_size, child_seeds
@@ -320,7 +322,7 @@ class KernelFluctuations:
     ----------
     kernel : (P, P) array, the output GP kernel ``net.gram(points)``
     control_variate : bool, whether :math:`Y` is used (always at depth 1; deep networks
-        need a bounded closed-form pair expectation, module docstring)
+        need the kernel map exactly: a closed form or a smooth activation, module docstring)
 
     Examples
     --------
@@ -346,11 +348,15 @@ class KernelFluctuations:
         pts = np.asarray(points, float)
         kernels = layer_kernels(net, pts[:, None, :], pts[None, :, :])[..., 2]   # (L+1, P, P)
         self.layer_kernels = kernels
-        pair = pair_expectation(net.activation)
-        if pair.closed_form is None or activation_rules(net.activation).family == "exponential":
+        rules = activation_rules(net.activation)
+        if rules.family == "exponential" or (rules.kinks and pair_expectation(net.activation)
+                                             .closed_form is None):
             self.control_variate = False
             return
-        self._pair = pair
+        closed = pair_expectation(net.activation)
+        # closed forms (ReLU, Erf) or, for a smooth activation, the trapezoidal rule (~1e-12)
+        self._pair = (closed.value if closed.closed_form is not None
+                      else trapezoid_pair_rule(net.activation))
         # (weight, normalisation n_a n_b, Jacobian coefficients (3, P, P)) of T_2 .. T_{L+1}
         self.maps = []
         for layer, w in enumerate(self.weights):
@@ -368,7 +374,7 @@ class KernelFluctuations:
         c = np.clip(x, -bound, bound)
         idx = np.arange(x.shape[1])
         c[:, idx, idx] = d                     # exactly coincident on the diagonal
-        return np.asarray(self._pair.value(sx, sy, c), float)
+        return np.asarray(self._pair(sx, sy, c), float)
 
     def _kernel_map(self, layer: int, x: np.ndarray) -> np.ndarray:
         w, norm, _ = self.maps[layer]

@@ -406,6 +406,22 @@ def tail_diagnostics(bag_stats: dict[str, np.ndarray], n_nets: int
     return n_eff, n_eff_total, spread
 
 
+def _relative_to_free(delta: Estimate, free: np.ndarray, combos: np.ndarray, points: np.ndarray,
+                      order: int) -> Estimate:
+    """m_n = Delta G / G_0 per combination; where G_0 = 0 (f(x) = 0 identically, e.g. ReLU at
+    sigma_b = 0 and x = 0) it is undefined: NaN there, with a warning naming the points."""
+    zero = free == 0
+    if np.any(zero):
+        where = points[combos[np.argwhere(zero)[0][-1]]][:, 0].tolist() if points.shape[1] == 1 \
+            else points[combos[np.argwhere(zero)[0][-1]]].tolist()
+        warnings.warn(f"m_{order} = Delta G / G_0 is undefined at {int(zero.sum())} point "
+                      f"combination(s), e.g. {where}: G_0 = 0 there (f vanishes identically); "
+                      "their deviation is NaN, use delta", RuntimeWarning, stacklevel=4)
+    safe = np.where(zero, 1.0, free)
+    return Estimate(np.where(zero, np.nan, delta.value / safe),
+                    np.where(zero, np.nan, delta.error / np.abs(safe)), delta.n_samples)
+
+
 def heavy_tail_flag(n_eff: Any, second_moment_spread: Any, n_nets: int) -> np.ndarray:
     """``n_eff < max(HEAVY_TAIL_MIN_NEFF, HEAVY_TAIL_MIN_NEFF_FRACTION * n_nets)`` or
     ``second_moment_spread > HEAVY_TAIL_MAX_SPREAD`` (calibrated on the coverage of the t
@@ -640,12 +656,14 @@ class GreenMeasurement:
         heavy = heavy_tail_flag(n_eff, spread, self.n_nets)
         if self.feature_underflow is not None:
             heavy = heavy | np.asarray(self.feature_underflow, bool)[combos].any(axis=-1)
-        deviation = (green - free) / free
+        deviation = _relative_to_free(green - free, free, combos, self.points, order)
         est = OrderEstimate(
             order=order, combos=combos, bag_values=bag_values, mean=green.value,
             std=green.error * np.sqrt(self.n_bags), stderr=green.error, free=free,
             reference=reference, delta=green.value - free, delta_reference=reference - free,
-            deviation=deviation.value, deviation_reference=(reference - free) / free,
+            deviation=deviation.value,
+            deviation_reference=np.where(free == 0, np.nan,
+                                         (reference - free) / np.where(free == 0, 1.0, free)),
             deviation_stderr=deviation.error, z=green.z(reference), n_eff=n_eff,
             heavy_tail=heavy, reference_kind=self.reference_kind, n_eff_total=n_eff_total,
             second_moment_spread=spread)

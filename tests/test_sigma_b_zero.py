@@ -242,3 +242,25 @@ def test_cli_els_active_accepts_sigma_b_zero(tmp_path):
     assert result.exit_code == 0, result.output
     meta = json.loads((tmp_path / "els" / "metadata.json").read_text())["parameters"]
     assert meta["sigma_b"] == 0.0
+
+
+def test_measured_deviation_where_the_free_function_vanishes_is_flagged_not_a_silent_nan():
+    """ReLU at sigma_b = 0 and x = 0: f(0) = 0 identically, so G_0 = 0 and m_n is 0/0 at the
+    combinations touching x = 0.  measure() used to emit numpy's bare 'invalid value
+    encountered in divide' and a NaN; now a warning names the points, and the other
+    combinations keep their values."""
+    import warnings
+
+    from numeric import measure
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = measure(ReLUNet(depth=2, sigma_b=0), [8], [0.0, 1.0], orders=(4,), n_bags=2,
+                      n_nets=200, rng=0)
+        est = res.estimate(4)
+    messages = [str(w.message) for w in caught]
+    assert not any("invalid value encountered" in m for m in messages), messages
+    assert any("m_4 = Delta G / G_0 is undefined" in m and "use delta" in m for m in messages)
+    touching = (est.combos == 0).any(axis=-1)
+    assert np.all(np.isnan(est.deviation[0, touching]))
+    assert np.all(np.isfinite(est.deviation[0, ~touching])) and np.all(est.delta[0, touching] == 0)
