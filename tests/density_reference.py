@@ -26,7 +26,7 @@ def characteristic_function(arch: str, omega: np.ndarray, width: int, x: float =
 
 
 def exact_density(arch: str, f: np.ndarray, width: int, x: float = 1.0, sigma_w: float = 1.0,
-                  sigma_b: float = 1.0, n_omega: int = 8001) -> np.ndarray:
+                  sigma_b: float = 1.0, n_omega: int = 3001) -> np.ndarray:
     """p(f) = (1/pi) int_0^oo phi(w) cos(w f) dw (trapezoid: exponentially accurate here)."""
     top = 9.0 / sigma_b                         # exp(-sigma_b^2 top^2 / 2) < 1e-17
     omega = np.linspace(0.0, top, n_omega)
@@ -54,7 +54,7 @@ def relu_mean_characteristic_function(omega: np.ndarray, width: int, mean: float
 
 
 def relu_mean_density(f: np.ndarray, width: int, mean: float, x: float = 1.0,
-                      sigma_w: float = 1.0, sigma_b: float = 1.0, n_omega: int = 8001) -> np.ndarray:
+                      sigma_w: float = 1.0, sigma_b: float = 1.0, n_omega: int = 3001) -> np.ndarray:
     """p(f) = (1/pi) int_0^oo Re[phi(w) exp(-i w f)] dw for the read-out mean ``mean``."""
     omega = np.linspace(0.0, 9.0 / sigma_b, n_omega)
     weights = np.full(n_omega, omega[1])
