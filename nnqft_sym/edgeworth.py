@@ -37,7 +37,7 @@ import numpy as np
 import sympy as sp
 
 from .cumulants import connected_green
-from .errors import CostLimitError
+from .errors import CostLimitError, DivergentExpectationError
 from .priors import SharedScale
 from .specification import NetworkSpec
 from .validation import _as_float_array, as_points, check_width
@@ -66,8 +66,8 @@ class GaussianDensity:
     Examples
     --------
     >>> g = GaussianDensity([0.0], [[4.0]])
-    >>> round(float(g([[0.0]])[()]), 12)            # 1 / sqrt(2 pi 4)
-    0.199471140429
+    >>> round(float(g([[0.0]])[0]), 12)             # 1 / sqrt(2 pi 4)
+    0.199471140201
     """
 
     def __init__(self, mean: Any, covariance: Any) -> None:
@@ -245,7 +245,7 @@ def _check_network(net: NetworkSpec) -> None:
                          "breaking, arXiv:2307.03223); use i.i.d. read-out weights")
     if not priors.readout_bias.is_gaussian:
         raise ValueError("net: edgeworth_density expands in 1/N, but a non-Gaussian read-out bias "
-                         f"({priors.readout_bias.describe()['law']}) has cumulants of order 1 at "
+                         f"({priors.readout_bias.law.name}) has cumulants of order 1 at "
                          "every width; use a Gaussian read-out bias (any mean)")
 
 
@@ -360,6 +360,8 @@ def edgeworth_density(net: NetworkSpec, points: Any, width: Any, order: int = 1)
         non-Gaussian read-out bias (no expansion in 1/N), an order not in {1, 2}, a width < 1,
         points not of shape ``(k, d_in)``, or a singular covariance (coincident points, or
         outputs that are exact multiples of each other).
+    DivergentExpectationError
+        When a read-out law lacks the moments the cumulants up to order 2 order + 2 need.
     CostLimitError
         When the series has too many terms (many points at ``order=2``).
 
@@ -377,8 +379,8 @@ def edgeworth_density(net: NetworkSpec, points: Any, width: Any, order: int = 1)
     >>> f = np.linspace(-12, 12, 4001)[:, None]
     >>> round(float(np.trapezoid(p(f), f[:, 0])), 9)                      # normalised
     1.0
-    >>> round(float(p.cumulants[4][0, 0, 0, 0] * 4), 6)                    # kappa_4 = c_4 / N
-    3.0
+    >>> round(float(4 * p.cumulants[4][0, 0, 0, 0]), 6)     # N kappa_4 = 3 E g^4 - 3 (E g^2)^2 = 18 - 3
+    15.0
     >>> bool(p([[0.0]])[0] > p.gaussian([[0.0]])[0])                       # sharper peak at small N
     True
     """
@@ -393,7 +395,11 @@ def edgeworth_density(net: NetworkSpec, points: Any, width: Any, order: int = 1)
         raise ValueError(f"points must be one set of k inputs of shape (k, d_in) = (k, {net.d_in})"
                          f", got shape {np.shape(points)} (batches of point sets are not supported)")
     weights = _cumulant_weights(net, 2 * order + 2)
-    cumulants = _exact_cumulants(net, pts, width, 2 * order + 2)
+    try:
+        cumulants = _exact_cumulants(net, pts, width, 2 * order + 2)
+    except DivergentExpectationError as exc:
+        raise DivergentExpectationError(f"net: edgeworth_density of order {order} needs the "
+                                        f"cumulants up to order {2 * order + 2}: {exc}") from None
     eigenvalues = np.linalg.eigvalsh(cumulants[2])
     if eigenvalues[0] <= _SINGULAR * max(eigenvalues[-1], 0.0) or eigenvalues[-1] <= 0:
         raise ValueError(f"points: the covariance of the outputs at these {pts.shape[0]} points is "
