@@ -77,8 +77,9 @@ class GaussianDensity:
         if self.covariance.shape != (k, k):
             raise ValueError(f"covariance must have shape ({k}, {k}) for a mean of {k} entries, "
                              f"got {self.covariance.shape}")
-        self._factor = np.linalg.cholesky(self.covariance)
-        self._log_norm = -0.5 * k * math.log(2 * math.pi) - float(np.log(np.diag(self._factor)).sum())
+        #: the lower Cholesky factor L, covariance = L L^T (whitening u = L^-1 (f - mean))
+        self.factor = np.linalg.cholesky(self.covariance)
+        self._log_norm = -0.5 * k * math.log(2 * math.pi) - float(np.log(np.diag(self.factor)).sum())
 
     @property
     def dimension(self) -> int:
@@ -93,8 +94,7 @@ class GaussianDensity:
             hint = " (one point: pass f[..., None])" if k == 1 else ""
             raise ValueError(f"{name} must have shape (..., {k}): the last axis holds the outputs "
                              f"at the {k} points{hint}, got shape {arr.shape}")
-        centred = (arr - self.mean)[..., None]
-        return np.linalg.solve(self._factor, centred)[..., 0] if k > 1 else centred[..., 0] / self._factor[0, 0]
+        return np.linalg.solve(self.factor, (arr - self.mean)[..., None])[..., 0]
 
     def log_density(self, f: Any) -> np.ndarray:
         """log p(f), shape ``f.shape[:-1]``."""
@@ -288,7 +288,7 @@ def _series_terms(gaussian: GaussianDensity, cumulants: dict[int, np.ndarray],
     series of :math:`\exp \sum_j \varepsilon^j P_j`), then :math:`t^\alpha \to He_\alpha(u)`.
     """
     k = gaussian.dimension
-    inverse = np.linalg.inv(gaussian._factor)
+    inverse = np.linalg.inv(gaussian.factor)
     by_weight: dict[int, Polynomial] = {}
     for r, weight in weights.items():
         if weight > top:

@@ -79,8 +79,7 @@ def _gauss_hermite(density, nodes: int = 14):
     grid = np.stack(np.meshgrid(*[u] * k, indexing="ij"), -1).reshape(-1, k)
     weight = np.prod(np.stack(np.meshgrid(*[w] * k, indexing="ij"), -1).reshape(-1, k), axis=1)
     weight = weight / (2 * np.pi) ** (k / 2)
-    factor = np.linalg.cholesky(density.covariance)
-    f = density.mean + grid @ factor.T
+    f = density.mean + grid @ np.linalg.cholesky(density.covariance).T
     return f, weight * (1 + density.correction(f))
 
 
@@ -128,7 +127,7 @@ def test_marginal_of_the_two_point_series_is_the_one_point_series():
     slope, rest = cov[0, 1] / cov[0, 0], math.sqrt(cov[1, 1] - cov[0, 1] ** 2 / cov[0, 0])
     f2 = slope * f1[:, None] + rest * u[None, :]
     pairs = np.stack(np.broadcast_arrays(f1[:, None], f2), -1)
-    marginal = two.gaussian.__class__([0.0], cov[:1, :1])(f1[:, None]) * \
+    marginal = nq.GaussianDensity([0.0], cov[:1, :1])(f1[:, None]) * \
         np.sum(w / math.sqrt(2 * math.pi) * (1 + two.correction(pairs)), axis=1)
     assert np.allclose(marginal, one(f1[:, None]), rtol=1e-10, atol=1e-14)
 
@@ -245,3 +244,4 @@ def test_exported_and_repr():
     assert repr(density) == "EdgeworthDensity(k=2, width=7, order=2)"
     assert isinstance(density.gaussian, nq.GaussianDensity)
     assert density(np.zeros((3, 4, 2))).shape == (3, 4)
+    assert np.all(ReLUNet().edgeworth_density([1.0, 0.5], 7, 2)(np.ones((3, 2))) == density(np.ones((3, 2))))
