@@ -79,6 +79,7 @@ class GaussianDensity:
                              f"got {self.covariance.shape}")
         #: the lower Cholesky factor L, covariance = L L^T (whitening u = L^-1 (f - mean))
         self.factor = np.linalg.cholesky(self.covariance)
+        self._whitening = np.linalg.inv(self.factor)
         self._log_norm = -0.5 * k * math.log(2 * math.pi) - float(np.log(np.diag(self.factor)).sum())
 
     @property
@@ -94,7 +95,7 @@ class GaussianDensity:
             hint = " (one point: pass f[..., None])" if k == 1 else ""
             raise ValueError(f"{name} must have shape (..., {k}): the last axis holds the outputs "
                              f"at the {k} points{hint}, got shape {arr.shape}")
-        return np.linalg.solve(self.factor, (arr - self.mean)[..., None])[..., 0]
+        return (arr - self.mean) @ self._whitening.T
 
     def log_density(self, f: Any) -> np.ndarray:
         """log p(f), shape ``f.shape[:-1]``."""
@@ -288,7 +289,7 @@ def _series_terms(gaussian: GaussianDensity, cumulants: dict[int, np.ndarray],
     series of :math:`\exp \sum_j \varepsilon^j P_j`), then :math:`t^\alpha \to He_\alpha(u)`.
     """
     k = gaussian.dimension
-    inverse = np.linalg.inv(gaussian.factor)
+    inverse = gaussian._whitening
     by_weight: dict[int, Polynomial] = {}
     for r, weight in weights.items():
         if weight > top:
