@@ -8,12 +8,14 @@ symmetric).  The Edgeworth series (McCullagh, *Tensor Methods in Statistics*, ch
 *Series Approximation Methods in Statistics*, ch. 6) expands the density around the Gaussian
 with the exact mean :math:`m = \kappa_1` and covariance :math:`\Sigma = \kappa_2`:
 
-.. math:: p(F) = \phi_\Sigma(F - m)\,\Big[1 + \sum_{s \ge 1} E_s(F)\Big], \qquad
-          \sum_s \varepsilon^s E_s = \Big[\exp\Big(\sum_{r\ge 3} \varepsilon^{w_r}\,
-          \frac{1}{r!}\,\kappa^{a_1\cdots a_r}\,\partial^*_{a_1}\cdots\partial^*_{a_r}\Big)\Big]
+.. math:: p(F) = \Big[\exp\Big(\sum_{r\ge 3} \varepsilon^{w_r}\, \frac{1}{r!}\,
+          \kappa^{a_1\cdots a_r}\,(-\partial_{a_1})\cdots(-\partial_{a_r})\Big)\Big]_{\le 2\,\mathrm{order}}
+          \phi_\Sigma(F - m) = \phi_\Sigma(F - m)\,\Big[1 + \sum_{1 \le s \le 2\,\mathrm{order}} E_s(F)\Big]
 
-where each monomial of cumulants becomes a Hermite tensor :math:`h_{a_1\cdots a_n}(F)`
-of the Gaussian (:math:`\phi_\Sigma\, h_{a_1\cdots a_n} = (-\partial)_{a_1\cdots a_n}\phi_\Sigma`),
+(the exponential expanded in powers of :math:`\varepsilon`, kept through
+:math:`\varepsilon^{2\,\mathrm{order}}`), where each product of cumulants meets one Hermite
+tensor :math:`h_{a_1\cdots a_n}(F)` of the Gaussian,
+:math:`(-\partial)_{a_1\cdots a_n}\phi_\Sigma = \phi_\Sigma\, h_{a_1\cdots a_n}`,
 and :math:`w_r` is the power of :math:`N^{-1/2}` of :math:`\kappa_r`.  ``order=1`` keeps every
 term through :math:`O(1/N)` (:math:`\kappa_4 h_4/4!`, and :math:`\kappa_3 h_3/3!` plus, for a
 skewed read-out law, :math:`\kappa_3\kappa_3 h_6/72`), ``order=2`` every term through
