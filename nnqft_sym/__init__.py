@@ -22,6 +22,7 @@ from .architectures import (ARCHITECTURES, CosNet, ErfNet, GaussianFrequencyPrio
 from .couplings import (box_rule, contact_integral, contact_integrand, normalisation_integral,
                         quartic_coupling)
 from .first_layer import DrawnFirstLayer, GaussianFirstLayer, affine_preactivations
+from .edgeworth import EdgeworthDensity, GaussianDensity, edgeworth_density
 from .cumulants import (connected_green, delta_green, delta_green_series, deviation,
                         deviation_series, green, reduced_cumulants)
 from .kernels import kernel_expr, kernel_numeric
@@ -66,6 +67,7 @@ __all__ = [
     "even_set_partitions",
     "double_factorial", "neuron_moment", "reduced_cumulants", "connected_green", "green",
     "delta_green", "delta_green_series", "deviation", "deviation_series",
+    "edgeworth_density", "EdgeworthDensity", "GaussianDensity",
     "contact_integral", "contact_integrand", "normalisation_integral", "quartic_coupling", "box_rule", "weight_kernel", "gaussian_weight_kernel",
     "gaussian_expectation", "gaussian_expectation_mp", "activation_rules", "ActivationRules",
     "gaussian_moment", "activation_kinks", "activation_homogeneity", "TrapezoidPairRule",

@@ -19,6 +19,7 @@ from . import frequency_priors
 from .couplings import quartic_coupling
 from .cumulants import (connected_green, delta_green, delta_green_series, deviation,
                         deviation_series, green)
+from .edgeworth import EdgeworthDensity, edgeworth_density
 from .kernels import kernel_expr, kernel_numeric
 from .moments import neuron_moment
 from .parsing import read_srepr
@@ -114,6 +115,10 @@ class Network(NetworkSpec):
     def deviation_series(self, points: Any, **options: Any) -> dict[int, Any]:
         """Exact coefficients of m_n = sum_k c_k / N^k (:mod:`nnqft_sym.cumulants`)."""
         return deviation_series(self, points, **options)
+
+    def edgeworth_density(self, points: Any, width: Any, order: int = 1) -> EdgeworthDensity:
+        """The Edgeworth density of the outputs at width N (:func:`nnqft_sym.edgeworth.edgeworth_density`)."""
+        return edgeworth_density(self, points, width, order)
 
     def quartic_coupling(self, points: Any, width: Any, cutoff: Any = None) -> Any:
         """Tree-level local quartic coupling u4 = -Delta G^(4) / N_K (:mod:`nnqft_sym.couplings`)."""
