@@ -81,7 +81,7 @@ def point_set_diagram(diagram: Diagram, kernel: np.ndarray, vertices: Mapping[in
     fresh = itertools.count(n)
     used = {k: 0 for k in set(valences)}
     tensors = []
-    for v, k in enumerate(valences):
+    for k in valences:
         chosen = vertices[k]
         if isinstance(chosen, (list, tuple)):
             chosen = chosen[used[k]]

@@ -141,18 +141,21 @@ class DesignedTheory:
         width = check_width(width)
         net, k0 = self.net, self.k0
         green = lambda *xs: float(net.green(np.stack(xs), width))  # noqa: E731
+
+        def cov(y: np.ndarray, *xs: np.ndarray) -> float:
+            """Cov(prod f(xs), :f(y)^4:) at width N."""
+            full = green(*xs, y, y, y, y) - green(*xs) * green(y, y, y, y)
+            if self.normal_ordered:
+                full -= 6 * k0 * (green(*xs, y, y) - green(*xs) * green(y, y))
+            return full
+
         x = list(pts)
         total = 0.0
         for y, w in zip(self.nodes, self.weights):
-            def cov(*xs: np.ndarray) -> float:
-                """Cov(prod f(xs), :f(y)^4:) at width N."""
-                full = green(*xs, y, y, y, y) - green(*xs) * green(y, y, y, y)
-                if self.normal_ordered:
-                    full -= 6 * k0 * (green(*xs, y, y) - green(*xs) * green(y, y))
-                return full
-            part = cov(*x)
+            part = cov(y, *x)
             for a, b, c, e in ((0, 1, 2, 3), (0, 2, 1, 3), (0, 3, 1, 2)):
-                part -= cov(x[a], x[b]) * green(x[c], x[e]) + green(x[a], x[b]) * cov(x[c], x[e])
+                part -= (cov(y, x[a], x[b]) * green(x[c], x[e])
+                         + green(x[a], x[b]) * cov(y, x[c], x[e]))
             total += w * part
         return -total / 24
 
@@ -209,7 +212,14 @@ def _match_spectrum(spectrum: sp.Expr, d_in: int, cutoff: float | None) -> tuple
         return StudentTFrequencyPrior(nu=float(nu), length_scale=float(sp.sqrt(2 * nu / m2))), None
     gauss = form.match(a_w * sp.exp(-m_w * PP))
     if gauss and gauss[m_w].is_positive and cutoff is None:
-        return GaussianFrequencyPrior(), 1 / (2 * d_in * gauss[m_w])     # sigma_W^2 fixed
+        s = 1 / (2 * gauss[m_w])
+        required = d_in * s * (2 * sp.pi * s) ** sp.Rational(-d_in, 2)
+        if sp.simplify(gauss[a_w] - required) != 0:
+            raise NoClosedFormError(
+                f"spectrum {spectrum}: a Gaussian spectrum A exp(-p^2/(2 s)) is realised by the "
+                f"Gaussian prior only for A = d_in s (2 pi s)^(-d_in/2) = {required} (its variance "
+                f"is tied to sigma_W^2/d_in); got A = {gauss[a_w]}")
+        return GaussianFrequencyPrior(), d_in * s     # sigma_W^2 = d_in s
     raise NoClosedFormError(
         f"spectrum {spectrum}: realisable by a frequency prior iff it is positive and integrable, "
         "and nnqft samples exactly the families A/(p^2 + m^2) (with a cutoff in d_in >= 2), "

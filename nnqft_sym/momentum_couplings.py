@@ -50,6 +50,8 @@ from .validation import as_points, check_width
 __all__ = ["MomentumVertex", "cos_net_momentum_vertex", "cos_net_connected_four_point"]
 
 PP, PP1, PP3 = sp.symbols("pp pp_1 pp_3", nonnegative=True)
+#: the default symbolic width
+N = sp.Symbol("N", positive=True)
 _PAIRINGS = ((0, 1, 2, 3), (0, 2, 1, 3), (0, 3, 1, 2))
 
 
@@ -145,8 +147,7 @@ class MomentumVertex:
                 "pair": float(abs(p.subs({PP1: pp, PP3: pp}) / p.subs({PP1: 0, PP3: 0}) - 1))}
 
 
-def cos_net_momentum_vertex(net: NetworkSpec, width: Any = sp.Symbol("N", positive=True)
-                            ) -> MomentumVertex:
+def cos_net_momentum_vertex(net: NetworkSpec, width: Any = N) -> MomentumVertex:
     r"""The exact momentum-space :math:`\tilde G_c^{(4)}` and :math:`\Gamma_4` of a cos-net.
 
     Parameters
