@@ -41,7 +41,8 @@ from nnqft_sym.validation import check_integer
 from .diagram import Diagram
 from .generate import generate
 
-__all__ = ["point_set_diagram", "ReconstructedAction", "reconstruct_action", "MIN_ORDER"]
+__all__ = ["point_set_diagram", "point_set_correlator", "ReconstructedAction",
+           "reconstruct_action", "MIN_ORDER"]
 
 #: the order in epsilon = 1/N at which the coupling of each valence starts
 MIN_ORDER = {2: 1, 4: 1, 6: 2}
@@ -136,6 +137,46 @@ def _dress(amputated: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return amputate(amputated, kernel)
 
 
+def point_set_correlator(kernel: Any, couplings: Mapping[int, Mapping[int, Any]], legs: int,
+                         order: int, external: Any = None) -> np.ndarray:
+    r"""The connected ``legs``-point function of a point-set action at order :math:`\epsilon^{order}`.
+
+    Parameters
+    ----------
+    kernel : array (M, M)
+        The propagator between the M points of the action.
+    couplings : mapping valence -> {order: tensor (M,)*valence}
+        The couplings of :math:`S = \tfrac12 fK^{-1}f + \sum g_k f^k/k!` split by order
+        (valences 2 and 4 start at order 1, 6 at order 2).
+    legs : 2, 4 or 6
+    order : 1 or 2
+    external : array (P, M), optional
+        Propagators :math:`K(x_p, y_a)` from P external points to the M points (default:
+        the external points are the M points themselves).
+
+    Returns
+    -------
+    numpy.ndarray, shape (P,)*legs
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> one = np.array([[1.0]])                      # zero dimensions, K = 1, g4 = 0.1
+    >>> float(point_set_correlator(one, {4: {1: np.full((1,) * 4, 0.1)}}, 4, 1)[0, 0, 0, 0])
+    -0.1
+    """
+    kernel = np.asarray(kernel, dtype=float)
+    legs = check_integer(legs, "legs", 2)
+    if legs not in _CONTENTS or order not in (1, 2):
+        raise ValueError(f"legs must be 2, 4 or 6 and order 1 or 2, got legs={legs}, "
+                         f"order={order!r}")
+    bad = [k for k in couplings if k not in MIN_ORDER]
+    if bad:
+        raise ValueError(f"couplings: valences must be among {sorted(MIN_ORDER)}, got {bad}")
+    legs_kernel = kernel if external is None else np.asarray(external, dtype=float)
+    return _dress(_diagram_sum(legs, kernel, couplings, order), legs_kernel)
+
+
 @dataclass(frozen=True)
 class ReconstructedAction:
     r"""The action of a network on a point set to O(1/N^2) (:func:`reconstruct_action`).
@@ -183,12 +224,7 @@ class ReconstructedAction:
         >>> bool(np.allclose(act.predict(4, 1), act.leading.connected4))
         True
         """
-        legs = check_integer(legs, "legs", 2)
-        if legs not in _CONTENTS or order not in (1, 2):
-            raise ValueError(f"predict: legs must be 2, 4 or 6 and order 1 or 2, got legs={legs}, "
-                             f"order={order!r}")
-        kernel = self.leading.kernel
-        return _dress(_diagram_sum(legs, kernel, self.couplings, order), kernel)
+        return point_set_correlator(self.leading.kernel, self.couplings, legs, order)
 
 
 def reconstruct_action(net: NetworkSpec, points: Any, width: Any, *,

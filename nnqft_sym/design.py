@@ -103,6 +103,31 @@ class DesignedTheory:
             power = power - 6 * k0 * f ** 2 + 3 * k0 ** 2
         return -self.quartic / 24 * power @ self.weights
 
+    def point_set_couplings(self) -> dict[int, dict[int, np.ndarray]]:
+        r"""The action on the nodes as couplings per order in :math:`\lambda`: ``{4: {1: g4}, 2: {1: g2}}``.
+
+        At infinite width the outputs at the nodes are Gaussian with the Gram matrix and the
+        deformation is exactly :math:`\sum_{abcd} g_{4,abcd} f_af_bf_cf_d/4! + \sum_{ab}
+        g_{2,ab} f_af_b/2` (+ const) with :math:`g_{4,abcd} = \lambda w_a\delta_{abcd}` and, if
+        normal ordered, :math:`g_{2,ab} = -\tfrac12\lambda w_a K_0\delta_{ab}`: the input of
+        :func:`feynman.point_set_correlator` (its diagrams give every order in lambda).
+
+        Examples
+        --------
+        >>> theory = design_network("1/(pp + 1)", 0.5, length=1.0, nodes=2)
+        >>> c = theory.point_set_couplings()
+        >>> bool(np.isclose(c[4][1][0, 0, 0, 0], 0.5 * theory.weights[0]))
+        True
+        """
+        q = len(self.weights)
+        idx = np.arange(q)
+        g4 = np.zeros((q,) * 4)
+        g4[idx, idx, idx, idx] = self.quartic * self.weights
+        g2 = np.zeros((q, q))
+        if self.normal_ordered:
+            g2[idx, idx] = -0.5 * self.quartic * self.weights * self.k0
+        return {4: {1: g4}, 2: {1: g2}}
+
     def contact(self, points: Any) -> np.ndarray:
         r""":math:`\sum_q w_q \prod_i K(x_i, y_q)`: the contact integral over V.
 

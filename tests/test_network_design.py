@@ -101,3 +101,60 @@ def test_monte_carlo_reweighting_of_sampled_cos_nets():
     blocks = np.array([derivative(b) for b in np.split(out, 20)])
     est, err = blocks.mean(), blocks.std(ddof=1) / np.sqrt(20)
     assert_mc_agrees(est, err, theory.first_order_four_point(pts, width), what="d G_c / d lambda")
+
+
+
+def _mul(a, b):
+    """Product of power series in lambda truncated at lambda^2 (coefficient arrays)."""
+    return np.array([a[0] * b[0], a[0] * b[1] + a[1] * b[0],
+                     a[0] * b[2] + a[1] * b[1] + a[2] * b[0]])
+
+
+def _joint_cumulant(moment, indices):
+    """kappa(f_i1, ..., f_in) from the moments (series in lambda) by the set-partition formula."""
+    from math import factorial
+
+    from sympy.utilities.iterables import multiset_partitions
+    total = np.zeros(3)
+    for blocks in multiset_partitions(list(range(len(indices)))):
+        term = np.array([(-1.0) ** (len(blocks) - 1) * factorial(len(blocks) - 1), 0, 0])
+        for block in blocks:
+            term = _mul(term, moment(tuple(sorted(indices[i] for i in block))))
+        total = total + term
+    return total
+
+
+@pytest.mark.parametrize("normal_ordered", [True, False])
+def test_second_order_in_lambda_matches_the_one_loop_diagrams(normal_ordered):
+    """At infinite width the outputs at two nodes are Gaussian; the deformed moments to
+    O(lambda^2) by exact Gauss-Hermite quadrature (Wick, no diagrams) give the 2-, 4- and
+    6-point cumulants, against feynman's tree, one-loop and two-loop diagrams of the point-set
+    action (g4 = lambda w delta, g2 = -lambda w K0 delta / 2 when normal ordered)."""
+    import functools
+
+    from feynman import point_set_correlator
+    lam = 0.2
+    theory = design_network("1/(pp + 1)", lam, length=1.0, nodes=2, normal_ordered=normal_ordered)
+    kernel = theory.net.gram(theory.nodes)
+    z, w = np.polynomial.hermite_e.hermegauss(14)
+    z1, z2 = np.meshgrid(z, z, indexing="ij")
+    weights = (np.outer(w, w) / (2 * np.pi)).ravel()
+    f = np.linalg.cholesky(kernel) @ np.stack([z1.ravel(), z2.ravel()])
+    action = -theory.log_weight(f.T) / lam                       # I(f)
+    expansion = [np.ones_like(action), -action, action ** 2 / 2]  # e^{-lambda I} to lambda^2
+    norm = np.array([c @ weights for c in expansion])
+    inverse_norm = np.array([1.0, -norm[1], norm[1] ** 2 - norm[2]])   # 1/norm, norm[0] = 1
+
+    @functools.lru_cache(maxsize=None)
+    def moment(idx):
+        mono = np.prod([f[i] for i in idx], axis=0) if idx else np.ones_like(action)
+        return _mul(np.array([(mono * c) @ weights for c in expansion]), inverse_norm)
+
+    point_set = theory.point_set_couplings()
+    for legs, indices in ((2, (0, 1)), (4, (0, 0, 1, 1)), (4, (0, 1, 1, 1)),
+                          (6, (0, 0, 0, 1, 1, 1))):
+        exact = _joint_cumulant(moment, indices)
+        for order in ((1, 2) if legs < 6 else (2,)):
+            diagrams = point_set_correlator(kernel, point_set, legs, order)[indices]
+            assert exact[order] * lam ** order == pytest.approx(diagrams, rel=1e-9, abs=1e-12), \
+                (legs, indices, order)
