@@ -158,3 +158,18 @@ def test_second_order_in_lambda_matches_the_one_loop_diagrams(normal_ordered):
             diagrams = point_set_correlator(kernel, point_set, legs, order)[indices]
             assert exact[order] * lam ** order == pytest.approx(diagrams, rel=1e-9, abs=1e-12), \
                 (legs, indices, order)
+
+
+def test_point_set_exchange_is_feynmans_continuum_six_point_tree():
+    """The O(lambda^2) 6-point function of the designed theory, dressed with K(x, y_q), is
+    lambda^2 times feynman's exchange integral on the same Gauss-Legendre box (independent
+    evaluator: feynman.evaluate's quadrature of the position-space diagrams)."""
+    from feynman import point_set_correlator, tree_level_six_point
+    lam, length, nodes = 0.3, 1.5, 12
+    theory = design_network("exp(-pp/2)/sqrt(2*pi)", lam, length=length, nodes=nodes)
+    x = np.array([0.1, -0.2, 0.3, 0.0, 0.5, -0.4])
+    external = theory.net.kernel(x[:, None, None], theory.nodes[None, :, :])
+    ours = point_set_correlator(theory.net.gram(theory.nodes), theory.point_set_couplings(), 6, 2,
+                                external=external)[tuple(range(6))]
+    tree = tree_level_six_point(theory.net, x, cutoff=length, nodes=nodes)
+    assert ours == pytest.approx(lam ** 2 * float(tree.exchange), rel=1e-9)

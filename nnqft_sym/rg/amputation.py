@@ -42,6 +42,8 @@ from typing import Any
 
 import numpy as np
 
+from ..effective_action import amputate
+
 __all__ = ["AmputatedVertex", "amputated_quartic_vertex", "local_template"]
 
 
@@ -99,8 +101,7 @@ def local_template(kernel: np.ndarray, spacing: float) -> np.ndarray:
 
 
 def _amputate(kernel: np.ndarray, spacing: float, connected: np.ndarray) -> np.ndarray:
-    inv = np.linalg.inv(spacing * kernel)
-    return -np.einsum("ai,bj,ck,dl,ijkl->abcd", inv, inv, inv, inv, connected)
+    return -amputate(connected, np.linalg.inv(spacing * kernel))
 
 
 def _diagnostics(grid: np.ndarray, spacing: float, kernel: np.ndarray, connected: np.ndarray,
