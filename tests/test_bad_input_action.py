@@ -2,9 +2,10 @@
 import numpy as np
 import pytest
 
-from feynman import reconstruct_action
+from feynman import point_set_correlator, reconstruct_action
 from nnqft_sym import (CosNet, GaussNet, NoClosedFormError, ParseError, action_couplings,
-                       cos_net_momentum_vertex, design_network, grid_study, regularised_inverse)
+                       cos_net_momentum_vertex, deformed_network, design_network, grid_study,
+                       regularised_inverse)
 
 
 @pytest.mark.parametrize("width, error", [(-3, ValueError), (0, ValueError), (2.5, TypeError),
@@ -105,3 +106,17 @@ def test_log_weight_shape():
     theory = design_network("1/(pp + 1)", 0.1, nodes=4)
     with pytest.raises(ValueError, match=r"field must have shape \(\.\.\., 4\)"):
         theory.log_weight(np.zeros(3))
+
+
+def test_deformed_network_needs_a_cos_net_and_a_valid_deformation():
+    with pytest.raises(ValueError, match="cos-net"):
+        deformed_network(GaussNet(), 0.1)
+    with pytest.raises(ValueError, match="quartic"):
+        deformed_network(CosNet(sigma_b=0), -1.0)
+
+
+def test_point_set_correlator_arguments():
+    with pytest.raises(ValueError, match="valences must be among"):
+        point_set_correlator(np.eye(1), {8: {3: np.ones((1,) * 8)}}, 4, 1)
+    with pytest.raises(ValueError, match="legs must be 2, 4 or 6"):
+        point_set_correlator(np.eye(1), {}, 3, 1)

@@ -10,4 +10,4 @@ def test_notebook_08_runs():
     assert "refused: spectrum 1/(p^2 + m^2) is not integrable" in text
     images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if "image/png" in o.get("data", {})]
-    assert len(images) == 2
+    assert len(images) == 3

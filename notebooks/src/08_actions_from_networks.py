@@ -17,6 +17,7 @@
 import itertools
 
 import numpy as np
+import sympy as sp
 import matplotlib.pyplot as plt
 import nnqft_sym as nq
 import feynman as fy
@@ -87,6 +88,21 @@ for prior in (None, nq.FreeScalarFrequencyPrior(mass=1.0, cutoff=5.0),
     print(type(prior or nq.GaussianFrequencyPrior()).__name__)
     print("   forward:", vertex.forward_vertex, "   lambda, c =", expansion["forward"])
     print("   pair:   ", vertex.pair_vertex, "   lambda, c =", expansion["pair"])
+momenta = np.linspace(0, 2, 81)
+fig, ax = plt.subplots(figsize=(6, 4))
+for prior, colour in ((None, "C0"), (nq.FreeScalarFrequencyPrior(mass=1.0, cutoff=5.0), "C1"),
+                      (nq.UniformBallFrequencyPrior(radius=2.0), "C2")):
+    vertex = nq.cos_net_momentum_vertex(nq.CosNet(frequency_prior=prior), width=10)
+    name = type(prior or nq.GaussianFrequencyPrior()).__name__
+    forward = sp.lambdify(nq.momentum_couplings.PP, vertex.forward_vertex)
+    pair = sp.lambdify([nq.momentum_couplings.PP1, nq.momentum_couplings.PP3], vertex.pair_vertex)
+    ax.plot(momenta, np.abs(forward(momenta ** 2) / forward(0.0)) * np.ones_like(momenta),
+            color=colour, label=f"{name}: forward")
+    ax.plot(momenta, np.abs(pair(momenta ** 2, momenta ** 2) / pair(0.0, 0.0)) * np.ones_like(momenta),
+            color=colour, ls="--", label=f"{name}: pair")
+ax.set(yscale="log", xlabel="|p| (all legs)", ylabel=r"$|\Gamma_4(p)/\Gamma_4(0)|$",
+       title="coefficients of the delta-supported cos-net vertex")
+ax.legend(fontsize=8)
 pts = np.random.default_rng(0).normal(size=(3, 4))
 print("inverse Fourier transform vs exact position-space G_c:",
       np.allclose(nq.cos_net_connected_four_point(cos, pts, 10), cos.connected_green(pts, 10)))
