@@ -14,9 +14,10 @@ correlators.  nnqft uses the sign convention of :mod:`feynman` (a vertex of vale
 
 the second because :math:`G^{(2)} = K` exactly at every width, so the one-loop tadpole of
 :math:`g_4` must be cancelled (DHMSS: the Hermite polynomial :math:`He_4` of the Edgeworth series
-carries this quadratic term).  DHMSS write the quartic term with the opposite sign of the
-amputated 4-point function in the same way: a negative :math:`G_c^{(4)}` is a positive
-(stabilising) :math:`g_4`.
+carries this quadratic term).  The sign is physics, not notation: with
+:math:`P[f] \propto e^{-S[f]}` a positive quartic term suppresses large fields and makes
+:math:`G_c^{(4)}` negative, so the leading Edgeworth action of DHMSS has the quartic coupling
+minus the amputated connected 4-point function, as here.
 
 On a finite point set :math:`x_1..x_M` the outputs :math:`(f(x_1), ..., f(x_M))` are an
 M-dimensional random vector and the statement is exact finite-dimensional algebra: :math:`K` is
