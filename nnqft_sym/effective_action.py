@@ -26,7 +26,8 @@ spacing h the continuum vertex is :math:`g_4 / h^4`).  Smooth kernels make K ill
 the inverse is regularised explicitly (:func:`regularised_inverse`) and its error reported:
 the condition number, the modes kept, the part of the correlator the kept modes cannot
 represent (``residual``), a rounding bound :math:`\epsilon\,\kappa_{kept}^n` for n amputated
-legs, and the change of the coupling when the cutoff is lowered tenfold (``stability``).
+legs, and the change of the coupling when the regularisation is made one step coarser
+(``stability``: the softest kept mode dropped, or a tenfold Tikhonov parameter).
 
 The O(1/N^2) couplings (:math:`g_6`, the :math:`g_4^2` correction) need Feynman diagrams and
 live in :mod:`feynman.action`.
@@ -75,6 +76,8 @@ class RegularisedInverse:
         Condition number of the inverse actually applied (largest over smallest filter factor).
     eigenvalues : numpy.ndarray, shape (M,)
         Eigenvalues of K, descending.
+    eigenvectors : numpy.ndarray, shape (M, M)
+        The matching eigenvectors (columns).
     """
 
     matrix: np.ndarray
@@ -84,6 +87,31 @@ class RegularisedInverse:
     kept: int
     effective_condition: float
     eigenvalues: np.ndarray
+    eigenvectors: np.ndarray
+
+    def coarser(self) -> "RegularisedInverse | None":
+        r"""The inverse one regularisation step coarser, for a convergence check.
+
+        Spectral: the softest kept mode dropped; Tikhonov: a tenfold parameter; None for the
+        exact inverse, a single kept mode, or a Tikhonov parameter that would reach 1.
+
+        Examples
+        --------
+        >>> inv = regularised_inverse(np.diag([1.0, 1e-2, 1e-9]), regularisation="spectral")
+        >>> inv.kept, inv.coarser().kept
+        (2, 1)
+        """
+        values, top = self.eigenvalues, float(self.eigenvalues[0])
+        if self.method == "spectral" and self.kept >= 2:
+            keep = np.arange(len(values)) < self.kept - 1
+            filt = np.where(keep, 1.0 / np.where(keep, values, 1.0), 0.0)
+            return _filtered(values, self.eigenvectors, filt, "spectral",
+                             float(values[self.kept - 1] / top), self.condition)
+        if self.method == "tikhonov" and 10 * self.rcond < 1:
+            filt = 1.0 / (np.clip(values, 0.0, None) + 10 * self.rcond * top)
+            return _filtered(values, self.eigenvectors, filt, "tikhonov", 10 * self.rcond,
+                             self.condition)
+        return None
 
     def rounding_error(self, legs: int) -> float:
         r"""Bound :math:`\epsilon\,\kappa_{eff}^{legs}` on the relative rounding error of an amputation.
@@ -95,6 +123,15 @@ class RegularisedInverse:
         True
         """
         return float(_EPS * self.effective_condition ** legs)
+
+
+def _filtered(values: np.ndarray, vectors: np.ndarray, filt: np.ndarray, method: str,
+              rcond: float, condition: float) -> RegularisedInverse:
+    """The inverse :math:`V \\mathrm{diag}(filt) V^T` with its diagnostics."""
+    nonzero = filt[filt > 0]
+    return RegularisedInverse((vectors * filt) @ vectors.T, method, rcond, condition,
+                              int(len(nonzero)), float(nonzero.max() / nonzero.min()), values,
+                              vectors)
 
 
 def regularised_inverse(kernel: Any, *, regularisation: str = "none", rcond: float = 1e-6,
@@ -166,17 +203,13 @@ def regularised_inverse(kernel: Any, *, regularisation: str = "none", rcond: flo
                 f"legs meaningless (rounding bound eps*cond^{legs} = {bound:.3g} > max_error = "
                 f"{max_error:g}); regularise it (regularisation='spectral' or 'tikhonov' with "
                 "rcond=...) or use fewer, more separated points")
-        filt, kept, rc = 1.0 / values, len(values), 0.0
+        filt, rc = 1.0 / values, 0.0
     elif regularisation == "spectral":
         keep = values > rcond * top
-        filt = np.where(keep, 1.0 / np.where(keep, values, 1.0), 0.0)
-        kept, rc = int(keep.sum()), float(rcond)
+        filt, rc = np.where(keep, 1.0 / np.where(keep, values, 1.0), 0.0), float(rcond)
     else:
-        filt, kept, rc = 1.0 / (np.clip(values, 0.0, None) + rcond * top), len(values), float(rcond)
-    nonzero = filt[filt > 0]
-    matrix = (vectors * filt) @ vectors.T
-    return RegularisedInverse(matrix, regularisation, rc, condition, kept,
-                              float(nonzero.max() / nonzero.min()), values)
+        filt, rc = 1.0 / (np.clip(values, 0.0, None) + rcond * top), float(rcond)
+    return _filtered(values, vectors, filt, regularisation, rc, condition)
 
 
 def amputate(tensor: Any, inverse: Any) -> np.ndarray:
@@ -254,8 +287,10 @@ class ActionCouplings:
     rounding : float
         Rounding bound :math:`\epsilon\,\kappa_{eff}^4`.
     stability : float or None
-        :math:`\|g_4 - g_4'\| / \|g_4\|` with :math:`g_4'` from a tenfold smaller ``rcond``
-        (None without regularisation): a convergence check of the regularisation.
+        :math:`\|g_4 - g_4'\| / \|g_4\|` with :math:`g_4'` one regularisation step coarser
+        (spectral: the softest kept mode dropped; Tikhonov: a tenfold parameter); None without
+        regularisation or with a single kept mode.  Large means the vertex is dominated by
+        the softest modes, i.e. not converged in the cutoff.
     """
 
     points: np.ndarray
@@ -326,11 +361,9 @@ def action_couplings(net: NetworkSpec, points: Any, width: Any, *, regularisatio
     g2 = -0.5 * np.einsum("abcd,cd->ab", g4, kernel)
     scale = float(np.linalg.norm(connected)) or 1.0
     residual = float(np.linalg.norm(amputate(g4, kernel) + connected) / scale)
-    stability = None
-    if regularisation != "none":
-        finer = regularised_inverse(kernel, regularisation=regularisation, rcond=rcond / 10)
-        g4_finer = -amputate(connected, finer)
-        stability = float(np.linalg.norm(g4 - g4_finer) / (np.linalg.norm(g4) or 1.0))
+    coarser = inverse.coarser()
+    stability = None if coarser is None else float(
+        np.linalg.norm(g4 + amputate(connected, coarser)) / (np.linalg.norm(g4) or 1.0))
     return ActionCouplings(pts, width, kernel, inverse, connected, g4, g2, residual,
                            inverse.rounding_error(4), stability)
 

@@ -50,7 +50,7 @@ print("exact 1/N series of Delta G^(4):", {k: float(v) for k, v in series.items(
 # Smooth kernels make $K$ ill-conditioned; `nq.action_couplings` refuses an exact inverse whose
 # rounding bound $\epsilon\,\kappa^4$ is too large, and with `regularisation="spectral"` reports
 # the modes kept, the part of $G_c^{(4)}$ they cannot represent (*residual*), and the change of
-# $g_4$ when the cutoff is lowered tenfold (*stability*).
+# $g_4$ when the softest kept mode is dropped (*stability*).
 
 # %%
 cos = nq.CosNet()
