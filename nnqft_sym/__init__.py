@@ -47,7 +47,8 @@ from .multi_output import (InvariantQuartic, connected_green_indexed, free_green
 from .frequency_priors import (FreeScalarFrequencyPrior, StudentTFrequencyPrior,
                                UniformBallFrequencyPrior, angular_average)
 from .effective_action import (ActionCouplings, GridStudy, RegularisedInverse, action_couplings,
-                               amputate, connected_tensor, grid_study, regularised_inverse)
+                               amputate, connected_tensor, grid_study, regularised_inverse,
+                               vertex_nonlocality)
 from .momentum_couplings import (MomentumVertex, cos_net_connected_four_point,
                                  cos_net_momentum_vertex)
 from .design import DesignedTheory, deformed_network, design_network
@@ -83,7 +84,7 @@ __all__ = [
     "invariant_quartic_coupling", "leading_invariant_quartic_coupling",
     "cosnet_neuron_fisher_metric", "last_layer_fisher_metric", "GeneralisedCosNet", "BRGWilsonProof",
     "ActionCouplings", "GridStudy", "RegularisedInverse", "action_couplings", "amputate",
-    "connected_tensor", "grid_study", "regularised_inverse",
+    "connected_tensor", "grid_study", "regularised_inverse", "vertex_nonlocality",
     "MomentumVertex", "cos_net_connected_four_point", "cos_net_momentum_vertex",
     "DesignedTheory", "deformed_network", "design_network",
 ]

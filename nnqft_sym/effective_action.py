@@ -45,6 +45,7 @@ from .specification import NetworkSpec
 from .validation import as_points, check_integer, check_positive, check_width
 
 __all__ = ["RegularisedInverse", "ActionCouplings", "regularised_inverse", "amputate",
+           "vertex_nonlocality",
            "connected_tensor", "action_couplings", "GridStudy", "grid_study",
            "REGULARISATIONS"]
 
@@ -228,6 +229,27 @@ def amputate(tensor: Any, inverse: Any) -> np.ndarray:
     return out
 
 
+def vertex_nonlocality(vertex: Any) -> float:
+    r"""Off-diagonal fraction :math:`\|V - V_{diag}\| / \|V\|` of a vertex tensor (0: local).
+
+    :math:`V_{diag}` keeps the entries with all indices equal, the only ones a local vertex
+    :math:`\lambda\,\delta(y_1 - y_2)\cdots` has on a point set.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> local = np.zeros((2,) * 4); local[0, 0, 0, 0] = local[1, 1, 1, 1] = 1.0
+    >>> vertex_nonlocality(local), round(vertex_nonlocality(np.ones((2,) * 4)), 6)
+    (0.0, 0.935414)
+    """
+    v = np.asarray(vertex, dtype=float)
+    off = v.copy()
+    idx = np.arange(v.shape[0])
+    off[(idx,) * v.ndim] = 0.0
+    total = float(np.linalg.norm(v))
+    return float(np.linalg.norm(off) / total) if total else 0.0
+
+
 def connected_tensor(net: NetworkSpec, points: Any, width: Any, order: int) -> np.ndarray:
     r"""The exact connected n-point function on a point set as a symmetric tensor (M,)*n.
 
@@ -303,6 +325,11 @@ class ActionCouplings:
     residual: float
     rounding: float
     stability: float | None
+
+    @property
+    def nonlocality(self) -> float:
+        """:func:`vertex_nonlocality` of g4 (0 for a local vertex)."""
+        return vertex_nonlocality(self.g4)
 
     @property
     def error_estimate(self) -> float:

@@ -74,6 +74,8 @@ def test_regularised_amputation_on_a_fine_grid_reports_its_error():
     # dropping the softest kept mode changes g4 completely (measured 0.99995)
     assert coarse.stability > 0.9 and coarse.error_estimate == coarse.stability
     assert coarse.inverse.coarser().kept == coarse.inverse.kept - 1
+    # the finite-width cos-net vertex is far from local on the grid
+    assert coarse.nonlocality > 0.9
     # keeping every mode: the rounding bound reports the noise instead of hiding it
     noisy = action_couplings(net, grid, 10, regularisation="spectral", rcond=1e-9)
     assert noisy.inverse.kept == 10 and noisy.rounding > 1e6 and noisy.error_estimate > 1e6

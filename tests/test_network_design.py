@@ -15,7 +15,8 @@ import pytest
 
 from feynman import correlator_value
 from nnqft_sym import (FreeScalarFrequencyPrior, GaussianFrequencyPrior, StudentTFrequencyPrior,
-                       amputate, design_network, regularised_inverse)
+                       amputate, design_network, regularised_inverse,
+                       vertex_nonlocality)
 from tests.tolerances import assert_mc_agrees
 
 
@@ -56,6 +57,7 @@ def test_first_order_couplings_are_local_with_the_intended_lambda():
     for a in range(m):
         local[a, a, a, a] = lam * theory.weights[a]
     assert np.allclose(g4, local, atol=1e-8 * lam)
+    assert vertex_nonlocality(g4) < 1e-7
     # the continuum zero-momentum vertex sum_bcd g4_abcd / w_a is lambda at every node
     assert np.allclose(g4.sum(axis=(1, 2, 3)) / theory.weights, lam)
 

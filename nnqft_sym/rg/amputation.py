@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from ..effective_action import amputate
+from ..effective_action import amputate, vertex_nonlocality
 
 __all__ = ["AmputatedVertex", "amputated_quartic_vertex", "local_template"]
 
@@ -110,11 +110,7 @@ def _diagnostics(grid: np.ndarray, spacing: float, kernel: np.ndarray, connected
     template = local_template(kernel, spacing)
     u_fit = -float(np.sum(template * connected) / np.sum(template * template))
     residual = float(np.linalg.norm(connected + u_fit * template) / np.linalg.norm(connected))
-    m = len(grid)
-    diag = np.zeros_like(vertex)
-    idx = np.arange(m)
-    diag[idx, idx, idx, idx] = vertex[idx, idx, idx, idx]
-    nonlocality = float(np.linalg.norm(vertex - diag) / np.linalg.norm(vertex))
+    nonlocality = vertex_nonlocality(vertex)
     integrated = spacing ** 3 * vertex.sum(axis=(1, 2, 3))
     return AmputatedVertex(grid, spacing, vertex, connected, u_fit, integrated, nonlocality,
                            residual, condition)
