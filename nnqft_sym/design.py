@@ -37,7 +37,6 @@ import numpy as np
 import sympy as sp
 
 from .architectures import CosNet
-from .couplings import box_rule
 from .errors import NoClosedFormError
 from .frequency_priors import FreeScalarFrequencyPrior, StudentTFrequencyPrior
 from .momentum_couplings import PP
@@ -206,11 +205,14 @@ def _check_deformation(quartic: Any, length: Any, nodes: Any) -> tuple[float, fl
 
 
 def _box(d_in: int, length: float, nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    if d_in == 1:
-        t, w = np.polynomial.legendre.leggauss(nodes)
-        return (length * t)[:, None], length * w
-    grid, weights = box_rule(length, d_in)
-    return grid, weights
+    """Tensor Gauss-Legendre rule with ``nodes`` per axis on [-L, L]^d_in."""
+    if nodes ** d_in > 200_000:
+        raise ValueError(f"nodes = {nodes} per axis in d_in = {d_in} gives {nodes ** d_in} "
+                         "quadrature nodes (> 200000): use fewer nodes")
+    t, w = np.polynomial.legendre.leggauss(nodes)
+    grids = np.meshgrid(*([length * t] * d_in), indexing="ij")
+    weights = np.prod(np.meshgrid(*([length * w] * d_in), indexing="ij"), axis=0).ravel()
+    return np.stack([g.ravel() for g in grids], axis=-1), weights
 
 
 def _match_spectrum(spectrum: sp.Expr, d_in: int, cutoff: float | None) -> tuple[Any, sp.Expr]:
@@ -269,8 +271,7 @@ def design_network(spectrum: Any, quartic: Any, *, d_in: int = 1, length: Any = 
         The volume is :math:`V = [-L, L]^{d_{in}}`; it must be finite (a cos-net output is
         almost periodic, so :math:`\int_{R^d} f^4 = \infty` and the weight would vanish).
     nodes : int >= 2
-        Gauss-Legendre nodes on [-L, L] (``d_in = 1``; the rule of
-        :func:`nnqft_sym.box_rule` otherwise).
+        Gauss-Legendre nodes per axis on [-L, L] (a tensor rule in ``d_in >= 2``).
     cutoff : float > 0, optional
         UV cutoff of a free-scalar spectrum (required in ``d_in >= 2``).
     normal_ordered : bool

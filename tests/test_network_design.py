@@ -12,6 +12,7 @@ import itertools
 
 import numpy as np
 import pytest
+import scipy.special
 
 from feynman import correlator_value
 from nnqft_sym import (FreeScalarFrequencyPrior, GaussianFrequencyPrior, StudentTFrequencyPrior,
@@ -36,8 +37,16 @@ def test_matern_and_gaussian_and_free_scalar_spectra():
     gauss = design_network("exp(-pp/2)/sqrt(2*pi)", 0.1)
     assert isinstance(gauss.net.frequency_prior, GaussianFrequencyPrior)
     assert float(gauss.net.kernel(r, 0.0)) == pytest.approx(np.exp(-r ** 2 / 2), rel=1e-10)
-    free = design_network("1/(pp + 4)", 0.1, d_in=3, cutoff=5.0, length=0.5)
+    free = design_network("1/(pp + 4)", 0.1, d_in=3, cutoff=5.0, length=0.5, nodes=4)
     assert free.net.frequency_prior == FreeScalarFrequencyPrior(mass=2.0, cutoff=5.0)
+    # sigma_W^2 = int_{|p| < 5} d^3p / (p^2 + 4) = 4 pi (5 - 2 atan(5/2))
+    assert float(free.net.sigma_w) ** 2 == pytest.approx(4 * np.pi * (5 - 2 * np.arctan(2.5)),
+                                                        rel=1e-10)
+    assert free.nodes.shape == (64, 3) and free.weights.sum() == pytest.approx(1.0)
+    # d = 2: int d^2p e^{ipx} / (p^2 + 1)^2 = pi r K_1(r)
+    plane = design_network("(pp + 1)**(-2)", 0.1, d_in=2, nodes=3)
+    assert float(plane.net.kernel([r, 0.0], [0.0, 0.0])) == pytest.approx(
+        np.pi * r * scipy.special.k1(r), rel=1e-8)
 
 
 def test_first_order_couplings_are_local_with_the_intended_lambda():
