@@ -6,6 +6,8 @@ contributes prod_k (-g_k)^{n_k} / S times the integral over its internal vertice
 product of propagators (see ``docs/feynman.md``).  This package may import :mod:`nnqft_sym`,
 never :mod:`numeric`.
 """
+from .action import (ReconstructedAction, point_set_correlator, point_set_diagram,
+                     reconstruct_action)
 from .correlators import correlator, correlator_diagrams, correlator_value
 from .diagram import Diagram, coupling_symbols, node_colours
 from .drawing import draw, layout, tikz
@@ -32,4 +34,5 @@ __all__ = [
     "correlator", "correlator_diagrams", "correlator_value",
     "layout", "draw", "tikz",
     "SexticRunning", "sextic_running",
+    "ReconstructedAction", "point_set_correlator", "point_set_diagram", "reconstruct_action",
 ]

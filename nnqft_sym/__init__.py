@@ -48,6 +48,12 @@ from .multi_output import (InvariantQuartic, connected_green_indexed, free_green
                            leading_invariant_quartic_coupling)
 from .frequency_priors import (FreeScalarFrequencyPrior, StudentTFrequencyPrior,
                                UniformBallFrequencyPrior, angular_average)
+from .effective_action import (ActionCouplings, GridStudy, RegularisedInverse, action_couplings,
+                               amputate, connected_tensor, grid_study, regularised_inverse,
+                               vertex_nonlocality)
+from .momentum_couplings import (MomentumVertex, cos_net_connected_four_point,
+                                 cos_net_momentum_vertex)
+from .design import DesignedTheory, deformed_network, design_network
 from .bayesian_rg import (BRGWilsonProof, GeneralisedCosNet, cosnet_neuron_fisher_metric,
                           fisher_metric, kernel_from_frequency_density, last_layer_fisher_metric,
                           neuron_fisher_metric)
@@ -81,4 +87,8 @@ __all__ = [
     "InvariantQuartic", "connected_green_indexed", "free_green_indexed", "green_indexed",
     "invariant_quartic_coupling", "leading_invariant_quartic_coupling",
     "cosnet_neuron_fisher_metric", "last_layer_fisher_metric", "GeneralisedCosNet", "BRGWilsonProof",
+    "ActionCouplings", "GridStudy", "RegularisedInverse", "action_couplings", "amputate",
+    "connected_tensor", "grid_study", "regularised_inverse", "vertex_nonlocality",
+    "MomentumVertex", "cos_net_connected_four_point", "cos_net_momentum_vertex",
+    "DesignedTheory", "deformed_network", "design_network",
 ]

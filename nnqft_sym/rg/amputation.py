@@ -42,6 +42,8 @@ from typing import Any
 
 import numpy as np
 
+from ..effective_action import amputate, vertex_nonlocality
+
 __all__ = ["AmputatedVertex", "amputated_quartic_vertex", "local_template"]
 
 
@@ -99,8 +101,7 @@ def local_template(kernel: np.ndarray, spacing: float) -> np.ndarray:
 
 
 def _amputate(kernel: np.ndarray, spacing: float, connected: np.ndarray) -> np.ndarray:
-    inv = np.linalg.inv(spacing * kernel)
-    return -np.einsum("ai,bj,ck,dl,ijkl->abcd", inv, inv, inv, inv, connected)
+    return -amputate(connected, np.linalg.inv(spacing * kernel))
 
 
 def _diagnostics(grid: np.ndarray, spacing: float, kernel: np.ndarray, connected: np.ndarray,
@@ -109,11 +110,7 @@ def _diagnostics(grid: np.ndarray, spacing: float, kernel: np.ndarray, connected
     template = local_template(kernel, spacing)
     u_fit = -float(np.sum(template * connected) / np.sum(template * template))
     residual = float(np.linalg.norm(connected + u_fit * template) / np.linalg.norm(connected))
-    m = len(grid)
-    diag = np.zeros_like(vertex)
-    idx = np.arange(m)
-    diag[idx, idx, idx, idx] = vertex[idx, idx, idx, idx]
-    nonlocality = float(np.linalg.norm(vertex - diag) / np.linalg.norm(vertex))
+    nonlocality = vertex_nonlocality(vertex)
     integrated = spacing ** 3 * vertex.sum(axis=(1, 2, 3))
     return AmputatedVertex(grid, spacing, vertex, connected, u_fit, integrated, nonlocality,
                            residual, condition)
