@@ -15,3 +15,5 @@ def test_notebook_06_runs():
     ratios = [float(r) for r in re.findall(r"N kappa_4 / \(3 K\^2\) = (\S+)", text)]
     assert len(ratios) == 4 and all(b > a for a, b in zip(ratios, ratios[1:]))   # grows with depth
     assert float(re.search(r"max z-score over 16 components = (\S+)", text).group(1)) < 4.0
+    assert "a agrees with the leading order: True" in text
+    assert "tanh a agrees with the leading order: True" in text
