@@ -38,8 +38,6 @@ from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_powe
                         quartic_couplings, sextic_couplings)
 from .conditional import CONDITIONAL, PLAIN, check_estimator
 from .estimators import GreenMeasurement, measure, measure_sweep, reference_kind
-from .plots import (plot_deviation_histograms, plot_deviations, plot_u4_sigma, plot_u4_width,
-                    save_figure)
 from .monomials import point_multisets
 from .paper_settings import PaperSetting, hms_setting
 from .report import format_estimate, markdown_table, versions
@@ -184,6 +182,9 @@ def _couplings_json(study: EnsembleStudy) -> dict[str, Any]:
 
 def _study_figures(study: EnsembleStudy, folder: Path) -> list[Path]:
     """Write the figures of one study; return their paths."""
+    # matplotlib only when figures are written (it is 1/6 of a short run's time to import)
+    from .plots import plot_deviation_histograms, plot_deviations, plot_u4_width, save_figure
+
     res = study.measurement
     figures = []
     for order in res.orders:
@@ -565,6 +566,8 @@ def _els_run(out: Path, sigmas: tuple[float, ...], tags: list[str], width: int,
     rg = ActiveRG(sigmas, studies, avg, err, exact, heavy, fit_power_law(sigmas, avg, err),
                   fit_power_law(sigmas, exact), 4.0 - 1, fit_power_law(sigmas, delta),
                   fit_power_law(sigmas, nk))
+    from .plots import plot_u4_sigma, save_figure
+
     figure = save_figure(plot_u4_sigma(sigmas, avg, err, exact, rg.fit, rg.talk_exponent, heavy),
                          out / "figures" / "u4_vs_sigma_w.png")
     params = {"sigmas": list(sigmas), "width": width, "points": list(points), "n_bags": n_bags,
