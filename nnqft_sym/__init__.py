@@ -17,7 +17,7 @@ from .priors import (STANDARD_NORMAL, FrequencyWeights, NetworkPriors, Parameter
                      SharedScale, StandardNormal, UniformPhase, as_prior, iid_gaussian_priors,
                      readout_covariance)
 from .architectures import (ARCHITECTURES, CosNet, ErfNet, GaussianFrequencyPrior, GaussNet,
-                            LeakyReLUNet, Network, ReLUNet, S, Z, from_description,
+                            LeakyReLUNet, Network, ReLUNet, S, TanhNet, Z, from_description,
                             make_network)
 from .couplings import (box_rule, contact_integral, contact_integrand, normalisation_integral,
                         quartic_coupling)
@@ -57,7 +57,7 @@ __all__ = [
     "NetworkPriors", "iid_gaussian_priors", "readout_covariance", "SharedScale", "PriorChoice",
     "as_prior", "as_law", "Rademacher", "StandardUniform", "StandardLaplace", "StandardStudentT",
     "FiniteLaw", "DensityLaw", "neuron_sums", "mean_function",
-    "Z", "S", "P", "NetworkSpec", "default_points", "Network", "GaussNet", "ReLUNet", "LeakyReLUNet", "ErfNet", "CosNet", "GaussianFrequencyPrior",
+    "Z", "S", "P", "NetworkSpec", "default_points", "Network", "GaussNet", "ReLUNet", "LeakyReLUNet", "ErfNet", "TanhNet", "CosNet", "GaussianFrequencyPrior",
     "ARCHITECTURES", "make_network", "from_description",
     "GaussianFirstLayer", "DrawnFirstLayer", "affine_preactivations",
     "kernel_expr", "kernel_numeric", "momentum_propagator", "ir_expansion", "IRExpansion",
