@@ -1,0 +1,370 @@
+r"""Deep networks past leading order in 1/N: the NLO kernel and the single-input series.
+
+Two results on top of the layer recursions of :mod:`nnqft_sym.deep` (Roberts, Yaida, Hanin,
+arXiv:2106.10165, ch. 4-5; all hidden layers of width N, Gaussian weights and biases):
+
+* :func:`nlo_kernel` -- the NLO kernel :math:`K_1` on any set of inputs,
+  :math:`E[f(x_a) f(x_b)] = K_{ab} + K_{1,ab}/N + O(N^{-2})` (the recursion for :math:`K_1` is
+  written out in :mod:`nnqft_sym.deep`).
+* :func:`single_input_series` -- at one input x, the coefficients of :math:`1/N^k`,
+  :math:`k \le` ``order``, of :math:`E[f^2]`, :math:`E[f^4]`, :math:`E[f^6]` and of the
+  connected four- and six-point functions, for any depth: the :math:`O(1/N^2)` correction to
+  the four-point function and the leading :math:`O(1/N^2)` six-point function at one input.
+
+The single-input series rests on an exact fact: at one input the whole network is a scalar
+Markov chain.  Given layer l, the pre-activations of layer l+1 are i.i.d. Gaussian with the
+random variance
+
+.. math::
+
+    \hat G_{l+1} = b_l + w_l \bar F_l, \qquad
+    \bar F_l = \frac1N \sum_{k=1}^N F(z_k), \quad z_k \overset{iid}{\sim} N(0, \hat G_l),
+    \quad F = (n_l \phi)^2,
+
+(:math:`(w_l, b_l)` the weight variance times N and the bias variance of the layer that reads
+layer l, :math:`n_l` the architecture's normalisation at the infinite-width variance), and the
+output is :math:`f \mid \hat G_{L+1} \sim N(0, \hat G_{L+1})`, so
+:math:`E[f^{2p}] = (2p - 1)!!\, E[\hat G_{L+1}^p]`, :math:`\kappa_4(f) = 3\,\mathrm{Var}\,
+\hat G_{L+1}` and :math:`\kappa_6(f) = 15\,\kappa_3(\hat G_{L+1})`.  One step of the chain acts on
+a function :math:`\Phi` by the exact expansion of the mean of N i.i.d. variables,
+
+.. math::
+
+    E[\Phi(\hat G_{l+1}) \mid \hat G_l = G] = \sum_{n \ge 0} \frac{w_l^n}{n!}\,
+    \Phi^{(n)}(b_l + w_l \mu(G))\, E[(\bar F - \mu)^n]
+    = \Phi + \frac{w_l^2 \Phi'' \sigma^2}{2N}
+    + \frac{1}{N^2}\Big[\frac{w_l^3 \Phi''' \kappa_3}{6} + \frac{w_l^4 \Phi'''' \sigma^4}{8}\Big]
+    + O(N^{-3}),
+
+with :math:`\mu, \sigma^2, \kappa_3, \ldots` the cumulants of :math:`F(z)`,
+:math:`z \sim N(0, G)` (:math:`E[(\bar F - \mu)^n]` is the sum over the partitions of n into
+blocks of size >= 2 of :math:`\prod_B \kappa_{|B|} N^{1 - |B|}`).  The chain is run backwards
+from :math:`\Phi(G) = G^p` on truncated Taylor series ("jets") around the infinite-width
+variances :math:`K^{(l)}`; the derivatives of the moments :math:`m_j(G) = E_G[F^j]` in the
+variance come from the Gaussian score identity
+:math:`\partial_G^i E_G[H] = E_G[H(z)\,\mathrm{He}_{2i}(z/\sqrt G)]/(2G)^i` (no derivative of
+the activation, so kinks such as ReLU's are fine).
+
+Closed forms.  For a positively homogeneous activation of degree 1 (ReLU, leaky ReLU, |z|)
+:math:`\mu(G) = A\,G` is linear, so :math:`E[\hat G_{l+1}] = b_l + w_l A\, E[\hat G_l]` holds
+exactly: at a single input :math:`E[f^2] = K` at every width and depth, :math:`K_1(x, x) = 0`
+(off the diagonal :math:`K_1 \ne 0`).  For ReLU, :math:`\hat G_{l+1} = b_l + w_l \hat G_l Y_l`
+with :math:`N Y_l \sim \chi^2_{B}`, :math:`B \sim \mathrm{Bin}(N, 1/2)`, independent of
+:math:`\hat G_l`, so every moment is a polynomial in 1/N of degree L; at depth 2,
+
+.. math::
+
+    \Delta G^{(4)}(x,x,x,x) = \frac{15}{N}\Big[\frac{w^2 v^2}{16} (K^{(1)})^2
+        + \frac{v^2}{4} (K^{(2)})^2\Big] + \frac{75\, w^2 v^2 (K^{(1)})^2}{16\, N^2}
+
+exactly (:math:`w = \sigma_W^2`, :math:`v = v_{out}`).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.polynomial import hermite_e
+from sympy.utilities.iterables import partitions
+
+from .deep import _check_gaussian_layers, layer_kernels, layer_recursion, read_variances
+from .quadrature import gaussian_expectation
+from .specification import NetworkSpec as Network
+from .validation import as_points
+
+__all__ = ["nlo_kernel", "SingleInputSeries", "single_input_series"]
+
+#: highest order in 1/N of :func:`single_input_series` (the moment jets need Hermite
+#: polynomials of degree 4 * order, whose Gaussian integrals cancel more at higher order)
+MAX_ORDER = 4
+
+
+def nlo_kernel(net: Network, points: Any) -> np.ndarray:
+    r"""The NLO kernel :math:`K_1`: :math:`E[f(x_a) f(x_b)] = K_{ab} + K_{1,ab}/N + O(N^{-2})`.
+
+    The 1/N correction to the output two-point function of a deep network with all hidden
+    layers of width N (Roberts, Yaida, Hanin, arXiv:2106.10165, ch. 4: the NLO metric), from
+    the recursion :math:`K^{(l+1)}_{1,ab} = \sigma_W^2[\sum_p \partial_p M_{ab} K^{(l)}_{1,p}
+    + \frac12 \sum_{p,q} \partial_p\partial_q M_{ab} V^{(l)}_{pq}]` of
+    :func:`nnqft_sym.layer_recursion` (:math:`K_1^{(1)} = 0`).  It vanishes at depth 1 (the
+    two-point function of one hidden layer is exactly K at every N) and at a single input for
+    positively homogeneous activations of degree 1 such as ReLU (:math:`E[f(x)^2] = K(x, x)` at
+    every width there, see :mod:`nnqft_sym.deep_orders`); :func:`single_input_series` gives the
+    next coefficients at one input.
+
+    Parameters
+    ----------
+    net : Network
+        Numeric hyper-parameters, Gaussian first-layer pre-activations, Gaussian weights and
+        biases after the first layer, any depth.
+    points : array (m, d_in) (or (m,) when d_in = 1)
+        Input points.
+
+    Returns
+    -------
+    numpy.ndarray (m, m)
+        :math:`K_{1}(x_a, x_b)`.
+
+    Raises
+    ------
+    ValueError
+        If the hyper-parameters are symbolic, the priors are not of the supported kind or the
+        points do not have shape (m, d_in).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnqft_sym import ReLUNet, nlo_kernel
+    >>> k1 = nlo_kernel(ReLUNet(sigma_w=np.sqrt(2), sigma_b=0.5, depth=2), [0.5, 0.2])
+    >>> bool(abs(k1[0, 0]) < 1e-12), bool(k1[0, 1] < 0)     # zero on the diagonal for ReLU
+    (True, True)
+    """
+    return layer_recursion(net, points).output_kernel_correction
+
+
+@dataclass(frozen=True)
+class SingleInputSeries:
+    r"""Coefficients of :math:`1/N^k` of the output moments of a deep network at one input.
+
+    Every attribute is an array ``(order + 1,)`` whose entry k is the coefficient of
+    :math:`N^{-k}` (all hidden layers of width N).
+
+    Attributes
+    ----------
+    x : ndarray (d_in,)
+        The input.
+    variance_moments : ndarray (3, order + 1)
+        Row p - 1: the series of :math:`E[\hat G_{L+1}^p]`, p = 1, 2, 3, where
+        :math:`f \mid \hat G_{L+1} \sim N(0, \hat G_{L+1})`.
+    """
+
+    x: np.ndarray
+    variance_moments: np.ndarray
+
+    @property
+    def order(self) -> int:
+        """Highest power of 1/N kept."""
+        return self.variance_moments.shape[1] - 1
+
+    @property
+    def two_point(self) -> np.ndarray:
+        r""":math:`E[f(x)^2] = K + K_1/N + K_2/N^2 + \dots`."""
+        return self.variance_moments[0].copy()
+
+    @property
+    def four_point(self) -> np.ndarray:
+        r""":math:`G^{(4)}(x,x,x,x) = E[f^4] = 3 E[\hat G^2]`."""
+        return 3 * self.variance_moments[1]
+
+    @property
+    def six_point(self) -> np.ndarray:
+        r""":math:`G^{(6)}(x,\dots,x) = E[f^6] = 15 E[\hat G^3]`."""
+        return 15 * self.variance_moments[2]
+
+    @property
+    def delta_four_point(self) -> np.ndarray:
+        r""":math:`\Delta G^{(4)} = E[f^4] - 3K^2` (leading term :func:`nnqft_sym.leading_delta_green`)."""
+        out = self.four_point
+        out[0] -= 3 * self.two_point[0] ** 2
+        return out
+
+    @property
+    def connected_four_point(self) -> np.ndarray:
+        r""":math:`\kappa_4 = E[f^4] - 3 E[f^2]^2 = 3\,\mathrm{Var}\,\hat G` (leading term
+        :func:`nnqft_sym.leading_connected_four_point`)."""
+        g1, g2, _ = self.variance_moments
+        return 3 * (g2 - _series_mul(g1, g1))
+
+    @property
+    def connected_six_point(self) -> np.ndarray:
+        r""":math:`\kappa_6 = 15\,\kappa_3(\hat G)`, of order :math:`1/N^2`."""
+        g1, g2, g3 = self.variance_moments
+        return 15 * (g3 - 3 * _series_mul(g2, g1) + 2 * _series_mul(_series_mul(g1, g1), g1))
+
+    def evaluate(self, coefficients: Any, width: Any) -> np.ndarray | float:
+        r"""The truncated series :math:`\sum_k c_k N^{-k}` of one of the attributes at ``width``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from nnqft_sym import ReLUNet, single_input_series
+        >>> s = single_input_series(ReLUNet(sigma_w=np.sqrt(2), sigma_b=0.5, depth=2), 0.5)
+        >>> round(float(s.evaluate(s.delta_four_point, 16)), 10)   # 23.4375/16 + 42.1875/16^2
+        1.6296386719
+        """
+        n = np.asarray(width, dtype=float)
+        out = sum(c * n ** (-k) for k, c in enumerate(np.asarray(coefficients, dtype=float)))
+        return float(out) if np.ndim(out) == 0 else out
+
+
+def single_input_series(net: Network, x: Any, order: int = 2) -> SingleInputSeries:
+    r"""Output moments of a deep network at one input as a series in 1/N, to ``order``.
+
+    The scalar Markov chain of the layer variances (see :mod:`nnqft_sym.deep_orders`): gives
+    :math:`E[f^2]`, :math:`E[f^4]`, :math:`E[f^6]`, :math:`\Delta G^{(4)}` and the connected
+    four- and six-point functions at :math:`x_1 = \dots = x_n = x`, including the
+    :math:`O(1/N^2)` correction to the four-point function and the leading
+    :math:`O(1/N^2)` connected six-point function.  The order-1 coefficients agree with
+    :func:`nlo_kernel` and :func:`nnqft_sym.leading_delta_green` (the layer recursions).
+
+    Parameters
+    ----------
+    net : Network
+        Numeric hyper-parameters, Gaussian first-layer pre-activations, Gaussian weights and
+        biases after the first layer, any depth; all hidden layers have width N.
+    x : float or array (d_in,)
+        The input.
+    order : int, default 2
+        Highest power of 1/N, 0 to ``MAX_ORDER`` = 4.
+
+    Returns
+    -------
+    SingleInputSeries
+
+    Raises
+    ------
+    TypeError
+        If ``order`` is not an integer.
+    ValueError
+        If ``order`` is out of range, ``x`` is not one point, or the network is not of the
+        supported kind (as :func:`nnqft_sym.layer_recursion`).
+
+    Examples
+    --------
+    Deep ReLU: :math:`E[f^2] = K` at every width, and at depth 2 (sigma_W^2 = 2, sigma_b^2 =
+    1/4, x = 1/2) :math:`\Delta G^{(4)} = 23.4375/N + 42.1875/N^2` exactly:
+
+    >>> import numpy as np
+    >>> from nnqft_sym import ReLUNet, single_input_series
+    >>> s = single_input_series(ReLUNet(sigma_w=np.sqrt(2), sigma_b=0.5, depth=2), 0.5)
+    >>> (s.two_point.round(10) + 0.0).tolist(), (s.delta_four_point.round(8) + 0.0).tolist()
+    ([1.25, 0.0, 0.0], [0.0, 23.4375, 42.1875])
+    """
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)):
+        raise TypeError(f"order must be an integer from 0 to {MAX_ORDER}, got {order!r}")
+    if not 0 <= order <= MAX_ORDER:
+        raise ValueError(f"order must be from 0 to {MAX_ORDER}, got {order}")
+    order = int(order)
+    pts = as_points(x, net.d_in, "x")
+    if pts.ndim != 2 or pts.shape[0] != 1:
+        raise ValueError(f"x must be one input point (a number or shape (d_in,)), got shape "
+                         f"{np.shape(x)}")
+    first = float(layer_kernels(net, pts[0], pts[0])[0, 0])      # checks the network
+    _check_gaussian_layers(net, "single_input_series")
+    degree = 2 * order
+    variances = [first]
+    moment_jets = []
+    for w, b in read_variances(net):
+        jets = _moment_jets(net, variances[-1], 2 * order if order else 1, degree)
+        moment_jets.append(jets)
+        variances.append(b + w * jets[0][0])
+    rows = []
+    for p in (1, 2, 3):
+        top = np.zeros(degree + 1)
+        top[: p + 1] = [math.comb(p, i) * variances[-1] ** (p - i) for i in range(min(p, degree) + 1)]
+        phi = [top] + [np.zeros(degree + 1) for _ in range(order)]
+        for (w, b), jets in zip(reversed(read_variances(net)), reversed(moment_jets)):
+            phi = _step_back(phi, jets, w, order, degree)
+        rows.append([jet[0] for jet in phi])
+    return SingleInputSeries(pts[0].copy(), np.array(rows))
+
+
+# ============================================================================ jets
+def _series_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Product of two series in 1/N truncated at their common length (also the jet product)."""
+    return np.convolve(a, b)[: len(a)]
+
+
+def _compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    """Jet of outer(P' + inner(t)) from the jets of outer at P' and of inner (inner[0] = 0)."""
+    out = np.zeros_like(inner)
+    for coefficient in outer[::-1]:
+        out = _series_mul(out, inner)
+        out[0] += coefficient
+    return out
+
+
+def _derivative(jet: np.ndarray, n: int) -> np.ndarray:
+    """Jet of the n-th derivative (Taylor coefficients; degrees above the input's are zero)."""
+    out = np.zeros_like(jet)
+    for i in range(len(jet) - n):
+        out[i] = jet[i + n] * math.perm(i + n, n)
+    return out
+
+
+def _moment_jets(net: Network, variance: float, count: int, degree: int) -> list[np.ndarray]:
+    r"""Taylor jets in G at ``variance`` of :math:`m_j(G) = E_G[(n\phi)^{2j}]`, j = 1..count.
+
+    :math:`\partial_G^i m_j = E_G[F^j \mathrm{He}_{2i}(z/\sqrt G)]/(2G)^i` (score identity).
+    """
+    act = net.activation_function
+    norm = 1.0 if net.normalisation == 1 else float(net.normalisation_function(variance))
+    root = math.sqrt(variance)
+    jets = []
+    for j in range(1, count + 1):
+        jet = np.empty(degree + 1)
+        for i in range(degree + 1):
+            he = hermite_e.HermiteE.basis(2 * i)
+
+            def integrand(z, j=j, he=he):
+                return (norm * act(z)) ** (2 * j) * he(z / root)
+            value = gaussian_expectation(integrand, [[variance]])
+            jet[i] = value / (2 * variance) ** i / math.factorial(i)
+        jets.append(jet)
+    return jets
+
+
+def _cumulant_jets(moments: list[np.ndarray]) -> list[np.ndarray]:
+    """Jets of the cumulants kappa_1..kappa_n of F from those of its raw moments."""
+    kappa: list[np.ndarray] = []
+    for n in range(1, len(moments) + 1):
+        value = moments[n - 1].copy()
+        for k in range(1, n):
+            lower = moments[n - k - 1]
+            value -= math.comb(n - 1, k - 1) * _series_mul(kappa[k - 1], lower)
+        kappa.append(value)
+    return kappa
+
+
+def _central_moment_jets(kappa: list[np.ndarray], order: int) -> dict[tuple[int, int], np.ndarray]:
+    r"""Jets of the coefficients :math:`C_{n,r}` of :math:`E[(\bar F - \mu)^n] = \sum_r C_{n,r} N^{-r}`
+    for :math:`2 \le n \le 2\,` ``order``, :math:`r \le` ``order``."""
+    out: dict[tuple[int, int], np.ndarray] = {}
+    for n in range(2, 2 * order + 1):
+        for parts in partitions(n):
+            if 1 in parts:
+                continue
+            blocks = sum(parts.values())
+            r = n - blocks
+            if r > order:
+                continue
+            count = math.factorial(n)
+            term = np.zeros_like(kappa[0])
+            term[0] = 1.0
+            for size, mult in parts.items():
+                count //= math.factorial(size) ** mult * math.factorial(mult)
+                for _ in range(mult):
+                    term = _series_mul(term, kappa[size - 1])
+            out[(n, r)] = out.get((n, r), 0.0) + count * term
+    return out
+
+
+def _step_back(phi: list[np.ndarray], moments: list[np.ndarray], w: float, order: int,
+               degree: int) -> list[np.ndarray]:
+    r"""One step of the chain backwards: the series (in 1/N) of jets of
+    :math:`E[\Phi(\hat G_{l+1}) \mid \hat G_l = G]` at :math:`K^{(l)}` from that of
+    :math:`\Phi` at :math:`K^{(l+1)}`."""
+    kappa = _cumulant_jets(moments)
+    central = _central_moment_jets(kappa, order) if order else {}
+    inner = w * moments[0].copy()
+    inner[0] = 0.0
+    out = [np.zeros(degree + 1) for _ in range(order + 1)]
+    for k_prime, jet in enumerate(phi):
+        out[k_prime] += _compose(jet, inner)
+        for (n, r), c_nr in central.items():
+            if k_prime + r <= order:
+                shifted = _compose(_derivative(jet, n), inner)
+                out[k_prime + r] += w ** n / math.factorial(n) * _series_mul(shifted, c_nr)
+    return out
