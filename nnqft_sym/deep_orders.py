@@ -265,7 +265,7 @@ def single_input_series(net: Network, x: Any, order: int = 2) -> SingleInputSeri
         top = np.zeros(degree + 1)
         top[: p + 1] = [math.comb(p, i) * variances[-1] ** (p - i) for i in range(min(p, degree) + 1)]
         phi = [top] + [np.zeros(degree + 1) for _ in range(order)]
-        for (w, b), jets in zip(reversed(read_variances(net)), reversed(moment_jets)):
+        for (w, _), jets in zip(reversed(read_variances(net)), reversed(moment_jets)):
             phi = _step_back(phi, jets, w, order, degree)
         rows.append([jet[0] for jet in phi])
     return SingleInputSeries(pts[0].copy(), np.array(rows))
