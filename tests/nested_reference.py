@@ -8,10 +8,11 @@ biases N(0, b), read-out N(0, w / N)): the first-layer pre-activation at x has v
 :math:`N(0, \hat G)` with :math:`\hat G = b + (w/N)\sum_k \phi(z_k)^2`, and given the last
 hidden layer the output is :math:`N(0, \hat G_{out})`.
 
-* ReLU, any depth (:func:`relu_moments`): :math:`\mathrm{relu}(z)^2 = \hat G\,
-  \mathrm{relu}(u)^2`, so :math:`\hat G_{l+1} = b + w \hat G_l Y_l` with
-  :math:`Y_l = N^{-1}\sum_k \mathrm{relu}(u_k)^2` independent of :math:`\hat G_l`; its moments
-  are exact rational functions of N (:math:`E[\mathrm{relu}(u)^{2j}] = (2j - 1)!!/2`).
+* ReLU and its powers, any depth (:func:`relu_moments`, :func:`relu_power_moments`):
+  :math:`\mathrm{relu}(z)^2 = \hat G\, \mathrm{relu}(u)^2`, so :math:`\hat G_{l+1} = b + w
+  \hat G_l Y_l` with :math:`Y_l = N^{-1}\sum_k \mathrm{relu}(u_k)^2` independent of
+  :math:`\hat G_l`; its moments are exact rational functions of N
+  (:math:`E[\mathrm{relu}(u)^{2j}] = (2j - 1)!!/2`).
 * tanh, depth 2 (:func:`tanh_depth2_moments`): conditionally on
   :math:`\hat G = b + w \bar Y`, :math:`\bar Y` the mean of N i.i.d. :math:`Y = \tanh(z)^2`,
   :math:`z \sim N(0, K_1)`, :math:`E[f^2 \mid \hat G] = b + w M(\hat G)` and
@@ -38,21 +39,38 @@ _DEGREE = 44
 _DPS = 50
 
 
-# ============================================================================ ReLU, any depth
+# ============================================================================ relu^h, any depth
+def relu_power_moments(depth: int, w: Any, b: Any, x: Any, width: sp.Symbol,
+                       power: int = 1) -> list[sp.Expr]:
+    r""":math:`[E f^2, E f^4, E f^6]` at one input of a deep net with :math:`\phi = \mathrm{relu}^h`,
+    exact in ``width``.
+
+    :math:`\phi(z)^2 = \hat G^h \mathrm{relu}(u)^{2h}`, so :math:`\hat G_{l+1} = b + w \hat G_l^h Y_l`
+    with :math:`Y_l` the mean of N i.i.d. :math:`\mathrm{relu}(u)^{2h}`, independent of
+    :math:`\hat G_l`; :math:`E[\mathrm{relu}(u)^{2hj}] = (2hj - 1)!!/2`.
+    """
+    n = width
+
+    @functools.lru_cache(maxsize=None)
+    def y_moments(count: int) -> tuple[sp.Expr, ...]:
+        raw = [sp.Integer(1)] + [sp.factorial2(2 * power * j - 1) / 2 for j in range(1, count + 1)]
+        sum_raw = _raw_from_cumulants([n * k for k in _cumulants(raw)])     # of N * Y
+        return tuple([sp.Integer(1)] + [sum_raw[i] / n ** i for i in range(1, count + 1)])
+
+    @functools.lru_cache(maxsize=None)
+    def g_moment(layer: int, p: int) -> sp.Expr:
+        """E[G_layer^p]; layer 1 is deterministic, the read-out is layer depth + 1."""
+        if layer == 1 or p == 0:
+            return (b + w * x ** 2) ** p
+        ym = y_moments(p)
+        return sp.expand(sum(sp.binomial(p, i) * b ** (p - i) * w ** i
+                             * g_moment(layer - 1, power * i) * ym[i] for i in range(p + 1)))
+    return [g_moment(depth + 1, 1), 3 * g_moment(depth + 1, 2), 15 * g_moment(depth + 1, 3)]
+
+
 def relu_moments(depth: int, w: Any, b: Any, x: Any, width: sp.Symbol) -> list[sp.Expr]:
     r""":math:`[E f^2, E f^4, E f^6]` of a deep ReLU net at one input, exact in ``width``."""
-    n = width
-    raw = [sp.Integer(1)] + [sp.factorial2(2 * j - 1) / 2 for j in range(1, 4)]   # E relu(u)^2j
-    kappa = _cumulants(raw)
-    sum_kappa = [n * k for k in kappa]                    # cumulants of N * Y
-    sum_raw = _raw_from_cumulants(sum_kappa)
-    y_moments = [sp.Integer(1)] + [sum_raw[i] / n ** i for i in range(1, 4)]
-    g = [sp.Integer(1)] + [(b + w * x ** 2) ** p for p in range(1, 4)]   # E G_1^p, deterministic
-    for _ in range(depth):                                # depth - 1 hidden steps + the read-out
-        g = [sp.Integer(1)] + [sp.expand(sum(sp.binomial(p, i) * b ** (p - i) * w ** i * g[i]
-                                            * y_moments[i] for i in range(p + 1)))
-                               for p in range(1, 4)]
-    return [g[1], 3 * g[2], 15 * g[3]]
+    return relu_power_moments(depth, w, b, x, width, 1)
 
 
 def _cumulants(raw: list[sp.Expr]) -> list[sp.Expr]:

@@ -131,3 +131,18 @@ def test_series_first_order_is_the_layer_recursion(net):
     assert series.delta_four_point[1] == pytest.approx(nq.leading_delta_green(net, [x] * 4), rel=1e-7)
     assert series.connected_four_point[1] == pytest.approx(
         nq.leading_connected_four_point(net, [x] * 4), rel=1e-7)
+
+
+def test_relu_squared_series_is_exact_where_the_recursion_refuses():
+    # phi = relu(z)^2 (kink, no closed-form pair expectation): layer_recursion refuses the
+    # vertex, the single-input chain needs no derivative of phi; exact polynomial (SymPy)
+    n = sp.Symbol("N", positive=True)
+    w, b = sp.Rational(16, 25), sp.Rational(1, 25)
+    net = nq.Network(sp.Max(0, nq.Z) ** 2, sigma_w=0.8, sigma_b=0.2, depth=2)
+    with pytest.raises(ValueError, match="kinks"):
+        nq.nlo_kernel(net, [1.0])
+    series = nq.single_input_series(net, 1.0, order=4)
+    two, four, six = ref.relu_power_moments(2, w, b, 1, n, power=2)
+    for got, exact in ((series.two_point, two), (series.four_point, four), (series.six_point, six)):
+        expected = _coefficients(exact, n, 5)
+        assert np.allclose(got, expected, rtol=1e-8, atol=1e-7 * np.abs(expected).max())
