@@ -12,6 +12,9 @@ def test_notebook_09_runs():
     assert "tanh: K*=0, sigma_b = 0, sigma_W = 1" in text
     worst = float(re.search(r"largest \|z\| against the series: ([0-9.]+)", text).group(1))
     assert worst < 4.0
+    for depth in (2, 3):
+        line = re.search(rf"ReLU depth {depth}, measured against exact: z = \[([^\]]*)\]", text).group(1)
+        assert max(abs(float(v)) for v in line.split()) < 4.0
     images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if "image/png" in o.get("data", {})]
     assert len(images) >= 3
