@@ -146,3 +146,19 @@ def test_relu_squared_series_is_exact_where_the_recursion_refuses():
     for got, exact in ((series.two_point, two), (series.four_point, four), (series.six_point, six)):
         expected = _coefficients(exact, n, 5)
         assert np.allclose(got, expected, rtol=1e-8, atol=1e-7 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("depth", [1, 4, 10])
+def test_critical_relu_moments_are_powers_of_the_one_layer_ones(depth):
+    # sigma_b = 0, sigma_W^2 = 2: G_(l+1) = 2 G_l Y_l, so E G^p = K^p (2^p E Y^p)^L with
+    # 4 E Y^2 = 1 + 5/N, 8 E Y^3 = 1 + 15/N + 44/N^2: m_4 = (1 + 5/N)^L - 1 exactly
+    eps = sp.Symbol("eps")
+    net = nq.ReLUNet(sigma_w=np.sqrt(2), sigma_b=0, depth=depth)
+    series = nq.single_input_series(net, 0.7, order=4)
+    k = series.two_point[0]
+    assert k == pytest.approx(0.49, rel=1e-12)
+    for got, power in ((series.four_point / (3 * k ** 2), 1 + 5 * eps),
+                       (series.six_point / (15 * k ** 3), 1 + 15 * eps + 44 * eps ** 2)):
+        poly = sp.Poly(sp.expand(power ** depth), eps)
+        expected = np.array([float(poly.coeff_monomial(eps ** j)) for j in range(5)])
+        assert np.allclose(got, expected, rtol=1e-10, atol=1e-10 * expected.max())
