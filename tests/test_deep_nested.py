@@ -156,7 +156,7 @@ def test_critical_relu_moments_are_powers_of_the_one_layer_ones(depth):
     net = nq.ReLUNet(sigma_w=np.sqrt(2), sigma_b=0, depth=depth)
     series = nq.single_input_series(net, 0.7, order=4)
     k = series.two_point[0]
-    assert k == pytest.approx(0.49, rel=1e-12)
+    assert k == pytest.approx(2 * 0.7 ** 2, rel=1e-12)
     for got, power in ((series.four_point / (3 * k ** 2), 1 + 5 * eps),
                        (series.six_point / (15 * k ** 3), 1 + 15 * eps + 44 * eps ** 2)):
         poly = sp.Poly(sp.expand(power ** depth), eps)
