@@ -69,12 +69,23 @@ import numpy as np
 from numpy.polynomial import hermite_e
 from sympy.utilities.iterables import partitions
 
-from .deep import _check_gaussian_layers, layer_kernels, layer_recursion, read_variances
+import functools
+import itertools
+
+import sympy as sp
+
+from .activations import activation_rules
+from .deep import (_check_gaussian_layers, _distinct, _four_point_moments, _layer_normalisation,
+                   _pair_statistics, layer_kernels, layer_recursion, pair_expectation,
+                   product_expectation, read_variances)
+from .partitions import pairings
 from .quadrature import gaussian_expectation
+from .specification import Z
 from .specification import NetworkSpec as Network
 from .validation import as_points
 
-__all__ = ["nlo_kernel", "SingleInputSeries", "single_input_series"]
+__all__ = ["nlo_kernel", "SingleInputSeries", "single_input_series",
+           "leading_connected_six_point"]
 
 #: highest order in 1/N of :func:`single_input_series` (the moment jets need Hermite
 #: polynomials of degree 4 * order, whose Gaussian integrals cancel more at higher order)
@@ -367,4 +378,199 @@ def _step_back(phi: list[np.ndarray], moments: list[np.ndarray], w: float, order
             if k_prime + r <= order:
                 shifted = _compose(_derivative(jet, n), inner)
                 out[k_prime + r] += w ** n / math.factorial(n) * _series_mul(shifted, c_nr)
+    return out
+
+
+# ============================================================================ leading six-point
+#: above this many distinct points the six-point recursion is refused (O(m^6) tensors, and
+#: six-point Gaussian moments of rank m at every layer)
+MAX_SIX_POINT_DISTINCT = 4
+
+
+def leading_connected_six_point(net: Network, points: Any) -> np.ndarray | float:
+    r"""Coefficient c of the connected six-point function :math:`\kappa_6 = c/N^2 + O(N^{-3})`.
+
+    With :math:`N^2 \kappa_3(\hat G_p, \hat G_q, \hat G_r) \to U_{pqr}` the leading third
+    cumulant of the layer covariances (p, q, r pairs of inputs), the output is Gaussian given
+    the last hidden layer, so :math:`\kappa_6(f_1 \dots f_6) = \sum_{\pi} U^{out}_{\pi_1 \pi_2
+    \pi_3}/N^2` over the 15 pairings :math:`\pi`.  The law of total cumulance over one layer
+    (given layer l: mean :math:`\mu(\hat G)`, covariance :math:`C(\hat G)/N` and third
+    cumulant :math:`\kappa_3^F(\hat G)/N^2` of the mean of N i.i.d. :math:`F_p = g_a g_b`),
+    expanded around :math:`K^{(l)}` with :math:`a_p = \partial\mu_p`,
+    :math:`H_p = \partial^2 \mu_p`, gives the recursion (Roberts, Yaida, Hanin,
+    arXiv:2106.10165, ch. 4, the six-point vertex; here for arbitrary inputs)
+
+    .. math::
+
+        U^{(l+1)}_{pqr} = w^3 \Big[\kappa^F_{3,pqr}
+            + \sum_{(p|qr)} a_p^T V^{(l)} \partial C_{qr}
+            + \sum_{stu} a_{p,s} a_{q,t} a_{r,u} U^{(l)}_{stu}
+            + \sum_{(pq|r)} a_p^T V^{(l)} H_r V^{(l)} a_q\Big],
+
+    :math:`U^{(1)} = 0`, sums over the three ways to single out one of p, q, r, derivatives
+    with respect to the independent covariance entries.  The derivatives of the four-point
+    moments in :math:`\partial C` come from Price's theorem for smooth activations and, for
+    positively homogeneous ones (ReLU), from Price's theorem off the diagonal plus Euler's
+    identity :math:`2 C_{ii}\partial_{C_{ii}} E + \sum_{j \ne i} C_{ij}\partial_{C_{ij}} E = h_i E`.
+    At depth 1 this is the exact one-layer :math:`N^2 \kappa_6`; at one input it equals
+    ``single_input_series(net, x).connected_six_point[2]``.
+
+    Parameters
+    ----------
+    net : Network
+        As :func:`nnqft_sym.layer_recursion`; smooth or positively homogeneous activation.
+    points : array (..., 6, d_in) (or (..., 6))
+        Six inputs with at most ``MAX_SIX_POINT_DISTINCT`` = 4 distinct ones per combination.
+
+    Raises
+    ------
+    ValueError
+        If there are not six points, more than 4 distinct ones, or the activation has kinks
+        and is not positively homogeneous.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnqft_sym import ReLUNet, leading_connected_six_point
+    >>> net = ReLUNet(sigma_w=np.sqrt(2), sigma_b=0.5, depth=2)
+    >>> round(leading_connected_six_point(net, [0.5] * 6), 6)     # = the single-input chain
+    2204.0625
+    """
+    pts = as_points(points, net.d_in)
+    if pts.shape[-2] != 6:
+        raise ValueError(f"points: the six-point function needs 6 points, got {pts.shape[-2]}")
+    rules = activation_rules(net.activation)
+    if rules.kinks and rules.homogeneity is None:
+        raise ValueError(f"leading_connected_six_point: the activation {net.activation} has kinks "
+                         f"at {list(rules.kinks)} and is not positively homogeneous; the "
+                         "derivatives of its four-point moments are not available")
+    batch = pts.reshape(-1, 6, net.d_in)
+    out = np.empty(len(batch))
+    for n, combination in enumerate(batch):
+        uniq, index = _distinct(net, combination)
+        if len(uniq) > MAX_SIX_POINT_DISTINCT:
+            raise ValueError(f"points: at most {MAX_SIX_POINT_DISTINCT} distinct inputs per "
+                             f"six-point combination, got {len(uniq)}")
+        u_out = _six_point_vertex(net, uniq)
+        out[n] = sum(u_out[tuple(index[k] for pair in matching for k in pair)]
+                     for matching in pairings(6))
+    result = out.reshape(pts.shape[:-2])
+    return float(result) if result.ndim == 0 else result
+
+
+def _six_point_vertex(net: Network, points: np.ndarray) -> np.ndarray:
+    """U of the output, ``(m,) * 6`` (pair slots (0,1), (2,3), (4,5))."""
+    rec = layer_recursion(net, points)
+    m = len(points)
+    pair = pair_expectation(net.activation)
+    upper = np.triu(np.ones((m, m), dtype=bool))                 # independent entries i <= j
+    u = np.zeros((m,) * 6)
+    for (w, _), kern, vertex in zip(read_variances(net), rec.kernels, rec.vertices):
+        mu, coef, hess = _pair_statistics(net, pair, kern)
+        jmu = _slot_gradient(coef, m) * upper                    # d mu_ab / d C_ij, (m,)*4
+        hmu = _slot_hessian(hess, m) * upper[None, None, :, :, None, None] * upper
+        m4 = _four_point_moments(net, kern)
+        m6 = _six_point_moments(net, kern)
+        # kappa_3(F_p, F_q, F_r) given the layer (sums with the first pair slot singled out)
+        new = (m6 - _sym3(np.einsum("ab,cdef->abcdef", mu, m4))
+               + 2 * np.einsum("ab,cd,ef->abcdef", mu, mu, mu))
+        if np.any(vertex):
+            dm4 = _four_point_gradient(net, kern) * upper         # d M_abcd / d C_ij, (m,)*6
+            dcov = (dm4 - np.einsum("abij,cd->abcdij", jmu, mu)
+                    - np.einsum("ab,cdij->abcdij", mu, jmu))
+            a_v = np.einsum("abkl,klij->abij", jmu, vertex) * upper   # a_p^T V over slots
+            new += _sym3(np.einsum("abij,cdefij->abcdef", a_v, dcov))
+            new += _sym3(np.einsum("abijkl,cdij,efkl->abcdef", hmu, a_v, a_v, optimize=True))
+            new += np.einsum("abij,cdkl,efmn,ijklmn->abcdef", jmu, jmu, jmu, u, optimize=True)
+        u = w ** 3 * new
+    return u
+
+
+def _sym3(t: np.ndarray) -> np.ndarray:
+    """t[p, q, r] + t[q, p, r] + t[r, q, p] over the pair slots p = (0, 1), q = (2, 3), r = (4, 5):
+    the sum over which pair is singled out of a t symmetric in its last two pairs."""
+    return (t + np.transpose(t, (2, 3, 0, 1, 4, 5)) + np.transpose(t, (4, 5, 2, 3, 0, 1)))
+
+
+def _slot_gradient(coef: np.ndarray, m: int) -> np.ndarray:
+    """``(3, m, m)`` local derivatives of mu_ab in (C_aa, C_bb, C_ab) as ``(m, m, m, m)`` over slots."""
+    out = np.zeros((m,) * 4)
+    for a, b in itertools.product(range(m), repeat=2):
+        slots = _local_slots(a, b)
+        for k, (i, j) in enumerate(slots):
+            out[a, b, i, j] += coef[k, a, b]
+    return out
+
+
+def _slot_hessian(hess: np.ndarray, m: int) -> np.ndarray:
+    """``(3, 3, m, m)`` local second derivatives as ``(m,) * 6`` over pairs of slots."""
+    out = np.zeros((m,) * 6)
+    for a, b in itertools.product(range(m), repeat=2):
+        slots = _local_slots(a, b)
+        for k, (i, j) in enumerate(slots):
+            for k2, (i2, j2) in enumerate(slots):
+                out[a, b, i, j, i2, j2] += hess[k, k2, a, b]
+    return out
+
+
+def _local_slots(a: int, b: int) -> list[tuple[int, int]]:
+    """The independent entries (i <= j) that (K_aa, K_bb, K_ab) of the pair (a, b) are; on the
+    diagonal only the first derivative is non-zero (the recursion's convention)."""
+    if a == b:
+        return [(a, a)]
+    return [(a, a), (b, b), (min(a, b), max(a, b))]
+
+
+def _six_point_moments(net: Network, kern: np.ndarray) -> np.ndarray:
+    """E[g_a ... g_f] under the layer kernel, ``(m,) * 6``."""
+    m = kern.shape[0]
+    multisets = list(itertools.combinations_with_replacement(range(m), 6))
+    idx = np.array(multisets)
+    values = product_expectation(net.activation, kern[idx[:, :, None], idx[:, None, :]])
+    norm = _layer_normalisation(net, np.diagonal(kern).copy())
+    values = values * np.prod(norm[idx], axis=-1)
+    out = np.empty((m,) * 6)
+    for multiset, value in zip(multisets, values):
+        for perm in set(itertools.permutations(multiset)):
+            out[perm] = value
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _power_derivatives(activation: sp.Expr, power: int):
+    """NumPy functions of phi^power and its first two derivatives."""
+    expr = activation ** power
+    return [sp.lambdify(Z, sp.diff(expr, Z, k), modules=["scipy", "numpy"]) for k in range(3)]
+
+
+def _four_point_gradient(net: Network, kern: np.ndarray) -> np.ndarray:
+    r""":math:`\partial M_{abcd}/\partial C_{ij}` (independent entries, i <= j), ``(m,) * 6``."""
+    m = kern.shape[0]
+    norm = _layer_normalisation(net, np.diagonal(kern).copy())
+    degree = activation_rules(net.activation).homogeneity
+    out = np.zeros((m,) * 6)
+    for multiset in itertools.combinations_with_replacement(range(m), 4):
+        distinct = sorted(set(multiset))
+        powers = [multiset.count(i) for i in distinct]
+        cov = kern[np.ix_(distinct, distinct)]
+        funcs = [_power_derivatives(net.activation, k) for k in powers]
+        factor = float(np.prod([norm[i] ** k for i, k in zip(distinct, powers)]))
+        grad = {}
+        for x, y in itertools.combinations(range(len(distinct)), 2):        # Price, i != j
+            parts = [f[0] for f in funcs]
+            parts[x], parts[y] = funcs[x][1], funcs[y][1]
+            grad[(x, y)] = float(gaussian_expectation(parts, cov))
+        for x in range(len(distinct)):
+            if degree is None:                                           # Price, smooth
+                parts = [f[0] for f in funcs]
+                parts[x] = funcs[x][2]
+                grad[(x, x)] = 0.5 * float(gaussian_expectation(parts, cov))
+            else:                                                        # Euler, homogeneous
+                value = float(gaussian_expectation([f[0] for f in funcs], cov))
+                off = sum(cov[x, y] * grad[(min(x, y), max(x, y))]
+                          for y in range(len(distinct)) if y != x)
+                grad[(x, x)] = (degree * powers[x] * value - off) / (2 * cov[x, x])
+        for perm in set(itertools.permutations(multiset)):
+            for (x, y), value in grad.items():
+                out[perm + (distinct[x], distinct[y])] = factor * value
     return out

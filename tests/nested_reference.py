@@ -175,10 +175,17 @@ def series_coefficients(widths: list[int], values: list[float], degree: int) -> 
 
 
 # ============================================================================ tanh, depth 2, two inputs
-def _pair_mean(func, cov: np.ndarray, nodes: int = 80) -> float:
-    """E[func(z_a, z_b)], z ~ N(0, cov) (2 x 2), tensor Gauss-Hermite."""
+@functools.lru_cache(maxsize=4)
+def _hermite_rule(nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilists' Gauss-Hermite nodes and weights normalised to N(0, 1)."""
     u, weight = hermite_e.hermegauss(nodes)
-    weight = weight / np.sqrt(2 * np.pi)
+    return u, weight / np.sqrt(2 * np.pi)
+
+
+def _pair_mean(func, cov: np.ndarray, nodes: int = 240) -> float:
+    """E[func(z_a, z_b)], z ~ N(0, cov) (2 x 2), tensor Gauss-Hermite (tanh's poles at
+    +- i pi/2 make the rule converge slowly: 240 nodes for ~1e-12)."""
+    u, weight = _hermite_rule(nodes)
     chol = np.linalg.cholesky(cov)
     ua, ub = np.meshgrid(u, u, indexing="ij")
     za = chol[0, 0] * ua
@@ -217,3 +224,92 @@ def tanh_depth2_nlo_kernel(w: float, b: float, xa: float, xb: float, step: float
         return out
     hess = (4 * hessian(step / 2) - hessian(step)) / 3
     return 0.5 * w ** 3 * float(np.sum(hess * cov))
+
+
+def _pair_features(za, zb):
+    """F = (g_a^2, g_b^2, g_a g_b) of tanh at the two inputs, stacked on a leading axis."""
+    ga, gb = np.tanh(za), np.tanh(zb)
+    return np.stack([ga * ga, gb * gb, ga * gb])
+
+
+def _pair_cumulants(g3: np.ndarray, nodes: int = 240) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean (3,), covariance (3, 3) and third cumulant (3, 3, 3) of F under N(0, G), G from
+    its independent entries (G_aa, G_bb, G_ab), by tensor Gauss-Hermite."""
+    u, weight = _hermite_rule(nodes)
+    chol = np.linalg.cholesky(np.array([[g3[0], g3[2]], [g3[2], g3[1]]]))
+    ua, ub = np.meshgrid(u, u, indexing="ij")
+    f = _pair_features(chol[0, 0] * ua, chol[1, 0] * ua + chol[1, 1] * ub).reshape(3, -1)
+    ww = np.outer(weight, weight).ravel()
+    mean = f @ ww
+    d = f - mean[:, None]
+    dw = d * ww
+    pair = (d[:, None, :] * d[None, :, :]).reshape(9, -1)
+    return mean, dw @ d.T, (pair @ dw.T).reshape(3, 3, 3)
+
+
+def tanh_depth2_six_point_vertex(w: float, b: float, xa: float, xb: float,
+                                 step: float = 4e-3) -> np.ndarray:
+    r""":math:`U_{pqr} = N^2 \kappa_3(\hat G^{out}_p, \hat G^{out}_q, \hat G^{out}_r)`, depth-2
+    tanh net, two inputs, slots (aa, bb, ab): the law of total cumulance over the second
+    hidden layer, :math:`\hat G^{(2)} = b + w \bar F^{(1)}` (covariance
+    :math:`w^2 C_1/N`, third cumulant :math:`w^3 \kappa_{3,1}/N^2`) and
+    :math:`\hat G^{out} = b + w \bar F^{(2)}`:
+
+    .. math::
+
+        U = w^3 [\kappa_3^F + \textstyle\sum_{(p|qr)} \nabla\mu_p^T w^2 C_1 \nabla C_{qr}
+            + \nabla\mu^{\otimes 3} w^3 \kappa_{3,1}
+            + \sum_{(pq|r)} \nabla\mu_p^T w^2 C_1 \nabla^2\mu_r w^2 C_1 \nabla\mu_q]
+
+    at :math:`K^{(2)}`; gradients and Hessians by Richardson-extrapolated central differences.
+    """
+    c1 = np.array([b + w * xa * xa, b + w * xb * xb, b + w * xa * xb])
+    mean1, cov1, k31 = _pair_cumulants(c1)
+    k2 = b + w * mean1
+    mean2, cov2, k32 = _pair_cumulants(k2)
+    v = w * w * cov1
+
+    def grad(func, h):
+        return np.stack([(func(k2 + h * e) - func(k2 - h * e)) / (2 * h) for e in np.eye(3)], -1)
+
+    def hess(func, h):
+        eye = np.eye(3) * h
+        return np.stack([np.stack([(func(k2 + eye[s] + eye[t]) - func(k2 + eye[s] - eye[t])
+                                    - func(k2 - eye[s] + eye[t]) + func(k2 - eye[s] - eye[t]))
+                                   / (4 * h * h) for t in range(3)], -1) for s in range(3)], -1)
+
+    def richardson(op, func):
+        return (4 * op(func, step / 2) - op(func, step)) / 3
+
+    dmu = richardson(grad, lambda g: _pair_cumulants(g)[0])               # (p, s)
+    dcov = richardson(grad, lambda g: _pair_cumulants(g)[1])              # (q, r, s)
+    hmu = richardson(hess, lambda g: _pair_cumulants(g)[0])               # (p, s, t)
+    av = dmu @ v                                                          # (p, t)
+    single = np.einsum("pt,qrt->pqr", av, dcov)
+    curve = np.einsum("rst,ps,qt->rpq", hmu, av, av)
+
+    def sym3(t):
+        return t + np.transpose(t, (1, 0, 2)) + np.transpose(t, (2, 1, 0))
+    through = np.einsum("ps,qt,ru,stu->pqr", dmu, dmu, dmu, w ** 3 * k31)
+    return w ** 3 * (k32 + sym3(single) + through + sym3(curve))
+
+
+def six_point_from_vertex(u: np.ndarray, index: list[int]) -> float:
+    """:math:`\\sum_\\pi U_{\\pi}` over the 15 pairings of six points labelled 0 (x_a) or 1 (x_b)."""
+    slot = {(0, 0): 0, (1, 1): 1, (0, 1): 2, (1, 0): 2}
+    items = list(range(6))
+
+    def matchings(rest):
+        if not rest:
+            yield []
+            return
+        first = rest[0]
+        for k in rest[1:]:
+            left = [r for r in rest if r not in (first, k)]
+            for m in matchings(left):
+                yield [(first, k)] + m
+    total = 0.0
+    for match in matchings(items):
+        s = [slot[(index[i], index[j])] for i, j in match]
+        total += u[s[0], s[1], s[2]]
+    return float(total)

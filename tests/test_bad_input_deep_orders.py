@@ -53,3 +53,19 @@ def test_divergent_activation():
 def test_nlo_kernel_points(points, error):
     with pytest.raises(error, match="points must"):
         nq.nlo_kernel(NET, points)
+
+
+def test_six_point_needs_six_points():
+    with pytest.raises(ValueError, match="needs 6 points, got 4"):
+        nq.leading_connected_six_point(NET, [0.1, 0.2, 0.3, 0.4])
+
+
+def test_six_point_at_most_four_distinct_inputs():
+    with pytest.raises(ValueError, match="at most 4 distinct inputs"):
+        nq.leading_connected_six_point(NET, [0.1, 0.2, 0.3, 0.4, 0.5, 0.5])
+
+
+def test_six_point_kinked_non_homogeneous_activation():
+    net = nq.Network(sp.Max(0, nq.Z - 1), depth=2)
+    with pytest.raises(ValueError, match="not positively homogeneous"):
+        nq.leading_connected_six_point(net, [0.5] * 6)

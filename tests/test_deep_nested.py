@@ -104,7 +104,7 @@ def test_tanh_depth2_leading_recursion_against_the_exact_nested_expectation(tanh
 @pytest.mark.parametrize("xb", [0.3, -0.5])
 def test_tanh_depth2_nlo_kernel_between_two_inputs(xb):
     expected = ref.tanh_depth2_nlo_kernel(TW2, TB2, TX, xb)
-    assert nq.nlo_kernel(_tanh(), [TX, xb])[0, 1] == pytest.approx(expected, rel=1e-6)
+    assert nq.nlo_kernel(_tanh(), [TX, xb])[0, 1] == pytest.approx(expected, rel=1e-8)
 
 
 @pytest.mark.parametrize("net", [nq.TanhNet(sigma_b=0.5), nq.ErfNet(sigma_w=1.4), nq.GaussNet(),
@@ -162,3 +162,50 @@ def test_critical_relu_moments_are_powers_of_the_one_layer_ones(depth):
         poly = sp.Poly(sp.expand(power ** depth), eps)
         expected = np.array([float(poly.coeff_monomial(eps ** j)) for j in range(5)])
         assert np.allclose(got, expected, rtol=1e-10, atol=1e-10 * expected.max())
+
+
+# ---------------------------------------------------------------- leading six-point function
+@pytest.mark.parametrize("net", [nq.TanhNet(sigma_b=0.5), nq.ErfNet(), nq.ReLUNet(sigma_b=0.3)])
+def test_six_point_depth_one_is_the_exact_one_layer_result(net):
+    points, width = [0.2, 0.2, 0.5, 0.5, -0.4, 0.9], 7
+    expected = float(net.connected_green(points, width)) * width ** 2
+    assert nq.leading_connected_six_point(net, points) == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("net, x", [(nq.ReLUNet(sigma_w=np.sqrt(2), sigma_b=0.5, depth=3), 0.5),
+                                    (nq.TanhNet(sigma_w=1.3, sigma_b=0.2, depth=3), 0.6),
+                                    (nq.ErfNet(depth=2), 0.4)])
+def test_six_point_at_one_input_is_the_scalar_chain(net, x):
+    expected = nq.single_input_series(net, x).connected_six_point[2]
+    assert nq.leading_connected_six_point(net, [x] * 6) == pytest.approx(expected, rel=1e-9)
+
+
+def test_six_point_relu_depth_2_exact():
+    n = sp.Symbol("N", positive=True)
+    two, four, six = ref.relu_moments(2, SW2, SB2, X, n)
+    kappa6 = sp.expand(six - 15 * four * two + 30 * two ** 3)
+    expected = _coefficients(kappa6, n, 3)[2]                 # 35265/16 = 2204.0625
+    assert expected == pytest.approx(2204.0625, rel=1e-12)
+    assert nq.leading_connected_six_point(_relu(2), [float(X)] * 6) == pytest.approx(expected, rel=1e-10)
+
+
+def test_six_point_symmetries_at_distinct_inputs():
+    # odd tanh at sigma_b = 0: f(-x) = -f(x); critical ReLU at sigma_b = 0: f(2x) = 2 f(x)
+    tanh = nq.TanhNet(sigma_w=1.2, sigma_b=0, depth=3)
+    one = nq.leading_connected_six_point(tanh, [0.7] * 6)
+    assert nq.leading_connected_six_point(tanh, [0.7, 0.7, 0.7, -0.7, -0.7, -0.7]) == pytest.approx(-one, rel=1e-9)
+    assert nq.leading_connected_six_point(tanh, [0.7, -0.7, 0.7, -0.7, 0.7, 0.7]) == pytest.approx(one, rel=1e-9)
+    relu = nq.ReLUNet(sigma_w=np.sqrt(2), sigma_b=0, depth=2)
+    one = nq.leading_connected_six_point(relu, [0.5] * 6)
+    assert nq.leading_connected_six_point(relu, [0.5, 0.5, 0.5, 1.0, 1.0, 1.0]) == pytest.approx(8 * one, rel=1e-9)
+
+
+def test_six_point_two_inputs_against_the_law_of_total_cumulance():
+    u = ref.tanh_depth2_six_point_vertex(TW2, TB2, TX, 0.3)
+    net = _tanh()
+    for labels in ([0, 0, 0, 1, 1, 1], [0, 0, 1, 1, 1, 1], [0, 1, 1, 1, 1, 1], [0, 1, 0, 1, 0, 0]):
+        points = [TX if k == 0 else 0.3 for k in labels]
+        expected = ref.six_point_from_vertex(u, labels)
+        assert nq.leading_connected_six_point(net, points) == pytest.approx(expected, rel=1e-8)
+    batch = nq.leading_connected_six_point(net, [[TX] * 6, [0.3] * 6])
+    assert batch.shape == (2,) and batch[1] == pytest.approx(ref.six_point_from_vertex(u, [1] * 6), rel=1e-8)
