@@ -1,6 +1,6 @@
-r"""Deep networks past leading order in 1/N: the NLO kernel and the single-input series.
+r"""Deep networks past leading order in 1/N: NLO kernel, single-input series, six-point function.
 
-Two results on top of the layer recursions of :mod:`nnqft_sym.deep` (Roberts, Yaida, Hanin,
+Results on top of the layer recursions of :mod:`nnqft_sym.deep` (Roberts, Yaida, Hanin,
 arXiv:2106.10165, ch. 4-5; all hidden layers of width N, Gaussian weights and biases):
 
 * :func:`nlo_kernel` -- the NLO kernel :math:`K_1` on any set of inputs,
@@ -61,18 +61,16 @@ exactly (:math:`w = \sigma_W^2`, :math:`v = v_{out}`).
 """
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import sympy as sp
 from numpy.polynomial import hermite_e
 from sympy.utilities.iterables import partitions
-
-import functools
-import itertools
-
-import sympy as sp
 
 from .activations import activation_rules
 from .deep import (_check_gaussian_layers, _distinct, _four_point_moments, _layer_normalisation,
