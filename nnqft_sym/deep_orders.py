@@ -10,6 +10,9 @@ arXiv:2106.10165, ch. 4-5; all hidden layers of width N, Gaussian weights and bi
   :math:`k \le` ``order``, of :math:`E[f^2]`, :math:`E[f^4]`, :math:`E[f^6]` and of the
   connected four- and six-point functions, for any depth: the :math:`O(1/N^2)` correction to
   the four-point function and the leading :math:`O(1/N^2)` six-point function at one input.
+* :func:`leading_connected_six_point` -- the leading :math:`O(1/N^2)` connected six-point
+  function at distinct inputs, from the recursion of the third cumulant of the layer
+  covariances.
 
 The single-input series rests on an exact fact: at one input the whole network is a scalar
 Markov chain.  Given layer l, the pre-activations of layer l+1 are i.i.d. Gaussian with the
