@@ -38,8 +38,8 @@ from .quadrature import (activation_homogeneity, activation_kinks, gaussian_expe
                          gaussian_expectation_mp)
 from .deep import (deep_kernel, deep_kernel_expr, layer_kernels, layer_recursion,
                    leading_connected_four_point, leading_delta_green, leading_deviation)
-from .deep_orders import (SingleInputSeries, leading_connected_six_point, nlo_kernel,
-                          single_input_series)
+from .deep_orders import (NextOrderFourPoint, SingleInputSeries, leading_connected_six_point,
+                          next_order_four_point, nlo_kernel, single_input_series)
 from .criticality import (K_STAR_ZERO, NONZERO_FIXED_POINT, SCALE_INVARIANT,
                           UNIVERSALITY_CLASSES, CriticalPoint, Susceptibilities,
                           critical_initialisation, kernel_flow, susceptibilities)
@@ -75,6 +75,7 @@ __all__ = [
     "deep_kernel", "deep_kernel_expr", "layer_kernels", "layer_recursion",
     "leading_connected_four_point", "leading_delta_green", "leading_deviation",
     "nlo_kernel", "SingleInputSeries", "single_input_series", "leading_connected_six_point",
+    "NextOrderFourPoint", "next_order_four_point",
     "K_STAR_ZERO", "NONZERO_FIXED_POINT", "SCALE_INVARIANT", "UNIVERSALITY_CLASSES", "CriticalPoint",
     "Susceptibilities", "critical_initialisation", "kernel_flow", "susceptibilities",
     "InvariantQuartic", "connected_green_indexed", "free_green_indexed", "green_indexed",

@@ -86,7 +86,7 @@ from .specification import NetworkSpec as Network
 from .validation import as_points
 
 __all__ = ["nlo_kernel", "SingleInputSeries", "single_input_series",
-           "leading_connected_six_point"]
+           "leading_connected_six_point", "NextOrderFourPoint", "next_order_four_point"]
 
 #: highest order in 1/N of :func:`single_input_series` (the moment jets need Hermite
 #: polynomials of degree 4 * order, whose Gaussian integrals cancel more at higher order)
@@ -470,11 +470,7 @@ def _six_point_vertex(net: Network, points: np.ndarray) -> np.ndarray:
         mu, coef, hess = _pair_statistics(net, pair, kern)
         jmu = _slot_gradient(coef, m) * upper                    # d mu_ab / d C_ij, (m,)*4
         hmu = _slot_hessian(hess, m) * upper[None, None, :, :, None, None] * upper
-        m4 = _four_point_moments(net, kern)
-        m6 = _six_point_moments(net, kern)
-        # kappa_3(F_p, F_q, F_r) given the layer (sums with the first pair slot singled out)
-        new = (m6 - _sym3(np.einsum("ab,cdef->abcdef", mu, m4))
-               + 2 * np.einsum("ab,cd,ef->abcdef", mu, mu, mu))
+        new = _feature_third_cumulant(net, kern, mu)
         if np.any(vertex):
             dm4 = _four_point_gradient(net, kern) * upper         # d M_abcd / d C_ij, (m,)*6
             dcov = (dm4 - np.einsum("abij,cd->abcdij", jmu, mu)
@@ -485,6 +481,14 @@ def _six_point_vertex(net: Network, points: np.ndarray) -> np.ndarray:
             new += np.einsum("abij,cdkl,efmn,ijklmn->abcdef", jmu, jmu, jmu, u, optimize=True)
         u = w ** 3 * new
     return u
+
+
+def _feature_third_cumulant(net: Network, kern: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """kappa_3(F_p, F_q, F_r), F_ab = g_a g_b, under the layer kernel (``mu`` = E F), ``(m,) * 6``."""
+    m4 = _four_point_moments(net, kern)
+    m6 = _six_point_moments(net, kern)
+    return (m6 - _sym3(np.einsum("ab,cdef->abcdef", mu, m4))
+            + 2 * np.einsum("ab,cd,ef->abcdef", mu, mu, mu))
 
 
 def _sym3(t: np.ndarray) -> np.ndarray:
@@ -538,10 +542,10 @@ def _six_point_moments(net: Network, kern: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=64)
-def _power_derivatives(activation: sp.Expr, power: int):
-    """NumPy functions of phi^power and its first two derivatives."""
+def _power_derivatives(activation: sp.Expr, power: int, count: int = 3):
+    """NumPy functions of phi^power and its first ``count - 1`` derivatives."""
     expr = activation ** power
-    return [sp.lambdify(Z, sp.diff(expr, Z, k), modules=["scipy", "numpy"]) for k in range(3)]
+    return [sp.lambdify(Z, sp.diff(expr, Z, k), modules=["scipy", "numpy"]) for k in range(count)]
 
 
 def _four_point_gradient(net: Network, kern: np.ndarray) -> np.ndarray:
@@ -574,4 +578,196 @@ def _four_point_gradient(net: Network, kern: np.ndarray) -> np.ndarray:
         for perm in set(itertools.permutations(multiset)):
             for (x, y), value in grad.items():
                 out[perm + (distinct[x], distinct[y])] = factor * value
+    return out
+
+
+# ============================================================================ 1/N^2 four-point, depth 2
+@dataclass(frozen=True)
+class NextOrderFourPoint:
+    r"""The :math:`1/N^2` coefficients of the four-point function of a depth-2 network.
+
+    Attributes
+    ----------
+    delta_green : float or ndarray
+        :math:`c_2` of :math:`\Delta G^{(4)} = c_1/N + c_2/N^2 + O(N^{-3})`.
+    connected : float or ndarray
+        :math:`c_2` of :math:`\kappa_4 = c_1/N + c_2/N^2 + O(N^{-3})`.
+    """
+
+    delta_green: Any
+    connected: Any
+
+
+def next_order_four_point(net: Network, points: Any) -> NextOrderFourPoint:
+    r"""The :math:`O(1/N^2)` correction to the four-point function of a depth-2 network.
+
+    Both hidden layers of width N.  The first hidden layer is exactly Gaussian, so the second
+    layer's covariance :math:`\hat G = K + \delta` has the exact cumulants :math:`E\delta = 0`,
+    :math:`\mathrm{Cov}\,\delta = V/N`, :math:`\kappa_3(\delta) = U/N^2` (:math:`V, U` the
+    vertices of :func:`nnqft_sym.layer_recursion` and :func:`leading_connected_six_point`), and
+    :math:`\hat G^{out} = b + v \bar F(\hat G)` given it.  Expanding :math:`\mu_p(\hat G) = E[F_p]`
+    and :math:`C_{pq}(\hat G) = N\,\mathrm{Cov}(\bar F_p, \bar F_q)` around K (gradient
+    :math:`a_p`, second to fourth derivatives :math:`H_p, T_p, Q_p` in the independent
+    covariance entries):
+
+    .. math::
+
+        E\hat G^{out}_p &= K^{out}_p + \frac{v H_p\!:\!V}{2N}
+            + \frac{v}{N^2}\Big[\tfrac16 T_p\!:\!U + \tfrac18 Q_p\!:\!VV\Big], \\
+        N\,\mathrm{Cov}(\hat G^{out}_p, \hat G^{out}_q) &= V^{out}_{pq} + \frac{v^2}{N}\Big[
+            \tfrac12 \nabla^2 C_{pq}\!:\!V + \tfrac12 (a_p \cdot H_q\!:\!U + a_q \cdot H_p\!:\!U)
+            + \tfrac12 \mathrm{tr}(H_p V H_q V)
+            + \tfrac12 (a_p V\, T_q\!:\!V + a_q V\, T_p\!:\!V)\Big],
+
+    and, the output being Gaussian given the last hidden layer,
+    :math:`E[f_a f_b f_c f_d] = \sum_{(pq)} (E\hat G_p E\hat G_q + \mathrm{Cov}(\hat G_p,
+    \hat G_q))` over the three pairings, from which :math:`\Delta G^{(4)}` and
+    :math:`\kappa_4` to :math:`O(1/N^2)`.  At one input this equals
+    :func:`single_input_series` (which covers every depth there).  The derivatives come from
+    Price's theorem, so the activation must be smooth (no kinks).
+
+    Parameters
+    ----------
+    net : Network
+        Depth 2, smooth activation, otherwise as :func:`nnqft_sym.layer_recursion`.
+    points : array (..., 4, d_in) (or (..., 4))
+        Four inputs, at most ``MAX_SIX_POINT_DISTINCT`` = 4 distinct ones per combination.
+
+    Returns
+    -------
+    NextOrderFourPoint
+
+    Raises
+    ------
+    ValueError
+        If the depth is not 2, the activation has kinks, there are not four points or more
+        than four distinct ones.
+
+    Examples
+    --------
+    >>> from nnqft_sym import TanhNet, next_order_four_point, single_input_series
+    >>> net = TanhNet(sigma_w=1, sigma_b=0.5, depth=2)
+    >>> c2 = next_order_four_point(net, [1.0] * 4)
+    >>> round(c2.delta_green, 8), round(single_input_series(net, 1.0).delta_four_point[2], 8)
+    (-0.02021815, -0.02021815)
+    """
+    if net.depth != 2:
+        raise ValueError(f"next_order_four_point: depth must be 2, got {net.depth} (at one input "
+                         "single_input_series gives the 1/N^2 terms at every depth)")
+    kinks = activation_rules(net.activation).kinks
+    if kinks:
+        raise ValueError(f"next_order_four_point: the activation {net.activation} has kinks at "
+                         f"{list(kinks)}; its third and fourth covariance derivatives need a "
+                         "smooth activation (at one input use single_input_series)")
+    pts = as_points(points, net.d_in)
+    if pts.shape[-2] != 4:
+        raise ValueError(f"points: the four-point function needs 4 points, got {pts.shape[-2]}")
+    batch = pts.reshape(-1, 4, net.d_in)
+    delta, conn = np.empty(len(batch)), np.empty(len(batch))
+    for n, combination in enumerate(batch):
+        uniq, index = _distinct(net, combination)
+        if len(uniq) > MAX_SIX_POINT_DISTINCT:
+            raise ValueError(f"points: at most {MAX_SIX_POINT_DISTINCT} distinct inputs, got "
+                             f"{len(uniq)}")
+        kern, corr, kern2, cov1 = _depth_two_next_order(net, uniq)
+        delta[n] = conn[n] = 0.0
+        for (i, j), (k, l) in pairings(4):
+            p, q = (index[i], index[j]), (index[k], index[l])
+            conn[n] += cov1[p + q]
+            delta[n] += cov1[p + q] + corr[p] * corr[q] + kern[p] * kern2[q] + kern2[p] * kern[q]
+    shape = pts.shape[:-2]
+
+    def shaped(a):
+        return float(a[0]) if not shape else a.reshape(shape)
+    return NextOrderFourPoint(shaped(delta), shaped(conn))
+
+
+def _depth_two_next_order(net: Network, points: np.ndarray):
+    """Output K, K_1, K_2 ``(m, m)`` and the 1/N^2 part of N Cov(G^out) ``(m,) * 4``."""
+    rec = layer_recursion(net, points)
+    m = len(points)
+    (w, _), (v, _) = read_variances(net)
+    pair = pair_expectation(net.activation)
+    upper = np.triu(np.ones((m, m), dtype=bool))
+    k1, k2 = rec.kernels[0], rec.kernels[1]
+    u = w ** 3 * _feature_third_cumulant(net, k1, _pair_statistics(net, pair, k1)[0])
+    vert = rec.vertices[1]
+    mu, coef, hess = _pair_statistics(net, pair, k2)
+    a = _slot_gradient(coef, m) * upper
+    h = _slot_hessian(hess, m)
+    t3, q4 = _pair_high_derivatives(net, k2)
+    kern2 = v * (np.einsum("abijklmn,ijklmn->ab", t3, u) / 6
+                 + np.einsum("abijklmnop,ijkl,mnop->ab", q4, vert, vert, optimize=True) / 8)
+    d2c = (_four_point_hessian(net, k2)
+           - np.einsum("abijkl,cd->abcdijkl", h, mu) - np.einsum("ab,cdijkl->abcdijkl", mu, h)
+           - np.einsum("abij,cdkl->abcdijkl", a, a) - np.einsum("cdij,abkl->abcdijkl", a, a))
+    hu = np.einsum("cdklmn,ijklmn->cdij", h, u)                 # (H_q : U)_s
+    av = np.einsum("abij,ijkl->abkl", a, vert)                  # (a_p V)_t
+    tv = np.einsum("cdijklmn,klmn->cdij", t3, vert)             # (T_q : V)_s
+    cov1 = 0.5 * v ** 2 * (
+        np.einsum("abcdijkl,ijkl->abcd", d2c, vert)
+        + np.einsum("abij,cdij->abcd", a, hu) + np.einsum("cdij,abij->abcd", a, hu)
+        + np.einsum("abijkl,klmn,cdmnop,opij->abcd", h, vert, h, vert, optimize=True)
+        + np.einsum("abkl,cdkl->abcd", av, tv) + np.einsum("cdkl,abkl->abcd", av, tv))
+    return rec.kernels[2], rec.kernel_corrections[2], kern2, cov1
+
+
+def _pair_high_derivatives(net: Network, kern: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Third and fourth derivatives of :math:`\mu_{ab} = n_a n_b E[\phi_a \phi_b]` in the
+    independent entries, ``(m,) * 8`` and ``(m,) * 10`` over (pair, slots), by Price's theorem:
+    :math:`\partial_{aa}^i \partial_{bb}^j \partial_{ab}^k \mu = E[\phi^{(2i+k)}(z_a)
+    \phi^{(2j+k)}(z_b)]/2^{i+j}`, and :math:`\partial_{aa}^r E[\phi^2] = E[(\phi^2)^{(2r)}]/2^r`."""
+    m = kern.shape[0]
+    norm = _layer_normalisation(net, np.diagonal(kern).copy())
+    single = _power_derivatives(net.activation, 1, 9)
+    square = _power_derivatives(net.activation, 2, 9)
+    out = {3: np.zeros((m,) * 8), 4: np.zeros((m,) * 10)}
+    for a, b in itertools.product(range(m), repeat=2):
+        slots = _local_slots(a, b)
+        cov = kern[np.ix_([a, b], [a, b])]
+        cache: dict[tuple[int, ...], float] = {}
+        for order, tensor in out.items():
+            for choice in itertools.product(range(len(slots)), repeat=order):
+                counts = tuple(choice.count(k) for k in range(3))
+                if counts not in cache:
+                    if a == b:
+                        value = float(gaussian_expectation(square[2 * order], [[kern[a, a]]]))
+                        cache[counts] = value / 2 ** order
+                    else:
+                        i, j, k = counts
+                        value = float(gaussian_expectation(
+                            [single[2 * i + k], single[2 * j + k]], cov))
+                        cache[counts] = value / 2 ** (i + j)
+                index = (a, b) + tuple(x for c in choice for x in slots[c])
+                tensor[index] = norm[a] * norm[b] * cache[counts]
+    return out[3], out[4]
+
+
+def _four_point_hessian(net: Network, kern: np.ndarray) -> np.ndarray:
+    r""":math:`\partial_s \partial_t M_{abcd}` over independent entries s, t (Price's theorem),
+    ``(m,) * 8``."""
+    m = kern.shape[0]
+    norm = _layer_normalisation(net, np.diagonal(kern).copy())
+    out = np.zeros((m,) * 8)
+    for multiset in itertools.combinations_with_replacement(range(m), 4):
+        distinct = sorted(set(multiset))
+        powers = [multiset.count(i) for i in distinct]
+        cov = kern[np.ix_(distinct, distinct)]
+        funcs = [_power_derivatives(net.activation, k, 5) for k in powers]
+        factor = float(np.prod([norm[i] ** k for i, k in zip(distinct, powers)]))
+        slots = [(x, y) for x in range(len(distinct)) for y in range(x, len(distinct))]
+        values = {}
+        for s1, s2 in itertools.combinations_with_replacement(range(len(slots)), 2):
+            order = [0] * len(distinct)
+            for x in slots[s1] + slots[s2]:
+                order[x] += 1
+            weight = (0.5 if slots[s1][0] == slots[s1][1] else 1.0) * (
+                0.5 if slots[s2][0] == slots[s2][1] else 1.0)
+            value = weight * float(gaussian_expectation(
+                [f[k] for f, k in zip(funcs, order)], cov))
+            values[(s1, s2)] = values[(s2, s1)] = value
+        for perm in set(itertools.permutations(multiset)):
+            for (s1, s2), value in values.items():
+                i = tuple(distinct[x] for x in slots[s1] + slots[s2])
+                out[perm + i] = factor * value
     return out

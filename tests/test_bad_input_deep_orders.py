@@ -69,3 +69,13 @@ def test_six_point_kinked_non_homogeneous_activation():
     net = nq.Network(sp.Max(0, nq.Z - 1), depth=2)
     with pytest.raises(ValueError, match="not positively homogeneous"):
         nq.leading_connected_six_point(net, [0.5] * 6)
+
+
+@pytest.mark.parametrize("net, points, match", [
+    (nq.TanhNet(depth=3), [0.5] * 4, "depth must be 2, got 3"),
+    (nq.ReLUNet(depth=2), [0.5] * 4, "has kinks"),
+    (nq.TanhNet(depth=2), [0.5] * 3, "needs 4 points, got 3"),
+])
+def test_next_order_four_point_refusals(net, points, match):
+    with pytest.raises(ValueError, match=match):
+        nq.next_order_four_point(net, points)
