@@ -648,7 +648,7 @@ def next_order_four_point(net: Network, points: Any) -> NextOrderFourPoint:
     >>> from nnqft_sym import TanhNet, next_order_four_point, single_input_series
     >>> net = TanhNet(sigma_w=1, sigma_b=0.5, depth=2)
     >>> c2 = next_order_four_point(net, [1.0] * 4)
-    >>> round(c2.delta_green, 8), round(single_input_series(net, 1.0).delta_four_point[2], 8)
+    >>> round(c2.delta_green, 8), round(float(single_input_series(net, 1.0).delta_four_point[2]), 8)
     (-0.02021815, -0.02021815)
     """
     if net.depth != 2:
