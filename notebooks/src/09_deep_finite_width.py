@@ -91,6 +91,23 @@ for ax, k, name, coeffs in ((axes[0], 0, "$N\\,(E f^2 - K)$", series.two_point),
 fig.tight_layout()
 
 # %% [markdown]
+# ## Distinct inputs
+# `next_order_four_point` gives the $1/N^2$ coefficients of $\Delta G^{(4)}$ and $\kappa_4$ of
+# depth-2 networks with smooth activations at distinct inputs (the exact cumulants of the
+# second-layer covariance, derivatives by Price's theorem), and `leading_connected_six_point` the
+# leading $\kappa_6 = c/N^2$ (the recursion of the third cumulant of the layer covariances).
+
+# %%
+y = -0.5
+for pts in ([x, x, x, x], [x, x, y, y], [x, y, y, y]):
+    c2 = nq.next_order_four_point(tanh2, pts)
+    print(f"points {pts}: Delta G4 = {nq.leading_delta_green(tanh2, pts):.6f}/N "
+          f"{c2.delta_green:+.6f}/N^2,  kappa_4 = {nq.leading_connected_four_point(tanh2, pts):.6f}/N "
+          f"{c2.connected:+.6f}/N^2")
+for pts in ([x] * 6, [x, x, x, y, y, y]):
+    print(f"points {pts}: kappa_6 = {nq.leading_connected_six_point(tanh2, pts):.6f}/N^2")
+
+# %% [markdown]
 # ## Deep ReLU: exact polynomials in $1/N$
 # For ReLU, $\mathrm{relu}(z)^2 = \hat G\,\mathrm{relu}(u)^2$, so $\hat G_{l+1} = \sigma_b^2 +
 # \sigma_W^2 \hat G_l Y_l$ with $N Y_l \sim \chi^2_{\mathrm{Bin}(N, 1/2)}$ independent of $\hat G_l$:
