@@ -452,35 +452,93 @@ def leading_connected_six_point(net: Network, points: Any) -> np.ndarray | float
         if len(uniq) > MAX_SIX_POINT_DISTINCT:
             raise ValueError(f"points: at most {MAX_SIX_POINT_DISTINCT} distinct inputs per "
                              f"six-point combination, got {len(uniq)}")
-        u_out = _six_point_vertex(net, uniq)
+        u_out = _beyond_leading(net, uniq, next_order=False).third_cumulant
         out[n] = sum(u_out[tuple(index[k] for pair in matching for k in pair)]
                      for matching in pairings(6))
     result = out.reshape(pts.shape[:-2])
     return float(result) if result.ndim == 0 else result
 
 
-def _six_point_vertex(net: Network, points: np.ndarray) -> np.ndarray:
-    """U of the output, ``(m,) * 6`` (pair slots (0,1), (2,3), (4,5))."""
+@dataclass(frozen=True)
+class _BeyondLeading:
+    """Output statistics past leading order on the distinct points (pair slots over (m, m))."""
+
+    kernel: np.ndarray             # K, (m, m)
+    correction: np.ndarray         # K_1
+    second_correction: Any         # K_2 (None unless next_order)
+    vertex_correction: Any         # V_1, (m,) * 4: N Cov(G^) = V + V_1 / N
+    third_cumulant: np.ndarray     # U, (m,) * 6: N^2 kappa_3(G^)
+
+
+def _beyond_leading(net: Network, points: np.ndarray, next_order: bool) -> _BeyondLeading:
+    r"""The layer-to-layer recursion of U (and, with ``next_order``, of K_2 and V_1).
+
+    Per layer, with :math:`\delta = \hat G - K`, :math:`E\delta = K_1/N + K_2/N^2`,
+    :math:`\mathrm{Cov}\,\delta = V/N + V_1/N^2`, :math:`\kappa_3(\delta) = U/N^2`, and
+    :math:`a, H, T, Q` the derivatives of :math:`\mu_p = E F_p`, :math:`C` the covariance of F
+    (see :func:`leading_connected_six_point` and :func:`next_order_four_point`):
+
+    .. math::
+
+        K_2' &= w [a K_2 + \tfrac12 H : (V_1 + K_1 K_1) + \tfrac16 T : U + \tfrac12 T : K_1 V
+                  + \tfrac18 Q : V V], \\
+        V_1' &= w^2 [\nabla C \cdot K_1 + \tfrac12 \nabla^2 C : V + a V_1 a
+                  + \tfrac12 (a \cdot H : U + \mathrm{sym}) + (a V H K_1 + \mathrm{sym})
+                  + \tfrac12 \mathrm{tr}(H V H V) + \tfrac12 (a V\, T : V + \mathrm{sym})].
+    """
     rec = layer_recursion(net, points)
     m = len(points)
     pair = pair_expectation(net.activation)
     upper = np.triu(np.ones((m, m), dtype=bool))                 # independent entries i <= j
     u = np.zeros((m,) * 6)
-    for (w, _), kern, vertex in zip(read_variances(net), rec.kernels, rec.vertices):
+    k2 = np.zeros((m, m)) if next_order else None
+    v1 = np.zeros((m,) * 4) if next_order else None
+    for (w, _), kern, vert, k1 in zip(read_variances(net), rec.kernels, rec.vertices,
+                                      rec.kernel_corrections):
         mu, coef, hess = _pair_statistics(net, pair, kern)
-        jmu = _slot_gradient(coef, m) * upper                    # d mu_ab / d C_ij, (m,)*4
-        hmu = _slot_hessian(hess, m) * upper[None, None, :, :, None, None] * upper
-        new = _feature_third_cumulant(net, kern, mu)
-        if np.any(vertex):
+        a = _slot_gradient(coef, m) * upper                       # d mu_ab / d C_ij, (m,)*4
+        h = _slot_hessian(hess, m)
+        new_u = _feature_third_cumulant(net, kern, mu)
+        new_k2 = np.zeros((m, m))
+        new_v1 = np.zeros((m,) * 4)
+        if np.any(vert):                                          # past the Gaussian first layer
             dm4 = _four_point_gradient(net, kern) * upper         # d M_abcd / d C_ij, (m,)*6
-            dcov = (dm4 - np.einsum("abij,cd->abcdij", jmu, mu)
-                    - np.einsum("ab,cdij->abcdij", mu, jmu))
-            a_v = np.einsum("abkl,klij->abij", jmu, vertex) * upper   # a_p^T V over slots
-            new += _sym3(np.einsum("abij,cdefij->abcdef", a_v, dcov))
-            new += _sym3(np.einsum("abijkl,cdij,efkl->abcdef", hmu, a_v, a_v, optimize=True))
-            new += np.einsum("abij,cdkl,efmn,ijklmn->abcdef", jmu, jmu, jmu, u, optimize=True)
-        u = w ** 3 * new
-    return u
+            dc = dm4 - np.einsum("abij,cd->abcdij", a, mu) - np.einsum("ab,cdij->abcdij", mu, a)
+            av = np.einsum("abkl,klij->abij", a, vert) * upper    # a_p^T V over slots
+            new_u += _sym3(np.einsum("abij,cdefij->abcdef", av, dc))
+            new_u += _sym3(np.einsum("abijkl,cdij,efkl->abcdef", h, av, av, optimize=True))
+            new_u += np.einsum("abij,cdkl,efmn,ijklmn->abcdef", a, a, a, u, optimize=True)
+            if next_order:
+                t3, q4 = _pair_high_derivatives(net, kern)
+                new_k2 = (np.einsum("abij,ij->ab", a, k2)
+                          + 0.5 * np.einsum("abijkl,ijkl->ab", h, v1 + np.multiply.outer(k1, k1))
+                          + np.einsum("abijklmn,ijklmn->ab", t3, u) / 6
+                          + 0.5 * np.einsum("abijklmn,ij,klmn->ab", t3, k1, vert, optimize=True)
+                          + np.einsum("abijklmnop,ijkl,mnop->ab", q4, vert, vert,
+                                      optimize=True) / 8)
+                d2c = (_four_point_hessian(net, kern)
+                       - np.einsum("abijkl,cd->abcdijkl", h, mu)
+                       - np.einsum("ab,cdijkl->abcdijkl", mu, h)
+                       - np.einsum("abij,cdkl->abcdijkl", a, a)
+                       - np.einsum("cdij,abkl->abcdijkl", a, a))
+                hu = np.einsum("cdklmn,ijklmn->cdij", h, u)       # (H_q : U)_s
+                hk = np.einsum("cdijkl,kl->cdij", h, k1)          # (H_q K_1)_s
+                tv = np.einsum("cdijklmn,klmn->cdij", t3, vert)   # (T_q : V)_s
+                new_v1 = (np.einsum("abcdij,ij->abcd", dc, k1)
+                          + 0.5 * np.einsum("abcdijkl,ijkl->abcd", d2c, vert)
+                          + np.einsum("abij,ijkl,cdkl->abcd", a, v1, a, optimize=True)
+                          + 0.5 * (np.einsum("abij,cdij->abcd", a, hu)
+                                   + np.einsum("cdij,abij->abcd", a, hu))
+                          + np.einsum("abij,cdij->abcd", av, hk)
+                          + np.einsum("cdij,abij->abcd", av, hk)
+                          + 0.5 * np.einsum("abijkl,klmn,cdmnop,opij->abcd", h, vert, h, vert,
+                                            optimize=True)
+                          + 0.5 * (np.einsum("abkl,cdkl->abcd", av, tv)
+                                   + np.einsum("cdkl,abkl->abcd", av, tv)))
+        u = w ** 3 * new_u
+        if next_order:
+            k2, v1 = w * new_k2, w ** 2 * new_v1
+    return _BeyondLeading(rec.kernels[-1], rec.kernel_corrections[-1], k2, v1, u)
 
 
 def _feature_third_cumulant(net: Network, kern: np.ndarray, mu: np.ndarray) -> np.ndarray:
@@ -581,10 +639,10 @@ def _four_point_gradient(net: Network, kern: np.ndarray) -> np.ndarray:
     return out
 
 
-# ============================================================================ 1/N^2 four-point, depth 2
+# ============================================================================ 1/N^2 four-point
 @dataclass(frozen=True)
 class NextOrderFourPoint:
-    r"""The :math:`1/N^2` coefficients of the four-point function of a depth-2 network.
+    r"""The :math:`1/N^2` coefficients of the four-point function of a deep network.
 
     Attributes
     ----------
@@ -599,37 +657,40 @@ class NextOrderFourPoint:
 
 
 def next_order_four_point(net: Network, points: Any) -> NextOrderFourPoint:
-    r"""The :math:`O(1/N^2)` correction to the four-point function of a depth-2 network.
+    r"""The :math:`O(1/N^2)` correction to the four-point function of a deep network.
 
-    Both hidden layers of width N.  The first hidden layer is exactly Gaussian, so the second
-    layer's covariance :math:`\hat G = K + \delta` has the exact cumulants :math:`E\delta = 0`,
-    :math:`\mathrm{Cov}\,\delta = V/N`, :math:`\kappa_3(\delta) = U/N^2` (:math:`V, U` the
-    vertices of :func:`nnqft_sym.layer_recursion` and :func:`leading_connected_six_point`), and
-    :math:`\hat G^{out} = b + v \bar F(\hat G)` given it.  Expanding :math:`\mu_p(\hat G) = E[F_p]`
-    and :math:`C_{pq}(\hat G) = N\,\mathrm{Cov}(\bar F_p, \bar F_q)` around K (gradient
-    :math:`a_p`, second to fourth derivatives :math:`H_p, T_p, Q_p` in the independent
-    covariance entries):
+    All hidden layers of width N, any depth, distinct inputs.  With
+    :math:`\delta = \hat G - K` the fluctuation of a layer's covariance,
+    :math:`E\delta = K_1/N + K_2/N^2`, :math:`N\,\mathrm{Cov}\,\delta = V + V_1/N`,
+    :math:`N^2\kappa_3(\delta) \to U` (:math:`K_1, V` of :func:`nnqft_sym.layer_recursion`,
+    :math:`U` of :func:`leading_connected_six_point`), and :math:`\hat G' = b + w \bar F(\hat G)`
+    given the layer, expanding :math:`\mu_p(\hat G) = E[F_p]` and :math:`C_{pq}(\hat G) =
+    N\,\mathrm{Cov}(\bar F_p, \bar F_q)` around K (gradient :math:`a_p`, second to fourth
+    derivatives :math:`H_p, T_p, Q_p` in the independent covariance entries) gives
 
     .. math::
 
-        E\hat G^{out}_p &= K^{out}_p + \frac{v H_p\!:\!V}{2N}
-            + \frac{v}{N^2}\Big[\tfrac16 T_p\!:\!U + \tfrac18 Q_p\!:\!VV\Big], \\
-        N\,\mathrm{Cov}(\hat G^{out}_p, \hat G^{out}_q) &= V^{out}_{pq} + \frac{v^2}{N}\Big[
-            \tfrac12 \nabla^2 C_{pq}\!:\!V + \tfrac12 (a_p \cdot H_q\!:\!U + a_q \cdot H_p\!:\!U)
-            + \tfrac12 \mathrm{tr}(H_p V H_q V)
-            + \tfrac12 (a_p V\, T_q\!:\!V + a_q V\, T_p\!:\!V)\Big],
+        K_2' &= w\big[a_p K_2 + \tfrac12 H_p : (V_1 + K_1 K_1) + \tfrac16 T_p : U
+            + \tfrac12 T_p : K_1 V + \tfrac18 Q_p : V V\big], \\
+        V_{1,pq}' &= w^2\big[\nabla C_{pq}\cdot K_1 + \tfrac12 \nabla^2 C_{pq} : V
+            + a_p V_1 a_q + \tfrac12 (a_p \cdot H_q : U + a_q \cdot H_p : U)
+            + a_p V H_q K_1 + a_q V H_p K_1 \\
+            &\qquad + \tfrac12 \mathrm{tr}(H_p V H_q V)
+            + \tfrac12 (a_p V\, T_q : V + a_q V\, T_p : V)\big],
 
-    and, the output being Gaussian given the last hidden layer,
+    from :math:`K_2 = V_1 = 0` at the first hidden layer (exactly Gaussian), and, the output
+    being Gaussian given the last hidden layer,
     :math:`E[f_a f_b f_c f_d] = \sum_{(pq)} (E\hat G_p E\hat G_q + \mathrm{Cov}(\hat G_p,
     \hat G_q))` over the three pairings, from which :math:`\Delta G^{(4)}` and
-    :math:`\kappa_4` to :math:`O(1/N^2)`.  At one input this equals
-    :func:`single_input_series` (which covers every depth there).  The derivatives come from
-    Price's theorem, so the activation must be smooth (no kinks).
+    :math:`\kappa_4` to :math:`O(1/N^2)` (zero at depth 1, where the one-layer results are exact
+    at 1/N).  At one input this equals :func:`single_input_series`.  The derivatives come from
+    Price's theorem, so the activation must be smooth (no kinks; at one input
+    :func:`single_input_series` covers ReLU).
 
     Parameters
     ----------
     net : Network
-        Depth 2, smooth activation, otherwise as :func:`nnqft_sym.layer_recursion`.
+        Smooth activation, otherwise as :func:`nnqft_sym.layer_recursion`.
     points : array (..., 4, d_in) (or (..., 4))
         Four inputs, at most ``MAX_SIX_POINT_DISTINCT`` = 4 distinct ones per combination.
 
@@ -640,8 +701,7 @@ def next_order_four_point(net: Network, points: Any) -> NextOrderFourPoint:
     Raises
     ------
     ValueError
-        If the depth is not 2, the activation has kinks, there are not four points or more
-        than four distinct ones.
+        If the activation has kinks, there are not four points or more than four distinct ones.
 
     Examples
     --------
@@ -651,9 +711,6 @@ def next_order_four_point(net: Network, points: Any) -> NextOrderFourPoint:
     >>> round(c2.delta_green, 8), round(float(single_input_series(net, 1.0).delta_four_point[2]), 8)
     (-0.02021815, -0.02021815)
     """
-    if net.depth != 2:
-        raise ValueError(f"next_order_four_point: depth must be 2, got {net.depth} (at one input "
-                         "single_input_series gives the 1/N^2 terms at every depth)")
     kinks = activation_rules(net.activation).kinks
     if kinks:
         raise ValueError(f"next_order_four_point: the activation {net.activation} has kinks at "
@@ -669,7 +726,9 @@ def next_order_four_point(net: Network, points: Any) -> NextOrderFourPoint:
         if len(uniq) > MAX_SIX_POINT_DISTINCT:
             raise ValueError(f"points: at most {MAX_SIX_POINT_DISTINCT} distinct inputs, got "
                              f"{len(uniq)}")
-        kern, corr, kern2, cov1 = _depth_two_next_order(net, uniq)
+        stats = _beyond_leading(net, uniq, next_order=True)
+        kern, corr, kern2, cov1 = (stats.kernel, stats.correction, stats.second_correction,
+                                   stats.vertex_correction)
         delta[n] = conn[n] = 0.0
         for (i, j), (k, l) in pairings(4):
             p, q = (index[i], index[j]), (index[k], index[l])
@@ -680,36 +739,6 @@ def next_order_four_point(net: Network, points: Any) -> NextOrderFourPoint:
     def shaped(a):
         return float(a[0]) if not shape else a.reshape(shape)
     return NextOrderFourPoint(shaped(delta), shaped(conn))
-
-
-def _depth_two_next_order(net: Network, points: np.ndarray):
-    """Output K, K_1, K_2 ``(m, m)`` and the 1/N^2 part of N Cov(G^out) ``(m,) * 4``."""
-    rec = layer_recursion(net, points)
-    m = len(points)
-    (w, _), (v, _) = read_variances(net)
-    pair = pair_expectation(net.activation)
-    upper = np.triu(np.ones((m, m), dtype=bool))
-    k1, k2 = rec.kernels[0], rec.kernels[1]
-    u = w ** 3 * _feature_third_cumulant(net, k1, _pair_statistics(net, pair, k1)[0])
-    vert = rec.vertices[1]
-    mu, coef, hess = _pair_statistics(net, pair, k2)
-    a = _slot_gradient(coef, m) * upper
-    h = _slot_hessian(hess, m)
-    t3, q4 = _pair_high_derivatives(net, k2)
-    kern2 = v * (np.einsum("abijklmn,ijklmn->ab", t3, u) / 6
-                 + np.einsum("abijklmnop,ijkl,mnop->ab", q4, vert, vert, optimize=True) / 8)
-    d2c = (_four_point_hessian(net, k2)
-           - np.einsum("abijkl,cd->abcdijkl", h, mu) - np.einsum("ab,cdijkl->abcdijkl", mu, h)
-           - np.einsum("abij,cdkl->abcdijkl", a, a) - np.einsum("cdij,abkl->abcdijkl", a, a))
-    hu = np.einsum("cdklmn,ijklmn->cdij", h, u)                 # (H_q : U)_s
-    av = np.einsum("abij,ijkl->abkl", a, vert)                  # (a_p V)_t
-    tv = np.einsum("cdijklmn,klmn->cdij", t3, vert)             # (T_q : V)_s
-    cov1 = 0.5 * v ** 2 * (
-        np.einsum("abcdijkl,ijkl->abcd", d2c, vert)
-        + np.einsum("abij,cdij->abcd", a, hu) + np.einsum("cdij,abij->abcd", a, hu)
-        + np.einsum("abijkl,klmn,cdmnop,opij->abcd", h, vert, h, vert, optimize=True)
-        + np.einsum("abkl,cdkl->abcd", av, tv) + np.einsum("cdkl,abkl->abcd", av, tv))
-    return rec.kernels[2], rec.kernel_corrections[2], kern2, cov1
 
 
 def _pair_high_derivatives(net: Network, kern: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

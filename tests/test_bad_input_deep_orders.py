@@ -72,7 +72,6 @@ def test_six_point_kinked_non_homogeneous_activation():
 
 
 @pytest.mark.parametrize("net, points, match", [
-    (nq.TanhNet(depth=3), [0.5] * 4, "depth must be 2, got 3"),
     (nq.ReLUNet(depth=2), [0.5] * 4, "has kinks"),
     (nq.TanhNet(depth=2), [0.5] * 3, "needs 4 points, got 3"),
 ])

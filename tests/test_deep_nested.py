@@ -213,8 +213,12 @@ def test_six_point_two_inputs_against_the_law_of_total_cumulance():
 
 # ---------------------------------------------------------------- 1/N^2 four-point, distinct inputs
 @pytest.mark.parametrize("net, x", [(nq.TanhNet(sigma_w=1, sigma_b=0.5, depth=2), 1.0),
-                                    (nq.ErfNet(depth=2), 0.4), (nq.GaussNet(depth=2), 0.3)])
+                                    (nq.ErfNet(depth=2), 0.4), (nq.GaussNet(depth=2), 0.3),
+                                    (nq.TanhNet(sigma_w=1, sigma_b=0.5, depth=3), 1.0),
+                                    (nq.ErfNet(depth=3), 0.4),
+                                    (nq.TanhNet(sigma_w=1.2, sigma_b=0.3, depth=4), 0.7)])
 def test_next_order_four_point_at_one_input_is_the_scalar_chain(net, x):
+    # at one input every term of the K_2 and V_1 recursions is present (K_1 != 0 for tanh)
     c2 = nq.next_order_four_point(net, [x] * 4)
     series = nq.single_input_series(net, x)
     assert c2.delta_green == pytest.approx(series.delta_four_point[2], rel=1e-8)
@@ -242,9 +246,25 @@ def test_next_order_four_point_two_inputs_against_finite_differences():
         assert c2.connected == pytest.approx(conn, abs=1e-6)
 
 
-def test_next_order_four_point_odd_symmetry():
-    net = nq.TanhNet(sigma_w=1.2, sigma_b=0, depth=2)
+def test_next_order_four_point_vanishes_at_depth_one():
+    c2 = nq.next_order_four_point(nq.TanhNet(sigma_b=0.5), [0.2, 0.5, 0.5, -0.4])
+    assert c2.delta_green == 0.0 and c2.connected == 0.0
+
+
+@pytest.mark.parametrize("depth", [2, 3])
+def test_next_order_four_point_odd_symmetry(depth):
+    net = nq.TanhNet(sigma_w=1.2, sigma_b=0, depth=depth)
     one = nq.next_order_four_point(net, [0.7] * 4)
     flipped = nq.next_order_four_point(net, [[0.7, 0.7, 0.7, -0.7], [0.7, -0.7, 0.7, -0.7]])
     assert flipped.delta_green[0] == pytest.approx(-one.delta_green, rel=1e-8)
     assert flipped.connected[1] == pytest.approx(one.connected, rel=1e-8)
+
+
+def test_next_order_four_point_is_symmetric_in_the_points():
+    net = nq.TanhNet(sigma_w=1.1, sigma_b=0.4, depth=3)
+    orders = [[1.0, 1.0, -0.5, -0.5], [-0.5, -0.5, 1.0, 1.0], [1.0, -0.5, 1.0, -0.5],
+              [1.0, -0.5, -0.5, -0.5], [-0.5, -0.5, -0.5, 1.0], [-0.5, 1.0, -0.5, -0.5]]
+    c2 = nq.next_order_four_point(net, orders)
+    for values in (c2.delta_green, c2.connected):
+        assert np.allclose(values[:3], values[0], rtol=1e-12)
+        assert np.allclose(values[3:], values[3], rtol=1e-12)

@@ -93,9 +93,9 @@ fig.tight_layout()
 # %% [markdown]
 # ## Distinct inputs
 # `next_order_four_point` gives the $1/N^2$ coefficients of $\Delta G^{(4)}$ and $\kappa_4$ of
-# depth-2 networks with smooth activations at distinct inputs (the exact cumulants of the
-# second-layer covariance, derivatives by Price's theorem), and `leading_connected_six_point` the
-# leading $\kappa_6 = c/N^2$ (the recursion of the third cumulant of the layer covariances).
+# deep networks with smooth activations at distinct inputs (the recursions of $K_2$ and of the
+# $1/N^2$ part of the vertex, derivatives by Price's theorem), and `leading_connected_six_point`
+# the leading $\kappa_6 = c/N^2$ (the recursion of the third cumulant of the layer covariances).
 
 # %%
 y = -0.5
