@@ -17,7 +17,7 @@ from .priors import (STANDARD_NORMAL, FrequencyWeights, NetworkPriors, Parameter
                      SharedScale, StandardNormal, UniformPhase, as_prior, iid_gaussian_priors,
                      readout_covariance)
 from .architectures import (ARCHITECTURES, CosNet, ErfNet, GaussianFrequencyPrior, GaussNet,
-                            LeakyReLUNet, Network, ReLUNet, S, Z, from_description,
+                            LeakyReLUNet, Network, ReLUNet, S, TanhNet, Z, from_description,
                             make_network)
 from .couplings import (box_rule, contact_integral, contact_integrand, normalisation_integral,
                         quartic_coupling)
@@ -40,6 +40,8 @@ from .quadrature import (activation_homogeneity, activation_kinks, gaussian_expe
 from .pair_rules import TrapezoidPairRule, trapezoid_pair_rule
 from .deep import (deep_kernel, deep_kernel_expr, layer_kernels, layer_recursion,
                    leading_connected_four_point, leading_delta_green, leading_deviation)
+from .deep_orders import (NextOrderFourPoint, SingleInputSeries, leading_connected_six_point,
+                          next_order_four_point, nlo_kernel, single_input_series)
 from .criticality import (K_STAR_ZERO, NONZERO_FIXED_POINT, SCALE_INVARIANT,
                           UNIVERSALITY_CLASSES, CriticalPoint, Susceptibilities,
                           critical_initialisation, kernel_flow, susceptibilities)
@@ -65,7 +67,7 @@ __all__ = [
     "NetworkPriors", "iid_gaussian_priors", "readout_covariance", "SharedScale", "PriorChoice",
     "as_prior", "as_law", "Rademacher", "StandardUniform", "StandardLaplace", "StandardStudentT",
     "FiniteLaw", "DensityLaw", "neuron_sums", "mean_function",
-    "Z", "S", "P", "NetworkSpec", "default_points", "Network", "GaussNet", "ReLUNet", "LeakyReLUNet", "ErfNet", "CosNet", "GaussianFrequencyPrior",
+    "Z", "S", "P", "NetworkSpec", "default_points", "Network", "GaussNet", "ReLUNet", "LeakyReLUNet", "ErfNet", "TanhNet", "CosNet", "GaussianFrequencyPrior",
     "ARCHITECTURES", "make_network", "from_description",
     "GaussianFirstLayer", "DrawnFirstLayer", "affine_preactivations",
     "kernel_expr", "kernel_numeric", "momentum_propagator", "ir_expansion", "IRExpansion",
@@ -82,6 +84,8 @@ __all__ = [
     "angular_average", "kernel_from_frequency_density", "fisher_metric", "neuron_fisher_metric",
     "deep_kernel", "deep_kernel_expr", "layer_kernels", "layer_recursion",
     "leading_connected_four_point", "leading_delta_green", "leading_deviation",
+    "nlo_kernel", "SingleInputSeries", "single_input_series", "leading_connected_six_point",
+    "NextOrderFourPoint", "next_order_four_point",
     "K_STAR_ZERO", "NONZERO_FIXED_POINT", "SCALE_INVARIANT", "UNIVERSALITY_CLASSES", "CriticalPoint",
     "Susceptibilities", "critical_initialisation", "kernel_flow", "susceptibilities",
     "InvariantQuartic", "connected_green_indexed", "free_green_indexed", "green_indexed",

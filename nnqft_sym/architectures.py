@@ -36,6 +36,7 @@ __all__ = [
     "ReLUNet",
     "LeakyReLUNet",
     "ErfNet",
+    "TanhNet",
     "CosNet",
     "GaussianFrequencyPrior",
     "ARCHITECTURES",
@@ -232,6 +233,30 @@ class ErfNet(Network):
         return {**self.params, "name": self.name}
 
 
+class TanhNet(Network):
+    r"""Tanh-net: :math:`g = \tanh(z)` (no closed-form kernel: Gauss-Hermite quadrature).
+
+    The :math:`K^\star = 0` universality class of the kernel recursion, critical at
+    :math:`(\sigma_b, \sigma_W) = (0, 1)` (Roberts, Yaida, Hanin, arXiv:2106.10165, ch. 5).
+
+    Examples
+    --------
+    >>> from nnqft_sym import TanhNet
+    >>> 0.0 < float(TanhNet(sigma_b=0).kernel(0.5, 0.5)) < 0.25     # E[tanh(z)^2] < E[z^2]
+    True
+    """
+
+    family = "tanh"
+
+    def __init__(self, *, sigma_w: Any = 1, sigma_b: Any = 1, d_in: Any = 1,
+                 name: str | None = None, depth: int = 1, d_out: int = 1) -> None:
+        super().__init__(sp.tanh(Z), sigma_w=sigma_w, sigma_b=sigma_b, d_in=d_in,
+                         name=name or "tanh-net", depth=depth, d_out=d_out)
+
+    def _init_kwargs(self) -> dict[str, Any]:
+        return {**self.params, "name": self.name}
+
+
 class CosNet(Network):
     r"""cos-net (BRG-NNFT, Howard-Klinger-Maiti-Stapleton 2024): :math:`g = \cos(w\cdot x + b)`.
 
@@ -285,12 +310,13 @@ class CosNet(Network):
 
 #: the named families, by the short names used on the command line
 ARCHITECTURES: dict[str, type[Network]] = {
-    "gauss": GaussNet, "relu": ReLUNet, "leaky_relu": LeakyReLUNet, "erf": ErfNet, "cos": CosNet,
+    "gauss": GaussNet, "relu": ReLUNet, "leaky_relu": LeakyReLUNet, "erf": ErfNet, "tanh": TanhNet,
+    "cos": CosNet,
 }
 
 
 def make_network(family: str, **params: Any) -> Network:
-    """Build a named architecture (``gauss``, ``relu``, ``erf``, ``cos``) with hyper-parameters.
+    """Build a named architecture (a key of :data:`ARCHITECTURES`) with hyper-parameters.
 
     Raises
     ------
