@@ -282,7 +282,7 @@ def continue_dimension(make_system: Callable[[Any], LpaSystem], start: list[Any]
         direction = 1 if d_end > d_now else -1
         x_now, x_before, d_before = [mpmath.mpf(v) for v in start], None, None
         step = mpmath.mpf(first_step)
-        result = None
+        result, relevant = None, _relevant(stability(probe, x_now)[1])
         while True:
             if abs(d_end - d_now) <= 1e-30 and result is not None:
                 return result
@@ -298,7 +298,11 @@ def continue_dimension(make_system: Callable[[Any], LpaSystem], start: list[Any]
                 ok, matrix, eig = _wf(system, x, strict=False)
             except RuntimeError:
                 ok = False
+            if ok:  # the relevant eigenvalue must move continuously (no jump to another branch)
+                now = _relevant(eig)
+                ok = relevant is None or abs(now - relevant) <= 0.05 * abs(relevant)
             if ok:
+                relevant = now
                 x_before, d_before, x_now, d_now = x_now, d_now, x, d_next
                 result = (x, matrix, eig)
                 step = min(step * 1.5, mpmath.mpf(0.1))
@@ -309,4 +313,12 @@ def continue_dimension(make_system: Callable[[Any], LpaSystem], start: list[Any]
                 if step < min_step:
                     raise RuntimeError(f"the continuation in d lost the Wilson-Fisher fixed point "
                                        f"near d = {mpmath.nstr(d_now, 6)} (truncation "
-                                       f"{system.truncation})")
+                                       f"{system.truncation}: the polynomial truncation no "
+                                       "longer resolves it; full_potential_fixed_point solves "
+                                       "the untruncated LPA)")
+
+
+def _relevant(eig: np.ndarray) -> float:
+    """The real negative (relevant) eigenvalue, or nan."""
+    real = [e.real for e in np.asarray(eig) if e.real < 0 and abs(e.imag) <= 1e-12]
+    return real[0] if real else float("nan")

@@ -1,0 +1,39 @@
+"""Bad input for the O(N) LPA, the continuation and the full-potential solver: clear errors."""
+import pytest
+import sympy as sp
+
+from nnqft_sym.rg import (TruncatedAction, critical_exponents, full_potential_fixed_point,
+                          lpa_beta_functions)
+
+
+@pytest.mark.parametrize("bad,error", [(0, ValueError), (-2, ValueError), (2.5, TypeError),
+                                       ("3", TypeError), (True, TypeError),
+                                       (sp.Rational(3, 2), ValueError)])
+def test_n_components_refused(bad, error):
+    with pytest.raises(error, match="n_components"):
+        lpa_beta_functions(3, 2, n_components=bad)
+    with pytest.raises(error, match="n_components"):
+        TruncatedAction(3, 2, n_components=bad)
+
+
+def test_critical_exponents_needs_numeric_n_and_d_above_two():
+    with pytest.raises(ValueError, match="n_components must be numeric"):
+        critical_exponents(3, 4, n_components=sp.Symbol("N"))
+    with pytest.raises(ValueError, match="d must be a number > 2"):
+        critical_exponents(2, 4)
+    with pytest.raises(ValueError, match="dps"):
+        critical_exponents(3, 4, dps=5)
+    with pytest.raises(TypeError, match="dps"):
+        critical_exponents(3, 4, dps=30.0)
+
+
+@pytest.mark.parametrize("kwargs,error,match", [
+    (dict(d=2.0), ValueError, "2.3 <= d < 4"), (dict(d=4), ValueError, "2.3 <= d < 4"),
+    (dict(d=sp.Symbol("d")), ValueError, "2.3 <= d < 4"),
+    (dict(points=10), ValueError, "points"), (dict(points=40.5), TypeError, "points"),
+    (dict(extent=1.0), ValueError, "extent"), (dict(extent="8"), TypeError, "extent"),
+    (dict(n_components=0), ValueError, "n_components"),
+    (dict(regulator="sharp"), ValueError, "regulator")])
+def test_full_potential_refuses(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        full_potential_fixed_point(**{"d": 3, **kwargs})
