@@ -1,6 +1,9 @@
 """Bad input for the O(N) LPA, the continuation and the full-potential solver: clear errors."""
 import pytest
 import sympy as sp
+from click.testing import CliRunner
+
+from nnqft_cli.flow import command
 
 from nnqft_sym.rg import (TruncatedAction, critical_exponents, full_potential_fixed_point,
                           lpa_beta_functions)
@@ -37,3 +40,16 @@ def test_critical_exponents_needs_numeric_n_and_d_above_two():
 def test_full_potential_refuses(kwargs, error, match):
     with pytest.raises(error, match=match):
         full_potential_fixed_point(**{"d": 3, **kwargs})
+
+
+def test_cli_refuses_bad_components_and_combinations():
+    runner = CliRunner()
+    for args, text in ((["--n-components", "0"], "--n-components"),
+                       (["--n-components", "2.5"], "--n-components"),
+                       (["--n-components", "N", "--fixed-point"], "numeric --n-components"),
+                       (["--full-potential", "--scheme", "polchinski"], "wetterich"),
+                       (["--full-potential", "--d", "2"], "2.3 <= d < 4"),
+                       (["--shooting", "--scheme", "polchinski", "--n-components", "2"],
+                        "one-component")):
+        result = runner.invoke(command, ["--d", "3", *args] if "--d" not in args else args)
+        assert result.exit_code != 0 and text in result.output, (args, result.output)
