@@ -4,9 +4,10 @@ import sympy as sp
 from click.testing import CliRunner
 
 from nnqft_cli.flow import command
+from nnqft_sym import GaussNet
 
 from nnqft_sym.rg import (TruncatedAction, critical_exponents, full_potential_fixed_point,
-                          lpa_beta_functions)
+                          lpa_beta_functions, multi_output_couplings, passive_flow)
 
 
 @pytest.mark.parametrize("bad,error", [(0, ValueError), (-2, ValueError), (2.5, TypeError),
@@ -53,3 +54,11 @@ def test_cli_refuses_bad_components_and_combinations():
                         "one-component")):
         result = runner.invoke(command, ["--d", "3", *args] if "--d" not in args else args)
         assert result.exit_code != 0 and text in result.output, (args, result.output)
+
+
+def test_multi_output_flow_inputs_refused():
+    net = GaussNet(sigma_w=1.0, d_in=1, d_out=2)
+    with pytest.raises(TypeError, match="width"):
+        multi_output_couplings(net, [-0.01, -0.006, 0.002, 0.01], 2.5)
+    with pytest.raises(ValueError, match="n_components"):
+        passive_flow(net, -0.01, 0.0, [10.0, 1.0], n_components=0)

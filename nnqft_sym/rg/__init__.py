@@ -27,9 +27,10 @@ from .fixed_points import (CriticalExponents, FixedPoint, critical_exponents, fi
 from .full_potential import FullPotentialFixedPoint, full_potential_fixed_point
 from .lpa import (BetaFunctions, composite_derivatives, describe_setting, lpa_beta_functions,
                   polchinski_lpa, wetterich_lpa)
-from .nnqft_flows import (U4, U6, FlowSolution, GaussNetFlow, active_flow, dilation_exponent,
-                          exact_active_slope, field_normalisation, field_rescaling, gaussnet_flow,
-                          gaussnet_regulator, passive_flow)
+from .nnqft_flows import (U4, U6, FlowSolution, GaussNetFlow, MultiOutputCouplings, active_flow,
+                          dilation_exponent, exact_active_slope, field_normalisation,
+                          field_rescaling, gaussnet_flow, gaussnet_regulator,
+                          multi_output_couplings, passive_flow)
 from .regulators import (REGULATORS, Y, Regulator, custom_regulator, exponential_regulator, get_regulator,
                          litim_regulator, loop_measure)
 from .shooting import PolchinskiFixedPoint, polchinski_fixed_point
@@ -51,7 +52,7 @@ __all__ = [
     # NN-QFT flows (ELS, arXiv:2108.01403)
     "U4", "U6", "FlowSolution", "GaussNetFlow", "active_flow", "dilation_exponent",
     "exact_active_slope", "field_rescaling", "field_normalisation", "gaussnet_flow", "gaussnet_regulator",
-    "passive_flow",
+    "passive_flow", "MultiOutputCouplings", "multi_output_couplings",
     # HMS cutoff flow and the amputated vertex
     "WilsonianFlow", "cutoff_contact_integral", "cutoff_normalisation", "wilsonian_flow", "AmputatedVertex",
     "amputated_quartic_vertex", "local_template",
