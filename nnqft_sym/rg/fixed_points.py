@@ -29,7 +29,17 @@ direction, so
    Newton may fall onto the Gaussian fixed point), starting values
    :math:`\lambda_N = \pm 10^{-3} \dots \pm 10^{3}` times its size extrapolated from
    :math:`\lambda_{N-1}, \lambda_{N-2}` are scanned and the WF solution whose other couplings
-   are closest to truncation :math:`N-1` is kept.
+   are closest to truncation :math:`N-1` is kept;
+4. for closed-form schemes (Litim's and other closed-form regulators, Polchinski), as soon as
+   the double-precision Newton step from :math:`\lambda_N = 0` fails, rule 3 continues in
+   mpmath (:mod:`.continuation`; the couplings grow like :math:`n!` and double precision
+   stalls beyond :math:`\rho^{14}` in d = 3), and when the sequence cannot start in the
+   requested d it runs in d = 3 and the fixed point is followed in d.  Where double precision
+   converged, the results are unchanged bit for bit.
+
+O(N) models (``n_components``): the same rules; at truncation 2 the fixed points of
+:math:`N \ne 1` are found by multi-start (``sympy.solve`` of the higher-degree O(N) numerators
+takes minutes), with the starting grid of :math:`\kappa` scaled by N.
 """
 from __future__ import annotations
 
