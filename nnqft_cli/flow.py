@@ -6,6 +6,9 @@ Examples::
     nnqft flow --d 3 --truncation 10 --fixed-point            # nu, omega (add --betas)
     nnqft flow --d "4 - eps" --truncation 2
     nnqft flow --scheme polchinski --d 3 --shooting     # no truncation: ODE shooting
+    nnqft flow --d 3 --truncation 10 --fixed-point --n-components 3     # O(3) model
+    nnqft flow --d 3 --truncation 2 --n-components N --latex           # symbolic N
+    nnqft flow --d 3 --full-potential --n-components 2   # no truncation: collocation
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from nnqft_sym.errors import ParseError
 from nnqft_sym.parsing import parse_expression
 from nnqft_sym.rg import (DEFAULT_EXPANSION, DEFAULT_REGULATOR, DEFAULT_SCHEME, DEFAULT_TRUNCATION,
                           REGULATORS, BetaFunctions, CriticalExponents, critical_exponents,
-                          lpa_beta_functions, polchinski_fixed_point)
+                          full_potential_fixed_point, lpa_beta_functions, polchinski_fixed_point)
 from nnqft_sym.rg.action import EXPANSIONS
 from nnqft_sym.rg.lpa import SCHEMES
 
@@ -35,6 +38,18 @@ def _parse_dimension(text: str) -> sp.Expr:
     if not value.free_symbols and not (value.is_real and value > 0):
         raise click.BadParameter(f"--d must be a positive dimension, got {text!r}")
     return value
+
+
+def _parse_components(text: str) -> sp.Expr:
+    """``--n-components``: a positive integer, ``N`` (symbolic) or ``oo`` (large-N limit)."""
+    if text == "N":
+        return sp.Symbol("N", positive=True)
+    if text in ("oo", "inf"):
+        return sp.oo
+    if text.isdigit() and int(text) >= 1:
+        return sp.Integer(int(text))
+    raise click.BadParameter(f"--n-components must be a positive integer, 'N' (symbolic) or 'oo' "
+                             f"(the large-N limit), got {text!r}")
 
 
 @click.command(name="flow", context_settings=CONTEXT_SETTINGS)
@@ -62,9 +77,15 @@ def _parse_dimension(text: str) -> sp.Expr:
 @click.option("--shooting", is_flag=True,
               help="Polchinski only: solve the fixed-point ODE by shooting (no polynomial "
                    "truncation; 3 <= d < 4) and print sigma* = v''(0), nu, omega.")
+@click.option("--n-components", "n_components", default="1", show_default=True,
+              help="Number N of field components (O(N) model): a positive integer, 'N' for "
+                   "symbolic beta functions, or 'oo' for the large-N limit.")
+@click.option("--full-potential", "full_potential", is_flag=True,
+              help="Wetterich only: solve the LPA fixed point without truncation (Chebyshev "
+                   "collocation; 2.3 <= d < 4) and print nu, omega and the minimum.")
 def command(scheme: str, regulator: str, spacetime_dimension: str, truncation: int, expansion: str,
             dimensionful: bool, as_latex: bool, standalone: bool, fixed_point: bool,
-            show_betas: bool, shooting: bool) -> None:
+            show_betas: bool, shooting: bool, n_components: str, full_potential: bool) -> None:
     """LPA beta functions, Wilson-Fisher fixed point and critical exponents.
 
     Every output names the scheme, regulator, expansion and truncation it used; the defaults
@@ -72,20 +93,28 @@ def command(scheme: str, regulator: str, spacetime_dimension: str, truncation: i
     """
     as_latex = as_latex or standalone
     d = _parse_dimension(spacetime_dimension)
+    n_comp = _parse_components(n_components)
     if shooting:
+        if n_comp != 1:
+            raise click.UsageError("--shooting solves the one-component Polchinski LPA only "
+                                   "(use --full-potential for O(N))")
         lines = _shooting(scheme, d, as_latex)
+    elif full_potential:
+        lines = _full_potential(scheme, regulator, d, n_comp, as_latex)
     else:
-        if fixed_point and (d.free_symbols or dimensionful):
-            raise click.UsageError("--fixed-point needs a numeric --d and dimensionless couplings")
+        if fixed_point and (d.free_symbols or dimensionful or n_comp.free_symbols):
+            raise click.UsageError("--fixed-point needs a numeric --d, a numeric --n-components "
+                                   "and dimensionless couplings")
         try:
             beta = lpa_beta_functions(d, truncation, regulator, expansion, scheme=scheme,
-                                      dimensionless=not dimensionful)
+                                      dimensionless=not dimensionful, n_components=n_comp)
         except (TypeError, ValueError) as exc:
             raise click.UsageError(str(exc)) from None
         lines = []
         if fixed_point:
             try:
-                result = critical_exponents(d, truncation, regulator, expansion, scheme=scheme)
+                result = critical_exponents(d, truncation, regulator, expansion, scheme=scheme,
+                                            n_components=n_comp)
             except (RuntimeError, ValueError) as exc:
                 raise click.ClickException(f"no Wilson-Fisher fixed point: {exc}") from None
             lines += _fixed_point(result, as_latex)
@@ -140,3 +169,24 @@ def _shooting(scheme: str, d: sp.Expr, as_latex: bool) -> list[str]:
             f"omega = {pol.omega:.8f} +- {pol.omega_error:.1e}",
             f"sigma* = v''(0) = {pol.sigma:.14g}",
             "eigenvalues = " + ", ".join(f"{e:.10g}" for e in pol.eigenvalues)]
+
+
+def _full_potential(scheme: str, regulator: str, d: sp.Expr, n_comp: sp.Expr,
+                    as_latex: bool) -> list[str]:
+    if scheme != "wetterich" or d.free_symbols or n_comp.free_symbols:
+        raise click.UsageError("--full-potential needs --scheme wetterich, a numeric --d and a "
+                               "numeric --n-components")
+    try:
+        fp = full_potential_fixed_point(d, n_components=n_comp, regulator=regulator)
+    except (RuntimeError, ValueError) as exc:
+        raise click.ClickException(f"full-potential solve failed: {exc}") from None
+    head = f"Wilson-Fisher fixed point: {fp.setting}, d = {fp.d:g}"
+    if as_latex:
+        return [tex.comment(head),
+                tex.display(rf"\nu = {fp.nu:.10f} \pm {fp.nu_error:.1e}, \qquad "
+                            rf"\omega = {fp.omega:.10f} \pm {fp.omega_error:.1e}, \qquad "
+                            rf"\kappa^* = {fp.minimum:.12g}")]
+    return [f"# {head}", f"nu = {fp.nu:.10f} +- {fp.nu_error:.1e}",
+            f"omega = {fp.omega:.10f} +- {fp.omega_error:.1e}",
+            f"kappa* = {fp.minimum:.12g}",
+            "eigenvalues = " + ", ".join(f"{e:.10g}" for e in fp.eigenvalues)]

@@ -16,8 +16,8 @@ def _text(nb):
 
 def test_notebook_04_runs():
     nb = run_notebook("04_rg_flows.ipynb")
-    # its five figures are shown (inline backend): importing numeric used to switch to Agg
-    assert sum(figures(cell) for cell in nb.cells) == 5
+    # its six figures are shown (inline backend): importing numeric used to switch to Agg
+    assert sum(figures(cell) for cell in nb.cells) == 6
     text = _text(nb)
     assert "N = 12:  nu = 0.649560" in text                  # Litim 2002 / BJL 2007 LPA value
     assert "derived exponent (network field): -3" in text
@@ -26,6 +26,9 @@ def test_notebook_04_runs():
     assert "agrees with d_in - 4 = -3 (4 sigma): True | excludes the talk's +3: True" in text
     # Polchinski LPA by shooting = Wetterich-Litim = BJL 2007
     assert "Polchinski shooting: sigma* = -0.2285982024, nu = 0.6495618" in text
+    # O(N) exponents from the full potential (Litim hep-th/0203006: 0.7082, 0.7611, 0.8043)
+    assert "O(2): nu = 0.70821091" in text and "O(4): nu = 0.80434770" in text
+    assert "large N: nu = 1.00000000" in text
     # three-way active exponent; flows started from measured couplings
     assert "derived (dilation symmetry):  -3" in text
     value, error = map(float, re.search(r"measured \(numeric, N = 10\): +(\S+) \+- (\S+)", text).groups())

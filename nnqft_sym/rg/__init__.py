@@ -4,6 +4,8 @@
 - :mod:`.action`: the truncated effective action;
 - :mod:`.lpa`: Wetterich and Polchinski LPA beta functions;
 - :mod:`.fixed_points`: fixed points, stability matrix, critical exponents;
+- :mod:`.continuation`: high-precision continuation of the truncations (mpmath) and in d;
+- :mod:`.full_potential`: the untruncated LPA fixed point and exponents (Chebyshev collocation);
 - :mod:`.shooting`: the Polchinski LPA fixed point and exponents by shooting (no truncation);
 - :mod:`.nnqft_flows`: the NN-QFT flows of ELS (arXiv:2108.01403; active/passive RG);
 - :mod:`.wilsonian`: the HMS flow with an input-space cutoff;
@@ -22,11 +24,13 @@ from .amputation import AmputatedVertex, amputated_quartic_vertex, local_templat
 from .defaults import DEFAULT_EXPANSION, DEFAULT_REGULATOR, DEFAULT_SCHEME, DEFAULT_TRUNCATION
 from .fixed_points import (CriticalExponents, FixedPoint, critical_exponents, find_fixed_point,
                            stability_matrix)
+from .full_potential import FullPotentialFixedPoint, full_potential_fixed_point
 from .lpa import (BetaFunctions, composite_derivatives, describe_setting, lpa_beta_functions,
                   polchinski_lpa, wetterich_lpa)
-from .nnqft_flows import (U4, U6, FlowSolution, GaussNetFlow, active_flow, dilation_exponent,
-                          exact_active_slope, field_normalisation, field_rescaling, gaussnet_flow,
-                          gaussnet_regulator, passive_flow)
+from .nnqft_flows import (U4, U6, FlowSolution, GaussNetFlow, MultiOutputCouplings, active_flow,
+                          dilation_exponent, exact_active_slope, field_normalisation,
+                          field_rescaling, gaussnet_flow, gaussnet_regulator,
+                          multi_output_couplings, passive_flow)
 from .regulators import (REGULATORS, Y, Regulator, custom_regulator, exponential_regulator, get_regulator,
                          litim_regulator, loop_measure)
 from .shooting import PolchinskiFixedPoint, polchinski_fixed_point
@@ -44,11 +48,11 @@ __all__ = [
     # fixed points
     "CriticalExponents", "FixedPoint", "critical_exponents", "PolchinskiFixedPoint",
     "polchinski_fixed_point", "find_fixed_point",
-    "stability_matrix",
+    "stability_matrix", "FullPotentialFixedPoint", "full_potential_fixed_point",
     # NN-QFT flows (ELS, arXiv:2108.01403)
     "U4", "U6", "FlowSolution", "GaussNetFlow", "active_flow", "dilation_exponent",
     "exact_active_slope", "field_rescaling", "field_normalisation", "gaussnet_flow", "gaussnet_regulator",
-    "passive_flow",
+    "passive_flow", "MultiOutputCouplings", "multi_output_couplings",
     # HMS cutoff flow and the amputated vertex
     "WilsonianFlow", "cutoff_contact_integral", "cutoff_normalisation", "wilsonian_flow", "AmputatedVertex",
     "amputated_quartic_vertex", "local_template",

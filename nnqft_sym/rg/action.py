@@ -15,6 +15,13 @@ with :math:`\Gamma^{(2)}_0(p) = 1/K(p)` (any SymPy momentum propagator, e.g.
 
 In the field normalisation :math:`U = \sum_n u_{2n} \phi^{2n}/(2n)!` the couplings are
 :math:`u_{2n} = (2n-1)!!\, \lambda_n` (about zero), e.g. :math:`u_4 = 3 \lambda_2`.
+
+**O(N) fields.** For :math:`N` components :math:`\phi_a` with an O(N)-invariant potential,
+:math:`\rho = \phi_a\phi_a/2`; at a constant field the Hessian has the radial eigenvalue
+:math:`U' + 2\rho U''` (once) and the Goldstone eigenvalue :math:`U'` (:math:`N - 1` times).
+:math:`N = 1` is the :math:`Z_2` scalar; ``n_components=sympy.oo`` is the large-N limit in the
+rescaled variables :math:`\rho \to N\rho`, :math:`U \to N U` (only the Goldstone modes
+survive, each with weight one).
 """
 from __future__ import annotations
 
@@ -35,6 +42,8 @@ RHO = sp.Symbol("rho", nonnegative=True)
 PHI = sp.Symbol("phi", real=True)
 
 EXPANSIONS = ("zero", "minimum")
+#: the large-N limit (rescaled variables), accepted as ``n_components``
+LARGE_N = sp.oo
 
 
 def check_truncation(truncation: Any, minimum: int = 1, why: str = "") -> int:
@@ -53,6 +62,35 @@ def check_expansion(expansion: Any) -> str:
     if expansion not in EXPANSIONS:
         raise ValueError(f"expansion must be one of {EXPANSIONS}, got {expansion!r}")
     return expansion
+
+
+def check_n_components(n_components: Any, numeric: bool = False) -> sp.Expr:
+    """Require a number of field components N: an integer >= 1, ``sympy.oo`` (the large-N
+    limit) or, unless ``numeric``, a SymPy expression (symbolic N, e.g. ``Symbol("N")``).
+
+    Examples
+    --------
+    >>> check_n_components(3)
+    3
+    """
+    if isinstance(n_components, bool) or isinstance(n_components, str):
+        raise TypeError("n_components must be an integer >= 1, sympy.oo or a SymPy expression, "
+                        f"got {n_components!r}")
+    if isinstance(n_components, numbers.Integral) or (isinstance(n_components, sp.Integer)):
+        if int(n_components) < 1:
+            raise ValueError(f"n_components must be an integer >= 1, got {n_components}")
+        return sp.Integer(int(n_components))
+    if n_components is LARGE_N:
+        return LARGE_N
+    if isinstance(n_components, sp.Expr) and n_components.free_symbols:
+        if numeric:
+            raise ValueError("n_components must be numeric here (an integer >= 1 or sympy.oo), "
+                             f"got {n_components}")
+        return n_components
+    if isinstance(n_components, sp.Expr) and n_components.is_number:
+        raise ValueError(f"n_components must be an integer >= 1 or sympy.oo, got {n_components}")
+    raise TypeError("n_components must be an integer >= 1, sympy.oo (large N) or a symbolic SymPy "
+                    f"expression, got {n_components!r}")
 
 
 def check_spacetime_dimension(d: Any, name: str = "d") -> sp.Expr:
@@ -88,6 +126,8 @@ class TruncatedAction:
     kinetic : sympy expression of :data:`P`, optional
         :math:`\Gamma^{(2)}_0(p)`; default :math:`p^2`.  Use :meth:`from_propagator` for
         :math:`1/K(p)`.
+    n_components : int >= 1, sympy.oo or sympy expression
+        Number :math:`N` of field components (O(N) symmetry; default 1, the :math:`Z_2` scalar).
 
     Examples
     --------
@@ -100,7 +140,7 @@ class TruncatedAction:
     """
 
     def __init__(self, d: Any, truncation: int, expansion: str = "zero",
-                 kinetic: Any = None) -> None:
+                 kinetic: Any = None, n_components: Any = 1) -> None:
         self.d = check_spacetime_dimension(d)
         self.truncation = (check_truncation(truncation, 2, " for the expansion about the running "
                                             "minimum (use expansion='zero' for truncation 1)")
@@ -111,6 +151,7 @@ class TruncatedAction:
             raise TypeError("kinetic must be a SymPy expression of the momentum P, "
                             f"got {kinetic!r}")
         self.kinetic = kinetic
+        self.n_components = check_n_components(n_components)
 
     @classmethod
     def from_propagator(cls, propagator: Any, momentum: sp.Symbol, d: Any, truncation: int,
@@ -186,6 +227,11 @@ class TruncatedAction:
         return [(2 * m + 1) * self.lambdas[m + 1] + 2 * rho0 * self.lambdas[m + 2]
                 for m in range(self.truncation + 1)]
 
+    def goldstone_derivatives(self) -> list[sp.Expr]:
+        r"""Taylor data of the Goldstone curvature :math:`U'(\rho)`:
+        :math:`\lambda_{m+1}`, m = 0..N (O(N) fields, see the module docstring)."""
+        return [self.lambdas[m + 1] for m in range(self.truncation + 1)]
+
     def inverse_propagator(self, p: sp.Expr = P, rho: sp.Expr = RHO) -> sp.Expr:
         r""":math:`\Gamma^{(2)}(p; \rho) = \Gamma^{(2)}_0(p) + U'(\rho) + 2\rho U''(\rho)`."""
         u = self.potential(RHO)
@@ -205,8 +251,9 @@ class TruncatedAction:
                          "nnqft_sym.rg.gaussnet_flow")
 
     def __repr__(self) -> str:
+        components = "" if self.n_components == 1 else f", n_components={self.n_components}"
         return (f"TruncatedAction(d={self.d}, truncation={self.truncation}, "
-                f"expansion={self.expansion!r}, kinetic={self.kinetic})")
+                f"expansion={self.expansion!r}, kinetic={self.kinetic}{components})")
 
     def _latex(self, printer: Any) -> str:
         return (r"\Gamma_k = \int d^{%s}x\,\left[\tfrac12 \phi\,(%s)\,\phi + %s\right]"

@@ -10,7 +10,17 @@ Wetterich (effective average action), derived in :mod:`nnqft_sym.rg.regulators`:
     \quad\text{(dimensionless)},
 
 with :math:`t = \ln k`, :math:`u = k^{-d} U`, :math:`\tilde\rho = k^{2-d}\rho` (no anomalous
-dimension in the LPA).  Polchinski (Wilsonian interaction potential :math:`V`, UV-cutoff
+dimension in the LPA).  For :math:`N` field components (O(N) symmetry, ``n_components``) the
+Goldstone modes add :math:`(N-1)\,\ell(u')`; with Litim's regulator, :math:`\ell(w) = c_d/(1+w)`,
+
+.. math::
+
+    \partial_t u = -d\, u + (d-2)\, \tilde\rho\, u'
+    + c_d\left[\frac{N-1}{1+u'} + \frac{1}{1+u'+2\tilde\rho u''}\right],
+    \qquad c_d = \frac{1}{(4\pi)^{d/2}\Gamma(d/2+1)},
+
+and ``n_components=sympy.oo`` gives the large-N limit (:math:`\rho \to N\rho`,
+:math:`U \to N U`): :math:`\partial_t u = -d u + (d-2)\tilde\rho u' + \ell(u')`.  Polchinski (Wilsonian interaction potential :math:`V`, UV-cutoff
 propagator :math:`C_k`):
 integrating out the modes between :math:`k` and :math:`k + dk` gives
 :math:`e^{-S_k} = e^{-\frac12 \delta\cdot(C_{\Lambda} - C_k)\cdot\delta}\, e^{-S_\Lambda}`, hence
@@ -22,6 +32,9 @@ scaled to one (they drop out of all exponents):
 
     \partial_t V = -k^{d-2}\, V''(\phi) + k^{-2}\, V'(\phi)^2, \qquad
     \partial_t v = -d\, v + \tfrac{d-2}{2}\tilde\phi\, v' - v'' + v'^2 .
+
+For :math:`N` components, in :math:`\rho`: :math:`V'' \to \nabla^2 V = N V' + 2\rho V''` and
+:math:`V'^2 \to (\nabla V)^2 = 2\rho V'^2` (large N: :math:`\nabla^2 V \to V'`).
 
 The right-hand sides are differentiated :math:`n` times with respect to :math:`\rho` at the
 expansion point by Faa di Bruno's formula (incomplete Bell polynomials) and by truncated
@@ -42,7 +55,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from .action import TruncatedAction
+from .action import LARGE_N, TruncatedAction
 from .defaults import DEFAULT_EXPANSION, DEFAULT_REGULATOR, DEFAULT_SCHEME
 from .regulators import K_SCALE, Regulator, get_regulator
 
@@ -51,7 +64,8 @@ __all__ = ["BetaFunctions", "describe_setting", "lpa_beta_functions", "wetterich
 SCHEMES = ("wetterich", "polchinski")
 
 
-def describe_setting(scheme: str, regulator: str | None, expansion: str) -> str:
+def describe_setting(scheme: str, regulator: str | None, expansion: str,
+                     n_components: Any = 1) -> str:
     """The LPA setting in words, as every printed result states it.
 
     Examples
@@ -61,9 +75,13 @@ def describe_setting(scheme: str, regulator: str | None, expansion: str) -> str:
     'Wetterich LPA, litim regulator, expansion about the minimum'
     >>> describe_setting("polchinski", None, "zero")
     'Polchinski LPA (no regulator), expansion about zero'
+    >>> describe_setting("wetterich", "litim", "minimum", 3)
+    'Wetterich LPA of the O(3) model, litim regulator, expansion about the minimum'
     """
     reg = f"{regulator} regulator" if regulator else None
-    head = f"{scheme.capitalize()} LPA" + (f", {reg}" if reg else " (no regulator)")
+    model = "" if n_components == 1 else (" of the O(N) model at large N" if n_components is LARGE_N
+                                          else f" of the O({n_components}) model")
+    head = f"{scheme.capitalize()} LPA{model}" + (f", {reg}" if reg else " (no regulator)")
     where = "the minimum" if expansion == "minimum" else "zero"
     return f"{head}, expansion about {where}"
 
@@ -217,7 +235,7 @@ class BetaFunctions:
         """The scheme, regulator and expansion in words, e.g. ``"Wetterich LPA, litim regulator,
         expansion about the minimum"``."""
         return describe_setting(self.scheme, self.regulator.name if self.regulator else None,
-                                self.action.expansion)
+                                self.action.expansion, self.action.n_components)
 
     def __repr__(self) -> str:
         reg = self.regulator.name if self.regulator else "none"
@@ -361,8 +379,23 @@ def wetterich_lpa(action: TruncatedAction, regulator: Any = "litim",
     else:
         inner = [(curv[0] + m2) / (z * K_SCALE ** 2)] + [c / (z * K_SCALE ** 2) for c in curv[1:]]
         prefactor = K_SCALE ** action.d
-    w0 = inner[0]
-    loop = composite_derivatives(lambda j: prefactor * reg.threshold(j, action.d, w0), inner, n)
+    goldstone = action.goldstone_derivatives()
+    if not dimensionless:
+        goldstone = [(goldstone[0] + m2) / (z * K_SCALE ** 2)] + [g / (z * K_SCALE ** 2)
+                                                                  for g in goldstone[1:]]
+
+    def mode(taylor: list[sp.Expr]) -> list[sp.Expr]:
+        w0 = taylor[0]
+        return composite_derivatives(lambda j: prefactor * reg.threshold(j, action.d, w0),
+                                     taylor, n)
+
+    n_comp = action.n_components
+    if n_comp is LARGE_N:  # rescaled large-N limit: the Goldstone modes only, weight one
+        loop = mode(goldstone)
+    elif n_comp == 1:
+        loop = mode(inner)
+    else:
+        loop = [radial + (n_comp - 1) * gold for radial, gold in zip(mode(inner), mode(goldstone))]
     return _assemble(action, loop, dimensionless, "wetterich", reg)
 
 
@@ -396,16 +429,21 @@ def polchinski_lpa(action: TruncatedAction, dimensionless: bool = True) -> BetaF
         a_coef, b_coef = sp.Integer(1), sp.Integer(1)
     else:
         a_coef, b_coef = K_SCALE ** (action.d - 2), K_SCALE ** (-2)
-    coeffs = [2 * b_coef * rho_up_sq[m] - a_coef * (up[m] + 2 * rho_upp[m])
-              for m in range(n + 1)]
+    n_comp = action.n_components
+    if n_comp is LARGE_N:  # rescaled large-N limit: Laplacian N U' only (weight one)
+        coeffs = [2 * b_coef * rho_up_sq[m] - a_coef * up[m] for m in range(n + 1)]
+    else:  # Laplacian of U(phi.phi/2): N U' + 2 rho U''; (grad U)^2 = 2 rho U'^2
+        coeffs = [2 * b_coef * rho_up_sq[m] - a_coef * (n_comp * up[m] + 2 * rho_upp[m])
+                  for m in range(n + 1)]
     loop = [sp.expand(sp.factorial(m) * coeffs[m]) for m in range(n + 1)]
     return _assemble(action, loop, dimensionless, "polchinski", None)
 
 
 def lpa_beta_functions(d: Any, truncation: int, regulator: Any = DEFAULT_REGULATOR,
                        expansion: str = DEFAULT_EXPANSION, *, scheme: str = DEFAULT_SCHEME,
-                       dimensionless: bool = True) -> BetaFunctions:
-    r"""LPA beta functions for a :math:`Z_2`-symmetric scalar with potential up to :math:`\rho^N`.
+                       dimensionless: bool = True, n_components: Any = 1) -> BetaFunctions:
+    r"""LPA beta functions for an O(N) scalar (default :math:`Z_2`) with potential up to
+    :math:`\rho^N`.
 
     Parameters
     ----------
@@ -425,6 +463,10 @@ def lpa_beta_functions(d: Any, truncation: int, regulator: Any = DEFAULT_REGULAT
         Default :data:`~nnqft_sym.rg.DEFAULT_SCHEME`.
     dimensionless : bool
         Dimensionless couplings (default) or dimensionful ones (expressions contain ``k``).
+    n_components : int >= 1, sympy.oo or sympy expression
+        Number of field components (O(N) symmetry, :math:`\rho = \phi_a\phi_a/2`); default 1
+        (the :math:`Z_2` scalar, unchanged); a symbol for symbolic N; ``sympy.oo`` for the
+        rescaled large-N limit (module docstring).
 
     Returns
     -------
@@ -445,10 +487,14 @@ def lpa_beta_functions(d: Any, truncation: int, regulator: Any = DEFAULT_REGULAT
     >>> l1, l2 = sp.symbols("lambda_1 lambda_2", real=True)
     >>> sp.simplify(beta[l1] - (-2*l1 - 3*l2 / (6 * sp.pi**2 * (1 + l1)**2)))
     0
+    >>> n = sp.Symbol("N", positive=True)
+    >>> on = lpa_beta_functions(3, 2, "litim", "zero", n_components=n)
+    >>> sp.simplify(on[l1] - (-2*l1 - (n + 2) * l2 / (6 * sp.pi**2 * (1 + l1)**2)))
+    0
     """
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
-    action = TruncatedAction(d, truncation, expansion)
+    action = TruncatedAction(d, truncation, expansion, n_components=n_components)
     if scheme == "polchinski":
         return polchinski_lpa(action, dimensionless)
     return wetterich_lpa(action, regulator, dimensionless)

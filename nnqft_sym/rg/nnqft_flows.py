@@ -73,6 +73,7 @@ from scipy import integrate
 
 from .._deprecation import deprecated_alias, deprecated_attribute
 from ..architectures import GaussNet
+from ..multi_output import invariant_quartic_coupling
 from ..parsing import to_sympy
 from ..propagators import ir_expansion, momentum_propagator
 from ..specification import NetworkSpec
@@ -82,7 +83,7 @@ from .regulators import K_SCALE, P2, Y, Regulator, custom_regulator, loop_measur
 
 __all__ = ["gaussnet_regulator", "GaussNetFlow", "FlowSolution", "gaussnet_flow",
            "field_rescaling", "field_normalisation", "dilation_exponent", "active_flow", "passive_flow",
-           "exact_active_slope", "U4", "U6"]
+           "exact_active_slope", "U4", "U6", "MultiOutputCouplings", "multi_output_couplings"]
 
 #: the quartic and sextic couplings of phi^4/4! and phi^6/6!
 U4 = sp.Symbol("u_4", real=True)
@@ -154,13 +155,16 @@ class GaussNetFlow:
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
 
-def gaussnet_flow(d_in: Any) -> GaussNetFlow:
+def gaussnet_flow(d_in: Any, n_components: Any = 1) -> GaussNetFlow:
     r"""Derive the ELS flow equations of :math:`u_4, u_6` (see the module docstring).
 
     Parameters
     ----------
     d_in : int or sympy expression
         Input dimension.
+    n_components : int >= 1 or sympy expression
+        Number of output components (O(N) flow of :math:`U = u_4 (f\cdot f)^2/4! +
+        u_6 (f\cdot f)^3/6!`, N = ``d_out``); default 1.
 
     Examples
     --------
@@ -170,7 +174,8 @@ def gaussnet_flow(d_in: Any) -> GaussNetFlow:
     >>> sp.expand(flow.dimensionless()[U4]).coeff(U4, 1)     # -(4 - d_in)
     -3
     """
-    action = TruncatedAction(check_spacetime_dimension(d_in, "d_in"), 3, "zero")
+    action = TruncatedAction(check_spacetime_dimension(d_in, "d_in"), 3, "zero",
+                             n_components=n_components)
     reg = gaussnet_regulator()
     beta = wetterich_lpa(action, reg, dimensionless=False)
     lam = action.lambdas
@@ -334,12 +339,14 @@ def active_flow(net: NetworkSpec, u4: float, u6: float, sigmas: Any, rtol: float
 
 
 def passive_flow(net: NetworkSpec, u4: float, u6: float, ks: Any, regulator: Any = "litim",
-                 rtol: float = 1e-10) -> FlowSolution:
+                 rtol: float = 1e-10, n_components: Any = 1) -> FlowSolution:
     r"""Integrate the passive flow in :math:`k` for a fixed network, from ``ks[0]`` through ``ks``.
 
     The kinetic term is the IR expansion :math:`Z_0(m_0^2 + p^2)` of ``net``; the regulator
     :math:`R_k = Z_0 k^2 r(p^2/k^2)`; the couplings are those of the network field
     (:math:`u_4 = 3\lambda_2`, :math:`u_6 = 15\lambda_3`, mass deviation kept at zero).
+    ``n_components`` = N gives the O(N) flow of :math:`u_4 (f\cdot f)^2/4! + u_6 (f\cdot f)^3/6!`
+    for a network with ``d_out = N`` outputs (start it from :func:`multi_output_couplings`).
 
     Examples
     --------
@@ -352,7 +359,7 @@ def passive_flow(net: NetworkSpec, u4: float, u6: float, ks: Any, regulator: Any
     net.require_numeric("passive_flow")
     ir = ir_expansion(net)
     action = TruncatedAction(net.d_in, 3, "zero",
-                             kinetic=ir.Z0 * (ir.m0_squared + P ** 2))
+                             kinetic=ir.Z0 * (ir.m0_squared + P ** 2), n_components=n_components)
     beta = wetterich_lpa(action, regulator, dimensionless=False)
     lam = action.lambdas
     point = {lam[1]: 0, lam[2]: U4 / 3, lam[3]: U6 / 15}
@@ -373,6 +380,53 @@ def passive_flow(net: NetworkSpec, u4: float, u6: float, ks: Any, regulator: Any
                            "(the coupling is too strong for the truncation: the flow runs into "
                            "the propagator pole)")
     return FlowSolution(ks, sol.y[0], sol.y[1], sol.y[0], sol.y[1])
+
+
+@dataclass(frozen=True)
+class MultiOutputCouplings:
+    r"""Starting couplings of the O(N) flows of a network with ``d_out = N`` outputs.
+
+    Attributes
+    ----------
+    n_components : int
+        N = ``d_out``.
+    u4 : float
+        The O(d_out)-invariant tree-level coupling :math:`\lambda` of
+        :math:`\frac{\lambda}{4!}\int (f\cdot f)^2` (:math:`u_4 = 3\lambda_2` in the
+        :math:`\rho = f\cdot f/2` expansion of the flows).
+    anisotropy : float
+        Spread of the per-pairing couplings relative to :math:`|u_4|` (zero for a local
+        :math:`(f\cdot f)^2` vertex; see :mod:`nnqft_sym.multi_output`).
+    """
+
+    n_components: int
+    u4: float
+    anisotropy: float
+
+
+def multi_output_couplings(net: NetworkSpec, points: Any, width: Any,
+                           cutoff: Any = None) -> MultiOutputCouplings:
+    r"""The O(d_out)-invariant quartic coupling of a multi-output network, for the O(N) flows.
+
+    Reads :func:`nnqft_sym.multi_output.invariant_quartic_coupling` (exact finite-width vertex
+    at four ``points``) and pairs it with N = ``net.d_out``, the input of
+    ``passive_flow(..., n_components=N)`` and ``lpa_beta_functions(..., n_components=N)``.
+
+    Examples
+    --------
+    >>> from nnqft_sym import GaussNet
+    >>> from nnqft_sym.rg import multi_output_couplings, passive_flow
+    >>> net = GaussNet(sigma_w=1.0, d_in=1, d_out=3)
+    >>> start = multi_output_couplings(net, [-0.01, -0.006, 0.002, 0.01], 10)
+    >>> start.n_components
+    3
+    >>> sol = passive_flow(net, start.u4, 0.0, [10.0, 9.0], n_components=start.n_components)
+    >>> len(sol.u4)
+    2
+    """
+    quartic = invariant_quartic_coupling(net, points, width, cutoff=cutoff)
+    return MultiOutputCouplings(int(net.d_out), float(np.asarray(quartic.coupling)),
+                                float(np.asarray(quartic.anisotropy)))
 
 
 def exact_active_slope(points: Any, width: int, sigmas: Any, sigma_b: float = 1.0,

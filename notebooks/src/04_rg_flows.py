@@ -75,6 +75,32 @@ ax.plot(phi, phi, ":", label="f = phi (trivial fixed point)")
 ax.set(xlabel="phi", ylabel="f"); ax.legend(fontsize=8);
 
 # %% [markdown]
+# **O(N) models.** A network with $d_{out}$ outputs and O($d_{out}$)-invariant priors is an O(N)
+# field theory with $N = d_{out}$. The Goldstone modes add $(N-1)\,\ell(u')$ to the flow,
+# $\partial_t u = -d u + (d-2)\rho u' + c_d[(N-1)/(1+u') + 1/(1+u'+2\rho u'')]$ (Litim), and
+# the untruncated fixed point is solved by Chebyshev collocation
+# (`rg.full_potential_fixed_point`). Literature (LPA, Litim hep-th/0203006): $\nu = 0.6496$,
+# $0.7082$, $0.7611$, $0.8043$ for $N = 1..4$; large $N$: $\nu = 1/(d-2) = 1$.
+
+# %%
+n_values = [1, 2, 3, 4, 10]
+on_fps = {n: rg.full_potential_fixed_point(3, n_components=n) for n in n_values}
+for n, fp in on_fps.items():
+    print(f"O({n}): nu = {fp.nu:.8f}, omega = {fp.omega:.8f}")
+print(f"large N: nu = {rg.full_potential_fixed_point(3, n_components=sp.oo).nu:.8f} (exact 1/(d-2) = 1)")
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2))
+ax1.plot(n_values, [on_fps[n].nu for n in n_values], "o-", label="nu")
+ax1.plot(n_values, [on_fps[n].omega for n in n_values], "s--", label="omega")
+ax1.axhline(1.0, color="k", lw=0.8, label="large N: nu = omega = 1")
+ax1.set(xlabel="N", ylabel="exponent (d = 3, LPA, Litim)"); ax1.legend(fontsize=8)
+for n in (1, 2, 4):
+    fp = on_fps[n]
+    inside = fp.rho <= 2.5 * fp.minimum
+    ax2.plot(fp.rho[inside] / fp.minimum, (fp.potential[inside] - fp.potential[0]) / fp.minimum,
+             label=f"N = {n}")
+ax2.set(xlabel="rho / kappa*", ylabel="(u*(rho) - u*(0)) / kappa*"); ax2.legend(fontsize=8);
+
+# %% [markdown]
 # ## 2. NN-QFT: the ELS flow and the active RG
 # ELS: $\Gamma_k'' + R_k := k^2 e^{p^2/k^2}$, $k^2 = 2\sigma_W^2/d_{in}$, i.e. the regulator
 # $r(y) = e^y - y$. The derived flow of $u_4, u_6$ ($d_{in} = 1$), with closed-form
