@@ -17,3 +17,4 @@ def test_notebook_06_runs():
     assert float(re.search(r"max z-score over 16 components = (\S+)", text).group(1)) < 4.0
     assert "a agrees with the leading order: True" in text
     assert "tanh a agrees with the leading order: True" in text
+    assert text.count("b agrees: True") == 2

@@ -61,6 +61,9 @@ def test_below_2_8_the_fixed_point_is_followed_in_d():
     assert res.nu == pytest.approx(full.nu, abs=1e-3)
 
 
-def test_lost_fixed_point_names_the_untruncated_solver():
-    with pytest.raises(RuntimeError, match="full_potential_fixed_point"):
-        critical_exponents(sp.Rational(21, 10), 6)
+def test_below_the_validated_dimension_polynomial_truncations_are_refused():
+    """d = 2.5, truncation 12 used to return nu = 4.1 (a spurious branch; the untruncated LPA
+    gives 0.8653), and d = 2.1 lost the fixed point: both now name the full-potential solver."""
+    for d, n in ((sp.Rational(5, 2), 12), (sp.Rational(21, 10), 6), (2.69, 8)):
+        with pytest.raises(ValueError, match="full_potential_fixed_point"):
+            critical_exponents(d, n)
