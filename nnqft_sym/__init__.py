@@ -36,8 +36,12 @@ from .activations import ActivationRules, activation_rules
 from .expectations import gaussian_moment
 from .quadrature import (activation_homogeneity, activation_kinks, gaussian_expectation,
                          gaussian_expectation_mp)
-from .deep import (deep_kernel, deep_kernel_expr, layer_kernels, layer_recursion,
-                   leading_connected_four_point, leading_delta_green, leading_deviation)
+from .deep import (deep_kernel, deep_kernel_expr, layer_kernels, layer_kernels_expr,
+                   layer_recursion, leading_connected_four_point, leading_delta_green,
+                   leading_deviation)
+from .ntk import PARAMETERISATIONS, derivative_pair_expectation, ntk, ntk_expr
+from .gradient_flow import (GaussianPrediction, max_learning_rate, nngp_posterior, trained_gp,
+                            training_kernel)
 from .criticality import (K_STAR_ZERO, NONZERO_FIXED_POINT, SCALE_INVARIANT,
                           UNIVERSALITY_CLASSES, CriticalPoint, Susceptibilities,
                           critical_initialisation, kernel_flow, susceptibilities)
@@ -70,7 +74,9 @@ __all__ = [
     "gaussian_moment", "activation_kinks", "activation_homogeneity",
     "FreeScalarFrequencyPrior", "StudentTFrequencyPrior", "UniformBallFrequencyPrior",
     "angular_average", "kernel_from_frequency_density", "fisher_metric", "neuron_fisher_metric",
-    "deep_kernel", "deep_kernel_expr", "layer_kernels", "layer_recursion",
+    "deep_kernel", "deep_kernel_expr", "layer_kernels", "layer_kernels_expr", "layer_recursion",
+    "PARAMETERISATIONS", "derivative_pair_expectation", "ntk", "ntk_expr",
+    "GaussianPrediction", "trained_gp", "nngp_posterior", "max_learning_rate", "training_kernel",
     "leading_connected_four_point", "leading_delta_green", "leading_deviation",
     "K_STAR_ZERO", "NONZERO_FIXED_POINT", "SCALE_INVARIANT", "UNIVERSALITY_CLASSES", "CriticalPoint",
     "Susceptibilities", "critical_initialisation", "kernel_flow", "susceptibilities",
