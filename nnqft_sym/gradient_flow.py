@@ -39,7 +39,7 @@ from .specification import NetworkSpec as Network
 from .validation import as_points, check_integer, check_nonnegative, check_positive
 
 __all__ = ["GaussianPrediction", "trained_gp", "nngp_posterior", "max_learning_rate",
-           "training_kernel"]
+           "training_kernel", "check_training_set", "check_learning_rate"]
 
 #: eigenvalues of a Gram matrix below this fraction of the largest (times n) count as zero
 _NULL_RTOL = 1e-12
@@ -57,11 +57,17 @@ class GaussianPrediction:
         :math:`E f(x_i)`.
     covariance : ndarray ``(m, m)``
         :math:`\mathrm{Cov}(f(x_i), f(x_j))`.
+    gain : ndarray ``(m, n)``
+        :math:`A` with :math:`f(x) = f_0(x) + A\,(Y - f_0(X))` for the prior draw :math:`f_0`
+        (:func:`trained_gp`: :math:`A_t`; :func:`nngp_posterior`:
+        :math:`K(x, X)(K(X, X) + \sigma_n^2)^{-1}`, the posterior sample given a prior sample
+        and noise-free data); ``mean = gain @ y_train``.
     """
 
     points: np.ndarray
     mean: np.ndarray
     covariance: np.ndarray
+    gain: np.ndarray
 
     @property
     def std(self) -> np.ndarray:
@@ -163,14 +169,11 @@ def trained_gp(net: Network, x_train: Any, y_train: Any, x_test: Any, *, t: Any 
     >>> float(prior.mean[0]), bool(np.isclose(prior.covariance[0, 0], net.kernel(0.0, 0.0)))
     (0.0, True)
     """
-    x, y = _training_inputs(net, x_train), _targets(y_train)
-    if len(y) != len(x):
-        raise ValueError(f"y_train must have one target per training input: {len(x)} inputs, "
-                         f"got {len(y)} targets")
+    x, y = check_training_set(net, x_train, y_train)
     xs = as_points(x_test, net.d_in, "x_test")
     if xs.ndim != 2:
         raise ValueError(f"x_test must have shape (m, d_in) or (m,), got {np.shape(x_test)}")
-    eta = _number(check_positive, learning_rate, "learning_rate")
+    eta = check_learning_rate(learning_rate)
     if steps is not None and t is not None:
         raise ValueError("give either t (gradient flow) or steps (gradient descent), not both")
 
@@ -201,7 +204,7 @@ def trained_gp(net: Network, x_train: Any, y_train: Any, x_test: Any, *, t: Any 
     k_train = np.asarray(kernel_numeric(net, x[:, None], x[None, :]))
     cross = gain @ k_test_train.T
     cov = k_test - cross - cross.T + gain @ k_train @ gain.T
-    return GaussianPrediction(xs, gain @ y, 0.5 * (cov + cov.T))
+    return GaussianPrediction(xs, gain @ y, 0.5 * (cov + cov.T), gain)
 
 
 def nngp_posterior(net: Network, x_train: Any, y_train: Any, x_test: Any, *,
@@ -222,10 +225,7 @@ def nngp_posterior(net: Network, x_train: Any, y_train: Any, x_test: Any, *,
     >>> bool(np.allclose(post.mean, gd.mean)), bool(np.allclose(post.covariance, gd.covariance))
     (True, True)
     """
-    x, y = _training_inputs(net, x_train), _targets(y_train)
-    if len(y) != len(x):
-        raise ValueError(f"y_train must have one target per training input: {len(x)} inputs, "
-                         f"got {len(y)} targets")
+    x, y = check_training_set(net, x_train, y_train)
     xs = as_points(x_test, net.d_in, "x_test")
     if xs.ndim != 2:
         raise ValueError(f"x_test must have shape (m, d_in) or (m,), got {np.shape(x_test)}")
@@ -236,8 +236,9 @@ def nngp_posterior(net: Network, x_train: Any, y_train: Any, x_test: Any, *,
     inverse = (vec * np.where(live, 1.0 / np.where(live, lam, 1.0), 0.0)) @ vec.T
     k_cross = np.asarray(kernel_numeric(net, xs[:, None], x[None, :]))
     k_test = np.asarray(kernel_numeric(net, xs[:, None], xs[None, :]))
-    cov = k_test - k_cross @ inverse @ k_cross.T
-    return GaussianPrediction(xs, k_cross @ inverse @ y, 0.5 * (cov + cov.T))
+    gain = k_cross @ inverse
+    cov = k_test - gain @ k_cross.T
+    return GaussianPrediction(xs, gain @ y, 0.5 * (cov + cov.T), gain)
 
 
 # ---------------------------------------------------------------------- argument checks
@@ -250,18 +251,47 @@ def _training_inputs(net: Network, x_train: Any) -> np.ndarray:
     return x
 
 
-def _targets(y_train: Any) -> np.ndarray:
+def check_training_set(net: Network, x_train: Any, y_train: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The training inputs ``(n, d_in)`` and targets ``(n,)`` as float arrays, checked.
+
+    Raises
+    ------
+    TypeError
+        If the targets are not numbers.
+    ValueError
+        For wrong shapes, no inputs, a target count that differs from the input count, or
+        targets that are not finite.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> [a.shape for a in check_training_set(ReLUNet(), [0.1, 0.2], [1.0, 2.0])]
+    [(2, 1), (2,)]
+    """
+    x = _training_inputs(net, x_train)
     if isinstance(y_train, (str, bytes)):
         raise TypeError(f"y_train must be an array of numbers, got the string {y_train!r}")
     try:
         y = np.asarray(y_train, dtype=float)
     except (TypeError, ValueError):
         raise TypeError(f"y_train must be an array of numbers, got {y_train!r}") from None
-    if y.ndim != 1:
-        raise ValueError(f"y_train must have shape (n,), got {y.shape}")
+    if y.shape != (len(x),):
+        raise ValueError(f"y_train must have shape ({len(x)},), one target per training input, "
+                         f"got {y.shape}")
     if not np.all(np.isfinite(y)):
         raise ValueError("y_train must be finite (no NaN or infinity)")
-    return y
+    return x, y
+
+
+def check_learning_rate(value: Any) -> float:
+    """A learning rate: a finite number > 0.
+
+    Examples
+    --------
+    >>> check_learning_rate(0.5)
+    0.5
+    """
+    return _number(check_positive, value, "learning_rate")
 
 
 def _number(check: Any, value: Any, name: str) -> float:
