@@ -70,6 +70,7 @@ from .deep import layer_kernels, layer_kernels_expr, read_variances
 from .errors import NoClosedFormError
 from .expectations import gaussian_moment
 from .moments import neuron_moment, symbolic_points
+from .priors import UniformPhase
 from .specification import GaussianFrequencyPrior, S, Z, default_points
 from .specification import NetworkSpec as Network
 from .validation import broadcast_coordinates
@@ -175,14 +176,14 @@ def _derivative_moment(net: Network, kxx: np.ndarray, kyy: np.ndarray, kxy: np.n
 
 def _is_cos_net(net: Network) -> bool:
     """A uniform-phase first layer (cos-net); only Gaussian frequencies have an NTK here."""
-    if net.first_layer_is_gaussian:
+    if not isinstance(net.priors.first_biases, UniformPhase):
         return False
     if not isinstance(net.frequency_prior, GaussianFrequencyPrior):
         raise ValueError(f"ntk: a cos-net's tangent kernel needs Gaussian frequencies "
                          f"w = sigma_W u / sqrt(d_in) (GaussianFrequencyPrior), got "
                          f"{type(net.frequency_prior).__name__}")
     phase_shift = sp.simplify(sp.diff(net.activation, Z) - net.activation.subs(Z, Z + sp.pi / 2))
-    if phase_shift != 0:         # first_layer_is_gaussian admits only cos(z) here
+    if phase_shift != 0:         # the specification admits only cos(z) here
         raise ValueError(f"ntk: phi' must be a phase shift of phi for a uniform-phase first "
                          f"layer, got {net.activation}")
     return True
