@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
-from scipy.special import erf
 
 from nnqft_sym import (CosNet, ErfNet, GaussNet, LeakyReLUNet, Network, ReLUNet, Z,
                        derivative_pair_expectation, gaussian_moment, ntk, ntk_expr)
