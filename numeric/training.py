@@ -34,6 +34,7 @@ from nnqft_sym.deep import layer_kernels, read_variances
 from nnqft_sym.errors import NumericalOverflowError
 from nnqft_sym.gradient_flow import check_learning_rate, check_training_set, max_learning_rate
 from nnqft_sym.ntk import check_parameterisation
+from nnqft_sym.priors import ParameterPrior
 from nnqft_sym.specification import NetworkSpec as Network
 from nnqft_sym.validation import as_points, check_integer, check_width
 
@@ -48,9 +49,10 @@ _CHUNK_FLOATS = 20_000_000
 def _check_trainable(net: Network, what: str) -> None:
     net.require_numeric(what)
     if not net.priors.is_iid_centred_gaussian:
+        others = [name for name, prior in net.priors.groups().items()
+                  if not (isinstance(prior, ParameterPrior) and prior.is_gaussian and prior.is_centred)]
         raise ValueError(f"{what}: the NTK parameterisation here draws i.i.d. centred Gaussian "
-                         f"weights and biases; this {net.name} has the priors "
-                         f"{net.priors.describe()}")
+                         f"weights and biases; the groups {others} of this {net.name} are not")
     if net.d_out != 1:
         raise ValueError(f"{what}: one output component (d_out = 1) is trained, got d_out = {net.d_out}")
 

@@ -7,10 +7,12 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
+from click.testing import CliRunner
 
 from nnqft_sym import (CosNet, ErfNet, Network, NoClosedFormError, NumericalOverflowError, ReLUNet,
                        StudentTFrequencyPrior, Z, max_learning_rate, nngp_posterior, ntk, ntk_expr,
                        trained_gp)
+from nnqft_cli.main import cli
 from numeric import NetworkEnsemble, train_ensemble
 
 X, Y = [-1.0, 0.5, 1.0], [0.1, 0.2, -0.3]
@@ -146,3 +148,25 @@ def test_tangent_kernel_refuses_bad_points_and_parameterisations():
         ens.tangent_kernel([0.1], parameterisation="mu")
     with pytest.raises(ValueError, match="points must have shape"):
         ens.tangent_kernel(np.zeros((2, 2, 2)))
+
+
+# ---------------------------------------------------------------------- nnqft experiment train
+@pytest.mark.parametrize("args, message", [
+    (["--arch", "cos"], "centred Gaussian"),
+    (["--learning-rate", "100"], "2 / lambda_max"),
+    (["--y-train", "1,2"], "one target per training input"),
+])
+def test_cli_train_reports_bad_runs_in_one_line(tmp_path, args, message):
+    result = CliRunner().invoke(cli, ["experiment", "train", "--widths", "4", "--n-nets", "10",
+                                      "--steps", "2", "--out", str(tmp_path), *args])
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and message in errors[0], result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("option, value", [("--widths", "0"), ("--n-nets", "1"), ("--steps", "-1"),
+                                           ("--learning-rate", "0"), ("--depth", "0")])
+def test_cli_train_options_name_themselves(tmp_path, option, value):
+    result = CliRunner().invoke(cli, ["experiment", "train", option, value, "--out", str(tmp_path)])
+    assert result.exit_code == 2 and f"'{option}'" in result.output, result.output
