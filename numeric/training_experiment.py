@@ -153,22 +153,31 @@ def training_experiment(out: str | Path, arch: str = "erf", widths: Sequence[int
                     "seed": seed_state(as_seed_sequence(seed)), "versions": versions(),
                     "seconds": time.perf_counter() - start}
         save_json(out / "metadata.json", metadata)
-        atomic_write(out / "report.md", lambda fh: fh.write(_report(study, net.name, params, figure)),
+        atomic_write(out / "report.md", lambda fh: fh.write(_report(study, net, params, figure)),
                      mode="w")
     return study
 
 
-def _report(study: TrainingStudy, name: str, params: dict[str, Any], figure: Path) -> str:
+def _report(study: TrainingStudy, net: Any, params: dict[str, Any], figure: Path) -> str:
     proj, proj_err = study.projected_deviation
     rows = []
+    where = int(np.argmax(study.prediction.std))            # the least constrained test point
+    point = float(study.prediction.points[where, 0])
+    name = net.name
     for i, (width, ens) in enumerate(zip(study.widths, study.ensembles)):
+        before = ens.connected_four_point(trained=False)[where]
+        after = ens.connected_four_point()[where]
+        exact = (f"{float(net.connected_green([point] * 4, width)):.4g}"
+                 if net.has_exact_finite_width else "-")
         z_mean = np.max(np.abs(ens.mean - study.prediction.mean) / ens.mean_error)
         cov_err = np.where(ens.covariance_error > 0, ens.covariance_error, np.inf)
         z_cov = np.max(np.abs(ens.covariance - study.prediction.covariance) / cov_err)
         rows.append({"N": width, "proj": format_estimate(proj[i], proj_err[i]),
                      "scaled": format_estimate(width * proj[i], width * proj_err[i]),
                      "z_mean": float(z_mean), "z_cov": float(z_cov),
-                     "loss": float(np.median(ens.final_loss))})
+                     "loss": float(np.median(ens.final_loss)),
+                     "k4_init": format_estimate(before.value, before.error), "k4_exact": exact,
+                     "k4_trained": format_estimate(after.value, after.error)})
     fit = study.fit
     lines = [f"# Trained ensembles against the infinite-width trained GP ({name})", "",
              f"{name}, sigma_W = {params['sigma_w']:g}, sigma_b = {params['sigma_b']:g}, depth "
@@ -189,6 +198,12 @@ def _report(study: TrainingStudy, name: str, params: dict[str, Any], figure: Pat
         lines += [f"Fit D = c N^p: p = {format_estimate(fit.exponent, fit.exponent_err)} "
                   f"(chi2/dof {fit.chi2:.3g}/{fit.dof}); p = -1 is the 1/N correction of smooth "
                   "activations.", ""]
+    lines += [f"## Non-Gaussianity at x = {point:g} (the largest predicted variance)", "",
+              markdown_table(rows, ["N", "k4_init", "k4_exact", "k4_trained"],
+                             ["N", "kappa_4 at initialisation", "exact (one hidden layer)",
+                              "kappa_4 after training"]), "",
+              "kappa_4(x, x, x, x): Fisher's k-statistic in 20 bags of networks "
+              "(TrainedEnsemble.connected_four_point).", ""]
     lines += ["## Figures", "", f"![training](figures/{figure.name})", "", "## Reproduce", "",
               "Seeds and parameters: `metadata.json`.", ""]
     return "\n".join(lines)

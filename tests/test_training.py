@@ -97,3 +97,13 @@ def test_default_learning_rate_is_a_quarter_of_the_bound_and_lowers_the_loss():
     initial_loss = 0.5 * np.sum((result.initial - Y_TRAIN) ** 2, axis=-1)   # x_test = x_train
     assert np.all(result.final_loss < 0.5 * initial_loss)
     assert result.points.shape == (4, 1)
+
+
+@pytest.mark.parametrize("net, width", [(ReLUNet(), 3), (ErfNet(), 2)], ids=["relu", "erf"])
+def test_connected_four_point_at_initialisation_is_the_exact_finite_width_cumulant(net, width):
+    """steps = 0: the k-statistic estimator against nnqft_sym's exact kappa_4 at width N."""
+    result = train_ensemble(net, width, X_TRAIN, Y_TRAIN, X_TEST, n_nets=40_000, steps=0, rng=5)
+    kappa = result.connected_four_point(trained=False)
+    exact = [float(net.connected_green([x] * 4, width)) for x in X_TEST]
+    assert_mc_agrees(kappa.value, kappa.error, exact, what=f"{net.name} kappa_4")
+    np.testing.assert_array_equal(result.connected_four_point().value, kappa.value)
