@@ -16,7 +16,7 @@ from .options import (CONTEXT_SETTINGS, FloatList, IntList, arch_option, out_opt
 @arch_option(default="erf")
 @click.option("--widths", type=IntList(min=1), default="8,32,128", show_default=True,
               help="Comma-separated hidden-layer widths N.")
-@click.option("--n-nets", type=click.IntRange(min=2), default=1000, show_default=True,
+@click.option("--n-nets", type=click.IntRange(min=8), default=1000, show_default=True,
               help="Networks trained per width.")
 @click.option("--steps", type=click.IntRange(min=0), default=30, show_default=True,
               help="Full-batch gradient-descent steps.")

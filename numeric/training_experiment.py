@@ -95,8 +95,8 @@ def training_experiment(out: str | Path, arch: str = "erf", widths: Sequence[int
     Raises
     ------
     ValueError
-        For an architecture that cannot be trained here (cos-net), fewer than one width, or the
-        errors of :func:`numeric.train_ensemble`.
+        For an architecture that cannot be trained here (cos-net), fewer than one width, fewer
+        than 8 networks, or the errors of :func:`numeric.train_ensemble`.
 
     Examples
     --------
@@ -109,6 +109,9 @@ def training_experiment(out: str | Path, arch: str = "erf", widths: Sequence[int
     widths = tuple(int(w) for w in widths)
     if not widths or len(set(widths)) != len(widths):
         raise ValueError(f"widths must hold at least one width and no repeats, got {widths}")
+    if isinstance(n_nets, int) and not isinstance(n_nets, bool) and n_nets < 8:
+        raise ValueError(f"n_nets must be >= 8 (the kappa_4 of the report needs 2 bags of 4), "
+                         f"got {n_nets}")
     net = make_network(arch, sigma_w=sigma_w, sigma_b=sigma_b, depth=depth)
     eta = (0.5 * max_learning_rate(net, x_train, readout_only=readout_only)
            if learning_rate is None else check_learning_rate(learning_rate))
@@ -164,9 +167,10 @@ def _report(study: TrainingStudy, net: Any, params: dict[str, Any], figure: Path
     where = int(np.argmax(study.prediction.std))            # the least constrained test point
     point = float(study.prediction.points[where, 0])
     name = net.name
+    bags = min(20, params["n_nets"] // 4)
     for i, (width, ens) in enumerate(zip(study.widths, study.ensembles)):
-        before = ens.connected_four_point(trained=False)[where]
-        after = ens.connected_four_point()[where]
+        before = ens.connected_four_point(trained=False, n_bags=bags)[where]
+        after = ens.connected_four_point(n_bags=bags)[where]
         exact = (f"{float(net.connected_green([point] * 4, width)):.4g}"
                  if net.has_exact_finite_width else "-")
         z_mean = np.max(np.abs(ens.mean - study.prediction.mean) / ens.mean_error)
@@ -202,7 +206,7 @@ def _report(study: TrainingStudy, net: Any, params: dict[str, Any], figure: Path
               markdown_table(rows, ["N", "k4_init", "k4_exact", "k4_trained"],
                              ["N", "kappa_4 at initialisation", "exact (one hidden layer)",
                               "kappa_4 after training"]), "",
-              "kappa_4(x, x, x, x): Fisher's k-statistic in 20 bags of networks "
+              f"kappa_4(x, x, x, x): Fisher's k-statistic in {bags} bags of networks "
               "(TrainedEnsemble.connected_four_point).", ""]
     lines += ["## Figures", "", f"![training](figures/{figure.name})", "", "## Reproduce", "",
               "Seeds and parameters: `metadata.json`.", ""]

@@ -157,7 +157,7 @@ def test_tangent_kernel_refuses_bad_points_and_parameterisations():
     (["--y-train", "1,2"], "one target per training input"),
 ])
 def test_cli_train_reports_bad_runs_in_one_line(tmp_path, args, message):
-    result = CliRunner().invoke(cli, ["experiment", "train", "--widths", "4", "--n-nets", "10",
+    result = CliRunner().invoke(cli, ["experiment", "train", "--widths", "4", "--n-nets", "12",
                                       "--steps", "2", "--out", str(tmp_path), *args])
     assert result.exit_code == 1, result.output
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
@@ -165,7 +165,7 @@ def test_cli_train_reports_bad_runs_in_one_line(tmp_path, args, message):
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("option, value", [("--widths", "0"), ("--n-nets", "1"), ("--steps", "-1"),
+@pytest.mark.parametrize("option, value", [("--widths", "0"), ("--n-nets", "7"), ("--steps", "-1"),
                                            ("--learning-rate", "0"), ("--depth", "0")])
 def test_cli_train_options_name_themselves(tmp_path, option, value):
     result = CliRunner().invoke(cli, ["experiment", "train", option, value, "--out", str(tmp_path)])
