@@ -20,7 +20,7 @@ EXPERIMENT_SUMMARIES: dict[str, str] = {
            "arXiv:2008.08601).",
     "els-active": "Gauss-net u4 against sigma_W: the active RG of ELS (arXiv:2108.01403).",
     "brg": "Bayesian RG: reset read-out weights below a Fisher-information cutoff.",
-    "train": "Trained ensembles against the infinite-width trained GP (arXiv:1902.06720).",
+    "train": "Trained ensembles against the infinite-width trained GP (Lee et al., arXiv:1902.06720).",
 }
 
 
