@@ -9,7 +9,8 @@ from numeric.report import format_estimate
 from numeric.training_experiment import TRAINING_SET, training_experiment
 
 from .options import (CONTEXT_SETTINGS, FloatList, IntList, arch_option, out_option,
-                      reported_errors, seed_option, sigma_b_option, sigma_w_option)
+                      reported_errors, resolve_scheduler, scheduler_options, seed_option,
+                      sigma_b_option, sigma_w_option)
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
@@ -35,23 +36,26 @@ from .options import (CONTEXT_SETTINGS, FloatList, IntList, arch_option, out_opt
 @sigma_w_option()
 @sigma_b_option()
 @seed_option()
+@scheduler_options
 @out_option(default=Path("nnqft-output") / "train", help="Output folder.")
+@click.option("--progress/--no-progress", default=True, show_default=True)
 def command(arch: str, widths: tuple[int, ...], n_nets: int, steps: int,
             learning_rate: float | None, depth: int, readout_only: bool, x_train: tuple[float, ...],
             y_train: tuple[float, ...], x_test: tuple[float, ...], sigma_w: float, sigma_b: float,
-            seed: int, out: Path) -> None:
+            seed: int, scheduler: str, workers: int | None, out: Path, progress: bool) -> None:
     """Trained ensembles against the infinite-width trained GP (Lee et al., arXiv:1902.06720).
 
     Trains --n-nets networks per width in the NTK parameterisation, compares their output
     after --steps steps with nnqft_sym.trained_gp and fits the deviation to c N^p; writes the
-    ensembles (resumable), a figure and report.md to --out.  Runs in this process (no
-    scheduler).
+    ensembles (one task per width on --scheduler; resumable), a figure and report.md to --out.
     """
+    scheduler, workers = resolve_scheduler(scheduler, workers)
     with reported_errors(out):
         study = training_experiment(out, arch, widths, x_train=x_train, y_train=y_train,
                                     x_test=x_test, n_nets=n_nets, steps=steps,
                                     learning_rate=learning_rate, seed=seed, sigma_w=sigma_w,
-                                    sigma_b=sigma_b, depth=depth, readout_only=readout_only)
+                                    sigma_b=sigma_b, depth=depth, readout_only=readout_only,
+                                    scheduler=scheduler, workers=workers, progress=progress)
     if study.fit is not None:
         click.echo(f"deviation of the trained mean ~ N^p, p = "
                    f"{format_estimate(study.fit.exponent, study.fit.exponent_err)} "

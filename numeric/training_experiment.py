@@ -6,7 +6,8 @@ the ensemble mean from the prediction :func:`nnqft_sym.trained_gp` is measured w
 network's own linearised prediction :math:`f_0(x) + A (Y - f_0(X))` as a control variate
 (mean :math:`E f_k - A Y`, variance far below that of :math:`f_k`), projected on its
 direction at the smallest width and fitted to :math:`c N^{p}`.  Each width is saved as a sealed file (``width_N/ensemble.npz``), so an
-interrupted run resumes where it stopped and a file of another run is refused.
+interrupted run resumes where it stopped and a file of another run is refused; the widths run
+on the schedulers of :mod:`numeric.distributed`.
 """
 from __future__ import annotations
 
@@ -18,17 +19,18 @@ from typing import Any, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from nnqft_sym import make_network, nngp_posterior, trained_gp
+from nnqft_sym import from_description, make_network, nngp_posterior, trained_gp
 from nnqft_sym.gradient_flow import GaussianPrediction, check_learning_rate, max_learning_rate
 
 from .couplings import PowerLawFit, fit_power_law
 from .plots import save_figure
 from .report import format_estimate, markdown_table, versions
 from .sampling import as_seed_sequence, seed_state
-from .storage import atomic_write, load_sealed, lock_folder, save_json, save_sealed
+from .distributed import run_tasks
+from .storage import atomic_write, lock_folder, save_json
 from .training import TrainedEnsemble, train_ensemble
 
-__all__ = ["TRAINING_SET", "TrainingStudy", "training_experiment", "plot_training"]
+__all__ = ["TRAINING_SET", "TrainingStudy", "training_experiment", "train_width", "plot_training"]
 
 #: default training inputs, targets and test inputs (d_in = 1)
 TRAINING_SET: dict[str, tuple[float, ...]] = {
@@ -84,13 +86,16 @@ def training_experiment(out: str | Path, arch: str = "erf", widths: Sequence[int
                         x_test: Sequence[float] = TRAINING_SET["x_test"], n_nets: int = 1000,
                         steps: int = 30, learning_rate: float | None = None, seed: int = 0,
                         sigma_w: float = 1.0, sigma_b: float = 1.0, depth: int = 1,
-                        readout_only: bool = False) -> TrainingStudy:
+                        readout_only: bool = False, scheduler: Any = "serial", workers: int = 1,
+                        progress: bool = False) -> TrainingStudy:
     r"""Train ensembles at each width, compare with the trained GP; write arrays, a figure and ``report.md``.
 
     ``learning_rate`` defaults to :math:`1/\lambda_{max}` (half the stable bound) of the
-    infinite-width tangent kernel on ``x_train``.  Writes ``width_N/ensemble.npz`` (sealed: a
-    rerun with the same settings reuses it), ``figures/training.png``, ``metadata.json`` and
-    ``report.md`` under ``out``.
+    infinite-width tangent kernel on ``x_train``.  One task per width (:func:`train_width`) runs
+    where ``scheduler`` and ``workers`` say (:func:`numeric.run_tasks`: serial, threads, a local
+    Dask cluster or a scheduler address); each writes ``width_N/ensemble.npz`` (sealed: a rerun
+    with the same settings reuses it, a file of other settings is refused).  Then
+    ``figures/training.png``, ``metadata.json`` and ``report.md`` under ``out``.
 
     Raises
     ------
@@ -123,23 +128,18 @@ def training_experiment(out: str | Path, arch: str = "erf", widths: Sequence[int
                             readout_only=readout_only)
     posterior = nngp_posterior(net, x_train, y_train, x_test)
     start = time.perf_counter()
-    ensembles = []
+    description = net.describe()
+    tasks = {width: (description, width, tuple(map(float, x_train)), tuple(map(float, y_train)),
+                     tuple(map(float, x_test)), n_nets, steps, eta, readout_only, seed)
+             for width in widths}
     with lock_folder(out):
-        for width in widths:
-            path = out / f"width_{width}" / "ensemble.npz"
-            identity = {**params, "width": width, "seed": seed}
-            if path.exists():
-                arrays = load_sealed(path, identity)
-                ens = TrainedEnsemble(np.asarray(prediction.points), arrays["initial"],
-                                      arrays["final"], arrays["initial_train"],
-                                      arrays["final_loss"], width, steps, eta)
-            else:
-                rng = np.random.SeedSequence(as_seed_sequence(seed).entropy, spawn_key=(width,))
-                ens = train_ensemble(net, width, x_train, y_train, x_test, rng=rng, **kwargs)
-                save_sealed(path, {"initial": ens.initial, "final": ens.final,
-                                   "initial_train": ens.initial_train,
-                                   "final_loss": ens.final_loss}, identity)
-            ensembles.append(ens)
+        arrays = run_tasks(train_width, tasks, scheduler=scheduler, workers=workers,
+                           checkpoint=lambda width: out / f"width_{width}" / "ensemble.npz",
+                           identity=lambda width: {**params, "width": width, "seed": seed},
+                           progress=progress, desc="widths")
+        ensembles = [TrainedEnsemble(np.asarray(prediction.points), a["initial"], a["final"],
+                                     a["initial_train"], a["final_loss"], width, steps, eta)
+                     for width, a in arrays.items()]
         y = np.asarray(y_train, dtype=float)
         controls = [e.final - e.initial - (y - e.initial_train) @ prediction.gain.T
                     for e in ensembles]
@@ -159,6 +159,27 @@ def training_experiment(out: str | Path, arch: str = "erf", widths: Sequence[int
         atomic_write(out / "report.md", lambda fh: fh.write(_report(study, net, params, figure)),
                      mode="w")
     return study
+
+
+def train_width(description: dict[str, Any], width: int, x_train: Sequence[float],
+                y_train: Sequence[float], x_test: Sequence[float], n_nets: int, steps: int,
+                learning_rate: float, readout_only: bool, seed: int) -> dict[str, np.ndarray]:
+    """One task of :func:`training_experiment` (a module-level pure function for the schedulers):
+    the arrays of :func:`numeric.train_ensemble` at one width, seeded by ``(seed, width)``.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ErfNet
+    >>> out = train_width(ErfNet().describe(), 4, [0.0, 1.0], [1.0, 0.0], [0.5], 8, 2, 0.1, False, 0)
+    >>> sorted(out), out["final"].shape
+    (['final', 'final_loss', 'initial', 'initial_train'], (8, 1))
+    """
+    rng = np.random.SeedSequence(as_seed_sequence(seed).entropy, spawn_key=(width,))
+    ens = train_ensemble(from_description(description), width, x_train, y_train, x_test,
+                         n_nets=n_nets, steps=steps, learning_rate=learning_rate,
+                         readout_only=readout_only, rng=rng)
+    return {"initial": ens.initial, "final": ens.final, "initial_train": ens.initial_train,
+            "final_loss": ens.final_loss}
 
 
 def _report(study: TrainingStudy, net: Any, params: dict[str, Any], figure: Path) -> str:

@@ -170,3 +170,15 @@ def test_cli_train_reports_bad_runs_in_one_line(tmp_path, args, message):
 def test_cli_train_options_name_themselves(tmp_path, option, value):
     result = CliRunner().invoke(cli, ["experiment", "train", option, value, "--out", str(tmp_path)])
     assert result.exit_code == 2 and f"'{option}'" in result.output, result.output
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_non_finite_points_are_refused_by_name(bad):
+    with pytest.raises(ValueError, match="x must be finite"):
+        ntk(ErfNet(), bad, 0.2)
+    with pytest.raises(ValueError, match="x_train must be finite"):
+        trained_gp(ErfNet(), [0.1, bad], [1.0, 2.0], [0.0])
+    with pytest.raises(ValueError, match="x_test must be finite"):
+        trained_gp(ErfNet(), [0.1, 0.2], [1.0, 2.0], [bad])
+    with pytest.raises(ValueError, match="x_train must be finite"):
+        train_ensemble(ErfNet(), 2, [0.1, bad], [1.0, 2.0], n_nets=2, steps=1, rng=0)

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
+
+from nnqft_sym.errors import CheckpointError
 
 from nnqft_cli.main import cli
 from numeric.training_experiment import training_experiment
@@ -25,3 +28,17 @@ def test_cli_runs_and_reports_the_fit(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Report:" in result.output
     assert "N x D" in (tmp_path / "report.md").read_text()
+
+
+def test_threads_scheduler_gives_the_serial_result(tmp_path):
+    serial = training_experiment(tmp_path / "serial", "relu", [3, 6], n_nets=16, steps=4, seed=1)
+    threads = training_experiment(tmp_path / "threads", "relu", [3, 6], n_nets=16, steps=4, seed=1,
+                                  scheduler="threads", workers=2)
+    for a, b in zip(serial.ensembles, threads.ensembles):
+        np.testing.assert_array_equal(a.final, b.final)
+
+
+def test_a_checkpoint_of_other_settings_is_refused(tmp_path):
+    training_experiment(tmp_path, "erf", [4], n_nets=16, steps=3, seed=0)
+    with pytest.raises(CheckpointError, match="ensemble.npz"):
+        training_experiment(tmp_path, "erf", [4], n_nets=16, steps=5, seed=0)
