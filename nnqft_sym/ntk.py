@@ -207,7 +207,8 @@ def ntk(net: Network, x: Any, y: Any, *, parameterisation: str = "ntk") -> np.nd
 
     Returns
     -------
-    float or ndarray of the broadcast leading shape.
+    float or ndarray of the broadcast leading shape.  With ``d_out > 1`` outputs this is the
+    kernel of one component: :math:`\Theta_{ab} = \delta_{ab}\Theta` at infinite width.
 
     Raises
     ------

@@ -154,9 +154,11 @@ def test_ntk_is_mean_jacobian_kernel_at_every_width_one_layer(net, width):
     assert_mc_agrees(mean, err, _ntk_gram(net, pts), what=f"{net.name} NTK")
 
 
-@pytest.mark.parametrize("net", [ReLUNet(depth=2), Network(sp.tanh(Z), depth=2)], ids=["relu", "tanh"])
+@pytest.mark.parametrize("net", [ReLUNet(depth=2), Network(sp.tanh(Z), depth=2),
+                                 GaussNet(sigma_w=0.8, depth=2)], ids=["relu", "tanh", "gauss"])
 def test_deep_ntk_vs_jacobian_kernel_at_large_width(net):
-    """Depth 2, width 128: the O(1/N) bias of E[Theta_hat] is below the Monte-Carlo error."""
+    """Depth 2, width 128: the O(1/N) bias of E[Theta_hat] is below the Monte-Carlo error
+    (the Gauss-net normalises layer 2 with n(K^(2)(x, x)), in the recursion and the sampler)."""
     pts = np.array([-0.7, 0.9])
     kernels = NetworkEnsemble.sample(net, 128, 1_500, rng=8).tangent_kernel(pts)
     mean, err = mc_mean(kernels)
@@ -216,3 +218,13 @@ def test_jacobian_kernel_matches_finite_differences():
         jac = np.stack(columns, -1)
         np.testing.assert_allclose(ens.tangent_kernel(pts), np.einsum("npk,nqk->npq", jac, jac),
                                    rtol=1e-7, atol=1e-9)
+
+
+def test_symbolic_hyper_parameters_give_the_closed_forms_exactly():
+    sw, sb = sp.symbols("sigma_W sigma_b", positive=True)
+    kern = sb ** 2 + sw ** 2 * sp.exp(-sw ** 2 * (X - Y) ** 2 / 2)
+    c = sb ** 2 + sw ** 2 * X * Y
+    assert sp.simplify(GaussNet(sigma_w=sw, sigma_b=sb).ntk_expr(X, Y) - (kern + (kern - sb ** 2) * c)) == 0
+    cos = CosNet(sigma_w=sw, sigma_b=sb).ntk_expr(X, Y)
+    assert sp.simplify(cos - (sb ** 2 + (kern - sb ** 2) * (2 + sw ** 2 * X * Y))) == 0
+    assert sp.simplify(ReLUNet(sigma_w=sw, sigma_b=0).ntk_expr(1, 1)) == sw ** 4    # K = Kdot c = sw^4/2
