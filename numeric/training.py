@@ -210,10 +210,19 @@ class NetworkEnsemble:
             total = total + np.einsum("npi,nqi->npq", deltas[layer], deltas[layer]) * grams
         return total
 
-    def gradient_step(self, points: np.ndarray, targets: np.ndarray, learning_rate: float,
+    def gradient_step(self, points: Any, targets: Any, learning_rate: float,
                       readout_only: bool = False) -> np.ndarray:
         r"""One full-batch step on :math:`\tfrac12\sum_a (f(x_a) - y_a)^2`, in place; returns the
-        losses ``(n_nets,)`` before the step."""
+        losses ``(n_nets,)`` before the step.
+
+        ``points`` ``(P, d_in)`` or ``(P,)``, ``targets`` ``(P,)``; no learning-rate check here
+        (:func:`train_ensemble` does it).
+        """
+        points = self._points(points)
+        targets = np.asarray(targets, dtype=float)
+        if targets.shape != (len(points),):
+            raise ValueError(f"targets must have shape ({len(points)},), one per point, "
+                             f"got {targets.shape}")
         f, inputs, zs = self._forward(points)
         residual = f - targets
         deltas = self._deltas(points, zs)

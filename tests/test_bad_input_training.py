@@ -182,3 +182,9 @@ def test_non_finite_points_are_refused_by_name(bad):
         trained_gp(ErfNet(), [0.1, 0.2], [1.0, 2.0], [bad])
     with pytest.raises(ValueError, match="x_train must be finite"):
         train_ensemble(ErfNet(), 2, [0.1, bad], [1.0, 2.0], n_nets=2, steps=1, rng=0)
+
+
+def test_gradient_step_refuses_mismatched_targets():
+    ens = NetworkEnsemble.sample(ErfNet(), 3, 2, rng=0)
+    with pytest.raises(ValueError, match="targets must have shape"):
+        ens.gradient_step([0.1, 0.2], [1.0], 0.1)

@@ -107,3 +107,27 @@ def test_connected_four_point_at_initialisation_is_the_exact_finite_width_cumula
     exact = [float(net.connected_green([x] * 4, width)) for x in X_TEST]
     assert_mc_agrees(kappa.value, kappa.error, exact, what=f"{net.name} kappa_4")
     np.testing.assert_array_equal(result.connected_four_point().value, kappa.value)
+
+
+def test_gradient_descent_matches_a_hand_written_one_layer_relu_loop():
+    """Independent of NetworkEnsemble's back-propagation: the gradients of
+    f = sqrt(v/N) w1 . relu(s0 u x + sb b0) + sb b1 written out by hand, 15 steps."""
+    net, width, n_nets, eta = ReLUNet(sigma_w=1.2, sigma_b=0.7), 5, 3, 0.05
+    ens = NetworkEnsemble.sample(net, width, n_nets, rng=8)
+    u, b0 = ens.weights[0][:, :, 0].copy(), ens.biases[0].copy()
+    w1, b1 = ens.weights[1][:, 0, :].copy(), ens.biases[1][:, 0].copy()
+    s0, sb, a = 1.2, 0.7, 1.2 / np.sqrt(width)
+    for _ in range(15):
+        ens.gradient_step(X_TRAIN, Y_TRAIN, eta)
+        z = s0 * u[:, :, None] * X_TRAIN + sb * b0[:, :, None]                  # (n, N, P)
+        f = a * np.einsum("ni,nip->np", w1, np.maximum(z, 0)) + sb * b1[:, None]
+        r = f - Y_TRAIN
+        step = (z > 0) * (a * w1[:, :, None])
+        u, b0, w1, b1 = (u - eta * np.einsum("np,nip->ni", r, step * s0 * X_TRAIN),
+                         b0 - eta * np.einsum("np,nip->ni", r, step * sb),
+                         w1 - eta * a * np.einsum("np,nip->ni", r, np.maximum(z, 0)),
+                         b1 - eta * sb * r.sum(axis=1))
+    np.testing.assert_allclose(ens.weights[0][:, :, 0], u, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(ens.biases[0], b0, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(ens.weights[1][:, 0, :], w1, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(ens.biases[1][:, 0], b1, rtol=1e-12, atol=1e-14)
