@@ -410,9 +410,11 @@ def layer_kernels_expr(net: Network, x: Any = None, y: Any = None) -> list[tuple
     [1, 1/2]
     """
     if not isinstance(net.d_in, int):
-        raise ValueError("deep_kernel_expr needs an integer d_in")
+        raise ValueError(f"d_in: the symbolic layer kernels (deep_kernel_expr, ntk_expr) need an "
+                         f"integer d_in, got {net.d_in}")
     if not net.first_layer_is_gaussian:
-        raise ValueError(f"deep_kernel_expr: {net.name} has non-Gaussian pre-activations")
+        raise ValueError(f"the symbolic layer kernels (deep_kernel_expr, ntk_expr): {net.name} "
+                         "has non-Gaussian pre-activations")
     pair = pair_expectation(net.activation).closed_form
     if pair is None:
         raise NoClosedFormError(f"no closed-form pair expectation for the activation {net.activation}: "

@@ -188,3 +188,8 @@ def test_gradient_step_refuses_mismatched_targets():
     ens = NetworkEnsemble.sample(ErfNet(), 3, 2, rng=0)
     with pytest.raises(ValueError, match="targets must have shape"):
         ens.gradient_step([0.1, 0.2], [1.0], 0.1)
+
+
+def test_ntk_expr_needs_an_integer_d_in():
+    with pytest.raises(ValueError, match="integer d_in"):
+        ntk_expr(ReLUNet(d_in=sp.Symbol("d", positive=True, integer=True)))
