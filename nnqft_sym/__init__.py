@@ -29,6 +29,10 @@ from . import neuron_sums
 from .neuron_sums import mean_function
 from .moments import neuron_moment
 from .partitions import double_factorial, even_set_partitions, pairings
+from .deep import layer_kernels_expr
+from .ntk import PARAMETERISATIONS, derivative_pair_expectation, ntk_expr, ntk_numeric
+from .gradient_flow import (GaussianPrediction, max_learning_rate, nngp_posterior, trained_gp,
+                            training_kernel)
 from .propagators import (IRExpansion, P, gaussian_weight_kernel, ir_expansion, is_translation_invariant,
                           momentum_propagator, weight_kernel)
 from .wick import free_green, gram_matrix, kernel_matrix, wick_sum
@@ -36,12 +40,8 @@ from .activations import ActivationRules, activation_rules
 from .expectations import gaussian_moment
 from .quadrature import (activation_homogeneity, activation_kinks, gaussian_expectation,
                          gaussian_expectation_mp)
-from .deep import (deep_kernel, deep_kernel_expr, layer_kernels, layer_kernels_expr,
-                   layer_recursion, leading_connected_four_point, leading_delta_green,
-                   leading_deviation)
-from .ntk import PARAMETERISATIONS, derivative_pair_expectation, ntk, ntk_expr
-from .gradient_flow import (GaussianPrediction, max_learning_rate, nngp_posterior, trained_gp,
-                            training_kernel)
+from .deep import (deep_kernel, deep_kernel_expr, layer_kernels, layer_recursion,
+                   leading_connected_four_point, leading_delta_green, leading_deviation)
 from .criticality import (K_STAR_ZERO, NONZERO_FIXED_POINT, SCALE_INVARIANT,
                           UNIVERSALITY_CLASSES, CriticalPoint, Susceptibilities,
                           critical_initialisation, kernel_flow, susceptibilities)
@@ -61,6 +61,8 @@ __all__ = [
     "NetworkPriors", "iid_gaussian_priors", "readout_covariance", "SharedScale", "PriorChoice",
     "as_prior", "as_law", "Rademacher", "StandardUniform", "StandardLaplace", "StandardStudentT",
     "FiniteLaw", "DensityLaw", "neuron_sums", "mean_function",
+    "layer_kernels_expr", "PARAMETERISATIONS", "derivative_pair_expectation", "ntk_numeric", "ntk_expr",
+    "GaussianPrediction", "trained_gp", "nngp_posterior", "max_learning_rate", "training_kernel",
     "Z", "S", "P", "NetworkSpec", "default_points", "Network", "GaussNet", "ReLUNet", "LeakyReLUNet", "ErfNet", "CosNet", "GaussianFrequencyPrior",
     "ARCHITECTURES", "make_network", "from_description",
     "GaussianFirstLayer", "DrawnFirstLayer", "affine_preactivations",
@@ -74,9 +76,7 @@ __all__ = [
     "gaussian_moment", "activation_kinks", "activation_homogeneity",
     "FreeScalarFrequencyPrior", "StudentTFrequencyPrior", "UniformBallFrequencyPrior",
     "angular_average", "kernel_from_frequency_density", "fisher_metric", "neuron_fisher_metric",
-    "deep_kernel", "deep_kernel_expr", "layer_kernels", "layer_kernels_expr", "layer_recursion",
-    "PARAMETERISATIONS", "derivative_pair_expectation", "ntk", "ntk_expr",
-    "GaussianPrediction", "trained_gp", "nngp_posterior", "max_learning_rate", "training_kernel",
+    "deep_kernel", "deep_kernel_expr", "layer_kernels", "layer_recursion",
     "leading_connected_four_point", "leading_delta_green", "leading_deviation",
     "K_STAR_ZERO", "NONZERO_FIXED_POINT", "SCALE_INVARIANT", "UNIVERSALITY_CLASSES", "CriticalPoint",
     "Susceptibilities", "critical_initialisation", "kernel_flow", "susceptibilities",

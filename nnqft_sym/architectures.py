@@ -21,7 +21,7 @@ from .cumulants import (connected_green, delta_green, delta_green_series, deviat
                         deviation_series, green)
 from .kernels import kernel_expr, kernel_numeric
 from .moments import neuron_moment
-from .ntk import ntk, ntk_expr
+from .ntk import ntk_expr, ntk_numeric
 from .parsing import read_srepr
 from .priors import FrequencyWeights, NetworkPriors, UniformPhase
 from .propagators import IRExpansion, ir_expansion, momentum_propagator
@@ -72,8 +72,8 @@ class Network(NetworkSpec):
         return kernel_numeric(self, x, y)
 
     def ntk(self, x: Any, y: Any, *, parameterisation: str = "ntk") -> np.ndarray | float:
-        """The infinite-width neural tangent kernel, numerically (:func:`nnqft_sym.ntk.ntk`)."""
-        return ntk(self, x, y, parameterisation=parameterisation)
+        """The infinite-width neural tangent kernel, numerically (:func:`nnqft_sym.ntk.ntk_numeric`)."""
+        return ntk_numeric(self, x, y, parameterisation=parameterisation)
 
     def ntk_expr(self, x: Any = None, y: Any = None, *, parameterisation: str = "ntk") -> sp.Expr:
         """The infinite-width neural tangent kernel as SymPy (:func:`nnqft_sym.ntk.ntk_expr`)."""

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from .kernels import kernel_numeric
-from .ntk import check_parameterisation, ntk
+from .ntk import check_parameterisation, ntk_numeric
 from .specification import NetworkSpec as Network
 from .validation import as_points, check_integer, check_nonnegative, check_positive
 
@@ -77,7 +77,7 @@ class GaussianPrediction:
 
 def training_kernel(net: Network, x: Any, y: Any, *, parameterisation: str = "ntk",
                     readout_only: bool = False) -> np.ndarray | float:
-    r"""The tangent kernel that drives the training: :func:`nnqft_sym.ntk.ntk`, or the read-out's.
+    r"""The tangent kernel that drives the training: :func:`nnqft_sym.ntk.ntk_numeric`, or the read-out's.
 
     With ``readout_only`` only the last layer's weights and bias are trained: the kernel is K
     (NTK parameterisation) or :math:`(K - \sigma_b^2)/v_{out} = E[g g]` (standard
@@ -94,7 +94,7 @@ def training_kernel(net: Network, x: Any, y: Any, *, parameterisation: str = "nt
     if not isinstance(readout_only, bool):
         raise TypeError(f"readout_only must be True or False, got {readout_only!r}")
     if not readout_only:
-        return ntk(net, x, y, parameterisation=parameterisation)
+        return ntk_numeric(net, x, y, parameterisation=parameterisation)
     kern = kernel_numeric(net, x, y)
     if not standard:
         return kern

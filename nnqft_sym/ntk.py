@@ -75,8 +75,8 @@ from .specification import GaussianFrequencyPrior, S, Z, default_points
 from .specification import NetworkSpec as Network
 from .validation import broadcast_coordinates
 
-__all__ = ["PARAMETERISATIONS", "check_parameterisation", "derivative_pair_expectation", "ntk",
-           "ntk_expr"]
+__all__ = ["PARAMETERISATIONS", "check_parameterisation", "derivative_pair_expectation",
+           "ntk_numeric", "ntk_expr"]
 
 #: the parameterisations of the tangent kernel; the first is the default
 PARAMETERISATIONS = ("ntk", "standard")
@@ -135,7 +135,7 @@ def derivative_pair_expectation(activation: Any) -> sp.Expr:
     Raises
     ------
     NoClosedFormError
-        If the activation has no closed-form pair moment (then :func:`ntk` uses quadrature
+        If the activation has no closed-form pair moment (then :func:`ntk_numeric` uses quadrature
         of :math:`\phi'`).
 
     Examples
@@ -189,7 +189,7 @@ def _is_cos_net(net: Network) -> bool:
     return True
 
 
-def ntk(net: Network, x: Any, y: Any, *, parameterisation: str = "ntk") -> np.ndarray | float:
+def ntk_numeric(net: Network, x: Any, y: Any, *, parameterisation: str = "ntk") -> np.ndarray | float:
     r"""The infinite-width tangent kernel :math:`\Theta(x, y)` of ``net``, numerically.
 
     Parameters
@@ -199,7 +199,7 @@ def ntk(net: Network, x: Any, y: Any, *, parameterisation: str = "ntk") -> np.nd
         Gaussian frequencies (one hidden layer).
     x, y : array-like ``(..., d_in)``
         Points, broadcast like :func:`nnqft_sym.kernel_numeric`
-        (``ntk(net, x[:, None], x[None, :])`` is the Gram matrix).
+        (``ntk_numeric(net, x[:, None], x[None, :])`` is the Gram matrix).
     parameterisation : {"ntk", "standard"}, default "ntk"
         See the module docstring: ``"ntk"`` is the kernel for a learning rate :math:`\eta`
         with standard-normal parameters; ``"standard"`` is :math:`\lim \Theta_{std}/N` for the
@@ -220,9 +220,9 @@ def ntk(net: Network, x: Any, y: Any, *, parameterisation: str = "ntk") -> np.nd
     --------
     >>> from nnqft_sym import ReLUNet
     >>> net = ReLUNet(sigma_w=1, sigma_b=0)
-    >>> round(float(ntk(net, 1.0, 1.0)), 12)         # K + E[step^2] x.y = 1/2 + 1/2
+    >>> round(float(ntk_numeric(net, 1.0, 1.0)), 12)         # K + E[step^2] x.y = 1/2 + 1/2
     1.0
-    >>> round(float(ntk(net, 1.0, 1.0, parameterisation="standard")), 12)   # E[relu^2] = 1/2
+    >>> round(float(ntk_numeric(net, 1.0, 1.0, parameterisation="standard")), 12)   # E[relu^2] = 1/2
     0.5
     """
     standard = check_parameterisation(parameterisation) == "standard"
@@ -254,7 +254,7 @@ def _cos_ntk(net: Network, x: Any, y: Any, standard: bool) -> np.ndarray | float
 def ntk_expr(net: Network, x: Any = None, y: Any = None, *, parameterisation: str = "ntk") -> sp.Expr:
     r"""The infinite-width tangent kernel :math:`\Theta(x, y)` as a SymPy expression.
 
-    The symbolic twin of :func:`ntk` (same recursion, same parameterisations), from the
+    The symbolic twin of :func:`ntk_numeric` (same recursion, same parameterisations), from the
     closed-form pair moments (:func:`nnqft_sym.deep.layer_kernels_expr`) and
     :func:`derivative_pair_expectation`.
 
@@ -268,7 +268,7 @@ def ntk_expr(net: Network, x: Any = None, y: Any = None, *, parameterisation: st
     Raises
     ------
     NoClosedFormError
-        If the activation has no closed-form pair moment (use :func:`ntk` with numbers).
+        If the activation has no closed-form pair moment (use :func:`ntk_numeric` with numbers).
 
     Examples
     --------

@@ -193,7 +193,7 @@ class NetworkEnsemble:
 
         Exact back-propagation; ``(n_nets, P, P)``.  With ``parameterisation="ntk"`` the
         parameters are the standard normals (its mean over networks is
-        :func:`nnqft_sym.ntk` exactly at every width for one hidden layer, up to
+        :func:`nnqft_sym.ntk_numeric` exactly at every width for one hidden layer, up to
         :math:`O(1/N)` for deeper networks); with ``"standard"`` they are the weights and
         biases themselves (the same networks; :math:`\partial f/\partial W = \delta\, g`
         without the forward-pass scale), whose kernel grows like N.

@@ -10,7 +10,7 @@ import sympy as sp
 from click.testing import CliRunner
 
 from nnqft_sym import (CosNet, ErfNet, Network, NoClosedFormError, NumericalOverflowError, ReLUNet,
-                       StudentTFrequencyPrior, Z, max_learning_rate, nngp_posterior, ntk, ntk_expr,
+                       StudentTFrequencyPrior, Z, max_learning_rate, nngp_posterior, ntk_expr, ntk_numeric,
                        trained_gp)
 from nnqft_cli.main import cli
 from numeric import NetworkEnsemble, train_ensemble
@@ -23,14 +23,14 @@ X, Y = [-1.0, 0.5, 1.0], [0.1, 0.2, -0.3]
                                           ("NTK", ValueError)])
 def test_ntk_refuses_unknown_parameterisations(value, error):
     with pytest.raises(error, match="parameterisation must be one of"):
-        ntk(ReLUNet(), 0.1, 0.2, parameterisation=value)
+        ntk_numeric(ReLUNet(), 0.1, 0.2, parameterisation=value)
     with pytest.raises(error, match="parameterisation must be one of"):
         ntk_expr(ReLUNet(), parameterisation=value)
 
 
 def test_ntk_refuses_symbolic_hyper_parameters():
     with pytest.raises(ValueError, match="numeric hyper-parameters"):
-        ntk(ReLUNet(sigma_w=sp.Symbol("sigma_W", positive=True)), 0.1, 0.2)
+        ntk_numeric(ReLUNet(sigma_w=sp.Symbol("sigma_W", positive=True)), 0.1, 0.2)
 
 
 def test_ntk_expr_without_closed_form_names_the_numeric_route():
@@ -41,17 +41,17 @@ def test_ntk_expr_without_closed_form_names_the_numeric_route():
 def test_ntk_of_cos_net_needs_gaussian_frequencies():
     net = CosNet(frequency_prior=StudentTFrequencyPrior(nu=3))
     with pytest.raises(ValueError, match="GaussianFrequencyPrior"):
-        ntk(net, 0.1, 0.2)
+        ntk_numeric(net, 0.1, 0.2)
 
 
 def test_ntk_needs_a_gaussian_first_layer():
     with pytest.raises(ValueError, match="Gaussian first-layer"):
-        ntk(ReLUNet().with_priors(first_biases="uniform"), 0.1, 0.2)
+        ntk_numeric(ReLUNet().with_priors(first_biases="uniform"), 0.1, 0.2)
 
 
 def test_ntk_refuses_points_of_the_wrong_shape():
     with pytest.raises(ValueError, match="d_in"):
-        ntk(ErfNet(d_in=2), np.zeros(3), np.zeros(3))
+        ntk_numeric(ErfNet(d_in=2), np.zeros(3), np.zeros(3))
 
 
 # ---------------------------------------------------------------------- trained_gp
@@ -175,7 +175,7 @@ def test_cli_train_options_name_themselves(tmp_path, option, value):
 @pytest.mark.parametrize("bad", [math.nan, math.inf])
 def test_non_finite_points_are_refused_by_name(bad):
     with pytest.raises(ValueError, match="x must be finite"):
-        ntk(ErfNet(), bad, 0.2)
+        ntk_numeric(ErfNet(), bad, 0.2)
     with pytest.raises(ValueError, match="x_train must be finite"):
         trained_gp(ErfNet(), [0.1, bad], [1.0, 2.0], [0.0])
     with pytest.raises(ValueError, match="x_test must be finite"):

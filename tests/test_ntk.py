@@ -8,7 +8,7 @@ import pytest
 import sympy as sp
 
 from nnqft_sym import (CosNet, ErfNet, GaussNet, LeakyReLUNet, Network, ReLUNet, Z,
-                       derivative_pair_expectation, gaussian_moment, ntk, ntk_expr)
+                       derivative_pair_expectation, gaussian_moment, ntk_expr, ntk_numeric)
 from nnqft_sym.activations import PAIR_SYMBOLS
 from nnqft_sym.ntk import _derivative_moment
 from numeric.training import NetworkEnsemble
@@ -60,7 +60,7 @@ def test_one_layer_relu_ntk_is_jacot_closed_form():
     for t in (0.0, 0.4, 1.3, 2.5, np.pi):
         x, y = np.array([1.0, 0.0]), np.array([np.cos(t), np.sin(t)])
         expected = (np.sin(t) + 2 * (np.pi - t) * np.cos(t)) / (4 * np.pi)
-        assert ntk(net, x, y) == pytest.approx(expected, rel=1e-9, abs=1e-15)
+        assert ntk_numeric(net, x, y) == pytest.approx(expected, rel=1e-9, abs=1e-15)
 
 
 @pytest.mark.parametrize("depth", [1, 2, 4])
@@ -76,7 +76,7 @@ def test_deep_relu_ntk_is_arora_formula(depth):
             k1 = (np.sqrt(1 - sigma ** 2) + (np.pi - np.arccos(sigma)) * sigma) / np.pi
             k0 = (np.pi - np.arccos(sigma)) / np.pi
             theta, sigma = theta * k0 + k1, k1
-        assert ntk(net, x, y) == pytest.approx(theta, rel=1e-9)
+        assert ntk_numeric(net, x, y) == pytest.approx(theta, rel=1e-9)
 
 
 @pytest.mark.parametrize("net", [ReLUNet(), ReLUNet(sigma_b=0, depth=2), ErfNet(sigma_w=1.5),
@@ -90,7 +90,7 @@ def test_symbolic_and_numeric_ntk_agree(net, parameterisation):
         # exact rationals: SymPy then evaluates acos(c / sqrt(s_x s_y)) at exactly 1 on the diagonal
         # (and 40 digits through the nested arc-cosines of the deep recursion)
         value = float(sp.N(expr.subs({X: sp.Rational(str(x)), Y: sp.Rational(str(y))}), 40))
-        assert ntk(net, x, y, parameterisation=parameterisation) == pytest.approx(value, rel=1e-9)
+        assert ntk_numeric(net, x, y, parameterisation=parameterisation) == pytest.approx(value, rel=1e-9)
 
 
 def test_gauss_net_ntk_closed_form():
@@ -100,7 +100,7 @@ def test_gauss_net_ntk_closed_form():
     for x, y in [(0.1, 0.7), (-1.0, 0.4)]:
         kern = sb ** 2 + sw ** 2 * np.exp(-sw ** 2 * (x - y) ** 2 / 2)
         c = sb ** 2 + sw ** 2 * x * y
-        assert ntk(net, x, y) == pytest.approx(kern + (kern - sb ** 2) * c, rel=EXACT_RTOL)
+        assert ntk_numeric(net, x, y) == pytest.approx(kern + (kern - sb ** 2) * c, rel=EXACT_RTOL)
 
 
 def test_cos_net_ntk_closed_form_and_not_translation_invariant():
@@ -109,37 +109,37 @@ def test_cos_net_ntk_closed_form_and_not_translation_invariant():
     net = CosNet(sigma_w=sw, sigma_b=sb)
     expected = lambda x, y: sb ** 2 + sw ** 2 * np.exp(-sw ** 2 * (x - y) ** 2 / 2) * (2 + sw ** 2 * x * y)
     for x, y in [(0.1, 0.7), (-1.0, 0.4), (0.0, 0.0)]:
-        assert ntk(net, x, y) == pytest.approx(expected(x, y), rel=EXACT_RTOL)
-    assert ntk(net, 0.0, 0.5) != pytest.approx(ntk(net, 1.0, 1.5), rel=1e-3)
+        assert ntk_numeric(net, x, y) == pytest.approx(expected(x, y), rel=EXACT_RTOL)
+    assert ntk_numeric(net, 0.0, 0.5) != pytest.approx(ntk_numeric(net, 1.0, 1.5), rel=1e-3)
 
 
 def test_standard_parameterisation_one_layer_is_readout_kernel():
     net = ErfNet(sigma_w=1.4, sigma_b=0.3)
     for x, y in [(0.1, 0.7), (-1.0, 0.4)]:
         expected = (net.kernel(x, y) - 0.09) / 1.4 ** 2
-        assert ntk(net, x, y, parameterisation="standard") == pytest.approx(expected, rel=EXACT_RTOL)
+        assert ntk_numeric(net, x, y, parameterisation="standard") == pytest.approx(expected, rel=EXACT_RTOL)
 
 
 def test_ntk_broadcasts_and_is_symmetric_positive():
     net = ErfNet(d_in=2, depth=2)
     pts = np.array([[0.3, -0.5], [0.8, 0.1], [-0.2, 0.4], [0.0, 0.0]])
-    gram = ntk(net, pts[:, None, :], pts[None, :, :])
+    gram = ntk_numeric(net, pts[:, None, :], pts[None, :, :])
     assert gram.shape == (4, 4)
     np.testing.assert_allclose(gram, gram.T, rtol=1e-13)
     assert np.all(np.linalg.eigvalsh(gram) > 0)
-    assert gram[0, 1] == pytest.approx(ntk(net, pts[0], pts[1]), rel=1e-13)
+    assert gram[0, 1] == pytest.approx(ntk_numeric(net, pts[0], pts[1]), rel=1e-13)
 
 
 def test_ntk_facade_methods():
     net = ReLUNet(depth=2)
-    assert net.ntk(0.2, 0.9) == ntk(net, 0.2, 0.9)
+    assert net.ntk(0.2, 0.9) == ntk_numeric(net, 0.2, 0.9)
     assert sp.simplify(net.ntk_expr() - ntk_expr(net)) == 0
 
 
 # ---------------------------------------------------------------------- vs sampled networks
 def _ntk_gram(net, pts, parameterisation="ntk"):
     a, b = (pts[:, None], pts[None, :]) if net.d_in == 1 else (pts[:, None, :], pts[None, :, :])
-    return ntk(net, a, b, parameterisation=parameterisation)
+    return ntk_numeric(net, a, b, parameterisation=parameterisation)
 
 
 @pytest.mark.parametrize("net, width", [(ReLUNet(), 3), (ErfNet(sigma_w=1.3), 1),

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from nnqft_sym import (ErfNet, GaussNet, ReLUNet, max_learning_rate, nngp_posterior, ntk,
+from nnqft_sym import (ErfNet, GaussNet, ReLUNet, max_learning_rate, nngp_posterior, ntk_numeric,
                        trained_gp)
 
 X_TRAIN = np.array([-1.0, -0.3, 0.4, 1.0])
@@ -27,7 +27,7 @@ def _propagator(net, eta, t=None, steps=None):
     """M with (f(X), f(x)) -> M (f_0(X), f_0(x)) + const, by SciPy's ODE solver or by the GD loop."""
     n, m = len(X_TRAIN), len(X_TEST)
     pts = np.concatenate([X_TRAIN, X_TEST])
-    theta = _gram(lambda a, b: ntk(net, a, b), pts, X_TRAIN)           # (n + m, n)
+    theta = _gram(lambda a, b: ntk_numeric(net, a, b), pts, X_TRAIN)           # (n + m, n)
 
     def flow(_, v):
         state = v.reshape(n + m, n + m + 1)                 # columns: M and the constant part
