@@ -55,14 +55,14 @@ from .bayesian_rg import (BRGWilsonProof, GeneralisedCosNet, cosnet_neuron_fishe
                           neuron_fisher_metric)
 
 __all__ = [
+    "layer_kernels_expr", "PARAMETERISATIONS", "derivative_pair_expectation", "ntk_numeric", "ntk_expr",
+    "GaussianPrediction", "trained_gp", "nngp_posterior", "max_learning_rate", "training_kernel",
     "errors", "NnqftError", "NoClosedFormError", "ParseError", "DivergentExpectationError",
     "CostLimitError", "NumericalOverflowError", "CheckpointError", "parse_expression", "parse_number", "read_srepr", "to_sympy",
     "STANDARD_NORMAL", "StandardNormal", "ParameterPrior", "UniformPhase", "FrequencyWeights",
     "NetworkPriors", "iid_gaussian_priors", "readout_covariance", "SharedScale", "PriorChoice",
     "as_prior", "as_law", "Rademacher", "StandardUniform", "StandardLaplace", "StandardStudentT",
     "FiniteLaw", "DensityLaw", "neuron_sums", "mean_function",
-    "layer_kernels_expr", "PARAMETERISATIONS", "derivative_pair_expectation", "ntk_numeric", "ntk_expr",
-    "GaussianPrediction", "trained_gp", "nngp_posterior", "max_learning_rate", "training_kernel",
     "Z", "S", "P", "NetworkSpec", "default_points", "Network", "GaussNet", "ReLUNet", "LeakyReLUNet", "ErfNet", "CosNet", "GaussianFrequencyPrior",
     "ARCHITECTURES", "make_network", "from_description",
     "GaussianFirstLayer", "DrawnFirstLayer", "affine_preactivations",
