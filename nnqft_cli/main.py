@@ -31,7 +31,7 @@ COMMAND_SUMMARIES: dict[str, str] = {
               "table.",
     "demo": "Gauss-net and ReLU-net ensembles against the exact finite-width theory (< 1 min).",
     "bench": "Benchmark the sampler and whole bags against the Gaussian-draw floor.",
-    "experiment": "Run a simulation experiment (hms, els-active, brg): arrays, figures, report.",
+    "experiment": "Run a simulation experiment (hms, els-active, brg, train): arrays, figures, report.",
     "diagrams": "Enumerate Feynman diagrams: lines, symmetry factor, loops, expression.",
     "flow": "LPA beta functions, Wilson-Fisher fixed point and critical exponents.",
     "plan": "Networks a target relative error on Delta G^(n) needs, from a pilot run.",

@@ -30,6 +30,10 @@ from . import neuron_sums
 from .neuron_sums import mean_function
 from .moments import neuron_moment
 from .partitions import double_factorial, even_set_partitions, pairings
+from .deep import layer_kernels_expr
+from .ntk import PARAMETERISATIONS, derivative_pair_expectation, ntk_expr, ntk_numeric
+from .gradient_flow import (GaussianPrediction, max_learning_rate, nngp_posterior, trained_gp,
+                            training_kernel)
 from .propagators import (IRExpansion, P, gaussian_weight_kernel, ir_expansion, is_translation_invariant,
                           momentum_propagator, weight_kernel)
 from .wick import free_green, gram_matrix, kernel_matrix, wick_sum
@@ -61,6 +65,8 @@ from .bayesian_rg import (BRGWilsonProof, GeneralisedCosNet, cosnet_neuron_fishe
                           neuron_fisher_metric)
 
 __all__ = [
+    "layer_kernels_expr", "PARAMETERISATIONS", "derivative_pair_expectation", "ntk_numeric", "ntk_expr",
+    "GaussianPrediction", "trained_gp", "nngp_posterior", "max_learning_rate", "training_kernel",
     "errors", "NnqftError", "NoClosedFormError", "ParseError", "DivergentExpectationError",
     "CostLimitError", "NumericalOverflowError", "CheckpointError", "parse_expression", "parse_number", "read_srepr", "to_sympy",
     "STANDARD_NORMAL", "StandardNormal", "ParameterPrior", "UniformPhase", "FrequencyWeights",

@@ -37,11 +37,13 @@ from .kinks import find_kinks
 from .parsing import to_sympy
 
 __all__ = ["ActivationRules", "ExponentialRules", "ErfRules", "PiecewiseLinearRules",
-           "activation_rules", "PAIR_SYMBOLS", "relu_moment_closed_form", "coincidence_pattern"]
+           "activation_rules", "PAIR_SYMBOLS", "RHO", "correlation_function", "relu_moment_closed_form", "coincidence_pattern"]
 
 #: the invariants of a pair of pre-activations: variances s_x, s_y and covariance c
 PAIR_SYMBOLS = sp.symbols("s_x s_y c", real=True)
 _SX, _SY, _C = PAIR_SYMBOLS
+#: the correlation rho = c / sqrt(s_x s_y) of a pair of pre-activations
+RHO = sp.Symbol("rho", real=True)
 _THETA, _PHI = sp.symbols("theta phi", real=True)
 
 
@@ -144,17 +146,10 @@ class ActivationRules:
         NoClosedFormError
             If the family has no pair closed form.
         """
-        rho = sp.Symbol("rho", real=True)
-        expr = self.pair_closed_form().subs(_C, rho * sp.sqrt(_SX * _SY))
-        expr = sp.simplify(expr.subs(sp.sqrt(_SX * _SY * (1 - rho ** 2)),
-                                     sp.sqrt(_SX * _SY) * sp.sqrt(1 - rho ** 2)))
-        raw = sp.lambdify((_SX, _SY, rho), expr, modules="numpy")
-
-        def pair(sx: Any, sy: Any, c: Any) -> np.ndarray:
-            scale = np.sqrt(np.asarray(sx, dtype=float) * sy)
-            r = np.divide(c, scale, out=np.zeros(np.shape(scale * c)), where=scale > 0)
-            return raw(sx, sy, np.clip(r, -1.0, 1.0))
-        return pair
+        expr = self.pair_closed_form().subs(_C, RHO * sp.sqrt(_SX * _SY))
+        expr = sp.simplify(expr.subs(sp.sqrt(_SX * _SY * (1 - RHO ** 2)),
+                                     sp.sqrt(_SX * _SY) * sp.sqrt(1 - RHO ** 2)))
+        return correlation_function(expr)
 
 
 class ExponentialRules(ActivationRules):
@@ -266,6 +261,27 @@ class PiecewiseLinearRules(ActivationRules):
         same, flipped = self._signed(m1, m2)
         return sum((coef * _relu_pair_moment(m1, m2, cov[i, i], cov[j, j], sign * cov[i, j])
                     for coef, sign in ((same, 1), (flipped, -1)) if coef != 0), sp.Integer(0))
+
+
+def correlation_function(expr: sp.Expr) -> Callable[[Any, Any, Any], np.ndarray]:
+    """An expression of ``(s_x, s_y, rho)`` (:data:`RHO`) as a NumPy function of ``(s_x, s_y, c)``.
+
+    rho = c / sqrt(s_x s_y) is clipped to [-1, 1] so that rounding never takes a square root or
+    an arccos out of its domain; where s_x s_y = 0 (z(x) = 0 identically, c = 0) rho is 0.
+
+    Examples
+    --------
+    >>> s_x, s_y, c = PAIR_SYMBOLS
+    >>> float(correlation_function(sp.acos(RHO))(2.0, 2.0, 2.0 + 1e-15))
+    0.0
+    """
+    raw = sp.lambdify((_SX, _SY, RHO), expr, modules="numpy")
+
+    def pair(sx: Any, sy: Any, c: Any) -> np.ndarray:
+        scale = np.sqrt(np.asarray(sx, dtype=float) * sy)
+        r = np.divide(c, scale, out=np.zeros(np.shape(scale * c)), where=scale > 0)
+        return raw(sx, sy, np.clip(r, -1.0, 1.0))
+    return pair
 
 
 def _arccos_kernel(c: sp.Expr) -> sp.Expr:

@@ -22,6 +22,7 @@ from .cumulants import (connected_green, delta_green, delta_green_series, deviat
 from .edgeworth import EdgeworthDensity, edgeworth_density
 from .kernels import kernel_expr, kernel_numeric
 from .moments import neuron_moment
+from .ntk import ntk_expr, ntk_numeric
 from .parsing import read_srepr
 from .priors import FrequencyWeights, NetworkPriors, UniformPhase
 from .propagators import IRExpansion, ir_expansion, momentum_propagator
@@ -71,6 +72,14 @@ class Network(NetworkSpec):
     def kernel(self, x: Any, y: Any) -> np.ndarray | float:
         """The GP kernel evaluated numerically, broadcasting over ``(..., d_in)`` point arrays."""
         return kernel_numeric(self, x, y)
+
+    def ntk(self, x: Any, y: Any, *, parameterisation: str = "ntk") -> np.ndarray | float:
+        """The infinite-width neural tangent kernel, numerically (:func:`nnqft_sym.ntk.ntk_numeric`)."""
+        return ntk_numeric(self, x, y, parameterisation=parameterisation)
+
+    def ntk_expr(self, x: Any = None, y: Any = None, *, parameterisation: str = "ntk") -> sp.Expr:
+        """The infinite-width neural tangent kernel as SymPy (:func:`nnqft_sym.ntk.ntk_expr`)."""
+        return ntk_expr(self, x, y, parameterisation=parameterisation)
 
     def gram(self, points: Any) -> np.ndarray:
         """The Gram matrix K(x_i, x_j), ``(n, n)``, of points ``(n,)`` or ``(n, d_in)``

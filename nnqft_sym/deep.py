@@ -76,6 +76,7 @@ __all__ = [
     "kernel_map_gradient",
     "deep_kernel",
     "deep_kernel_expr",
+    "layer_kernels_expr",
     "LayerRecursion",
     "layer_recursion",
     "leading_connected_four_point",
@@ -386,10 +387,34 @@ def deep_kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
     >>> sp.nsimplify(k)
     2
     """
+    return layer_kernels_expr(net, x, y)[-1][2]
+
+
+def layer_kernels_expr(net: Network, x: Any = None, y: Any = None) -> list[tuple[sp.Expr, sp.Expr, sp.Expr]]:
+    r"""The kernels :math:`(K^{(l)}(x,x), K^{(l)}(y,y), K^{(l)}(x,y))`, l = 1..L and the output, as SymPy.
+
+    The symbolic twin of :func:`layer_kernels` (index 0 the first-layer pre-activation
+    covariance, the last the output kernel), composing the closed-form pair expectations.
+
+    Raises
+    ------
+    NoClosedFormError
+        If the activation has no closed-form pair expectation (a ``ValueError``).
+    ValueError
+        If ``d_in`` is symbolic or the pre-activations are not Gaussian.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> [k[2] for k in layer_kernels_expr(ReLUNet(sigma_w=1, sigma_b=0, depth=1), 1, 1)]
+    [1, 1/2]
+    """
     if not isinstance(net.d_in, int):
-        raise ValueError("deep_kernel_expr needs an integer d_in")
+        raise ValueError(f"d_in: the symbolic layer kernels (deep_kernel_expr, ntk_expr) need an "
+                         f"integer d_in, got {net.d_in}")
     if not net.first_layer_is_gaussian:
-        raise ValueError(f"deep_kernel_expr: {net.name} has non-Gaussian pre-activations")
+        raise ValueError(f"the symbolic layer kernels (deep_kernel_expr, ntk_expr): {net.name} "
+                         "has non-Gaussian pre-activations")
     pair = pair_expectation(net.activation).closed_form
     if pair is None:
         raise NoClosedFormError(f"no closed-form pair expectation for the activation {net.activation}: "
@@ -398,6 +423,7 @@ def deep_kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
         x, y = default_points(net.d_in)
     cov = covariance_expr(net, symbolic_points([x, y], net.d_in))
     kxx, kyy, kxy = cov[0, 0], cov[1, 1], cov[0, 1]
+    out = [(kxx, kyy, kxy)]
     diag = sp.simplify(pair.subs(_C, sp.sqrt(_SX * _SY)).subs({_SX: _SV, _SY: _SV}))
     for w, sb2 in read_variances(net, numeric=False):
         nx, ny = net.normalisation.subs(S, kxx), net.normalisation.subs(S, kyy)
@@ -405,7 +431,8 @@ def deep_kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
                          sb2 + w * ny ** 2 * diag.subs(_SV, kyy),
                          sb2 + w * nx * ny * pair.subs({_SX: kxx, _SY: kyy, _C: kxy},
                                                                     simultaneous=True))
-    return kxy
+        out.append((kxx, kyy, kxy))
+    return out
 
 
 # ============================================================================ 1/N vertex recursion

@@ -6,7 +6,8 @@ Sampling (:mod:`numeric.sampling`), estimates with errors (:mod:`numeric.statist
 (:mod:`numeric.storage`), figures (:mod:`numeric.plots`), Markdown tables
 (:mod:`numeric.report`) and the HMS / ELS experiments and the demo
 (:mod:`numeric.experiments`) with the papers' settings (:mod:`numeric.paper_settings`), and
-the Bayesian-RG experiment (:mod:`numeric.bayesian_rg`).
+the Bayesian-RG experiment (:mod:`numeric.bayesian_rg`), and ensembles of networks trained by
+gradient descent (:mod:`numeric.training`, the experiment :mod:`numeric.training_experiment`).
 """
 from .statistics import DEFAULT_CONFIDENCE, Estimate, critical_value, format_value_error, two_sided_p_value
 from .conditional import (CONDITIONAL, ESTIMATORS, PLAIN, ConditionalSums, KernelFluctuations,
@@ -32,6 +33,9 @@ from .bayesian_rg import (REFERENCE_SIZES, BRGConfig, BRGResult, brg_member, Inp
                           gradient_descent_readout, momentum_cutoff, plot_brg, ridge_readout,
                           run_brg_experiment, sample_feature_map, save_brg_result,
                           wilson_propagator, write_brg_report)
+from .training import NetworkEnsemble, TrainedEnsemble, train_ensemble
+from .training_experiment import (TRAINING_SET, TrainingStudy, plot_training, train_width,
+                                  training_experiment)
 from .sampling import (STREAM_VERSION, as_seed_sequence, block_size, child_seeds,
                        iter_output_chunks, psd_factor, sample_block, sample_outputs,
                        seed_from_state, seed_state)
@@ -61,4 +65,6 @@ __all__ = [
     "fisher_diagonal", "empirical_fisher_diagonal", "ridge_readout", "gradient_descent_readout",
     "coarse_grain", "momentum_cutoff", "wilson_propagator", "BRGResult", "brg_member", "run_brg_experiment",
     "save_brg_result", "plot_brg", "write_brg_report",
+    "NetworkEnsemble", "TrainedEnsemble", "train_ensemble",
+    "TRAINING_SET", "TrainingStudy", "training_experiment", "train_width", "plot_training",
 ]

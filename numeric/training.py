@@ -1,0 +1,411 @@
+r"""Finite-width networks trained by full-batch gradient descent, many at once (vectorised NumPy).
+
+The networks are those of :mod:`nnqft_sym.specification` in the NTK parameterisation
+(:mod:`nnqft_sym.ntk`): every weight and bias is a standard normal variable at initialisation
+and the scales sit in the forward pass,
+
+.. math::
+
+    z^{(1)} = \frac{\sigma_W}{\sqrt{d_{in}}} w^{(1)} x + \sigma_b b^{(1)}, \quad
+    z^{(l+1)} = \sqrt{\frac{\sigma_W^2}{N}}\, w^{(l+1)} g^{(l)} + \sigma_b b^{(l+1)}, \quad
+    f = \sqrt{\frac{v_{out}}{N}}\, w^{out} g^{(L)} + \sigma_b b^{out},
+
+:math:`g^{(l)} = n(K^{(l)}(x, x))\,\phi(z^{(l)})`, so at initialisation they are exactly the
+project's random networks.  The loss is :math:`L = \tfrac12 \sum_a (f(x_a) - y_a)^2` (sum over
+the training set) and one step is :math:`\theta \to \theta - \eta \nabla_\theta L` on every
+layer (or on the read-out only).  :math:`\phi'` is the SymPy derivative of the activation,
+lambdified; the Jacobian is exact back-propagation.
+
+:func:`train_ensemble` checks the learning rate against the infinite-width tangent kernel
+(:func:`nnqft_sym.max_learning_rate`: gradient descent diverges for
+:math:`\eta > 2/\lambda_{max}`) and compares with :func:`nnqft_sym.trained_gp` (Lee et al.,
+arXiv:1902.06720).  Only the NTK parameterisation is trained here.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from nnqft_sym.activations import activation_rules
+from nnqft_sym.deep import layer_kernels, read_variances
+from nnqft_sym.errors import NumericalOverflowError
+from nnqft_sym.gradient_flow import check_learning_rate, check_training_set, max_learning_rate
+from nnqft_sym.ntk import check_parameterisation
+from nnqft_sym.priors import ParameterPrior
+from nnqft_sym.specification import NetworkSpec as Network
+from nnqft_sym.validation import as_points, check_integer, check_width
+
+from .sampling import as_seed_sequence
+from .statistics import Estimate
+
+__all__ = ["NetworkEnsemble", "TrainedEnsemble", "train_ensemble"]
+
+#: floats of work memory per chunk of networks (bounds memory, no effect on the numbers)
+_CHUNK_FLOATS = 20_000_000
+
+
+def _check_trainable(net: Network, what: str) -> None:
+    net.require_numeric(what)
+    if not net.priors.is_iid_centred_gaussian:
+        others = [name for name, prior in net.priors.groups().items()
+                  if not (isinstance(prior, ParameterPrior) and prior.is_gaussian and prior.is_centred)]
+        raise ValueError(f"{what}: the NTK parameterisation here draws i.i.d. centred Gaussian "
+                         f"weights and biases; the groups {others} of this {net.name} are not")
+    if net.d_out != 1:
+        raise ValueError(f"{what}: one output component (d_out = 1) is trained, got d_out = {net.d_out}")
+
+
+def _check_width(width: Any) -> int:
+    """A numeric hidden-layer width (an integer >= 1; no symbols here)."""
+    out = check_width(width)
+    if not isinstance(out, int):
+        raise TypeError(f"width must be an integer >= 1 (a number of neurons), got {width!r}")
+    return out
+
+
+def _layer_scales(net: Network, width: int) -> list[tuple[float, float]]:
+    """(weight scale, bias scale) of layers 1..L and the read-out in the NTK parameterisation."""
+    first = (float(np.sqrt(float(net.priors.first_weights.variance) / net.d_in)),
+             float(np.sqrt(float(net.priors.first_biases.variance))))
+    return [first] + [(float(np.sqrt(w / width)), float(np.sqrt(b))) for w, b in read_variances(net)]
+
+
+@functools.lru_cache(maxsize=16)
+def _derivative_function(activation: Any) -> Callable[[np.ndarray], np.ndarray]:
+    return activation_rules(activation).derivative_functions[1]
+
+
+@dataclass
+class NetworkEnsemble:
+    r"""``n_nets`` networks of width N in the NTK parameterisation (all parameters standard normal).
+
+    Attributes
+    ----------
+    net : Network
+    width : int
+    weights : list of ndarray
+        Layer l = 1..L and the read-out: ``(n_nets, fan_out, fan_in)`` (the read-out has
+        ``fan_out = 1``).
+    biases : list of ndarray
+        ``(n_nets, fan_out)`` per layer.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> ens = NetworkEnsemble.sample(ReLUNet(depth=2), 8, 5, rng=0)
+    >>> [w.shape for w in ens.weights]
+    [(5, 8, 1), (5, 8, 8), (5, 1, 8)]
+    >>> ens.outputs([0.1, 0.5]).shape
+    (5, 2)
+    """
+
+    net: Network
+    width: int
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+
+    @classmethod
+    def sample(cls, net: Network, width: int, n_nets: int, rng: Any = None) -> "NetworkEnsemble":
+        """Draw the networks: standard normals, network after network (weights then biases,
+        layer after layer), so that the numbers of a network do not depend on ``n_nets``."""
+        _check_trainable(net, "NetworkEnsemble")
+        width = _check_width(width)
+        n_nets = check_integer(n_nets, "n_nets", 1)
+        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(
+            as_seed_sequence(rng, "rng"))
+        return cls._from_draws(net, width, gen.standard_normal((n_nets, cls._size(net, width))))
+
+    @staticmethod
+    def _shapes(net: Network, width: int) -> list[tuple[tuple[int, int], int]]:
+        fans = [net.d_in] + [width] * net.depth + [1]
+        return [((fans[k + 1], fans[k]), fans[k + 1]) for k in range(len(fans) - 1)]
+
+    @classmethod
+    def _size(cls, net: Network, width: int) -> int:
+        return sum(w[0] * w[1] + b for w, b in cls._shapes(net, width))
+
+    @classmethod
+    def _from_draws(cls, net: Network, width: int, draws: np.ndarray) -> "NetworkEnsemble":
+        weights, biases, k = [], [], 0
+        for (rows, cols), nb in cls._shapes(net, width):
+            weights.append(draws[:, k:k + rows * cols].reshape(-1, rows, cols).copy())
+            k += rows * cols
+            biases.append(draws[:, k:k + nb].copy())
+            k += nb
+        return cls(net, width, weights, biases)
+
+    # ------------------------------------------------------------------ forward and backward
+    @functools.cached_property
+    def _scales(self) -> list[tuple[float, float]]:
+        return _layer_scales(self.net, self.width)
+
+    def _norms(self, pts: np.ndarray) -> list[np.ndarray]:
+        """n(K^(l)(x, x)) per hidden layer and point, ``(P,)`` each (ones without normalisation)."""
+        if self.net.normalisation == 1:
+            return [np.ones(len(pts))] * self.net.depth
+        variances = layer_kernels(self.net, pts, pts)[:, :, 0]
+        return [np.asarray(self.net.normalisation_function(variances[l]), dtype=float)
+                for l in range(self.net.depth)]
+
+    def _forward(self, pts: np.ndarray) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """Outputs ``(n, P)``, the inputs of every layer and the hidden pre-activations."""
+        norms = self._norms(pts)
+        h = np.broadcast_to(pts, (self.weights[0].shape[0],) + pts.shape)
+        inputs, zs = [h], []
+        for layer in range(self.net.depth):
+            (ws, bs), w, b = self._scales[layer], self.weights[layer], self.biases[layer]
+            z = ws * np.einsum("npj,nij->npi", h, w) + bs * b[:, None, :]
+            zs.append(z)
+            h = norms[layer][:, None] * self.net.activation_function(z)
+            inputs.append(h)
+        ws, bs = self._scales[-1]
+        f = ws * np.einsum("npj,nj->np", h, self.weights[-1][:, 0, :]) + bs * self.biases[-1]
+        return f, inputs, zs
+
+    def _deltas(self, pts: np.ndarray, zs: list[np.ndarray]) -> list[np.ndarray]:
+        """df/dz of every layer, ``(n, P, fan_out)``; the read-out's is 1."""
+        norms, deriv = self._norms(pts), _derivative_function(self.net.activation)
+        delta = np.ones(zs[-1].shape[:2] + (1,))
+        out = [delta]
+        for layer in range(self.net.depth - 1, -1, -1):
+            ws = self._scales[layer + 1][0]
+            back = ws * np.einsum("npi,nij->npj", delta, self.weights[layer + 1])
+            delta = back * norms[layer][:, None] * deriv(zs[layer])
+            out.append(delta)
+        return out[::-1]
+
+    def outputs(self, points: Any) -> np.ndarray:
+        """f(x) of every network at ``points`` (``(P, d_in)`` or ``(P,)``): ``(n_nets, P)``."""
+        return self._forward(self._points(points))[0]
+
+    def _points(self, points: Any) -> np.ndarray:
+        pts = as_points(points, self.net.d_in)
+        if pts.ndim != 2:
+            raise ValueError(f"points must have shape (P, d_in) or (P,), got {np.shape(points)}")
+        return pts
+
+    def tangent_kernel(self, points: Any, *, readout_only: bool = False,
+                       parameterisation: str = "ntk") -> np.ndarray:
+        r"""The empirical tangent kernel :math:`\hat\Theta(x_p, x_q) = \sum_\theta \partial_\theta f(x_p)\partial_\theta f(x_q)`.
+
+        Exact back-propagation; ``(n_nets, P, P)``.  With ``parameterisation="ntk"`` the
+        parameters are the standard normals (its mean over networks is
+        :func:`nnqft_sym.ntk_numeric` exactly at every width for one hidden layer, up to
+        :math:`O(1/N)` for deeper networks); with ``"standard"`` they are the weights and
+        biases themselves (the same networks; :math:`\partial f/\partial W = \delta\, g`
+        without the forward-pass scale), whose kernel grows like N.
+        """
+        standard = check_parameterisation(parameterisation) == "standard"
+        pts = self._points(points)
+        _, inputs, zs = self._forward(pts)
+        deltas = self._deltas(pts, zs)
+        layers = range(len(deltas) - 1, len(deltas)) if readout_only else range(len(deltas))
+        total = 0.0
+        for layer in layers:
+            ws, bs = (1.0, 1.0) if standard else self._scales[layer]
+            grams = ws ** 2 * np.einsum("npj,nqj->npq", inputs[layer], inputs[layer]) + bs ** 2
+            total = total + np.einsum("npi,nqi->npq", deltas[layer], deltas[layer]) * grams
+        return total
+
+    def gradient_step(self, points: Any, targets: Any, learning_rate: float,
+                      readout_only: bool = False) -> np.ndarray:
+        r"""One full-batch step on :math:`\tfrac12\sum_a (f(x_a) - y_a)^2`, in place; returns the
+        losses ``(n_nets,)`` before the step.
+
+        ``points`` ``(P, d_in)`` or ``(P,)``, ``targets`` ``(P,)``; no learning-rate check here
+        (:func:`train_ensemble` does it).
+        """
+        points = self._points(points)
+        targets = np.asarray(targets, dtype=float)
+        if targets.shape != (len(points),):
+            raise ValueError(f"targets must have shape ({len(points)},), one per point, "
+                             f"got {targets.shape}")
+        f, inputs, zs = self._forward(points)
+        residual = f - targets
+        deltas = self._deltas(points, zs)
+        first = len(deltas) - 1 if readout_only else 0
+        for layer in range(first, len(deltas)):
+            ws, bs = self._scales[layer]
+            self.weights[layer] -= learning_rate * ws * np.einsum(
+                "np,npi,npj->nij", residual, deltas[layer], inputs[layer])
+            self.biases[layer] -= learning_rate * bs * np.einsum("np,npi->ni", residual, deltas[layer])
+        return 0.5 * np.sum(residual ** 2, axis=-1)
+
+
+@dataclass(frozen=True)
+class TrainedEnsemble:
+    r"""Outputs of an ensemble of networks before and after training.
+
+    Attributes
+    ----------
+    points : ndarray ``(m, d_in)``
+        The test inputs.
+    initial, final : ndarray ``(n_nets, m)``
+        :math:`f_0(x)` and :math:`f_k(x)` after ``steps`` steps, per network.
+    initial_train : ndarray ``(n_nets, n)``
+        :math:`f_0` on the training inputs (with ``initial``, the linearised prediction
+        :math:`f_0(x) + A(Y - f_0(X))` of each network: a control variate).
+    final_loss : ndarray ``(n_nets,)``
+        The training loss after the last step.
+    width, steps : int
+    learning_rate : float
+    """
+
+    points: np.ndarray
+    initial: np.ndarray
+    final: np.ndarray
+    initial_train: np.ndarray
+    final_loss: np.ndarray
+    width: int
+    steps: int
+    learning_rate: float
+
+    @property
+    def mean(self) -> np.ndarray:
+        """Ensemble mean of the trained output, ``(m,)``."""
+        return self.final.mean(axis=0)
+
+    @property
+    def mean_error(self) -> np.ndarray:
+        """Standard error of :attr:`mean`, ``(m,)``."""
+        return self.final.std(axis=0, ddof=1) / np.sqrt(len(self.final))
+
+    @property
+    def covariance(self) -> np.ndarray:
+        """Ensemble covariance of the trained output, ``(m, m)``."""
+        return np.cov(self.final, rowvar=False).reshape(len(self.points), len(self.points))
+
+    def connected_four_point(self, *, trained: bool = True, n_bags: int = 20) -> Estimate:
+        r"""The connected four-point function :math:`\kappa_4(x, x, x, x)` of the output at each test point.
+
+        Fisher's unbiased k-statistic per bag of networks, the bags' mean and its standard
+        error (``(m,)`` each): the non-Gaussianity of the trained (``trained=True``) or initial
+        ensemble.  At initialisation it is exactly ``net.connected_green([x] * 4, width)``
+        (one hidden layer, tested).
+
+        Examples
+        --------
+        >>> from nnqft_sym import ReLUNet
+        >>> ens = train_ensemble(ReLUNet(), 2, [0.5], [1.0], n_nets=400, steps=0, rng=0)
+        >>> ens.connected_four_point(n_bags=4).value.shape
+        (1,)
+        """
+        n_bags = check_integer(n_bags, "n_bags", 2)
+        samples = self.final if trained else self.initial
+        if len(samples) < 4 * n_bags:
+            raise ValueError(f"n_bags: {n_bags} bags need at least {4 * n_bags} networks "
+                             f"(4 per bag), got {len(samples)}")
+        bags = np.array_split(samples, n_bags)
+        return Estimate.from_samples(np.array([_k_statistic_4(b) for b in bags]))
+
+    @property
+    def covariance_error(self) -> np.ndarray:
+        """Standard error of :attr:`covariance` (from the spread of the centred products), ``(m, m)``."""
+        d = self.final - self.mean
+        prod = d[:, :, None] * d[:, None, :]
+        return prod.std(axis=0, ddof=1) / np.sqrt(len(self.final))
+
+
+def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test: Any = None, *,
+                   n_nets: int = 1000, steps: int = 100, learning_rate: Any = None,
+                   readout_only: bool = False, rng: Any = None) -> TrainedEnsemble:
+    r"""Train ``n_nets`` networks of width N by full-batch gradient descent on the squared loss.
+
+    Parameters
+    ----------
+    net : Network
+        Numeric, i.i.d. centred Gaussian priors (Gaussian first layer), any depth, d_out = 1.
+    width : int >= 1
+        N, the width of every hidden layer.
+    x_train : array ``(n, d_in)`` (or ``(n,)``); y_train : array ``(n,)``
+    x_test : array ``(m, d_in)``, optional
+        Where the outputs are recorded (default: the training inputs).
+    n_nets : int >= 1
+    steps : int >= 0
+    learning_rate : float, optional
+        :math:`\eta`; default half the largest stable step :math:`1/\lambda_{max}` of the
+        infinite-width tangent kernel on ``x_train``.
+    readout_only : bool
+        Train only the read-out weights and bias (a linear model in its parameters).
+    rng : int, SeedSequence, Generator or None
+        Reproducible: the same seed gives the same networks whatever the chunking.
+
+    Raises
+    ------
+    ValueError
+        If ``learning_rate >= 2/lambda_max`` (gradient descent of the infinite-width network
+        diverges), or for bad shapes and ranges.
+    NumericalOverflowError
+        If the training of some finite network diverged anyway (its tangent kernel fluctuates
+        above :math:`\lambda_{max}`): lower the learning rate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnqft_sym import ErfNet, trained_gp
+    >>> net, x, y = ErfNet(), [-0.5, 0.5], [0.5, -0.5]
+    >>> ens = train_ensemble(net, 256, x, y, n_nets=200, steps=200, rng=1)
+    >>> bool(np.all(np.abs(ens.mean - y) < 1e-3))          # the training set is fitted
+    True
+    """
+    _check_trainable(net, "train_ensemble")
+    width = _check_width(width)
+    n_nets = check_integer(n_nets, "n_nets", 1)
+    steps = check_integer(steps, "steps", 0)
+    if not isinstance(readout_only, bool):
+        raise TypeError(f"readout_only must be True or False, got {readout_only!r}")
+    x, y = check_training_set(net, x_train, y_train)
+    xs = x if x_test is None else as_points(x_test, net.d_in, "x_test")
+    if xs.ndim != 2:
+        raise ValueError(f"x_test must have shape (m, d_in) or (m,), got {np.shape(x_test)}")
+    bound = max_learning_rate(net, x, readout_only=readout_only)
+    if learning_rate is None:
+        eta = bound / 4
+    else:
+        eta = check_learning_rate(learning_rate)
+    if eta >= bound:
+        raise ValueError(f"learning_rate = {eta} makes gradient descent diverge: it must be "
+                         f"< 2 / lambda_max = {bound:.6g}, lambda_max the largest eigenvalue of "
+                         f"the infinite-width tangent kernel on x_train")
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(
+        as_seed_sequence(rng, "rng"))
+    size = NetworkEnsemble._size(net, width)
+    work = size + 4 * (len(x) + len(xs)) * width * (net.depth + 1)
+    chunk = max(1, _CHUNK_FLOATS // work)
+    initial, final, initial_train, losses = [], [], [], []
+    for start in range(0, n_nets, chunk):
+        count = min(chunk, n_nets - start)
+        ens = NetworkEnsemble._from_draws(net, width, gen.standard_normal((count, size)))
+        initial.append(ens.outputs(xs))
+        initial_train.append(ens.outputs(x))
+        with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range(steps):
+                _check_converging(ens.gradient_step(x, y, eta, readout_only), width, eta, bound)
+            loss = 0.5 * np.sum((ens.outputs(x) - y) ** 2, axis=-1)
+            _check_converging(loss, width, eta, bound)
+        final.append(ens.outputs(xs))
+        losses.append(loss)
+    return TrainedEnsemble(xs, np.concatenate(initial), np.concatenate(final),
+                           np.concatenate(initial_train), np.concatenate(losses), width, steps, eta)
+
+
+def _check_converging(loss: np.ndarray, width: int, eta: float, bound: float) -> None:
+    """Refuse non-finite losses: a finite network whose tangent kernel exceeds 2 / eta diverged."""
+    bad = ~np.isfinite(loss)
+    if np.any(bad):
+        raise NumericalOverflowError(
+            f"train_ensemble: gradient descent diverged for {int(np.sum(bad))} of {len(loss)} "
+            f"networks of width {width} at learning_rate = {eta} (below 2 / lambda_max = "
+            f"{bound:.6g} of the infinite-width kernel, but the finite-width tangent kernel "
+            f"fluctuates above it): lower learning_rate")
+
+
+def _k_statistic_4(samples: np.ndarray) -> np.ndarray:
+    """Fisher's unbiased estimator of the fourth cumulant along axis 0 (``n >= 4`` rows)."""
+    n = len(samples)
+    d = samples - samples.mean(axis=0)
+    m2, m4 = np.mean(d ** 2, axis=0), np.mean(d ** 4, axis=0)
+    return n * n * ((n + 1) * m4 - 3 * (n - 1) * m2 ** 2) / ((n - 1) * (n - 2) * (n - 3))

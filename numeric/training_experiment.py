@@ -1,0 +1,268 @@
+r"""The trained-ensemble experiment: finite networks trained by gradient descent against the
+infinite-width trained GP (Lee et al. arXiv:1902.06720) as the width grows.
+
+For each width N, :func:`numeric.train_ensemble` trains ``n_nets`` networks; the deviation of
+the ensemble mean from the prediction :func:`nnqft_sym.trained_gp` is measured with each
+network's own linearised prediction :math:`f_0(x) + A (Y - f_0(X))` as a control variate
+(mean :math:`E f_k - A Y`, variance far below that of :math:`f_k`), projected on its
+direction at the smallest width and fitted to :math:`c N^{p}`.  Each width is saved as a sealed file (``width_N/ensemble.npz``), so an
+interrupted run resumes where it stopped and a file of another run is refused; the widths run
+on the schedulers of :mod:`numeric.distributed`.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from nnqft_sym import from_description, make_network, nngp_posterior, trained_gp
+from nnqft_sym.gradient_flow import GaussianPrediction, check_learning_rate, max_learning_rate
+
+from .couplings import PowerLawFit, fit_power_law
+from .plots import save_figure
+from .report import format_estimate, markdown_table, versions
+from .sampling import as_seed_sequence, seed_state
+from .distributed import run_tasks
+from .storage import atomic_write, lock_folder, save_json
+from .training import TrainedEnsemble, train_ensemble
+
+__all__ = ["TRAINING_SET", "TrainingStudy", "training_experiment", "train_width", "plot_training"]
+
+#: default training inputs, targets and test inputs (d_in = 1)
+TRAINING_SET: dict[str, tuple[float, ...]] = {
+    "x_train": (-1.0, -0.3, 0.4, 1.0),
+    "y_train": (0.6, -0.2, 0.3, -0.5),
+    "x_test": tuple(float(v) for v in np.linspace(-1.5, 1.5, 9)),
+}
+
+
+@dataclass(frozen=True)
+class TrainingStudy:
+    r"""Trained ensembles at several widths against the infinite-width prediction.
+
+    Attributes
+    ----------
+    widths : tuple of int
+    ensembles : tuple of TrainedEnsemble
+        One per width.
+    prediction : GaussianPrediction
+        :func:`nnqft_sym.trained_gp` after the same gradient-descent steps.
+    posterior : GaussianPrediction
+        :func:`nnqft_sym.nngp_posterior` (noise 0), for comparison.
+    deviation, deviation_error : ndarray ``(n_widths, m)``
+        :math:`E f_k(x) - A Y` per test point (control variate) and its standard error.
+    fit : PowerLawFit or None
+        :attr:`projected_deviation` :math:`= c N^p`; None with fewer than two widths or a
+        projection that changes sign.
+    """
+
+    widths: tuple[int, ...]
+    ensembles: tuple[TrainedEnsemble, ...]
+    prediction: GaussianPrediction
+    posterior: GaussianPrediction
+    deviation: np.ndarray
+    deviation_error: np.ndarray
+    fit: PowerLawFit | None
+
+    @property
+    def projected_deviation(self) -> tuple[np.ndarray, np.ndarray]:
+        """:attr:`deviation` projected on its direction at the smallest width, and its error, ``(n_widths,)`` each.
+
+        Linear in the measured means, so unbiased (a root mean square would add the squared
+        errors and flatten the fall with N).
+        """
+        first = self.deviation[int(np.argmin(self.widths))]
+        unit = first / np.linalg.norm(first)
+        return self.deviation @ unit, np.sqrt((self.deviation_error ** 2) @ unit ** 2)
+
+
+def training_experiment(out: str | Path, arch: str = "erf", widths: Sequence[int] = (8, 32, 128),
+                        *, x_train: Sequence[float] = TRAINING_SET["x_train"],
+                        y_train: Sequence[float] = TRAINING_SET["y_train"],
+                        x_test: Sequence[float] = TRAINING_SET["x_test"], n_nets: int = 1000,
+                        steps: int = 30, learning_rate: float | None = None, seed: int = 0,
+                        sigma_w: float = 1.0, sigma_b: float = 1.0, depth: int = 1,
+                        readout_only: bool = False, scheduler: Any = "serial", workers: int = 1,
+                        progress: bool = False) -> TrainingStudy:
+    r"""Train ensembles at each width, compare with the trained GP; write arrays, a figure and ``report.md``.
+
+    ``learning_rate`` defaults to :math:`1/\lambda_{max}` (half the stable bound) of the
+    infinite-width tangent kernel on ``x_train``.  One task per width (:func:`train_width`) runs
+    where ``scheduler`` and ``workers`` say (:func:`numeric.run_tasks`: serial, threads, a local
+    Dask cluster or a scheduler address); each writes ``width_N/ensemble.npz`` (sealed: a rerun
+    with the same settings reuses it, a file of other settings is refused).  Then
+    ``figures/training.png``, ``metadata.json`` and ``report.md`` under ``out``.
+
+    Raises
+    ------
+    ValueError
+        For an architecture that cannot be trained here (cos-net), fewer than one width, fewer
+        than 8 networks, or the errors of :func:`numeric.train_ensemble`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> study = training_experiment(tempfile.mkdtemp(), "erf", [4, 16], n_nets=50, steps=5)
+    >>> study.deviation.shape
+    (2, 9)
+    """
+    out = Path(out)
+    widths = tuple(int(w) for w in widths)
+    if not widths or len(set(widths)) != len(widths):
+        raise ValueError(f"widths must hold at least one width and no repeats, got {widths}")
+    if isinstance(n_nets, int) and not isinstance(n_nets, bool) and n_nets < 8:
+        raise ValueError(f"n_nets must be >= 8 (the kappa_4 of the report needs 2 bags of 4), "
+                         f"got {n_nets}")
+    net = make_network(arch, sigma_w=sigma_w, sigma_b=sigma_b, depth=depth)
+    eta = (0.5 * max_learning_rate(net, x_train, readout_only=readout_only)
+           if learning_rate is None else check_learning_rate(learning_rate))
+    kwargs = {"n_nets": n_nets, "steps": steps, "learning_rate": eta, "readout_only": readout_only}
+    params = {"arch": arch, "sigma_w": sigma_w, "sigma_b": sigma_b, "depth": depth,
+              "x_train": list(map(float, x_train)), "y_train": list(map(float, y_train)),
+              "x_test": list(map(float, x_test)), **kwargs}
+    prediction = trained_gp(net, x_train, y_train, x_test, steps=steps, learning_rate=eta,
+                            readout_only=readout_only)
+    posterior = nngp_posterior(net, x_train, y_train, x_test)
+    start = time.perf_counter()
+    description = net.describe()
+    tasks = {width: (description, width, tuple(map(float, x_train)), tuple(map(float, y_train)),
+                     tuple(map(float, x_test)), n_nets, steps, eta, readout_only, seed)
+             for width in widths}
+    with lock_folder(out):
+        arrays = run_tasks(train_width, tasks, scheduler=scheduler, workers=workers,
+                           checkpoint=lambda width: out / f"width_{width}" / "ensemble.npz",
+                           identity=lambda width: {**params, "width": width, "seed": seed},
+                           progress=progress, desc="widths")
+        ensembles = [TrainedEnsemble(np.asarray(prediction.points), a["initial"], a["final"],
+                                     a["initial_train"], a["final_loss"], width, steps, eta)
+                     for width, a in arrays.items()]
+        y = np.asarray(y_train, dtype=float)
+        controls = [e.final - e.initial - (y - e.initial_train) @ prediction.gain.T
+                    for e in ensembles]
+        deviation = np.array([c.mean(axis=0) for c in controls])
+        error = np.array([c.std(axis=0, ddof=1) / np.sqrt(len(c)) for c in controls])
+        study = TrainingStudy(widths, tuple(ensembles), prediction, posterior, deviation, error,
+                              None)
+        proj, proj_err = study.projected_deviation
+        fit = (fit_power_law(widths, proj, proj_err)
+               if len(widths) >= 2 and np.all(proj > 0) and np.all(proj_err > 0) else None)
+        study = TrainingStudy(widths, tuple(ensembles), prediction, posterior, deviation, error, fit)
+        figure = save_figure(plot_training(study), out / "figures" / "training.png")
+        metadata = {"experiment": "train", "parameters": params,
+                    "seed": seed_state(as_seed_sequence(seed)), "versions": versions(),
+                    "seconds": time.perf_counter() - start}
+        save_json(out / "metadata.json", metadata)
+        atomic_write(out / "report.md", lambda fh: fh.write(_report(study, net, params, figure)),
+                     mode="w")
+    return study
+
+
+def train_width(description: dict[str, Any], width: int, x_train: Sequence[float],
+                y_train: Sequence[float], x_test: Sequence[float], n_nets: int, steps: int,
+                learning_rate: float, readout_only: bool, seed: int) -> dict[str, np.ndarray]:
+    """One task of :func:`training_experiment` (a module-level pure function for the schedulers):
+    the arrays of :func:`numeric.train_ensemble` at one width, seeded by ``(seed, width)``.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ErfNet
+    >>> out = train_width(ErfNet().describe(), 4, [0.0, 1.0], [1.0, 0.0], [0.5], 8, 2, 0.1, False, 0)
+    >>> sorted(out), out["final"].shape
+    (['final', 'final_loss', 'initial', 'initial_train'], (8, 1))
+    """
+    rng = np.random.SeedSequence(as_seed_sequence(seed).entropy, spawn_key=(width,))
+    ens = train_ensemble(from_description(description), width, x_train, y_train, x_test,
+                         n_nets=n_nets, steps=steps, learning_rate=learning_rate,
+                         readout_only=readout_only, rng=rng)
+    return {"initial": ens.initial, "final": ens.final, "initial_train": ens.initial_train,
+            "final_loss": ens.final_loss}
+
+
+def _report(study: TrainingStudy, net: Any, params: dict[str, Any], figure: Path) -> str:
+    proj, proj_err = study.projected_deviation
+    rows = []
+    where = int(np.argmax(study.prediction.std))            # the least constrained test point
+    point = float(study.prediction.points[where, 0])
+    name = net.name
+    bags = min(20, params["n_nets"] // 4)
+    for i, (width, ens) in enumerate(zip(study.widths, study.ensembles)):
+        before = ens.connected_four_point(trained=False, n_bags=bags)[where]
+        after = ens.connected_four_point(n_bags=bags)[where]
+        exact = (f"{float(net.connected_green([point] * 4, width)):.4g}"
+                 if net.has_exact_finite_width else "-")
+        z_mean = np.max(np.abs(ens.mean - study.prediction.mean) / ens.mean_error)
+        cov_err = np.where(ens.covariance_error > 0, ens.covariance_error, np.inf)
+        z_cov = np.max(np.abs(ens.covariance - study.prediction.covariance) / cov_err)
+        rows.append({"N": width, "proj": format_estimate(proj[i], proj_err[i]),
+                     "scaled": format_estimate(width * proj[i], width * proj_err[i]),
+                     "z_mean": float(z_mean), "z_cov": float(z_cov),
+                     "loss": float(np.median(ens.final_loss)),
+                     "k4_init": format_estimate(before.value, before.error), "k4_exact": exact,
+                     "k4_trained": format_estimate(after.value, after.error)})
+    fit = study.fit
+    lines = [f"# Trained ensembles against the infinite-width trained GP ({name})", "",
+             f"{name}, sigma_W = {params['sigma_w']:g}, sigma_b = {params['sigma_b']:g}, depth "
+             f"{params['depth']}; {params['n_nets']} networks per width trained by "
+             f"{params['steps']} full-batch gradient-descent steps of size "
+             f"{params['learning_rate']:.4g} on 1/2 sum (f - y)^2 "
+             f"({'read-out only' if params['readout_only'] else 'all layers'}, NTK "
+             "parameterisation). Prediction: nnqft_sym.trained_gp (Lee et al. arXiv:1902.06720).",
+             "", "## Deviation of the trained mean from the prediction", "",
+             markdown_table(rows, ["N", "proj", "scaled", "z_mean", "z_cov", "loss"],
+                            ["N", "D = E f - A Y (projected)", "N x D", "largest abs z, mean",
+                             "largest abs z, covariance", "median loss"]), "",
+             "D is the deviation of the trained mean from the prediction on the test points, "
+             "projected on its direction at the smallest width, measured with each network's "
+             "linearised prediction f_0(x) + A (Y - f_0(X)) as a control variate; the z columns "
+             "compare the plain ensemble mean and covariance with trained_gp.", ""]
+    if fit is not None:
+        lines += [f"Fit D = c N^p: p = {format_estimate(fit.exponent, fit.exponent_err)} "
+                  f"(chi2/dof {fit.chi2:.3g}/{fit.dof}); p = -1 is the 1/N correction of smooth "
+                  "activations.", ""]
+    lines += [f"## Non-Gaussianity at x = {point:g} (the largest predicted variance)", "",
+              markdown_table(rows, ["N", "k4_init", "k4_exact", "k4_trained"],
+                             ["N", "kappa_4 at initialisation", "exact (one hidden layer)",
+                              "kappa_4 after training"]), "",
+              f"kappa_4(x, x, x, x): Fisher's k-statistic in {bags} bags of networks "
+              "(TrainedEnsemble.connected_four_point).", ""]
+    lines += ["## Figures", "", f"![training](figures/{figure.name})", "", "## Reproduce", "",
+              "Seeds and parameters: `metadata.json`.", ""]
+    return "\n".join(lines)
+
+
+def plot_training(study: TrainingStudy, axes: Any = None) -> Any:
+    """Two panels: trained means against x (each width, the trained GP band, the NNGP posterior
+    mean) and the projected deviation against N (log-log, with the fit and a 1/N line)."""
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig = axes[0].figure
+    x = study.prediction.points[:, 0]
+    order = np.argsort(x)
+    pred, std = study.prediction.mean, study.prediction.std
+    axes[0].fill_between(x[order], (pred - std)[order], (pred + std)[order], alpha=0.25,
+                         label="trained GP ± 1 sd")
+    axes[0].plot(x[order], pred[order], "k-", label="trained GP mean")
+    axes[0].plot(x[order], study.posterior.mean[order], "k--", label="NNGP posterior mean")
+    for width, ens in zip(study.widths, study.ensembles):
+        axes[0].errorbar(x, ens.mean, ens.mean_error, fmt="o", ms=3, capsize=2, label=f"N = {width}")
+    axes[0].set_xlabel("x")
+    axes[0].set_ylabel("E f(x) after training")
+    axes[0].legend(fontsize=7)
+    proj, err = study.projected_deviation
+    widths = np.array(study.widths, dtype=float)
+    axes[1].errorbar(widths, np.abs(proj), err, fmt="o", capsize=3, label="measured")
+    if study.fit is not None:
+        axes[1].plot(widths, study.fit.amplitude * widths ** study.fit.exponent, "-",
+                     label=f"fit N^{study.fit.exponent:.2f}")
+    axes[1].plot(widths, abs(proj[0]) * widths[0] / widths, ":", label="1/N")
+    axes[1].set_xscale("log")
+    axes[1].set_yscale("log")
+    axes[1].set_xlabel("width N")
+    axes[1].set_ylabel("E f - A Y (projected)")
+    axes[1].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
