@@ -4,6 +4,7 @@ Examples::
 
     nnqft deep criticality --arch relu --out results/criticality
     nnqft deep criticality --activation "tanh(z)" --depth 40
+    nnqft deep finite-width --arch tanh --depth 3 --widths 16,32,64,128 --out results/tanh3
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from typing import Any
 import click
 import sympy as sp
 
-from .options import CONTEXT_SETTINGS, arch_option, out_option, reported_errors
+from .options import (CONTEXT_SETTINGS, IntList, arch_option, estimator_option, out_option,
+                      reported_errors, seed_option, sigma_b_option, sigma_w_option)
 
 #: the weight scale relative to the critical one, and the added bias variance, of the flows
 #: drawn around criticality
@@ -93,3 +95,52 @@ def criticality(arch: str | None, activation: str | None, depth: int, x: float,
                      f"x = {x:g}")
             path = save_figure(_figure(flows, title), out / "kernel_flow.png")
             click.echo(f"figure: {path}")
+
+
+@command.command(name="finite-width", context_settings=CONTEXT_SETTINGS)
+@arch_option(default="relu")
+@click.option("--depth", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Hidden layers (all of width N).")
+@sigma_w_option(default=None, help="Weight scale sigma_W [default: the critical one for ReLU "
+                                   "(sqrt 2), else 1.5].")
+@sigma_b_option(default=0.5)
+@click.option("--widths", type=IntList(min=1), default="16,32,64,128,256", show_default=True,
+              help="Comma-separated widths N (at least two).")
+@click.option("--x", "x", type=float, default=0.5, show_default=True, help="The input (d_in = 1).")
+@click.option("--n-bags", type=click.IntRange(min=2), default=16, show_default=True,
+              help="Bags per width (Student-t errors over bags).")
+@click.option("--budget", type=click.FloatRange(min=1, min_open=False), default=1e6,
+              show_default=True, help="Neurons per bag: budget / (N * depth) networks.")
+@estimator_option()
+@seed_option()
+@out_option(None, "Folder for report.md, study.json and the figure (nothing written if not given).")
+def finite_width(arch: str, depth: int, sigma_w: float | None, sigma_b: float, widths: tuple[int, ...],
+                 x: float, n_bags: int, budget: float, estimator: str | None, seed: int,
+                 out: Path | None) -> None:
+    """N Delta G^(4)(x,x,x,x) measured against N, with the exact leading and next order."""
+    import json
+
+    from nnqft_sym import make_network
+    from numeric import deep_width_study
+    from numeric.storage import atomic_write
+
+    with reported_errors(out or Path(".")):
+        if sigma_w is None:
+            sigma_w = math.sqrt(2) if arch == "relu" else 1.5
+        net = make_network(arch, sigma_w=sigma_w, sigma_b=sigma_b, depth=depth)
+        study = deep_width_study(net, widths, x, n_bags=n_bags, budget=budget, rng=seed,
+                                 estimator=estimator, progress=True)
+        text = study.markdown()
+        click.echo(text)
+        if out is not None:
+            from numeric.plots import save_figure
+
+            out.mkdir(parents=True, exist_ok=True)
+            fig = save_figure(study.plot(), out / "n_delta_g4_vs_width.png")
+            atomic_write(out / "report.md", lambda f: f.write(text + "\n"), mode="w")
+            doc = {"network": net.describe(), "x": x, "rows": study.rows(), "fit": study.fit(),
+                   "leading": study.leading, "next_order": study.next_order,
+                   "truncation_bias": study.truncation_bias, "seed": seed}
+            atomic_write(out / "study.json", lambda f: json.dump(doc, f, indent=1, default=str),
+                         mode="w")
+            click.echo(f"figure: {fig}")

@@ -27,6 +27,7 @@ from .experiments import (DEFAULT_CUTOFF, ELS_SIGMAS, HMS_POINTS, HMS_WIDTHS, Ac
                           EnsembleStudy, demo, els_experiment, hms_experiment, run_study)
 from .monomials import MonomialSums, point_multisets
 from .planning import NetworkPlan, required_networks
+from .deep_widths import DeepWidthStudy, deep_width_study
 from .paper_settings import HMS_SETTINGS, PaperSetting, hms_setting, settings_markdown_table
 from .bayesian_rg import (REFERENCE_SIZES, BRGConfig, BRGResult, brg_member, InputDistribution, RandomFeatureMap,
                           coarse_grain, empirical_fisher_diagonal, fisher_diagonal,
@@ -41,6 +42,7 @@ from .sampling import (STREAM_VERSION, as_seed_sequence, block_size, child_seeds
                        seed_from_state, seed_state)
 
 __all__ = [
+    "DeepWidthStudy", "deep_width_study",
     "Estimate", "format_value_error", "critical_value", "two_sided_p_value", "DEFAULT_CONFIDENCE",
     "sample_outputs", "iter_output_chunks", "sample_block", "block_size", "psd_factor",
     "STREAM_VERSION",
