@@ -1058,7 +1058,7 @@ def _assemble(net: Network, results: dict[tuple[int, int, int], dict[str, np.nda
             free[n], exact_values[n] = _exact_values(net, widths, pts, n, folder)
         else:
             free[n] = free_values(net, pts[point_multisets(pts.shape[0], n)])
-            exact_values[n] = np.full((len(widths), len(combos)), np.nan)
+            exact_values[n] = np.full((len(widths), len(free[n])), np.nan)
     underflow = feature_underflow(net, pts, _diagnostic_seed(root))
     if underflow.any():
         warnings.warn(f"{net.name}: the features underflow at the points "
