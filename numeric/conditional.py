@@ -50,6 +50,18 @@ closed form, and the exponential closed form of a deep Gauss-net (it makes :math
 itself heavy-tailed, log-normal :math:`X_l`, which inflates the variance), use the conditional
 estimator without the control variate (still unbiased).
 
+Read-out means.  With Gaussian read-outs that have means (weights :math:`\mu_W/N` each, bias
+:math:`\mu_b`) the output given the last hidden layer is :math:`N(\hat m, \hat K)` with
+:math:`\hat m(x) = \mu_b + (\mu_W/N)\sum_j h_j(x)`, and :math:`E[f(x_1)\cdots f(x_n)\mid h]
+= M_n(\hat m, \hat K)`, the sum over partitions of the points into singletons
+(:math:`\hat m`) and pairs (:math:`\hat K`): :math:`M_n(i_1..i_n) = \hat m_{i_1}
+M_{n-1}(\text{rest}) + \sum_j \hat K_{i_1 i_j} M_{n-2}(\text{rest without } i_j)`; odd
+orders are non-zero.  For one hidden layer :math:`E\hat m = m` and :math:`E\hat K = K`
+exactly (:func:`mean_and_kernel`), so the control variate is the part of :math:`M_n` linear in
+:math:`(\hat m - m, \hat K - K)` and :math:`t = M_n(\hat m, \hat K) - M_n(m, K) - L_n`.
+Deeper networks with read-out means are left to the plain estimator (their infinite-width
+recursion needs centred priors).  Without a mean, odd orders vanish: :math:`t = 0`.
+
 Heavy tails.  Gauss-net features are log-normal; conditioning does not cure that.  For one
 hidden layer with an exponential activation the first layer is importance-sampled (widened
 normals with exact likelihood-ratio weights, :func:`importance_scale`), which removes the
