@@ -72,7 +72,8 @@ import numpy as np
 from nnqft_sym.architectures import Network, from_description
 from nnqft_sym.deep import leading_delta_green
 from nnqft_sym.errors import CheckpointError
-from nnqft_sym.neuron_sums import free_green_general, series_in_inverse_width
+from nnqft_sym.neuron_sums import free_green_general, green_general, series_in_inverse_width
+from nnqft_sym.priors import SphericalReadout
 from nnqft_sym.validation import as_points, check_integer, check_width
 
 from ._deprecation import deprecated_attribute, renamed_keywords, warn_renamed
@@ -269,7 +270,22 @@ def exact_green_functions(net: Network, widths: Sequence[int], points: Any, orde
     """
     pts = as_points(points, net.d_in)
     combos = pts[point_multisets(pts.shape[0], order)]          # (n_combos, n, d_in)
+    if _width_by_width(net):
+        return _values_at_widths(net, combos, widths)
     return _at_widths(*_exact_series(net, combos), widths)
+
+
+def _width_by_width(net: Network) -> bool:
+    """True when the exact values are no polynomial in 1/N (a spherical read-out): computed at
+    each width (:func:`nnqft_sym.green_general`) instead of from the 1/N series."""
+    return isinstance(net.priors.readout_weights, SphericalReadout)
+
+
+def _values_at_widths(net: Network, combos: np.ndarray, widths: Sequence[int]
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    exact = np.stack([np.asarray(green_general(net, combos, int(w)), float).reshape(len(combos))
+                      for w in widths])
+    return free_values(net, combos), exact
 
 
 def _exact_series(net: Network, combos: np.ndarray) -> tuple[np.ndarray, dict[int, np.ndarray]]:
@@ -1020,6 +1036,8 @@ def _exact_values(net: Network, widths: tuple[int, ...], pts: np.ndarray, order:
     combinations (``exact_order{n}_part{k:03d}.npz``, sealed with what they depend on), so a
     run killed during a slow quadrature keeps the finished pieces."""
     combos = pts[point_multisets(pts.shape[0], order)]
+    if _width_by_width(net):
+        return _values_at_widths(net, combos, widths)
     if folder is None:
         return _at_widths(*_exact_series(net, combos), widths)
     description = net.describe()
