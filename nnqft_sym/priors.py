@@ -276,8 +276,8 @@ class SphericalReadout:
             raise ValueError("base of a spherical read-out must be centred Gaussian weights "
                              "(fan_in_scaled=True, mean 0)")
         lam = to_sympy(self.quartic, "quartic")
-        if lam.free_symbols or not lam.is_real or not lam >= 0:
-            raise ValueError(f"quartic must be a real number >= 0, got {self.quartic!r}")
+        if lam.free_symbols or not lam.is_finite or not lam.is_real or not lam >= 0:
+            raise ValueError(f"quartic must be a finite real number >= 0, got {self.quartic!r}")
         object.__setattr__(self, "quartic", lam)
 
     @property

@@ -1,10 +1,14 @@
-"""Bad input to odd-order measurements and the conditional estimator with read-out means."""
+"""Bad input to odd-order measurements, the conditional estimator with read-out means and
+SphericalReadout."""
 import numpy as np
 import pytest
+import sympy as sp
 from click.testing import CliRunner
 
 from nnqft_cli.main import cli
-from nnqft_sym import ReLUNet
+from nnqft_sym import ParameterPrior, ReLUNet, SphericalReadout
+from nnqft_sym.errors import NoClosedFormError
+from nnqft_sym.neuron_sums import green_general, series_in_inverse_width
 from numeric import ConditionalSums, MonomialSums, measure, run_study
 
 SHIFTED = ReLUNet().with_priors(readout_bias={"mean": 0.3})
@@ -59,3 +63,48 @@ def test_cli_odd_orders_of_a_centred_readout_are_one_clear_error(tmp_path):
                                       str(tmp_path / "o")])
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert "order 1: odd correlators" in result.output and "vanish exactly" in result.output
+
+
+# ---------------------------------------------------------------------- SphericalReadout
+BASE = ParameterPrior("readout_weights", 1, fan_in_scaled=True)
+
+
+@pytest.mark.parametrize("quartic, error, message", [
+    (-1, ValueError, "quartic must be a finite real number >= 0, got -1"),
+    (float("inf"), ValueError, "finite real number >= 0"),
+    (float("nan"), ValueError, "finite real number >= 0"),
+    (sp.Symbol("lam"), ValueError, "finite real number >= 0"),
+    (1j, ValueError, "finite real number >= 0"),
+    ("1/2", TypeError, "quartic must be a number or a SymPy expression, not the string"),
+    (None, TypeError, "quartic must be a number or a SymPy expression"),
+])
+def test_spherical_quartic_names_the_allowed_range(quartic, error, message):
+    with pytest.raises(error, match=message):
+        SphericalReadout(BASE, quartic)
+
+
+@pytest.mark.parametrize("base", [
+    ParameterPrior("readout_weights", 1, fan_in_scaled=True, mean=1),
+    ParameterPrior("readout_weights", 1, fan_in_scaled=True, law="laplace"),
+    ParameterPrior("readout_bias", 1),
+])
+def test_spherical_base_must_be_centred_gaussian_weights(base):
+    with pytest.raises(ValueError, match="centred Gaussian weights"):
+        SphericalReadout(base, 1)
+    with pytest.raises(TypeError, match="base must be a ParameterPrior"):
+        SphericalReadout(3, 1)
+
+
+def test_spherical_refusals_name_the_reason():
+    prior = SphericalReadout(BASE, 1)
+    with pytest.raises(ValueError, match="the prior object is for the group 'readout_weights'"):
+        ReLUNet().with_priors(readout_bias=prior)
+    net = ReLUNet().with_priors(readout_weights=prior)
+    with pytest.raises(NoClosedFormError, match="integer widths only"):
+        green_general(net, [0.5, 0.5], sp.Symbol("N", positive=True))
+    with pytest.raises(ValueError, match="not a polynomial in 1/N for a spherical read-out"):
+        series_in_inverse_width(net, [0.5, 0.5])
+    with pytest.raises(ValueError, match="spherical read-out"):
+        net.edgeworth_density([0.5], 4)
+    with pytest.raises(ValueError, match="estimator 'conditional' needs a read-out"):
+        measure(net, [3], [0.5], orders=(2,), n_bags=2, n_nets=10, estimator="conditional")
