@@ -26,8 +26,10 @@ MAX_ORDER = 10
 @points_option(help="Inputs: comma-separated numbers (d_in = 1) or points separated by ';' "
                     "with comma-separated coordinates [default: the HMS setting of --arch and "
                     "--d-in, numeric.hms_setting].")
-@click.option("--orders", type=IntList(min=2, max=MAX_ORDER, even=True), default="2,4,6",
-              show_default=True, help=f"Comma-separated even orders 2..{MAX_ORDER}.")
+@click.option("--orders", type=IntList(min=1, max=MAX_ORDER), default="2,4,6",
+              show_default=True,
+              help=f"Comma-separated orders 1..{MAX_ORDER}; odd orders need a read-out mean "
+                   "(a --prior file), they vanish exactly otherwise.")
 @click.option("--n-bags", type=click.IntRange(min=2), default=20, show_default=True)
 @click.option("--n-nets", type=click.IntRange(min=1), default=30000, show_default=True)
 @sigma_w_option(default=None, help="Weight scale > 0 [default: the HMS setting's, 1].")

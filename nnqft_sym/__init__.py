@@ -14,7 +14,7 @@ from .specification import NetworkSpec, default_points
 from .laws import (DensityLaw, FiniteLaw, Rademacher, StandardLaplace, StandardStudentT,
                    StandardUniform, as_law)
 from .priors import (STANDARD_NORMAL, FrequencyWeights, NetworkPriors, ParameterPrior, PriorChoice,
-                     SharedScale, StandardNormal, UniformPhase, as_prior, iid_gaussian_priors,
+                     SharedScale, SphericalReadout, StandardNormal, UniformPhase, as_prior, iid_gaussian_priors,
                      readout_covariance)
 from .architectures import (ARCHITECTURES, CosNet, ErfNet, GaussianFrequencyPrior, GaussNet,
                             LeakyReLUNet, Network, ReLUNet, S, TanhNet, Z, from_description,
@@ -70,7 +70,7 @@ __all__ = [
     "errors", "NnqftError", "NoClosedFormError", "ParseError", "DivergentExpectationError",
     "CostLimitError", "NumericalOverflowError", "CheckpointError", "parse_expression", "parse_number", "read_srepr", "to_sympy",
     "STANDARD_NORMAL", "StandardNormal", "ParameterPrior", "UniformPhase", "FrequencyWeights",
-    "NetworkPriors", "iid_gaussian_priors", "readout_covariance", "SharedScale", "PriorChoice",
+    "NetworkPriors", "iid_gaussian_priors", "readout_covariance", "SharedScale", "SphericalReadout", "PriorChoice",
     "as_prior", "as_law", "Rademacher", "StandardUniform", "StandardLaplace", "StandardStudentT",
     "FiniteLaw", "DensityLaw", "neuron_sums", "mean_function",
     "Z", "S", "P", "NetworkSpec", "default_points", "Network", "GaussNet", "ReLUNet", "LeakyReLUNet", "ErfNet", "TanhNet", "CosNet", "GaussianFrequencyPrior",

@@ -40,7 +40,7 @@ import sympy as sp
 
 from .cumulants import connected_green
 from .errors import CostLimitError, DivergentExpectationError
-from .priors import SharedScale
+from .priors import SharedScale, SphericalReadout
 from .specification import NetworkSpec
 from .validation import _as_float_array, as_points, check_width
 
@@ -242,6 +242,10 @@ def _check_network(net: NetworkSpec) -> None:
                                    "needs are known for one hidden layer only")
     net.require_numeric("edgeworth_density")
     priors = net.priors
+    if isinstance(priors.readout_weights, SphericalReadout):
+        raise ValueError("net: edgeworth_density needs the cumulants as a series in 1/N; a "
+                         "spherical read-out's radial moments are not (use i.i.d. read-out "
+                         "weights)")
     if isinstance(priors.readout_weights, SharedScale):
         raise ValueError("net: edgeworth_density expands in 1/N, but with a shared read-out scale "
                          "the non-Gaussian cumulants stay finite as N -> oo (independence "

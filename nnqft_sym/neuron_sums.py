@@ -39,7 +39,8 @@ import sympy as sp
 
 from .moments import is_symbolic_points, neuron_moment, prepare_points
 from .partitions import blocks_with_lowest, mask_bits
-from .priors import SharedScale
+from .errors import NoClosedFormError
+from .priors import SharedScale, SphericalReadout
 from .specification import NetworkSpec
 from .validation import check_width, relative_to_free
 
@@ -68,7 +69,10 @@ class _Engine:
         symbolic_width = isinstance(self.width, sp.Basic) and bool(self.width.free_symbols)
         priors = net.priors
         readout = priors.readout_weights
-        self.shared = readout if isinstance(readout, SharedScale) else None
+        self.shared = readout if isinstance(readout, (SharedScale, SphericalReadout)) else None
+        if isinstance(readout, SphericalReadout) and (symbolic_width or real_width):
+            raise NoClosedFormError("a spherical read-out has exact correlators at integer "
+                                    "widths only (its radial moments are not rational in N)")
         base = readout.base if self.shared is not None else readout
         n = self.n
         symbolic_prior = any(bool(sp.sympify(p.moment(2)).free_symbols) or
@@ -81,8 +85,8 @@ class _Engine:
         self.weight_moments = [self._number(base.moment(k, fan_in=self.width)) for k in range(n + 1)]
         bias_moments = [priors.readout_bias.moment(k) for k in range(n + 1)]
         self.bias_cumulants = [self._number(c) for c in _univariate_cumulants(bias_moments)]
-        self.scale_moments = [self._number(self.shared.scale_moment(j)) if self.shared else 1
-                              for j in range(n + 1)]
+        self.scale_moments = [self._number(self.shared.scale_moment_at(j, self.width))
+                              if self.shared else 1 for j in range(n + 1)]
         self.net = net
         self._given_scale: dict[int, dict[int, Any]] = {}
         self._term_cumulants = self._neuron_term_cumulants()
@@ -307,6 +311,9 @@ def series_in_inverse_width(net: NetworkSpec, points: Any, quantity: str = "delt
     if quantity not in ("green", "delta_green"):
         raise ValueError(f"quantity must be 'green' or 'delta_green', got {quantity!r}")
     readout = net.priors.readout_weights
+    if isinstance(readout, SphericalReadout):
+        raise ValueError(f"{quantity} is not a polynomial in 1/N for a spherical read-out "
+                         "(radial moments); use a numeric width")
     base = readout.base if isinstance(readout, SharedScale) else readout
     if not base.law.is_symmetric:
         raise ValueError(f"{quantity} is not a polynomial in 1/N for a read-out law with odd "

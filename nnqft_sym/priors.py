@@ -34,13 +34,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import mpmath
 import numpy as np
 import sympy as sp
 
 from .laws import STANDARD_NORMAL, StandardNormal, as_law, law_from_description, law_from_mapping
 from .parsing import read_srepr, to_sympy
 
-__all__ = ["StandardNormal", "STANDARD_NORMAL", "ParameterPrior", "SharedScale", "PriorChoice", "as_prior", "prior_from_description", "UniformPhase",
+__all__ = ["StandardNormal", "STANDARD_NORMAL", "ParameterPrior", "SharedScale", "SphericalReadout", "PriorChoice", "as_prior", "prior_from_description", "UniformPhase",
            "FrequencyWeights", "NetworkPriors", "iid_gaussian_priors", "readout_covariance"]
 
 
@@ -207,6 +208,10 @@ class SharedScale:
         r""":math:`E[s^k]`."""
         return self.scale_law.moment(k)
 
+    def scale_moment_at(self, k: int, width: Any) -> sp.Expr:
+        r""":math:`E[s^k]`, the same at every width (:class:`SphericalReadout` has one per width)."""
+        return self.scale_moment(k)
+
     def moment(self, k: int, fan_in: Any = 1) -> sp.Expr:
         r""":math:`E[W^k] = E[s^k]\, E[\theta^k]` of one weight (the weights are correlated)."""
         return sp.expand(self.scale_moment(k) * self.base.moment(k, fan_in))
@@ -219,6 +224,150 @@ class SharedScale:
         """A JSON-friendly description (:func:`prior_from_description` rebuilds it)."""
         return {"prior": "shared_scale", "group": self.group, "base": self.base.describe(),
                 "scale_law": self.scale_law.describe()}
+
+
+@dataclass(frozen=True)
+class SphericalReadout:
+    r"""O(N)-invariant read-out weights: :math:`W = \sqrt{v/N}\, a` with the density
+    :math:`P(a) \propto \exp(-|a|^2/2 - \lambda |a|^4/N)` of the standardised vector
+    :math:`a \in \mathbb{R}^N` (independence breaking beyond a shared scale, DHMSS
+    arXiv:2307.03223).
+
+    :math:`a = r\,u` with :math:`u` uniform on the sphere and the radius :math:`r` independent of
+    it, with density :math:`\propto r^{N-1} e^{-r^2/2 - \lambda r^4/N}`.  Since
+    :math:`E[\prod u_i^{k_i}] = E[\prod g_i^{k_i}]/E[\chi_N^K]` (:math:`g` standard normal,
+    :math:`K = \sum k_i`), every weight moment is that of i.i.d. standard normals times
+
+    .. math:: c_K(N) = \frac{E[r^K]}{E[\chi_N^K]}, \qquad
+              E[r^K] = \frac{I_{N-1+K}}{I_{N-1}}, \quad
+              I_m = \int_0^\infty r^m e^{-r^2/2 - \lambda r^4/N}\, dr,
+
+    so the network is exactly a shared-scale network (:class:`SharedScale`) whose "scale
+    moments" :math:`c_K(N)` depend on the width.  :math:`I_m` is a parabolic-cylinder function
+    (:meth:`radial_moment`: 30-digit quadrature).  As :math:`N \to \infty`,
+    :math:`r^2/N \to \rho = (\sqrt{1 + 16\lambda} - 1)/(8\lambda)` and its relative
+    fluctuations are :math:`O(N^{-1/2})`: the variance at unit fan-in tends to :math:`\rho v`
+    (:attr:`variance`, the GP kernel) and the connected correlators are :math:`O(1/N)` with an
+    :math:`O(\lambda)` change of their coefficient; they do not survive infinite width (a
+    radius that does not concentrate, :class:`SharedScale`, is what makes them survive).
+
+    Parameters
+    ----------
+    base : ParameterPrior
+        Centred Gaussian read-out weights (``group="readout_weights"``): :math:`v` and the
+        fan-in scaling.
+    quartic : number
+        :math:`\lambda \ge 0` (0: the i.i.d. Gaussian read-out).
+
+    Examples
+    --------
+    >>> prior = SphericalReadout(ParameterPrior("readout_weights", 1, fan_in_scaled=True), 1)
+    >>> round(prior.scale_moment_at(2, 4), 6), round(float(prior.variance), 6)
+    (0.350452, 0.390388)
+    """
+
+    base: ParameterPrior
+    quartic: Any
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.base, ParameterPrior):
+            raise TypeError(f"base must be a ParameterPrior, got {type(self.base).__name__}")
+        if not (self.base.is_gaussian and self.base.is_centred and self.base.fan_in_scaled):
+            raise ValueError("base of a spherical read-out must be centred Gaussian weights "
+                             "(fan_in_scaled=True, mean 0)")
+        lam = to_sympy(self.quartic, "quartic")
+        if lam.free_symbols or not lam.is_finite or not lam.is_real or not lam >= 0:
+            raise ValueError(f"quartic must be a finite real number >= 0, got {self.quartic!r}")
+        object.__setattr__(self, "quartic", lam)
+
+    @property
+    def group(self) -> str:
+        """The group of the base prior."""
+        return self.base.group
+
+    @property
+    def fan_in_scaled(self) -> bool:
+        """As the base prior."""
+        return self.base.fan_in_scaled
+
+    is_gaussian = False
+    #: given the radius the weights are uniform on a sphere, not Gaussian
+    is_conditionally_gaussian = False
+    is_centred = True
+
+    @property
+    def limit_ratio(self) -> sp.Expr:
+        r""":math:`\rho = \lim r^2/N = (\sqrt{1 + 16\lambda} - 1)/(8\lambda)` (1 at :math:`\lambda = 0`)."""
+        lam = self.quartic
+        return sp.Integer(1) if lam == 0 else (sp.sqrt(1 + 16 * lam) - 1) / (8 * lam)
+
+    @property
+    def variance(self) -> sp.Expr:
+        r"""The variance at unit fan-in as :math:`N \to \infty`, :math:`\rho v`."""
+        return self.limit_ratio * self.base.variance
+
+    def radial_moment(self, k: int, width: Any) -> float:
+        r""":math:`E[r^k] = I_{N-1+k}/I_{N-1}` at width N, with :math:`I_m = \frac12
+        \int_0^\infty t^{(m-1)/2} e^{-t/2 - \beta t^2} dt`, :math:`\beta = \lambda/N`:
+        tanh-sinh quadrature at 30 digits (mpmath), split around the mode of the integrand
+        (the closed form in parabolic-cylinder functions is a test's independent route)."""
+        n = int(width)
+        with mpmath.workdps(30):
+            lam = mpmath.mpf(str(sp.Float(self.quartic, 30)))
+            if lam == 0:
+                def integral(m: int) -> Any:
+                    return mpmath.mpf(2) ** (mpmath.mpf(m - 1) / 2) * mpmath.gamma(mpmath.mpf(m + 1) / 2)
+            else:
+                beta = lam / n
+
+                def integral(m: int) -> Any:
+                    a = mpmath.mpf(m - 1) / 2                   # t^a e^{-t/2 - beta t^2}
+                    mode = (-mpmath.mpf(1) / 2 + mpmath.sqrt(mpmath.mpf(1) / 4 + 8 * beta * max(a, 0))) / (4 * beta)
+                    spread = 1 / mpmath.sqrt(2 * beta + (a / mode ** 2 if a > 0 else 0))
+                    cuts = sorted({mpmath.mpf(0)} | {mode + c * spread for c in (-12, -4, 0, 4, 12)
+                                                     if mode + c * spread > 0})
+                    return mpmath.quad(lambda t: t ** a * mpmath.exp(-t / 2 - beta * t * t),
+                                       cuts + [mpmath.inf]) / 2
+            return float(integral(n - 1 + k) / integral(n - 1))
+
+    def scale_moment_at(self, k: int, width: Any) -> float:
+        r""":math:`c_k(N) = E[r^k]/E[\chi_N^k]` (the common :math:`e^{1/(32\beta)}` cancels)."""
+        n = int(width)
+        with mpmath.workdps(30):
+            chi = mpmath.mpf(2) ** (mpmath.mpf(k) / 2) * mpmath.gamma(mpmath.mpf(n + k) / 2) \
+                / mpmath.gamma(mpmath.mpf(n) / 2)
+            return float(mpmath.mpf(self.radial_moment(k, n)) / chi)
+
+    def moment(self, k: int, fan_in: Any = 1) -> Any:
+        r""":math:`E[W^k] = c_k(N)\, E[\theta^k]` of one weight at a numeric fan-in N."""
+        return self.scale_moment_at(k, fan_in) * float(self.base.moment(k, fan_in))
+
+    def sample_radius(self, rng: np.random.Generator, size: int, width: int) -> np.ndarray:
+        r"""``size`` radii :math:`r`: :math:`t = r^2` by rejection from a Gamma(N/2, rate b)
+        proposal with its mode on the target's, accepted with probability
+        :math:`e^{-\beta (t - t_0)^2}` (exact; acceptance :math:`(1 + 4\lambda\rho^2)^{-1/2}`
+        or better)."""
+        lam = float(self.quartic)
+        shape = width / 2.0
+        if lam == 0:
+            return np.sqrt(2.0 * rng.standard_gamma(shape, size))
+        beta = lam / width
+        mode = (-0.5 + np.sqrt(0.25 + 8 * beta * max(shape - 1, 0.0))) / (4 * beta)
+        rate = 0.5 if shape <= 1 else max(0.5, (shape - 1) / mode)
+        t0 = (rate - 0.5) / (2 * beta)
+        out = np.empty(size)
+        pending = np.arange(size)
+        while pending.size:
+            t = rng.standard_gamma(shape, pending.size) / rate
+            keep = rng.random(pending.size) < np.exp(-beta * (t - t0) ** 2)
+            out[pending[keep]] = t[keep]
+            pending = pending[~keep]
+        return np.sqrt(out)
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-friendly description (:func:`prior_from_description` rebuilds it)."""
+        return {"prior": "spherical", "group": self.group, "base": self.base.describe(),
+                "quartic": sp.srepr(self.quartic)}
 
 
 @dataclass(frozen=True)
@@ -290,7 +439,7 @@ def as_prior(value: Any, default: Any) -> Any:
     (4, 'laplace')
     """
     group = default.group
-    if isinstance(value, (ParameterPrior, SharedScale)):
+    if isinstance(value, (ParameterPrior, SharedScale, SphericalReadout)):
         if value.group != group or value.fan_in_scaled != getattr(default, "fan_in_scaled", None):
             raise ValueError(f"{group}: the prior object is for the group {value.group!r} "
                              f"(fan_in_scaled={value.fan_in_scaled}); build it for {group!r}")
@@ -327,6 +476,9 @@ def prior_from_description(description: dict[str, Any]) -> ParameterPrior | Shar
     if kind == "shared_scale":
         return SharedScale(prior_from_description(description["base"]),
                            law_from_description(description["scale_law"]))
+    if kind == "spherical":
+        return SphericalReadout(prior_from_description(description["base"]),
+                                read_srepr(description["quartic"], "quartic"))
     if kind == "choice":
         return PriorChoice(
             law=law_from_description(description["law"]) if "law" in description else None,
@@ -339,7 +491,8 @@ def prior_from_description(description: dict[str, Any]) -> ParameterPrior | Shar
                               fan_in_scaled=bool(description["fan_in_scaled"]),
                               law=law_from_description(description["law"]),
                               mean=read_srepr(description["mean"], "mean"))
-    raise ValueError(f"unknown prior kind {kind!r}; allowed: 'parameter', 'shared_scale'")
+    raise ValueError(f"unknown prior kind {kind!r}; allowed: 'parameter', 'shared_scale', "
+                     "'spherical'")
 
 
 @dataclass(frozen=True)

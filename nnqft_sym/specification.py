@@ -36,7 +36,7 @@ import sympy as sp
 
 from .first_layer import DrawnFirstLayer, GaussianFirstLayer, affine_preactivations
 from .parsing import read_srepr, to_sympy
-from .priors import (STANDARD_NORMAL, NetworkPriors, ParameterPrior, PriorChoice, SharedScale, as_prior,
+from .priors import (STANDARD_NORMAL, NetworkPriors, ParameterPrior, PriorChoice, SharedScale, SphericalReadout, as_prior,
                      iid_gaussian_priors, prior_from_description)
 from .validation import as_coordinates, as_points, check_dimension, check_nonnegative, check_positive
 
@@ -720,7 +720,7 @@ _PRIOR_GROUPS = ("first_weights", "first_biases", "readout_weights", "readout_bi
 
 def _choice(value: Any, group: str) -> Any:
     """A prior object as it is; anything else as a :class:`~nnqft_sym.priors.PriorChoice`."""
-    if isinstance(value, (ParameterPrior, SharedScale, PriorChoice)):
+    if isinstance(value, (ParameterPrior, SharedScale, SphericalReadout, PriorChoice)):
         return value
     return PriorChoice.from_value(value, group)
 

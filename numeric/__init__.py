@@ -12,11 +12,11 @@ gradient descent (:mod:`numeric.training`, the experiment :mod:`numeric.training
 from .statistics import DEFAULT_CONFIDENCE, Estimate, critical_value, format_value_error, two_sided_p_value
 from .conditional import (CONDITIONAL, ESTIMATORS, PLAIN, ConditionalSums, KernelFluctuations,
                           check_estimator, conditional_bag_sums, conditional_estimator_valid,
-                          default_estimator)
+                          default_estimator, mean_and_kernel)
 from .estimators import (HEAVY_TAIL_MAX_SPREAD, HEAVY_TAIL_MIN_NEFF, HEAVY_TAIL_MIN_NEFF_FRACTION,
                          REFERENCE_EXACT, REFERENCE_LEADING_ORDER,
                          UNDERFLOW_NEURONS, GreenMeasurement, OrderEstimate, bag_seed_states,
-                         exact_green_functions, exact_kind, feature_underflow, measure,
+                         exact_green_functions, exact_kind, feature_underflow, free_values, measure,
                          measure_sweep, network_from_description, reference_kind, run_bag,
                          heavy_tail_flag, tail_diagnostics)
 from .distributed import (DEFAULT_SCHEDULER_TIMEOUT, SCHEDULERS, SchedulerUnreachableError,
@@ -50,10 +50,10 @@ __all__ = [
     "point_multisets", "MonomialSums",
     "measure", "measure_sweep", "ESTIMATORS", "PLAIN", "CONDITIONAL",
     "conditional_estimator_valid", "default_estimator", "check_estimator", "ConditionalSums",
-    "KernelFluctuations", "conditional_bag_sums", "reference_kind", "REFERENCE_EXACT", "REFERENCE_LEADING_ORDER",
+    "KernelFluctuations", "mean_and_kernel", "conditional_bag_sums", "reference_kind", "REFERENCE_EXACT", "REFERENCE_LEADING_ORDER",
     "exact_kind", "SCHEDULERS", "check_scheduler", "open_client",
     "run_tasks", "DEFAULT_SCHEDULER_TIMEOUT", "SchedulerUnreachableError", "scheduler_timeout",
-    "run_bag", "bag_seed_states", "exact_green_functions", "network_from_description",
+    "run_bag", "bag_seed_states", "exact_green_functions", "free_values", "network_from_description",
     "GreenMeasurement", "OrderEstimate", "HEAVY_TAIL_MIN_NEFF", "HEAVY_TAIL_MIN_NEFF_FRACTION", "HEAVY_TAIL_MAX_SPREAD",
     "tail_diagnostics", "heavy_tail_flag", "UNDERFLOW_NEURONS",
     "feature_underflow",

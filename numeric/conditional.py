@@ -50,6 +50,18 @@ closed form, and the exponential closed form of a deep Gauss-net (it makes :math
 itself heavy-tailed, log-normal :math:`X_l`, which inflates the variance), use the conditional
 estimator without the control variate (still unbiased).
 
+Read-out means.  With Gaussian read-outs that have means (weights :math:`\mu_W/N` each, bias
+:math:`\mu_b`) the output given the last hidden layer is :math:`N(\hat m, \hat K)` with
+:math:`\hat m(x) = \mu_b + (\mu_W/N)\sum_j h_j(x)`, and :math:`E[f(x_1)\cdots f(x_n)\mid h]
+= M_n(\hat m, \hat K)`, the sum over partitions of the points into singletons
+(:math:`\hat m`) and pairs (:math:`\hat K`): :math:`M_n(i_1..i_n) = \hat m_{i_1}
+M_{n-1}(\text{rest}) + \sum_j \hat K_{i_1 i_j} M_{n-2}(\text{rest without } i_j)`; odd
+orders are non-zero.  For one hidden layer :math:`E\hat m = m` and :math:`E\hat K = K`
+exactly (:func:`mean_and_kernel`), so the control variate is the part of :math:`M_n` linear in
+:math:`(\hat m - m, \hat K - K)` and :math:`t = M_n(\hat m, \hat K) - M_n(m, K) - L_n`.
+Deeper networks with read-out means are left to the plain estimator (their infinite-width
+recursion needs centred priors).  Without a mean, odd orders vanish: :math:`t = 0`.
+
 Heavy tails.  Gauss-net features are log-normal; conditioning does not cure that.  For one
 hidden layer with an exponential activation the first layer is importance-sampled (widened
 normals with exact likelihood-ratio weights, :func:`importance_scale`), which removes the
@@ -74,7 +86,9 @@ import numpy as np
 from nnqft_sym.architectures import Network, from_description
 from nnqft_sym.activations import activation_rules
 from nnqft_sym.deep import kernel_map_gradient, layer_kernels, pair_expectation, read_variances
+from nnqft_sym.neuron_sums import free_green_general
 from nnqft_sym.pair_rules import trapezoid_pair_rule
+from nnqft_sym.priors import ParameterPrior
 
 from .monomials import SLAB_NETS, STATISTICS
 from .sampling import _BlockSampler, block_size, child_seeds
@@ -90,6 +104,7 @@ __all__ = [
     "check_estimator",
     "ConditionalSums",
     "KernelFluctuations",
+    "mean_and_kernel",
     "conditional_bag_sums",
 ]
 
@@ -110,21 +125,31 @@ _PIECE = 256
 def conditional_estimator_valid(net: Network) -> bool:
     """Whether the conditional estimator applies: the read-out is Gaussian given the features.
 
-    The conditional moment :math:`E[f(x_1)\\cdots f(x_n) \\mid h]` is a Wick sum only when the
+    The conditional moment :math:`E[f(x_1)\\cdots f(x_n) \\mid h]` is a Wick sum when the
     read-out weights and bias are i.i.d. zero-mean Gaussian and independent of the hidden
     layers (``W_out ~ N(0, v_out/N)``, ``b_out ~ N(0, sigma_b^2)``): the capability query
-    ``net.priors.readout_is_centred_gaussian`` of the read-out prior objects.  A read-out
-    law, mean or shared scale (:meth:`nnqft_sym.Network.with_priors`) needs the plain
-    estimator.  The control variate of a deep network also needs Gaussian hidden layers
-    (:class:`KernelFluctuations` turns it off otherwise).
+    ``net.priors.readout_is_centred_gaussian`` of the read-out prior objects.  With i.i.d.
+    Gaussian read-outs that have means it is the moment of :math:`N(\\hat m, \\hat K)`
+    (module docstring, "Read-out means"), supported for one hidden layer.  A read-out law or
+    shared scale (:meth:`nnqft_sym.Network.with_priors`), or read-out means at depth >= 2,
+    need the plain estimator.  The control variate of a deep network also needs Gaussian
+    hidden layers (:class:`KernelFluctuations` turns it off otherwise).
 
     Examples
     --------
     >>> from nnqft_sym import GaussNet
     >>> conditional_estimator_valid(GaussNet()), conditional_estimator_valid(GaussNet().with_priors(readout_weights="laplace"))
     (True, False)
+    >>> conditional_estimator_valid(GaussNet().with_priors(readout_bias={"mean": 1}))
+    True
     """
-    return isinstance(net, Network) and net.priors.readout_is_centred_gaussian
+    if not isinstance(net, Network):
+        return False
+    priors = net.priors
+    return priors.readout_is_centred_gaussian or (
+        net.depth == 1 and net.has_exact_finite_width and priors.readout_is_gaussian
+        and all(isinstance(p, ParameterPrior) for p in (priors.readout_weights,
+                                                        priors.readout_bias)))
 
 
 def default_estimator(net: Network) -> str:
@@ -190,6 +215,16 @@ def _recursion(n_points: int, order: int) -> tuple[tuple[np.ndarray, np.ndarray]
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=None)
+def _singleton_step(n_points: int, order: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each multiset of ``order`` (lexicographic): its first point ``i_1`` and the index of
+    the remaining multiset in the list of degree ``order - 1`` (0 for the empty multiset)."""
+    combos = list(itertools.combinations_with_replacement(range(n_points), order))
+    lookup = {c: i for i, c in
+              enumerate(itertools.combinations_with_replacement(range(n_points), order - 1))}
+    return np.array([c[0] for c in combos]), np.array([lookup[c[1:]] for c in combos])
+
+
 class ConditionalSums:
     r"""Streaming sums over networks of the conditional terms :math:`t` at every multiset.
 
@@ -198,7 +233,11 @@ class ConditionalSums:
     kernel : (P, P) array
         The GP kernel :math:`K` at the points (the expansion point of the Wick sums).
     orders : sequence of int
-        Even orders n >= 2.
+        Orders n >= 1 (odd ones vanish without a mean).
+    mean : (P,) array, optional
+        The exact mean :math:`m = E f` at the points when the read-out has a mean (module
+        docstring, "Read-out means"); the conditional moments are then those of
+        :math:`N(\hat m, \hat K)` and :meth:`add` takes :math:`\hat m - m` per network.
 
     :meth:`add` takes per network :math:`\Delta = \hat K - K` and the remainder
     :math:`\Delta - Y` (module docstring); :meth:`finish` returns, per order and in the layout
@@ -220,27 +259,49 @@ class ConditionalSums:
     >>> cv.add(d, np.zeros_like(d))    # Y = Delta: minus L_4(d) = 3 * 2 * (2 * 0.1)
     >>> round(float(cv.finish()[4]["sum"][0]), 12)
     12.03
+    >>> shifted = ConditionalSums(k, (1, 3), mean=np.array([1.0, 0.0]))
+    >>> dm = np.array([[0.5, 0.0]])
+    >>> shifted.add(d, d, mean_delta=dm, mean_remainder=dm)   # E[f^3] of N(1.5, 2.1)
+    >>> [round(float(shifted.finish()[n]["sum"][0]), 12) for n in (1, 3)]
+    [1.5, 12.825]
     """
 
-    def __init__(self, kernel: np.ndarray, orders: tuple[int, ...]) -> None:
+    def __init__(self, kernel: np.ndarray, orders: tuple[int, ...],
+                 mean: np.ndarray | None = None) -> None:
         self.kernel = np.asarray(kernel, dtype=float)
         self.n_points = self.kernel.shape[0]
         self.orders = tuple(sorted(set(int(n) for n in orders)))
-        if any(n < 2 or n % 2 for n in self.orders):
-            raise ValueError(f"orders must be even integers >= 2, got {orders}")
+        if not self.orders or self.orders[0] < 1:
+            raise ValueError(f"orders must be integers >= 1, got {orders}")
+        self.mean = None if mean is None else np.asarray(mean, dtype=float)
+        p = self.n_points
         flat = self.kernel.reshape(-1)
-        eye = np.eye(self.n_points ** 2)
-        # Wick_k(K) and the matrix of its linear part L_k (n_combos, P*P), by the recursion
-        self._free, self._linear = {0: np.ones(1)}, {0: np.zeros((1, self.n_points ** 2))}
-        for k in range(2, max(self.orders) + 1, 2):
-            steps = _recursion(self.n_points, k)
-            self._free[k] = sum(flat[pair] * self._free[k - 2][rest] for pair, rest in steps)
-            self._linear[k] = sum(eye[pair] * self._free[k - 2][rest][:, None]
-                                  + flat[pair][:, None] * self._linear[k - 2][rest]
-                                  for pair, rest in steps)
+        # Wick_k(K) (or the moments of N(m, K)) and the matrix of its linear part L_k, by the
+        # recursion; the linear part acts on (Delta K flat, Delta m): (n_combos, P*P [+ P])
+        size = p * p + (0 if self.mean is None else p)
+        eye = np.eye(size)
+        self._free, self._linear = {0: np.ones(1)}, {0: np.zeros((1, size))}
+        top = max(self.orders)
+        for k in range(1, top + 1):
+            if self.mean is None and k % 2:
+                continue                             # centred: odd moments vanish
+            steps = _recursion(p, k) if k >= 2 else ()
+            free = sum(flat[pair] * self._free[k - 2][rest] for pair, rest in steps)
+            linear = sum(eye[pair] * self._free[k - 2][rest][:, None]
+                         + flat[pair][:, None] * self._linear[k - 2][rest]
+                         for pair, rest in steps)
+            if self.mean is not None:
+                first, rest = _singleton_step(p, k)
+                free = free + self.mean[first] * self._free[k - 1][rest]
+                linear = (linear + eye[p * p + first] * self._free[k - 1][rest][:, None]
+                          + self.mean[first][:, None] * self._linear[k - 1][rest])
+            self._free[k], self._linear[k] = free, linear
+        for n in self.orders:
+            if n not in self._free:                  # an odd order of a centred read-out
+                self._free[n] = np.zeros(len(_singleton_step(p, n)[0]))
         self._totals = {n: {s: np.zeros(len(self._free[n])) for s in STATISTICS}
                         for n in self.orders}
-        self._buffer: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._buffer: list[tuple[np.ndarray, ...]] = []
         self._buffered = 0
         self.n_nets = 0
 
@@ -250,15 +311,26 @@ class ConditionalSums:
         return {n: self._free[n].copy() for n in self.orders}
 
     def add(self, delta: np.ndarray, remainder: np.ndarray,
-            weights: np.ndarray | None = None) -> None:
+            weights: np.ndarray | None = None, mean_delta: np.ndarray | None = None,
+            mean_remainder: np.ndarray | None = None) -> None:
         """Add networks: ``delta`` and ``remainder`` of shape ``(m, P, P)``; ``weights`` ``(m,)``
-        are likelihood ratios of an importance-sampled draw (default 1)."""
+        are likelihood ratios of an importance-sampled draw (default 1); ``mean_delta``
+        ``(m, P)`` is :math:`\\hat m - m` (required with a ``mean``) and ``mean_remainder``
+        its part outside the control variate (default 0: :math:`E \\hat m = m` exactly at
+        depth 1, so the control variate of the mean is :math:`\\hat m - m` itself)."""
         delta = np.asarray(delta, float)
         weights = np.ones(delta.shape[0]) if weights is None else np.asarray(weights, float)
-        self._buffer.append((delta, np.asarray(remainder, float), weights))
+        if (mean_delta is None) != (self.mean is None):
+            raise ValueError("mean_delta must be given exactly when ConditionalSums has a mean")
+        parts: tuple[np.ndarray, ...] = (delta, np.asarray(remainder, float), weights)
+        if mean_delta is not None:
+            mean_delta = np.asarray(mean_delta, float)
+            parts += (mean_delta, np.zeros_like(mean_delta) if mean_remainder is None
+                      else np.asarray(mean_remainder, float))
+        self._buffer.append(parts)
         self._buffered += delta.shape[0]
         if self._buffered >= SLAB_NETS:
-            parts = [np.concatenate([b[i] for b in self._buffer]) for i in range(3)]
+            parts = tuple(np.concatenate([b[i] for b in self._buffer]) for i in range(len(parts)))
             n_full = (parts[0].shape[0] // SLAB_NETS) * SLAB_NETS
             for start in range(0, n_full, SLAB_NETS):
                 self._add_slab(*(x[start:start + SLAB_NETS] for x in parts))
@@ -266,20 +338,37 @@ class ConditionalSums:
             self._buffer = [tuple(x[n_full:] for x in parts)] if rest else []
             self._buffered = rest
 
-    def _add_slab(self, delta: np.ndarray, remainder: np.ndarray, weights: np.ndarray) -> None:
+    def _add_slab(self, delta: np.ndarray, remainder: np.ndarray, weights: np.ndarray,
+                  mean_delta: np.ndarray | None = None,
+                  mean_remainder: np.ndarray | None = None) -> None:
         # pieces of _PIECE networks keep the (n_combos x networks) temporaries in cache
         for start in range(0, delta.shape[0], _PIECE):
             piece = slice(start, start + _PIECE)
-            self._add_piece(delta[piece], remainder[piece], weights[piece])
+            if mean_delta is None:
+                self._add_piece(delta[piece], remainder[piece], weights[piece])
+            else:
+                self._add_shifted_piece(delta[piece], remainder[piece], weights[piece],
+                                        mean_delta[piece], mean_remainder[piece])
         self.n_nets += delta.shape[0]
+
+    def _add_terms(self, k: int, moments: np.ndarray, y: np.ndarray, weights: np.ndarray) -> None:
+        """Accumulate :math:`t = M_k(\\hat K) - M_k(K) - L_k(Y)` of one piece at order ``k``."""
+        t = (moments - self._free[k][:, None] - self._linear[k] @ y) * weights
+        tot = self._totals[k]
+        tot["sum"] += t.sum(axis=1)
+        tot["sum_abs"] += np.abs(t).sum(axis=1)
+        tot["sum_sq"] += (t * t).sum(axis=1)
 
     def _add_piece(self, delta: np.ndarray, remainder: np.ndarray, weights: np.ndarray) -> None:
         m, p = delta.shape[0], self.n_points
         a = (self.kernel + delta).reshape(m, p * p).T.copy()        # K_hat, (P*P, m)
         y = (delta - remainder).reshape(m, p * p).T.copy()           # the control variate's Y
         wick = {0: np.ones((1, m))}
-        first, second = np.empty((2, len(self._free[max(self.orders)]), m))
-        for k in range(2, max(self.orders) + 1, 2):
+        top = max(self.orders) // 2 * 2                               # odd orders: t = 0
+        if top == 0:
+            return
+        first, second = np.empty((2, len(self._free[top]), m))
+        for k in range(2, top + 1, 2):
             acc = np.zeros((len(self._free[k]), m))
             u, v = first[:len(acc)], second[:len(acc)]
             for pair, rest in _recursion(p, k):      # in place: no temporaries per step
@@ -289,16 +378,33 @@ class ConditionalSums:
                 acc += u
             wick[k] = acc
             if k in self.orders:
-                t = (acc - self._free[k][:, None] - self._linear[k] @ y) * weights
-                tot = self._totals[k]
-                tot["sum"] += t.sum(axis=1)
-                tot["sum_abs"] += np.abs(t).sum(axis=1)
-                tot["sum_sq"] += (t * t).sum(axis=1)
+                self._add_terms(k, acc, y, weights)
+
+    def _add_shifted_piece(self, delta: np.ndarray, remainder: np.ndarray, weights: np.ndarray,
+                           mean_delta: np.ndarray, mean_remainder: np.ndarray) -> None:
+        # the moments of N(m_hat, K_hat): M_k = m_hat(i_1) M_{k-1}(rest) + sum_j K_hat(i_1, i_j)
+        # M_{k-2}(rest without i_j), vectorised over the networks of the piece
+        m, p = delta.shape[0], self.n_points
+        a = (self.kernel + delta).reshape(m, p * p).T
+        mu = (self.mean + mean_delta).T                              # m_hat, (P, m)
+        y = np.concatenate([(delta - remainder).reshape(m, p * p).T,
+                            (mean_delta - mean_remainder).T])
+        moments = {0: np.ones((1, m))}
+        for k in range(1, max(self.orders) + 1):
+            first, rest = _singleton_step(p, k)
+            acc = mu[first] * moments[k - 1][rest]
+            if k >= 2:
+                for pair, rest2 in _recursion(p, k):
+                    acc += a[pair] * moments[k - 2][rest2]
+            moments[k] = acc
+            if k in self.orders:
+                self._add_terms(k, acc, y, weights)
 
     def finish(self) -> dict[int, dict[str, np.ndarray]]:
         """Flush the last partial slab and return ``{order: {statistic: (n_combos,)}}``."""
         if self._buffered:
-            self._add_slab(*(np.concatenate([b[i] for b in self._buffer]) for i in range(3)))
+            size = len(self._buffer[0])
+            self._add_slab(*(np.concatenate([b[i] for b in self._buffer]) for i in range(size)))
             self._buffer, self._buffered = [], 0
         out = {}
         for n, tot in self._totals.items():
@@ -308,6 +414,31 @@ class ConditionalSums:
 
 
 # ---------------------------------------------------------------------- kernel maps
+def mean_and_kernel(net: Network, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""The mean :math:`m = E f` ``(P,)`` and the covariance :math:`K` ``(P, P)`` of the
+    infinite-width Gaussian process :math:`G_0` of one hidden layer (any read-out mean).
+
+    :math:`m(x) = \mu_b + \mu_W E[g(x)]` and :math:`K = \sigma_b^2 + v\, E[g g]`, read off
+    the exact :math:`G_0^{(1)}` and :math:`G_0^{(2)}` (:func:`nnqft_sym.free_green_general`),
+    so they are the expansion point of the reference values of :func:`numeric.measure`.  At
+    depth 1 :math:`E\hat m = m` and :math:`E\hat K = K` exactly.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> net = ReLUNet(sigma_b=0).with_priors(readout_bias={"mean": 2})
+    >>> m, k = mean_and_kernel(net, np.array([[1.0]]))
+    >>> float(m[0]), float(k[0, 0])                  # mu_b; v E[relu(z)^2] = 1/2
+    (2.0, 0.5)
+    """
+    pts = np.asarray(points, float)
+    p = pts.shape[0]
+    mean = np.asarray(free_green_general(net, pts[:, None, :]), float).reshape(p)
+    index = np.stack(np.meshgrid(np.arange(p), np.arange(p), indexing="ij"), axis=-1)
+    second = np.asarray(free_green_general(net, pts[index.reshape(-1, 2)]), float).reshape(p, p)
+    return mean, second - np.outer(mean, mean)
+
+
 class KernelFluctuations:
     r"""What a network's hidden Gram matrices give the conditional estimator: :math:`\Delta` and
     :math:`\Delta - Y` (module docstring), for one architecture at fixed points.
@@ -320,7 +451,9 @@ class KernelFluctuations:
 
     Attributes
     ----------
-    kernel : (P, P) array, the output GP kernel ``net.gram(points)``
+    kernel : (P, P) array, the output GP kernel ``net.gram(points)`` (with read-out means:
+        the covariance of :math:`G_0`, :func:`mean_and_kernel`)
+    mean : (P,) array or None, the exact mean :math:`E f` when the read-out has a mean
     control_variate : bool, whether :math:`Y` is used (always at depth 1; deep networks
         need the kernel map exactly: a closed form or a smooth activation, module docstring)
 
@@ -334,7 +467,13 @@ class KernelFluctuations:
 
     def __init__(self, net: Network, points: np.ndarray) -> None:
         self.net = net
-        self.kernel = np.asarray(net.gram(points), dtype=float)
+        self.mean: np.ndarray | None = None
+        if net.priors.readout_is_centred_gaussian:
+            self.kernel = np.asarray(net.gram(points), dtype=float)
+        else:                               # one hidden layer, Gaussian read-out with a mean
+            self.mean, self.kernel = mean_and_kernel(net, points)
+            self._readout_means = (float(net.priors.readout_bias.parameter_mean()),
+                                   float(net.priors.readout_weights.mean))
         # (weight variance times N, bias variance) of the layers reading layer 1..L, from the priors
         layers = read_variances(net)
         self.weights = [w for w, _ in layers]
@@ -365,6 +504,15 @@ class KernelFluctuations:
             norm = (np.asarray(net.normalisation_function(np.diagonal(kern)), float)
                     if net.normalisation != 1 else np.ones(len(kern)))
             self.maps.append((w, np.outer(norm, norm), w * coef))
+
+    def mean_delta(self, width: int, feature_sums: np.ndarray) -> np.ndarray | None:
+        r""":math:`\hat m - m` ``(m, P)`` from the sums :math:`\sum_j h_j(x)` ``(m, P)`` of the
+        last hidden layer (``None`` without a read-out mean): :math:`\hat m = \mu_b +
+        (\mu_W/N) \sum_j h_j` (a weight mean scales as :math:`1/n_{in}`)."""
+        if self.mean is None:
+            return None
+        bias, weight = self._readout_means
+        return bias + (weight / width) * feature_sums - self.mean
 
     def _pair_values(self, x: np.ndarray) -> np.ndarray:
         """:math:`E_X[\\phi(z_a)\\phi(z_b)]` for covariance matrices ``x`` ``(m, P, P)``."""
@@ -476,7 +624,7 @@ def conditional_bag_sums(net: Network, width: int, points: np.ndarray, n_nets: i
     pts = np.ascontiguousarray(points, dtype=float)
     fluct = _cached_fluctuations(json.dumps(net.describe(), sort_keys=True), pts.tobytes(),
                                  pts.shape)
-    acc = ConditionalSums(fluct.kernel, orders)
+    acc = ConditionalSums(fluct.kernel, orders, fluct.mean)
     bsize = block_size(width, pts.shape[0], net.depth)
     n_blocks = -(-n_nets // bsize)
     sampler = _BlockSampler(net, width, pts, min(bsize, n_nets))
@@ -491,5 +639,6 @@ def conditional_bag_sums(net: Network, width: int, points: np.ndarray, n_nets: i
         else:
             feats, weights = _tilted_features(sampler, design, size, rng, scale)
         gram = np.matmul(feats.transpose(0, 2, 1), feats)
-        acc.add(*fluct(width, gram, hidden), weights)
+        acc.add(*fluct(width, gram, hidden), weights,
+                mean_delta=fluct.mean_delta(width, feats.sum(axis=1)))
     return acc.finish()

@@ -72,8 +72,9 @@ import numpy as np
 from nnqft_sym.architectures import Network, from_description
 from nnqft_sym.deep import leading_delta_green
 from nnqft_sym.errors import CheckpointError
-from nnqft_sym.neuron_sums import free_green_general, series_in_inverse_width
-from nnqft_sym.validation import as_points, check_even_order, check_integer, check_width
+from nnqft_sym.neuron_sums import free_green_general, green_general, series_in_inverse_width
+from nnqft_sym.priors import SphericalReadout
+from nnqft_sym.validation import as_points, check_integer, check_width
 
 from ._deprecation import deprecated_attribute, renamed_keywords, warn_renamed
 from .conditional import PLAIN, check_estimator, conditional_bag_sums
@@ -99,6 +100,7 @@ __all__ = [
     "bag_seed_states",
     "run_bag",
     "exact_green_functions",
+    "free_values",
     "OrderEstimate",
     "GreenMeasurement",
     "measure",
@@ -238,11 +240,13 @@ def run_bag(description: Any, width: int, points: Any, n_nets: int, seed_state: 
 
 
 def _check_orders(orders: Any) -> tuple[int, ...]:
+    """Correlator orders: integers >= 1, odd ones included (they vanish exactly for a centred
+    network and are non-zero with read-out means)."""
     if isinstance(orders, (numbers.Integral, str)) or not isinstance(orders, Iterable):
-        raise TypeError(f"orders must be a sequence of even integers >= 2, got {orders!r}")
-    out = tuple(sorted({check_even_order(n, "order") for n in orders}))
+        raise TypeError(f"orders must be a sequence of integers >= 1, got {orders!r}")
+    out = tuple(sorted({check_integer(n, "order", 1) for n in orders}))
     if not out:
-        raise ValueError("orders must hold at least one even integer >= 2")
+        raise ValueError("orders must hold at least one integer >= 1")
     return out
 
 
@@ -266,20 +270,51 @@ def exact_green_functions(net: Network, widths: Sequence[int], points: Any, orde
     """
     pts = as_points(points, net.d_in)
     combos = pts[point_multisets(pts.shape[0], order)]          # (n_combos, n, d_in)
+    if _width_by_width(net):
+        return _values_at_widths(net, combos, widths)
     return _at_widths(*_exact_series(net, combos), widths)
+
+
+def _width_by_width(net: Network) -> bool:
+    """True when the exact values are no polynomial in 1/N (a spherical read-out): computed at
+    each width (:func:`nnqft_sym.green_general`) instead of from the 1/N series."""
+    return isinstance(net.priors.readout_weights, SphericalReadout)
+
+
+def _values_at_widths(net: Network, combos: np.ndarray, widths: Sequence[int]
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    exact = np.stack([np.asarray(green_general(net, combos, int(w)), float).reshape(len(combos))
+                      for w in widths])
+    return free_values(net, combos), exact
 
 
 def _exact_series(net: Network, combos: np.ndarray) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """G_0 and the coefficients of 1/N^k at the given combinations (width-independent)."""
+    free = free_values(net, combos)
     if net.has_exact_finite_width and not net.priors.readout_is_centred_gaussian:
-        free = np.asarray(free_green_general(net, combos), dtype=float)   # mean terms included
         series = series_in_inverse_width(net, combos)
     else:
-        free = np.asarray(net.free_green(combos), dtype=float)
         series = (net.delta_green_series(combos) if net.has_exact_finite_width
                   else {1: leading_delta_green(net, combos)})
     return free, {int(k): np.broadcast_to(np.asarray(c, float), free.shape)
                   for k, c in series.items()}
+
+
+def free_values(net: Network, combos: np.ndarray) -> np.ndarray:
+    """G_0 ``(n_combos,)`` at point combinations ``(n_combos, n, d_in)``: the infinite-width
+    Gaussian process, with the exact mean when the read-out has one (odd orders of a centred
+    network: 0).
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> net = ReLUNet(sigma_b=0).with_priors(readout_bias={"mean": 2})
+    >>> free_values(net, np.array([[[1.0]]])).tolist(), free_values(ReLUNet(), np.array([[[1.0]]])).tolist()
+    ([2.0], [0.0])
+    """
+    if net.has_exact_finite_width and not net.priors.readout_is_centred_gaussian:
+        return np.asarray(free_green_general(net, combos), dtype=float)   # mean terms included
+    return np.asarray(net.free_green(combos), dtype=float)
 
 
 def _at_widths(free: np.ndarray, series: dict[int, np.ndarray], widths: Sequence[int]
@@ -409,14 +444,16 @@ def tail_diagnostics(bag_stats: dict[str, np.ndarray], n_nets: int
 def _relative_to_free(delta: Estimate, free: np.ndarray, combos: np.ndarray, points: np.ndarray,
                       order: int) -> Estimate:
     """m_n = Delta G / G_0 per combination; where G_0 = 0 (f(x) = 0 identically, e.g. ReLU at
-    sigma_b = 0 and x = 0) it is undefined: NaN there, with a warning naming the points."""
+    sigma_b = 0 and x = 0, or an odd order of a centred network) it is undefined: NaN there,
+    with a warning naming the points."""
     zero = free == 0
     if np.any(zero):
         where = points[combos[np.argwhere(zero)[0][-1]]][:, 0].tolist() if points.shape[1] == 1 \
             else points[combos[np.argwhere(zero)[0][-1]]].tolist()
         warnings.warn(f"m_{order} = Delta G / G_0 is undefined at {int(zero.sum())} point "
-                      f"combination(s), e.g. {where}: G_0 = 0 there (f vanishes identically); "
-                      "their deviation is NaN, use delta", RuntimeWarning, stacklevel=4)
+                      f"combination(s), e.g. {where}: G_0 = 0 there (f vanishes identically, or "
+                      "an odd order of a centred network); their deviation is NaN, use delta",
+                      RuntimeWarning, stacklevel=4)
     safe = np.where(zero, 1.0, free)
     return Estimate(np.where(zero, np.nan, delta.value / safe),
                     np.where(zero, np.nan, delta.error / np.abs(safe)), delta.n_samples)
@@ -688,8 +725,12 @@ class GreenMeasurement:
         rows = []
         for order in self.orders:
             e = self.estimate(order)
-            # combination average of m_n in each bag: (n_widths, n_bags) samples
-            avg = Estimate.from_samples(((e.bag_values - e.free) / e.free).mean(axis=-1), axis=1)
+            # combination average of m_n in each bag: (n_widths, n_bags) samples; NaN where
+            # G_0 = 0 (m_n undefined, estimate() warned)
+            zero = e.free == 0
+            safe = np.where(zero, 1.0, e.free)
+            avg = Estimate.from_samples(np.where(zero, np.nan, (e.bag_values - e.free) / safe)
+                                        .mean(axis=-1), axis=1)
             avg_reference = e.deviation_reference.mean(axis=-1)
             for i, width in enumerate(self.widths):
                 rows.append(_SummaryRow({
@@ -704,7 +745,8 @@ class GreenMeasurement:
                     "mean_abs_deviation_reference": float(np.mean(np.abs(e.deviation_reference[i]))),
                     "reference_kind": e.reference_kind,
                     "background": float(np.mean(e.std[i])),
-                    "background_deviation": float(np.mean(e.std[i] / np.abs(e.free))),
+                    "background_deviation": float(np.mean(np.where(zero, np.nan,
+                                                                   e.std[i] / np.abs(safe)))),
                     "mean_abs_z": float(np.mean(np.abs(e.z[i]))),
                     "max_abs_z": float(np.max(np.abs(e.z[i]))),
                     "heavy_fraction": float(np.mean(e.heavy_tail[i])),
@@ -840,8 +882,10 @@ def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[i
         Hidden-layer widths N >= 1.
     points : array_like
         ``(P, d_in)`` inputs (``(P,)`` for d_in = 1).
-    orders : sequence of even int
-        Correlator orders (default 2, 4, 6).
+    orders : sequence of int
+        Correlator orders >= 1 (default 2, 4, 6).  Odd orders vanish exactly for a centred
+        network (reference 0, ``deviation`` NaN: :math:`G_0 = 0`) and are non-zero with
+        read-out means (:meth:`nnqft_sym.Network.with_priors`).
     n_bags : int >= 2
         Bags (the error bar is the spread over bags).
     n_nets : int >= 1
@@ -992,6 +1036,8 @@ def _exact_values(net: Network, widths: tuple[int, ...], pts: np.ndarray, order:
     combinations (``exact_order{n}_part{k:03d}.npz``, sealed with what they depend on), so a
     run killed during a slow quadrature keeps the finished pieces."""
     combos = pts[point_multisets(pts.shape[0], order)]
+    if _width_by_width(net):
+        return _values_at_widths(net, combos, widths)
     if folder is None:
         return _at_widths(*_exact_series(net, combos), widths)
     description = net.describe()
@@ -1029,9 +1075,8 @@ def _assemble(net: Network, results: dict[tuple[int, int, int], dict[str, np.nda
         if exact:
             free[n], exact_values[n] = _exact_values(net, widths, pts, n, folder)
         else:
-            combos = pts[point_multisets(pts.shape[0], n)]
-            free[n] = np.asarray(net.free_green(combos), float)
-            exact_values[n] = np.full((len(widths), len(combos)), np.nan)
+            free[n] = free_values(net, pts[point_multisets(pts.shape[0], n)])
+            exact_values[n] = np.full((len(widths), len(free[n])), np.nan)
     underflow = feature_underflow(net, pts, _diagnostic_seed(root))
     if underflow.any():
         warnings.warn(f"{net.name}: the features underflow at the points "

@@ -28,7 +28,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from nnqft_sym.architectures import GaussNet, Network, make_network
+from nnqft_sym.architectures import GaussNet, Network, from_description, make_network
 from nnqft_sym.errors import CheckpointError
 from nnqft_sym.parsing import read_srepr
 from nnqft_sym.propagators import gaussian_weight_kernel
@@ -37,7 +37,7 @@ from nnqft_sym.validation import as_points
 from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_power_law,
                         quartic_couplings, sextic_couplings)
 from .conditional import CONDITIONAL, PLAIN, check_estimator
-from .estimators import GreenMeasurement, measure, measure_sweep, reference_kind
+from .estimators import GreenMeasurement, free_values, measure, measure_sweep, reference_kind
 from .monomials import point_multisets
 from .paper_settings import PaperSetting, hms_setting
 from .report import format_estimate, markdown_table, versions
@@ -130,11 +130,17 @@ def run_study(net: Network, out: str | Path, tag: str, widths: Sequence[int],
 
 def _check_deviations_defined(net: Network, points: Any, orders: Sequence[int]) -> None:
     """Refuse, before sampling, inputs where m_n = Delta G / G_0 is 0/0 (G_0 = 0 at a multiset:
-    e.g. x = 0, or inputs of both signs, for ReLU at sigma_b = 0 in d_in = 1)."""
+    e.g. x = 0, or inputs of both signs, for ReLU at sigma_b = 0 in d_in = 1) and odd orders
+    of a network whose read-out is centred (they vanish exactly)."""
     pts = as_points(points, net.d_in)
     for order in orders:
+        if order % 2 and net.priors.readout_is_centred_gaussian:
+            raise ValueError(f"order {order}: odd correlators of {net!r} vanish exactly (centred "
+                             "Gaussian read-out), so m_n = Delta G / G_0 is undefined; give the "
+                             "read-out a mean (with_priors, or a --prior file with a mean) or "
+                             "use even orders")
         combos = pts[point_multisets(pts.shape[0], order)]
-        free = np.asarray(net.free_green(combos), dtype=float)
+        free = free_values(net, combos)
         if np.any(free == 0):
             bad = combos[np.argwhere(free == 0)[0][0]]
             raise ValueError(f"m_{order} = Delta G / G_0 is undefined at the inputs {bad.tolist()} "
@@ -152,14 +158,22 @@ def _finish_study(net: Network, res: GreenMeasurement, out: str | Path, tag: str
     res.save(folder / "measurement")
     res.to_csv(folder / "green_functions.csv")
     res.to_json(folder / "green_functions.json")
-    cut = coupling_cutoff(net, cutoff)
-    quartic = quartic_couplings(res, cutoff=cut) if 4 in res.orders else None
-    six = sextic_couplings(res, quartic, cutoff=cut) if sextic and {4, 6} <= set(res.orders) else None
+    # the couplings u4, u6 are those of an action symmetric under f -> -f: none with read-out means
+    symmetric = _readout_is_centred(net)
+    cut = coupling_cutoff(net, cutoff) if symmetric else None
+    quartic = quartic_couplings(res, cutoff=cut) if symmetric and 4 in res.orders else None
+    six = (sextic_couplings(res, quartic, cutoff=cut)
+           if symmetric and sextic and {4, 6} <= set(res.orders) else None)
     study = EnsembleStudy(tag, res, quartic, six, cut, seconds + time.perf_counter() - start)
     save_json(folder / "couplings.json", _couplings_json(study))
     if figures:
         study.figures = _study_figures(study, out / "figures")
     return study
+
+
+def _readout_is_centred(net: Network) -> bool:
+    """True when the read-out weights and bias have mean zero (odd correlators vanish)."""
+    return all(p.is_centred for p in (net.priors.readout_weights, net.priors.readout_bias))
 
 
 def _couplings_json(study: EnsembleStudy) -> dict[str, Any]:
@@ -263,6 +277,10 @@ def study_report(study: EnsembleStudy) -> str:
                   "points is flagged heavy-tailed and its agreement or disagreement with the "
                   "exact value means nothing.", ""]
     q = study.quartic
+    if q is None and 4 in res.orders and not _readout_is_centred(from_description(res.description)):
+        lines += ["**No couplings.** The read-out has a mean, so the action is not symmetric "
+                  "under f -> -f and the quartic and sextic couplings u4, u6 of the symmetric "
+                  "action are not extracted; odd orders are non-zero (measured above).", ""]
     if q is not None:
         cut = ("closed-form N_K" if study.cutoff is None
                else f"N_K by quadrature with input-space cutoff {study.cutoff:g}")

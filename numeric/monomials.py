@@ -6,7 +6,11 @@ For even :math:`n = 2h` every multiset splits into two halves of :math:`h` point
 over networks is an entry of the matrix product :math:`A^T A`, where :math:`A` holds the
 degree-:math:`h` monomials of each network (built by multiplications, one degree from the
 previous).  Likewise :math:`\sum |t| = (|A|^T |A|)_{ab}` and
-:math:`\sum t^2 = ((A\circ A)^T (A\circ A))_{ab}`.  Three small BLAS products per slab of
+:math:`\sum t^2 = ((A\circ A)^T (A\circ A))_{ab}`.  An odd :math:`n = 2h + 1` splits into
+its first :math:`h` and its last :math:`h + 1` points: the sums are entries of :math:`A_h^T
+A_{h+1}` (:math:`A_0` a row of ones, so :math:`n = 1` is the plain sum of the outputs).  Odd
+correlators vanish for a centred network and are non-zero with read-out means
+(:meth:`nnqft_sym.Network.with_priors`).  Three small BLAS products per slab of
 networks replace all per-combination work -- no Python loop over networks or combinations.
 
 :class:`MonomialSums` accumulates these sums in fixed slabs of :data:`SLAB_NETS` networks
@@ -42,12 +46,15 @@ def _chain(n_points: int, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 @functools.lru_cache(maxsize=None)
 def _halves(n_points: int, order: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (in the degree order/2 list) of the two halves of each multiset of ``order``."""
+    """Indices of the two halves of each multiset of ``order``: the first ``order // 2``
+    points in the degree ``order // 2`` list, the rest in the degree ``order - order // 2``
+    list (the same list for even orders; the empty multiset has index 0)."""
     half = order // 2
-    lookup = {c: i for i, c in
-              enumerate(itertools.combinations_with_replacement(range(n_points), half))}
+    lookups = {k: {c: i for i, c in
+                   enumerate(itertools.combinations_with_replacement(range(n_points), k))}
+               for k in {half, order - half}}
     combos = itertools.combinations_with_replacement(range(n_points), order)
-    pairs = np.array([(lookup[c[:half]], lookup[c[half:]]) for c in combos])
+    pairs = np.array([(lookups[half][c[:half]], lookups[order - half][c[half:]]) for c in combos])
     return pairs[:, 0], pairs[:, 1]
 
 
@@ -70,14 +77,14 @@ def point_multisets(n_points: int, order: int) -> np.ndarray:
 
 
 class MonomialSums:
-    """Streaming sums of the monomials of even orders ``orders`` over networks.
+    """Streaming sums of the monomials of orders ``orders`` over networks.
 
     Parameters
     ----------
     n_points : int
         Number of input points P.
     orders : sequence of int
-        Even correlator orders n >= 2.
+        Correlator orders n >= 1 (odd orders included).
 
     Examples
     --------
@@ -85,14 +92,18 @@ class MonomialSums:
     >>> acc.add(np.array([[1.0, 2.0], [3.0, -1.0]]))
     >>> acc.finish()[2]["sum"].tolist()    # f1 f1, f1 f2, f2 f2 summed over 2 networks
     [10.0, -1.0, 5.0]
+    >>> odd = MonomialSums(2, (1, 3))
+    >>> odd.add(np.array([[1.0, 2.0], [3.0, -1.0]]))
+    >>> [odd.finish()[n]["sum"].tolist() for n in (1, 3)]    # f1, f2; f1^3, f1^2 f2, ...
+    [[4.0, 1.0], [28.0, -7.0, 7.0, 7.0]]
     """
 
     def __init__(self, n_points: int, orders: tuple[int, ...]) -> None:
         self.n_points = int(n_points)
         self.orders = tuple(sorted(set(int(n) for n in orders)))
-        if any(n < 2 or n % 2 for n in self.orders):
-            raise ValueError(f"orders must be even integers >= 2, got {orders}")
-        self._chains = [_chain(self.n_points, k) for k in range(1, max(self.orders) // 2 + 1)]
+        if not self.orders or self.orders[0] < 1:
+            raise ValueError(f"orders must be integers >= 1, got {orders}")
+        self._chains = [_chain(self.n_points, k) for k in range(1, (max(self.orders) + 1) // 2 + 1)]
         self._halves = {n: _halves(self.n_points, n) for n in self.orders}
         self._totals = {n: {s: np.zeros(len(self._halves[n][0])) for s in STATISTICS}
                         for n in self.orders}
@@ -125,7 +136,7 @@ class MonomialSums:
         m = f.shape[0]
         rows = self._rows[1][:, :m]
         rows[...] = f.T
-        mono = {1: rows}
+        mono = {0: np.ones((1, m)), 1: rows}
         for degree in range(2, len(self._chains) + 1):
             _, parent, last = self._chains[degree - 1]
             prev, out = mono[degree - 1], self._rows[degree][:, :m]
@@ -133,14 +144,23 @@ class MonomialSums:
                 np.multiply(prev[i], rows[j], out=out[r])
             mono[degree] = out
         for n in self.orders:
-            a = mono[n // 2]
             first, second = self._halves[n]
             tot = self._totals[n]
-            tot["sum"] += (a @ a.T)[first, second]
-            b = np.abs(a, out=self._scratch[:a.shape[0], :m])
-            tot["sum_abs"] += (b @ b.T)[first, second]
-            b *= b
-            tot["sum_sq"] += (b @ b.T)[first, second]
+            if n % 2 == 0:
+                a = mono[n // 2]
+                tot["sum"] += (a @ a.T)[first, second]
+                b = np.abs(a, out=self._scratch[:a.shape[0], :m])
+                tot["sum_abs"] += (b @ b.T)[first, second]
+                b *= b
+                tot["sum_sq"] += (b @ b.T)[first, second]
+                continue
+            a, c = mono[n // 2], mono[n // 2 + 1]       # first n // 2 and last n // 2 + 1 points
+            tot["sum"] += (a @ c.T)[first, second]
+            a, c = np.abs(a), np.abs(c)
+            tot["sum_abs"] += (a @ c.T)[first, second]
+            a *= a
+            c *= c
+            tot["sum_sq"] += (a @ c.T)[first, second]
         self.n_nets += m
 
     def finish(self) -> dict[int, dict[str, np.ndarray]]:

@@ -41,7 +41,7 @@ from typing import Any, Iterator, NamedTuple
 import numpy as np
 
 from nnqft_sym.architectures import Network
-from nnqft_sym.priors import SharedScale
+from nnqft_sym.priors import SharedScale, SphericalReadout
 from nnqft_sym.validation import as_points, check_integer, check_width
 
 from ._deprecation import renamed_keywords
@@ -227,12 +227,14 @@ class _BlockSampler:
     def __init__(self, net: Network, width: int, points: np.ndarray, block_nets: int) -> None:
         self.net, self.width, self.n_points = net, width, points.shape[0]
         readout = net.priors.readout_weights
-        #: the i.i.d. part of the read-out weights (the base of a shared scale)
-        self.readout_base = readout.base if isinstance(readout, SharedScale) else readout
+        #: the i.i.d. part of the read-out weights (the base of a shared scale or a sphere)
+        self.readout_base = (readout.base if isinstance(readout, (SharedScale, SphericalReadout))
+                             else readout)
         self.shared_scale = readout if isinstance(readout, SharedScale) else None
+        self.spherical = readout if isinstance(readout, SphericalReadout) else None
         #: f - b1 drawn from the P x P Gram matrix (wide nets, i.i.d. centred Gaussian read-out)
         self.gram_route = (width >= GRAM_MIN_WIDTH and self.shared_scale is None
-                           and readout.is_gaussian and readout.is_centred)
+                           and self.spherical is None and readout.is_gaussian and readout.is_centred)
         self.first_layer = net.first_layer_sampler(points)
         self.variances = _layer_variances(net, points)
         self._buffer = np.empty((block_nets, width, self.n_points))
@@ -283,6 +285,10 @@ class _BlockSampler:
         scale = None if self.shared_scale is None else self.shared_scale.sample_scale(rng, (n_nets,))
         if not self.gram_route:
             xi = self.readout_base.law.sample(rng, (n_nets, width) + out_axis)
+            if self.spherical is not None:      # a = r xi / |xi|: r drawn after xi
+                norm = np.sqrt(np.einsum("bn...,bn...->b...", xi, xi))
+                radius = self.spherical.sample_radius(rng, norm.size, width).reshape(norm.shape)
+                scale = radius / norm
             shift = None
             if not self.readout_base.is_centred:
                 mean = float(self.readout_base.parameter_mean(width))
@@ -315,12 +321,13 @@ def _outputs(net: Network, width: int, parts: list[_BlockDraws]) -> np.ndarray:
     else:
         out = np.einsum("bpq,bq...->bp...", psd_factor(stack(1)), stack(2))
     readout = net.priors.readout_weights
-    base = readout.base if isinstance(readout, SharedScale) else readout
+    base = readout.base if isinstance(readout, (SharedScale, SphericalReadout)) else readout
     out *= np.sqrt(float(base.variance) / width)
     if parts[0].shift is not None:
         out += stack(3)
-    if parts[0].scale is not None:
-        out *= stack(4).reshape((-1,) + (1,) * (out.ndim - 1))
+    if parts[0].scale is not None:      # (n,) shared or (n, d_out) spherical: not over points
+        scale = stack(4)
+        out *= scale.reshape(scale.shape[:1] + (1,) * (out.ndim - scale.ndim) + scale.shape[1:])
     out += b1[:, None, ...]
     return out
 

@@ -47,7 +47,7 @@ def test_monomial_sums_bit_identical_however_streamed():
 def test_multiset_counts():
     assert [len(point_multisets(6, n)) for n in (2, 4, 6)] == [21, 126, 462]
     with pytest.raises(ValueError):
-        MonomialSums(3, (3,))
+        MonomialSums(3, (0,))          # odd orders are measured since 0.4 (tests/test_odd_orders.py)
 
 
 # ---------------------------------------------------------------------- Delta G^(4), m_4
@@ -204,7 +204,7 @@ def test_tidy_export_roundtrip(tmp_path):
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"n_bags": 1}, ValueError, "n_bags"),
     ({"n_nets": 0}, ValueError, "n_nets"),
-    ({"orders": (3,)}, ValueError, "even"),
+    ({"orders": (0,)}, ValueError, "integer >= 1"),      # odd orders are measured since 0.4
     ({"orders": 4}, TypeError, "orders"),
     ({"widths": []}, ValueError, "widths"),
     ({"widths": [2, 2]}, ValueError, "distinct"),
