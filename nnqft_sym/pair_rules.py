@@ -75,7 +75,7 @@ class TrapezoidPairRule:
     >>> rule = TrapezoidPairRule(sp.tanh(Z))
     >>> cov = np.array([[3.0, 2.9], [2.9, 3.0]])
     >>> value = rule(np.array([3.0]), np.array([3.0]), np.array([2.9]))[0]
-    >>> abs(value - gaussian_expectation([np.tanh, np.tanh], cov)) < 1e-12
+    >>> bool(abs(value - gaussian_expectation([np.tanh, np.tanh], cov)) < 1e-12)
     True
     """
 
