@@ -42,6 +42,7 @@ from .expectations import gaussian_moment
 from .quadrature import (activation_homogeneity, activation_kinks, gaussian_expectation,
                          gaussian_expectation_mp)
 from .pair_rules import TrapezoidPairRule, trapezoid_pair_rule
+from .deep_exact import SingleInputMoments, exact_single_input_moments
 from .deep import (deep_kernel, deep_kernel_expr, layer_kernels, layer_recursion,
                    leading_connected_four_point, leading_delta_green, leading_deviation)
 from .deep_orders import (NextOrderFourPoint, SingleInputSeries, leading_connected_six_point,
@@ -85,6 +86,7 @@ __all__ = [
     "contact_integral", "contact_integrand", "normalisation_integral", "quartic_coupling", "box_rule", "weight_kernel", "gaussian_weight_kernel",
     "gaussian_expectation", "gaussian_expectation_mp", "activation_rules", "ActivationRules",
     "gaussian_moment", "activation_kinks", "activation_homogeneity", "TrapezoidPairRule",
+    "SingleInputMoments", "exact_single_input_moments",
     "trapezoid_pair_rule",
     "FreeScalarFrequencyPrior", "StudentTFrequencyPrior", "UniformBallFrequencyPrior",
     "angular_average", "kernel_from_frequency_density", "fisher_metric", "neuron_fisher_metric",
