@@ -18,7 +18,8 @@ sys.path.insert(0, str(ROOT))
 # the notebook kernels are subprocesses: they import this checkout, not an installed copy
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
-os.environ.setdefault("MPLBACKEND", "Agg")
+# figures of the executed pages are captured inline (a caller's MPLBACKEND=Agg would drop them)
+os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
 
 project = "nnqft"
 author = "the nnqft authors"
