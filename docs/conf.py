@@ -10,6 +10,7 @@ build; the test suite (``tests/test_docs_build.py``) builds that subset.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -57,6 +58,67 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_validation_checks: set[str] = set()
 numpydoc_xref_param_type = False
+
+API_PACKAGES = ("nnqft_sym", "feynman", "numeric")
+
+
+def _doc_comment(package_name: str, name: str) -> list[str]:
+    """The ``#:`` comment of ``name`` in the sub-module of the package that defines it."""
+    from sphinx.pycode import ModuleAnalyzer
+    from sphinx.errors import PycodeError
+
+    for module in sorted(m for m in sys.modules if m.startswith(package_name + ".")):
+        try:
+            docs = ModuleAnalyzer.for_module(module).find_attr_docs()
+        except PycodeError:
+            continue
+        if ("", name) in docs:
+            return [line for line in docs["", name] if line]
+    return []
+
+
+#: characters that reStructuredText reads as markup in plain-text ``#:`` comments
+_RST_MARKUP = re.compile(r"([\\`*_|<>\[\]])")
+
+
+def _escaped(text: str) -> str:
+    """Plain text (a ``#:`` comment) with its reStructuredText markup characters escaped."""
+    return _RST_MARKUP.sub(r"\\\1", text)
+
+
+def _data_entries(package_name: str) -> str:
+    """``py:data`` entries of the constants of a package's ``__all__``, each with its value and
+    the ``#:`` comment of its defining module: ``automodule`` documents only the classes and
+    functions of a re-exported ``__all__`` (autodoc finds module data by the source of the module
+    itself, not of the sub-module that defines it)."""
+    import importlib
+    import inspect
+
+    package = importlib.import_module(package_name)
+    names = [name for name in package.__all__
+             if not (inspect.isclass(obj := getattr(package, name)) or callable(obj)
+                     or inspect.ismodule(obj))]
+    if not names:
+        return ""
+    lines = ["", "Constants", "---------", ""]
+    for name in names:
+        value = " ".join(repr(getattr(package, name)).split())
+        if len(value) > 120:
+            value = value[:117] + "..."
+        lines += [f".. py:data:: {name}", f"   :module: {package_name}", f"   :value: {value}", ""]
+        lines += [f"   {_escaped(line)}" for line in _doc_comment(package_name, name)] + [""]
+    return "\n".join(lines)
+
+
+def _append_constants(app, docname, source):  # noqa: ANN001 -- Sphinx event signature
+    package_name = docname.removeprefix("api/")
+    if docname.startswith("api/") and package_name in API_PACKAGES:
+        source[0] += _data_entries(package_name)
+
+
+def setup(app):  # noqa: ANN001, ANN201 -- Sphinx extension hook
+    app.connect("source-read", _append_constants)
+
 
 # --- HTML -----------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
