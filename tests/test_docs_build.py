@@ -17,6 +17,10 @@ from pathlib import Path
 
 import pytest
 
+import feynman
+import nnqft_sym
+import numeric
+
 pytest.importorskip("sphinx")
 pytest.importorskip("myst_nb")
 pytest.importorskip("pydata_sphinx_theme")
@@ -67,9 +71,6 @@ def test_gallery_page_shows_figures_and_agreement(site: Path, page: str) -> None
 
 
 def test_reference_pages(site: Path) -> None:
-    import feynman
-    import nnqft_sym
-    import numeric
     for package in (nnqft_sym, feynman, numeric):
         html = (site / "api" / f"{package.__name__}.html").read_text()
         missing = [name for name in package.__all__
