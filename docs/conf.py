@@ -6,6 +6,10 @@ Build (needs the ``docs`` extra)::
 
 Tags: ``-t fast`` leaves the executed tutorial notebooks (``notebooks/*.ipynb``) out of the
 build; the test suite (``tests/test_docs_build.py``) builds that subset.
+
+Executed pages are cached in ``docs/_build/.jupyter_cache``, keyed on the page's own text: after
+a change of the library, rebuild with ``-D nb_execution_mode=force`` (or delete the cache) so
+that the pages run against the new code.
 """
 from __future__ import annotations
 
@@ -29,7 +33,6 @@ copyright = "the nnqft authors, MIT licence"
 extensions = [
     "myst_nb",
     "sphinx.ext.autodoc",
-    "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_click",
@@ -51,7 +54,6 @@ nb_execution_timeout = 300
 nb_merge_streams = True
 
 # --- API reference --------------------------------------------------------------------------
-autosummary_generate = False
 autodoc_default_options = {"members": True, "member-order": "bysource"}
 autodoc_typehints = "none"
 numpydoc_show_class_members = False
