@@ -1,8 +1,8 @@
 """The documentation site builds with warnings as errors, and every gallery page shows its
 figures and its agreement line without an execution error (issue: documentation site).
 
-The fast subset (``-t fast``: the API and CLI reference, the chapters and the gallery, without
-the executed tutorial notebooks) is built into a temporary directory, executing every gallery
+The fast subset (``-t fast``: the API and CLI reference, the chapters and the gallery; the
+tutorial notebooks are not executed) is built into a temporary directory, executing every gallery
 page afresh (``nb_execution_mode=force``: the execution cache keys on the page's text only and
 would hide a library change that breaks a page). Skipped when the ``docs`` extra is not installed.
 """
