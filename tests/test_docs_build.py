@@ -78,6 +78,6 @@ def test_reference_pages(site: Path) -> None:
                    if not inspect.ismodule(getattr(package, name))  # sub-modules: no entry
                    and f'id="{package.__name__}.{name}"' not in html]
         assert not missing, f"{package.__name__}: not documented: {missing[:10]}"
-    cli = (site / "cli.html").read_text()
+    cli = (site / "api" / "cli.html").read_text()
     missing = [name for name in COMMAND_MODULES if f'id="nnqft-{name}"' not in cli]
     assert not missing, f"sub-commands missing from the CLI reference: {missing}"
