@@ -125,8 +125,23 @@ def _append_constants(app, docname, source):  # noqa: ANN001 -- Sphinx event sig
         source[0] += _data_entries(package_name)
 
 
+def _append_chapters(app, docname, source):  # noqa: ANN001 -- Sphinx event signature
+    """Every ``docs/*.md`` chapter that ``index.md`` does not list goes at the end of its
+    Chapters toctree (a new chapter is on the site without an edit of the index)."""
+    if docname != "index":
+        return
+    text = source[0]
+    start = text.index(":caption: Chapters")
+    end = text.index("```", start)
+    listed = set(text[start:end].split())
+    new = [path.stem for path in sorted((ROOT / "docs").glob("*.md"))
+           if path.stem != "index" and path.stem not in listed]
+    source[0] = text[:end] + "".join(f"{name}\n" for name in new) + text[end:]
+
+
 def setup(app):  # noqa: ANN001, ANN201 -- Sphinx extension hook
     app.connect("source-read", _append_constants)
+    app.connect("source-read", _append_chapters)
 
 
 # --- HTML -----------------------------------------------------------------------------------
