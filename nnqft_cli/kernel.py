@@ -56,7 +56,7 @@ def _latex(net: Network, d_in: int, table: str | None) -> list[str]:
 @sigma_b_option(default=None, help="Bias scale >= 0 (default: the symbol sigma_b).")
 @latex_options
 @click.option("--table/--no-table", default=True, show_default=True,
-              help="Exact <|m_n|> at the ELS points (needs numeric sigmas; 1 and 1 if symbolic).")
+              help="Exact ``<|m_n|>`` at the ELS points (needs numeric sigmas; 1 and 1 if symbolic).")
 def command(arch_positional: str | None, arch: str | None, d_in: int, sigma_w: float | None,
             sigma_b: float | None, as_latex: bool, standalone: bool, table: bool) -> None:
     """GP kernel of an architecture, its momentum propagator and an exact finite-width table.

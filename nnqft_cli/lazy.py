@@ -32,7 +32,9 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in self.modules:
             return None
-        return importlib.import_module(self.modules[name]).command
+        command = importlib.import_module(self.modules[name]).command
+        command.name = name  # the modules' functions are all called ``command`` (sphinx-click reads it)
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, self.summaries[name]) for name in self.list_commands(ctx)]

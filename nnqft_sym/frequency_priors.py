@@ -336,7 +336,7 @@ class FreeScalarFrequencyPrior(_IsotropicPrior):
         return self.density_constant(net) / (pp + self._m() ** 2)
 
     def density(self, net: NetworkSpec, pp: Any) -> sp.Expr:
-        """Density at |w|^2 = pp: C / (pp + m^2) inside the cutoff, 0 outside (SymPy)."""
+        """Density at ``|w|^2 = pp``: C / (pp + m^2) inside the cutoff, 0 outside (SymPy)."""
         inside = self._density_inside(net, pp)
         if not np.isfinite(self.cutoff):
             return inside
@@ -360,7 +360,7 @@ class FreeScalarFrequencyPrior(_IsotropicPrior):
                         kl ** (d - 2) / (d - 2) - m2 * self._radial_integral(d - 2, kl))
 
     def radial_cdf(self, net: NetworkSpec, k: np.ndarray) -> np.ndarray:
-        """P(|w| <= k) (NumPy)."""
+        """``P(|w| <= k)`` (NumPy)."""
         d = self._check(net)
         k = np.clip(np.asarray(k, dtype=float), 0.0, self.cutoff)
         if not np.isfinite(self.cutoff):  # d = 1 Cauchy
@@ -437,7 +437,7 @@ class StudentTFrequencyPrior(_IsotropicPrior):
         return np.inf
 
     def density(self, net: NetworkSpec, pp: Any) -> sp.Expr:
-        """Normalised Student-t density at |w|^2 = pp (SymPy)."""
+        """Normalised Student-t density at ``|w|^2 = pp`` (SymPy)."""
         d = _input_dimension(net)
         nu, ell = sp.nsimplify(self.nu), sp.nsimplify(self.length_scale)
         half_d = sp.Rational(d, 2)
@@ -445,7 +445,7 @@ class StudentTFrequencyPrior(_IsotropicPrior):
                 * (1 + ell ** 2 * pp / (2 * nu)) ** (-(nu + half_d)))
 
     def radial_cdf(self, net: NetworkSpec, k: np.ndarray) -> np.ndarray:
-        r"""P(|w| <= k): :math:`t = \ell^2 k^2/(2\nu + \ell^2 k^2)` is Beta(d/2, nu) distributed."""
+        r"""``P(|w| <= k)``: :math:`t = \ell^2 k^2/(2\nu + \ell^2 k^2)` is Beta(d/2, nu) distributed."""
         d = _input_dimension(net)
         z = (self.length_scale * np.asarray(k, dtype=float)) ** 2
         return sps.betainc(d / 2, self.nu, z / (2 * self.nu + z))

@@ -148,7 +148,7 @@ def gaussian_expectation(func: Callable[[np.ndarray], np.ndarray], cov: Any, *,
     activation : sympy expression of one symbol, optional
         The SymPy form of ``func`` (or of the activation whose derivatives ``func`` holds).
         When given, the expectation is first checked exactly: an activation that is not real
-        on an interval, a non-integrable singularity (|phi| ~ |z - z0|^(-p) with k p >= 1 for k
+        on an interval, a non-integrable singularity (``|phi| ~ |z - z0|^(-p)`` with k p >= 1 for k
         coincident points; every pole), or growth :math:`e^{c z^2}` with
         :math:`2 c \lambda_{max}(C) \ge 1` raise :class:`DivergentExpectationError` naming it.
 

@@ -695,13 +695,13 @@ class GaussianFrequencyPrior:
     """
 
     def characteristic(self, net: NetworkSpec, vv: Any) -> Any:
-        """E[cos(w.v)] as a function of |v|^2 (SymPy or NumPy, matching ``vv``)."""
+        """E[cos(w.v)] as a function of ``|v|^2`` (SymPy or NumPy, matching ``vv``)."""
         mod = sp if isinstance(vv, sp.Basic) else np
         return mod.exp(-net.sigma_w ** 2 * vv / (2 * net.d_in)) if mod is sp else \
             np.exp(-float(net.sigma_w) ** 2 * vv / (2 * net.d_in))
 
     def density(self, net: NetworkSpec, pp: Any) -> sp.Expr:
-        """Density of w at |w|^2 = pp (SymPy)."""
+        """Density of w at ``|w|^2 = pp`` (SymPy)."""
         var = net.sigma_w ** 2 / net.d_in
         return (2 * sp.pi * var) ** (-sp.Integer(net.d_in) / 2 if isinstance(net.d_in, int)
                                      else -net.d_in / 2) * sp.exp(-pp / (2 * var))

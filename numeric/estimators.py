@@ -521,14 +521,14 @@ class OrderEstimate:
     delta, delta_reference : measured and reference Delta G = G - G_0
     deviation, deviation_reference : measured and reference m_n = Delta G / G_0
         (:meth:`nnqft_sym.Network.deviation`)
-    deviation_stderr : stderr / |G_0|
+    deviation_stderr : ``stderr / |G_0|``
     z : (mean - reference) / stderr, a Student-t statistic with ``n_bags - 1`` degrees of
         freedom (compare with :attr:`critical_value`, or read :attr:`p_value`)
     n_eff : smallest per-bag Kish effective number of networks
-    heavy_tail : bool, ``n_eff < max(HEAVY_TAIL_MIN_NEFF, HEAVY_TAIL_MIN_NEFF_FRACTION
-        n_nets)`` or ``second_moment_spread > HEAVY_TAIL_MAX_SPREAD`` (the intervals of such
-        configurations undercover), or at a
-        point whose features underflow (:func:`feature_underflow`)
+    heavy_tail : bool
+        ``n_eff < max(HEAVY_TAIL_MIN_NEFF, HEAVY_TAIL_MIN_NEFF_FRACTION n_nets)`` or
+        ``second_moment_spread > HEAVY_TAIL_MAX_SPREAD`` (the intervals of such configurations
+        undercover), or at a point whose features underflow (:func:`feature_underflow`)
     reference_kind : ``"exact"`` or ``"leading order in 1/N"`` (:func:`reference_kind`)
     n_eff_total : Kish effective number of networks of all bags together (NaN if not given)
     second_moment_spread : relative variance over bags of the per-bag mean of the squared

@@ -516,7 +516,7 @@ class ActiveRG:
     heavy : (n_sigmas,) bool, some 4-point estimate heavy-tailed
     fit, fit_exact : power-law fits of the measured and of the exact u4
     talk_exponent : 4 - d_in (ELS's flow equation, arXiv:2108.01403, sigma_W du4/dsigma_W = (4 - d_in) u4)
-    delta_fit, nk_fit : exact-value fits of |Delta G^(4)| and N_K (why the exponent is what it is)
+    delta_fit, nk_fit : exact-value fits of ``|Delta G^(4)|`` and N_K (why the exponent is what it is)
     """
 
     sigmas: tuple[float, ...]

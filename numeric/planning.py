@@ -60,8 +60,8 @@ class NetworkPlan:
     n_networks, n_networks_error : int, float; the plan: the largest finite ``required``
         (every planned multiset reaches the target) and its uncertainty from the variance's
     combination : int, index of the multiset that sets ``n_networks``
-    n_bags, n_nets : suggested split of ``n_networks`` into bags (``n_bags * n_nets >=
-        n_networks``)
+    n_bags, n_nets : suggested split of ``n_networks`` into bags
+        (``n_bags * n_nets >= n_networks``)
     seconds_per_network : float, wall time per network (sampling and sums of this order at
         these points, serial): the slope between timed bags of 1 and of 4 slabs of
         :data:`numeric.monomials.SLAB_NETS` networks, after the pilot

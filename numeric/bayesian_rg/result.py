@@ -45,7 +45,7 @@ class BRGResult:
         :math:`\Lambda_c` and the bootstrap error of :math:`\log_{10}\Lambda_c` (NaN if the
         loss never rises by the threshold in the sweep).
     fisher_check : dict
-        Analytic vs empirical Fisher information: mean z^2, fraction of |z| < 2, max |z|.
+        Analytic vs empirical Fisher information: mean z^2, fraction of ``|z| < 2``, max ``|z|``.
     config : dict
         All parameters and the seed state (:meth:`BRGConfig.to_dict`; :attr:`brg_config`).
     """
