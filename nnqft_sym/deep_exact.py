@@ -1,6 +1,6 @@
 r"""Exact finite-width output moments of deep networks with a positively homogeneous activation, at one input.
 
-For :math:`\phi(tz) = t\,\phi(z)` (t > 0: ReLU, leaky ReLU, |z|) the whole depth collapses to a
+For :math:`\phi(tz) = t\,\phi(z)` (t > 0: ReLU, leaky ReLU, :math:`|z|`) the whole depth collapses to a
 scalar Markov chain that closes on polynomials.  Given layer l, the pre-activations of layer
 l+1 are i.i.d. :math:`N(0, \hat G_{l+1})` with
 
@@ -106,7 +106,7 @@ def exact_single_input_moments(net: Network, x: Any = None) -> SingleInputMoment
     Parameters
     ----------
     net : Network
-        Activation with :math:`\phi(tz) = t\phi(z)` for t > 0 (ReLU, leaky ReLU, |z|), Gaussian
+        Activation with :math:`\phi(tz) = t\phi(z)` for t > 0 (ReLU, leaky ReLU, :math:`|z|`), Gaussian
         parameters (i.i.d. centred), normalisation 1, any depth; hyper-parameters may be
         symbolic.
     x : number or sequence (d_in,), optional
