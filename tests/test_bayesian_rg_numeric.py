@@ -244,6 +244,7 @@ def test_cli_writes_report(tmp_path):
     assert bad.exit_code != 0 and "increasing" in bad.output
 
 
+@pytest.mark.slow   # 14 s; the processes scheduler is covered by tests/test_distributed.py
 def test_cli_runs_members_on_local_processes(tmp_path):
     """--scheduler processes --workers 2 gives the arrays of a serial run bit for bit.
 

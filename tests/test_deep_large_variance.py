@@ -113,7 +113,7 @@ def test_nlo_kernel_correction_against_mpmath(name, sigma_w, x):
     assert rec.output_vertex[0, 0, 0, 0] == pytest.approx(ref["v"], rel=RTOL)
 
 
-@pytest.mark.parametrize("name", ["tanh", "gelu"])
+@pytest.mark.parametrize("name", ["tanh", pytest.param("gelu", marks=pytest.mark.slow)])  # same path
 def test_variance_derivatives_of_the_pair_expectation_against_mpmath(name):
     """f_1, f_1', f_1'' at variances 1 to 1000 (and below 1, where Price's form is used)."""
     variances = np.array([0.1, 1.0, 30.0, 1000.0])

@@ -156,6 +156,7 @@ def test_killed_worker_process_is_rescheduled_and_nothing_is_lost(tmp_path):
 
 
 # ---------------------------------------------------------------------- CLI
+@pytest.mark.slow   # 13 s; processes and deep multi-output runs are covered separately
 def test_hms_cli_deep_multi_output_with_processes(tmp_path):
     out = tmp_path / "deep"
     args = ["experiment", "hms", "--arch", "relu", "--depth", "3", "--d-out", "2",

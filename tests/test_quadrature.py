@@ -210,6 +210,7 @@ def test_relu_agrees_with_mpmath(n):
         assert rel_err(gaussian_expectation(relu, cov, **kw), float(hp)) < TOL["mp_agreement"]
 
 
+@pytest.mark.slow   # 13 s; the two- and three-point mpmath agreements cover the same rule
 def test_erf_agrees_with_mpmath_four_points():
     cov = network_cov(D1_POINTS[[0, 2, 3, 5]], sigma_w=1.5)
     hp = gaussian_expectation_mp(mpmath.erf, cov, dps=16)
