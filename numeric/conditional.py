@@ -488,11 +488,10 @@ class KernelFluctuations:
         kernels = layer_kernels(net, pts[:, None, :], pts[None, :, :])[..., 2]   # (L+1, P, P)
         self.layer_kernels = kernels
         rules = activation_rules(net.activation)
-        if rules.family == "exponential" or (rules.kinks and pair_expectation(net.activation)
-                                             .closed_form is None):
+        closed = pair_expectation(net.activation)
+        if rules.family == "exponential" or (rules.kinks and closed.closed_form is None):
             self.control_variate = False
             return
-        closed = pair_expectation(net.activation)
         # closed forms (ReLU, Erf) or, for a smooth activation, the trapezoidal rule (~1e-12)
         self._pair = (closed.value if closed.closed_form is not None
                       else trapezoid_pair_rule(net.activation))

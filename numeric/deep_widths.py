@@ -87,9 +87,7 @@ class DeepWidthStudy:
         r"""Weighted least squares :math:`N\,\Delta G^{(4)} = a + b/N`: ``a``, ``b``, their errors,
         ``chi2`` and ``dof``."""
         y, dy = self.measured.value, self.measured.error
-        design = np.vstack([np.ones_like(y), 1.0 / self.widths]).T / dy[:, None]
-        coef, *_ = np.linalg.lstsq(design, y / dy, rcond=None)
-        cov = np.linalg.inv(design.T @ design)
+        coef, cov = _weighted_fit(self.widths, y, dy)
         chi2 = float(np.sum(((y - coef[0] - coef[1] / self.widths) / dy) ** 2))
         return {"a": float(coef[0]), "a_err": float(np.sqrt(cov[0, 0])), "b": float(coef[1]),
                 "b_err": float(np.sqrt(cov[1, 1])), "chi2": chi2, "dof": len(y) - 2}
@@ -99,9 +97,7 @@ class DeepWidthStudy:
         r"""How much the omitted :math:`c_3/N^2, c_4/N^3, \dots` pull the fitted ``b``: the
         fit applied to the exact series without measurement noise, minus :math:`c_2`."""
         exact = self.series.evaluate(self.series.delta_four_point, self.widths) * self.widths
-        dy = self.measured.error
-        design = np.vstack([np.ones_like(dy), 1.0 / self.widths]).T / dy[:, None]
-        coef, *_ = np.linalg.lstsq(design, exact / dy, rcond=None)
+        coef, _ = _weighted_fit(self.widths, exact, self.measured.error)
         return float(coef[1] - self.next_order)
 
     def rows(self) -> list[dict[str, Any]]:
@@ -147,6 +143,14 @@ class DeepWidthStudy:
         ax.set(xlabel="1/N", ylabel="N Delta G4(x,x,x,x)", title=f"{self.name}, x = {self.x:g}")
         ax.legend(fontsize=8)
         return ax.figure
+
+
+def _weighted_fit(widths: np.ndarray, y: np.ndarray, dy: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted least squares ``y = a + b / N``: the coefficients (a, b) and their covariance."""
+    design = np.vstack([np.ones_like(dy), 1.0 / widths]).T / dy[:, None]
+    coef, *_ = np.linalg.lstsq(design, y / dy, rcond=None)
+    return coef, np.linalg.inv(design.T @ design)
 
 
 def deep_width_study(net: Network, widths: Sequence[int], x: float = 0.5, n_bags: int = 16,

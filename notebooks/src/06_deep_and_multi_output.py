@@ -123,9 +123,16 @@ widths = np.array([8, 16, 32, 64])
 res = measure(net, list(widths), [0.5], orders=(4,), n_bags=6, n_nets=800, rng=1)
 e4 = res.estimate(4)
 y, dy = widths * e4.delta[:, 0], widths * e4.stderr[:, 0]
-design = np.vstack([np.ones_like(y), 1 / widths]).T / dy[:, None]
-(a, b), *_ = np.linalg.lstsq(design, y / dy, rcond=None)
-cov = np.linalg.inv(design.T @ design)
+
+
+def fit_a_plus_b(y, dy):
+    """Weighted least squares N Delta G4 = a + b/N: (a, b) and their covariance."""
+    design = np.vstack([np.ones_like(y), 1 / widths]).T / dy[:, None]
+    coef, *_ = np.linalg.lstsq(design, y / dy, rcond=None)
+    return coef, np.linalg.inv(design.T @ design)
+
+
+(a, b), cov = fit_a_plus_b(y, dy)
 print(f"estimator: {res.estimator}")
 print(f"a = {a:.2f} ± {np.sqrt(cov[0, 0]):.2f} (leading order {lead:.2f}), "
       f"b = {b:.1f} ± {np.sqrt(cov[1, 1]):.1f}")
@@ -151,9 +158,7 @@ lead_t = float(leading_delta_green(tanh_net, [[0.5] * 4])[0])
 res_t = measure(tanh_net, list(widths), [0.5], orders=(4,), n_bags=6, n_nets=800, rng=2)
 e4t = res_t.estimate(4)
 yt, dyt = widths * e4t.delta[:, 0], widths * e4t.stderr[:, 0]
-design_t = np.vstack([np.ones_like(yt), 1 / widths]).T / dyt[:, None]
-(at, bt), *_ = np.linalg.lstsq(design_t, yt / dyt, rcond=None)
-cov_t = np.linalg.inv(design_t.T @ design_t)
+(at, bt), cov_t = fit_a_plus_b(yt, dyt)
 print(f"tanh: a = {at:.3f} ± {np.sqrt(cov_t[0, 0]):.3f} (leading order {lead_t:.3f}), "
       f"b = {bt:.2f} ± {np.sqrt(cov_t[1, 1]):.2f}")
 print(f"tanh a agrees with the leading order: {abs(at - lead_t) < 4 * np.sqrt(cov_t[0, 0])}")
