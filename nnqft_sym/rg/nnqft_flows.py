@@ -302,6 +302,9 @@ def active_flow(net: NetworkSpec, u4: float, u6: float, sigmas: Any, rtol: float
     :math:`u^{ELS}_{2n} = Z_\sigma^n u_{2n}` (:func:`field_rescaling`) are returned too and
     follow ELS's (arXiv:2108.01403) :math:`(4 - d_{in})`, :math:`(6 - 2 d_{in})`.
 
+    The dilation acts on the inputs only, so a network with ``d_out > 1`` outputs flows the
+    same way: pass the O(d_out)-invariant coupling of :func:`multi_output_couplings` as ``u4``.
+
     Parameters
     ----------
     net : GaussNet
