@@ -252,6 +252,13 @@ class TrainedEnsemble:
         The training loss after the last step.
     width, steps : int
     learning_rate : float
+    final_train : ndarray ``(n_nets, n)`` or None
+        :math:`f_k` on the training inputs (recorded with ``tangent_kernel=True``).
+    tangent_kernel : ndarray ``(n_nets, n + m, n + m)`` or None
+        With ``train_ensemble(..., tangent_kernel=True)``: each network's empirical tangent
+        kernel at initialisation (of the trained parameters) on the training inputs followed
+        by the test inputs (:meth:`NetworkEnsemble.tangent_kernel`; the eigenbasis of its
+        full-parameter Fisher metric, :func:`numeric.bayesian_rg.linearised_coarse_graining`).
     """
 
     points: np.ndarray
@@ -262,6 +269,8 @@ class TrainedEnsemble:
     width: int
     steps: int
     learning_rate: float
+    final_train: np.ndarray | None = None
+    tangent_kernel: np.ndarray | None = None
 
     @property
     def mean(self) -> np.ndarray:
@@ -311,7 +320,8 @@ class TrainedEnsemble:
 
 def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test: Any = None, *,
                    n_nets: int = 1000, steps: int = 100, learning_rate: Any = None,
-                   readout_only: bool = False, rng: Any = None) -> TrainedEnsemble:
+                   readout_only: bool = False, tangent_kernel: bool = False,
+                   rng: Any = None) -> TrainedEnsemble:
     r"""Train ``n_nets`` networks of width N by full-batch gradient descent on the squared loss.
 
     Parameters
@@ -330,6 +340,9 @@ def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test:
         infinite-width tangent kernel on ``x_train``.
     readout_only : bool
         Train only the read-out weights and bias (a linear model in its parameters).
+    tangent_kernel : bool
+        Also record each network's empirical tangent kernel at initialisation on the training
+        then the test inputs (:attr:`TrainedEnsemble.tangent_kernel`; no effect on the draws).
     rng : int, SeedSequence, Generator or None
         Reproducible: the same seed gives the same networks whatever the chunking.
 
@@ -355,8 +368,9 @@ def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test:
     width = _check_width(width)
     n_nets = check_integer(n_nets, "n_nets", 1)
     steps = check_integer(steps, "steps", 0)
-    if not isinstance(readout_only, bool):
-        raise TypeError(f"readout_only must be True or False, got {readout_only!r}")
+    for name, flag in (("readout_only", readout_only), ("tangent_kernel", tangent_kernel)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
     x, y = check_training_set(net, x_train, y_train)
     xs = x if x_test is None else as_points(x_test, net.d_in, "x_test")
     if xs.ndim != 2:
@@ -375,10 +389,12 @@ def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test:
     size = NetworkEnsemble._size(net, width)
     work = size + 4 * (len(x) + len(xs)) * width * (net.depth + 1)
     chunk = max(1, _CHUNK_FLOATS // work)
-    initial, final, initial_train, losses = [], [], [], []
+    initial, final, initial_train, losses, kernels, final_train = [], [], [], [], [], []
     for start in range(0, n_nets, chunk):
         count = min(chunk, n_nets - start)
         ens = NetworkEnsemble._from_draws(net, width, gen.standard_normal((count, size)))
+        if tangent_kernel:
+            kernels.append(ens.tangent_kernel(np.concatenate([x, xs]), readout_only=readout_only))
         initial.append(ens.outputs(xs))
         initial_train.append(ens.outputs(x))
         with np.errstate(over="ignore", invalid="ignore"):
@@ -387,9 +403,13 @@ def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test:
             loss = 0.5 * np.sum((ens.outputs(x) - y) ** 2, axis=-1)
             _check_converging(loss, width, eta, bound)
         final.append(ens.outputs(xs))
+        if tangent_kernel:
+            final_train.append(ens.outputs(x))
         losses.append(loss)
     return TrainedEnsemble(xs, np.concatenate(initial), np.concatenate(final),
-                           np.concatenate(initial_train), np.concatenate(losses), width, steps, eta)
+                           np.concatenate(initial_train), np.concatenate(losses), width, steps, eta,
+                           np.concatenate(final_train) if tangent_kernel else None,
+                           np.concatenate(kernels) if tangent_kernel else None)
 
 
 def _check_converging(loss: np.ndarray, width: int, eta: float, bound: float) -> None:

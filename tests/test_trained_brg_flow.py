@@ -115,7 +115,9 @@ def test_kernel_coarse_graining_equals_the_parameter_space_projection():
     for cut, got in zip(cuts, out):
         stiff = vec[:, lam >= cut]
         expected = f0[5:] + jac[5:] @ stiff @ (stiff.T @ (par - theta0))
-        np.testing.assert_allclose(got[0], expected, atol=1e-8)
+        np.testing.assert_allclose(got[0, 5:], expected, atol=1e-8)
+        np.testing.assert_allclose(got[0, :5], f0[:5] + jac[:5] @ stiff @ (stiff.T @ (par - theta0)),
+                                   atol=1e-8)
 
 
 def test_ensemble_mean_fisher_trace_is_the_ntk_trace():

@@ -131,3 +131,20 @@ def test_gradient_descent_matches_a_hand_written_one_layer_relu_loop():
     np.testing.assert_allclose(ens.biases[0], b0, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(ens.weights[1][:, 0, :], w1, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(ens.biases[1][:, 0], b1, rtol=1e-12, atol=1e-14)
+
+
+def test_recorded_tangent_kernels_leave_the_draws_unchanged():
+    """tangent_kernel=True records each network's initial tangent kernel on (x_train, x_test)
+    (that of NetworkEnsemble.sample with the same seed) and the trained outputs on x_train,
+    without changing any number of the run."""
+    net, x, y, xs = ErfNet(depth=2), [-0.5, 0.5], [0.3, -0.2], [0.0, 1.0, 2.0]
+    plain = train_ensemble(net, 5, x, y, xs, n_nets=6, steps=4, rng=9)
+    rec = train_ensemble(net, 5, x, y, xs, n_nets=6, steps=4, rng=9, tangent_kernel=True)
+    np.testing.assert_array_equal(plain.final, rec.final)
+    assert plain.tangent_kernel is None and rec.tangent_kernel.shape == (6, 5, 5)
+    fresh = NetworkEnsemble.sample(net, 5, 6, rng=9)
+    np.testing.assert_allclose(rec.tangent_kernel, fresh.tangent_kernel(x + xs), rtol=1e-12)
+    np.testing.assert_allclose(0.5 * np.sum((rec.final_train - y) ** 2, axis=1), rec.final_loss,
+                               rtol=1e-12)
+    with pytest.raises(TypeError, match="tangent_kernel"):
+        train_ensemble(net, 5, x, y, tangent_kernel="yes")

@@ -219,8 +219,8 @@ def linearised_coarse_graining(tangent_kernel: np.ndarray, initial: np.ndarray, 
 
     Returns
     -------
-    ndarray ``(L, n_nets, m)``
-        :math:`f_0(x) + J(x) P_\Lambda \delta\theta` on the test points.
+    ndarray ``(L, n_nets, n + m)``
+        :math:`f_0(x) + J(x) P_\Lambda \delta\theta` on all the points (training inputs first).
 
     Examples
     --------
@@ -230,7 +230,7 @@ def linearised_coarse_graining(tangent_kernel: np.ndarray, initial: np.ndarray, 
     >>> dtheta = jac[:3].T @ step                           # a displacement in the span of J(X)^T
     >>> out = linearised_coarse_graining((jac @ jac.T)[None], (jac @ theta0)[None],
     ...                                  (jac @ (theta0 + dtheta))[None], 3, 1.0, [1e-9, 1e9])
-    >>> bool(np.isclose(out[0, 0, 0], jac[3] @ (theta0 + dtheta))), bool(np.isclose(out[1, 0, 0], jac[3] @ theta0))
+    >>> bool(np.isclose(out[0, 0, 3], jac[3] @ (theta0 + dtheta))), bool(np.isclose(out[1, 0, 3], jac[3] @ theta0))
     (True, True)
     """
     noise_std = check_positive(noise_std, "noise_std")
@@ -248,8 +248,6 @@ def linearised_coarse_graining(tangent_kernel: np.ndarray, initial: np.ndarray, 
     info = np.where(live, theta, 0.0) / (n * noise_std ** 2)
     inverse = np.where(live, 1.0 / np.where(live, theta, 1.0), 0.0)
     coeff = np.einsum("kab,ka->kb", vec, f1[:, :n] - f0[:, :n]) * inverse   # (k, n)
-    cross = np.einsum("kia,kab->kib", kern[:, n:, :n], vec)                # (k, m, n)
-    out = []
-    for cut in cuts:
-        out.append(f0[:, n:] + np.einsum("kib,kb->ki", cross, np.where(info >= cut, coeff, 0.0)))
-    return np.array(out)
+    cross = np.einsum("kia,kab->kib", kern[:, :, :n], vec)                 # (k, n + m, n)
+    kept = np.where(info[None] >= cuts[:, None, None], coeff[None], 0.0)    # (L, k, n)
+    return f0[None] + np.einsum("kib,lkb->lki", cross, kept)
