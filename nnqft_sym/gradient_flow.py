@@ -40,7 +40,7 @@ from .validation import as_points, check_integer, check_nonnegative, check_posit
 
 __all__ = ["GaussianPrediction", "TrainingModes", "trained_gp", "training_modes",
            "linearised_prediction", "nngp_posterior", "max_learning_rate", "training_kernel",
-           "check_training_set", "check_learning_rate"]
+           "check_training_set", "check_test_inputs", "check_learning_rate"]
 
 #: eigenvalues of a Gram matrix below this fraction of the largest (times n) count as zero
 _NULL_RTOL = 1e-12
@@ -171,7 +171,7 @@ def trained_gp(net: Network, x_train: Any, y_train: Any, x_test: Any, *, t: Any 
     (0.0, True)
     """
     x, y = check_training_set(net, x_train, y_train)
-    xs = _test_inputs(net, x_test)
+    xs = check_test_inputs(net, x_test)
     modes = training_modes(net, x, t=t, steps=steps, learning_rate=learning_rate,
                            parameterisation=parameterisation, readout_only=readout_only)
     theta = np.asarray(training_kernel(net, xs[:, None], x[None, :],
@@ -284,7 +284,7 @@ def linearised_prediction(net: Network, x_train: Any, y_train: Any, x_test: Any,
     ([0.0, 0.0], True)
     """
     x, y = check_training_set(net, x_train, y_train)
-    xs = _test_inputs(net, x_test)
+    xs = check_test_inputs(net, x_test)
     gain = np.asarray(gain, dtype=float)
     if gain.ndim < 2 or gain.shape[-2:] != (len(xs), len(x)):
         raise ValueError(f"gain must have shape (m, n) = {(len(xs), len(x))} (or (..., m, n)), "
@@ -317,7 +317,7 @@ def nngp_posterior(net: Network, x_train: Any, y_train: Any, x_test: Any, *,
     (True, True)
     """
     x, y = check_training_set(net, x_train, y_train)
-    xs = _test_inputs(net, x_test)
+    xs = check_test_inputs(net, x_test)
     var = _number(check_nonnegative, noise, "noise")
     gram = np.asarray(kernel_numeric(net, x[:, None], x[None, :])) + var * np.eye(len(x))
     lam, vec = np.linalg.eigh(gram)
@@ -340,7 +340,20 @@ def _training_inputs(net: Network, x_train: Any) -> np.ndarray:
     return x
 
 
-def _test_inputs(net: Network, x_test: Any) -> np.ndarray:
+def check_test_inputs(net: Network, x_test: Any) -> np.ndarray:
+    """The test inputs as a float array ``(m, d_in)``, checked.
+
+    Raises
+    ------
+    ValueError
+        For a shape other than ``(m, d_in)`` or ``(m,)`` (d_in = 1).
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> check_test_inputs(ReLUNet(), [0.1, 0.2]).shape
+    (2, 1)
+    """
     xs = as_points(x_test, net.d_in, "x_test")
     if xs.ndim != 2:
         raise ValueError(f"x_test must have shape (m, d_in) or (m,), got {np.shape(x_test)}")

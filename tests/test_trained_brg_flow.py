@@ -4,6 +4,7 @@ spectra, dense finite-difference Jacobians of sampled finite networks (F = J^T J
 an explicit parameter-space projection, and the momentum shells of a cos-feature read-out."""
 import numpy as np
 import pytest
+import sympy as sp
 
 from nnqft_sym import ErfNet, ReLUNet, TanhNet, kernel_numeric, ntk_numeric, trained_gp
 from numeric.bayesian_rg import (coarse_grain, fisher_modes, linearised_coarse_graining,
@@ -160,8 +161,14 @@ def test_bad_arguments_are_refused():
         trained_brg_flow(net, X, Y, XS, noise_std=0)
     with pytest.raises(ValueError, match="cutoffs"):
         trained_brg_flow(net, X, Y, XS, cutoffs=[2.0, 1.0])
-    with pytest.raises(ValueError, match="y_train"):
+    with pytest.raises(ValueError, match="y_test"):
         trained_brg_flow(net, X, Y, XS, y_test=[1.0])
+    with pytest.raises(TypeError, match="y_test"):
+        trained_brg_flow(net, X, Y, XS, y_test="1, 2, 3, 4")
+    with pytest.raises(ValueError, match="y_train"):
+        trained_brg_flow(net, X, Y[:2], XS)
+    with pytest.raises(ValueError, match="trained_brg_flow needs numeric"):
+        trained_brg_flow(ReLUNet(sigma_w=sp.Symbol("s")), X, Y, XS)
     with pytest.raises(ValueError, match="jacobian"):
         fisher_modes(np.full((2, 3), np.nan), 1.0)
     with pytest.raises(ValueError, match="n_train"):

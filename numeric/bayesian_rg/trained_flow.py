@@ -46,9 +46,10 @@ from typing import Any
 
 import numpy as np
 
-from nnqft_sym.gradient_flow import (check_training_set, linearised_prediction,
-                                     training_kernel, training_modes, _test_inputs)
+from nnqft_sym.gradient_flow import (_NULL_RTOL, check_test_inputs, check_training_set,
+                                     linearised_prediction, training_kernel, training_modes)
 from nnqft_sym.specification import NetworkSpec as Network
+from nnqft_sym.validation import reject_text
 
 from ._common import check_choice, check_cutoffs, check_positive
 from .coarse_graining import coarse_grain
@@ -158,13 +159,12 @@ def trained_brg_flow(net: Network, x_train: Any, y_train: Any, x_test: Any, y_te
     >>> bool(np.isclose(flow.mean[0, 0], gp.mean[0])), flow.kept.tolist(), float(flow.mean[1, 0])
     (True, [3, 0], 0.0)
     """
+    net.require_numeric("trained_brg_flow")
     fisher = check_choice(fisher, "fisher", FISHER_METRICS)
     noise_std = check_positive(noise_std, "noise_std")
     x, y = check_training_set(net, x_train, y_train)
-    xs = _test_inputs(net, x_test)
-    target = None
-    if y_test is not None:
-        target = np.asarray(check_training_set(net, xs, y_test)[1])
+    xs = check_test_inputs(net, x_test)
+    target = None if y_test is None else _check_targets(y_test, len(xs))
     readout = fisher == "readout"
     modes = training_modes(net, x, t=t, steps=steps, learning_rate=learning_rate,
                            readout_only=readout)
@@ -185,6 +185,19 @@ def trained_brg_flow(net: Network, x_train: Any, y_train: Any, x_test: Any, y_te
     order = np.argsort(information)[::-1]
     return TrainedBRGFlow(fisher, cuts, information[order], (~sloppy).sum(1), xs, test.mean,
                           test.covariance, kept_2pt, train_loss, test_loss)
+
+
+def _check_targets(y_test: Any, m: int) -> np.ndarray:
+    """``y_test`` as a finite float array ``(m,)``; the messages name it."""
+    reject_text(y_test, "y_test")
+    try:
+        target = np.asarray(y_test, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"y_test must be an array of numbers, got {y_test!r}") from None
+    if target.shape != (m,) or not np.all(np.isfinite(target)):
+        raise ValueError(f"y_test must be a finite array of shape ({m},), one target per test "
+                         f"input, got shape {target.shape}")
+    return target
 
 
 def _expected_loss(mean: np.ndarray, std: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -244,7 +257,7 @@ def linearised_coarse_graining(tangent_kernel: np.ndarray, initial: np.ndarray, 
                          f"with 0 < n_train < n + m are needed, got {kern.shape}, {f0.shape}, "
                          f"{f1.shape} and n_train = {n_train}")
     theta, vec = np.linalg.eigh(kern[:, :n, :n])                       # (k, n), (k, n, n)
-    live = theta > 1e-12 * n * theta[:, -1:]
+    live = theta > _NULL_RTOL * n * theta[:, -1:]
     info = np.where(live, theta, 0.0) / (n * noise_std ** 2)
     inverse = np.where(live, 1.0 / np.where(live, theta, 1.0), 0.0)
     coeff = np.einsum("kab,ka->kb", vec, f1[:, :n] - f0[:, :n]) * inverse   # (k, n)
