@@ -36,8 +36,8 @@ from .bayesian_rg import (REFERENCE_SIZES, BRGConfig, BRGResult, brg_member, Inp
                           run_brg_experiment, sample_feature_map, save_brg_result,
                           wilson_propagator, write_brg_report)
 from .training import NetworkEnsemble, TrainedEnsemble, train_ensemble
-from .training_experiment import (TRAINING_SET, TrainingStudy, plot_training, train_width,
-                                  training_experiment)
+from .training_experiment import (TRAINING_SET, TrainingStudy, plot_brg_flow, plot_training,
+                                  train_width, training_experiment)
 from .sampling import (STREAM_VERSION, as_seed_sequence, block_size, child_seeds,
                        iter_output_chunks, psd_factor, sample_block, sample_outputs,
                        seed_from_state, seed_state)
@@ -72,4 +72,5 @@ __all__ = [
     "linearised_coarse_graining",
     "NetworkEnsemble", "TrainedEnsemble", "train_ensemble",
     "TRAINING_SET", "TrainingStudy", "training_experiment", "train_width", "plot_training",
+    "plot_brg_flow",
 ]

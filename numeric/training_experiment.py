@@ -439,9 +439,9 @@ def plot_brg_flow(study: TrainingStudy, axes: Any = None) -> Any:
                          label=f"measured, N = {width}")
         axes[1].errorbar(cuts, m["var"], m["var_err"], fmt="o", ms=3, capsize=2,
                          label=f"measured, N = {width}")
-    axes[0].set(xscale="log", xlabel=r"information cutoff $\Lambda$",
+    axes[0].set(xscale="log", yscale="log", xlabel=r"information cutoff $\Lambda$",
                 ylabel="training MSE after coarse graining")
-    axes[1].set(xscale="log", xlabel=r"information cutoff $\Lambda$",
+    axes[1].set(xscale="log", yscale="log", xlabel=r"information cutoff $\Lambda$",
                 ylabel=f"Var f(x = {study.prediction.points[where, 0]:g})")
     for ax in axes:
         ax.legend(fontsize=7)
