@@ -27,6 +27,12 @@ from .options import (CONTEXT_SETTINGS, FloatList, IntList, arch_option, out_opt
 @click.option("--depth", type=click.IntRange(min=1), default=1, show_default=True,
               help="Number of hidden layers.")
 @click.option("--readout-only", is_flag=True, help="Train only the read-out weights and bias.")
+@click.option("--brg", is_flag=True,
+              help="Add the Bayesian RG of the trained network: information shells of the Fisher "
+                   "metric of all parameters and of the read-out, at infinite width and measured "
+                   "(figures/brg_flow.png, brg_flow.npz, a report section).")
+@click.option("--noise-std", type=click.FloatRange(min=0, min_open=True), default=0.1,
+              show_default=True, help="sigma_n of the Gaussian likelihood of the Fisher metric (--brg).")
 @click.option("--x-train", type=FloatList(), default=",".join(f"{v:g}" for v in TRAINING_SET["x_train"]),
               show_default=True, help="Comma-separated training inputs (d_in = 1).")
 @click.option("--y-train", type=FloatList(), default=",".join(f"{v:g}" for v in TRAINING_SET["y_train"]),
@@ -40,7 +46,8 @@ from .options import (CONTEXT_SETTINGS, FloatList, IntList, arch_option, out_opt
 @out_option(default=Path("nnqft-output") / "train", help="Output folder.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def command(arch: str, widths: tuple[int, ...], n_nets: int, steps: int,
-            learning_rate: float | None, depth: int, readout_only: bool, x_train: tuple[float, ...],
+            learning_rate: float | None, depth: int, readout_only: bool, brg: bool,
+            noise_std: float, x_train: tuple[float, ...],
             y_train: tuple[float, ...], x_test: tuple[float, ...], sigma_w: float, sigma_b: float,
             seed: int, scheduler: str, workers: int | None, out: Path, progress: bool) -> None:
     """Trained ensembles against the infinite-width trained GP (Lee et al., arXiv:1902.06720).
@@ -48,6 +55,7 @@ def command(arch: str, widths: tuple[int, ...], n_nets: int, steps: int,
     Trains --n-nets networks per width in the NTK parameterisation, compares their output
     after --steps steps with nnqft_sym.trained_gp and fits the deviation to c N^p; writes the
     ensembles (one task per width on --scheduler; resumable), a figure and report.md to --out.
+    With --brg also the Bayesian RG flow of the trained network at any depth (arXiv:2405.17538).
     """
     scheduler, workers = resolve_scheduler(scheduler, workers)
     with reported_errors(out):
@@ -55,9 +63,12 @@ def command(arch: str, widths: tuple[int, ...], n_nets: int, steps: int,
                                     x_test=x_test, n_nets=n_nets, steps=steps,
                                     learning_rate=learning_rate, seed=seed, sigma_w=sigma_w,
                                     sigma_b=sigma_b, depth=depth, readout_only=readout_only,
-                                    scheduler=scheduler, workers=workers, progress=progress)
+                                    brg=brg, noise_std=noise_std, scheduler=scheduler, workers=workers, progress=progress)
     if study.fit is not None:
         click.echo(f"deviation of the trained mean ~ N^p, p = "
                    f"{format_estimate(study.fit.exponent, study.fit.exponent_err)} "
                    f"(1/N: p = -1)")
+    if study.brg_flows is not None:
+        flow = study.brg_flows["readout" if readout_only else "full"]
+        click.echo("Fisher eigenvalues: " + ", ".join(f"{v:.4g}" for v in flow.information))
     click.echo(f"Report: {out / 'report.md'}")

@@ -32,8 +32,9 @@ from .moments import neuron_moment
 from .partitions import double_factorial, even_set_partitions, pairings
 from .deep import layer_kernels_expr
 from .ntk import PARAMETERISATIONS, derivative_pair_expectation, ntk_expr, ntk_numeric
-from .gradient_flow import (GaussianPrediction, max_learning_rate, nngp_posterior, trained_gp,
-                            training_kernel)
+from .gradient_flow import (GaussianPrediction, TrainingModes, linearised_prediction,
+                            max_learning_rate, nngp_posterior, trained_gp, training_kernel,
+                            training_modes)
 from .propagators import (IRExpansion, P, gaussian_weight_kernel, ir_expansion, is_translation_invariant,
                           momentum_propagator, weight_kernel)
 from .wick import free_green, gram_matrix, kernel_matrix, wick_sum
@@ -67,7 +68,8 @@ from .bayesian_rg import (BRGWilsonProof, GeneralisedCosNet, cosnet_neuron_fishe
 
 __all__ = [
     "layer_kernels_expr", "PARAMETERISATIONS", "derivative_pair_expectation", "ntk_numeric", "ntk_expr",
-    "GaussianPrediction", "trained_gp", "nngp_posterior", "max_learning_rate", "training_kernel",
+    "GaussianPrediction", "TrainingModes", "training_modes", "linearised_prediction",
+    "trained_gp", "nngp_posterior", "max_learning_rate", "training_kernel",
     "errors", "NnqftError", "NoClosedFormError", "ParseError", "DivergentExpectationError",
     "CostLimitError", "NumericalOverflowError", "CheckpointError", "parse_expression", "parse_number", "read_srepr", "to_sympy",
     "STANDARD_NORMAL", "StandardNormal", "ParameterPrior", "UniformPhase", "FrequencyWeights",

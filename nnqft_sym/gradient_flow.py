@@ -38,8 +38,9 @@ from .ntk import check_parameterisation, ntk_numeric
 from .specification import NetworkSpec as Network
 from .validation import as_points, check_integer, check_nonnegative, check_positive
 
-__all__ = ["GaussianPrediction", "trained_gp", "nngp_posterior", "max_learning_rate",
-           "training_kernel", "check_training_set", "check_learning_rate"]
+__all__ = ["GaussianPrediction", "TrainingModes", "trained_gp", "training_modes",
+           "linearised_prediction", "nngp_posterior", "max_learning_rate", "training_kernel",
+           "check_training_set", "check_test_inputs", "check_learning_rate"]
 
 #: eigenvalues of a Gram matrix below this fraction of the largest (times n) count as zero
 _NULL_RTOL = 1e-12
@@ -71,8 +72,8 @@ class GaussianPrediction:
 
     @property
     def std(self) -> np.ndarray:
-        """Standard deviations ``(m,)`` (negative rounding of the diagonal clipped to 0)."""
-        return np.sqrt(np.clip(np.diagonal(self.covariance), 0.0, None))
+        """Standard deviations ``(m,)`` (``(..., m)`` for a batch; negative rounding of the diagonal clipped to 0)."""
+        return np.sqrt(np.clip(np.diagonal(self.covariance, axis1=-2, axis2=-1), 0.0, None))
 
 
 def training_kernel(net: Network, x: Any, y: Any, *, parameterisation: str = "ntk",
@@ -170,18 +171,76 @@ def trained_gp(net: Network, x_train: Any, y_train: Any, x_test: Any, *, t: Any 
     (0.0, True)
     """
     x, y = check_training_set(net, x_train, y_train)
-    xs = as_points(x_test, net.d_in, "x_test")
-    if xs.ndim != 2:
-        raise ValueError(f"x_test must have shape (m, d_in) or (m,), got {np.shape(x_test)}")
+    xs = check_test_inputs(net, x_test)
+    modes = training_modes(net, x, t=t, steps=steps, learning_rate=learning_rate,
+                           parameterisation=parameterisation, readout_only=readout_only)
+    theta = np.asarray(training_kernel(net, xs[:, None], x[None, :],
+                                       parameterisation=parameterisation,
+                                       readout_only=readout_only))
+    return linearised_prediction(net, x, y, xs, modes.gain(theta))
+
+
+@dataclass(frozen=True)
+class TrainingModes:
+    r"""The eigenmodes of the tangent kernel on the training inputs and how far training moves each.
+
+    :math:`\Theta(X, X) = U\,\mathrm{diag}(\lambda)\,U^T`; after training,
+    :math:`A_t(x) = \Theta(x, X)\,U\,\mathrm{diag}(c)\,U^T` with
+    :math:`c_k = (1 - e^{-\eta\lambda_k t})/\lambda_k` (gradient flow),
+    :math:`(1 - (1 - \eta\lambda_k)^s)/\lambda_k` (s steps of gradient descent) or
+    :math:`1/\lambda_k` (:math:`t = \infty`); null modes (repeated inputs) have
+    :math:`c_k = \eta t` (:math:`\eta s`) or 0 at :math:`t = \infty` (Lee et al.,
+    arXiv:1902.06720, eqs. 14-16).
+
+    Attributes
+    ----------
+    eigenvalues : ndarray ``(n,)``
+        :math:`\lambda_k`, ascending (``numpy.linalg.eigh``).
+    vectors : ndarray ``(n, n)``
+        :math:`U`, the modes as columns.
+    factors : ndarray ``(n,)``
+        :math:`c_k`.
+    live : ndarray ``(n,)`` of bool
+        The modes with :math:`\lambda_k > 0` (to rounding).
+    """
+
+    eigenvalues: np.ndarray
+    vectors: np.ndarray
+    factors: np.ndarray
+    live: np.ndarray
+
+    def gain(self, theta_test_train: np.ndarray, factors: np.ndarray | None = None) -> np.ndarray:
+        r"""The gain :math:`A = \Theta(x, X)\,U\,\mathrm{diag}(c)\,U^T`, ``(m, n)``, with the
+        tangent kernel ``theta_test_train`` ``(m, n)`` between test and training inputs;
+        ``factors`` ``(n,)`` or ``(..., 1, n)`` replaces :math:`c` (e.g. with coarse-grained
+        modes set to 0; the batch gives ``(..., m, n)``)."""
+        c = self.factors if factors is None else factors
+        return (theta_test_train @ self.vectors) * c @ self.vectors.T
+
+
+def training_modes(net: Network, x_train: Any, *, t: Any = None, steps: Any = None,
+                   learning_rate: Any = 1.0, parameterisation: str = "ntk",
+                   readout_only: bool = False) -> TrainingModes:
+    r"""The tangent-kernel eigenmodes on ``x_train`` and their training factors (:class:`TrainingModes`).
+
+    The arguments are those of :func:`trained_gp`, which is
+    :func:`linearised_prediction` with the gain :meth:`TrainingModes.gain`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnqft_sym import ErfNet
+    >>> modes = training_modes(ErfNet(), [-0.5, 0.5])
+    >>> bool(np.allclose(modes.factors, 1 / modes.eigenvalues))       # t = inf
+    True
+    """
+    x = _training_inputs(net, x_train)
     eta = check_learning_rate(learning_rate)
     if steps is not None and t is not None:
         raise ValueError("give either t (gradient flow) or steps (gradient descent), not both")
-
-    def theta(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.asarray(training_kernel(net, a[:, None], b[None, :],
-                                          parameterisation=parameterisation,
-                                          readout_only=readout_only))
-    lam, vec = np.linalg.eigh(theta(x, x))
+    lam, vec = np.linalg.eigh(np.asarray(training_kernel(
+        net, x[:, None], x[None, :], parameterisation=parameterisation,
+        readout_only=readout_only)).reshape(len(x), len(x)))
     live = lam > _NULL_RTOL * len(x) * max(float(lam[-1]), 0.0)
     safe = np.where(live, lam, 1.0)
     if steps is not None:
@@ -198,13 +257,45 @@ def trained_gp(net: Network, x_train: Any, y_train: Any, x_test: Any, *, t: Any 
             factor = np.where(live, 1.0 / safe, 0.0)
         else:
             factor = np.where(live, -np.expm1(-eta * time * safe) / safe, eta * time)
-    gain = (theta(xs, x) @ vec) * factor @ vec.T                      # A_t(x), (m, n)
-    k_test_train = np.asarray(kernel_numeric(net, xs[:, None], x[None, :]))
-    k_test = np.asarray(kernel_numeric(net, xs[:, None], xs[None, :]))
-    k_train = np.asarray(kernel_numeric(net, x[:, None], x[None, :]))
+    return TrainingModes(lam, vec, factor, live)
+
+
+def linearised_prediction(net: Network, x_train: Any, y_train: Any, x_test: Any,
+                          gain: Any) -> GaussianPrediction:
+    r"""The Gaussian output of :math:`f(x) = f_0(x) + A\,(Y - f_0(X))`, :math:`f_0` the prior GP (kernel K).
+
+    Mean :math:`A Y`, covariance :math:`K(x, x') - A K(X, x') - K(x, X) A^T + A K(X, X) A^T`:
+    the trained network of :func:`trained_gp` (:math:`A = A_t`) and its information-shell
+    coarse grainings (:func:`numeric.bayesian_rg.trained_brg_flow`, sloppy modes of :math:`A`
+    removed).
+
+    Parameters
+    ----------
+    gain : array ``(m, n)``
+        :math:`A`; or ``(..., m, n)`` for several at once (mean ``(..., m)``, covariance
+        ``(..., m, m)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnqft_sym import ReLUNet
+    >>> prior = linearised_prediction(ReLUNet(), [0.5], [1.0], [0.0, 1.0], np.zeros((2, 1)))
+    >>> prior.mean.tolist(), bool(np.isclose(prior.covariance[0, 1], ReLUNet().kernel(0.0, 1.0)))
+    ([0.0, 0.0], True)
+    """
+    x, y = check_training_set(net, x_train, y_train)
+    xs = check_test_inputs(net, x_test)
+    gain = np.asarray(gain, dtype=float)
+    if gain.ndim < 2 or gain.shape[-2:] != (len(xs), len(x)):
+        raise ValueError(f"gain must have shape (m, n) = {(len(xs), len(x))} (or (..., m, n)), "
+                         f"got {gain.shape}")
+    k_test_train = np.asarray(kernel_numeric(net, xs[:, None], x[None, :])).reshape(len(xs), len(x))
+    k_test = np.asarray(kernel_numeric(net, xs[:, None], xs[None, :])).reshape(len(xs), len(xs))
+    k_train = np.asarray(kernel_numeric(net, x[:, None], x[None, :])).reshape(len(x), len(x))
+    gain_t = np.swapaxes(gain, -1, -2)
     cross = gain @ k_test_train.T
-    cov = k_test - cross - cross.T + gain @ k_train @ gain.T
-    return GaussianPrediction(xs, gain @ y, 0.5 * (cov + cov.T), gain)
+    cov = k_test - cross - np.swapaxes(cross, -1, -2) + gain @ k_train @ gain_t
+    return GaussianPrediction(xs, gain @ y, 0.5 * (cov + np.swapaxes(cov, -1, -2)), gain)
 
 
 def nngp_posterior(net: Network, x_train: Any, y_train: Any, x_test: Any, *,
@@ -226,9 +317,7 @@ def nngp_posterior(net: Network, x_train: Any, y_train: Any, x_test: Any, *,
     (True, True)
     """
     x, y = check_training_set(net, x_train, y_train)
-    xs = as_points(x_test, net.d_in, "x_test")
-    if xs.ndim != 2:
-        raise ValueError(f"x_test must have shape (m, d_in) or (m,), got {np.shape(x_test)}")
+    xs = check_test_inputs(net, x_test)
     var = _number(check_nonnegative, noise, "noise")
     gram = np.asarray(kernel_numeric(net, x[:, None], x[None, :])) + var * np.eye(len(x))
     lam, vec = np.linalg.eigh(gram)
@@ -249,6 +338,26 @@ def _training_inputs(net: Network, x_train: Any) -> np.ndarray:
         raise ValueError(f"x_train must have shape (n, d_in) or (n,) with n >= 1, "
                          f"got {np.shape(x_train)}")
     return x
+
+
+def check_test_inputs(net: Network, x_test: Any) -> np.ndarray:
+    """The test inputs as a float array ``(m, d_in)``, checked.
+
+    Raises
+    ------
+    ValueError
+        For a shape other than ``(m, d_in)`` or ``(m,)`` (d_in = 1).
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> check_test_inputs(ReLUNet(), [0.1, 0.2]).shape
+    (2, 1)
+    """
+    xs = as_points(x_test, net.d_in, "x_test")
+    if xs.ndim != 2:
+        raise ValueError(f"x_test must have shape (m, d_in) or (m,), got {np.shape(x_test)}")
+    return xs
 
 
 def check_training_set(net: Network, x_train: Any, y_train: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -30,13 +30,14 @@ from .planning import NetworkPlan, required_networks
 from .deep_widths import DeepWidthStudy, deep_width_study
 from .paper_settings import HMS_SETTINGS, PaperSetting, hms_setting, settings_markdown_table
 from .bayesian_rg import (REFERENCE_SIZES, BRGConfig, BRGResult, brg_member, InputDistribution, RandomFeatureMap,
-                          coarse_grain, empirical_fisher_diagonal, fisher_diagonal,
-                          gradient_descent_readout, momentum_cutoff, plot_brg, ridge_readout,
+                          FISHER_METRICS, TrainedBRGFlow, coarse_grain, default_cutoffs,
+                          empirical_fisher_diagonal, fisher_diagonal, fisher_modes,
+                          gradient_descent_readout, linearised_coarse_graining, trained_brg_flow, momentum_cutoff, plot_brg, ridge_readout,
                           run_brg_experiment, sample_feature_map, save_brg_result,
                           wilson_propagator, write_brg_report)
 from .training import NetworkEnsemble, TrainedEnsemble, train_ensemble
-from .training_experiment import (TRAINING_SET, TrainingStudy, plot_training, train_width,
-                                  training_experiment)
+from .training_experiment import (TRAINING_SET, TrainingStudy, plot_brg_flow, plot_training,
+                                  train_width, training_experiment)
 from .sampling import (STREAM_VERSION, as_seed_sequence, block_size, child_seeds,
                        iter_output_chunks, psd_factor, sample_block, sample_outputs,
                        seed_from_state, seed_state)
@@ -67,6 +68,9 @@ __all__ = [
     "fisher_diagonal", "empirical_fisher_diagonal", "ridge_readout", "gradient_descent_readout",
     "coarse_grain", "momentum_cutoff", "wilson_propagator", "BRGResult", "brg_member", "run_brg_experiment",
     "save_brg_result", "plot_brg", "write_brg_report",
+    "fisher_modes", "FISHER_METRICS", "TrainedBRGFlow", "trained_brg_flow", "default_cutoffs",
+    "linearised_coarse_graining",
     "NetworkEnsemble", "TrainedEnsemble", "train_ensemble",
     "TRAINING_SET", "TrainingStudy", "training_experiment", "train_width", "plot_training",
+    "plot_brg_flow",
 ]

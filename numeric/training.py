@@ -19,7 +19,9 @@ lambdified; the Jacobian is exact back-propagation.
 :func:`train_ensemble` checks the learning rate against the infinite-width tangent kernel
 (:func:`nnqft_sym.max_learning_rate`: gradient descent diverges for
 :math:`\eta > 2/\lambda_{max}`) and compares with :func:`nnqft_sym.trained_gp` (Lee et al.,
-arXiv:1902.06720).  Only the NTK parameterisation is trained here.
+arXiv:1902.06720).  ``parameterisation="standard"`` descends in the weights and biases
+themselves, :math:`W = (\sigma_W/\sqrt{n_{in}}) w`, with the step :math:`\eta/N` (the same networks at
+initialisation; against ``trained_gp(..., parameterisation="standard")``).
 """
 from __future__ import annotations
 
@@ -80,7 +82,7 @@ def _derivative_function(activation: Any) -> Callable[[np.ndarray], np.ndarray]:
 
 @dataclass
 class NetworkEnsemble:
-    r"""``n_nets`` networks of width N in the NTK parameterisation (all parameters standard normal).
+    r"""``n_nets`` networks of width N, their parameters in the NTK or the standard parameterisation.
 
     Attributes
     ----------
@@ -91,6 +93,11 @@ class NetworkEnsemble:
         ``fan_out = 1``).
     biases : list of ndarray
         ``(n_nets, fan_out)`` per layer.
+    parameterisation : {"ntk", "standard"}
+        What ``weights`` and ``biases`` hold: the standard normal variables, with the scales in
+        the forward pass (``"ntk"``), or the weights and biases themselves (``"standard"``,
+        :math:`W = (\sigma_W/\sqrt{n_{in}})\,w`, :math:`B = \sigma_b b`).  The same random
+        functions; :meth:`gradient_step` descends in the stored parameters.
 
     Examples
     --------
@@ -106,17 +113,21 @@ class NetworkEnsemble:
     width: int
     weights: list[np.ndarray]
     biases: list[np.ndarray]
+    parameterisation: str = "ntk"
 
     @classmethod
-    def sample(cls, net: Network, width: int, n_nets: int, rng: Any = None) -> "NetworkEnsemble":
+    def sample(cls, net: Network, width: int, n_nets: int, rng: Any = None, *,
+               parameterisation: str = "ntk") -> "NetworkEnsemble":
         """Draw the networks: standard normals, network after network (weights then biases,
-        layer after layer), so that the numbers of a network do not depend on ``n_nets``."""
+        layer after layer), so that the numbers of a network do not depend on ``n_nets``;
+        the same draws in both parameterisations."""
         _check_trainable(net, "NetworkEnsemble")
         width = _check_width(width)
         n_nets = check_integer(n_nets, "n_nets", 1)
         gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(
             as_seed_sequence(rng, "rng"))
-        return cls._from_draws(net, width, gen.standard_normal((n_nets, cls._size(net, width))))
+        return cls._from_draws(net, width, gen.standard_normal((n_nets, cls._size(net, width))),
+                               parameterisation)
 
     @staticmethod
     def _shapes(net: Network, width: int) -> list[tuple[tuple[int, int], int]]:
@@ -128,19 +139,32 @@ class NetworkEnsemble:
         return sum(w[0] * w[1] + b for w, b in cls._shapes(net, width))
 
     @classmethod
-    def _from_draws(cls, net: Network, width: int, draws: np.ndarray) -> "NetworkEnsemble":
+    def _from_draws(cls, net: Network, width: int, draws: np.ndarray,
+                    parameterisation: str = "ntk") -> "NetworkEnsemble":
+        standard = check_parameterisation(parameterisation) == "standard"
+        scales = _layer_scales(net, width)
         weights, biases, k = [], [], 0
-        for (rows, cols), nb in cls._shapes(net, width):
+        for ((rows, cols), nb), (ws, bs) in zip(cls._shapes(net, width), scales):
             weights.append(draws[:, k:k + rows * cols].reshape(-1, rows, cols).copy())
             k += rows * cols
             biases.append(draws[:, k:k + nb].copy())
             k += nb
-        return cls(net, width, weights, biases)
+            if standard:
+                weights[-1] *= ws
+                biases[-1] *= bs
+        return cls(net, width, weights, biases, "standard" if standard else "ntk")
 
     # ------------------------------------------------------------------ forward and backward
     @functools.cached_property
     def _scales(self) -> list[tuple[float, float]]:
         return _layer_scales(self.net, self.width)
+
+    @functools.cached_property
+    def _forward_scales(self) -> list[tuple[float, float]]:
+        """The factors of the stored parameters in the forward pass (1 in the standard one)."""
+        if self.parameterisation == "standard":
+            return [(1.0, 1.0)] * len(self._scales)
+        return self._scales
 
     def _norms(self, pts: np.ndarray) -> list[np.ndarray]:
         """n(K^(l)(x, x)) per hidden layer and point, ``(P,)`` each (ones without normalisation)."""
@@ -156,12 +180,12 @@ class NetworkEnsemble:
         h = np.broadcast_to(pts, (self.weights[0].shape[0],) + pts.shape)
         inputs, zs = [h], []
         for layer in range(self.net.depth):
-            (ws, bs), w, b = self._scales[layer], self.weights[layer], self.biases[layer]
+            (ws, bs), w, b = self._forward_scales[layer], self.weights[layer], self.biases[layer]
             z = ws * np.einsum("npj,nij->npi", h, w) + bs * b[:, None, :]
             zs.append(z)
             h = norms[layer][:, None] * self.net.activation_function(z)
             inputs.append(h)
-        ws, bs = self._scales[-1]
+        ws, bs = self._forward_scales[-1]
         f = ws * np.einsum("npj,nj->np", h, self.weights[-1][:, 0, :]) + bs * self.biases[-1]
         return f, inputs, zs
 
@@ -171,7 +195,7 @@ class NetworkEnsemble:
         delta = np.ones(zs[-1].shape[:2] + (1,))
         out = [delta]
         for layer in range(self.net.depth - 1, -1, -1):
-            ws = self._scales[layer + 1][0]
+            ws = self._forward_scales[layer + 1][0]
             back = ws * np.einsum("npi,nij->npj", delta, self.weights[layer + 1])
             delta = back * norms[layer][:, None] * deriv(zs[layer])
             out.append(delta)
@@ -215,7 +239,8 @@ class NetworkEnsemble:
         r"""One full-batch step on :math:`\tfrac12\sum_a (f(x_a) - y_a)^2`, in place; returns the
         losses ``(n_nets,)`` before the step.
 
-        ``points`` ``(P, d_in)`` or ``(P,)``, ``targets`` ``(P,)``; no learning-rate check here
+        ``points`` ``(P, d_in)`` or ``(P,)``, ``targets`` ``(P,)``; the step descends in the
+        stored parameters (:attr:`parameterisation`); no learning-rate check here
         (:func:`train_ensemble` does it).
         """
         points = self._points(points)
@@ -228,7 +253,7 @@ class NetworkEnsemble:
         deltas = self._deltas(points, zs)
         first = len(deltas) - 1 if readout_only else 0
         for layer in range(first, len(deltas)):
-            ws, bs = self._scales[layer]
+            ws, bs = self._forward_scales[layer]
             self.weights[layer] -= learning_rate * ws * np.einsum(
                 "np,npi,npj->nij", residual, deltas[layer], inputs[layer])
             self.biases[layer] -= learning_rate * bs * np.einsum("np,npi->ni", residual, deltas[layer])
@@ -252,6 +277,13 @@ class TrainedEnsemble:
         The training loss after the last step.
     width, steps : int
     learning_rate : float
+    final_train : ndarray ``(n_nets, n)`` or None
+        :math:`f_k` on the training inputs (recorded with ``tangent_kernel=True``).
+    tangent_kernel : ndarray ``(n_nets, n + m, n + m)`` or None
+        With ``train_ensemble(..., tangent_kernel=True)``: each network's empirical tangent
+        kernel at initialisation (of the trained parameters) on the training inputs followed
+        by the test inputs (:meth:`NetworkEnsemble.tangent_kernel`; the eigenbasis of its
+        full-parameter Fisher metric, :func:`numeric.bayesian_rg.linearised_coarse_graining`).
     """
 
     points: np.ndarray
@@ -262,6 +294,8 @@ class TrainedEnsemble:
     width: int
     steps: int
     learning_rate: float
+    final_train: np.ndarray | None = None
+    tangent_kernel: np.ndarray | None = None
 
     @property
     def mean(self) -> np.ndarray:
@@ -311,7 +345,8 @@ class TrainedEnsemble:
 
 def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test: Any = None, *,
                    n_nets: int = 1000, steps: int = 100, learning_rate: Any = None,
-                   readout_only: bool = False, rng: Any = None) -> TrainedEnsemble:
+                   readout_only: bool = False, tangent_kernel: bool = False,
+                   parameterisation: str = "ntk", rng: Any = None) -> TrainedEnsemble:
     r"""Train ``n_nets`` networks of width N by full-batch gradient descent on the squared loss.
 
     Parameters
@@ -326,10 +361,22 @@ def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test:
     n_nets : int >= 1
     steps : int >= 0
     learning_rate : float, optional
-        :math:`\eta`; default half the largest stable step :math:`1/\lambda_{max}` of the
-        infinite-width tangent kernel on ``x_train``.
+        :math:`\eta`; default a quarter of the largest stable step :math:`2/\lambda_{max}` of
+        the infinite-width tangent kernel on ``x_train``.  In the standard parameterisation
+        each step is :math:`\eta/N` and :math:`\lambda_{max}` that of
+        ``ntk_numeric(..., parameterisation="standard")`` (the limit of
+        :math:`\Theta_{std}/N`), so the result approaches
+        ``trained_gp(..., parameterisation="standard")``.
     readout_only : bool
         Train only the read-out weights and bias (a linear model in its parameters).
+    tangent_kernel : bool
+        Also record each network's empirical tangent kernel at initialisation on the training
+        then the test inputs, of the trained parameters (:attr:`TrainedEnsemble.tangent_kernel`;
+        no effect on the draws).
+    parameterisation : {"ntk", "standard"}
+        Gradient descent in the standard normal variables (:mod:`nnqft_sym.ntk`, the default)
+        or in the weights and biases themselves (learning rate :math:`\eta/N`); the same
+        networks at initialisation.
     rng : int, SeedSequence, Generator or None
         Reproducible: the same seed gives the same networks whatever the chunking.
 
@@ -355,13 +402,15 @@ def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test:
     width = _check_width(width)
     n_nets = check_integer(n_nets, "n_nets", 1)
     steps = check_integer(steps, "steps", 0)
-    if not isinstance(readout_only, bool):
-        raise TypeError(f"readout_only must be True or False, got {readout_only!r}")
+    for name, flag in (("readout_only", readout_only), ("tangent_kernel", tangent_kernel)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
     x, y = check_training_set(net, x_train, y_train)
     xs = x if x_test is None else as_points(x_test, net.d_in, "x_test")
     if xs.ndim != 2:
         raise ValueError(f"x_test must have shape (m, d_in) or (m,), got {np.shape(x_test)}")
-    bound = max_learning_rate(net, x, readout_only=readout_only)
+    standard = check_parameterisation(parameterisation) == "standard"
+    bound = max_learning_rate(net, x, readout_only=readout_only, parameterisation=parameterisation)
     if learning_rate is None:
         eta = bound / 4
     else:
@@ -370,26 +419,35 @@ def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test:
         raise ValueError(f"learning_rate = {eta} makes gradient descent diverge: it must be "
                          f"< 2 / lambda_max = {bound:.6g}, lambda_max the largest eigenvalue of "
                          f"the infinite-width tangent kernel on x_train")
+    step = eta / width if standard else eta
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(
         as_seed_sequence(rng, "rng"))
     size = NetworkEnsemble._size(net, width)
     work = size + 4 * (len(x) + len(xs)) * width * (net.depth + 1)
     chunk = max(1, _CHUNK_FLOATS // work)
-    initial, final, initial_train, losses = [], [], [], []
+    initial, final, initial_train, losses, kernels, final_train = [], [], [], [], [], []
     for start in range(0, n_nets, chunk):
         count = min(chunk, n_nets - start)
-        ens = NetworkEnsemble._from_draws(net, width, gen.standard_normal((count, size)))
+        ens = NetworkEnsemble._from_draws(net, width, gen.standard_normal((count, size)),
+                                          parameterisation)
+        if tangent_kernel:
+            kernels.append(ens.tangent_kernel(np.concatenate([x, xs]), readout_only=readout_only,
+                                              parameterisation=parameterisation))
         initial.append(ens.outputs(xs))
         initial_train.append(ens.outputs(x))
         with np.errstate(over="ignore", invalid="ignore"):
             for _ in range(steps):
-                _check_converging(ens.gradient_step(x, y, eta, readout_only), width, eta, bound)
+                _check_converging(ens.gradient_step(x, y, step, readout_only), width, eta, bound)
             loss = 0.5 * np.sum((ens.outputs(x) - y) ** 2, axis=-1)
             _check_converging(loss, width, eta, bound)
         final.append(ens.outputs(xs))
+        if tangent_kernel:
+            final_train.append(ens.outputs(x))
         losses.append(loss)
     return TrainedEnsemble(xs, np.concatenate(initial), np.concatenate(final),
-                           np.concatenate(initial_train), np.concatenate(losses), width, steps, eta)
+                           np.concatenate(initial_train), np.concatenate(losses), width, steps, eta,
+                           np.concatenate(final_train) if tangent_kernel else None,
+                           np.concatenate(kernels) if tangent_kernel else None)
 
 
 def _check_converging(loss: np.ndarray, width: int, eta: float, bound: float) -> None:

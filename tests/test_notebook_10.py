@@ -8,6 +8,7 @@ def test_notebook_10_runs():
     assert "E[phi' phi'] for ReLU" in text
     assert "read-out only, t = inf, vs posterior" in text
     assert "(1/N: -1)" in text
+    assert "full    Fisher: test MSE" in text and "NNGP posterior with the noise" in text
     images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if "image/png" in o.get("data", {})]
-    assert len(images) >= 3
+    assert len(images) >= 4

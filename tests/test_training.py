@@ -131,3 +131,80 @@ def test_gradient_descent_matches_a_hand_written_one_layer_relu_loop():
     np.testing.assert_allclose(ens.biases[0], b0, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(ens.weights[1][:, 0, :], w1, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(ens.biases[1][:, 0], b1, rtol=1e-12, atol=1e-14)
+
+
+def test_recorded_tangent_kernels_leave_the_draws_unchanged():
+    """tangent_kernel=True records each network's initial tangent kernel on (x_train, x_test)
+    (that of NetworkEnsemble.sample with the same seed) and the trained outputs on x_train,
+    without changing any number of the run."""
+    net, x, y, xs = ErfNet(depth=2), [-0.5, 0.5], [0.3, -0.2], [0.0, 1.0, 2.0]
+    plain = train_ensemble(net, 5, x, y, xs, n_nets=6, steps=4, rng=9)
+    rec = train_ensemble(net, 5, x, y, xs, n_nets=6, steps=4, rng=9, tangent_kernel=True)
+    np.testing.assert_array_equal(plain.final, rec.final)
+    assert plain.tangent_kernel is None and rec.tangent_kernel.shape == (6, 5, 5)
+    fresh = NetworkEnsemble.sample(net, 5, 6, rng=9)
+    np.testing.assert_allclose(rec.tangent_kernel, fresh.tangent_kernel(x + xs), rtol=1e-12)
+    np.testing.assert_allclose(0.5 * np.sum((rec.final_train - y) ** 2, axis=1), rec.final_loss,
+                               rtol=1e-12)
+    with pytest.raises(TypeError, match="tangent_kernel"):
+        train_ensemble(net, 5, x, y, tangent_kernel="yes")
+
+
+def test_standard_parameterisation_same_networks_and_kernels():
+    """The standard parameterisation stores W = scale * w: the same outputs and tangent kernels."""
+    net = ErfNet(depth=2, sigma_b=0.7)
+    a = NetworkEnsemble.sample(net, 5, 4, rng=2)
+    b = NetworkEnsemble.sample(net, 5, 4, rng=2, parameterisation="standard")
+    pts = [-0.7, 0.2, 1.1]
+    np.testing.assert_allclose(a.outputs(pts), b.outputs(pts), rtol=1e-12)
+    for par in ("ntk", "standard"):
+        np.testing.assert_allclose(a.tangent_kernel(pts, parameterisation=par),
+                                   b.tangent_kernel(pts, parameterisation=par), rtol=1e-11)
+    np.testing.assert_allclose(b.weights[1], a.weights[1] * np.sqrt(1.0 / 5), rtol=1e-15)
+
+
+def test_standard_gradient_step_is_the_gradient_in_the_weights():
+    """One step in the standard parameterisation moves every weight and bias by -eta dL/dW,
+    the derivative taken by central finite differences of the loss in the stored W."""
+    net, pts, targets, eta = ReLUNet(depth=2, sigma_b=0.5), [-0.6, 0.3, 0.9], [0.2, -0.1, 0.4], 0.01
+    ens = NetworkEnsemble.sample(net, 4, 1, rng=5, parameterisation="standard")
+
+    def loss(e):
+        return 0.5 * np.sum((e.outputs(pts)[0] - targets) ** 2)
+
+    before = [w.copy() for w in ens.weights] + [b.copy() for b in ens.biases]
+    grads = []
+    for arr in ens.weights + ens.biases:
+        grad = np.zeros(arr.size)
+        for i in range(arr.size):
+            orig = arr.flat[i]
+            arr.flat[i] = orig + 1e-6
+            up = loss(ens)
+            arr.flat[i] = orig - 1e-6
+            grad[i] = (up - loss(ens)) / 2e-6
+            arr.flat[i] = orig
+        grads.append(grad.reshape(arr.shape))
+    ens.gradient_step(pts, targets, eta)
+    for old, new, grad in zip(before, ens.weights + ens.biases, grads):
+        np.testing.assert_allclose(new - old, -eta * grad, atol=1e-8)
+
+
+def test_standard_training_approaches_the_standard_trained_gp():
+    """Erf, one hidden layer, N = 1024, steps of eta / N: the ensemble mean and variance
+    against trained_gp(parameterisation="standard") (which differs from the NTK one here)."""
+    net, x, y, xs = ErfNet(), [-1.0, -0.3, 0.4, 1.0], [0.6, -0.2, 0.3, -0.5], [-1.5, 0.0, 1.5]
+    eta = 0.5 * max_learning_rate(net, x, parameterisation="standard")
+    ens = train_ensemble(net, 1024, x, y, xs, n_nets=600, steps=20, learning_rate=eta, rng=4,
+                         parameterisation="standard")
+    pred = trained_gp(net, x, y, xs, steps=20, learning_rate=eta, parameterisation="standard")
+    other = trained_gp(net, x, y, xs, t=20 * eta)                 # NTK parameterisation
+    mean, err = mc_mean(ens.final)
+    assert_mc_agrees(mean, err, pred.mean, what="standard-parameterisation trained mean")
+    assert np.max(np.abs(mean - other.mean) / err) > 20           # not the NTK prediction
+    var_err = np.diagonal(ens.covariance_error)
+    assert_mc_agrees(np.diagonal(ens.covariance), var_err, np.diagonal(pred.covariance),
+                     what="standard-parameterisation trained variance")
+    with pytest.raises(ValueError, match="diverge"):
+        train_ensemble(net, 8, x, y, learning_rate=4 * eta, parameterisation="standard")
+    with pytest.raises(ValueError, match="parameterisation"):
+        train_ensemble(net, 8, x, y, parameterisation="mean-field")

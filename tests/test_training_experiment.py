@@ -42,3 +42,47 @@ def test_a_checkpoint_of_other_settings_is_refused(tmp_path):
     training_experiment(tmp_path, "erf", [4], n_nets=16, steps=3, seed=0)
     with pytest.raises(CheckpointError, match="ensemble.npz"):
         training_experiment(tmp_path, "erf", [4], n_nets=16, steps=5, seed=0)
+
+
+def test_brg_section_measured_flow_matches_infinite_width_and_resumes(tmp_path):
+    """--brg: the networks coarse-grained in their own Fisher eigenbasis (read-out training: a
+    linear model, so linearised_coarse_graining is exact per network) reproduce the infinite-width
+    flow of the read-out Fisher metric within Monte Carlo error, at every cutoff; the run resumes
+    bit-identically and refuses the checkpoints of a run without --brg."""
+    kw = dict(n_nets=400, steps=40, seed=3, readout_only=True, brg=True, noise_std=0.2)
+    study = training_experiment(tmp_path, "relu", [64], **kw)
+    flow = study.brg_flows["readout"]
+    measured = study.brg_measured[0]                              # (L, nets, n + m)
+    n = len(study.y_train)
+    mean, err = measured.mean(1)[:, n:], measured.std(1, ddof=1)[:, n:] / np.sqrt(400)
+    # width 64: the empirical Fisher spectrum fluctuates across the cutoffs next to its
+    # eigenvalues, so compare where every infinite-width eigenvalue is a factor 2 from the cutoff
+    info = flow.information[flow.information > 0]
+    far = np.all(np.abs(np.log(flow.cutoffs[:, None] / info[None])) > np.log(2), axis=1)
+    assert far.sum() >= 8 and len(set(flow.kept[far])) >= 3 and flow.kept[far].min() == 0 and flow.kept[far].max() == n
+    z = (mean - flow.mean) / np.where(err > 0, err, np.inf)
+    assert np.max(np.abs(z[far])) < 3.5
+    # at the top cutoff every network is back at its initialisation; at the bottom it is trained
+    np.testing.assert_allclose(measured[-1, :, n:], study.ensembles[0].initial)
+    np.testing.assert_allclose(measured[0, :, n:], study.ensembles[0].final, atol=1e-8)
+    text = (tmp_path / "report.md").read_text()
+    assert "## Bayesian RG of the trained network" in text
+    assert (tmp_path / "figures" / "brg_flow.png").stat().st_size > 0
+    arrays = np.load(tmp_path / "brg_flow.npz")
+    np.testing.assert_array_equal(arrays["readout_mean"], flow.mean)
+    again = training_experiment(tmp_path, "relu", [64], **kw)
+    np.testing.assert_array_equal(again.brg_measured[0], measured)
+    with pytest.raises(CheckpointError, match="ensemble.npz"):
+        training_experiment(tmp_path, "relu", [64], **{**kw, "brg": False})
+
+
+def test_cli_brg_option_reports_the_flow_at_depth(tmp_path):
+    result = CliRunner().invoke(cli, ["experiment", "train", "--widths", "8", "--n-nets", "16",
+                                      "--steps", "3", "--depth", "2", "--brg", "--noise-std",
+                                      "0.5", "--no-progress", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "Fisher eigenvalues:" in result.output
+    assert "kept (full)" in (tmp_path / "report.md").read_text()
+    bad = CliRunner().invoke(cli, ["experiment", "train", "--brg", "--noise-std", "0",
+                                   "--out", str(tmp_path / "bad")])
+    assert bad.exit_code != 0 and "noise-std" in bad.output

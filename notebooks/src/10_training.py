@@ -89,6 +89,48 @@ print(f"fit: deviation ~ N^p, p = {study.fit.exponent:.2f} ± {study.fit.exponen
 nm.plot_training(study)
 
 # %% [markdown]
-# ## Not here
-# The Bayesian RG of the trained network at depth 2 and beyond (coarse graining with the Fisher
-# metric of all parameters) is not implemented; the read-out Bayesian RG is notebook 05.
+# ## The Bayesian RG of the trained network at depth 2
+# Information-shell coarse graining (Howard, Klinger, Maiti, Stapleton, arXiv:2405.17538) with the
+# Fisher metric of *all* parameters, $F = J^T J/(n\sigma_n^2)$ on the training inputs: at infinite
+# width its non-zero eigenvalues are those of the NTK Gram matrix $\Theta(X, X)/(n\sigma_n^2)$ and
+# its eigen-directions move the function along the NTK eigenmodes. Resetting the trained
+# displacement along the directions with eigenvalue $< \Lambda$ leaves a Gaussian output
+# (`numeric.trained_brg_flow`): the trained GP at $\Lambda \to 0$, the prior above the largest
+# eigenvalue. With the read-out Fisher (the NNGP Gram, the parameter set of notebook 05) the
+# network is trained in the read-out only. `nnqft experiment train --brg` adds the measured flow of
+# finite networks, each coarse-grained in its own empirical Fisher eigenbasis.
+#
+# The labels carry noise $\sigma_n = 0.1$ and the network trained to $t = \infty$ interpolates
+# them, the noise included, through its sloppiest modes. Coarse graining removes those first: a
+# mode is distinguishable from the noise when its total information $n\lambda_k$ exceeds 1, so
+# near $\Lambda = 1/n$ (dotted) the test loss drops well below that of the trained network, then
+# rises as the stiff modes go too (the information-theoretic UV -> IR flow).
+
+# %%
+net2 = nq.ErfNet(depth=2)
+rng = np.random.default_rng(0)
+xb = np.sort(rng.uniform(-2, 2, 16))
+yb = np.sin(2 * xb) + 0.1 * rng.standard_normal(16)
+xt = np.linspace(-2, 2, 41)
+flows = {f: nm.trained_brg_flow(net2, xb, yb, xt, np.sin(2 * xt), noise_std=0.1, fisher=f,
+                                cutoffs=np.geomspace(1e-6, 1e4, 41)) for f in ("full", "readout")}
+fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+for (name, flow), style in zip(flows.items(), ("-", "--")):
+    axes[0].plot(flow.cutoffs, flow.test_loss, "k" + style, label=f"{name} Fisher")
+    axes[1].semilogy(np.arange(1, 17), flow.information, "o" + style, label=f"{name} Fisher")
+    best = int(np.argmin(flow.test_loss))
+    unit = int(np.searchsorted(flow.cutoffs, 1 / 16))   # total information n * lambda = 1
+    print(f"{name:7s} Fisher: test MSE {flow.test_loss[0]:.4f} trained (t = inf), "
+          f"{flow.test_loss[unit]:.4f} at Lambda = {flow.cutoffs[unit]:.3g} ~ 1/n "
+          f"({flow.kept[unit]} modes kept), smallest {flow.test_loss[best]:.4f} at "
+          f"Lambda = {flow.cutoffs[best]:.3g}")
+    axes[0].axvline(1 / 16, color="C3", lw=0.8, ls=":")
+post = nq.nngp_posterior(net2, xb, yb, xt, noise=0.01)
+print(f"NNGP posterior with the noise sigma_n^2: test MSE "
+      f"{np.mean((post.mean - np.sin(2 * xt)) ** 2 + post.std ** 2):.4f}")
+axes[0].set(xscale="log", yscale="log", xlabel=r"information cutoff $\Lambda$",
+            ylabel="test MSE after coarse graining", title="ErfNet, depth 2, t = inf")
+axes[1].set(xlabel="mode k", ylabel=r"Fisher eigenvalue $\lambda_k$",
+            title="Fisher spectra on the 16 training inputs")
+for ax in axes:
+    ax.legend(fontsize=8)

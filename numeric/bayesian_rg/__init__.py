@@ -60,17 +60,21 @@ Modules: :mod:`~numeric.bayesian_rg.features` (inputs, frozen first layers),
 :mod:`~numeric.bayesian_rg.coarse_graining` (shells, momentum dictionary, Wilson propagator),
 :mod:`~numeric.bayesian_rg.config` (:class:`BRGConfig`, every parameter of a run),
 :mod:`~numeric.bayesian_rg.experiment` (members and the run),
-:mod:`~numeric.bayesian_rg.result` (:class:`BRGResult`) and
+:mod:`~numeric.bayesian_rg.result` (:class:`BRGResult`),
+:mod:`~numeric.bayesian_rg.trained_flow` (the flow of trained infinitely wide networks of any
+depth in the shells of the full-parameter Fisher metric, :func:`trained_brg_flow`) and
 :mod:`~numeric.bayesian_rg.report` (the only module that writes files or draws figures).
 """
 from .coarse_graining import coarse_grain, momentum_cutoff, wilson_propagator
 from .config import REFERENCE_SIZES, BRGConfig
 from .experiment import brg_member, run_brg_experiment
 from .features import InputDistribution, RandomFeatureMap, sample_feature_map
-from .fisher import empirical_fisher_diagonal, fisher_diagonal
+from .fisher import empirical_fisher_diagonal, fisher_diagonal, fisher_modes
 from .readout import gradient_descent_readout, ridge_readout
 from .report import plot_brg, save_brg_result, write_brg_report
 from .result import BRGResult
+from .trained_flow import (FISHER_METRICS, TrainedBRGFlow, default_cutoffs,
+                           linearised_coarse_graining, trained_brg_flow)
 
 __all__ = [
     "REFERENCE_SIZES",
@@ -80,6 +84,7 @@ __all__ = [
     "sample_feature_map",
     "fisher_diagonal",
     "empirical_fisher_diagonal",
+    "fisher_modes",
     "ridge_readout",
     "gradient_descent_readout",
     "coarse_grain",
@@ -91,4 +96,9 @@ __all__ = [
     "save_brg_result",
     "plot_brg",
     "write_brg_report",
+    "FISHER_METRICS",
+    "TrainedBRGFlow",
+    "trained_brg_flow",
+    "default_cutoffs",
+    "linearised_coarse_graining",
 ]
