@@ -79,6 +79,7 @@ if MATHJAX_FOLDER:
         mathjax_path = "mathjax/MathJax.js"
         myst_update_mathjax = False  # myst-parser writes a MathJax 3/4 setting; this is v2's
         mathjax2_config = {"config": ["TeX-AMS_CHTML.js"], "tex2jax": _MATH_CLASSES}
+        html_css_files = ["mathjax2.css"]  # centres display math in the theme's flex layout
     else:
         raise ConfigError(f"NNQFT_MATHJAX_PATH={MATHJAX_FOLDER!r} must be a MathJax folder, with "
                           "MathJax.js (MathJax 2) or tex-mml-chtml.js (MathJax 3 or 4)")
@@ -195,6 +196,7 @@ def setup(app):  # noqa: ANN001, ANN201 -- Sphinx extension hook
 
 # --- HTML -----------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
+html_static_path = ["_static"]
 html_title = "nnqft"
 html_theme_options = {
     "navigation_depth": 2,

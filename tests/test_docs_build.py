@@ -105,6 +105,7 @@ def test_local_mathjax_is_copied_and_loaded(site: Path) -> None:
     html = (site / "gallery" / "els.html").read_text()
     assert re.search(r'<script[^>]*src="\.\./_static/mathjax/MathJax\.js', html)
     assert "text/x-mathjax-config" in html and "TeX-AMS_CHTML.js" in html
+    assert "_static/mathjax2.css" in html and (site / "_static" / "mathjax2.css").is_file()
     assert "cdn.jsdelivr" not in html
 
 
