@@ -8,6 +8,11 @@ Tags: ``-t fast`` does not execute the tutorial notebooks (``notebooks/*.ipynb``
 each; their pages show the code only); the test suite (``tests/test_docs_build.py``) builds that
 subset.
 
+Math: MathJax from its CDN, or offline from a local copy when ``NNQFT_MATHJAX_PATH`` names the
+folder of one (MathJax 2, e.g. Debian's ``libjs-mathjax``: ``/usr/share/javascript/mathjax``, or
+MathJax 3/4 with ``tex-mml-chtml.js``); the files it needs are copied into the build's
+``_static/mathjax``, so the site renders formulas without a network.
+
 Executed pages are cached in ``docs/_build/.jupyter_cache``, keyed on the page's own text: after
 a change of the library, rebuild with ``-D nb_execution_mode=force`` (or delete the cache) so
 that the pages run against the new code.
@@ -59,6 +64,50 @@ nb_execution_timeout = 300
 nb_merge_streams = True
 if "fast" in tags:  # noqa: F821 -- `tags` is injected by Sphinx
     nb_execution_excludepatterns = ["tutorials/*"]  # the notebooks' pages without their outputs
+
+# --- Math ------------------------------------------------------------------------------------
+#: the classes whose text MathJax typesets (those of myst-parser's default MathJax 3/4 setting)
+_MATH_CLASSES = {"processClass": "tex2jax_process|mathjax_process|math|output_area",
+                 "ignoreClass": "tex2jax_ignore|mathjax_ignore|document"}
+MATHJAX_FOLDER = os.environ.get("NNQFT_MATHJAX_PATH", "")
+if MATHJAX_FOLDER:
+    from sphinx.errors import ConfigError
+
+    if (Path(MATHJAX_FOLDER) / "tex-mml-chtml.js").is_file():  # MathJax 3 or 4
+        mathjax_path = "mathjax/tex-mml-chtml.js"
+    elif (Path(MATHJAX_FOLDER) / "MathJax.js").is_file():  # MathJax 2 (Debian's libjs-mathjax)
+        mathjax_path = "mathjax/MathJax.js"
+        myst_update_mathjax = False  # myst-parser writes a MathJax 3/4 setting; this is v2's
+        mathjax2_config = {"config": ["TeX-AMS_CHTML.js"], "tex2jax": _MATH_CLASSES}
+        html_css_files = ["mathjax2.css"]  # centres display math in the theme's flex layout
+    else:
+        raise ConfigError(f"NNQFT_MATHJAX_PATH={MATHJAX_FOLDER!r} must be a MathJax folder, with "
+                          "MathJax.js (MathJax 2) or tex-mml-chtml.js (MathJax 3 or 4)")
+
+#: parts of a MathJax 2 folder that the TeX-AMS_CHTML setting never loads (not copied)
+_MATHJAX2_UNUSED = {"unpacked", "test", "docs", "STIX-Web", "Asana-Math", "Gyre-Pagella",
+                    "Gyre-Termes", "Latin-Modern", "Neo-Euler", "eot", "otf", "svg", "SVG",
+                    "HTML-CSS", "PreviewHTML", "NativeMML", "PlainSource"}
+
+
+def _copy_mathjax(app):  # noqa: ANN001 -- Sphinx event signature
+    """Copy the local MathJax (``NNQFT_MATHJAX_PATH``) into the build's ``_static/mathjax``."""
+    if not MATHJAX_FOLDER or app.builder.format != "html":
+        return
+    import shutil
+
+    source = Path(MATHJAX_FOLDER).resolve()
+
+    def unused(folder: str, names: list[str]) -> set[str]:
+        if (source / "tex-mml-chtml.js").is_file():
+            return set()
+        keep_fonts = Path(folder).resolve() == source / "fonts"  # fonts/HTML-CSS/TeX/woff
+        return {name for name in names if name in _MATHJAX2_UNUSED
+                and not (keep_fonts and name == "HTML-CSS")}
+
+    shutil.copytree(source, Path(app.outdir) / "_static" / "mathjax", ignore=unused,
+                    dirs_exist_ok=True)
+
 
 # --- API reference --------------------------------------------------------------------------
 autodoc_default_options = {"members": True, "member-order": "bysource"}
@@ -142,10 +191,12 @@ def _append_chapters(app, docname, source):  # noqa: ANN001 -- Sphinx event sign
 def setup(app):  # noqa: ANN001, ANN201 -- Sphinx extension hook
     app.connect("source-read", _append_constants)
     app.connect("source-read", _append_chapters)
+    app.connect("builder-inited", _copy_mathjax)
 
 
 # --- HTML -----------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
+html_static_path = ["_static"]
 html_title = "nnqft"
 html_theme_options = {
     "navigation_depth": 2,
