@@ -14,6 +14,8 @@ Independent routes:
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -89,17 +91,26 @@ def test_relu_hidden_fourth_cumulant_enters_one_input_at_one_over_n_squared_only
 
 
 # ---------------------------------------------------------------------- exact depth-2 tanh
+@functools.lru_cache(maxsize=None)
+def _rules():
+    """Gauss-Hermite (probabilists') nodes for the first layer, Gauss-Legendre on [0, 30] in t."""
+    zh, wh = np.polynomial.hermite_e.hermegauss(120)
+    t, wt = np.polynomial.legendre.leggauss(240)
+    return zh, wh / wh.sum(), 15.0 * (t + 1), 15.0 * wt     # pi t / sinh(pi t / 2) < 1e-18 beyond 30
+
+
 def _tanh_depth2_two_point(sw2, sb2, v, x, law, width):
     """E[f(x)^2] of a depth-2 tanh net at finite width, by the characteristic function."""
     s1 = sb2 + sw2 * x ** 2
-    zh, wh = np.polynomial.hermite_e.hermegauss(120)
-    wh = wh / wh.sum()
+    zh, wh, t, wt = _rules()
     g = np.tanh(np.sqrt(s1) * zh)                                  # first-layer features
-    t, wt = np.polynomial.legendre.leggauss(600)
-    t, wt = 25.0 * (t + 1), 25.0 * wt                               # [0, 50]
     u = np.sqrt(sw2 / width) * t[:, None] * g[None, :]
-    chi = {"normal": np.exp(-u ** 2 / 2), "rademacher": np.cos(u),
-           "uniform": np.sinc(np.sqrt(3) * u / np.pi)}[law]
+    if law == "normal":
+        chi = np.exp(-u ** 2 / 2)
+    elif law == "rademacher":
+        chi = np.cos(u)
+    else:                                                           # uniform on [-sqrt 3, sqrt 3]
+        chi = np.sinc(np.sqrt(3) * u / np.pi)
     psi = chi @ wh
     phi = np.exp(-sb2 * t ** 2 / 2) * psi ** width
     ft = np.where(t > 0, np.pi * t / np.sinh(np.pi * t / 2 + 1e-300), 2.0)
@@ -209,12 +220,15 @@ def test_sampler_nlo_kernel_with_rademacher_hidden_weights_at_distinct_inputs():
     rec = layer_recursion(net, pts)
     gauss = nlo_kernel(TanhNet(sigma_w=sw, sigma_b=sb, depth=2), pts)
     iu = np.triu_indices(2)
-    widths, n_nets = (8, 16, 32), 60000
+    widths, n_nets, chunk = (8, 16, 32), 60000, 10000
     vals, errs = [], []
     for width in widths:
-        sampler = _BlockSampler(net, width, pts, n_nets)
-        feats = sampler.features(n_nets, np.random.default_rng(width))
-        ghat = sb ** 2 + sw ** 2 / width * np.einsum("mja,mjb->mab", feats, feats)
+        sampler = _BlockSampler(net, width, pts, chunk)
+        ghat = []
+        for part in range(n_nets // chunk):                              # bounded memory
+            feats = sampler.features(chunk, np.random.default_rng([width, part]))
+            ghat.append(sb ** 2 + sw ** 2 / width * np.einsum("mja,mjb->mab", feats, feats))
+        ghat = np.concatenate(ghat)
         est, err = mc_mean(width * (ghat[:, iu[0], iu[1]] - rec.output_kernel[iu]))
         vals.append(est)
         errs.append(err)
