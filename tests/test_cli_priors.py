@@ -69,3 +69,17 @@ def test_hms_report_states_the_prior(tmp_path, prior, words):
                                       "--prior", prior, "--out", str(out), "--no-progress"])
     assert result.exit_code == 0, result.output
     assert words in (out / "report.md").read_text()
+
+
+def test_deep_hms_with_non_gaussian_hidden_weights_states_the_prior(tmp_path):
+    """Depth 2: the leading-1/N reference takes the weights' fourth cumulants (nnqft_sym.deep)."""
+    out = tmp_path / "deep"
+    result = CliRunner().invoke(cli, ["experiment", "hms", "--arch", "relu", "--depth", "2",
+                                      "--widths", "4", "--n-bags", "2", "--n-nets", "200",
+                                      "--orders", "4", "--prior", "hidden_weights=rademacher",
+                                      "--prior", "readout_weights=uniform", "--out", str(out),
+                                      "--no-progress"])
+    assert result.exit_code == 0, result.output
+    report = (out / "report.md").read_text()
+    assert "hidden_weights: law rademacher; readout_weights: law uniform" in report
+    assert "leading order in 1/N" in report
