@@ -135,6 +135,42 @@ def test_tanh_depth2_nlo_kernel_against_the_characteristic_function(law):
         assert abs(k1 - gauss) > 0.1 * abs(gauss)
 
 
+def _sech2_mean(variance_scale, sb2, law, width, feature_var):
+    """E[sech^2(b + sum_j sqrt(w/N) xi_j tanh(u_j))], u_j i.i.d. N(0, feature_var), b ~ N(0, sb2)."""
+    zh, wh, t, wt = _rules()
+    g = np.tanh(np.sqrt(feature_var) * zh)
+    u = np.sqrt(variance_scale / width) * t[:, None] * g[None, :]
+    chi = np.cos(u) if law == "rademacher" else np.exp(-u ** 2 / 2)
+    phi = np.exp(-sb2 * t ** 2 / 2) * (chi @ wh) ** width
+    ft = np.where(t > 0, np.pi * t / np.sinh(np.pi * t / 2 + 1e-300), 2.0)
+    return np.sum(wt * ft * phi) / np.pi
+
+
+def test_tanh_depth3_last_hidden_layer_law_against_the_nested_characteristic_function():
+    """Depth 3, Gaussian layer 2, Rademacher layer 3: given layer 1 (the mean Ybar of N i.i.d.
+    tanh(z1)^2) the layer-2 neurons are i.i.d. N(0, b + w Ybar), so one layer-3 neuron has the
+    characteristic function exp(-b t^2/2) psi(t; Ybar)^N; the outer expectation over Ybar is the
+    nested reference's exact one (tests/nested_reference.py)."""
+    from tests.nested_reference import _expect, _mean_moments
+    sw, sb, x = 1.2, 0.5, 0.7
+    w, b = sw ** 2, sb ** 2
+    net = TanhNet(sigma_w=sw, sigma_b=sb, depth=3).with_priors(hidden_weights=["normal", "rademacher"])
+    k = float(deep_kernel(net, x, x))
+    widths = (400, 800, 1600)
+    a = []
+    for n in widths:
+        moments = _mean_moments(b + w * x * x, n)
+        def tanh2(ys, n=n):
+            return np.array([1.0 - _sech2_mean(w, b, "rademacher", n, b + w * y) for y in ys])
+        mean = _expect(tanh2, moments)
+        a.append(n * (b + w * mean - k))
+    coef = np.linalg.solve(np.vander(1.0 / np.array(widths), 3, increasing=True), a)
+    k1 = float(nlo_kernel(net, [x])[0, 0])
+    assert coef[0] == pytest.approx(k1, rel=1e-5)
+    swapped = float(nlo_kernel(net.with_priors(hidden_weights=["rademacher", "normal"]), [x])[0, 0])
+    assert abs(k1 - swapped) > 0.02                                     # the layer is resolved
+
+
 # ---------------------------------------------------------------------- reduction, refusals
 def test_gaussian_priors_reduce_exactly_to_the_default():
     net = TanhNet(sigma_w=1.1, sigma_b=0.4, depth=3)
