@@ -25,7 +25,8 @@ from nnqft_sym import ReLUNet, TanhNet
 from nnqft_sym.deep import (deep_kernel, layer_recursion, leading_connected_four_point,
                             leading_delta_green, leading_pairing_coefficients,
                             weight_fourth_cumulants)
-from nnqft_sym.deep_orders import nlo_kernel, single_input_series
+from nnqft_sym.deep_orders import (leading_connected_six_point, next_order_four_point, nlo_kernel,
+                                   single_input_series)
 from nnqft_sym.laws import FiniteLaw, StandardStudentT
 from tests.tolerances import EXACT_RTOL, K_SIGMA, assert_mc_agrees, mc_mean
 
@@ -221,8 +222,14 @@ def test_refusals_name_the_group_and_the_reason():
         layer_recursion(net.with_priors(readout_weights={"shared_scale": "rademacher"}), [0.5])
     with pytest.raises(ValueError, match="delta_"):
         leading_pairing_coefficients(net.with_priors(readout_weights="uniform"), [0.1, 0.2])
-    with pytest.raises(ValueError, match="past the leading 1/N order the recursion assumes Gaussian weights"):
-        single_input_series(net.with_priors(hidden_weights="rademacher"), 0.5)
+    rademacher = net.with_priors(hidden_weights="rademacher")
+    past = "past the leading 1/N order the recursion assumes Gaussian weights"
+    with pytest.raises(ValueError, match=past):
+        single_input_series(rademacher, 0.5)
+    with pytest.raises(ValueError, match="leading_connected_six_point: " + past):
+        leading_connected_six_point(rademacher, [0.5] * 6)
+    with pytest.raises(ValueError, match="next_order_four_point: " + past):
+        next_order_four_point(TanhNet(depth=2).with_priors(readout_weights="uniform"), [0.5] * 4)
     # a Student-t law with a finite fourth moment is accepted: kappa_4 = 6 / (nu - 4)
     assert weight_fourth_cumulants(net.with_priors(hidden_weights=StandardStudentT(7)))[0] == \
         pytest.approx(2.0)
