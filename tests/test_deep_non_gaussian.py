@@ -285,3 +285,14 @@ def test_sampler_nlo_kernel_with_rademacher_hidden_weights_at_distinct_inputs():
     fit, sig = np.array(fit), np.array(sig)
     assert_mc_agrees(fit, sig, rec.output_kernel_correction[iu], k=K_SIGMA, what="K_1, Rademacher")
     assert np.max(np.abs(fit - gauss[iu]) / sig) > 5                    # the kappa_4 term is seen
+
+
+@pytest.mark.parametrize("law", ["laplace", "uniform"])
+def test_depth_one_read_out_law_equals_the_exact_one_layer_result(law):
+    """At depth 1 the connected four-point function is exactly c / N (nnqft_sym.neuron_sums)."""
+    net = ReLUNet(sigma_w=1.3, sigma_b=0.6).with_priors(readout_weights=law)
+    pts = [0.4, 0.4, -0.7, 1.1]
+    exact = 7 * float(net.connected_green(pts, 7))
+    assert leading_connected_four_point(net, pts) == pytest.approx(exact, rel=1e-9)
+    assert leading_delta_green(net, pts) == pytest.approx(7 * float(net.delta_green(pts, 7)),
+                                                          rel=1e-9)
