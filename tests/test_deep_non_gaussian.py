@@ -296,3 +296,52 @@ def test_depth_one_read_out_law_equals_the_exact_one_layer_result(law):
     assert leading_connected_four_point(net, pts) == pytest.approx(exact, rel=1e-9)
     assert leading_delta_green(net, pts) == pytest.approx(7 * float(net.delta_green(pts, 7)),
                                                           rel=1e-9)
+
+
+# ---------------------------------------------------------------------- exact power-sum chain
+def test_power_sum_chain_reduces_to_the_gaussian_chain():
+    from nnqft_sym.deep_exact import _power_sum_moments
+    from nnqft_sym import exact_single_input_moments
+    net = ReLUNet(sigma_w=sp.Rational(3, 2), sigma_b=sp.Rational(1, 3), depth=3)
+    a, b = exact_single_input_moments(net, sp.Rational(2, 3)), _power_sum_moments(net, sp.Rational(2, 3))
+    for name in ("two_point", "four_point", "six_point"):
+        assert sp.expand(getattr(a, name) - getattr(b, name)) == 0
+
+
+@pytest.mark.parametrize("hidden,readout", [("rademacher", "rademacher"), ("uniform", "laplace")])
+def test_power_sum_chain_equals_the_hand_formula_at_depth_2(hidden, readout):
+    from nnqft_sym import exact_single_input_moments
+    net = ReLUNet(sigma_w=sp.sqrt(2), sigma_b=sp.Rational(1, 2), depth=2).with_priors(
+        hidden_weights=hidden, readout_weights=readout)
+    m = exact_single_input_moments(net, sp.Rational(1, 2))
+    two, four = relu_depth2_moments(2, sp.Rational(1, 4), 2, sp.Rational(1, 2), LAWS[hidden],
+                                    LAWS[readout])
+    assert sp.simplify(m.two_point - two) == 0
+    assert sp.simplify(m.four_point.subs(m.width, N) - four) == 0
+
+
+def test_power_sum_chain_one_over_n_equals_the_recursion_at_depth_3():
+    """Two independent routes to the 1/N coefficient: the exact chain and the Edgeworth recursion."""
+    from nnqft_sym import exact_single_input_moments
+    net = ReLUNet(sigma_w=sp.Rational(7, 5), sigma_b=sp.Rational(1, 2), depth=3).with_priors(
+        hidden_weights=["uniform", "rademacher"], readout_weights="laplace")
+    m = exact_single_input_moments(net, sp.Rational(3, 5))
+    c = m.series(m.delta_four_point, 3)
+    assert float(c[1]) == pytest.approx(leading_delta_green(net, [0.6] * 4), rel=1e-10)
+    assert m.series(m.two_point, 3)[1:] == [0, 0, 0]
+
+
+def test_power_sum_chain_against_the_sampler_with_every_law_non_gaussian():
+    """Depth 3 at N = 4 (every order in 1/N): Rademacher first-layer weights, uniform biases
+    everywhere, Laplace hidden weights, uniform read-out, 3e5 networks."""
+    from numeric import sample_outputs
+    from nnqft_sym import exact_single_input_moments
+    net = ReLUNet(sigma_w=1.2, sigma_b=0.5, depth=3).with_priors(
+        first_weights="rademacher", first_biases="uniform", hidden_weights="laplace",
+        hidden_biases="uniform", readout_weights="uniform", readout_bias="uniform")
+    m = exact_single_input_moments(net, 0.8)
+    width = 4
+    f = sample_outputs(net, width, [[0.8]], 300000, rng=11)[:, 0]
+    for power, exact in ((2, m.two_point), (4, m.four_point)):
+        est, err = mc_mean(f ** power)
+        assert_mc_agrees(est, err, float(exact.subs(m.width, width)), what=f"E f^{power}")
