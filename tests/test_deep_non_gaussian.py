@@ -299,11 +299,13 @@ def test_depth_one_read_out_law_equals_the_exact_one_layer_result(law):
 
 
 # ---------------------------------------------------------------------- exact power-sum chain
-def test_power_sum_chain_reduces_to_the_gaussian_chain():
+@pytest.mark.parametrize("depth,d_in,x", [(3, 1, sp.Rational(2, 3)),
+                                         (2, 2, [sp.Rational(1, 2), sp.Rational(-2, 3)])])
+def test_power_sum_chain_reduces_to_the_gaussian_chain(depth, d_in, x):
     from nnqft_sym.deep_exact import _power_sum_moments
     from nnqft_sym import exact_single_input_moments
-    net = ReLUNet(sigma_w=sp.Rational(3, 2), sigma_b=sp.Rational(1, 3), depth=3)
-    a, b = exact_single_input_moments(net, sp.Rational(2, 3)), _power_sum_moments(net, sp.Rational(2, 3))
+    net = ReLUNet(sigma_w=sp.Rational(3, 2), sigma_b=sp.Rational(1, 3), depth=depth, d_in=d_in)
+    a, b = exact_single_input_moments(net, x), _power_sum_moments(net, x)
     for name in ("two_point", "four_point", "six_point"):
         assert sp.expand(getattr(a, name) - getattr(b, name)) == 0
 
