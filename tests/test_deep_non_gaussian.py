@@ -334,16 +334,20 @@ def test_power_sum_chain_one_over_n_equals_the_recursion_at_depth_3():
 
 
 def test_power_sum_chain_against_the_sampler_with_every_law_non_gaussian():
-    """Depth 3 at N = 4 (every order in 1/N): Rademacher first-layer weights, uniform biases
-    everywhere, Laplace hidden weights, uniform read-out, 3e5 networks."""
+    """Depth 3 at N = 4 (every order in 1/N), every group non-Gaussian: Rademacher first-layer
+    weights, hidden biases and read-out, uniform hidden weights and other biases, 3e5 networks."""
     from numeric import sample_outputs
     from nnqft_sym import exact_single_input_moments
-    net = ReLUNet(sigma_w=1.2, sigma_b=0.5, depth=3).with_priors(
-        first_weights="rademacher", first_biases="uniform", hidden_weights="laplace",
-        hidden_biases="uniform", readout_weights="uniform", readout_bias="uniform")
-    m = exact_single_input_moments(net, 0.8)
+    base = ReLUNet(sigma_w=1.2, sigma_b=0.5, depth=3)
+    net = base.with_priors(first_weights="rademacher", first_biases="uniform",
+                           hidden_weights="uniform", hidden_biases="rademacher",
+                           readout_weights="rademacher", readout_bias="uniform")
+    m, gauss = exact_single_input_moments(net, 0.8), exact_single_input_moments(base, 0.8)
     width = 4
     f = sample_outputs(net, width, [[0.8]], 300000, rng=11)[:, 0]
-    for power, exact in ((2, m.two_point), (4, m.four_point)):
+    for power, exact, other in ((2, m.two_point, gauss.two_point), (4, m.four_point, gauss.four_point),
+                                (6, m.six_point, gauss.six_point)):
         est, err = mc_mean(f ** power)
         assert_mc_agrees(est, err, float(exact.subs(m.width, width)), what=f"E f^{power}")
+        if power > 2:                                   # E f^2 = K for every symmetric law
+            assert abs(est - float(other.subs(m.width, width))) > 20 * err
