@@ -185,20 +185,31 @@ def parse_priors(values: tuple[str, ...]) -> dict[str, Any]:
     """The ``with_priors`` arguments of repeated ``--prior`` values: ``GROUP=LAW`` or a JSON/TOML file.
 
     A file holds one table per group, e.g. ``[readout_weights]`` with ``law = "laplace"``,
-    ``mean = 0.5``, or ``shared_scale = {law = "finite", values = [0.5, 1.5], probabilities =
-    [0.5, 0.5]}``; strings in it are read by the restricted parser, never evaluated.  Later
-    values win.
+    ``mean = 0.5``, ``shared_scale = {law = "finite", values = [0.5, 1.5], probabilities =
+    [0.5, 0.5]}`` or ``spherical = 0.5`` (the quartic lambda of an O(N)-invariant read-out,
+    also ``--prior readout_weights=spherical:0.5``); strings in it are read by the restricted
+    parser, never evaluated.  Later values win.
 
     Examples
     --------
     >>> parse_priors(("readout_weights=laplace",))
     {'readout_weights': 'laplace'}
+    >>> parse_priors(("readout_weights=spherical:0.5",))     # SphericalReadout, lambda = 0.5
+    {'readout_weights': {'spherical': '0.5'}}
     """
     out: dict[str, Any] = {}
     for value in values:
         if "=" in value and not Path(value).exists():
             group, law = (part.strip() for part in value.split("=", 1))
-            out[group] = law
+            if law.startswith("spherical:"):
+                quartic = law.split(":", 1)[1].strip()
+                if not quartic:
+                    raise click.BadParameter(f"{value!r}: spherical needs its quartic lambda >= 0, "
+                                             "e.g. readout_weights=spherical:0.5",
+                                             param_hint="'--prior'")
+                out[group] = {"spherical": quartic}
+            else:
+                out[group] = law
             continue
         path = Path(value)
         if not path.is_file():
@@ -216,7 +227,8 @@ def parse_priors(values: tuple[str, ...]) -> dict[str, Any]:
             raise click.BadParameter(f"{value}: cannot read it ({exc})", param_hint="'--prior'") from None
         if not isinstance(data, dict) or not all(isinstance(v, (dict, str)) for v in data.values()):
             raise click.BadParameter(f"{value}: a prior file maps each group to a law name or a "
-                                     f"table (law, mean, variance, shared_scale)", param_hint="'--prior'")
+                                     f"table (law, mean, variance, shared_scale, spherical)",
+                                     param_hint="'--prior'")
         out.update(data)
     return out
 
@@ -227,8 +239,9 @@ def prior_option() -> Decorator:
                         help="Prior of a parameter group (first_weights, first_biases, "
                              "hidden_weights, hidden_biases, readout_weights, readout_bias): "
                              "GROUP=LAW with LAW one of normal, rademacher, uniform, laplace, "
-                             "student_t, or a .json/.toml file of tables with law, mean, "
-                             "variance, shared_scale.  Repeatable.")
+                             "student_t, readout_weights=spherical:LAMBDA, or a .json/.toml "
+                             "file of tables with law, mean, variance, shared_scale, "
+                             "spherical.  Repeatable.")
 
 
 def seed_option() -> Decorator:

@@ -45,7 +45,9 @@ from .quadrature import (activation_homogeneity, activation_kinks, gaussian_expe
 from .pair_rules import TrapezoidPairRule, trapezoid_pair_rule
 from .deep_exact import SingleInputMoments, exact_single_input_moments
 from .deep import (deep_kernel, deep_kernel_expr, layer_kernels, layer_recursion,
-                   leading_connected_four_point, leading_delta_green, leading_deviation)
+                   leading_connected_four_point, leading_delta_green, leading_deviation,
+                   weight_fourth_cumulants)
+from .first_layer_moments import law_gauss_rule
 from .deep_orders import (NextOrderFourPoint, SingleInputSeries, leading_connected_six_point,
                           next_order_four_point, nlo_kernel, single_input_series)
 from .criticality import (K_STAR_ZERO, NONZERO_FIXED_POINT, SCALE_INVARIANT,
@@ -94,6 +96,7 @@ __all__ = [
     "angular_average", "kernel_from_frequency_density", "fisher_metric", "neuron_fisher_metric",
     "deep_kernel", "deep_kernel_expr", "layer_kernels", "layer_recursion",
     "leading_connected_four_point", "leading_delta_green", "leading_deviation",
+    "weight_fourth_cumulants", "law_gauss_rule",
     "nlo_kernel", "SingleInputSeries", "single_input_series", "leading_connected_six_point",
     "NextOrderFourPoint", "next_order_four_point",
     "K_STAR_ZERO", "NONZERO_FIXED_POINT", "SCALE_INVARIANT", "UNIVERSALITY_CLASSES", "CriticalPoint",

@@ -34,6 +34,28 @@ leading connected four-point function of the output is
 :math:`\kappa_4 = [V_{(12)(34)} + V_{(13)(24)} + V_{(14)(23)}]/N`; at L = 1 this is the
 foundation's exact :math:`N \kappa_4(t)`.
 
+Non-Gaussian i.i.d. weights after the first layer (:math:`W_{ij} = \sqrt{w/N}\,\xi_{ij}`,
+:math:`\xi` of zero third moment and fourth cumulant :math:`\kappa_4 = E\xi^4 - 3`).  Given
+layer l the pre-activations of layer l+1 are still independent across neurons with covariance
+:math:`\hat G^{(l+1)}`, but no longer Gaussian: one neuron has the fourth cumulant
+:math:`(\kappa_4 w^2/N^2)\sum_j g_a g_b g_c g_d = T^{(l+1)}_{abcd}/N + O(N^{-3/2})`,
+:math:`T^{(l+1)} = \kappa_4 w^2 M^{(l)}_{abcd}`, and its higher cumulants are
+:math:`O(N^{-2})`.  The Edgeworth expansion of a neuron's expectation,
+:math:`E[F(z)] = E_{\hat G}[F] + \frac{1}{24 N} T_{cdef} E_{\hat G}[\partial_c\partial_d
+\partial_e\partial_f F]` with :math:`E[\partial_c\partial_d\partial_e\partial_f F]` the
+second covariance derivatives of :math:`E_{\hat G}[F]` (Price), adds
+:math:`\tfrac16 \sum_{p,q} \partial_p\partial_q M_{ab}\, T^{(l)}_{pq}` to the bracket of
+:math:`K_1^{(l+1)}`, i.e. :math:`V^{(l)} \to V^{(l)} + T^{(l)}/3` there; the kernel and the
+vertex recursion are unchanged at this order (a neuron's own fourth cumulant changes
+:math:`\mathrm{Var}\,F` only at :math:`O(1/N)`, and different neurons stay independent given
+the previous layer).  Non-Gaussian read-out weights add their :math:`T^{out}` to the output's
+connected four-point function: :math:`\kappa_4 = [V_{(12)(34)} + V_{(13)(24)} + V_{(14)(23)}
++ T^{out}_{1234}]/N`.  So the hidden layers' :math:`\kappa_4` reaches the output at 1/N only
+through :math:`K_1` (in :math:`G^{(2)}` and :math:`\Delta G^{(n)}`, not in the connected
+four-point function); for ReLU at one input it vanishes at 1/N (:math:`E[\mathrm{relu}(z)^2] =
+E[z^2]/2` for any symmetric z) and enters at :math:`1/N^2`.  Non-Gaussian biases after the
+first layer change the layer law at leading order and are refused.
+
 The pair expectation :math:`M_{ab}` and its first and second derivatives come from the closed forms
 of the activation's rule book (:mod:`nnqft_sym.activations`: arc-cosine for
 a relu(z) + b relu(-z) such as ReLU, leaky ReLU and |z|, arcsine for a erf(bz), exponential
@@ -58,10 +80,11 @@ import numpy as np
 import sympy as sp
 
 from .activations import activation_rules
-from .errors import NoClosedFormError
+from .errors import DivergentExpectationError, NoClosedFormError
 from .expectations import gaussian_moment
 from .moments import covariance_expr, symbolic_points
 from .partitions import pairings, wick_sum
+from .priors import ParameterPrior
 from .quadrature import gaussian_expectation
 from .specification import NetworkSpec as Network
 from .specification import S, default_points
@@ -73,6 +96,7 @@ __all__ = [
     "product_expectation",
     "layer_kernels",
     "read_variances",
+    "weight_fourth_cumulants",
     "kernel_map_gradient",
     "deep_kernel",
     "deep_kernel_expr",
@@ -285,15 +309,94 @@ def _check_deep(net: Network, what: str) -> None:
     if off_centre:
         raise ValueError(f"{what}: the layer recursion needs centred priors; the groups "
                          f"{off_centre} of this {net.name} have nonzero means")
+    biases = [name for name, p in net.priors.groups().items() if name.startswith("hidden_biases")
+              and not p.is_gaussian and p.variance != 0]
+    if biases:
+        raise ValueError(f"{what}: the groups {biases} of this {net.name} are non-Gaussian "
+                         "biases after the first layer, which change the layer kernels at "
+                         "leading order (not covered); use Gaussian biases or variance 0")
 
 
 def _check_gaussian_layers(net: Network, what: str) -> None:
-    """The 1/N recursion uses Gaussian fourth moments of the weights after the first layer."""
+    """Past the 1/N vertex (:mod:`nnqft_sym.deep_orders`) the recursions use Gaussian moments of
+    the weights and biases after the first layer."""
     laws = {name: p.describe() for name, p in net.priors.groups().items()
             if not name.startswith("first") and not p.is_gaussian}
     if laws:
-        raise ValueError(f"{what}: the 1/N recursion assumes Gaussian weights and biases after the "
-                         f"first layer; the groups {sorted(laws)} of this {net.name} are not")
+        raise ValueError(f"{what}: past the leading 1/N order the recursion assumes Gaussian "
+                         f"weights and biases after the first layer; the groups {sorted(laws)} "
+                         f"of this {net.name} are not (layer_recursion and the leading 1/N "
+                         "functions accept non-Gaussian i.i.d. weights)")
+
+
+def _check_layer_priors(net: Network, what: str) -> None:
+    r"""The priors after the first layer that the leading 1/N recursion handles.
+
+    Weights: i.i.d. (:class:`~nnqft_sym.priors.ParameterPrior`) with a law of zero third moment
+    and a finite fourth moment (a third moment would shift the kernel at order
+    :math:`N^{-1/2}`).  Biases: Gaussian, or of zero variance (a non-Gaussian bias changes the
+    law of a layer's pre-activations at leading order, so the kernel itself).
+    """
+    for name, prior in net.priors.groups().items():
+        if name.startswith("first"):
+            continue
+        if not isinstance(prior, ParameterPrior):
+            raise ValueError(f"{what}: the layer recursion needs i.i.d. priors after the first "
+                             f"layer; the group {name} of this {net.name} has the correlated "
+                             f"prior {prior.describe()['prior']!r} (shared scales and spherical "
+                             "read-outs are exact at depth 1 only)")
+        if prior.is_gaussian:
+            continue
+        if not prior.fan_in_scaled:
+            if prior.variance != 0:
+                raise ValueError(f"{what}: the group {name} has the non-Gaussian law "
+                                 f"{prior.law.name!r}; a non-Gaussian bias after the first layer "
+                                 "changes the law of the pre-activations at leading order (the "
+                                 "kernel itself), which the 1/N recursion does not cover: use a "
+                                 "Gaussian bias or variance 0")
+            continue
+        _weight_fourth_cumulant(prior, f"{what}: {name}")
+
+
+def _weight_fourth_cumulant(prior: ParameterPrior, what: str) -> float:
+    r""":math:`\kappa_4 = E[\xi^4] - 3` of a weight law, checked: zero third moment, finite fourth."""
+    if prior.is_gaussian:
+        return 0.0
+    law = prior.law
+    try:
+        third, fourth = law.moment(3), law.moment(4)
+    except DivergentExpectationError as exc:
+        raise ValueError(f"{what}: the 1/N recursion needs the fourth moment of the law "
+                         f"{law.name!r}: {exc}") from exc
+    if not law.is_symmetric and sp.simplify(third) != 0:
+        raise ValueError(f"{what}: the 1/N recursion needs weights with zero third moment "
+                         f"(E[xi^3] = 0); the law {law.name!r} has E[xi^3] = {third} (it would "
+                         "shift the kernel at order N^(-1/2))")
+    return float(fourth) - 3.0
+
+
+def weight_fourth_cumulants(net: Network) -> list[float]:
+    r"""Fourth cumulants :math:`\kappa_4 = E[\xi^4] - 3` of the standardised weights of the layers
+    that read layer l = 1..L (hidden layers 2..L, then the read-out), in the order of
+    :func:`read_variances`.
+
+    Zero for Gaussian weights; -2 for Rademacher, -6/5 for uniform, 3 for Laplace.
+
+    Raises
+    ------
+    ValueError
+        If a weight law has a nonzero third moment or no finite fourth moment, a bias after the
+        first layer is non-Gaussian, or a prior there is not i.i.d.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> weight_fourth_cumulants(ReLUNet(depth=2).with_priors(hidden_weights="rademacher"))
+    [-2.0, 0.0]
+    """
+    _check_layer_priors(net, "weight_fourth_cumulants")
+    return [_weight_fourth_cumulant(net.priors.layer(layer)[0], f"layer {layer}")
+            for layer in range(2, net.depth + 2)]
 
 
 def _layer_normalisation(net: Network, s: np.ndarray) -> np.ndarray:
@@ -452,12 +555,18 @@ class LayerRecursion:
     kernel_corrections : tuple of ndarray (m, m)
         :math:`K_1^{(l)}`: :math:`E\hat G^{(l)} = K^{(l)} + K_1^{(l)}/N + O(N^{-2})`; the last is
         the output's, so :math:`G^{(2)} = K + K_1/N + O(N^{-2})`.
+    fourth_cumulants : tuple of ndarray (m, m, m, m)
+        :math:`T^{(l)}`: N times the fourth cumulant of one pre-activation of layer l given the
+        previous layer, to leading order, :math:`T^{(l)} = \kappa_4^{(l)} w_l^2
+        M^{(l-1)}_{abcd}` (zero for Gaussian weights and for the first layer); the last is the
+        output's (non-zero for non-Gaussian read-out weights).
     """
 
     points: np.ndarray
     kernels: tuple[np.ndarray, ...]
     vertices: tuple[np.ndarray, ...]
     kernel_corrections: tuple[np.ndarray, ...]
+    fourth_cumulants: tuple[np.ndarray, ...]
 
     @property
     def output_kernel(self) -> np.ndarray:
@@ -473,6 +582,11 @@ class LayerRecursion:
     def output_kernel_correction(self) -> np.ndarray:
         """Output NLO kernel ``K_1``, ``(m, m)``."""
         return self.kernel_corrections[-1]
+
+    @property
+    def output_fourth_cumulant(self) -> np.ndarray:
+        """Output ``T``: N times the fourth cumulant of the output given the last hidden layer, ``(m,) * 4``."""
+        return self.fourth_cumulants[-1]
 
 
 def layer_recursion(net: Network, points: Any) -> LayerRecursion:
@@ -493,31 +607,39 @@ def layer_recursion(net: Network, points: Any) -> LayerRecursion:
     [(2, 2, 2, 2), (2, 2, 2, 2), (2, 2, 2, 2)]
     """
     _check_deep(net, "layer_recursion")
-    _check_gaussian_layers(net, "layer_recursion")
+    kurtoses = weight_fourth_cumulants(net)
     pts = as_points(points, net.d_in)
     if pts.ndim != 2:
         raise ValueError(f"points must have shape (m, d_in), got {pts.shape}")
     m = pts.shape[0]
     kern = net.preactivation_covariance(pts)
     vertex = np.zeros((m,) * 4)
+    fourth = np.zeros((m,) * 4)
     corr = np.zeros((m, m))
-    kernels, vertices, corrections = [kern], [vertex], [corr]
+    kernels, vertices, corrections, cumulants = [kern], [vertex], [corr], [fourth]
     pair = pair_expectation(net.activation)
-    for w, sb2 in read_variances(net):
+    slots = _pair_slots_2d(m)
+    for (w, sb2), kurtosis in zip(read_variances(net), kurtoses):
         m2, coef, hess = _pair_statistics(net, pair, kern)
         m4 = _four_point_moments(net, kern)
         new_vertex = w * w * (m4 - m2[:, :, None, None] * m2[None, None, :, :]
                               + _contract_vertex(coef, coef, vertex))
-        first = sum(c * corr[p] for c, p in zip(coef, _pair_slots_2d(m)))
-        second = 0.5 * sum(hess[i, j] * vertex[_pair_slots_2d(m)[i] + _pair_slots_2d(m)[j]]
+        first = sum(c * corr[p] for c, p in zip(coef, slots))
+        # the Gaussian fluctuation V and the fourth cumulant T of the pre-activations enter the
+        # kernel correction as V + T / 3 (Edgeworth: E[F] += T_cdef E[d^4 F] / (24 N))
+        spread = vertex + fourth / 3.0
+        second = 0.5 * sum(hess[i, j] * spread[slots[i] + slots[j]]
                            for i in range(3) for j in range(3))
         corr = w * (first + second)
         kern = sb2 + w * m2
         vertex = new_vertex
+        fourth = kurtosis * w * w * m4
         kernels.append(kern)
         vertices.append(vertex)
         corrections.append(corr)
-    return LayerRecursion(pts, tuple(kernels), tuple(vertices), tuple(corrections))
+        cumulants.append(fourth)
+    return LayerRecursion(pts, tuple(kernels), tuple(vertices), tuple(corrections),
+                          tuple(cumulants))
 
 
 def _pair_slots_2d(m: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -669,9 +791,22 @@ def leading_pairing_coefficients(net: Network, points: Any) -> dict[tuple[tuple[
     >>> len(coeffs)
     3
     """
+    if not net.priors.readout_weights.is_gaussian:
+        raise ValueError("leading_pairing_coefficients: non-Gaussian read-out weights add a "
+                         "fourth cumulant of one output component (an index structure "
+                         "delta_{a1 a2 a3 a4}, not a pairing); use leading_delta_green for one "
+                         "output component")
+    return _pairing_coefficients(net, points)
+
+
+def _pairing_coefficients(net: Network, points: Any) -> dict:
+    """The pairing coefficients of :func:`leading_pairing_coefficients` and, for non-Gaussian
+    read-out weights, the key ``"fourth_cumulant"``: the sum over the 4-subsets S of the points
+    of :math:`T^{out}(S)` times the Wick sum of K over the other points (one output component)."""
     n = as_points(points, net.d_in).shape[-2]
     if n % 2:
-        return {}       # odd correlators vanish: no pairing
+        return {}       # odd correlators vanish (centred, zero third moments): no pairing
+    with_cumulant = n >= 4 and not net.priors.readout_weights.is_gaussian
 
     def compute(rec: LayerRecursion, index: np.ndarray) -> dict:
         kern, vert, corr = rec.output_kernel, rec.output_vertex, rec.output_kernel_correction
@@ -688,8 +823,24 @@ def leading_pairing_coefficients(net: Network, points: Any) -> dict[tuple[tuple[
                              if n > 4 else 1.0)
                     total = total + vert[p + pairs[v]] * rest2
             out[matching] = total
+        if with_cumulant:
+            out["fourth_cumulant"] = _fourth_cumulant_terms(rec, index, n)
         return out
     return _over_batch(net, points, compute)
+
+
+def _fourth_cumulant_terms(rec: LayerRecursion, index: np.ndarray, n: int) -> Any:
+    r""":math:`\sum_{|S| = 4} T^{out}(x_S) \sum_{\text{pairings of the rest}} \prod K`."""
+    kern, fourth = rec.output_kernel, rec.output_fourth_cumulant
+    total = 0.0
+    for subset in itertools.combinations(range(n), 4):
+        rest = [i for i in range(n) if i not in subset]
+        value = fourth[tuple(index[..., i] for i in subset)]
+        if rest:
+            value = value * wick_sum(lambda i, j, rest=rest: kern[index[..., rest[i]],
+                                                                   index[..., rest[j]]], len(rest))
+        total = total + value
+    return total
 
 
 def _over_batch(net: Network, points: Any, compute) -> dict:
@@ -721,7 +872,7 @@ def leading_delta_green(net: Network, points: Any) -> np.ndarray | float:
     >>> bool(np.isclose(leading_delta_green(net, pts), net.delta_green_series(pts)[1]))
     True
     """
-    coeffs = leading_pairing_coefficients(net, points)
+    coeffs = _pairing_coefficients(net, points)
     out = sum(coeffs.values()) if coeffs else np.zeros(as_points(points, net.d_in).shape[:-2])
     return float(out) if np.ndim(out) == 0 else out
 
@@ -767,6 +918,6 @@ def leading_connected_four_point(net: Network, points: Any) -> np.ndarray | floa
     def compute(rec: LayerRecursion, index: np.ndarray) -> dict:
         vert, i = rec.output_vertex, [index[..., k] for k in range(4)]
         return {"c4": vert[i[0], i[1], i[2], i[3]] + vert[i[0], i[2], i[1], i[3]]
-                + vert[i[0], i[3], i[1], i[2]]}
+                + vert[i[0], i[3], i[1], i[2]] + rec.output_fourth_cumulant[i[0], i[1], i[2], i[3]]}
     out = _over_batch(net, points, compute)["c4"]
     return float(out) if np.ndim(out) == 0 else out

@@ -1,5 +1,10 @@
 r"""Exact finite-width output moments of deep networks with a positively homogeneous activation, at one input.
 
+Gaussian parameters use the scalar chain below; i.i.d. parameters of any symmetric laws
+(Rademacher, uniform, Laplace, Student-t with the moments needed, in any group) use the exact
+chain of the features' power sums (``_power_sum_moments``), of which the scalar chain is the
+Gaussian case.
+
 For :math:`\phi(tz) = t\,\phi(z)` (t > 0: ReLU, leaky ReLU, :math:`|z|`) the whole depth collapses to a
 scalar Markov chain that closes on polynomials.  Given layer l, the pre-activations of layer
 l+1 are i.i.d. :math:`N(0, \hat G_{l+1})` with
@@ -20,15 +25,18 @@ Roberts-Yaida-Hanin arXiv:2106.10165 ch. 4-5 to the orders they give).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from math import factorial, prod
 from typing import Any
 
+import numpy as np
 import sympy as sp
-from sympy.utilities.iterables import partitions
+from sympy.utilities.iterables import multiset_partitions, partitions
 
 from .activations import activation_rules
 from .deep import layer_kernels_expr, read_variances
+from .priors import ParameterPrior
 from .specification import NetworkSpec as Network
 
 __all__ = ["SingleInputMoments", "exact_single_input_moments"]
@@ -106,9 +114,10 @@ def exact_single_input_moments(net: Network, x: Any = None) -> SingleInputMoment
     Parameters
     ----------
     net : Network
-        Activation with :math:`\phi(tz) = t\phi(z)` for t > 0 (ReLU, leaky ReLU, :math:`|z|`), Gaussian
-        parameters (i.i.d. centred), normalisation 1, any depth; hyper-parameters may be
-        symbolic.
+        Activation with :math:`\phi(tz) = t\phi(z)` for t > 0 (ReLU, leaky ReLU, :math:`|z|`),
+        i.i.d. parameters of symmetric laws in every group (Gaussian by default; Rademacher,
+        uniform, Laplace, ... through :meth:`~nnqft_sym.Network.with_priors`: the power-sum
+        chain of the module), normalisation 1, any depth; hyper-parameters may be symbolic.
     x : number or sequence (d_in,), optional
         The input (symbolic when omitted).
 
@@ -120,8 +129,11 @@ def exact_single_input_moments(net: Network, x: Any = None) -> SingleInputMoment
     Raises
     ------
     ValueError
-        For an activation that is not degree-1 homogeneous, non-Gaussian or shifted priors, or a
-        normalisation other than 1.
+        For an activation that is not degree-1 homogeneous, priors that are not i.i.d. with
+        symmetric laws (means, shared scales, spherical read-outs), or a normalisation other
+        than 1.
+    DivergentExpectationError
+        If a law lacks a moment the requested moments need (Student-t).
 
     Examples
     --------
@@ -136,17 +148,24 @@ def exact_single_input_moments(net: Network, x: Any = None) -> SingleInputMoment
     [0, 375/16, 675/16, 0]
     >>> m.latex(m.two_point)
     '\\frac{5}{4}'
+
+    Rademacher hidden weights (fourth cumulant -2) leave the 1/N term and change the 1/N^2 one:
+
+    >>> r = exact_single_input_moments(ReLUNet(sigma_w=sp.sqrt(2), sigma_b=sp.Rational(1, 2),
+    ...                                        depth=2).with_priors(hidden_weights="rademacher"),
+    ...                                sp.Rational(1, 2))
+    >>> r.series(r.delta_four_point, 3)
+    [0, 375/16, 27/16, 0]
     """
     rules = activation_rules(net.activation)
     if rules.homogeneity != 1 or set(rules.kinks) - {0.0}:
         raise ValueError(f"exact_single_input_moments needs a positively homogeneous activation of "
                          f"degree 1 (ReLU, leaky ReLU, |z|); {net.activation} is not (use "
                          "single_input_series for the 1/N series)")
-    if not net.priors.is_iid_centred_gaussian:
-        raise ValueError("exact_single_input_moments needs i.i.d. centred Gaussian parameters; "
-                         f"{net.name} has other priors")
     if net.normalisation != 1:
         raise ValueError(f"exact_single_input_moments needs normalisation 1, got {net.normalisation}")
+    if not net.priors.is_iid_centred_gaussian:
+        return _power_sum_moments(net, x)
     g = layer_kernels_expr(net, x, x)[0][0]          # the first-layer pre-activation variance
     m = _gaussian_power_moments(net.activation, 3)
     y = [s / WIDTH ** k for k, s in enumerate(_sum_moments(m, 3, WIDTH))]
@@ -155,3 +174,132 @@ def exact_single_input_moments(net: Network, x: Any = None) -> SingleInputMoment
         moments = [sp.expand(sum(sp.binomial(p, k) * b ** (p - k) * w ** k * moments[k] * y[k]
                                  for k in range(p + 1))) for p in range(4)]
     return SingleInputMoments(moments[1], 3 * moments[2], 15 * moments[3], WIDTH)
+
+
+# ---------------------------------------------------------------------- any symmetric i.i.d. laws
+def _power_sum_moments(net: Network, x: Any) -> SingleInputMoments:
+    r"""The exact chain for i.i.d. parameters of symmetric laws: the state of a layer is the
+    power sums :math:`S_m = \sum_j \phi(z_j)^{2m}` of its features.
+
+    For a symmetric pre-activation :math:`E[\phi(z)^{2m}] = c_m E[z^{2m}]`,
+    :math:`c_m = (\phi(1)^{2m} + \phi(-1)^{2m})/2`.  Given layer l, the neurons of layer l+1
+    are i.i.d. with :math:`z = b + \sum_j a\,\xi_j g_j`, so :math:`E[z^{2k}]` is a sum over the
+    set partitions of the 2k factors into even blocks (equal indices) of
+    :math:`\prod_B E[\xi^{|B|}]` times an augmented monomial symmetric function of the
+    :math:`g_j^2`, which is a polynomial in the power sums (Moebius inversion over set
+    partitions); and a product of power sums of layer l+1 has the expectation
+    :math:`\sum_\pi (N)_{|\pi|} \prod_{B \in \pi} E[\phi(z)^{2 \sum_{k \in B} m_k}]`.
+    The first layer's neurons are i.i.d. with :math:`z = \sum_d w_d x_d + b`; the output is
+    the same sum over the read-out weights.  Every moment is a polynomial in 1/N.
+    """
+    priors = net.priors
+    for name, prior in priors.groups().items():
+        if not isinstance(prior, ParameterPrior) or not prior.is_centred \
+                or not prior.law.is_symmetric:
+            raise ValueError(f"exact_single_input_moments needs i.i.d. centred parameters of "
+                             f"symmetric laws; the group {name} of this {net.name} has "
+                             f"{prior.describe()}")
+    phi = net.activation
+    z = sorted(phi.free_symbols, key=str)[0] if phi.free_symbols else sp.Symbol("z")
+    up, down = phi.subs(z, 1), phi.subs(z, -1)
+
+    def c(m: int) -> sp.Expr:
+        return sp.nsimplify((up ** (2 * m) + down ** (2 * m)) / 2)
+
+    if x is None:
+        coords = [sp.Symbol(f"x_{k + 1}", real=True) for k in range(net.d_in)] if net.d_in > 1 \
+            else [sp.Symbol("x", real=True)]
+    else:
+        coords = [sp.nsimplify(v) for v in np.atleast_1d(np.asarray(x, dtype=object)).ravel()]
+    if len(coords) != net.d_in:
+        raise ValueError(f"x must have d_in = {net.d_in} coordinates, got {len(coords)}")
+    # the first layer: i.i.d. neurons, E z^{2m} from the inputs' power sums sum_d x_d^{2r}
+    first_w, first_b = priors.first_weights, priors.first_biases
+    inputs = {r: sum(v ** (2 * r) for v in coords) for r in range(1, 4)}
+
+    def first_moment(m: int) -> sp.Expr:
+        poly = _biased_sum_moment(m, first_w, first_b, net.d_in)
+        return sp.expand(sum(coef * sp.Mul(*[inputs[r] for r in key]) for key, coef in poly.items()))
+
+    readers = [priors.layer(layer) for layer in range(2, net.depth + 2)]
+    out = []
+    for p in (1, 2, 3):
+        w_out, b_out = readers[-1]
+        poly = _biased_sum_moment(p, w_out, b_out, WIDTH)                  # in S of layer L
+        for w, b in reversed(readers[:-1]):                                # layers L .. 2
+            poly = _expect_layer(poly, lambda m, w=w, b=b: {key: c(m) * coef for key, coef in
+                                                            _biased_sum_moment(m, w, b, WIDTH).items()})
+        value = _expect_layer(poly, lambda m: {(): c(m) * first_moment(m)})
+        out.append(sp.expand(value.get((), sp.Integer(0))))
+    return SingleInputMoments(out[0], out[1], out[2], WIDTH)
+
+
+def _poly_mul(a: dict, b: dict) -> dict:
+    out: dict = {}
+    for ka, ca in a.items():
+        for kb, cb in b.items():
+            key = tuple(sorted(ka + kb))
+            out[key] = out.get(key, 0) + ca * cb
+    return out
+
+
+def _biased_sum_moment(m: int, weights: ParameterPrior, bias: ParameterPrior, fan_in: Any) -> dict:
+    r""":math:`E[(b + \sum_j a \xi_j g_j)^{2m} \mid g]` as a polynomial in the power sums
+    :math:`S_r = \sum_j g_j^{2r}` (keys: sorted tuples of r)."""
+    out: dict = {}
+    for k in range(m + 1):
+        bias_moment = bias.moment(2 * (m - k))
+        if bias_moment == 0:
+            continue
+        for key, coef in _sum_moment(k, weights, fan_in).items():
+            out[key] = out.get(key, 0) + sp.binomial(2 * m, 2 * k) * bias_moment * coef
+    return out
+
+
+def _sum_moment(k: int, weights: ParameterPrior, fan_in: Any) -> dict:
+    r""":math:`E[(\sum_j a \xi_j g_j)^{2k} \mid g]`, :math:`a^2 = v / n_{in}`, in power sums."""
+    if k == 0:
+        return {(): sp.Integer(1)}
+    a2 = weights.variance / fan_in
+    out: dict = {}
+    for blocks in multiset_partitions(list(range(2 * k))):
+        sizes = [len(b) for b in blocks]
+        if any(size % 2 for size in sizes):
+            continue
+        coef = a2 ** k * sp.Mul(*[weights.law.moment(size) for size in sizes])
+        for key, mobius in _augmented_monomial([size // 2 for size in sizes]).items():
+            out[key] = out.get(key, 0) + coef * mobius
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _augmented_monomial_cached(parts: tuple[int, ...]) -> tuple[tuple[tuple[int, ...], int], ...]:
+    out: dict = {}
+    for sigma in multiset_partitions(list(range(len(parts)))):
+        sign = prod((-1) ** (len(c) - 1) * factorial(len(c) - 1) for c in sigma)
+        key = tuple(sorted(sum(parts[i] for i in c) for c in sigma))
+        out[key] = out.get(key, 0) + sign
+    return tuple(out.items())
+
+
+def _augmented_monomial(parts: list[int]) -> dict:
+    r""":math:`\sum_{j_1, \dots, j_p \text{ distinct}} \prod_i x_{j_i}^{\lambda_i}` in power sums."""
+    return dict(_augmented_monomial_cached(tuple(parts)))
+
+
+def _expect_layer(poly: dict, neuron_moment) -> dict:
+    r"""E over one layer of a polynomial in its power sums :math:`S_m = \sum_i \phi(z_i)^{2m}`,
+    the neurons i.i.d. given the layer below: ``neuron_moment(m)`` is
+    :math:`E[\phi(z)^{2m}]` as a polynomial in the power sums of the layer below."""
+    out: dict = {}
+    for key, coef in poly.items():
+        if not key:
+            out[()] = out.get((), 0) + coef
+            continue
+        for blocks in multiset_partitions(list(range(len(key)))):
+            term = {(): coef * sp.ff(WIDTH, len(blocks))}
+            for block in blocks:
+                term = _poly_mul(term, neuron_moment(sum(key[i] for i in block)))
+            for k2, c2 in term.items():
+                out[k2] = out.get(k2, 0) + c2
+    return {k: sp.expand(v) for k, v in out.items()}

@@ -437,6 +437,7 @@ def leading_connected_six_point(net: Network, points: Any) -> np.ndarray | float
     >>> round(leading_connected_six_point(net, [0.5] * 6), 6)     # = the single-input chain
     2204.0625
     """
+    _check_gaussian_layers(net, "leading_connected_six_point")
     pts = as_points(points, net.d_in)
     if pts.shape[-2] != 6:
         raise ValueError(f"points: the six-point function needs 6 points, got {pts.shape[-2]}")
@@ -716,6 +717,7 @@ def next_order_four_point(net: Network, points: Any) -> NextOrderFourPoint:
         raise ValueError(f"next_order_four_point: the activation {net.activation} has kinks at "
                          f"{list(kinks)}; its third and fourth covariance derivatives need a "
                          "smooth activation (at one input use single_input_series)")
+    _check_gaussian_layers(net, "next_order_four_point")
     pts = as_points(points, net.d_in)
     if pts.shape[-2] != 4:
         raise ValueError(f"points: the four-point function needs 4 points, got {pts.shape[-2]}")

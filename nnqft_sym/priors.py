@@ -387,18 +387,32 @@ class PriorChoice:
     mean: Any = None
     variance: Any = None
     shared_scale: Any = None
+    spherical: Any = None
 
-    _KEYS = ("law", "mean", "variance", "shared_scale")
+    _KEYS = ("law", "mean", "variance", "shared_scale", "spherical")
 
     @classmethod
     def from_value(cls, value: Any, group: str = "prior") -> "PriorChoice":
-        """A choice from a law-like value or a mapping with the keys law, mean, variance, shared_scale."""
+        """A choice from a law-like value or a mapping with the keys law, mean, variance,
+        shared_scale, spherical (the quartic lambda >= 0 of :class:`SphericalReadout`)."""
         if isinstance(value, dict):
             unknown = set(value) - set(cls._KEYS)
             if unknown:
                 raise ValueError(f"{group}: unknown key(s) {sorted(unknown)}; allowed: {list(cls._KEYS)}")
             law = value.get("law")
             scale = value.get("shared_scale")
+            quartic = value.get("spherical")
+            if quartic is not None:
+                if scale is not None:
+                    raise ValueError(f"{group}: choose shared_scale or spherical, not both")
+                if isinstance(quartic, bool):
+                    raise ValueError(f"{group} spherical (the quartic lambda) must be a number "
+                                     f">= 0, got {quartic!r}")
+                quartic = to_sympy(quartic, f"{group} spherical", {})
+                if not (quartic.is_number and quartic.is_real and quartic.is_finite
+                        and quartic >= 0):
+                    raise ValueError(f"{group} spherical (the quartic lambda) must be a finite "
+                                     f"number >= 0, got {quartic}")
             variance = value.get("variance")
             if variance is not None:
                 variance = to_sympy(variance, f"{group} variance", {})
@@ -409,7 +423,8 @@ class PriorChoice:
                        mean=None if mean is None else to_sympy(mean, f"{group} mean", {}),
                        variance=variance,
                        shared_scale=None if scale is None else
-                       law_from_mapping(scale, f"{group} shared_scale", standardised=False))
+                       law_from_mapping(scale, f"{group} shared_scale", standardised=False),
+                       spherical=quartic)
         return cls(law=as_law(value, f"{group} law"))
 
     def describe(self) -> dict[str, Any]:
@@ -419,7 +434,7 @@ class PriorChoice:
             out["law"] = self.law.describe()
         if self.shared_scale is not None:
             out["shared_scale"] = self.shared_scale.describe()
-        for key in ("mean", "variance"):
+        for key in ("mean", "variance", "spherical"):
             if getattr(self, key) is not None:
                 out[key] = sp.srepr(getattr(self, key))
         return out
@@ -452,6 +467,14 @@ def as_prior(value: Any, default: Any) -> Any:
                            fan_in_scaled=default.fan_in_scaled,
                            law=default.law if choice.law is None else choice.law,
                            mean=default.mean if choice.mean is None else choice.mean)
+    if choice.spherical is not None:
+        if group != "readout_weights":
+            raise ValueError(f"{group}: a spherical prior is supported for the read-out weights only")
+        if not (prior.is_gaussian and prior.is_centred):
+            raise ValueError(f"{group}: a spherical read-out needs the normal law and mean 0 "
+                             f"(its radial law replaces them), got law {prior.law.name!r} and "
+                             f"mean {prior.mean}")
+        return SphericalReadout(prior, choice.spherical)
     if choice.shared_scale is None:
         return prior
     if group != "readout_weights":
@@ -484,7 +507,8 @@ def prior_from_description(description: dict[str, Any]) -> ParameterPrior | Shar
             law=law_from_description(description["law"]) if "law" in description else None,
             shared_scale=(law_from_description(description["shared_scale"])
                           if "shared_scale" in description else None),
-            **{k: read_srepr(description[k], k) for k in ("mean", "variance") if k in description})
+            **{k: read_srepr(description[k], k) for k in ("mean", "variance", "spherical")
+               if k in description})
     if kind == "parameter":
         return ParameterPrior(str(description["group"]),
                               read_srepr(description["variance"], "variance"),

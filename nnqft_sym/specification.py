@@ -320,12 +320,12 @@ class NetworkSpec:
                              f"got depth = {self.depth}; {instead}")
         first = (self.priors.first_weights, self.priors.first_biases)
         if all(isinstance(p, ParameterPrior) for p in first) and not self.first_layer_is_design \
-                and self.d_in != 1:
+                and self.d_in > 3:
             raise ValueError(f"{what}: exact neuron moments of a first layer with the priors "
                              f"{[p.describe()['law'] for p in first]} and means "
-                             f"{[str(p.mean) for p in first]} are computed for d_in = 1 only "
-                             f"(a 2-dimensional integral), got d_in = {self.d_in}; measure it "
-                             f"with numeric.measure")
+                             f"{[str(p.mean) for p in first]} are computed for d_in <= 3 only "
+                             f"(a (d_in + 1)-dimensional product rule), got d_in = {self.d_in}; "
+                             f"measure it with numeric.measure")
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v}" for k, v in self.params.items())

@@ -464,6 +464,8 @@ def _prior_words(value: Any) -> str:
         return ", ".join(_prior_words(v) for v in value)
     if value.get("prior") == "shared_scale":
         return f"shared scale ({value['scale_law'].get('law')} law) times {_prior_words(value['base'])}"
+    if value.get("prior") == "spherical":
+        return f"spherical, quartic lambda = {_number_words(read_srepr(value['quartic'], 'quartic'))}"
     words = []
     if "law" in value:
         words.append(f"law {value['law'].get('law')}")
@@ -472,7 +474,15 @@ def _prior_words(value: Any) -> str:
             words.append(f"{key} {read_srepr(value[key], key)}")
     if "shared_scale" in value:
         words.append(f"shared scale ({value['shared_scale'].get('law')} law)")
+    if "spherical" in value:
+        words.append("spherical, quartic lambda = "
+                     f"{_number_words(read_srepr(value['spherical'], 'spherical'))}")
     return ", ".join(words) or value.get("prior", "")
+
+
+def _number_words(value: Any) -> str:
+    """A SymPy number as written: floats in the shortest form (0.5, not 0.500000000000000)."""
+    return f"{float(value):g}" if getattr(value, "is_Float", False) else str(value)
 
 
 def _listed(points: Any) -> list[Any]:

@@ -8,6 +8,7 @@ import sympy as sp
 
 from nnqft_sym import GaussNet, LeakyReLUNet, Network, ReLUNet, Z, exact_single_input_moments
 from nnqft_sym import single_input_series
+import nnqft_sym as nq
 from tests.nested_reference import relu_moments
 
 
@@ -48,5 +49,13 @@ def test_refused_where_the_chain_does_not_close():
         exact_single_input_moments(Network(sp.tanh(Z), depth=2), 0.5)
     with pytest.raises(ValueError, match="positively homogeneous|normalisation"):
         exact_single_input_moments(GaussNet(depth=2), 0.5)
-    with pytest.raises(ValueError, match="centred Gaussian"):
-        exact_single_input_moments(ReLUNet(depth=2).with_priors(readout_weights="laplace"), 0.5)
+    # symmetric i.i.d. laws are exact too (tests/test_deep_non_gaussian.py); means and
+    # shared scales are not
+    with pytest.raises(ValueError, match="centred parameters of symmetric laws.*readout_weights"):
+        exact_single_input_moments(ReLUNet(depth=2).with_priors(readout_weights={"mean": 1}), 0.5)
+    with pytest.raises(ValueError, match="symmetric laws.*shared_scale"):
+        exact_single_input_moments(ReLUNet(depth=2).with_priors(
+            readout_weights={"shared_scale": "rademacher"}), 0.5)
+    with pytest.raises(nq.DivergentExpectationError):
+        exact_single_input_moments(ReLUNet(depth=2).with_priors(
+            hidden_weights=nq.StandardStudentT(5)), 0.5)

@@ -93,3 +93,21 @@ sphere = iid.with_priors(readout_weights=nq.SphericalReadout(iid.priors.readout_
 for width in (2, 10, 100, 1000):
     print(f"N = {width:>4}: N kappa_4 =", round(width * float(sphere.connected_green([1.0] * 4, width)), 4),
           " (i.i.d.:", round(width * float(iid.connected_green([1.0] * 4, width)), 4), ")")
+
+# %% [markdown]
+# ## Deep networks: non-Gaussian hidden weights
+# With $W_{ij} = \sqrt{\sigma_W^2/N}\,\xi_{ij}$ after the first layer and $\xi$ of fourth cumulant
+# $\kappa_4$ (Rademacher $-2$, uniform $-6/5$), one neuron of the next layer has, given the layer
+# before, the fourth cumulant $T/N$, $T = \kappa_4 \sigma_W^4 E[g_a g_b g_c g_d]$. The kernel and the
+# vertex $V$ are unchanged at this order. The NLO kernel $K_1$ sees $V + T/3$, and read-out weights
+# add $T_{out}$ to the connected four-point function (`nnqft_sym.layer_recursion`, docs/priors.md).
+
+# %%
+tanh2 = nq.TanhNet(sigma_w=1.2, sigma_b=0.5, depth=2)
+for law in ("normal", "rademacher", "uniform"):
+    k1 = nq.nlo_kernel(tanh2.with_priors(hidden_weights=law), [0.7])[0, 0]
+    print(f"depth-2 tanh, {law:>10} hidden weights: K_1(0.7, 0.7) = {k1:+.5f}")
+relu2 = nq.ReLUNet(sigma_w=np.sqrt(2), sigma_b=0.5, depth=2)
+for law in ("normal", "rademacher"):
+    c1 = nq.leading_connected_four_point(relu2.with_priors(readout_weights=law), [0.5] * 4)
+    print(f"depth-2 ReLU, {law:>10} read-out: N kappa_4 -> {c1:.4f}")
