@@ -145,8 +145,28 @@ class ParameterPrior:
                 "fan_in_scaled": self.fan_in_scaled}
 
 
+class _OnBasePrior:
+    """Shared by the correlated read-outs built on a :class:`ParameterPrior` ``base``."""
+
+    base: ParameterPrior
+
+    def _check_base(self) -> None:
+        if not isinstance(self.base, ParameterPrior):
+            raise TypeError(f"base must be a ParameterPrior, got {type(self.base).__name__}")
+
+    @property
+    def group(self) -> str:
+        """The group of the base prior."""
+        return self.base.group
+
+    @property
+    def fan_in_scaled(self) -> bool:
+        """As the base prior."""
+        return self.base.fan_in_scaled
+
+
 @dataclass(frozen=True)
-class SharedScale:
+class SharedScale(_OnBasePrior):
     r"""Read-out weights with a scale shared by the whole layer: :math:`W_i = s\,\theta_i`.
 
     :math:`s` is drawn once per network from ``scale_law`` (a law of :mod:`nnqft_sym.laws`,
@@ -170,22 +190,11 @@ class SharedScale:
     scale_law: Any
 
     def __post_init__(self) -> None:
-        if not isinstance(self.base, ParameterPrior):
-            raise TypeError(f"base must be a ParameterPrior, got {type(self.base).__name__}")
+        self._check_base()
         object.__setattr__(self, "scale_law", as_law(self.scale_law, "scale_law", standardised=False))
         if not self.base.is_centred:
             raise ValueError("a shared scale needs centred read-out weights (mean 0); got mean "
                              f"{self.base.mean}")
-
-    @property
-    def group(self) -> str:
-        """The group of the base prior."""
-        return self.base.group
-
-    @property
-    def fan_in_scaled(self) -> bool:
-        """As the base prior."""
-        return self.base.fan_in_scaled
 
     is_gaussian = False
 
@@ -227,7 +236,7 @@ class SharedScale:
 
 
 @dataclass(frozen=True)
-class SphericalReadout:
+class SphericalReadout(_OnBasePrior):
     r"""O(N)-invariant read-out weights: :math:`W = \sqrt{v/N}\, a` with the density
     :math:`P(a) \propto \exp(-|a|^2/2 - \lambda |a|^4/N)` of the standardised vector
     :math:`a \in \mathbb{R}^N` (independence breaking beyond a shared scale, DHMSS
@@ -270,8 +279,7 @@ class SphericalReadout:
     quartic: Any
 
     def __post_init__(self) -> None:
-        if not isinstance(self.base, ParameterPrior):
-            raise TypeError(f"base must be a ParameterPrior, got {type(self.base).__name__}")
+        self._check_base()
         if not (self.base.is_gaussian and self.base.is_centred and self.base.fan_in_scaled):
             raise ValueError("base of a spherical read-out must be centred Gaussian weights "
                              "(fan_in_scaled=True, mean 0)")
@@ -279,16 +287,6 @@ class SphericalReadout:
         if lam.free_symbols or not lam.is_finite or not lam.is_real or not lam >= 0:
             raise ValueError(f"quartic must be a finite real number >= 0, got {self.quartic!r}")
         object.__setattr__(self, "quartic", lam)
-
-    @property
-    def group(self) -> str:
-        """The group of the base prior."""
-        return self.base.group
-
-    @property
-    def fan_in_scaled(self) -> bool:
-        """As the base prior."""
-        return self.base.fan_in_scaled
 
     is_gaussian = False
     #: given the radius the weights are uniform on a sphere, not Gaussian
