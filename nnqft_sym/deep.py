@@ -739,14 +739,19 @@ def _aligned_derivatives(pair: PairExpectation, net: Network, sx: np.ndarray, sy
 
 def _four_point_moments(net: Network, kern: np.ndarray) -> np.ndarray:
     """M_abcd = E[g_a g_b g_c g_d] under the layer kernel, for all (m, m, m, m) index tuples."""
+    return _symmetric_moments(net, kern, 4)
+
+
+def _symmetric_moments(net: Network, kern: np.ndarray, order: int) -> np.ndarray:
+    """E[g_a1 ... g_a_order] under the layer kernel, the full symmetric ``(m,) * order`` table."""
     m = kern.shape[0]
-    multisets = list(itertools.combinations_with_replacement(range(m), 4))
+    multisets = list(itertools.combinations_with_replacement(range(m), order))
     idx = np.array(multisets)
     cov = kern[idx[:, :, None], idx[:, None, :]]
     values = product_expectation(net.activation, cov)
     norm = _layer_normalisation(net, np.diagonal(kern).copy())
     values = values * np.prod(norm[idx], axis=-1)
-    out = np.empty((m,) * 4)
+    out = np.empty((m,) * order)
     for multiset, value in zip(multisets, values):
         for perm in set(itertools.permutations(multiset)):
             out[perm] = value

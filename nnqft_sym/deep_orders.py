@@ -77,8 +77,8 @@ from sympy.utilities.iterables import partitions
 
 from .activations import activation_rules
 from .deep import (_check_gaussian_layers, _distinct, _four_point_moments, _layer_normalisation,
-                   _pair_statistics, layer_kernels, layer_recursion, pair_expectation,
-                   product_expectation, read_variances)
+                   _pair_statistics, _symmetric_moments, layer_kernels, layer_recursion,
+                   pair_expectation, read_variances)
 from .partitions import pairings
 from .quadrature import gaussian_expectation
 from .specification import Z
@@ -545,7 +545,7 @@ def _beyond_leading(net: Network, points: np.ndarray, next_order: bool) -> _Beyo
 def _feature_third_cumulant(net: Network, kern: np.ndarray, mu: np.ndarray) -> np.ndarray:
     """kappa_3(F_p, F_q, F_r), F_ab = g_a g_b, under the layer kernel (``mu`` = E F), ``(m,) * 6``."""
     m4 = _four_point_moments(net, kern)
-    m6 = _six_point_moments(net, kern)
+    m6 = _symmetric_moments(net, kern, 6)
     return (m6 - _sym3(np.einsum("ab,cdef->abcdef", mu, m4))
             + 2 * np.einsum("ab,cd,ef->abcdef", mu, mu, mu))
 
@@ -583,21 +583,6 @@ def _local_slots(a: int, b: int) -> list[tuple[int, int]]:
     if a == b:
         return [(a, a)]
     return [(a, a), (b, b), (min(a, b), max(a, b))]
-
-
-def _six_point_moments(net: Network, kern: np.ndarray) -> np.ndarray:
-    """E[g_a ... g_f] under the layer kernel, ``(m,) * 6``."""
-    m = kern.shape[0]
-    multisets = list(itertools.combinations_with_replacement(range(m), 6))
-    idx = np.array(multisets)
-    values = product_expectation(net.activation, kern[idx[:, :, None], idx[:, None, :]])
-    norm = _layer_normalisation(net, np.diagonal(kern).copy())
-    values = values * np.prod(norm[idx], axis=-1)
-    out = np.empty((m,) * 6)
-    for multiset, value in zip(multisets, values):
-        for perm in set(itertools.permutations(multiset)):
-            out[perm] = value
-    return out
 
 
 @functools.lru_cache(maxsize=64)
