@@ -632,16 +632,19 @@ def importance_scale(net: Network, width: int) -> float:
 
 
 def _tilted_features(sampler: _BlockSampler, design: np.ndarray, n_nets: int,
-                     rng: np.random.Generator, scale: float) -> tuple[np.ndarray, np.ndarray]:
+                     rng: np.random.Generator, scale: float, normals: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """First-layer features of ``n_nets`` networks drawn with normals of standard deviation
     ``scale`` (:func:`importance_scale`; ``design`` is ``net.preactivation_design(points)``) and
-    their likelihood-ratio weights ``(n_nets,)``."""
+    their likelihood-ratio weights ``(n_nets,)``; ``normals`` ``(>= n_nets, N, d_in + 1)`` is
+    reused scratch (the features live in the sampler's block buffer)."""
     net = sampler.net
-    u = rng.standard_normal((n_nets, sampler.width, design.shape[0]))
+    u = rng.standard_normal(out=normals[:n_nets])          # reused buffers: no page faults
     u *= scale
     log_weight = (u.shape[1] * u.shape[2] * np.log(scale)
                   - 0.5 * (1.0 - scale ** -2) * np.einsum("nwk,nwk->n", u, u))
-    feats = net.activate(u @ design, sampler.variances[0], overwrite_z=True)
+    z = np.matmul(u, design, out=sampler._buffer[:n_nets])
+    feats = net.activate(z, sampler.variances[0], overwrite_z=True)
     return feats, np.exp(log_weight)
 
 
@@ -672,6 +675,8 @@ def conditional_bag_sums(net: Network, width: int, points: np.ndarray, n_nets: i
     sampler = _BlockSampler(net, width, pts, min(bsize, n_nets))
     scale = importance_scale(net, width)
     design = net.preactivation_design(pts) if scale != 1.0 else None
+    normals = (np.empty((min(bsize, n_nets), width, design.shape[0])) if design is not None
+               else None)
     for j, block in enumerate(child_seeds(seq, n_blocks)):
         rng = np.random.Generator(np.random.PCG64(block))
         hidden: list[np.ndarray] = []
@@ -679,7 +684,7 @@ def conditional_bag_sums(net: Network, width: int, points: np.ndarray, n_nets: i
         if scale == 1.0:
             feats, weights = sampler.features(size, rng, hidden_grams=hidden), None
         else:
-            feats, weights = _tilted_features(sampler, design, size, rng, scale)
+            feats, weights = _tilted_features(sampler, design, size, rng, scale, normals)
         gram = np.matmul(feats.transpose(0, 2, 1), feats)
         acc.add(*fluct(width, gram, hidden), weights,
                 mean_delta=None if fluct.mean is None else fluct.mean_delta(width, feats.sum(axis=1)))

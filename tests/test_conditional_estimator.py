@@ -207,7 +207,7 @@ def test_gauss_net_importance_sampling_is_unbiased_and_tames_the_tails():
     assert scale > 1.5 and importance_scale(net, 10 ** 6) == pytest.approx(1.0, abs=1e-5)
     sampler = _BlockSampler(net, 2, points[:, None], 20000)
     _, weights = _tilted_features(sampler, net.preactivation_design(points), 20000,
-                                  np.random.default_rng(0), scale)
+                                  np.random.default_rng(0), scale, np.empty((20000, 2, 2)))
     mean_weight = Estimate.from_samples(weights)
     assert abs(mean_weight.z(1.0)) < K_SIGMA
     res = measure(net, [2], points, orders=(4, 6), n_bags=10, n_nets=4000, rng=12)
