@@ -3,7 +3,7 @@
 Sampling (:mod:`numeric.sampling`), estimates with errors (:mod:`numeric.statistics`), monomial and conditional estimators of Green functions
 (:mod:`numeric.monomials`, :mod:`numeric.conditional`, :mod:`numeric.estimators`), couplings and power-law fits
 (:mod:`numeric.couplings`), planning the ensemble size (:mod:`numeric.planning`), atomic result files and checkpoint folders that cannot lie
-(:mod:`numeric.storage`), figures (:mod:`numeric.plots`), Markdown tables
+(:mod:`numeric.storage`), the cache of exact values across runs (:mod:`numeric.exact_cache`), figures (:mod:`numeric.plots`), Markdown tables
 (:mod:`numeric.report`) and the HMS / ELS experiments and the demo
 (:mod:`numeric.experiments`) with the papers' settings (:mod:`numeric.paper_settings`), and
 the Bayesian-RG experiment (:mod:`numeric.bayesian_rg`), and ensembles of networks trained by
@@ -19,6 +19,7 @@ from .estimators import (HEAVY_TAIL_MAX_SPREAD, HEAVY_TAIL_MIN_NEFF, HEAVY_TAIL_
                          exact_green_functions, exact_kind, feature_underflow, free_values, measure,
                          measure_sweep, network_from_description, reference_kind, run_bag,
                          heavy_tail_flag, tail_diagnostics)
+from .exact_cache import EXACT_CODE_VERSION, exact_cache_dir
 from .distributed import (DEFAULT_SCHEDULER_TIMEOUT, SCHEDULERS, SchedulerUnreachableError,
                           check_scheduler, open_client, run_tasks, scheduler_timeout)
 from .couplings import (PowerLawFit, QuarticCouplings, SexticCouplings, fit_power_law,
@@ -55,6 +56,7 @@ __all__ = [
     "exact_kind", "SCHEDULERS", "check_scheduler", "open_client",
     "run_tasks", "DEFAULT_SCHEDULER_TIMEOUT", "SchedulerUnreachableError", "scheduler_timeout",
     "run_bag", "bag_seed_states", "exact_green_functions", "free_values", "network_from_description",
+    "exact_cache_dir", "EXACT_CODE_VERSION",
     "GreenMeasurement", "OrderEstimate", "HEAVY_TAIL_MIN_NEFF", "HEAVY_TAIL_MIN_NEFF_FRACTION", "HEAVY_TAIL_MAX_SPREAD",
     "tail_diagnostics", "heavy_tail_flag", "UNDERFLOW_NEURONS",
     "feature_underflow",

@@ -82,6 +82,7 @@ import json
 from typing import Any
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from nnqft_sym.architectures import Network, from_description
 from nnqft_sym.activations import activation_rules
@@ -119,6 +120,12 @@ ESTIMATORS = (PLAIN, CONDITIONAL)
 IMPORTANCE_WIDTH_SCALE = 4.5
 #: networks per piece of the pairing recursion (its temporaries stay in cache)
 _PIECE = 256
+
+
+@functools.cache
+def _threadpools() -> ThreadpoolController:
+    """The BLAS pools of this process, scanned once (a scan per slab would cost ~1 ms)."""
+    return ThreadpoolController()
 
 
 # ---------------------------------------------------------------------- which estimator
@@ -304,6 +311,9 @@ class ConditionalSums:
         self._buffer: list[tuple[np.ndarray, ...]] = []
         self._buffered = 0
         self.n_nets = 0
+        self._flat_kernel = self.kernel.reshape(p * p, 1)
+        self._rows = max(len(f) for f in self._free.values())     # rows of the scratch arrays
+        self._scratch: dict[str, np.ndarray] = {}
 
     @property
     def free(self) -> dict[int, np.ndarray]:
@@ -330,52 +340,82 @@ class ConditionalSums:
         self._buffer.append(parts)
         self._buffered += delta.shape[0]
         if self._buffered >= SLAB_NETS:
-            parts = tuple(np.concatenate([b[i] for b in self._buffer]) for i in range(len(parts)))
+            if len(self._buffer) > 1:            # one block: its slabs are views, no copy
+                parts = tuple(np.concatenate([b[i] for b in self._buffer])
+                              for i in range(len(parts)))
             n_full = (parts[0].shape[0] // SLAB_NETS) * SLAB_NETS
             for start in range(0, n_full, SLAB_NETS):
                 self._add_slab(*(x[start:start + SLAB_NETS] for x in parts))
             rest = parts[0].shape[0] - n_full
-            self._buffer = [tuple(x[n_full:] for x in parts)] if rest else []
+            self._buffer = [tuple(x[n_full:].copy() for x in parts)] if rest else []
             self._buffered = rest
 
     def _add_slab(self, delta: np.ndarray, remainder: np.ndarray, weights: np.ndarray,
                   mean_delta: np.ndarray | None = None,
                   mean_remainder: np.ndarray | None = None) -> None:
-        # pieces of _PIECE networks keep the (n_combos x networks) temporaries in cache
-        for start in range(0, delta.shape[0], _PIECE):
-            piece = slice(start, start + _PIECE)
-            if mean_delta is None:
-                self._add_piece(delta[piece], remainder[piece], weights[piece])
-            else:
-                self._add_shifted_piece(delta[piece], remainder[piece], weights[piece],
-                                        mean_delta[piece], mean_remainder[piece])
+        # pieces of _PIECE networks keep the (n_combos x networks) temporaries in cache; the
+        # linear parts are small products (n_combos x P^2 by P^2 x 256), on one BLAS thread:
+        # a second OpenBLAS thread made them up to 70x slower on a busy 2-core machine
+        with _threadpools().limit(limits=1, user_api="blas"):
+            for start in range(0, delta.shape[0], _PIECE):
+                piece = slice(start, start + _PIECE)
+                if mean_delta is None:
+                    self._add_piece(delta[piece], remainder[piece], weights[piece])
+                else:
+                    self._add_shifted_piece(delta[piece], remainder[piece], weights[piece],
+                                            mean_delta[piece], mean_remainder[piece])
         self.n_nets += delta.shape[0]
+
+    def _work(self, name: str, rows: int, m: int) -> np.ndarray:
+        """A reused C-contiguous ``(rows, m)`` scratch array (``m <= _PIECE``).
+
+        The pieces allocate no large array: fresh ~1 MB temporaries page-faulted on every
+        piece, and under Dask's ``MALLOC_TRIM_THRESHOLD_`` (every worker process) each one is
+        an ``mmap``/``munmap`` pair, which made system time exceed user time."""
+        buf = self._scratch.get(name)
+        if buf is None or buf.size < rows * m:
+            buf = self._scratch[name] = np.empty(rows * max(m, _PIECE))
+        return buf[:rows * m].reshape(rows, m)
 
     def _add_terms(self, k: int, moments: np.ndarray, y: np.ndarray, weights: np.ndarray) -> None:
         """Accumulate :math:`t = M_k(\\hat K) - M_k(K) - L_k(Y)` of one piece at order ``k``."""
-        t = (moments - self._free[k][:, None] - self._linear[k] @ y) * weights
-        tot = self._totals[k]
-        tot["sum"] += t.sum(axis=1)
-        tot["sum_abs"] += np.abs(t).sum(axis=1)
-        tot["sum_sq"] += (t * t).sum(axis=1)
+        rows, m = moments.shape
+        t = np.subtract(moments, self._free[k][:, None], out=self._work("t", rows, m))
+        work = np.matmul(self._linear[k], y, out=self._work("lin", rows, m))
+        t -= work
+        t *= weights
+        tot, part = self._totals[k], self._work("part", 1, rows)[0]
+        tot["sum"] += np.add.reduce(t, axis=1, out=part)
+        tot["sum_abs"] += np.add.reduce(np.abs(t, out=work), axis=1, out=part)
+        tot["sum_sq"] += np.add.reduce(np.multiply(t, t, out=work), axis=1, out=part)
+
+    def _gather_product(self, name: str, a: np.ndarray, ia: np.ndarray, b: np.ndarray,
+                        ib: np.ndarray) -> np.ndarray:
+        """``a[ia] * b[ib]`` into reused scratch (``mode="clip"``: ``take`` with ``out`` and
+        the default ``mode="raise"`` buffers a fresh copy; the indices are valid)."""
+        m = a.shape[1]
+        u = self._work(name, self._rows, m)[:len(ia)]
+        v = self._work(name + "'", self._rows, m)[:len(ia)]
+        np.take(a, ia, axis=0, out=u, mode="clip")
+        np.take(b, ib, axis=0, out=v, mode="clip")
+        u *= v
+        return u
 
     def _add_piece(self, delta: np.ndarray, remainder: np.ndarray, weights: np.ndarray) -> None:
         m, p = delta.shape[0], self.n_points
-        a = (self.kernel + delta).reshape(m, p * p).T.copy()        # K_hat, (P*P, m)
-        y = (delta - remainder).reshape(m, p * p).T.copy()           # the control variate's Y
-        wick = {0: np.ones((1, m))}
         top = max(self.orders) // 2 * 2                               # odd orders: t = 0
         if top == 0:
             return
-        first, second = np.empty((2, len(self._free[top]), m))
+        pp = p * p
+        a = np.add(delta.reshape(m, pp).T, self._flat_kernel, out=self._work("a", pp, m))  # K_hat
+        y = np.subtract(delta.reshape(m, pp).T, remainder.reshape(m, pp).T,
+                        out=self._work("y", pp, m))                 # the control variate's Y
+        wick = {0: np.ones((1, m))}
         for k in range(2, top + 1, 2):
-            acc = np.zeros((len(self._free[k]), m))
-            u, v = first[:len(acc)], second[:len(acc)]
+            acc = self._work(f"m{k}", len(self._free[k]), m)
+            acc.fill(0.0)
             for pair, rest in _recursion(p, k):      # in place: no temporaries per step
-                np.take(a, pair, axis=0, out=u)
-                np.take(wick[k - 2], rest, axis=0, out=v)
-                u *= v
-                acc += u
+                acc += self._gather_product("u", a, pair, wick[k - 2], rest)
             wick[k] = acc
             if k in self.orders:
                 self._add_terms(k, acc, y, weights)
@@ -385,17 +425,20 @@ class ConditionalSums:
         # the moments of N(m_hat, K_hat): M_k = m_hat(i_1) M_{k-1}(rest) + sum_j K_hat(i_1, i_j)
         # M_{k-2}(rest without i_j), vectorised over the networks of the piece
         m, p = delta.shape[0], self.n_points
-        a = (self.kernel + delta).reshape(m, p * p).T
-        mu = (self.mean + mean_delta).T                              # m_hat, (P, m)
-        y = np.concatenate([(delta - remainder).reshape(m, p * p).T,
-                            (mean_delta - mean_remainder).T])
+        pp = p * p
+        a = np.add(delta.reshape(m, pp).T, self._flat_kernel, out=self._work("a", pp, m))
+        mu = np.add(mean_delta.T, self.mean[:, None], out=self._work("mu", p, m))   # m_hat
+        y = self._work("y", pp + p, m)
+        np.subtract(delta.reshape(m, pp).T, remainder.reshape(m, pp).T, out=y[:pp])
+        np.subtract(mean_delta.T, mean_remainder.T, out=y[pp:])
         moments = {0: np.ones((1, m))}
         for k in range(1, max(self.orders) + 1):
             first, rest = _singleton_step(p, k)
-            acc = mu[first] * moments[k - 1][rest]
+            acc = self._work(f"m{k}", len(first), m)
+            np.copyto(acc, self._gather_product("u", mu, first, moments[k - 1], rest))
             if k >= 2:
                 for pair, rest2 in _recursion(p, k):
-                    acc += a[pair] * moments[k - 2][rest2]
+                    acc += self._gather_product("u", a, pair, moments[k - 2], rest2)
             moments[k] = acc
             if k in self.orders:
                 self._add_terms(k, acc, y, weights)
@@ -589,16 +632,19 @@ def importance_scale(net: Network, width: int) -> float:
 
 
 def _tilted_features(sampler: _BlockSampler, design: np.ndarray, n_nets: int,
-                     rng: np.random.Generator, scale: float) -> tuple[np.ndarray, np.ndarray]:
+                     rng: np.random.Generator, scale: float, normals: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """First-layer features of ``n_nets`` networks drawn with normals of standard deviation
     ``scale`` (:func:`importance_scale`; ``design`` is ``net.preactivation_design(points)``) and
-    their likelihood-ratio weights ``(n_nets,)``."""
+    their likelihood-ratio weights ``(n_nets,)``; ``normals`` ``(>= n_nets, N, d_in + 1)`` is
+    reused scratch (the features live in the sampler's block buffer)."""
     net = sampler.net
-    u = rng.standard_normal((n_nets, sampler.width, design.shape[0]))
+    u = rng.standard_normal(out=normals[:n_nets])          # reused buffers: no page faults
     u *= scale
     log_weight = (u.shape[1] * u.shape[2] * np.log(scale)
                   - 0.5 * (1.0 - scale ** -2) * np.einsum("nwk,nwk->n", u, u))
-    feats = net.activate(u @ design, sampler.variances[0], overwrite_z=True)
+    z = np.matmul(u, design, out=sampler._buffer[:n_nets])
+    feats = net.activate(z, sampler.variances[0], overwrite_z=True)
     return feats, np.exp(log_weight)
 
 
@@ -629,6 +675,8 @@ def conditional_bag_sums(net: Network, width: int, points: np.ndarray, n_nets: i
     sampler = _BlockSampler(net, width, pts, min(bsize, n_nets))
     scale = importance_scale(net, width)
     design = net.preactivation_design(pts) if scale != 1.0 else None
+    normals = (np.empty((min(bsize, n_nets), width, design.shape[0])) if design is not None
+               else None)
     for j, block in enumerate(child_seeds(seq, n_blocks)):
         rng = np.random.Generator(np.random.PCG64(block))
         hidden: list[np.ndarray] = []
@@ -636,8 +684,8 @@ def conditional_bag_sums(net: Network, width: int, points: np.ndarray, n_nets: i
         if scale == 1.0:
             feats, weights = sampler.features(size, rng, hidden_grams=hidden), None
         else:
-            feats, weights = _tilted_features(sampler, design, size, rng, scale)
+            feats, weights = _tilted_features(sampler, design, size, rng, scale, normals)
         gram = np.matmul(feats.transpose(0, 2, 1), feats)
         acc.add(*fluct(width, gram, hidden), weights,
-                mean_delta=fluct.mean_delta(width, feats.sum(axis=1)))
+                mean_delta=None if fluct.mean is None else fluct.mean_delta(width, feats.sum(axis=1)))
     return acc.finish()

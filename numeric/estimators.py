@@ -84,6 +84,7 @@ from .sampling import (BLOCK_ELEMENTS, DEFAULT_CHUNK_NETS, GRAM_MIN_WIDTH, MAX_B
                        _check_request, as_seed_sequence, child_seeds, iter_output_chunks,
                        seed_from_state, seed_state)
 from .distributed import check_scheduler, run_tasks
+from .exact_cache import cached_exact_piece, store_exact_piece
 from .statistics import DEFAULT_CONFIDENCE, Estimate, critical_value, two_sided_p_value
 from .storage import checkpoint_folder, load_json, load_npz, load_sealed, save_json, \
     save_npz, save_sealed
@@ -1032,31 +1033,32 @@ def measure_sweep(nets: Sequence[Network], widths: Sequence[int], points: Any,
 
 def _exact_values(net: Network, widths: tuple[int, ...], pts: np.ndarray, order: int,
                   folder: Path | None) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`exact_green_functions`, cached in ``folder`` in pieces of :data:`EXACT_PIECE`
-    combinations (``exact_order{n}_part{k:03d}.npz``, sealed with what they depend on), so a
-    run killed during a slow quadrature keeps the finished pieces."""
+    """:func:`exact_green_functions` in pieces of :data:`EXACT_PIECE` combinations, cached
+    across runs (:mod:`numeric.exact_cache`) and, with a checkpoint ``folder``, there too
+    (``exact_order{n}_part{k:03d}.npz``, sealed with what they depend on), so a run killed
+    during a slow quadrature keeps the finished pieces."""
     combos = pts[point_multisets(pts.shape[0], order)]
     if _width_by_width(net):
         return _values_at_widths(net, combos, widths)
-    if folder is None:
-        return _at_widths(*_exact_series(net, combos), widths)
     description = net.describe()
     frees, series = [], []
     for k, start in enumerate(range(0, len(combos), EXACT_PIECE)):
         stop = min(start + EXACT_PIECE, len(combos))
-        path = folder / f"exact_order{order}_part{k:03d}.npz"
+        path = None if folder is None else folder / f"exact_order{order}_part{k:03d}.npz"
         identity = {"architecture": description, "points": pts, "order": order,
                     "combinations": [start, stop], "values": _EXACT_VALUES_LABEL[reference_kind(description)]}
-        if path.exists() or path.is_symlink():
+        if path is not None and (path.exists() or path.is_symlink()):
             stored = load_sealed(path, identity)
-            free = stored.pop("free")
-            piece = {int(key.split("_")[1]): v for key, v in stored.items()}
         else:
-            free, piece = _exact_series(net, combos[start:stop])
-            save_sealed(path, {"free": free, **{f"series_{p}": v for p, v in piece.items()}},
-                        identity)
-        frees.append(free)
-        series.append(piece)
+            stored = cached_exact_piece(identity)
+            if stored is None:
+                free, piece = _exact_series(net, combos[start:stop])
+                stored = {"free": free, **{f"series_{p}": v for p, v in piece.items()}}
+                store_exact_piece(identity, stored)
+            if path is not None:
+                save_sealed(path, stored, identity)
+        frees.append(stored.pop("free"))
+        series.append({int(key.split("_")[1]): v for key, v in stored.items()})
     return _at_widths(np.concatenate(frees),
                       {p: np.concatenate([piece[p] for piece in series]) for p in series[0]},
                       widths)
