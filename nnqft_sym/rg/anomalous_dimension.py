@@ -426,8 +426,9 @@ class LpaPrimeExponents:
     def setting(self) -> str:
         """The setting in words."""
         text = describe_setting("wetterich", self.regulator, self.expansion, self.n_components)
-        return (text.replace(" LPA", " LPA'", 1) + f", Z from the {self.projection} mode at "
-                f"{self.renormalisation_point if isinstance(self.renormalisation_point, str) else 'rho_r = %s' % self.renormalisation_point}")
+        point = {"minimum": "the running minimum", "zero": "zero field"}.get(
+            str(self.renormalisation_point), f"rho_r = {self.renormalisation_point}")
+        return text.replace(" LPA", " LPA'", 1) + f", Z from the {self.projection} mode at {point}"
 
     def __str__(self) -> str:
         return (f"eta = {self.eta:.6f}, nu = {self.nu:.6f}, omega = {self.omega:.6f}  "
