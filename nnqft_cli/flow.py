@@ -86,7 +86,7 @@ def _parse_components(text: str) -> sp.Expr:
                    "symbolic beta functions, or 'oo' for the large-N limit.")
 @click.option("--full-potential", "full_potential", is_flag=True,
               help="Wetterich only: solve the LPA fixed point without truncation (Chebyshev "
-                   "collocation; 2.3 <= d < 4) and print nu, omega and the minimum.")
+                   "collocation; 2.1 <= d < 4) and print nu, omega and the minimum.")
 @click.option("--lpa-prime", "lpa_prime", is_flag=True,
               help="LPA': a wave-function renormalisation Z_k with the anomalous dimension eta "
                    "from the two-point function (Wetterich, Litim regulator); with --fixed-point "
