@@ -109,10 +109,12 @@ def command(scheme: str, regulator: str, spacetime_dimension: str, truncation: i
     as_latex = as_latex or standalone
     d = _parse_dimension(spacetime_dimension)
     n_comp = _parse_components(n_components)
-    if lpa_prime:
+    if lpa_prime and full_potential:
+        lines = _full_potential(scheme, regulator, d, n_comp, as_latex, lpa_prime=True)
+    elif lpa_prime:
         lines = _lpa_prime(scheme, regulator, d, truncation, expansion, n_comp, projection,
                            _parse_point(renormalisation_point), dimensionful, fixed_point,
-                           show_betas, as_latex, shooting or full_potential)
+                           show_betas, as_latex, shooting)
     elif shooting:
         if n_comp != 1:
             raise click.UsageError("--shooting solves the one-component Polchinski LPA only "
@@ -191,18 +193,23 @@ def _shooting(scheme: str, d: sp.Expr, as_latex: bool) -> list[str]:
 
 
 def _full_potential(scheme: str, regulator: str, d: sp.Expr, n_comp: sp.Expr,
-                    as_latex: bool) -> list[str]:
+                    as_latex: bool, lpa_prime: bool = False) -> list[str]:
     if scheme != "wetterich" or d.free_symbols or n_comp.free_symbols:
         raise click.UsageError("--full-potential needs --scheme wetterich, a numeric --d and a "
                                "numeric --n-components")
     try:
-        fp = full_potential_fixed_point(d, n_components=n_comp, regulator=regulator)
+        fp = full_potential_fixed_point(d, n_components=n_comp, regulator=regulator,
+                                        lpa_prime=lpa_prime)
     except (RuntimeError, ValueError) as exc:
         raise click.ClickException(f"full-potential solve failed: {exc}") from None
     head = f"Wilson-Fisher fixed point: {fp.setting}, d = {fp.d:g}"
+    if lpa_prime:
+        if not as_latex:
+            head += f"\neta = {fp.eta:.10f}"
     if as_latex:
+        eta = rf"\eta = {fp.eta:.10f}, \qquad " if lpa_prime else ""
         return [tex.comment(head),
-                tex.display(rf"\nu = {fp.nu:.10f} \pm {fp.nu_error:.1e}, \qquad "
+                tex.display(eta + rf"\nu = {fp.nu:.10f} \pm {fp.nu_error:.1e}, \qquad "
                             rf"\omega = {fp.omega:.10f} \pm {fp.omega_error:.1e}, \qquad "
                             rf"\kappa^* = {fp.minimum:.12g}")]
     return [f"# {head}", f"nu = {fp.nu:.10f} +- {fp.nu_error:.1e}",
@@ -231,7 +238,7 @@ def _lpa_prime(scheme: str, regulator: str, d: sp.Expr, truncation: int, expansi
                untruncated: bool) -> list[str]:
     if scheme != "wetterich" or dimensionful or untruncated:
         raise click.UsageError("--lpa-prime needs --scheme wetterich, dimensionless couplings and "
-                               "a polynomial truncation (not --shooting or --full-potential)")
+                               "a polynomial truncation or --full-potential (not --shooting)")
     if fixed_point and (d.free_symbols or n_comp.free_symbols):
         raise click.UsageError("--fixed-point needs a numeric --d and a numeric --n-components")
     options = {"n_components": n_comp, "projection": projection, "renormalisation_point": point}

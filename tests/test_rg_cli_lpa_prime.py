@@ -43,7 +43,9 @@ def test_renormalisation_point_and_projection():
 
 
 def test_bad_input_is_a_usage_error():
-    assert "polynomial truncation" in _run("--lpa-prime", "--full-potential", code=2)
+    assert "not --shooting" in _run("--lpa-prime", "--shooting", code=2)
+    full = _run("--lpa-prime", "--full-potential")
+    assert abs(_value(full, "eta") - 0.0442723) < 1e-6 and abs(_value(full, "nu") - 0.6367951) < 1e-6
     assert "renormalisation-point" in _run("--lpa-prime", "--renormalisation-point", "-1", code=2)
     assert "needs expansion='minimum'" in _run("--lpa-prime", "--expansion", "zero", code=2)
     assert "regulator" in _run("--lpa-prime", "--regulator", "exponential", code=2)

@@ -154,3 +154,17 @@ def test_bad_input():
     with pytest.raises(ValueError, match="n_components"):
         lpa_prime_exponents(3, 4, n_components=sp.Symbol("N"))
     assert np.isfinite(lpa_prime_exponents(3, 2).omega)
+
+
+def test_full_potential_lpa_prime_equals_the_truncation():
+    from nnqft_sym.rg import full_potential_fixed_point
+    full = full_potential_fixed_point(3, lpa_prime=True)
+    poly = lpa_prime_exponents(3, 12)
+    # two independent routes: collocation of the untruncated LPA' and truncation 12
+    assert full.eta == pytest.approx(poly.eta, abs=1e-6)
+    assert full.nu == pytest.approx(poly.nu, abs=5e-6)
+    assert full.omega == pytest.approx(poly.omega, abs=5e-5)
+    assert full.nu_error < 1e-6 and full.eta > 0
+    assert full_potential_fixed_point(3).eta == 0.0
+    with pytest.raises(ValueError, match="one field component"):
+        full_potential_fixed_point(3, n_components=2, lpa_prime=True)
