@@ -168,3 +168,9 @@ def test_full_potential_lpa_prime_equals_the_truncation():
     assert full_potential_fixed_point(3).eta == 0.0
     with pytest.raises(ValueError, match="one field component"):
         full_potential_fixed_point(3, n_components=2, lpa_prime=True)
+    with pytest.raises(ValueError, match="d >= 2.5"):
+        full_potential_fixed_point(2.2, lpa_prime=True)
+    # eta grows as d decreases: d = 3.5 and 2.5, two grids
+    low = [full_potential_fixed_point(2.5, lpa_prime=True, points=n) for n in (64, 80)]
+    assert low[1].eta == pytest.approx(low[0].eta, abs=5e-6) and low[1].eta > 0.11
+    assert 0 < full_potential_fixed_point(3.5, lpa_prime=True).eta < full.eta

@@ -308,6 +308,8 @@ def _lpa_prime_solve(d: float, n_comp: Any, loop: _Loop, points: int, kappa: flo
     return r, w, jac + np.outer(d_flow, grad), dmat, eta
 
 
+#: the lowest dimension of the untruncated LPA' (d = 2.5: eta = 0.11901, nu = 0.79131)
+D_MIN_LPA_PRIME = 2.5
 #: below this dimension the continuation in d takes steps of 0.05 and the grid shrinks
 D_FINE = 2.5
 
@@ -341,7 +343,8 @@ def full_potential_fixed_point(d: Any = 3, *, n_components: Any = 1,
     lpa_prime : bool
         LPA' (:mod:`.anomalous_dimension`): a field-independent :math:`Z_k` from the Goldstone
         leg at the minimum, solved self-consistently with the potential (one field
-        component, Litim-type regulators); the result's ``eta`` is the anomalous dimension.
+        component, Litim-type regulators, d >= 2.5); the result's ``eta`` is the anomalous
+        dimension.
     extent : float >= 3
         The grid covers :math:`0 \le 	ilde
 ho \le` ``extent`` :math:`	imes \kappa^*`.
@@ -385,6 +388,9 @@ ho \le` ``extent`` :math:`	imes \kappa^*`.
         raise ValueError("lpa_prime=True is implemented for one field component "
                          f"(n_components=1), got {n_comp}; use lpa_prime_exponents for O(N)")
     target = float(dd)
+    if lpa_prime and target < D_MIN_LPA_PRIME:
+        raise ValueError(f"lpa_prime=True needs d >= {D_MIN_LPA_PRIME} (validated there; below, "
+                         f"the LPA' solve is not continued in d), got {d}")
     start = target if target >= 2.8 else 3.0
     # starting values: truncation 2 about the minimum (kappa*, lambda_2*), in units of s
     from_poly = critical_exponents(sp.nsimplify(start), 2, reg, "minimum",
