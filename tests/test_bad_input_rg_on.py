@@ -32,8 +32,8 @@ def test_critical_exponents_needs_numeric_n_and_d_above_two():
 
 
 @pytest.mark.parametrize("kwargs,error,match", [
-    (dict(d=2.0), ValueError, "2.3 <= d < 4"), (dict(d=4), ValueError, "2.3 <= d < 4"),
-    (dict(d=sp.Symbol("d")), ValueError, "2.3 <= d < 4"),
+    (dict(d=2.0), ValueError, "2.1 <= d < 4"), (dict(d=4), ValueError, "2.1 <= d < 4"),
+    (dict(d=sp.Symbol("d")), ValueError, "2.1 <= d < 4"),
     (dict(points=10), ValueError, "points"), (dict(points=40.5), TypeError, "points"),
     (dict(extent=1.0), ValueError, "extent"), (dict(extent="8"), TypeError, "extent"),
     (dict(n_components=0), ValueError, "n_components"),
@@ -49,7 +49,7 @@ def test_cli_refuses_bad_components_and_combinations():
                        (["--n-components", "2.5"], "--n-components"),
                        (["--n-components", "N", "--fixed-point"], "numeric --n-components"),
                        (["--full-potential", "--scheme", "polchinski"], "wetterich"),
-                       (["--full-potential", "--d", "2"], "2.3 <= d < 4"),
+                       (["--full-potential", "--d", "2"], "2.1 <= d < 4"),
                        (["--shooting", "--scheme", "polchinski", "--n-components", "2"],
                         "one-component")):
         result = runner.invoke(command, ["--d", "3", *args] if "--d" not in args else args)

@@ -28,6 +28,8 @@ def test_notebook_04_runs():
     assert "Polchinski shooting: sigma* = -0.2285982024, nu = 0.6495618" in text
     # O(N) exponents from the full potential (Litim hep-th/0203006: 0.7082, 0.7611, 0.8043)
     assert "O(2): nu = 0.70821091" in text and "O(4): nu = 0.80434770" in text
+    # LPA' (tests/test_rg_lpa_prime.py): eta and nu at truncation 8, d = 3
+    assert "O(1) LPA': eta = 0.04427, nu = 0.63679" in text
     assert "large N: nu = 1.00000000" in text
     # three-way active exponent; flows started from measured couplings
     assert "derived (dilation symmetry):  -3" in text

@@ -58,3 +58,16 @@ def test_below_2_8_is_continued_in_d():
     assert fp.d == 2.5 and fp.nu_error < 1e-7
     # nu grows monotonically as d decreases towards 2 (Ising class)
     assert full_potential_fixed_point(2.7).nu < fp.nu
+
+
+def test_down_to_d_2_1_with_two_grids():
+    # continuation in d with interpolated starts and a shrinking grid (module docstring)
+    coarse = full_potential_fixed_point(2.1, points=64)
+    fine = full_potential_fixed_point(2.1, points=80)
+    assert fine.nu == pytest.approx(coarse.nu, abs=2e-5)
+    assert fine.omega == pytest.approx(coarse.omega, abs=2e-4)
+    assert fine.nu == pytest.approx(2.086729, abs=2e-5)      # 120 points: 2.0867291
+    # nu grows fast towards d = 2 (the Ising LPA has no fixed point at d = 2)
+    assert fine.nu > full_potential_fixed_point(2.2).nu > 1.36
+    with pytest.raises(ValueError, match="2.1 <= d < 4"):
+        full_potential_fixed_point(2.05)

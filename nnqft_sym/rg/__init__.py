@@ -6,6 +6,7 @@
 - :mod:`.fixed_points`: fixed points, stability matrix, critical exponents;
 - :mod:`.continuation`: high-precision continuation of the truncations (mpmath) and in d;
 - :mod:`.full_potential`: the untruncated LPA fixed point and exponents (Chebyshev collocation);
+- :mod:`.anomalous_dimension`: LPA' (wave-function renormalisation, anomalous dimension eta);
 - :mod:`.shooting`: the Polchinski LPA fixed point and exponents by shooting (no truncation);
 - :mod:`.nnqft_flows`: the NN-QFT flows of ELS (arXiv:2108.01403; active/passive RG);
 - :mod:`.wilsonian`: the HMS flow with an input-space cutoff;
@@ -20,6 +21,9 @@ space, so there the dimension is the network's input dimension and is called ``d
 This subpackage imports neither :mod:`feynman` nor :mod:`numeric`.
 """
 from .action import PHI, RHO, P, TruncatedAction
+from .anomalous_dimension import (ETA, AnomalousDimension, LpaPrimeExponents,
+                                  derive_anomalous_dimension, lpa_prime_beta_functions,
+                                  lpa_prime_exponents, threshold_eta_factor)
 from .amputation import AmputatedVertex, amputated_quartic_vertex, local_template
 from .defaults import DEFAULT_EXPANSION, DEFAULT_REGULATOR, DEFAULT_SCHEME, DEFAULT_TRUNCATION
 from .fixed_points import (CriticalExponents, FixedPoint, critical_exponents, find_fixed_point,
@@ -49,6 +53,9 @@ __all__ = [
     "CriticalExponents", "FixedPoint", "critical_exponents", "PolchinskiFixedPoint",
     "polchinski_fixed_point", "find_fixed_point",
     "stability_matrix", "FullPotentialFixedPoint", "full_potential_fixed_point",
+    # LPA' (anomalous dimension)
+    "ETA", "AnomalousDimension", "LpaPrimeExponents", "derive_anomalous_dimension",
+    "lpa_prime_beta_functions", "lpa_prime_exponents", "threshold_eta_factor",
     # NN-QFT flows (ELS, arXiv:2108.01403)
     "U4", "U6", "FlowSolution", "GaussNetFlow", "active_flow", "dilation_exponent",
     "exact_active_slope", "field_rescaling", "field_normalisation", "gaussnet_flow", "gaussnet_regulator",

@@ -416,7 +416,7 @@ def critical_exponents(d: Any, truncation: int, regulator: Any = DEFAULT_REGULAT
         raise ValueError(f"critical_exponents: d = {d} is below {D_MIN_POLYNOMIAL}, where polynomial "
                          "truncations of the LPA are not trustworthy (they lose the fixed point or "
                          "pick a spurious branch: d = 2.5, truncation 12 gave nu = 4.1 against "
-                         "0.8653 untruncated); use full_potential_fixed_point(d) (2.3 <= d < 4)")
+                         "0.8653 untruncated); use full_potential_fixed_point(d) (2.1 <= d < 4)")
     try:
         fp, sequence, reg_name = _truncation_sequence(dd, truncation, regulator, expansion,
                                                       scheme, n_comp, dps)

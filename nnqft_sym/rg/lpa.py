@@ -104,6 +104,10 @@ class BetaFunctions:
     dimensionless : bool
         True for the dimensionless (scaling) couplings, False for dimensionful ones (then the
         expressions contain the scale :data:`K_SCALE`).
+    eta : sympy.Expr or None
+        LPA' only (:func:`~nnqft_sym.rg.lpa_prime_beta_functions`): the anomalous dimension
+        :math:`\eta = -\partial_t \ln Z_k` as an expression of the couplings (already
+        substituted into :attr:`beta`); ``None`` in the LPA.
     """
 
     action: TruncatedAction
@@ -111,6 +115,7 @@ class BetaFunctions:
     scheme: str
     regulator: Regulator | None
     dimensionless: bool = True
+    eta: sp.Expr | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -176,6 +181,8 @@ class BetaFunctions:
     def latex(self) -> str:
         r"""The beta functions as a LaTeX ``aligned`` block (:math:`\partial_t g = \dots`)."""
         rows = [r"\partial_t %s &= %s" % (sp.latex(g), sp.latex(b)) for g, b in self.beta.items()]
+        if self.eta is not None:
+            rows.append(r"\eta &= %s" % sp.latex(self.eta))
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
     def _latex(self, printer: Any) -> str:
@@ -234,8 +241,9 @@ class BetaFunctions:
     def setting(self) -> str:
         """The scheme, regulator and expansion in words, e.g. ``"Wetterich LPA, litim regulator,
         expansion about the minimum"``."""
-        return describe_setting(self.scheme, self.regulator.name if self.regulator else None,
+        text = describe_setting(self.scheme, self.regulator.name if self.regulator else None,
                                 self.action.expansion, self.action.n_components)
+        return text.replace(" LPA", " LPA'", 1) if self.eta is not None else text
 
     def __repr__(self) -> str:
         reg = self.regulator.name if self.regulator else "none"
@@ -323,14 +331,19 @@ def composite_derivatives(outer: Callable[[int], sp.Expr], inner: list[sp.Expr],
 
 
 def _assemble(action: TruncatedAction, loop: list[sp.Expr], dimensionless: bool,
-              scheme: str, regulator: Regulator | None) -> BetaFunctions:
-    """Add the canonical scaling terms and the running of the minimum to the loop terms."""
+              scheme: str, regulator: Regulator | None, eta: sp.Expr | None = None,
+              loop_factor: Any = 1) -> BetaFunctions:
+    r"""Add the canonical scaling terms and the running of the minimum to the loop terms.
+
+    With an anomalous dimension ``eta`` (LPA', :mod:`.anomalous_dimension`) the field scales
+    with :math:`d - 2 + \eta` and the loop terms carry ``loop_factor``."""
     d, lam, rho0 = action.d, action.lambdas, action.expansion_point
-    total = list(loop)
+    total = [term * loop_factor for term in loop] if eta is not None else list(loop)
     if dimensionless:
+        shift = sp.Integer(0) if eta is None else eta
         for n in range(1, action.truncation + 1):  # coefficients expanded: -2, not (2-eps)-(4-eps)
-            total[n] = (total[n] + sp.expand(n * (d - 2) - d) * lam[n]
-                        + sp.expand(d - 2) * rho0 * lam[n + 1])
+            total[n] = (total[n] + (sp.expand(n * (d - 2) - d) + n * shift) * lam[n]
+                        + (sp.expand(d - 2) + shift) * rho0 * lam[n + 1])
     beta: dict[sp.Symbol, sp.Expr] = {}
     if action.expansion == "minimum":
         beta_kappa = sp.Add(*[-term / lam[2] for term in sp.Add.make_args(total[1])])
@@ -340,7 +353,7 @@ def _assemble(action: TruncatedAction, loop: list[sp.Expr], dimensionless: bool,
     else:
         for n in range(1, action.truncation + 1):
             beta[lam[n]] = total[n]
-    return BetaFunctions(action, beta, scheme, regulator, dimensionless)
+    return BetaFunctions(action, beta, scheme, regulator, dimensionless, eta)
 
 
 # ---------------------------------------------------------------------- the two schemes
@@ -368,6 +381,14 @@ def wetterich_lpa(action: TruncatedAction, regulator: Any = "litim",
     0
     """
     reg = get_regulator(regulator)
+    return _assemble(action, _wetterich_loop(action, reg, dimensionless), dimensionless,
+                     "wetterich", reg)
+
+
+def _wetterich_loop(action: TruncatedAction, reg: Regulator, dimensionless: bool = True
+                   ) -> list[sp.Expr]:
+    r"""The loop terms :math:`\partial^n_\rho` of the Wetterich LPA flow at the expansion point,
+    n = 0..N (radial and Goldstone modes), before canonical scaling (shared by the LPA and LPA')."""
     z, m2 = action.kinetic_coefficients()
     if dimensionless and (z != 1 or m2 != 0):
         raise ValueError("the dimensionless LPA flow needs the kinetic term p^2 (put a mass into "
@@ -396,7 +417,7 @@ def wetterich_lpa(action: TruncatedAction, regulator: Any = "litim",
         loop = mode(inner)
     else:
         loop = [radial + (n_comp - 1) * gold for radial, gold in zip(mode(inner), mode(goldstone))]
-    return _assemble(action, loop, dimensionless, "wetterich", reg)
+    return loop
 
 
 def polchinski_lpa(action: TruncatedAction, dimensionless: bool = True) -> BetaFunctions:
