@@ -36,6 +36,7 @@ from sympy.utilities.iterables import multiset_partitions, partitions
 
 from .activations import activation_rules
 from .deep import layer_kernels_expr, read_variances
+from .parsing import to_sympy
 from .priors import ParameterPrior
 from .specification import NetworkSpec as Network
 
@@ -210,7 +211,8 @@ def _power_sum_moments(net: Network, x: Any) -> SingleInputMoments:
         coords = [sp.Symbol(f"x_{k + 1}", real=True) for k in range(net.d_in)] if net.d_in > 1 \
             else [sp.Symbol("x", real=True)]
     else:
-        coords = [sp.nsimplify(v) for v in np.atleast_1d(np.asarray(x, dtype=object)).ravel()]
+        coords = [sp.nsimplify(to_sympy(v, "x"))
+                  for v in np.atleast_1d(np.asarray(x, dtype=object)).ravel()]
     if len(coords) != net.d_in:
         raise ValueError(f"x must have d_in = {net.d_in} coordinates, got {len(coords)}")
     # the first layer: i.i.d. neurons, E z^{2m} from the inputs' power sums sum_d x_d^{2r}

@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from .parsing import to_sympy
 from .specification import NetworkSpec
 from .validation import as_points, check_width
 
@@ -141,7 +142,7 @@ class MomentumVertex:
         >>> round(vertex.relative_variation(1.0)["pair"], 6)    # e^{(1 + 1)/2} - 1
         1.718282
         """
-        pp = sp.nsimplify(momentum) ** 2
+        pp = sp.nsimplify(to_sympy(momentum, "momentum")) ** 2
         f, p = self.forward_vertex, self.pair_vertex
         return {"forward": float(abs(f.subs(PP, pp) / f.subs(PP, 0) - 1)),
                 "pair": float(abs(p.subs({PP1: pp, PP3: pp}) / p.subs({PP1: 0, PP3: 0}) - 1))}

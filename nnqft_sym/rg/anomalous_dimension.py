@@ -74,7 +74,8 @@ from typing import Any
 
 import sympy as sp
 
-from .action import LARGE_N, TruncatedAction, check_expansion, check_n_components
+from ..parsing import to_sympy
+from .action import LARGE_N, RHO, TruncatedAction, check_expansion, check_n_components
 from .continuation import is_wilson_fisher
 from .defaults import DEFAULT_REGULATOR
 from .fixed_points import FixedPoint, _continue, _exponents, critical_exponents, find_fixed_point
@@ -317,14 +318,13 @@ def _eta_of_couplings(action: TruncatedAction, eta: AnomalousDimension,
         rho_r = action.kappa
     else:
         try:
-            rho_r = sp.nsimplify(renormalisation_point)
-        except (TypeError, ValueError, sp.SympifyError):
+            rho_r = sp.nsimplify(to_sympy(renormalisation_point, "renormalisation_point"))
+        except (TypeError, ValueError):
             rho_r = None
         if rho_r is None or not (rho_r.is_real and rho_r >= 0):
             raise ValueError("renormalisation_point must be 'minimum', 'zero' or a number "
                              f"rho_r >= 0 (dimensionless field), got {renormalisation_point!r}")
     pot = action.potential()
-    from .action import RHO
     ders = [sp.expand(sp.diff(pot, RHO, n).subs(RHO, rho_r)) for n in (1, 2, 3)]
     return eta.at(rho_r, *ders)
 

@@ -65,6 +65,7 @@ import numpy as np
 import sympy as sp
 
 from .action import LARGE_N, check_n_components, check_spacetime_dimension
+from .anomalous_dimension import _R, _U2, derive_anomalous_dimension
 from .defaults import DEFAULT_REGULATOR
 from .fixed_points import critical_exponents
 from .regulators import Regulator, get_regulator
@@ -266,7 +267,6 @@ def _minimum_and_slope(r: np.ndarray, w: np.ndarray) -> tuple[float, float]:
 def _eta_function(d: float, loop: _Loop) -> Any:
     """eta(r, w): the Goldstone LPA' anomalous dimension of
     :func:`~nnqft_sym.rg.derive_anomalous_dimension` at the minimum of w (rho = s r)."""
-    from .anomalous_dimension import _R, _U2, derive_anomalous_dimension
     expr = derive_anomalous_dimension(sp.nsimplify(d), 1, loop.regulator).expression
     func = sp.lambdify((_R, _U2), expr.subs(sp.Symbol("u_1", real=True), 0), modules="numpy")
     scale = loop.scale
