@@ -40,6 +40,7 @@ from nnqft_sym.priors import ParameterPrior
 from nnqft_sym.specification import NetworkSpec as Network
 from nnqft_sym.validation import as_points, check_integer, check_width
 
+from .conditional import PLAIN, check_estimator
 from .sampling import as_seed_sequence
 from .statistics import Estimate
 
@@ -234,6 +235,75 @@ class NetworkEnsemble:
             total = total + np.einsum("npi,nqi->npq", deltas[layer], deltas[layer]) * grams
         return total
 
+    def readout_training_map(self, points: Any, targets: Any, test_points: Any,
+                             learning_rate: float, steps: int
+                             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        r"""The exact per-network linear map of read-out-only gradient descent.
+
+        With the hidden features fixed, the output is linear in the read-out parameters
+        :math:`\theta = (w^{out}, b^{out})` (stored coordinates, :attr:`parameterisation`):
+        :math:`f(x) = \phi(x)\cdot\theta` with :math:`\phi(x) = (s_W h(x), s_b)`, the forward-pass
+        scales :math:`s` (1 in the standard parameterisation) and :math:`h` the last hidden layer.
+        ``steps`` steps of :meth:`gradient_step` (``readout_only=True``) at ``learning_rate``
+        :math:`\eta` keep :math:`\theta_k - \theta_0 = \Phi^T u_k` in the row space of the
+        training features :math:`\Phi`, with :math:`u_{k+1} = (1 - \eta T) u_k + \eta (Y - \Phi\theta_0)`,
+        :math:`T = \Phi\Phi^T`; hence, exactly (no inverse of :math:`T`, zero modes included),
+
+        .. math::
+
+            f_k(x) = c(x) + B(x)\cdot\theta_0, \quad c = A Y, \quad B = \phi(x) - A\Phi, \quad
+            A = \eta\, T(x, X) \sum_{j<k} (1 - \eta T)^j.
+
+        Given the features, :math:`\theta_0` is centred Gaussian with the variances returned,
+        so :math:`f_k` is Gaussian with mean :math:`c` and covariance :math:`B\,\mathrm{diag}(v)B^T`
+        (the random-feature model; Lee et al. arXiv:1902.06720 at every width).
+
+        Returns
+        -------
+        offset : ndarray ``(n_nets, m)``
+            :math:`c(x)` at the ``m`` test points.
+        matrix : ndarray ``(n_nets, m, N + 1)``
+            :math:`B(x)`: read-out weights then the read-out bias.
+        variances : ndarray ``(N + 1,)``
+            The prior variances of the stored read-out parameters.
+
+        Examples
+        --------
+        >>> from nnqft_sym import ErfNet
+        >>> ens = NetworkEnsemble.sample(ErfNet(), 4, 3, rng=0)
+        >>> c, B, v = ens.readout_training_map([0.5], [1.0], [0.5, 1.5], 0.1, 10)
+        >>> c.shape, B.shape, v.shape
+        ((3, 2), (3, 2, 5), (5,))
+        """
+        train, test = self._points(points), self._points(test_points)
+        targets = np.asarray(targets, dtype=float)
+        if targets.shape != (len(train),):
+            raise ValueError(f"targets must have shape ({len(train)},), one per point, "
+                             f"got {targets.shape}")
+        steps = check_integer(steps, "steps", 0)
+        phi_train, phi_test = self._readout_features(train), self._readout_features(test)
+        kern = np.einsum("npi,nqi->npq", phi_train, phi_train)
+        eye = np.eye(len(train))
+        total = np.zeros_like(kern)
+        for _ in range(steps):                     # sum_{j<k} (1 - eta T)^j, by Horner's rule
+            total = eye + total - learning_rate * kern @ total
+        gain = learning_rate * np.einsum("npi,nqi->npq", phi_test, phi_train) @ total
+        offset = gain @ targets
+        matrix = phi_test - gain @ phi_train
+        ws, bs = self._scales[-1]
+        if self.parameterisation == "standard":
+            variances = np.array([ws ** 2] * self.width + [bs ** 2])
+        else:
+            variances = np.ones(self.width + 1)
+        return offset, matrix, variances
+
+    def _readout_features(self, pts: np.ndarray) -> np.ndarray:
+        """phi(x) = (s_W h(x), s_b) in the stored coordinates, ``(n_nets, P, N + 1)``."""
+        _, inputs, _ = self._forward(pts)
+        fw, fb = self._forward_scales[-1]
+        bias = np.full(inputs[-1].shape[:2] + (1,), fb)
+        return np.concatenate([fw * inputs[-1], bias], axis=-1)
+
     def gradient_step(self, points: Any, targets: Any, learning_rate: float,
                       readout_only: bool = False) -> np.ndarray:
         r"""One full-batch step on :math:`\tfrac12\sum_a (f(x_a) - y_a)^2`, in place; returns the
@@ -284,6 +354,15 @@ class TrainedEnsemble:
         kernel at initialisation (of the trained parameters) on the training inputs followed
         by the test inputs (:meth:`NetworkEnsemble.tangent_kernel`; the eigenbasis of its
         full-parameter Fisher metric, :func:`numeric.bayesian_rg.linearised_coarse_graining`).
+    conditional_mean : ndarray ``(n_nets, m)`` or None
+        Read-out-only training: the exact mean :math:`\hat m(x)` of each trained network's
+        output given its hidden features (:meth:`NetworkEnsemble.readout_training_map`).
+    conditional_covariance : ndarray ``(n_nets, m, m)`` or None
+        Read-out-only training: the covariance :math:`\hat S(x, x')` of the trained output
+        given the features.
+    feature_kernel : ndarray ``(n_nets, m, m)`` or None
+        Read-out-only training: :math:`\hat K(x, x') = \sigma_b^2 + (v_{out}/N)\,h(x)\cdot h(x')`,
+        the covariance of the initial output given the features (its conditional mean is 0).
     """
 
     points: np.ndarray
@@ -296,6 +375,9 @@ class TrainedEnsemble:
     learning_rate: float
     final_train: np.ndarray | None = None
     tangent_kernel: np.ndarray | None = None
+    conditional_mean: np.ndarray | None = None
+    conditional_covariance: np.ndarray | None = None
+    feature_kernel: np.ndarray | None = None
 
     @property
     def mean(self) -> np.ndarray:
@@ -312,13 +394,47 @@ class TrainedEnsemble:
         """Ensemble covariance of the trained output, ``(m, m)``."""
         return np.cov(self.final, rowvar=False).reshape(len(self.points), len(self.points))
 
-    def connected_four_point(self, *, trained: bool = True, n_bags: int = 20) -> Estimate:
-        r"""The connected four-point function :math:`\kappa_4(x, x, x, x)` of the output at each test point.
+    def connected_four_point(self, *, trained: bool = True, n_bags: int = 20,
+                             estimator: str | None = None, indices: Any = None) -> Estimate:
+        r"""The connected four-point function of the output, :math:`\kappa_4(x, x, x, x)` at each test point.
 
-        Fisher's unbiased k-statistic per bag of networks, the bags' mean and its standard
-        error (``(m,)`` each): the non-Gaussianity of the trained (``trained=True``) or initial
-        ensemble.  At initialisation it is exactly ``net.connected_green([x] * 4, width)``
-        (one hidden layer, tested).
+        Per bag of networks an unbiased estimate, the bags' mean and its standard error: the
+        non-Gaussianity of the trained (``trained=True``) or initial ensemble.  At
+        initialisation it is exactly ``net.connected_green([x] * 4, width)`` (one hidden layer,
+        tested).
+
+        ``estimator="plain"`` (default): Fisher's k-statistic of the outputs (the joint
+        k-statistic at distinct points).  ``estimator="conditional"`` (read-out-only training,
+        :attr:`conditional_mean` recorded): given the hidden features the output is exactly
+        Gaussian, :math:`N(\hat m, \hat S)`, so its conditional cumulants beyond the second
+        vanish and the law of total cumulance leaves
+
+        .. math::
+
+            \kappa(f_a, f_b, f_c, f_d) = \kappa(\hat m_a, \hat m_b, \hat m_c, \hat m_d)
+            + \sum_{6\ \mathrm{pairs}} \kappa(\hat S_{ab}, \hat m_c, \hat m_d)
+            + \sum_{3\ \mathrm{pairings}} \kappa(\hat S_{ab}, \hat S_{cd}),
+
+        cumulants over networks of the per-network conditional moments, each estimated by its
+        unbiased joint k-statistic per bag: unbiased at every bag size (no plug-in bias), with the
+        read-out noise integrated out exactly (Rao-Blackwell; the idea of
+        :mod:`numeric.conditional` for trained random-feature models).
+
+        Parameters
+        ----------
+        trained : bool
+        n_bags : int >= 2
+            At least 4 networks per bag.
+        estimator : {"plain", "conditional"}, optional
+        indices : array_like of int ``(k, 4)``, optional
+            Test-point indices of the four arguments (distinct points allowed); default
+            ``(i, i, i, i)`` for every test point, ``(m,)`` values.  Given: ``(k,)`` values.
+
+        Raises
+        ------
+        ValueError
+            For too few networks per bag, indices out of range, or ``"conditional"`` on an
+            ensemble trained in every layer (its output is not Gaussian given the features).
 
         Examples
         --------
@@ -326,14 +442,46 @@ class TrainedEnsemble:
         >>> ens = train_ensemble(ReLUNet(), 2, [0.5], [1.0], n_nets=400, steps=0, rng=0)
         >>> ens.connected_four_point(n_bags=4).value.shape
         (1,)
+        >>> ens = train_ensemble(ReLUNet(), 2, [0.5], [1.0], n_nets=400, steps=5,
+        ...                      readout_only=True, rng=0)
+        >>> ens.connected_four_point(n_bags=4, estimator="conditional").value.shape
+        (1,)
         """
         n_bags = check_integer(n_bags, "n_bags", 2)
+        estimator = check_estimator(estimator)
+        if estimator != PLAIN and self.conditional_mean is None:
+            raise ValueError("estimator='conditional' needs read-out-only training "
+                             "(train_ensemble(..., readout_only=True)): trained in every layer, "
+                             "the output is not Gaussian given the hidden features")
         samples = self.final if trained else self.initial
         if len(samples) < 4 * n_bags:
             raise ValueError(f"n_bags: {n_bags} bags need at least {4 * n_bags} networks "
                              f"(4 per bag), got {len(samples)}")
-        bags = np.array_split(samples, n_bags)
-        return Estimate.from_samples(np.array([_k_statistic_4(b) for b in bags]))
+        quads = None if indices is None else self._point_indices(indices)
+        if estimator == PLAIN:
+            bags = np.array_split(samples, n_bags)
+            if quads is None:                               # the original path, bit for bit
+                return Estimate.from_samples(np.array([_k_statistic_4(b) for b in bags]))
+            return Estimate.from_samples(np.array([_joint_k4(b, quads) for b in bags]))
+        if quads is None:
+            quads = np.repeat(np.arange(len(self.points))[:, None], 4, axis=1)
+        if trained:
+            mean, cov = self.conditional_mean, self.conditional_covariance
+        else:
+            mean, cov = np.zeros_like(self.conditional_mean), self.feature_kernel
+        values = [_conditional_k4(m, c, quads)
+                  for m, c in zip(np.array_split(mean, n_bags), np.array_split(cov, n_bags))]
+        return Estimate.from_samples(np.array(values))
+
+    def _point_indices(self, indices: Any) -> np.ndarray:
+        quads = np.asarray(indices)
+        if quads.ndim == 1:
+            quads = quads[None, :]
+        if (quads.ndim != 2 or quads.shape[1] != 4 or not np.issubdtype(quads.dtype, np.integer)
+                or np.any(quads < 0) or np.any(quads >= len(self.points))):
+            raise ValueError(f"indices must be integers in [0, {len(self.points) - 1}] (test "
+                             f"points), shape (k, 4); got {np.asarray(indices).tolist()!r}")
+        return quads
 
     @property
     def covariance_error(self) -> np.ndarray:
@@ -426,6 +574,7 @@ def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test:
     work = size + 4 * (len(x) + len(xs)) * width * (net.depth + 1)
     chunk = max(1, _CHUNK_FLOATS // work)
     initial, final, initial_train, losses, kernels, final_train = [], [], [], [], [], []
+    cond_mean, cond_cov, feature_kernels = [], [], []
     for start in range(0, n_nets, chunk):
         count = min(chunk, n_nets - start)
         ens = NetworkEnsemble._from_draws(net, width, gen.standard_normal((count, size)),
@@ -433,6 +582,12 @@ def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test:
         if tangent_kernel:
             kernels.append(ens.tangent_kernel(np.concatenate([x, xs]), readout_only=readout_only,
                                               parameterisation=parameterisation))
+        if readout_only:                    # the exact Gaussian of each network given h
+            offset, matrix, variances = ens.readout_training_map(x, y, xs, step, steps)
+            phi = ens._readout_features(xs)
+            cond_mean.append(offset)
+            cond_cov.append(np.einsum("npi,i,nqi->npq", matrix, variances, matrix))
+            feature_kernels.append(np.einsum("npi,i,nqi->npq", phi, variances, phi))
         initial.append(ens.outputs(xs))
         initial_train.append(ens.outputs(x))
         with np.errstate(over="ignore", invalid="ignore"):
@@ -447,7 +602,9 @@ def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test:
     return TrainedEnsemble(xs, np.concatenate(initial), np.concatenate(final),
                            np.concatenate(initial_train), np.concatenate(losses), width, steps, eta,
                            np.concatenate(final_train) if tangent_kernel else None,
-                           np.concatenate(kernels) if tangent_kernel else None)
+                           np.concatenate(kernels) if tangent_kernel else None,
+                           *([np.concatenate(a) for a in (cond_mean, cond_cov, feature_kernels)]
+                             if readout_only else [None] * 3))
 
 
 def _check_converging(loss: np.ndarray, width: int, eta: float, bound: float) -> None:
@@ -467,3 +624,51 @@ def _k_statistic_4(samples: np.ndarray) -> np.ndarray:
     d = samples - samples.mean(axis=0)
     m2, m4 = np.mean(d ** 2, axis=0), np.mean(d ** 4, axis=0)
     return n * n * ((n + 1) * m4 - 3 * (n - 1) * m2 ** 2) / ((n - 1) * (n - 2) * (n - 3))
+
+
+def _central(samples: np.ndarray) -> np.ndarray:
+    return samples - samples.mean(axis=0)
+
+
+def _joint_k2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Unbiased joint second cumulant (k-statistic) along axis 0 of centred ``a``, ``b``."""
+    n = len(a)
+    return n / (n - 1) * np.mean(a * b, axis=0)
+
+
+def _joint_k3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Unbiased joint third cumulant along axis 0 of centred samples (``n >= 3``)."""
+    n = len(a)
+    return n * n / ((n - 1) * (n - 2)) * np.mean(a * b * c, axis=0)
+
+
+def _joint_k4_of(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Unbiased joint fourth cumulant along axis 0 of centred samples (``n >= 4``): the
+    polarisation of Fisher's k4, ``3 m2^2 -> m_ab m_cd + m_ac m_bd + m_ad m_bc``."""
+    n = len(a)
+    m = functools.partial(np.mean, axis=0)
+    pairs = m(a * b) * m(c * d) + m(a * c) * m(b * d) + m(a * d) * m(b * c)
+    return n * n * ((n + 1) * m(a * b * c * d) - (n - 1) * pairs) / ((n - 1) * (n - 2) * (n - 3))
+
+
+def _joint_k4(samples: np.ndarray, quads: np.ndarray) -> np.ndarray:
+    """The joint k-statistic of the outputs ``(n, m)`` at each index quadruple ``(k, 4)``."""
+    d = _central(samples)
+    return _joint_k4_of(*(d[:, quads[:, i]] for i in range(4)))
+
+
+def _conditional_k4(mean: np.ndarray, cov: np.ndarray, quads: np.ndarray) -> np.ndarray:
+    """kappa_4 of outputs that are N(mean, cov) given the features, by the law of total
+    cumulance with unbiased joint k-statistics over the networks (``mean (n, m)``,
+    ``cov (n, m, m)``): one estimate per index quadruple."""
+    dm, dc = _central(mean), _central(cov)
+    mi = [dm[:, quads[:, i]] for i in range(4)]
+
+    def s(i: int, j: int) -> np.ndarray:
+        return dc[:, quads[:, i], quads[:, j]]
+
+    total = _joint_k4_of(*mi)
+    for (i, j), (k, l) in (((0, 1), (2, 3)), ((0, 2), (1, 3)), ((0, 3), (1, 2))):
+        total = total + _joint_k3(s(i, j), mi[k], mi[l]) + _joint_k3(s(k, l), mi[i], mi[j])
+        total = total + _joint_k2(s(i, j), s(k, l))
+    return total
