@@ -26,6 +26,7 @@ initialisation; against ``trained_gp(..., parameterisation="standard")``).
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -44,7 +45,7 @@ from .conditional import PLAIN, check_estimator
 from .sampling import as_seed_sequence
 from .statistics import Estimate
 
-__all__ = ["NetworkEnsemble", "TrainedEnsemble", "train_ensemble"]
+__all__ = ["NetworkEnsemble", "TrainedEnsemble", "train_ensemble", "trained_kappa4_coefficient"]
 
 #: floats of work memory per chunk of networks (bounds memory, no effect on the numbers)
 _CHUNK_FLOATS = 20_000_000
@@ -283,11 +284,8 @@ class NetworkEnsemble:
         steps = check_integer(steps, "steps", 0)
         phi_train, phi_test = self._readout_features(train), self._readout_features(test)
         kern = np.einsum("npi,nqi->npq", phi_train, phi_train)
-        eye = np.eye(len(train))
-        total = np.zeros_like(kern)
-        for _ in range(steps):                     # sum_{j<k} (1 - eta T)^j, by Horner's rule
-            total = eye + total - learning_rate * kern @ total
-        gain = learning_rate * np.einsum("npi,nqi->npq", phi_test, phi_train) @ total
+        gain = np.einsum("npi,nqi->npq", phi_test, phi_train) @ _step_sum(kern, learning_rate,
+                                                                           steps)
         offset = gain @ targets
         matrix = phi_test - gain @ phi_train
         ws, bs = self._scales[-1]
@@ -605,6 +603,110 @@ def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test:
                            np.concatenate(kernels) if tangent_kernel else None,
                            *([np.concatenate(a) for a in (cond_mean, cond_cov, feature_kernels)]
                              if readout_only else [None] * 3))
+
+
+def trained_kappa4_coefficient(net: Network, x_train: Any, y_train: Any, x_test: Any, *,
+                               steps: int, learning_rate: float) -> np.ndarray:
+    r"""The 1/N coefficient of the connected four-point function after read-out training, one hidden layer.
+
+    After ``steps`` gradient-descent steps on the read-out (NTK parameterisation) a network is
+    exactly Gaussian given its features, :math:`N(\hat m, \hat S)` with :math:`\hat m =
+    A(\hat K) Y`, :math:`\hat S = S(\hat K)` the trained-GP mean and covariance
+    (:func:`nnqft_sym.trained_gp`, ``readout_only=True``) evaluated on the network's own kernel
+    :math:`\hat K = \sigma_b^2 + (v_{out}/N)\sum_j g_j g_j^T` on the test point and the
+    training inputs.  By the law of total cumulance
+    :math:`\kappa_4 = \kappa_4(\hat m) + 6\kappa(\hat S, \hat m, \hat m) + 3\,\mathrm{Var}\,\hat S`;
+    :math:`\hat K` is a mean of N i.i.d. terms with :math:`\mathrm{Cov}(\hat K_{ab}, \hat K_{cd})
+    = C_{ab,cd}/N`, so the first two are :math:`O(N^{-3})` and :math:`O(N^{-2})` (cumulants of
+    smooth functions of a sample mean) and
+
+    .. math:: \kappa_4(x, x, x, x) = \frac{3}{N} \sum J_{ab} C_{ab,cd} J_{cd} + O(N^{-2}),
+              \quad J = \partial S(x, x) / \partial K \text{ at the GP kernel}.
+
+    :math:`C_{ab,cd} = v_{out}^2 E[g_a g_b g_c g_d] - K'_{ab} K'_{cd}` (:math:`K' = K - \sigma_b^2`)
+    with the symmetric fourth moment read off the exact initial cumulant,
+    :math:`N\kappa_4^{(0)}(a,b,c,d) = 3 v_{out}^2 E[g_a g_b g_c g_d] - \sum_{3} K'K'`
+    (``net.connected_green``); :math:`J` by complex-step differentiation (exact to rounding).
+    At ``steps = 0`` it is :math:`N\kappa_4^{(0)}(x, x, x, x)`.  Returned: the coefficient
+    :math:`c(x)` of :math:`\kappa_4 = c/N + O(N^{-2})`, ``(m,)``.
+
+    Parameters
+    ----------
+    net : Network
+        One hidden layer, numeric, i.i.d. centred Gaussian priors, d_out = 1.
+    x_train, y_train, x_test : array_like
+        As for :func:`train_ensemble`.
+    steps : int >= 0
+    learning_rate : float
+        :math:`\eta`, below ``max_learning_rate(net, x_train, readout_only=True)``.
+
+    Raises
+    ------
+    ValueError
+        For depth > 1 (the kernel is then not a mean of i.i.d. terms), a learning rate at which
+        gradient descent diverges, or bad shapes.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ErfNet
+    >>> net = ErfNet()
+    >>> c0 = trained_kappa4_coefficient(net, [0.5], [1.0], [1.5], steps=0, learning_rate=0.1)
+    >>> bool(abs(c0[0] - 8 * float(net.connected_green([1.5] * 4, 8))) < 1e-12)
+    True
+    """
+    _check_trainable(net, "trained_kappa4_coefficient")
+    if net.depth != 1:
+        raise ValueError(f"trained_kappa4_coefficient: one hidden layer (depth = 1), got depth = "
+                         f"{net.depth}")
+    x, y = check_training_set(net, x_train, y_train)
+    xs = as_points(x_test, net.d_in, "x_test")
+    if xs.ndim != 2:
+        raise ValueError(f"x_test must have shape (m, d_in) or (m,), got {np.shape(x_test)}")
+    steps = check_integer(steps, "steps", 0)
+    eta = check_learning_rate(learning_rate)
+    bound = max_learning_rate(net, x, readout_only=True)
+    if eta >= bound:
+        raise ValueError(f"learning_rate = {eta} makes gradient descent diverge: it must be "
+                         f"< 2 / lambda_max = {bound:.6g}")
+    bias = read_variances(net)[-1][1]
+    n = len(x)
+    out = []
+    for point in xs:
+        pts = np.concatenate([point[None, :], x])
+        kern = np.asarray(net.gram(pts), dtype=float)
+        prime = kern - bias
+        quads = itertools.combinations_with_replacement(range(n + 1), 4)
+        kappa = {q: float(net.connected_green([pts[i] for i in q], 1)) for q in quads}
+        fourth = np.empty((n + 1,) * 4)
+        for q in itertools.product(range(n + 1), repeat=4):
+            a, b, c, d = q
+            fourth[q] = (kappa[tuple(sorted(q))] + prime[a, b] * prime[c, d]
+                         + prime[a, c] * prime[b, d] + prime[a, d] * prime[b, c]) / 3
+        cov = fourth - np.einsum("ab,cd->abcd", prime, prime)
+        jac = np.zeros((n + 1, n + 1))
+        for a, b in itertools.combinations_with_replacement(range(n + 1), 2):
+            step = np.zeros((n + 1, n + 1), dtype=complex)
+            step[a, b] += 0.5e-30j
+            step[b, a] += 0.5e-30j
+            jac[a, b] = jac[b, a] = _trained_variance(kern + step, eta, steps).imag / 1e-30
+        out.append(3 * np.einsum("ab,abcd,cd->", jac, cov, jac))
+    return np.array(out)
+
+
+def _step_sum(kern: np.ndarray, eta: float, steps: int) -> np.ndarray:
+    """eta sum_{j<k} (1 - eta T)^j for kernels ``(..., n, n)``, by Horner's rule (no inverse)."""
+    eye = np.eye(kern.shape[-1])
+    total = np.zeros_like(kern)
+    for _ in range(steps):
+        total = eye + total - eta * kern @ total
+    return eta * total
+
+
+def _trained_variance(kern: np.ndarray, eta: float, steps: int) -> Any:
+    """S(x, x) = K_xx - 2 A K_Xx + A K_XX A^T, A = K_xX eta sum (1 - eta K_XX)^j: the trained-GP
+    variance at the first point of ``kern`` (read-out training; analytic, for complex steps)."""
+    gain = kern[0, 1:] @ _step_sum(kern[1:, 1:], eta, steps)
+    return kern[0, 0] - 2 * gain @ kern[1:, 0] + gain @ kern[1:, 1:] @ gain
 
 
 def _check_converging(loss: np.ndarray, width: int, eta: float, bound: float) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nnqft_sym import ErfNet, ReLUNet, max_learning_rate
-from numeric.training import NetworkEnsemble, train_ensemble
+from numeric.training import NetworkEnsemble, train_ensemble, trained_kappa4_coefficient
 from tests.tolerances import assert_mc_agrees
 
 X_TRAIN = np.array([-1.0, -0.3, 0.4, 1.0])
@@ -152,3 +152,52 @@ def test_conditional_estimator_bad_input():
             readout.connected_four_point(estimator="conditional", indices=bad, n_bags=4)
     with pytest.raises(ValueError, match="n_bags"):
         readout.connected_four_point(estimator="conditional", n_bags=20)
+
+
+@pytest.fixture(scope="module")
+def kappa4_coefficient():
+    net = ErfNet()
+    xs = np.linspace(-1.5, 1.5, 5)
+    eta = 0.25 * max_learning_rate(net, X_TRAIN, readout_only=True)
+    return net, xs, eta, trained_kappa4_coefficient(net, X_TRAIN, Y_TRAIN, xs, steps=30,
+                                                    learning_rate=eta)
+
+
+def _scaled_kappa4(net, width, xs, eta, seed, n_nets=10_000):
+    result = train_ensemble(net, width, X_TRAIN, Y_TRAIN, xs, n_nets=n_nets, steps=30,
+                            learning_rate=eta, readout_only=True, rng=seed)
+    kappa = result.connected_four_point(estimator="conditional")
+    return width * kappa.value, width * kappa.error
+
+
+def test_trained_kappa4_coefficient_against_the_conditional_measurement(kappa4_coefficient):
+    """The 1/N law 3 J C J / N (delta method on the trained-GP variance of each network's own
+    kernel) against the conditional estimator at N = 32 (10000 networks, 30 steps) at the
+    outer test points x = -1.5, 1.5, where the O(1/N^2) remainder is about 1 % (measured to
+    N = 512); at steps = 0 the exact initial N kappa_4 (1e-12); bad input."""
+    net, xs, eta, coefficient = kappa4_coefficient
+    value, error = _scaled_kappa4(net, 32, xs, eta, 12)
+    outer = [0, -1]
+    assert_mc_agrees(value[outer], error[outer], coefficient[outer],
+                     what="N kappa_4 after read-out training")
+    initial = trained_kappa4_coefficient(net, X_TRAIN, Y_TRAIN, xs, steps=0, learning_rate=eta)
+    exact = [32 * float(net.connected_green([v] * 4, 32)) for v in xs]
+    np.testing.assert_allclose(initial, exact, rtol=1e-12)
+    assert np.all(coefficient < 0.2 * initial)     # training removes most of the non-Gaussianity
+    with pytest.raises(ValueError, match="depth"):
+        trained_kappa4_coefficient(ErfNet(depth=2), X_TRAIN, Y_TRAIN, xs, steps=3,
+                                   learning_rate=eta)
+    with pytest.raises(ValueError, match="learning_rate"):
+        trained_kappa4_coefficient(net, X_TRAIN, Y_TRAIN, xs, steps=3, learning_rate=10.0)
+
+
+@pytest.mark.slow
+def test_trained_kappa4_coefficient_extrapolated_at_every_test_point(kappa4_coefficient):
+    """All five test points: N kappa_4 = c + d/N measured at N = 16 and 64 (10000 networks
+    each) and extrapolated, (4 c_64 - c_16) / 3 = c + O(1/N^2); between the training inputs
+    d (about 0.007) is large next to c (about 0.0004), so N = 32 alone is not enough there."""
+    net, xs, eta, coefficient = kappa4_coefficient
+    small, small_err = _scaled_kappa4(net, 16, xs, eta, 11)
+    large, large_err = _scaled_kappa4(net, 64, xs, eta, 12)
+    assert_mc_agrees((4 * large - small) / 3, np.hypot(4 * large_err, small_err) / 3, coefficient,
+                     what="N kappa_4 after read-out training, extrapolated")
