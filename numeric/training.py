@@ -282,6 +282,7 @@ class NetworkEnsemble:
             raise ValueError(f"targets must have shape ({len(train)},), one per point, "
                              f"got {targets.shape}")
         steps = check_integer(steps, "steps", 0)
+        learning_rate = check_learning_rate(learning_rate)
         phi_train, phi_test = self._readout_features(train), self._readout_features(test)
         kern = np.einsum("npi,nqi->npq", phi_train, phi_train)
         gain = np.einsum("npi,nqi->npq", phi_test, phi_train) @ _step_sum(kern, learning_rate,
@@ -514,7 +515,10 @@ def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test:
         :math:`\Theta_{std}/N`), so the result approaches
         ``trained_gp(..., parameterisation="standard")``.
     readout_only : bool
-        Train only the read-out weights and bias (a linear model in its parameters).
+        Train only the read-out weights and bias (a linear model in its parameters); each
+        network's exact Gaussian given its features is then recorded
+        (:attr:`TrainedEnsemble.conditional_mean`, ``conditional_covariance``, ``feature_kernel``,
+        for ``connected_four_point(estimator="conditional")``).
     tangent_kernel : bool
         Also record each network's empirical tangent kernel at initialisation on the training
         then the test inputs, of the trained parameters (:attr:`TrainedEnsemble.tangent_kernel`;

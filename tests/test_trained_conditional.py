@@ -152,6 +152,13 @@ def test_conditional_estimator_bad_input():
             readout.connected_four_point(estimator="conditional", indices=bad, n_bags=4)
     with pytest.raises(ValueError, match="n_bags"):
         readout.connected_four_point(estimator="conditional", n_bags=20)
+    ens = NetworkEnsemble.sample(net, 3, 2, rng=0)
+    with pytest.raises(ValueError, match="learning_rate"):
+        ens.readout_training_map(X_TRAIN, Y_TRAIN, X_TEST, -0.1, 3)
+    with pytest.raises(ValueError, match="targets"):
+        ens.readout_training_map(X_TRAIN, Y_TRAIN[:2], X_TEST, 0.1, 3)
+    with pytest.raises(ValueError, match="steps"):
+        ens.readout_training_map(X_TRAIN, Y_TRAIN, X_TEST, 0.1, -1)
 
 
 @pytest.fixture(scope="module")
