@@ -36,7 +36,7 @@ from .bayesian_rg import (REFERENCE_SIZES, BRGConfig, BRGResult, brg_member, Inp
                           gradient_descent_readout, linearised_coarse_graining, trained_brg_flow, momentum_cutoff, plot_brg, ridge_readout,
                           run_brg_experiment, sample_feature_map, save_brg_result,
                           wilson_propagator, write_brg_report)
-from .training import NetworkEnsemble, TrainedEnsemble, train_ensemble
+from .training import NetworkEnsemble, TrainedEnsemble, train_ensemble, trained_kappa4_coefficient
 from .training_experiment import (TRAINING_SET, TrainingStudy, plot_brg_flow, plot_training,
                                   train_width, training_experiment)
 from .sampling import (STREAM_VERSION, as_seed_sequence, block_size, child_seeds,
@@ -72,7 +72,7 @@ __all__ = [
     "save_brg_result", "plot_brg", "write_brg_report",
     "fisher_modes", "FISHER_METRICS", "TrainedBRGFlow", "trained_brg_flow", "default_cutoffs",
     "linearised_coarse_graining",
-    "NetworkEnsemble", "TrainedEnsemble", "train_ensemble",
+    "NetworkEnsemble", "TrainedEnsemble", "train_ensemble", "trained_kappa4_coefficient",
     "TRAINING_SET", "TrainingStudy", "training_experiment", "train_width", "plot_training",
     "plot_brg_flow",
 ]

@@ -26,6 +26,7 @@ initialisation; against ``trained_gp(..., parameterisation="standard")``).
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -40,10 +41,11 @@ from nnqft_sym.priors import ParameterPrior
 from nnqft_sym.specification import NetworkSpec as Network
 from nnqft_sym.validation import as_points, check_integer, check_width
 
+from .conditional import PLAIN, check_estimator
 from .sampling import as_seed_sequence
 from .statistics import Estimate
 
-__all__ = ["NetworkEnsemble", "TrainedEnsemble", "train_ensemble"]
+__all__ = ["NetworkEnsemble", "TrainedEnsemble", "train_ensemble", "trained_kappa4_coefficient"]
 
 #: floats of work memory per chunk of networks (bounds memory, no effect on the numbers)
 _CHUNK_FLOATS = 20_000_000
@@ -234,6 +236,73 @@ class NetworkEnsemble:
             total = total + np.einsum("npi,nqi->npq", deltas[layer], deltas[layer]) * grams
         return total
 
+    def readout_training_map(self, points: Any, targets: Any, test_points: Any,
+                             learning_rate: float, steps: int
+                             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        r"""The exact per-network linear map of read-out-only gradient descent.
+
+        With the hidden features fixed, the output is linear in the read-out parameters
+        :math:`\theta = (w^{out}, b^{out})` (stored coordinates, :attr:`parameterisation`):
+        :math:`f(x) = \phi(x)\cdot\theta` with :math:`\phi(x) = (s_W h(x), s_b)`, the forward-pass
+        scales :math:`s` (1 in the standard parameterisation) and :math:`h` the last hidden layer.
+        ``steps`` steps of :meth:`gradient_step` (``readout_only=True``) at ``learning_rate``
+        :math:`\eta` keep :math:`\theta_k - \theta_0 = \Phi^T u_k` in the row space of the
+        training features :math:`\Phi`, with :math:`u_{k+1} = (1 - \eta T) u_k + \eta (Y - \Phi\theta_0)`,
+        :math:`T = \Phi\Phi^T`; hence, exactly (no inverse of :math:`T`, zero modes included),
+
+        .. math::
+
+            f_k(x) = c(x) + B(x)\cdot\theta_0, \quad c = A Y, \quad B = \phi(x) - A\Phi, \quad
+            A = \eta\, T(x, X) \sum_{j<k} (1 - \eta T)^j.
+
+        Given the features, :math:`\theta_0` is centred Gaussian with the variances returned,
+        so :math:`f_k` is Gaussian with mean :math:`c` and covariance :math:`B\,\mathrm{diag}(v)B^T`
+        (the random-feature model; Lee et al. arXiv:1902.06720 at every width).
+
+        Returns
+        -------
+        offset : ndarray ``(n_nets, m)``
+            :math:`c(x)` at the ``m`` test points.
+        matrix : ndarray ``(n_nets, m, N + 1)``
+            :math:`B(x)`: read-out weights then the read-out bias.
+        variances : ndarray ``(N + 1,)``
+            The prior variances of the stored read-out parameters.
+
+        Examples
+        --------
+        >>> from nnqft_sym import ErfNet
+        >>> ens = NetworkEnsemble.sample(ErfNet(), 4, 3, rng=0)
+        >>> c, B, v = ens.readout_training_map([0.5], [1.0], [0.5, 1.5], 0.1, 10)
+        >>> c.shape, B.shape, v.shape
+        ((3, 2), (3, 2, 5), (5,))
+        """
+        train, test = self._points(points), self._points(test_points)
+        targets = np.asarray(targets, dtype=float)
+        if targets.shape != (len(train),):
+            raise ValueError(f"targets must have shape ({len(train)},), one per point, "
+                             f"got {targets.shape}")
+        steps = check_integer(steps, "steps", 0)
+        learning_rate = check_learning_rate(learning_rate)
+        phi_train, phi_test = self._readout_features(train), self._readout_features(test)
+        kern = np.einsum("npi,nqi->npq", phi_train, phi_train)
+        gain = np.einsum("npi,nqi->npq", phi_test, phi_train) @ _step_sum(kern, learning_rate,
+                                                                           steps)
+        offset = gain @ targets
+        matrix = phi_test - gain @ phi_train
+        ws, bs = self._scales[-1]
+        if self.parameterisation == "standard":
+            variances = np.array([ws ** 2] * self.width + [bs ** 2])
+        else:
+            variances = np.ones(self.width + 1)
+        return offset, matrix, variances
+
+    def _readout_features(self, pts: np.ndarray) -> np.ndarray:
+        """phi(x) = (s_W h(x), s_b) in the stored coordinates, ``(n_nets, P, N + 1)``."""
+        _, inputs, _ = self._forward(pts)
+        fw, fb = self._forward_scales[-1]
+        bias = np.full(inputs[-1].shape[:2] + (1,), fb)
+        return np.concatenate([fw * inputs[-1], bias], axis=-1)
+
     def gradient_step(self, points: Any, targets: Any, learning_rate: float,
                       readout_only: bool = False) -> np.ndarray:
         r"""One full-batch step on :math:`\tfrac12\sum_a (f(x_a) - y_a)^2`, in place; returns the
@@ -284,6 +353,15 @@ class TrainedEnsemble:
         kernel at initialisation (of the trained parameters) on the training inputs followed
         by the test inputs (:meth:`NetworkEnsemble.tangent_kernel`; the eigenbasis of its
         full-parameter Fisher metric, :func:`numeric.bayesian_rg.linearised_coarse_graining`).
+    conditional_mean : ndarray ``(n_nets, m)`` or None
+        Read-out-only training: the exact mean :math:`\hat m(x)` of each trained network's
+        output given its hidden features (:meth:`NetworkEnsemble.readout_training_map`).
+    conditional_covariance : ndarray ``(n_nets, m, m)`` or None
+        Read-out-only training: the covariance :math:`\hat S(x, x')` of the trained output
+        given the features.
+    feature_kernel : ndarray ``(n_nets, m, m)`` or None
+        Read-out-only training: :math:`\hat K(x, x') = \sigma_b^2 + (v_{out}/N)\,h(x)\cdot h(x')`,
+        the covariance of the initial output given the features (its conditional mean is 0).
     """
 
     points: np.ndarray
@@ -296,6 +374,9 @@ class TrainedEnsemble:
     learning_rate: float
     final_train: np.ndarray | None = None
     tangent_kernel: np.ndarray | None = None
+    conditional_mean: np.ndarray | None = None
+    conditional_covariance: np.ndarray | None = None
+    feature_kernel: np.ndarray | None = None
 
     @property
     def mean(self) -> np.ndarray:
@@ -312,13 +393,47 @@ class TrainedEnsemble:
         """Ensemble covariance of the trained output, ``(m, m)``."""
         return np.cov(self.final, rowvar=False).reshape(len(self.points), len(self.points))
 
-    def connected_four_point(self, *, trained: bool = True, n_bags: int = 20) -> Estimate:
-        r"""The connected four-point function :math:`\kappa_4(x, x, x, x)` of the output at each test point.
+    def connected_four_point(self, *, trained: bool = True, n_bags: int = 20,
+                             estimator: str | None = None, indices: Any = None) -> Estimate:
+        r"""The connected four-point function of the output, :math:`\kappa_4(x, x, x, x)` at each test point.
 
-        Fisher's unbiased k-statistic per bag of networks, the bags' mean and its standard
-        error (``(m,)`` each): the non-Gaussianity of the trained (``trained=True``) or initial
-        ensemble.  At initialisation it is exactly ``net.connected_green([x] * 4, width)``
-        (one hidden layer, tested).
+        Per bag of networks an unbiased estimate, the bags' mean and its standard error: the
+        non-Gaussianity of the trained (``trained=True``) or initial ensemble.  At
+        initialisation it is exactly ``net.connected_green([x] * 4, width)`` (one hidden layer,
+        tested).
+
+        ``estimator="plain"`` (default): Fisher's k-statistic of the outputs (the joint
+        k-statistic at distinct points).  ``estimator="conditional"`` (read-out-only training,
+        :attr:`conditional_mean` recorded): given the hidden features the output is exactly
+        Gaussian, :math:`N(\hat m, \hat S)`, so its conditional cumulants beyond the second
+        vanish and the law of total cumulance leaves
+
+        .. math::
+
+            \kappa(f_a, f_b, f_c, f_d) = \kappa(\hat m_a, \hat m_b, \hat m_c, \hat m_d)
+            + \sum_{6\ \mathrm{pairs}} \kappa(\hat S_{ab}, \hat m_c, \hat m_d)
+            + \sum_{3\ \mathrm{pairings}} \kappa(\hat S_{ab}, \hat S_{cd}),
+
+        cumulants over networks of the per-network conditional moments, each estimated by its
+        unbiased joint k-statistic per bag: unbiased at every bag size (no plug-in bias), with the
+        read-out noise integrated out exactly (Rao-Blackwell; the idea of
+        :mod:`numeric.conditional` for trained random-feature models).
+
+        Parameters
+        ----------
+        trained : bool
+        n_bags : int >= 2
+            At least 4 networks per bag.
+        estimator : {"plain", "conditional"}, optional
+        indices : array_like of int ``(k, 4)``, optional
+            Test-point indices of the four arguments (distinct points allowed); default
+            ``(i, i, i, i)`` for every test point, ``(m,)`` values.  Given: ``(k,)`` values.
+
+        Raises
+        ------
+        ValueError
+            For too few networks per bag, indices out of range, or ``"conditional"`` on an
+            ensemble trained in every layer (its output is not Gaussian given the features).
 
         Examples
         --------
@@ -326,14 +441,46 @@ class TrainedEnsemble:
         >>> ens = train_ensemble(ReLUNet(), 2, [0.5], [1.0], n_nets=400, steps=0, rng=0)
         >>> ens.connected_four_point(n_bags=4).value.shape
         (1,)
+        >>> ens = train_ensemble(ReLUNet(), 2, [0.5], [1.0], n_nets=400, steps=5,
+        ...                      readout_only=True, rng=0)
+        >>> ens.connected_four_point(n_bags=4, estimator="conditional").value.shape
+        (1,)
         """
         n_bags = check_integer(n_bags, "n_bags", 2)
+        estimator = check_estimator(estimator)
+        if estimator != PLAIN and self.conditional_mean is None:
+            raise ValueError("estimator='conditional' needs read-out-only training "
+                             "(train_ensemble(..., readout_only=True)): trained in every layer, "
+                             "the output is not Gaussian given the hidden features")
         samples = self.final if trained else self.initial
         if len(samples) < 4 * n_bags:
             raise ValueError(f"n_bags: {n_bags} bags need at least {4 * n_bags} networks "
                              f"(4 per bag), got {len(samples)}")
-        bags = np.array_split(samples, n_bags)
-        return Estimate.from_samples(np.array([_k_statistic_4(b) for b in bags]))
+        quads = None if indices is None else self._point_indices(indices)
+        if estimator == PLAIN:
+            bags = np.array_split(samples, n_bags)
+            if quads is None:                               # the original path, bit for bit
+                return Estimate.from_samples(np.array([_k_statistic_4(b) for b in bags]))
+            return Estimate.from_samples(np.array([_joint_k4(b, quads) for b in bags]))
+        if quads is None:
+            quads = np.repeat(np.arange(len(self.points))[:, None], 4, axis=1)
+        if trained:
+            mean, cov = self.conditional_mean, self.conditional_covariance
+        else:
+            mean, cov = np.zeros_like(self.conditional_mean), self.feature_kernel
+        values = [_conditional_k4(m, c, quads)
+                  for m, c in zip(np.array_split(mean, n_bags), np.array_split(cov, n_bags))]
+        return Estimate.from_samples(np.array(values))
+
+    def _point_indices(self, indices: Any) -> np.ndarray:
+        quads = np.asarray(indices)
+        if quads.ndim == 1:
+            quads = quads[None, :]
+        if (quads.ndim != 2 or quads.shape[1] != 4 or not np.issubdtype(quads.dtype, np.integer)
+                or np.any(quads < 0) or np.any(quads >= len(self.points))):
+            raise ValueError(f"indices must be integers in [0, {len(self.points) - 1}] (test "
+                             f"points), shape (k, 4); got {np.asarray(indices).tolist()!r}")
+        return quads
 
     @property
     def covariance_error(self) -> np.ndarray:
@@ -368,7 +515,10 @@ def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test:
         :math:`\Theta_{std}/N`), so the result approaches
         ``trained_gp(..., parameterisation="standard")``.
     readout_only : bool
-        Train only the read-out weights and bias (a linear model in its parameters).
+        Train only the read-out weights and bias (a linear model in its parameters); each
+        network's exact Gaussian given its features is then recorded
+        (:attr:`TrainedEnsemble.conditional_mean`, ``conditional_covariance``, ``feature_kernel``,
+        for ``connected_four_point(estimator="conditional")``).
     tangent_kernel : bool
         Also record each network's empirical tangent kernel at initialisation on the training
         then the test inputs, of the trained parameters (:attr:`TrainedEnsemble.tangent_kernel`;
@@ -426,6 +576,7 @@ def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test:
     work = size + 4 * (len(x) + len(xs)) * width * (net.depth + 1)
     chunk = max(1, _CHUNK_FLOATS // work)
     initial, final, initial_train, losses, kernels, final_train = [], [], [], [], [], []
+    cond_mean, cond_cov, feature_kernels = [], [], []
     for start in range(0, n_nets, chunk):
         count = min(chunk, n_nets - start)
         ens = NetworkEnsemble._from_draws(net, width, gen.standard_normal((count, size)),
@@ -433,6 +584,12 @@ def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test:
         if tangent_kernel:
             kernels.append(ens.tangent_kernel(np.concatenate([x, xs]), readout_only=readout_only,
                                               parameterisation=parameterisation))
+        if readout_only:                    # the exact Gaussian of each network given h
+            offset, matrix, variances = ens.readout_training_map(x, y, xs, step, steps)
+            phi = ens._readout_features(xs)
+            cond_mean.append(offset)
+            cond_cov.append(np.einsum("npi,i,nqi->npq", matrix, variances, matrix))
+            feature_kernels.append(np.einsum("npi,i,nqi->npq", phi, variances, phi))
         initial.append(ens.outputs(xs))
         initial_train.append(ens.outputs(x))
         with np.errstate(over="ignore", invalid="ignore"):
@@ -447,7 +604,113 @@ def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test:
     return TrainedEnsemble(xs, np.concatenate(initial), np.concatenate(final),
                            np.concatenate(initial_train), np.concatenate(losses), width, steps, eta,
                            np.concatenate(final_train) if tangent_kernel else None,
-                           np.concatenate(kernels) if tangent_kernel else None)
+                           np.concatenate(kernels) if tangent_kernel else None,
+                           *([np.concatenate(a) for a in (cond_mean, cond_cov, feature_kernels)]
+                             if readout_only else [None] * 3))
+
+
+def trained_kappa4_coefficient(net: Network, x_train: Any, y_train: Any, x_test: Any, *,
+                               steps: int, learning_rate: float) -> np.ndarray:
+    r"""The 1/N coefficient of the connected four-point function after read-out training, one hidden layer.
+
+    After ``steps`` gradient-descent steps on the read-out (NTK parameterisation) a network is
+    exactly Gaussian given its features, :math:`N(\hat m, \hat S)` with :math:`\hat m =
+    A(\hat K) Y`, :math:`\hat S = S(\hat K)` the trained-GP mean and covariance
+    (:func:`nnqft_sym.trained_gp`, ``readout_only=True``) evaluated on the network's own kernel
+    :math:`\hat K = \sigma_b^2 + (v_{out}/N)\sum_j g_j g_j^T` on the test point and the
+    training inputs.  By the law of total cumulance
+    :math:`\kappa_4 = \kappa_4(\hat m) + 6\kappa(\hat S, \hat m, \hat m) + 3\,\mathrm{Var}\,\hat S`;
+    :math:`\hat K` is a mean of N i.i.d. terms with :math:`\mathrm{Cov}(\hat K_{ab}, \hat K_{cd})
+    = C_{ab,cd}/N`, so the first two are :math:`O(N^{-3})` and :math:`O(N^{-2})` (cumulants of
+    smooth functions of a sample mean) and
+
+    .. math:: \kappa_4(x, x, x, x) = \frac{3}{N} \sum J_{ab} C_{ab,cd} J_{cd} + O(N^{-2}),
+              \quad J = \partial S(x, x) / \partial K \text{ at the GP kernel}.
+
+    :math:`C_{ab,cd} = v_{out}^2 E[g_a g_b g_c g_d] - K'_{ab} K'_{cd}` (:math:`K' = K - \sigma_b^2`)
+    with the symmetric fourth moment read off the exact initial cumulant,
+    :math:`N\kappa_4^{(0)}(a,b,c,d) = 3 v_{out}^2 E[g_a g_b g_c g_d] - \sum_{3} K'K'`
+    (``net.connected_green``); :math:`J` by complex-step differentiation (exact to rounding).
+    At ``steps = 0`` it is :math:`N\kappa_4^{(0)}(x, x, x, x)`.  Returned: the coefficient
+    :math:`c(x)` of :math:`\kappa_4 = c/N + O(N^{-2})`, ``(m,)``.
+
+    Parameters
+    ----------
+    net : Network
+        One hidden layer, numeric, i.i.d. centred Gaussian priors, d_out = 1.
+    x_train, y_train, x_test : array_like
+        As for :func:`train_ensemble`.
+    steps : int >= 0
+    learning_rate : float
+        :math:`\eta`, below ``max_learning_rate(net, x_train, readout_only=True)``.
+
+    Raises
+    ------
+    ValueError
+        For depth > 1 (the kernel is then not a mean of i.i.d. terms), a learning rate at which
+        gradient descent diverges, or bad shapes.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ErfNet
+    >>> net = ErfNet()
+    >>> c0 = trained_kappa4_coefficient(net, [0.5], [1.0], [1.5], steps=0, learning_rate=0.1)
+    >>> bool(abs(c0[0] - 8 * float(net.connected_green([1.5] * 4, 8))) < 1e-12)
+    True
+    """
+    _check_trainable(net, "trained_kappa4_coefficient")
+    if net.depth != 1:
+        raise ValueError(f"trained_kappa4_coefficient: one hidden layer (depth = 1), got depth = "
+                         f"{net.depth}")
+    x, y = check_training_set(net, x_train, y_train)
+    xs = as_points(x_test, net.d_in, "x_test")
+    if xs.ndim != 2:
+        raise ValueError(f"x_test must have shape (m, d_in) or (m,), got {np.shape(x_test)}")
+    steps = check_integer(steps, "steps", 0)
+    eta = check_learning_rate(learning_rate)
+    bound = max_learning_rate(net, x, readout_only=True)
+    if eta >= bound:
+        raise ValueError(f"learning_rate = {eta} makes gradient descent diverge: it must be "
+                         f"< 2 / lambda_max = {bound:.6g}")
+    bias = read_variances(net)[-1][1]
+    n = len(x)
+    out = []
+    for point in xs:
+        pts = np.concatenate([point[None, :], x])
+        kern = np.asarray(net.gram(pts), dtype=float)
+        prime = kern - bias
+        quads = itertools.combinations_with_replacement(range(n + 1), 4)
+        kappa = {q: float(net.connected_green([pts[i] for i in q], 1)) for q in quads}
+        fourth = np.empty((n + 1,) * 4)
+        for q in itertools.product(range(n + 1), repeat=4):
+            a, b, c, d = q
+            fourth[q] = (kappa[tuple(sorted(q))] + prime[a, b] * prime[c, d]
+                         + prime[a, c] * prime[b, d] + prime[a, d] * prime[b, c]) / 3
+        cov = fourth - np.einsum("ab,cd->abcd", prime, prime)
+        jac = np.zeros((n + 1, n + 1))
+        for a, b in itertools.combinations_with_replacement(range(n + 1), 2):
+            step = np.zeros((n + 1, n + 1), dtype=complex)
+            step[a, b] += 0.5e-30j
+            step[b, a] += 0.5e-30j
+            jac[a, b] = jac[b, a] = _trained_variance(kern + step, eta, steps).imag / 1e-30
+        out.append(3 * np.einsum("ab,abcd,cd->", jac, cov, jac))
+    return np.array(out)
+
+
+def _step_sum(kern: np.ndarray, eta: float, steps: int) -> np.ndarray:
+    """eta sum_{j<k} (1 - eta T)^j for kernels ``(..., n, n)``, by Horner's rule (no inverse)."""
+    eye = np.eye(kern.shape[-1])
+    total = np.zeros_like(kern)
+    for _ in range(steps):
+        total = eye + total - eta * kern @ total
+    return eta * total
+
+
+def _trained_variance(kern: np.ndarray, eta: float, steps: int) -> Any:
+    """S(x, x) = K_xx - 2 A K_Xx + A K_XX A^T, A = K_xX eta sum (1 - eta K_XX)^j: the trained-GP
+    variance at the first point of ``kern`` (read-out training; analytic, for complex steps)."""
+    gain = kern[0, 1:] @ _step_sum(kern[1:, 1:], eta, steps)
+    return kern[0, 0] - 2 * gain @ kern[1:, 0] + gain @ kern[1:, 1:] @ gain
 
 
 def _check_converging(loss: np.ndarray, width: int, eta: float, bound: float) -> None:
@@ -467,3 +730,51 @@ def _k_statistic_4(samples: np.ndarray) -> np.ndarray:
     d = samples - samples.mean(axis=0)
     m2, m4 = np.mean(d ** 2, axis=0), np.mean(d ** 4, axis=0)
     return n * n * ((n + 1) * m4 - 3 * (n - 1) * m2 ** 2) / ((n - 1) * (n - 2) * (n - 3))
+
+
+def _central(samples: np.ndarray) -> np.ndarray:
+    return samples - samples.mean(axis=0)
+
+
+def _joint_k2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Unbiased joint second cumulant (k-statistic) along axis 0 of centred ``a``, ``b``."""
+    n = len(a)
+    return n / (n - 1) * np.mean(a * b, axis=0)
+
+
+def _joint_k3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Unbiased joint third cumulant along axis 0 of centred samples (``n >= 3``)."""
+    n = len(a)
+    return n * n / ((n - 1) * (n - 2)) * np.mean(a * b * c, axis=0)
+
+
+def _joint_k4_of(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Unbiased joint fourth cumulant along axis 0 of centred samples (``n >= 4``): the
+    polarisation of Fisher's k4, ``3 m2^2 -> m_ab m_cd + m_ac m_bd + m_ad m_bc``."""
+    n = len(a)
+    m = functools.partial(np.mean, axis=0)
+    pairs = m(a * b) * m(c * d) + m(a * c) * m(b * d) + m(a * d) * m(b * c)
+    return n * n * ((n + 1) * m(a * b * c * d) - (n - 1) * pairs) / ((n - 1) * (n - 2) * (n - 3))
+
+
+def _joint_k4(samples: np.ndarray, quads: np.ndarray) -> np.ndarray:
+    """The joint k-statistic of the outputs ``(n, m)`` at each index quadruple ``(k, 4)``."""
+    d = _central(samples)
+    return _joint_k4_of(*(d[:, quads[:, i]] for i in range(4)))
+
+
+def _conditional_k4(mean: np.ndarray, cov: np.ndarray, quads: np.ndarray) -> np.ndarray:
+    """kappa_4 of outputs that are N(mean, cov) given the features, by the law of total
+    cumulance with unbiased joint k-statistics over the networks (``mean (n, m)``,
+    ``cov (n, m, m)``): one estimate per index quadruple."""
+    dm, dc = _central(mean), _central(cov)
+    mi = [dm[:, quads[:, i]] for i in range(4)]
+
+    def s(i: int, j: int) -> np.ndarray:
+        return dc[:, quads[:, i], quads[:, j]]
+
+    total = _joint_k4_of(*mi)
+    for (i, j), (k, l) in (((0, 1), (2, 3)), ((0, 2), (1, 3)), ((0, 3), (1, 2))):
+        total = total + _joint_k3(s(i, j), mi[k], mi[l]) + _joint_k3(s(k, l), mi[i], mi[j])
+        total = total + _joint_k2(s(i, j), s(k, l))
+    return total
