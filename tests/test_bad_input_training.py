@@ -193,3 +193,20 @@ def test_gradient_step_refuses_mismatched_targets():
 def test_ntk_expr_needs_an_integer_d_in():
     with pytest.raises(ValueError, match="integer d_in"):
         ntk_expr(ReLUNet(d_in=sp.Symbol("d", positive=True, integer=True)))
+
+
+def test_finite_networks_that_diverge_below_the_infinite_width_bound_are_refused() -> None:
+    """Read-out training of ReLU nets at N = 4 with half the infinite-width bound: some finite
+    tangent kernels exceed 2/eta and those networks reach outputs ~1e13 with finite losses,
+    which used to be returned silently (found while measuring the trained kappa_4)."""
+    from nnqft_sym import max_learning_rate
+    from numeric import TRAINING_SET
+
+    x, y = np.array(TRAINING_SET["x_train"]), np.array(TRAINING_SET["y_train"])
+    bound = max_learning_rate(ReLUNet(), x, readout_only=True)
+    with pytest.raises(NumericalOverflowError, match="diverged for .* of 2000 networks of width 4"):
+        train_ensemble(ReLUNet(), 4, x, y, n_nets=2000, steps=30, learning_rate=bound / 2,
+                       readout_only=True, rng=0)
+    fine = train_ensemble(ReLUNet(), 4, x, y, n_nets=2000, steps=30, learning_rate=bound / 4,
+                          readout_only=True, rng=0)
+    assert fine.final_loss.max() < 10

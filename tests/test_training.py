@@ -16,13 +16,15 @@ Y_TRAIN = np.array([0.6, -0.2, 0.3, -0.5])
 X_TEST = np.array([-0.6, 0.0, 0.7])
 
 
-@pytest.mark.parametrize("net", [ErfNet(), ReLUNet(depth=2)], ids=["erf", "relu-L2"])
-def test_readout_training_is_the_exact_linear_model_at_every_width(net):
+@pytest.mark.parametrize(("net", "fraction"), [(ErfNet(), 0.5), (ReLUNet(depth=2), 0.25)],
+                         ids=["erf", "relu-L2"])
+def test_readout_training_is_the_exact_linear_model_at_every_width(net, fraction):
     """Read-out only: f is linear in the trained parameters, so after k steps
     f_k(x) = f_0(x) + T(x,X) T^-1 (1 - (1 - eta T)^k) (Y - f_0(X)) exactly, with the network's
-    own read-out tangent kernel T (the features are fixed) -- per network, at width 3."""
+    own read-out tangent kernel T (the features are fixed) -- per network, at width 3.  (At
+    half the bound 5 of these 50 depth-2 ReLU nets diverge, which train_ensemble refuses.)"""
     width, steps, n_nets = 3, 40, 50
-    eta = 0.5 * max_learning_rate(net, X_TRAIN, readout_only=True)
+    eta = fraction * max_learning_rate(net, X_TRAIN, readout_only=True)
     result = train_ensemble(net, width, X_TRAIN, Y_TRAIN, X_TEST, n_nets=n_nets, steps=steps,
                             learning_rate=eta, readout_only=True, rng=4)
     ens = NetworkEnsemble.sample(net, width, n_nets, rng=4)            # the same networks
