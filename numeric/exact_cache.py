@@ -14,16 +14,19 @@ cannot be written only costs the recomputation next time.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import json
 import os
+import sys
 import warnings
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
+import nnqft_sym
 from nnqft_sym.errors import CheckpointError
 
 from .storage import load_sealed, save_sealed, to_jsonable
@@ -68,8 +71,22 @@ def exact_cache_dir(environ: Mapping[str, str] | None = None) -> Path | None:
     return Path(root) / "exact"
 
 
+@functools.lru_cache(maxsize=1)
+def _source_digest() -> str:
+    """SHA-256 of the sources of ``nnqft_sym`` and ``numeric`` (the code behind the values), so
+    that an edited source tree (an editable install between releases) never reads values of the
+    code before the edit, even where :data:`EXACT_CODE_VERSION` was not bumped."""
+    digest = hashlib.sha256()
+    for package in (nnqft_sym, sys.modules[__package__]):
+        root = Path(package.__file__).parent
+        for path in sorted(root.rglob("*.py")):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def _identity(identity: dict[str, Any]) -> dict[str, Any]:
-    return {**identity, "code": {"nnqft": _package_version(), "exact": EXACT_CODE_VERSION}}
+    return {**identity, "code": {"nnqft": _package_version(), "exact": EXACT_CODE_VERSION,
+                                 "sources": _source_digest()}}
 
 
 def _path(folder: Path, identity: dict[str, Any]) -> Path:

@@ -45,7 +45,8 @@ def test_second_run_reads_the_cache_and_equals_the_computation(cache, monkeypatc
         assert np.array_equal(first[n], again[n]) and np.array_equal(first[n], fresh[n])
 
 
-@pytest.mark.parametrize("change", ["prior", "points", "order", "hyper-parameter", "code"])
+@pytest.mark.parametrize("change", ["prior", "points", "order", "hyper-parameter", "code",
+                                    "edited sources"])
 def test_everything_the_values_depend_on_is_in_the_key(cache, monkeypatch, change):
     _, calls = cache
     base = _reference(ReLUNet())
@@ -59,11 +60,13 @@ def test_everything_the_values_depend_on_is_in_the_key(cache, monkeypatch, chang
         orders = (2, 6)
     elif change == "hyper-parameter":
         net = ReLUNet(sigma_b=0.5)
-    else:
+    elif change == "code":
         monkeypatch.setattr(exact_cache, "EXACT_CODE_VERSION", exact_cache.EXACT_CODE_VERSION + 1)
+    else:                        # an edited source tree without a bumped EXACT_CODE_VERSION
+        monkeypatch.setattr(exact_cache, "_source_digest", lambda: "edited")
     other = _reference(net, points, orders)
     assert len(calls) > n_calls                           # recomputed, not read
-    if change == "code":                                  # same values, computed again
+    if change in ("code", "edited sources"):                                  # same values, computed again
         assert all(np.array_equal(base[n], other[n]) for n in base)
     elif change != "order":
         assert not np.array_equal(base[4], other[4])
