@@ -27,6 +27,10 @@ from .options import (CONTEXT_SETTINGS, FloatList, IntList, arch_option, out_opt
 @click.option("--depth", type=click.IntRange(min=1), default=1, show_default=True,
               help="Number of hidden layers.")
 @click.option("--readout-only", is_flag=True, help="Train only the read-out weights and bias.")
+@click.option("--parameterisation", type=click.Choice(["ntk", "standard"]), default="ntk",
+              show_default=True,
+              help="ntk: standard-normal parameters, scales in the forward pass; standard: the "
+                   "weights and biases themselves, step eta/N (not with --brg).")
 @click.option("--brg", is_flag=True,
               help="Add the Bayesian RG of the trained network: information shells of the Fisher "
                    "metric of all parameters and of the read-out, at infinite width and measured "
@@ -46,13 +50,15 @@ from .options import (CONTEXT_SETTINGS, FloatList, IntList, arch_option, out_opt
 @out_option(default=Path("nnqft-output") / "train", help="Output folder.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def command(arch: str, widths: tuple[int, ...], n_nets: int, steps: int,
-            learning_rate: float | None, depth: int, readout_only: bool, brg: bool,
+            learning_rate: float | None, depth: int, readout_only: bool, parameterisation: str,
+            brg: bool,
             noise_std: float, x_train: tuple[float, ...],
             y_train: tuple[float, ...], x_test: tuple[float, ...], sigma_w: float, sigma_b: float,
             seed: int, scheduler: str, workers: int | None, out: Path, progress: bool) -> None:
     """Trained ensembles against the infinite-width trained GP (Lee et al., arXiv:1902.06720).
 
-    Trains --n-nets networks per width in the NTK parameterisation, compares their output
+    Trains --n-nets networks per width (NTK parameterisation, or --parameterisation standard),
+    compares their output
     after --steps steps with nnqft_sym.trained_gp and fits the deviation to c N^p; writes the
     ensembles (one task per width on --scheduler; resumable), a figure and report.md to --out.
     With --brg also the Bayesian RG flow of the trained network at any depth (arXiv:2405.17538).
@@ -63,7 +69,9 @@ def command(arch: str, widths: tuple[int, ...], n_nets: int, steps: int,
                                     x_test=x_test, n_nets=n_nets, steps=steps,
                                     learning_rate=learning_rate, seed=seed, sigma_w=sigma_w,
                                     sigma_b=sigma_b, depth=depth, readout_only=readout_only,
-                                    brg=brg, noise_std=noise_std, scheduler=scheduler, workers=workers, progress=progress)
+                                    brg=brg, noise_std=noise_std,
+                                    parameterisation=parameterisation, scheduler=scheduler,
+                                    workers=workers, progress=progress)
     if study.fit is not None:
         click.echo(f"deviation of the trained mean ~ N^p, p = "
                    f"{format_estimate(study.fit.exponent, study.fit.exponent_err)} "

@@ -24,6 +24,7 @@ import numpy as np
 
 from nnqft_sym import from_description, make_network, nngp_posterior, trained_gp
 from nnqft_sym.gradient_flow import GaussianPrediction, check_learning_rate, max_learning_rate
+from nnqft_sym.ntk import check_parameterisation
 
 from .bayesian_rg import TrainedBRGFlow, default_cutoffs, linearised_coarse_graining, trained_brg_flow
 from .bayesian_rg._common import check_positive
@@ -105,8 +106,8 @@ def training_experiment(out: str | Path, arch: str = "erf", widths: Sequence[int
                         steps: int = 30, learning_rate: float | None = None, seed: int = 0,
                         sigma_w: float = 1.0, sigma_b: float = 1.0, depth: int = 1,
                         readout_only: bool = False, brg: bool = False, noise_std: float = 0.1,
-                        scheduler: Any = "serial", workers: int = 1,
-                        progress: bool = False) -> TrainingStudy:
+                        parameterisation: str = "ntk", scheduler: Any = "serial",
+                        workers: int = 1, progress: bool = False) -> TrainingStudy:
     r"""Train ensembles at each width, compare with the trained GP; write arrays, a figure and ``report.md``.
 
     ``learning_rate`` defaults to :math:`1/\lambda_{max}` (half the stable bound) of the
@@ -115,6 +116,10 @@ def training_experiment(out: str | Path, arch: str = "erf", widths: Sequence[int
     Dask cluster or a scheduler address); each writes ``width_N/ensemble.npz`` (sealed: a rerun
     with the same settings reuses it, a file of other settings is refused).  Then
     ``figures/training.png``, ``metadata.json`` and ``report.md`` under ``out``.
+
+    ``parameterisation``: ``"ntk"`` (default) or ``"standard"`` (the weights and biases
+    themselves trained with step :math:`\eta/N`, compared with ``trained_gp(...,
+    parameterisation="standard")``; see :func:`numeric.train_ensemble`).
 
     ``brg=True`` adds the Bayesian RG of the trained network (information shells of the Fisher
     metric of the Gaussian likelihood of noise ``noise_std``): :attr:`TrainingStudy.brg_flows`,
@@ -125,7 +130,8 @@ def training_experiment(out: str | Path, arch: str = "erf", widths: Sequence[int
     ------
     ValueError
         For an architecture that cannot be trained here (cos-net), fewer than one width, fewer
-        than 8 networks, or the errors of :func:`numeric.train_ensemble`.
+        than 8 networks, ``brg`` in the standard parameterisation, or the errors of
+        :func:`numeric.train_ensemble`.
 
     Examples
     --------
@@ -142,11 +148,18 @@ def training_experiment(out: str | Path, arch: str = "erf", widths: Sequence[int
         raise ValueError(f"n_nets must be >= 8 (the kappa_4 of the report needs 2 bags of 4), "
                          f"got {n_nets}")
     net = make_network(arch, sigma_w=sigma_w, sigma_b=sigma_b, depth=depth)
-    eta = (0.5 * max_learning_rate(net, x_train, readout_only=readout_only)
+    parameterisation = check_parameterisation(parameterisation)
+    eta = (0.5 * max_learning_rate(net, x_train, readout_only=readout_only,
+                                   parameterisation=parameterisation)
            if learning_rate is None else check_learning_rate(learning_rate))
     if not isinstance(brg, bool):
         raise TypeError(f"brg must be True or False, got {brg!r}")
+    if brg and parameterisation != "ntk":
+        raise ValueError("brg=True needs parameterisation='ntk' (the Bayesian RG flows of "
+                         "trained_brg_flow are those of the NTK-parameterised network)")
     kwargs = {"n_nets": n_nets, "steps": steps, "learning_rate": eta, "readout_only": readout_only}
+    if parameterisation != "ntk":     # (absent for the default: earlier checkpoints stay valid)
+        kwargs["parameterisation"] = parameterisation
     params = {"arch": arch, "sigma_w": sigma_w, "sigma_b": sigma_b, "depth": depth,
               "x_train": list(map(float, x_train)), "y_train": list(map(float, y_train)),
               "x_test": list(map(float, x_test)), **kwargs}
@@ -154,12 +167,13 @@ def training_experiment(out: str | Path, arch: str = "erf", widths: Sequence[int
         params.update(brg=True, noise_std=check_positive(noise_std, "noise_std"))
         flows = _brg_flows(net, x_train, y_train, x_test, noise_std, steps, eta, readout_only)
     prediction = trained_gp(net, x_train, y_train, x_test, steps=steps, learning_rate=eta,
-                            readout_only=readout_only)
+                            readout_only=readout_only, parameterisation=parameterisation)
     posterior = nngp_posterior(net, x_train, y_train, x_test)
     start = time.perf_counter()
     description = net.describe()
     tasks = {width: (description, width, tuple(map(float, x_train)), tuple(map(float, y_train)),
-                     tuple(map(float, x_test)), n_nets, steps, eta, readout_only, seed, brg)
+                     tuple(map(float, x_test)), n_nets, steps, eta, readout_only, seed, brg,
+                     parameterisation)
              for width in widths}
     with lock_folder(out):
         arrays = run_tasks(train_width, tasks, scheduler=scheduler, workers=workers,
@@ -205,8 +219,8 @@ def training_experiment(out: str | Path, arch: str = "erf", widths: Sequence[int
 
 def train_width(description: dict[str, Any], width: int, x_train: Sequence[float],
                 y_train: Sequence[float], x_test: Sequence[float], n_nets: int, steps: int,
-                learning_rate: float, readout_only: bool, seed: int, brg: bool = False
-                ) -> dict[str, np.ndarray]:
+                learning_rate: float, readout_only: bool, seed: int, brg: bool = False,
+                parameterisation: str = "ntk") -> dict[str, np.ndarray]:
     """One task of :func:`training_experiment` (a module-level pure function for the schedulers):
     the arrays of :func:`numeric.train_ensemble` at one width, seeded by ``(seed, width)``
     (``brg``: also the outputs on the training inputs after training and the tangent kernels).
@@ -221,7 +235,8 @@ def train_width(description: dict[str, Any], width: int, x_train: Sequence[float
     rng = np.random.SeedSequence(as_seed_sequence(seed).entropy, spawn_key=(width,))
     ens = train_ensemble(from_description(description), width, x_train, y_train, x_test,
                          n_nets=n_nets, steps=steps, learning_rate=learning_rate,
-                         readout_only=readout_only, tangent_kernel=brg, rng=rng)
+                         readout_only=readout_only, tangent_kernel=brg,
+                         parameterisation=parameterisation, rng=rng)
     out = {"initial": ens.initial, "final": ens.final, "initial_train": ens.initial_train,
            "final_loss": ens.final_loss}
     if brg:
@@ -272,7 +287,8 @@ def _report(study: TrainingStudy, net: Any, params: dict[str, Any], figure: Path
              f"{params['depth']}; {params['n_nets']} networks per width trained by "
              f"{params['steps']} full-batch gradient-descent steps of size "
              f"{params['learning_rate']:.4g} on 1/2 sum (f - y)^2 "
-             f"({'read-out only' if params['readout_only'] else 'all layers'}, NTK "
+             f"({'read-out only' if params['readout_only'] else 'all layers'}, "
+             f"{'NTK' if params.get('parameterisation', 'ntk') == 'ntk' else 'standard'} "
              "parameterisation). Prediction: nnqft_sym.trained_gp (Lee et al. arXiv:1902.06720).",
              "", "## Deviation of the trained mean from the prediction", "",
              markdown_table(rows, ["N", "proj", "scaled", "z_mean", "z_cov", "loss"],

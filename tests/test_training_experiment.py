@@ -86,3 +86,43 @@ def test_cli_brg_option_reports_the_flow_at_depth(tmp_path):
     bad = CliRunner().invoke(cli, ["experiment", "train", "--brg", "--noise-std", "0",
                                    "--out", str(tmp_path / "bad")])
     assert bad.exit_code != 0 and "noise-std" in bad.output
+
+
+def test_standard_parameterisation_from_the_cli_matches_its_trained_gp(tmp_path):
+    """``--parameterisation standard``: the networks of train_ensemble(parameterisation=
+    "standard") against trained_gp(..., parameterisation="standard") (issue 18: training in both
+    parameterisations); a checkpoint of the NTK run is not reused."""
+    from nnqft_sym import ErfNet, trained_gp
+    from numeric import TRAINING_SET, train_ensemble
+
+    ntk = tmp_path / "ntk"
+    CliRunner().invoke(cli, ["experiment", "train", "--widths", "256", "--n-nets", "400",
+                             "--steps", "10", "--out", str(ntk)])
+    result = CliRunner().invoke(cli, ["experiment", "train", "--widths", "256", "--n-nets", "400",
+                                      "--steps", "10", "--parameterisation", "standard",
+                                      "--out", str(tmp_path / "std")])
+    assert result.exit_code == 0, result.output
+    assert "standard parameterisation" in (tmp_path / "std" / "report.md").read_text()
+    study = training_experiment(tmp_path / "std", "erf", [256], n_nets=400, steps=10,
+                                parameterisation="standard")                    # resumed
+    eta = study.ensembles[0].learning_rate
+    expected = trained_gp(ErfNet(), TRAINING_SET["x_train"], TRAINING_SET["y_train"],
+                          TRAINING_SET["x_test"], steps=10, learning_rate=eta,
+                          parameterisation="standard")
+    np.testing.assert_allclose(study.prediction.mean, expected.mean, rtol=1e-12)
+    direct = train_ensemble(ErfNet(), 256, TRAINING_SET["x_train"], TRAINING_SET["y_train"],
+                            TRAINING_SET["x_test"], n_nets=400, steps=10, learning_rate=eta,
+                            parameterisation="standard",
+                            rng=np.random.SeedSequence(0, spawn_key=(256,)))
+    np.testing.assert_array_equal(study.ensembles[0].final, direct.final)
+    ens = study.ensembles[0]
+    z = np.abs(ens.mean - expected.mean) / ens.mean_error
+    assert z.max() < 4.5, z.max()
+    with pytest.raises(CheckpointError, match="ensemble.npz"):     # the NTK run's ensembles
+        training_experiment(ntk, "erf", [256], n_nets=400, steps=10, parameterisation="standard")
+
+
+def test_brg_needs_the_ntk_parameterisation(tmp_path):
+    with pytest.raises(ValueError, match="parameterisation='ntk'"):
+        training_experiment(tmp_path, "erf", [4], n_nets=16, steps=2, brg=True,
+                            parameterisation="standard")
