@@ -182,7 +182,9 @@ def training_experiment(out: str | Path, arch: str = "erf", widths: Sequence[int
                            progress=progress, desc="widths")
         ensembles = [TrainedEnsemble(np.asarray(prediction.points), a["initial"], a["final"],
                                      a["initial_train"], a["final_loss"], width, steps, eta,
-                                     a.get("final_train"), a.get("tangent_kernel"))
+                                     a.get("final_train"), a.get("tangent_kernel"),
+                                     a.get("conditional_mean"), a.get("conditional_covariance"),
+                                     a.get("feature_kernel"))
                      for width, a in arrays.items()]
         y = np.asarray(y_train, dtype=float)
         controls = [e.final - e.initial - (y - e.initial_train) @ prediction.gain.T
@@ -239,6 +241,10 @@ def train_width(description: dict[str, Any], width: int, x_train: Sequence[float
                          parameterisation=parameterisation, rng=rng)
     out = {"initial": ens.initial, "final": ens.final, "initial_train": ens.initial_train,
            "final_loss": ens.final_loss}
+    if readout_only:         # for the conditional kappa_4 (exact Gaussian of each network given h)
+        out.update(conditional_mean=ens.conditional_mean,
+                   conditional_covariance=ens.conditional_covariance,
+                   feature_kernel=ens.feature_kernel)
     if brg:
         out.update(final_train=ens.final_train, tangent_kernel=ens.tangent_kernel)
     return out
@@ -268,8 +274,10 @@ def _report(study: TrainingStudy, net: Any, params: dict[str, Any], figure: Path
     name = net.name
     bags = min(20, params["n_nets"] // 4)
     for i, (width, ens) in enumerate(zip(study.widths, study.ensembles)):
-        before = ens.connected_four_point(trained=False, n_bags=bags)[where]
-        after = ens.connected_four_point(n_bags=bags)[where]
+        conditional = ens.conditional_mean is not None
+        estimator = "conditional" if conditional else "plain"
+        before = ens.connected_four_point(trained=False, n_bags=bags, estimator=estimator)[where]
+        after = ens.connected_four_point(n_bags=bags, estimator=estimator)[where]
         exact = (f"{float(net.connected_green([point] * 4, width)):.4g}"
                  if net.has_exact_finite_width else "-")
         z_mean = np.max(np.abs(ens.mean - study.prediction.mean) / ens.mean_error)
@@ -306,8 +314,12 @@ def _report(study: TrainingStudy, net: Any, params: dict[str, Any], figure: Path
               markdown_table(rows, ["N", "k4_init", "k4_exact", "k4_trained"],
                              ["N", "kappa_4 at initialisation", "exact (one hidden layer)",
                               "kappa_4 after training"]), "",
-              f"kappa_4(x, x, x, x): Fisher's k-statistic in {bags} bags of networks "
-              "(TrainedEnsemble.connected_four_point).", ""]
+              f"kappa_4(x, x, x, x) in {bags} bags of networks "
+              "(TrainedEnsemble.connected_four_point): "
+              + ("the conditional estimator (read-out training: each network's output is exactly "
+                 "Gaussian given its features; law of total cumulance, unbiased)."
+                 if all(e.conditional_mean is not None for e in study.ensembles)
+                 else "Fisher's k-statistic of the outputs."), ""]
     lines += ["## Figures", "", f"![training](figures/{figure.name})", "", "## Reproduce", "",
               "Seeds and parameters: `metadata.json`.", ""]
     return "\n".join(lines)
