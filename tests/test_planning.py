@@ -97,3 +97,14 @@ def test_a_heavy_tailed_pilot_says_its_plan_is_a_lower_bound():
     light = required_networks(ReLUNet(), 10, [1.0], 4, 0.1, pilot_bags=4, pilot_nets=500)
     assert not light.heavy_tail.any() and abs(light.pilot_z[0]) < 5
     assert "lower bound" not in str(light)
+
+
+def test_a_hidden_timing_slope_still_gives_a_positive_cost(monkeypatch):
+    """On a loaded machine the bags of 4 slabs may time no slower than those of 1 (a CI run
+    gave seconds_per_network = 0.0): the plan then charges the whole cost of a bag per network
+    instead of claiming zero."""
+    clock = iter(np.arange(0.0, 1e6, 0.5))                 # every timed run takes 0.5 s
+    monkeypatch.setattr(planning.time, "perf_counter", lambda: float(next(clock)))
+    plan = required_networks(ReLUNet(), 3, [1.0], 4, 0.05, "plain", rng=5)
+    assert plan.seconds_per_network == pytest.approx(0.25 / (4 * planning.SLAB_NETS))
+    assert plan.wall_time > 0
