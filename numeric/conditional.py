@@ -82,7 +82,6 @@ import json
 from typing import Any
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from nnqft_sym.architectures import Network, from_description
 from nnqft_sym.activations import activation_rules
@@ -91,6 +90,7 @@ from nnqft_sym.neuron_sums import free_green_general
 from nnqft_sym.pair_rules import trapezoid_pair_rule
 from nnqft_sym.priors import ParameterPrior
 
+from ._blas import blas_threads
 from .monomials import SLAB_NETS, STATISTICS
 from .sampling import _BlockSampler, block_size, child_seeds
 
@@ -120,12 +120,6 @@ ESTIMATORS = (PLAIN, CONDITIONAL)
 IMPORTANCE_WIDTH_SCALE = 4.5
 #: networks per piece of the pairing recursion (its temporaries stay in cache)
 _PIECE = 256
-
-
-@functools.cache
-def _threadpools() -> ThreadpoolController:
-    """The BLAS pools of this process, scanned once (a scan per slab would cost ~1 ms)."""
-    return ThreadpoolController()
 
 
 # ---------------------------------------------------------------------- which estimator
@@ -356,7 +350,7 @@ class ConditionalSums:
         # pieces of _PIECE networks keep the (n_combos x networks) temporaries in cache; the
         # linear parts are small products (n_combos x P^2 by P^2 x 256), on one BLAS thread:
         # a second OpenBLAS thread made them up to 70x slower on a busy 2-core machine
-        with _threadpools().limit(limits=1, user_api="blas"):
+        with blas_threads(1):
             for start in range(0, delta.shape[0], _PIECE):
                 piece = slice(start, start + _PIECE)
                 if mean_delta is None:

@@ -53,12 +53,12 @@ from pathlib import Path
 from typing import Any, Callable, Hashable, Iterator, Mapping
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from nnqft_sym.errors import NnqftError
 from nnqft_sym.validation import check_integer
 
+from ._blas import blas_threads
 from .storage import load_sealed, save_npz, seal
 
 __all__ = ["SCHEDULERS", "DEFAULT_SCHEDULER_TIMEOUT", "SchedulerUnreachableError",
@@ -279,7 +279,7 @@ def _run_on_threads(function: Callable[..., Result], tasks: Mapping[Hashable, tu
     On an error the tasks not yet started are cancelled and the error is raised; the
     results stored so far (and their checkpoints) are kept.
     """
-    with threadpool_limits(limits=1, user_api="blas"), \
+    with blas_threads(1), \
             ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nnqft-task") as pool:
         futures = {pool.submit(function, *tasks[key]): key for key in todo}
         try:

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from .._deprecation import renamed_keywords
+from .._blas import blas_threads
 from ..distributed import check_scheduler, run_tasks
 from ..sampling import STREAM_VERSION, child_seeds, seed_state
 from ..storage import checkpoint_folder
@@ -32,7 +32,6 @@ __all__ = ["brg_member", "run_brg_experiment"]
 #: where threads cost more than they gain (``nnqft experiment brg``: 22 s CPU with the 2 OpenBLAS
 #: threads of a 2-core machine, 6.5 s with one); one thread per process, numbers equal to rounding
 BLAS_THREADS = 1
-_THREADPOOLS = ThreadpoolController()
 
 
 def _target(rng: np.random.Generator, d_in: int, n_modes: int, mass: float, radius: float
@@ -95,7 +94,7 @@ def brg_member(seed: np.random.SeedSequence, setup: dict[str, Any], n_fisher: in
     >>> out["f_probe"].shape, out["fisher_z"].size
     ((2, 3), 0)
     """
-    with _THREADPOOLS.limit(limits=BLAS_THREADS, user_api="blas"):
+    with blas_threads(BLAS_THREADS):
         return _member(seed, setup, n_fisher)
 
 
@@ -240,7 +239,7 @@ def run_brg_experiment(config: BRGConfig | None = None, *, scheduler: Any = "ser
                                  checkpoint=None if folder is None else _member_file(folder),
                                  identity=identity, progress=progress,
                                  desc=f"BRG {config.features} members").values())
-    with _THREADPOOLS.limit(limits=BLAS_THREADS, user_api="blas"):
+    with blas_threads(BLAS_THREADS):
         return _reduce(config, members, cutoffs, separations, probes, mc_seq, boot_seq, record)
 
 
