@@ -35,7 +35,8 @@ import numpy as np
 from nnqft_sym.activations import activation_rules
 from nnqft_sym.deep import layer_kernels, read_variances
 from nnqft_sym.errors import NumericalOverflowError
-from nnqft_sym.gradient_flow import check_learning_rate, check_training_set, max_learning_rate
+from nnqft_sym.gradient_flow import (check_learning_rate, check_test_inputs, check_training_set,
+                                     max_learning_rate)
 from nnqft_sym.ntk import check_parameterisation
 from nnqft_sym.priors import ParameterPrior
 from nnqft_sym.specification import NetworkSpec as Network
@@ -283,7 +284,12 @@ class NetworkEnsemble:
                              f"got {targets.shape}")
         steps = check_integer(steps, "steps", 0)
         learning_rate = check_learning_rate(learning_rate)
-        phi_train, phi_test = self._readout_features(train), self._readout_features(test)
+        return self._readout_map(self._readout_features(train), self._readout_features(test),
+                                 targets, learning_rate, steps)
+
+    def _readout_map(self, phi_train: np.ndarray, phi_test: np.ndarray, targets: np.ndarray,
+                     learning_rate: float, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`readout_training_map` from the read-out features on both sets of points."""
         kern = np.einsum("npi,nqi->npq", phi_train, phi_train)
         gain = np.einsum("npi,nqi->npq", phi_test, phi_train) @ _step_sum(kern, learning_rate,
                                                                            steps)
@@ -556,19 +562,9 @@ def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test:
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
     x, y = check_training_set(net, x_train, y_train)
-    xs = x if x_test is None else as_points(x_test, net.d_in, "x_test")
-    if xs.ndim != 2:
-        raise ValueError(f"x_test must have shape (m, d_in) or (m,), got {np.shape(x_test)}")
+    xs = x if x_test is None else check_test_inputs(net, x_test)
     standard = check_parameterisation(parameterisation) == "standard"
-    bound = max_learning_rate(net, x, readout_only=readout_only, parameterisation=parameterisation)
-    if learning_rate is None:
-        eta = bound / 4
-    else:
-        eta = check_learning_rate(learning_rate)
-    if eta >= bound:
-        raise ValueError(f"learning_rate = {eta} makes gradient descent diverge: it must be "
-                         f"< 2 / lambda_max = {bound:.6g}, lambda_max the largest eigenvalue of "
-                         f"the infinite-width tangent kernel on x_train")
+    eta, bound = _stable_learning_rate(net, x, learning_rate, readout_only, parameterisation)
     step = eta / width if standard else eta
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(
         as_seed_sequence(rng, "rng"))
@@ -585,8 +581,9 @@ def train_ensemble(net: Network, width: int, x_train: Any, y_train: Any, x_test:
             kernels.append(ens.tangent_kernel(np.concatenate([x, xs]), readout_only=readout_only,
                                               parameterisation=parameterisation))
         if readout_only:                    # the exact Gaussian of each network given h
-            offset, matrix, variances = ens.readout_training_map(x, y, xs, step, steps)
             phi = ens._readout_features(xs)
+            offset, matrix, variances = ens._readout_map(ens._readout_features(x), phi, y, step,
+                                                         steps)
             cond_mean.append(offset)
             cond_cov.append(np.einsum("npi,i,nqi->npq", matrix, variances, matrix))
             feature_kernels.append(np.einsum("npi,i,nqi->npq", phi, variances, phi))
@@ -664,15 +661,9 @@ def trained_kappa4_coefficient(net: Network, x_train: Any, y_train: Any, x_test:
         raise ValueError(f"trained_kappa4_coefficient: one hidden layer (depth = 1), got depth = "
                          f"{net.depth}")
     x, y = check_training_set(net, x_train, y_train)
-    xs = as_points(x_test, net.d_in, "x_test")
-    if xs.ndim != 2:
-        raise ValueError(f"x_test must have shape (m, d_in) or (m,), got {np.shape(x_test)}")
+    xs = check_test_inputs(net, x_test)
     steps = check_integer(steps, "steps", 0)
-    eta = check_learning_rate(learning_rate)
-    bound = max_learning_rate(net, x, readout_only=True)
-    if eta >= bound:
-        raise ValueError(f"learning_rate = {eta} makes gradient descent diverge: it must be "
-                         f"< 2 / lambda_max = {bound:.6g}")
+    eta, _ = _stable_learning_rate(net, x, check_learning_rate(learning_rate), True, "ntk")
     bias = read_variances(net)[-1][1]
     n = len(x)
     out = []
@@ -696,6 +687,19 @@ def trained_kappa4_coefficient(net: Network, x_train: Any, y_train: Any, x_test:
             jac[a, b] = jac[b, a] = _trained_variance(kern + step, eta, steps).imag / 1e-30
         out.append(3 * np.einsum("ab,abcd,cd->", jac, cov, jac))
     return np.array(out)
+
+
+def _stable_learning_rate(net: Network, x: np.ndarray, learning_rate: Any, readout_only: bool,
+                          parameterisation: str) -> tuple[float, float]:
+    """``(eta, 2 / lambda_max)``: ``learning_rate`` (default a quarter of the bound) checked
+    against the largest stable step of the infinite-width tangent kernel on ``x``."""
+    bound = max_learning_rate(net, x, readout_only=readout_only, parameterisation=parameterisation)
+    eta = bound / 4 if learning_rate is None else check_learning_rate(learning_rate)
+    if eta >= bound:
+        raise ValueError(f"learning_rate = {eta} makes gradient descent diverge: it must be "
+                         f"< 2 / lambda_max = {bound:.6g}, lambda_max the largest eigenvalue of "
+                         f"the infinite-width tangent kernel on x_train")
+    return eta, bound
 
 
 def _step_sum(kern: np.ndarray, eta: float, steps: int) -> np.ndarray:
