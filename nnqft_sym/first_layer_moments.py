@@ -48,7 +48,6 @@ from typing import Any
 import numpy as np
 
 from .activations import activation_rules
-from .laws import FiniteLaw, Rademacher
 from .specification import NetworkSpec
 
 __all__ = ["independent_first_layer_moment", "law_gauss_rule"]
@@ -124,7 +123,7 @@ def check_first_layer_integral(net: NetworkSpec) -> None:
                          f"dimensional product rule), got d_in = {net.d_in}; measure it with "
                          "numeric.measure")
     weights = net.priors.first_weights
-    if net.d_in > 1 and weights.numeric_std(net.d_in) > 0 and not _is_finite(weights.law):
+    if net.d_in > 1 and weights.numeric_std(net.d_in) > 0 and not weights.law.is_discrete:
         kinks = activation_rules(net.activation).kinks
         if kinks:
             raise ValueError(f"d_in = {net.d_in}: the activation {net.activation} has kinks at "
@@ -133,10 +132,6 @@ def check_first_layer_integral(net: NetworkSpec) -> None:
                              "across hyperplanes of weight space and the product rule would "
                              "converge slowly; exact moments need d_in = 1, a smooth activation "
                              "or a finite weight law (Rademacher, FiniteLaw)")
-
-
-def _is_finite(law: Any) -> bool:
-    return isinstance(law, (Rademacher, FiniteLaw))
 
 
 def law_gauss_rule(law: Any, nodes: int = GAUSS_NODES) -> tuple[np.ndarray, np.ndarray]:
@@ -161,7 +156,7 @@ def law_gauss_rule(law: Any, nodes: int = GAUSS_NODES) -> tuple[np.ndarray, np.n
     >>> round(float(np.sum(w * x ** 4)), 12)              # E xi^4 = 9/5
     1.8
     """
-    if _is_finite(law):
+    if law.is_discrete:
         return law.rule()
     x, w = law.rule()
     keep = w > 0

@@ -60,6 +60,8 @@ class _Law:
 
     name: str = "law"
     is_gaussian: bool = False
+    #: True for a law on finitely many values: :meth:`rule` returns its atoms, exactly
+    is_discrete = False
 
     def support_interval(self) -> tuple[float, float]:
         """The support ``(lo, hi)`` as floats (``-inf``/``inf`` for unbounded laws)."""
@@ -173,6 +175,7 @@ class Rademacher(_Law):
     """
 
     name: str = "rademacher"
+    is_discrete = True
 
     def moment(self, k: int) -> sp.Expr:
         r""":math:`E[\xi^k] = 1` for even ``k``, 0 for odd."""
@@ -313,6 +316,7 @@ class FiniteLaw(_Law):
     probabilities: tuple = ()
     standardised: bool = True
     name: str = field(default="finite", init=False)
+    is_discrete = True
 
     def __post_init__(self) -> None:
         values = tuple(to_sympy(v, "values") for v in self.values)
