@@ -75,7 +75,8 @@ from typing import Any
 import sympy as sp
 
 from ..parsing import to_sympy
-from .action import LARGE_N, RHO, TruncatedAction, check_expansion, check_n_components
+from .action import (LARGE_N, RHO, TruncatedAction, check_expansion, check_n_components,
+                     check_truncation)
 from .continuation import is_wilson_fisher
 from .defaults import DEFAULT_REGULATOR
 from .fixed_points import FixedPoint, _continue, _exponents, critical_exponents, find_fixed_point
@@ -478,8 +479,7 @@ def lpa_prime_exponents(d: Any, truncation: int, regulator: Any = DEFAULT_REGULA
         raise ValueError(f"d must be a number with 2 < d < 4 (the Wilson-Fisher fixed point), "
                          f"got {d}")
     n_comp = check_n_components(n_components, numeric=True)
-    if isinstance(truncation, bool) or not isinstance(truncation, int) or truncation < 2:
-        raise ValueError(f"truncation must be an integer >= 2, got {truncation!r}")
+    truncation = check_truncation(truncation, 2)
     reg = get_regulator(regulator)
     start = critical_exponents(dd, 2, reg, expansion, n_components=n_comp)
     sequence = []

@@ -215,9 +215,10 @@ def _solve(d: float, n_comp: Any, loop: _Loop, points: int, kappa: float, slope:
         r_max = min(r_max, float(previous.domain[1]))
     r, dmat = nodes * r_max, dunit / r_max
     d2mat = dmat @ dmat
-    power = 2.0 / (d - 2.0)   # large-field scaling w ~ r^(2/(d-2))
-    w = slope * kappa / power * ((r / kappa) ** power - 1.0)
-    if previous is not None:
+    if previous is None:
+        power = 2.0 / (d - 2.0)   # large-field scaling w ~ r^(2/(d-2))
+        w = slope * kappa / power * ((r / kappa) ** power - 1.0)
+    else:
         w = previous(r)
     polish = 0
     for _ in range(100):
