@@ -48,14 +48,12 @@ from typing import Any
 import numpy as np
 
 from .activations import activation_rules
-from .specification import NetworkSpec
+from .specification import NetworkSpec, check_first_layer_integral
 
 __all__ = ["independent_first_layer_moment", "law_gauss_rule"]
 
 #: nodes of the Gauss rule of a continuous law per dimension at d_in > 1
 GAUSS_NODES = 40
-#: the largest d_in of the exact first-layer integral
-MAX_INTEGRAL_D_IN = 3
 
 
 def independent_first_layer_moment(net: NetworkSpec, points: Any) -> np.ndarray | float:
@@ -66,7 +64,7 @@ def independent_first_layer_moment(net: NetworkSpec, points: Any) -> np.ndarray 
     Raises
     ------
     ValueError
-        For ``d_in`` > :data:`MAX_INTEGRAL_D_IN` = 3, or ``d_in`` > 1 with an activation that
+        For ``d_in`` > :data:`~nnqft_sym.specification.MAX_INTEGRAL_D_IN` = 3, or ``d_in`` > 1 with an activation that
         has kinks and a continuous weight law (see the module).
     """
     check_first_layer_integral(net)
@@ -113,25 +111,6 @@ def _moment(net: NetworkSpec, x: np.ndarray) -> float:
         g = np.prod(net.activate(z, s, overwrite_z=True), axis=-1)
         # far tail nodes carry weight 0 (the density underflows) where phi may overflow
         return float(np.sum(np.where(weight > 0, weight * g, 0.0)))
-
-
-def check_first_layer_integral(net: NetworkSpec) -> None:
-    """Raise a ``ValueError`` unless :func:`independent_first_layer_moment` covers the network."""
-    if net.d_in > MAX_INTEGRAL_D_IN:
-        raise ValueError(f"d_in: exact moments of a first layer with non-Gaussian or shifted "
-                         f"priors are computed for d_in <= {MAX_INTEGRAL_D_IN} (a (d_in + 1)-"
-                         f"dimensional product rule), got d_in = {net.d_in}; measure it with "
-                         "numeric.measure")
-    weights = net.priors.first_weights
-    if net.d_in > 1 and weights.numeric_std(net.d_in) > 0 and not weights.law.is_discrete:
-        kinks = activation_rules(net.activation).kinks
-        if kinks:
-            raise ValueError(f"d_in = {net.d_in}: the activation {net.activation} has kinks at "
-                             f"{list(kinks)} and the first-layer weight law "
-                             f"{weights.law.name!r} is continuous, so the integrand is not smooth "
-                             "across hyperplanes of weight space and the product rule would "
-                             "converge slowly; exact moments need d_in = 1, a smooth activation "
-                             "or a finite weight law (Rademacher, FiniteLaw)")
 
 
 def law_gauss_rule(law: Any, nodes: int = GAUSS_NODES) -> tuple[np.ndarray, np.ndarray]:

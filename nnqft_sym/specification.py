@@ -35,6 +35,7 @@ import numpy as np
 import sympy as sp
 
 from .first_layer import DrawnFirstLayer, GaussianFirstLayer, affine_preactivations
+from .kinks import find_kinks
 from .parsing import read_srepr, to_sympy
 from .priors import (STANDARD_NORMAL, NetworkPriors, ParameterPrior, PriorChoice, SharedScale, SphericalReadout, as_prior,
                      iid_gaussian_priors, prior_from_description)
@@ -45,6 +46,10 @@ __all__ = ["Z", "S", "P", "NetworkSpec", "GaussianFrequencyPrior", "default_poin
 
 #: the pre-activation z = W0 . x + b0 of one hidden neuron
 Z = sp.Symbol("z", real=True)
+
+#: the largest d_in of the exact first-layer integral of non-Gaussian or shifted priors
+#: (:func:`nnqft_sym.first_layer_moments.independent_first_layer_moment`)
+MAX_INTEGRAL_D_IN = 3
 #: the variance s(x) = Var z(x) = sigma_b^2 + sigma_W^2 |x|^2 / d_in of the pre-activation
 S = sp.Symbol("s", positive=True)
 #: the momentum magnitude |p| (= |w| of a frequency), one symbol for the propagators, the RG
@@ -70,6 +75,28 @@ def default_points(d_in: Any) -> tuple[Any, Any]:
             list(sp.symbols(f"y_1:{d_in + 1}", real=True)))
 
 
+
+
+def check_first_layer_integral(net: "NetworkSpec") -> None:
+    """Raise a ``ValueError`` unless the exact first-layer integral of non-Gaussian or shifted
+    priors (:func:`nnqft_sym.first_layer_moments.independent_first_layer_moment`) covers ``net``:
+    ``d_in`` <= :data:`MAX_INTEGRAL_D_IN`, and at ``d_in`` > 1 a smooth activation or a discrete
+    weight law (the capability query :meth:`NetworkSpec.require_exact_finite_width` asks it)."""
+    if net.d_in > MAX_INTEGRAL_D_IN:
+        raise ValueError(f"d_in: exact moments of a first layer with non-Gaussian or shifted "
+                         f"priors are computed for d_in <= {MAX_INTEGRAL_D_IN} (a (d_in + 1)-"
+                         f"dimensional product rule), got d_in = {net.d_in}; measure it with "
+                         "numeric.measure")
+    weights = net.priors.first_weights
+    if net.d_in > 1 and weights.variance != 0 and not weights.law.is_discrete:
+        kinks = find_kinks(net.activation, Z)
+        if kinks:
+            raise ValueError(f"d_in = {net.d_in}: the activation {net.activation} has kinks at "
+                             f"{list(kinks)} and the first-layer weight law "
+                             f"{weights.law.name!r} is continuous, so the integrand is not smooth "
+                             "across hyperplanes of weight space and the product rule would "
+                             "converge slowly; exact moments need d_in = 1, a smooth activation "
+                             "or a finite weight law (Rademacher, FiniteLaw)")
 
 @functools.lru_cache(maxsize=32)
 def log_normalisation(normalisation: sp.Expr) -> sp.Expr:
@@ -319,13 +346,11 @@ class NetworkSpec:
             raise ValueError(f"{what}: exact finite-width results exist for one hidden layer only, "
                              f"got depth = {self.depth}; {instead}")
         first = (self.priors.first_weights, self.priors.first_biases)
-        if all(isinstance(p, ParameterPrior) for p in first) and not self.first_layer_is_design \
-                and self.d_in > 3:
-            raise ValueError(f"{what}: exact neuron moments of a first layer with the priors "
-                             f"{[p.describe()['law'] for p in first]} and means "
-                             f"{[str(p.mean) for p in first]} are computed for d_in <= 3 only "
-                             f"(a (d_in + 1)-dimensional product rule), got d_in = {self.d_in}; "
-                             f"measure it with numeric.measure")
+        if all(isinstance(p, ParameterPrior) for p in first) and not self.first_layer_is_design:
+            try:        # the integral of independent_first_layer_moment must cover the network
+                check_first_layer_integral(self)
+            except ValueError as exc:
+                raise ValueError(f"{what}: {exc}") from None
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v}" for k, v in self.params.items())

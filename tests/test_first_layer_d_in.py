@@ -74,3 +74,15 @@ def test_refusals():
         ReLUNet(d_in=2).with_priors(first_weights="uniform").green([[0.3, 0.1], [0.3, 0.1]], 4)
     with pytest.raises(ValueError, match="d_in <= 3"):
         TanhNet(d_in=4).with_priors(first_weights="uniform").green([[0.3] * 4, [0.1] * 4], 4)
+
+
+def test_the_capability_query_agrees_with_the_integral():
+    """``has_exact_finite_width`` said True for ReLU with a continuous weight law at d_in = 2,
+    whose exact moments are then refused: the query now asks the same check."""
+    kinked = ReLUNet(d_in=2).with_priors(first_weights="laplace")
+    assert not kinked.has_exact_finite_width
+    with pytest.raises(ValueError, match="kinks.*continuous"):
+        kinked.require_exact_finite_width("green", "")
+    assert ReLUNet(d_in=2).with_priors(first_weights="rademacher").has_exact_finite_width
+    assert TanhNet(d_in=2).with_priors(first_weights="laplace").has_exact_finite_width
+    assert not TanhNet(d_in=4).with_priors(first_weights="uniform").has_exact_finite_width
