@@ -87,12 +87,18 @@ class SingleInputMoments:
         return sp.latex(collected.subs(t, 1 / self.width))
 
 
-def _gaussian_power_moments(activation: sp.Expr, count: int) -> list[sp.Expr]:
-    """m_r = E[phi(u)^(2r)], r = 0..count, for a degree-1 homogeneous activation."""
+def _even_power_factor(activation: sp.Expr, m: int) -> sp.Expr:
+    r""":math:`c_m = E[\phi(z)^{2m}]/E[z^{2m}] = (\phi(1)^{2m} + \phi(-1)^{2m})/2` for a
+    symmetric pre-activation z and a degree-1 homogeneous activation."""
     z = sorted(activation.free_symbols, key=str)[0] if activation.free_symbols else sp.Symbol("z")
     up, down = activation.subs(z, 1), activation.subs(z, -1)
-    return [sp.Integer(1)] + [sp.nsimplify((up ** (2 * r) + down ** (2 * r)) / 2)
-                              * sp.factorial2(2 * r - 1) for r in range(1, count + 1)]
+    return sp.nsimplify((up ** (2 * m) + down ** (2 * m)) / 2)
+
+
+def _gaussian_power_moments(activation: sp.Expr, count: int) -> list[sp.Expr]:
+    """m_r = E[phi(u)^(2r)], r = 0..count, for a degree-1 homogeneous activation."""
+    return [sp.Integer(1)] + [_even_power_factor(activation, r) * sp.factorial2(2 * r - 1)
+                              for r in range(1, count + 1)]
 
 
 def _sum_moments(m: list[sp.Expr], count: int, width: sp.Symbol) -> list[sp.Expr]:
@@ -200,12 +206,9 @@ def _power_sum_moments(net: Network, x: Any) -> SingleInputMoments:
             raise ValueError(f"exact_single_input_moments needs i.i.d. centred parameters of "
                              f"symmetric laws; the group {name} of this {net.name} has "
                              f"{prior.describe()}")
-    phi = net.activation
-    z = sorted(phi.free_symbols, key=str)[0] if phi.free_symbols else sp.Symbol("z")
-    up, down = phi.subs(z, 1), phi.subs(z, -1)
-
+    @functools.cache
     def c(m: int) -> sp.Expr:
-        return sp.nsimplify((up ** (2 * m) + down ** (2 * m)) / 2)
+        return _even_power_factor(net.activation, m)
 
     if x is None:
         coords = [sp.Symbol(f"x_{k + 1}", real=True) for k in range(net.d_in)] if net.d_in > 1 \
