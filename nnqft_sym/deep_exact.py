@@ -36,6 +36,7 @@ from sympy.utilities.iterables import multiset_partitions, partitions
 
 from .activations import activation_rules
 from .deep import layer_kernels_expr, read_variances
+from .errors import DivergentExpectationError
 from .parsing import to_sympy
 from .priors import ParameterPrior
 from .specification import NetworkSpec as Network
@@ -53,29 +54,51 @@ class SingleInputMoments:
     Attributes
     ----------
     two_point, four_point, six_point : sympy.Expr
+        :math:`E f^2, E f^4, E f^6`; ``sympy.oo`` for a moment that diverges because a
+        parameter law lacks the moment it needs (Student-t with few degrees of freedom: the
+        even moment is then infinite, see :attr:`divergent_orders`).
     width : sympy.Symbol
         The symbol N (all hidden layers of width N).
+    divergence : str
+        Why the infinite moments diverge (the first law moment missing); empty if none does.
     """
 
     two_point: sp.Expr
     four_point: sp.Expr
     six_point: sp.Expr
     width: sp.Symbol
+    divergence: str = ""
+
+    @property
+    def divergent_orders(self) -> tuple[int, ...]:
+        """The orders 2p among 2, 4, 6 whose moment :math:`E f^{2p}` is infinite."""
+        return tuple(2 * p for p, m in enumerate(
+            (self.two_point, self.four_point, self.six_point), start=1) if m is sp.oo)
+
+    def _finite(self, order: int, what: str) -> None:
+        if any(k <= order for k in self.divergent_orders):
+            raise DivergentExpectationError(
+                f"{what} needs E f^{order}, which diverges: {self.divergence} (finite moments: "
+                f"E f^k for k < {min(self.divergent_orders)})")
 
     @property
     def delta_four_point(self) -> sp.Expr:
         r""":math:`\Delta G^{(4)} = E f^4 - 3 (E f^2)^2` (the connected four-point function at one input)."""
+        self._finite(4, "the connected four-point function")
         return sp.expand(self.four_point - 3 * self.two_point ** 2)
 
     @property
     def connected_six_point(self) -> sp.Expr:
         r""":math:`\kappa_6 = E f^6 - 15 E f^4 E f^2 + 30 (E f^2)^3`."""
+        self._finite(6, "the connected six-point function")
         m2, m4, m6 = self.two_point, self.four_point, self.six_point
         return sp.expand(m6 - 15 * m4 * m2 + 30 * m2 ** 3)
 
     def series(self, expr: sp.Expr, order: int = 4) -> list[sp.Expr]:
         r"""The coefficients of :math:`N^{-k}`, k = 0..order, of one of the moments (exact: the
         moments are polynomials in 1/N)."""
+        if expr is sp.oo:
+            raise DivergentExpectationError(f"this moment diverges: {self.divergence}")
         t = sp.Symbol("t")
         poly = sp.Poly(sp.expand(expr.subs(self.width, 1 / t)), t)
         return [sp.simplify(poly.coeff_monomial(t ** k)) for k in range(order + 1)]
@@ -140,7 +163,12 @@ def exact_single_input_moments(net: Network, x: Any = None) -> SingleInputMoment
         symmetric laws (means, shared scales, spherical read-outs), or a normalisation other
         than 1.
     DivergentExpectationError
-        If a law lacks a moment the requested moments need (Student-t).
+        If a law lacks a moment that a moment needs and nnqft cannot decide whether it enters
+        (a symbolic input or hyper-parameter multiplies it).  Otherwise such a moment is
+        returned as ``sympy.oo`` (it is infinite: the parameter enters with a positive
+        coefficient) and the finite orders are still returned; the connected functions and
+        :meth:`SingleInputMoments.series` of an infinite moment raise this error, naming the
+        law.
 
     Examples
     --------
@@ -163,6 +191,15 @@ def exact_single_input_moments(net: Network, x: Any = None) -> SingleInputMoment
     ...                                sp.Rational(1, 2))
     >>> r.series(r.delta_four_point, 3)
     [0, 375/16, 27/16, 0]
+
+    A Student-t read-out with nu = 5 has E xi^4 but not E xi^6: E f^4 is exact, E f^6 infinite:
+
+    >>> from nnqft_sym import StandardStudentT
+    >>> t = exact_single_input_moments(ReLUNet(sigma_w=sp.sqrt(2), sigma_b=sp.Rational(1, 2),
+    ...                                        depth=2).with_priors(readout_weights=StandardStudentT(5)),
+    ...                                sp.Rational(1, 2))
+    >>> t.series(t.delta_four_point, 3), t.six_point, t.divergent_orders
+    ([0, 951/16, 2295/16, 0], oo, (6,))
     """
     rules = activation_rules(net.activation)
     if rules.homogeneity != 1 or set(rules.kinks) - {0.0}:
@@ -227,16 +264,57 @@ def _power_sum_moments(net: Network, x: Any) -> SingleInputMoments:
         return sp.expand(sum(coef * sp.Mul(*[inputs[r] for r in key]) for key, coef in poly.items()))
 
     readers = [priors.layer(layer) for layer in range(2, net.depth + 2)]
-    out = []
+    out: list[sp.Expr] = []
+    divergence = ""
     for p in (1, 2, 3):
+        if divergence:           # E f^(2p - 2) = oo, so E f^(2p) = oo too (Lyapunov)
+            out.append(sp.oo)
+            continue
         w_out, b_out = readers[-1]
         poly = _biased_sum_moment(p, w_out, b_out, WIDTH)                  # in S of layer L
         for w, b in reversed(readers[:-1]):                                # layers L .. 2
             poly = _expect_layer(poly, lambda m, w=w, b=b: {key: c(m) * coef for key, coef in
                                                             _biased_sum_moment(m, w, b, WIDTH).items()})
-        value = _expect_layer(poly, lambda m: {(): c(m) * first_moment(m)})
-        out.append(sp.expand(value.get((), sp.Integer(0))))
-    return SingleInputMoments(out[0], out[1], out[2], WIDTH)
+        value = sp.expand(_expect_layer(poly, lambda m: {(): c(m) * first_moment(m)}).get(
+            (), sp.Integer(0)))
+        infinite = sp.expand(value - value.subs(_DIVERGENT, 0)).subs(_DIVERGENT, 1)
+        if infinite != 0:
+            divergence = _divergence_reason(net, 2 * p)
+            if not infinite.is_positive:
+                raise DivergentExpectationError(
+                    f"E f^{2 * p} needs a moment that diverges ({divergence}) with the factor "
+                    f"{infinite}, which nnqft cannot show to be nonzero for these symbolic "
+                    "inputs or hyper-parameters; give numbers")
+            out.append(sp.oo)
+        else:
+            out.append(value)
+    return SingleInputMoments(out[0], out[1], out[2], WIDTH, divergence)
+
+
+#: stands for a moment of a parameter law that diverges (Student-t with nu <= k): a positive
+#: infinite number, tracked so that a moment it does not reach (a zero coefficient) stays finite
+_DIVERGENT = sp.Symbol("divergent_moment", positive=True)
+
+
+def _law_moment(law: Any, k: int) -> sp.Expr:
+    """``law.moment(k)``, or :data:`_DIVERGENT` where it diverges."""
+    try:
+        return law.moment(k)
+    except DivergentExpectationError:
+        return _DIVERGENT
+
+
+def _divergence_reason(net: Network, order: int) -> str:
+    """The groups of ``net`` whose law lacks a moment of order <= ``order`` (for the message)."""
+    missing = []
+    for name, prior in net.priors.groups().items():
+        for k in range(2, order + 1, 2):
+            try:
+                prior.law.moment(k)
+            except DivergentExpectationError as exc:
+                missing.append(f"{name}: {exc}")
+                break
+    return "; ".join(missing)
 
 
 def _poly_mul(a: dict, b: dict) -> dict:
@@ -253,7 +331,7 @@ def _biased_sum_moment(m: int, weights: ParameterPrior, bias: ParameterPrior, fa
     :math:`S_r = \sum_j g_j^{2r}` (keys: sorted tuples of r)."""
     out: dict = {}
     for k in range(m + 1):
-        bias_moment = bias.moment(2 * (m - k))
+        bias_moment = sp.expand(bias.variance ** (m - k) * _law_moment(bias.law, 2 * (m - k)))
         if bias_moment == 0:
             continue
         for key, coef in _sum_moment(k, weights, fan_in).items():
@@ -271,7 +349,7 @@ def _sum_moment(k: int, weights: ParameterPrior, fan_in: Any) -> dict:
         sizes = [len(b) for b in blocks]
         if any(size % 2 for size in sizes):
             continue
-        coef = a2 ** k * sp.Mul(*[weights.law.moment(size) for size in sizes])
+        coef = a2 ** k * sp.Mul(*[_law_moment(weights.law, size) for size in sizes])
         for key, mobius in _augmented_monomial([size // 2 for size in sizes]).items():
             out[key] = out.get(key, 0) + coef * mobius
     return out

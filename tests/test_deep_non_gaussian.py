@@ -21,13 +21,14 @@ import pytest
 import sympy as sp
 from sympy import stats
 
-from nnqft_sym import ReLUNet, TanhNet
+from nnqft_sym import ReLUNet, TanhNet, exact_single_input_moments
 from nnqft_sym.deep import (deep_kernel, layer_recursion, leading_connected_four_point,
                             leading_delta_green, leading_pairing_coefficients,
                             weight_fourth_cumulants)
 from nnqft_sym.deep_orders import (leading_connected_six_point, next_order_four_point, nlo_kernel,
                                    single_input_series)
 from nnqft_sym.laws import FiniteLaw, StandardStudentT
+from nnqft_sym.errors import DivergentExpectationError
 from tests.tolerances import EXACT_RTOL, K_SIGMA, assert_mc_agrees, mc_mean
 
 LAWS = {"normal": 0, "rademacher": -2, "uniform": sp.Rational(-6, 5), "laplace": 3}
@@ -351,3 +352,52 @@ def test_power_sum_chain_against_the_sampler_with_every_law_non_gaussian():
         assert_mc_agrees(est, err, float(exact.subs(m.width, width)), what=f"E f^{power}")
         if power > 2:                                   # E f^2 = K for every symmetric law
             assert abs(est - float(other.subs(m.width, width))) > 20 * err
+
+
+# ---------------------------------------------------------------------- Student-t: the orders that exist
+def test_student_t_read_out_gives_the_finite_moments_and_says_which_diverge():
+    """nu = 5: E xi^4 exists, E xi^6 does not.  E f^2 and E f^4 are returned (they used to be
+    refused because E f^6 was computed too); E f^6 is +infinity and its cumulant refuses.
+
+    Independent route at depth 2 (only the read-out law differs from Gaussian): given the last
+    hidden layer the read-out sum has E f^4 = 3 E[K_h^2] + kappa_4 (v/N)^2 N E[phi(z)^4] with
+    kappa_4 = 6/(nu - 4) = 6, E[phi(z)^4] = E[z^4]/2 for ReLU (z symmetric) and E[z^4] the
+    fourth moment of a depth-1 network built from the first two layers (the Gaussian scalar
+    chain, another code path)."""
+    sw, sb, x = sp.sqrt(2), sp.Rational(1, 2), sp.Rational(1, 2)
+    gauss = ReLUNet(sigma_w=sw, sigma_b=sb, depth=2)
+    m = exact_single_input_moments(gauss.with_priors(readout_weights=StandardStudentT(5)), x)
+    assert m.divergent_orders == (6,) and m.six_point is sp.oo
+    assert "readout_weights" in m.divergence and "xi^6" in m.divergence
+    width = m.width
+    z4 = exact_single_input_moments(ReLUNet(sigma_w=sw, sigma_b=sb, depth=1), x).four_point
+    expected = exact_single_input_moments(gauss, x).four_point + 6 * (2 / width) ** 2 * width * z4 / 2
+    assert sp.simplify(m.four_point - expected) == 0
+    assert m.two_point == sp.Rational(5, 4)
+    assert m.series(m.delta_four_point, 3) == [0, sp.Rational(951, 16), sp.Rational(2295, 16), 0]
+    with pytest.raises(DivergentExpectationError, match="six-point.*E f\\^6.*nu = 5"):
+        _ = m.connected_six_point
+    with pytest.raises(DivergentExpectationError, match="diverges"):
+        m.series(m.six_point)
+
+
+def test_student_t_at_depth_one_agrees_with_the_one_layer_engine():
+    """Depth 1, Student-t nu = 5 read-out: E f^4 against nnqft_sym.neuron_sums (net.green)."""
+    net = ReLUNet(sigma_w=1.3, sigma_b=0.6).with_priors(readout_weights=StandardStudentT(5))
+    m = exact_single_input_moments(net, sp.Rational(2, 5))
+    for n in (1, 3, 40):
+        assert float(m.four_point.subs(m.width, n)) == pytest.approx(
+            float(net.green([0.4] * 4, n)), rel=1e-10)
+    assert m.divergent_orders == (6,)
+
+
+def test_a_divergent_first_layer_moment_that_the_input_does_not_reach_stays_finite():
+    """A first-layer Student-t nu = 3 weight: E f^4 = oo at x != 0, but at x = 0 (no bias) the
+    weight never enters and every moment is 0; a symbolic x is refused, not guessed."""
+    net = ReLUNet(sigma_w=sp.sqrt(2), sigma_b=0, depth=2).with_priors(
+        first_weights=StandardStudentT(3))
+    assert exact_single_input_moments(net, 0).four_point == 0
+    m = exact_single_input_moments(net, sp.Rational(1, 2))
+    assert m.two_point == sp.Rational(1, 2) and m.divergent_orders == (4, 6)
+    with pytest.raises(DivergentExpectationError, match="first_weights.*give numbers"):
+        exact_single_input_moments(net)
