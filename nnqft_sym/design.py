@@ -142,19 +142,29 @@ class DesignedTheory:
             out = out * self.net.kernel(pts[..., i, None, :], self.nodes)
         return out @ self.weights
 
-    def first_order_four_point(self, points: Any, width: Any = None) -> np.ndarray:
+    def first_order_four_point(self, points: Any, width: Any = None) -> float | sp.Expr:
         r""":math:`\partial_\lambda G_c^{(4)}` at :math:`\lambda = 0`, per unit :math:`\lambda`.
 
         ``width=None``: infinite width, :math:`-\sum_q w_q \prod_i K(x_i, y_q)` (Wick).  A width
         N: the exact finite-width derivative :math:`-\frac1{4!}\sum_q w_q\,
         \partial_J \kappa_4` from the full Green functions of the undeformed width-N network up
-        to 8 points (:meth:`Network.green`), which differs by O(1/N).
+        to 8 points (:meth:`Network.green`), which differs by O(1/N).  A SymPy symbol N: the
+        exact N dependence, a polynomial in 1/N of degree 3 (the 8-point function of N i.i.d.
+        neurons has cumulants :math:`\propto N^{1 - k/2}`) whose :math:`N^0` term is the
+        infinite-width value.  The deformation couples the neurons, so this connected function
+        does not vanish as :math:`N \to \infty` (DHMSS arXiv:2307.03223: non-Gaussianity from
+        independence breaking).
 
         Examples
         --------
         >>> theory = design_network("1/(pp + 1)", 0.5, length=1.0, nodes=4)
         >>> pts = [0.1, -0.2, 0.3, 0.0]
         >>> bool(np.isclose(theory.first_order_four_point(pts), -theory.contact(pts)))
+        True
+        >>> import sympy as sp
+        >>> series = theory.first_order_four_point(pts, sp.Symbol("N", positive=True))
+        >>> bool(np.isclose(float(sp.limit(series, sp.Symbol("N", positive=True), sp.oo)),
+        ...                 -float(theory.contact(pts))))
         True
         """
         pts = as_points(points, self.net.d_in)
@@ -164,7 +174,8 @@ class DesignedTheory:
             return -float(self.contact(pts))
         width = check_width(width)
         net, k0 = self.net, self.k0
-        green = lambda *xs: float(net.green(np.stack(xs), width))  # noqa: E731
+        value = float if isinstance(width, int) else sp.expand  # noqa: E731
+        green = lambda *xs: value(net.green(np.stack(xs), width))  # noqa: E731
 
         def cov(y: np.ndarray, *xs: np.ndarray) -> float:
             """Cov(prod f(xs), :f(y)^4:) at width N."""
@@ -181,7 +192,7 @@ class DesignedTheory:
                 part -= (cov(y, x[a], x[b]) * green(x[c], x[e])
                          + green(x[a], x[b]) * cov(y, x[c], x[e]))
             total += w * part
-        return -total / 24
+        return -total / 24 if isinstance(width, int) else sp.expand(-total / 24)
 
 
 def _check_deformation(quartic: Any, length: Any, nodes: Any) -> tuple[float, float, int]:

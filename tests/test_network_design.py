@@ -88,6 +88,27 @@ def test_finite_width_first_order_approaches_infinite_width_as_one_over_n():
     assert gaps[1] == pytest.approx(gaps[0], rel=0.05)
 
 
+def test_exact_n_dependence_of_the_independence_breaking_four_point_function():
+    """Symbolic N: a polynomial of degree 3 in 1/N whose N^0 term is the infinite-width Wick
+    contraction -sum_q w_q prod_i K(x_i, y_q) (an independent route: no 8-point function), and
+    whose values are the exact integer-width ones; at N = 1 the four-point function is 23x the
+    infinite-width one, and it does not vanish as N -> oo (the coupling breaks independence)."""
+    import sympy as sp
+    theory = design_network("1/(pp + 1)", 0.5, length=1.0, nodes=4)
+    pts = [0.1, -0.2, 0.3, 0.0]
+    n, t = sp.Symbol("N", positive=True), sp.Symbol("t")
+    series = theory.first_order_four_point(pts, n)
+    poly = sp.Poly(sp.expand(series.subs(n, 1 / t)), t)
+    assert poly.degree() == 3
+    wick = -float(theory.contact(pts))
+    assert float(poly.coeff_monomial(1)) == pytest.approx(wick, rel=1e-12)
+    assert wick < -1
+    for width in (1, 2, 7):
+        assert float(series.subs(n, width)) == pytest.approx(
+            theory.first_order_four_point(pts, width), rel=1e-12)
+    assert float(series.subs(n, 1)) / wick == pytest.approx(22.96, abs=0.01)
+
+
 def test_monte_carlo_reweighting_of_sampled_cos_nets():
     """Reweighting width-50 cos-nets by exp(-lambda I), to first order in lambda: measured
     -47.0 +- 1.7 at 400k networks against the exact finite-width -45.85 (and -39.23 at
