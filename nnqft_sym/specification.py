@@ -85,8 +85,8 @@ def check_first_layer_integral(net: "NetworkSpec") -> None:
     if net.d_in > MAX_INTEGRAL_D_IN:
         raise ValueError(f"d_in: exact moments of a first layer with non-Gaussian or shifted "
                          f"priors are computed for d_in <= {MAX_INTEGRAL_D_IN} (a (d_in + 1)-"
-                         f"dimensional product rule), got d_in = {net.d_in}; measure it with "
-                         "numeric.measure")
+                         f"dimensional product rule), got d_in = {net.d_in}; numeric.measure(..., "
+                         "exact=False) measures its correlators (without G_0)")
     weights = net.priors.first_weights
     if net.d_in > 1 and weights.variance != 0 and not weights.law.is_discrete:
         kinks = find_kinks(net.activation, Z)
@@ -96,7 +96,8 @@ def check_first_layer_integral(net: "NetworkSpec") -> None:
                              f"{weights.law.name!r} is continuous, so the integrand is not smooth "
                              "across hyperplanes of weight space and the product rule would "
                              "converge slowly; exact moments need d_in = 1, a smooth activation "
-                             "or a finite weight law (Rademacher, FiniteLaw)")
+                             "or a finite weight law (Rademacher, FiniteLaw); numeric.measure(..., "
+                             "exact=False) measures its correlators (without G_0)")
 
 @functools.lru_cache(maxsize=32)
 def log_normalisation(normalisation: sp.Expr) -> sp.Expr:
@@ -320,6 +321,34 @@ class NetworkSpec:
         """
         try:
             self.require_exact_finite_width("", "")
+        except ValueError:
+            return False
+        return True
+
+    @property
+    def has_gp_kernel(self) -> bool:
+        """True when the infinite-width kernel K (the free propagator) is computable.
+
+        A centred Gaussian first layer or a cos-net's phases always are; other first-layer
+        priors need the exact first-layer integral (:func:`check_first_layer_integral`), and
+        the deep recursion needs a Gaussian first layer.  Without a kernel the correlators can
+        still be measured, with no G_0 (``numeric.measure(..., exact=False)``).
+
+        Examples
+        --------
+        >>> from nnqft_sym import ErfNet, ReLUNet
+        >>> ReLUNet(d_in=2).with_priors(first_weights="laplace").has_gp_kernel
+        False
+        >>> ErfNet(d_in=2).with_priors(first_weights="laplace").has_gp_kernel
+        True
+        """
+        first = (self.priors.first_weights, self.priors.first_biases)
+        if self.first_layer_is_design or not all(isinstance(p, ParameterPrior) for p in first):
+            return True
+        if self.depth > 1:
+            return self.first_layer_is_gaussian
+        try:
+            check_first_layer_integral(self)
         except ValueError:
             return False
         return True

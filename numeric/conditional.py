@@ -162,7 +162,7 @@ def default_estimator(net: Network) -> str:
     >>> default_estimator(ReLUNet(depth=3))
     'conditional'
     """
-    return CONDITIONAL if conditional_estimator_valid(net) else PLAIN
+    return CONDITIONAL if conditional_estimator_valid(net) and net.has_gp_kernel else PLAIN
 
 
 def check_estimator(estimator: Any, net: Network | None = None) -> str:
@@ -196,6 +196,10 @@ def check_estimator(estimator: Any, net: Network | None = None) -> str:
     if estimator == CONDITIONAL and net is not None and not conditional_estimator_valid(net):
         raise ValueError(f"estimator 'conditional' needs a read-out that is Gaussian given the "
                          f"features; {net.name} has none: use estimator='plain'")
+    if estimator == CONDITIONAL and net is not None and not net.has_gp_kernel:
+        raise ValueError(f"estimator 'conditional' subtracts the infinite-width kernel, which is "
+                         f"not computable for this {net.name} (its first-layer priors); use "
+                         "estimator='plain'")
     return estimator
 
 

@@ -1077,8 +1077,12 @@ def _assemble(net: Network, results: dict[tuple[int, int, int], dict[str, np.nda
         if exact:
             free[n], exact_values[n] = _exact_values(net, widths, pts, n, folder)
         else:
-            free[n] = free_values(net, pts[point_multisets(pts.shape[0], n)])
+            combos = pts[point_multisets(pts.shape[0], n)]
+            free[n] = free_values(net, combos) if net.has_gp_kernel else np.full(len(combos), np.nan)
             exact_values[n] = np.full((len(widths), len(free[n])), np.nan)
+    if not exact and not net.has_gp_kernel:
+        warnings.warn(f"{net.name}: the infinite-width kernel of these first-layer priors is not "
+                      "computable, so G_0, Delta G and the deviations are NaN; G^(n) is measured", RuntimeWarning, stacklevel=3)
     underflow = feature_underflow(net, pts, _diagnostic_seed(root))
     if underflow.any():
         warnings.warn(f"{net.name}: the features underflow at the points "

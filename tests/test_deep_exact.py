@@ -56,6 +56,9 @@ def test_refused_where_the_chain_does_not_close():
     with pytest.raises(ValueError, match="symmetric laws.*shared_scale"):
         exact_single_input_moments(ReLUNet(depth=2).with_priors(
             readout_weights={"shared_scale": "rademacher"}), 0.5)
+    # a law without the sixth moment: E f^6 is infinite, the lower orders exact
+    m = exact_single_input_moments(ReLUNet(depth=2).with_priors(
+        hidden_weights=nq.StandardStudentT(5)), 0.5)
+    assert m.divergent_orders == (6,) and "hidden_weights" in m.divergence
     with pytest.raises(nq.DivergentExpectationError):
-        exact_single_input_moments(ReLUNet(depth=2).with_priors(
-            hidden_weights=nq.StandardStudentT(5)), 0.5)
+        _ = m.connected_six_point
