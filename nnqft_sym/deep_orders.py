@@ -72,8 +72,6 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from numpy.polynomial import hermite_e
-from sympy.utilities.iterables import partitions
 
 from .activations import activation_rules
 from .deep import (_check_gaussian_layers, _distinct, _four_point_moments, _layer_normalisation,
@@ -83,7 +81,11 @@ from .partitions import pairings
 from .quadrature import gaussian_expectation
 from .specification import Z
 from .specification import NetworkSpec as Network
+from .deep_edgeworth import check_edgeworth_order, edgeworth_moment_series
+from .priors import ParameterPrior
 from .validation import as_points
+from .variance_jets import (_central_moment_jets, _compose, _cumulant_jets, _derivative,
+                            _moment_jets, _series_mul)
 
 __all__ = ["nlo_kernel", "SingleInputSeries", "single_input_series",
            "leading_connected_six_point", "NextOrderFourPoint", "next_order_four_point"]
@@ -147,33 +149,42 @@ class SingleInputSeries:
     ----------
     x : ndarray (d_in,)
         The input.
-    variance_moments : ndarray (3, order + 1)
+    variance_moments : ndarray (3, order + 1) or None
         Row p - 1: the series of :math:`E[\hat G_{L+1}^p]`, p = 1, 2, 3, where
-        :math:`f \mid \hat G_{L+1} \sim N(0, \hat G_{L+1})`.
+        :math:`f \mid \hat G_{L+1} \sim N(0, \hat G_{L+1})` (Gaussian weights); None with
+        non-Gaussian weights, where the output is not Gaussian given the last layer.
+    moments : ndarray (3, order + 1)
+        Row p - 1: the series of :math:`E[f^{2p}]` (from ``variance_moments`` when omitted).
     """
 
     x: np.ndarray
-    variance_moments: np.ndarray
+    variance_moments: np.ndarray | None
+    moments: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.moments is None:
+            object.__setattr__(self, "moments",
+                               np.asarray(self.variance_moments) * np.array([[1.0], [3.0], [15.0]]))
 
     @property
     def order(self) -> int:
         """Highest power of 1/N kept."""
-        return self.variance_moments.shape[1] - 1
+        return self.moments.shape[1] - 1
 
     @property
     def two_point(self) -> np.ndarray:
         r""":math:`E[f(x)^2] = K + K_1/N + K_2/N^2 + \dots`."""
-        return self.variance_moments[0].copy()
+        return self.moments[0].copy()
 
     @property
     def four_point(self) -> np.ndarray:
-        r""":math:`G^{(4)}(x,x,x,x) = E[f^4] = 3 E[\hat G^2]`."""
-        return 3 * self.variance_moments[1]
+        r""":math:`G^{(4)}(x,x,x,x) = E[f^4]` (:math:`3 E[\hat G^2]` for Gaussian weights)."""
+        return self.moments[1].copy()
 
     @property
     def six_point(self) -> np.ndarray:
-        r""":math:`G^{(6)}(x,\dots,x) = E[f^6] = 15 E[\hat G^3]`."""
-        return 15 * self.variance_moments[2]
+        r""":math:`G^{(6)}(x,\dots,x) = E[f^6]` (:math:`15 E[\hat G^3]` for Gaussian weights)."""
+        return self.moments[2].copy()
 
     @property
     def delta_four_point(self) -> np.ndarray:
@@ -184,16 +195,17 @@ class SingleInputSeries:
 
     @property
     def connected_four_point(self) -> np.ndarray:
-        r""":math:`\kappa_4 = E[f^4] - 3 E[f^2]^2 = 3\,\mathrm{Var}\,\hat G` (leading term
-        :func:`nnqft_sym.leading_connected_four_point`)."""
-        g1, g2, _ = self.variance_moments
-        return 3 * (g2 - _series_mul(g1, g1))
+        r""":math:`\kappa_4 = E[f^4] - 3 E[f^2]^2` (:math:`3\,\mathrm{Var}\,\hat G` for Gaussian
+        weights; leading term :func:`nnqft_sym.leading_connected_four_point`)."""
+        m2, m4, _ = self.moments
+        return m4 - 3 * _series_mul(m2, m2)
 
     @property
     def connected_six_point(self) -> np.ndarray:
-        r""":math:`\kappa_6 = 15\,\kappa_3(\hat G)`, of order :math:`1/N^2`."""
-        g1, g2, g3 = self.variance_moments
-        return 15 * (g3 - 3 * _series_mul(g2, g1) + 2 * _series_mul(_series_mul(g1, g1), g1))
+        r""":math:`\kappa_6 = E f^6 - 15 E f^4 E f^2 + 30 (E f^2)^3`, of order :math:`1/N^2`
+        (:math:`15\,\kappa_3(\hat G)` for Gaussian weights)."""
+        m2, m4, m6 = self.moments
+        return m6 - 15 * _series_mul(m4, m2) + 30 * _series_mul(_series_mul(m2, m2), m2)
 
     def evaluate(self, coefficients: Any, width: Any) -> np.ndarray | float:
         r"""The truncated series :math:`\sum_k c_k N^{-k}` of one of the attributes at ``width``.
@@ -224,8 +236,11 @@ def single_input_series(net: Network, x: Any, order: int = 2) -> SingleInputSeri
     Parameters
     ----------
     net : Network
-        Numeric hyper-parameters, Gaussian first-layer pre-activations, Gaussian weights and
-        biases after the first layer, any depth; all hidden layers have width N.
+        Numeric hyper-parameters, Gaussian first-layer pre-activations, Gaussian biases after
+        the first layer, any depth; all hidden layers have width N.  The weights after the
+        first layer may have any symmetric i.i.d. laws (Rademacher, uniform, Laplace,
+        Student-t with the moments needed) up to ``order`` 2: the Edgeworth chain of
+        :mod:`nnqft_sym.deep_edgeworth`, where ``variance_moments`` is None.
     x : float or array (d_in,)
         The input.
     order : int, default 2
@@ -253,6 +268,13 @@ def single_input_series(net: Network, x: Any, order: int = 2) -> SingleInputSeri
     >>> s = single_input_series(ReLUNet(sigma_w=np.sqrt(2), sigma_b=0.5, depth=2), 0.5)
     >>> (s.two_point.round(10) + 0.0).tolist(), (s.delta_four_point.round(8) + 0.0).tolist()
     ([1.25, 0.0, 0.0], [0.0, 23.4375, 42.1875])
+
+    Rademacher hidden weights change the 1/N^2 term only (the exact value is 27/16):
+
+    >>> r = single_input_series(ReLUNet(sigma_w=np.sqrt(2), sigma_b=0.5, depth=2)
+    ...                         .with_priors(hidden_weights="rademacher"), 0.5)
+    >>> (r.delta_four_point.round(8) + 0.0).tolist()
+    [0.0, 23.4375, 1.6875]
     """
     if isinstance(order, bool) or not isinstance(order, (int, np.integer)):
         raise TypeError(f"order must be an integer from 0 to {MAX_ORDER}, got {order!r}")
@@ -264,6 +286,9 @@ def single_input_series(net: Network, x: Any, order: int = 2) -> SingleInputSeri
         raise ValueError(f"x must be one input point (a number or shape (d_in,)), got shape "
                          f"{np.shape(x)}")
     first = float(layer_kernels(net, pts[0], pts[0])[0, 0])      # checks the network
+    if _non_gaussian_weights(net):
+        check_edgeworth_order(order, "single_input_series")
+        return SingleInputSeries(pts[0].copy(), None, edgeworth_moment_series(net, first, order))
     _check_gaussian_layers(net, "single_input_series")
     degree = 2 * order
     variances = [first]
@@ -283,86 +308,6 @@ def single_input_series(net: Network, x: Any, order: int = 2) -> SingleInputSeri
     return SingleInputSeries(pts[0].copy(), np.array(rows))
 
 
-# ============================================================================ jets
-def _series_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Product of two series in 1/N truncated at their common length (also the jet product)."""
-    return np.convolve(a, b)[: len(a)]
-
-
-def _compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
-    """Jet of outer(P' + inner(t)) from the jets of outer at P' and of inner (inner[0] = 0)."""
-    out = np.zeros_like(inner)
-    for coefficient in outer[::-1]:
-        out = _series_mul(out, inner)
-        out[0] += coefficient
-    return out
-
-
-def _derivative(jet: np.ndarray, n: int) -> np.ndarray:
-    """Jet of the n-th derivative (Taylor coefficients; degrees above the input's are zero)."""
-    out = np.zeros_like(jet)
-    for i in range(len(jet) - n):
-        out[i] = jet[i + n] * math.perm(i + n, n)
-    return out
-
-
-def _moment_jets(net: Network, variance: float, count: int, degree: int) -> list[np.ndarray]:
-    r"""Taylor jets in G at ``variance`` of :math:`m_j(G) = E_G[(n\phi)^{2j}]`, j = 1..count.
-
-    :math:`\partial_G^i m_j = E_G[F^j \mathrm{He}_{2i}(z/\sqrt G)]/(2G)^i` (score identity).
-    """
-    act = net.activation_function
-    norm = 1.0 if net.normalisation == 1 else float(net.normalisation_function(variance))
-    root = math.sqrt(variance)
-    jets = []
-    for j in range(1, count + 1):
-        jet = np.empty(degree + 1)
-        for i in range(degree + 1):
-            he = hermite_e.HermiteE.basis(2 * i)
-
-            def integrand(z, j=j, he=he):
-                return (norm * act(z)) ** (2 * j) * he(z / root)
-            value = gaussian_expectation(integrand, [[variance]])
-            jet[i] = value / (2 * variance) ** i / math.factorial(i)
-        jets.append(jet)
-    return jets
-
-
-def _cumulant_jets(moments: list[np.ndarray]) -> list[np.ndarray]:
-    """Jets of the cumulants kappa_1..kappa_n of F from those of its raw moments."""
-    kappa: list[np.ndarray] = []
-    for n in range(1, len(moments) + 1):
-        value = moments[n - 1].copy()
-        for k in range(1, n):
-            lower = moments[n - k - 1]
-            value -= math.comb(n - 1, k - 1) * _series_mul(kappa[k - 1], lower)
-        kappa.append(value)
-    return kappa
-
-
-def _central_moment_jets(kappa: list[np.ndarray], order: int) -> dict[tuple[int, int], np.ndarray]:
-    r"""Jets of the coefficients :math:`C_{n,r}` of :math:`E[(\bar F - \mu)^n] = \sum_r C_{n,r} N^{-r}`
-    for :math:`2 \le n \le 2\,` ``order``, :math:`r \le` ``order``."""
-    out: dict[tuple[int, int], np.ndarray] = {}
-    for n in range(2, 2 * order + 1):
-        for parts in partitions(n):
-            if 1 in parts:
-                continue
-            blocks = sum(parts.values())
-            r = n - blocks
-            if r > order:
-                continue
-            count = math.factorial(n)
-            term = np.zeros_like(kappa[0])
-            term[0] = 1.0
-            for size, mult in parts.items():
-                count //= math.factorial(size) ** mult * math.factorial(mult)
-                for _ in range(mult):
-                    term = _series_mul(term, kappa[size - 1])
-            out[(n, r)] = out.get((n, r), 0.0) + count * term
-    return out
-
-
 def _step_back(phi: list[np.ndarray], moments: list[np.ndarray], w: float, order: int,
                degree: int) -> list[np.ndarray]:
     r"""One step of the chain backwards: the series (in 1/N) of jets of
@@ -380,6 +325,16 @@ def _step_back(phi: list[np.ndarray], moments: list[np.ndarray], w: float, order
                 shifted = _compose(_derivative(jet, n), inner)
                 out[k_prime + r] += w ** n / math.factorial(n) * _series_mul(shifted, c_nr)
     return out
+
+
+def _non_gaussian_weights(net: Network) -> bool:
+    """True when only the weights after the first layer are non-Gaussian (i.i.d. prior
+    objects; the biases are checked by :func:`nnqft_sym.layer_kernels`)."""
+    laws = {name: p for name, p in net.priors.groups().items()
+            if not name.startswith("first") and not p.is_gaussian}
+    return bool(laws) and all(name in ("readout_weights",) or name.startswith("hidden_weights")
+                              for name in laws) and all(isinstance(p, ParameterPrior)
+                                                        for p in laws.values())
 
 
 # ============================================================================ leading six-point

@@ -43,10 +43,13 @@ def test_unsupported_networks(net, match):
         nq.nlo_kernel(net, [0.5, 0.2])
 
 
-def test_non_gaussian_hidden_weights_refused_past_leading_order_only():
+def test_non_gaussian_hidden_weights_refused_past_their_orders_only():
     net = NET.with_priors(hidden_weights="laplace")
+    with pytest.raises(ValueError, match="carried to order 1/N\\^2, got order = 3"):
+        nq.single_input_series(net, 0.5, order=3)
+    assert np.all(np.isfinite(nq.single_input_series(net, 0.5).moments))   # to 1/N^2
     with pytest.raises(ValueError, match="assumes Gaussian weights"):
-        nq.single_input_series(net, 0.5)
+        nq.leading_connected_six_point(net, [0.5] * 6)
     # the leading 1/N recursion takes them (tests/test_deep_non_gaussian.py)
     assert np.all(np.isfinite(nq.nlo_kernel(net, [0.5, 0.2])))
 
