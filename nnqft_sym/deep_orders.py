@@ -81,7 +81,7 @@ from .partitions import pairings
 from .quadrature import gaussian_expectation
 from .specification import Z
 from .specification import NetworkSpec as Network
-from .deep_edgeworth import check_edgeworth_order, edgeworth_moment_series
+from .deep_edgeworth import check_edgeworth_order, edgeworth_moment_series, reader_cumulants
 from .priors import ParameterPrior
 from .validation import as_points
 from .variance_jets import (_central_moment_jets, _compose, _cumulant_jets, _derivative,
@@ -375,6 +375,10 @@ def leading_connected_six_point(net: Network, points: Any) -> np.ndarray | float
     ----------
     net : Network
         As :func:`nnqft_sym.layer_recursion`; smooth or positively homogeneous activation.
+        Hidden and read-out weights may have symmetric i.i.d. laws: the read-out law adds
+        :math:`\kappa_6^\xi v^3 M_6 + \kappa_4^\xi v^3 \sum_{(4|2)} N\,\mathrm{Cov}(\bar A_4,
+        \bar A_2)` (law of total cumulance over the last hidden layer), the hidden laws do not
+        enter at this order.
     points : array (..., 6, d_in) (or (..., 6))
         Six inputs with at most ``MAX_SIX_POINT_DISTINCT`` = 4 distinct ones per combination.
 
@@ -392,7 +396,11 @@ def leading_connected_six_point(net: Network, points: Any) -> np.ndarray | float
     >>> round(leading_connected_six_point(net, [0.5] * 6), 6)     # = the single-input chain
     2204.0625
     """
-    _check_gaussian_layers(net, "leading_connected_six_point")
+    readout_law = _non_gaussian_weights(net)
+    if readout_law:
+        reader_cumulants(net, 2)          # the read-out's sixth moment must exist
+    else:
+        _check_gaussian_layers(net, "leading_connected_six_point")
     pts = as_points(points, net.d_in)
     if pts.shape[-2] != 6:
         raise ValueError(f"points: the six-point function needs 6 points, got {pts.shape[-2]}")
@@ -411,8 +419,44 @@ def leading_connected_six_point(net: Network, points: Any) -> np.ndarray | float
         u_out = _beyond_leading(net, uniq, next_order=False).third_cumulant
         out[n] = sum(u_out[tuple(index[k] for pair in matching for k in pair)]
                      for matching in pairings(6))
+        if readout_law:
+            out[n] += _readout_law_six_point(net, uniq)[tuple(index)]
     result = out.reshape(pts.shape[:-2])
     return float(result) if result.ndim == 0 else result
+
+
+def _readout_law_six_point(net: Network, points: np.ndarray) -> np.ndarray:
+    r"""The read-out law's part of :math:`N^2\kappa_6` on the distinct points, ``(m,) * 6``.
+
+    Given the last hidden layer the read-out sum has the cumulants :math:`\kappa_2 = b + v
+    \bar A_2`, :math:`\kappa_4 = \kappa_4^\xi v^2 \bar A_4/N`, :math:`\kappa_6 =
+    \kappa_6^\xi v^3 \bar A_6/N^2` (:math:`\bar A_k` the mean over neurons of the products of
+    k features); by the law of total cumulance :math:`\kappa_6(f)` adds to the pairings of
+    :math:`\kappa_3(\hat G)` the terms :math:`\kappa_6^\xi v^3 M_6 + \kappa_4^\xi v^3
+    \sum_{(4|2)} N\,\mathrm{Cov}(\bar A_4, \bar A_2)` over the 15 splits, with
+    :math:`N\,\mathrm{Cov} = M_6 - M_4 M_2 + \partial M_4 \cdot V \cdot \partial M_2` (one
+    neuron, and two neurons through the shared layer below).  Hidden-layer laws do not enter
+    at this order (they change the kernel map at 1/N only through the mean)."""
+    k4, k6 = reader_cumulants(net, 2)[-1]
+    m = len(points)
+    out = np.zeros((m,) * 6)
+    if k4 == 0.0 and k6 == 0.0:
+        return out
+    rec = layer_recursion(net, points)
+    kern, vert = rec.kernels[-2], rec.vertices[-2]               # the last hidden layer
+    v = read_variances(net)[-1][0]
+    m6 = _symmetric_moments(net, kern, 6)
+    mu, coef, _ = _pair_statistics(net, pair_expectation(net.activation), kern)
+    cov = m6 - np.einsum("abcd,ef->abcdef", _four_point_moments(net, kern), mu)
+    if np.any(vert):
+        upper = np.triu(np.ones((m, m), dtype=bool))
+        av = np.einsum("abkl,klij->abij", _slot_gradient(coef, m) * upper, vert) * upper
+        cov += np.einsum("abcdij,efij->abcdef", _four_point_gradient(net, kern) * upper, av)
+    letters = "abcdef"
+    for i, j in itertools.combinations(range(6), 2):
+        rest = "".join(c for k, c in enumerate(letters) if k not in (i, j))
+        out += np.einsum(f"{rest}{letters[i]}{letters[j]}->{letters}", cov)
+    return v ** 3 * (k6 * m6 + k4 * out)
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,8 @@ def test_non_gaussian_hidden_weights_refused_past_their_orders_only():
         nq.single_input_series(net, 0.5, order=3)
     assert np.all(np.isfinite(nq.single_input_series(net, 0.5).moments))   # to 1/N^2
     with pytest.raises(ValueError, match="assumes Gaussian weights"):
-        nq.leading_connected_six_point(net, [0.5] * 6)
+        nq.next_order_four_point(nq.TanhNet(depth=2).with_priors(hidden_weights="laplace"),
+                                 [0.5] * 4)
     # the leading 1/N recursion takes them (tests/test_deep_non_gaussian.py)
     assert np.all(np.isfinite(nq.nlo_kernel(net, [0.5, 0.2])))
 

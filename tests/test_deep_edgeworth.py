@@ -89,3 +89,36 @@ def test_orders_and_divergent_moments_are_refused_with_the_reason():
         nq.single_input_series(net, 0.7, 2)
     with pytest.raises(ValueError, match="order 1/N\\^2, got order = 3"):
         nq.single_input_series(nq.TanhNet(depth=2).with_priors(hidden_weights="uniform"), 0.7, 3)
+
+
+# ---------------------------------------------------------------------- leading six-point, read-out laws
+@pytest.mark.parametrize("readout", ["rademacher", "laplace", "uniform"])
+@pytest.mark.parametrize("hidden", ["normal", "rademacher"])
+def test_leading_six_point_with_weight_laws_equals_the_single_input_chain(readout, hidden):
+    """At one input against the Edgeworth chain (itself checked against exact references);
+    the hidden law does not enter at this order, the read-out law does."""
+    net = nq.TanhNet(sigma_w=1.2, sigma_b=0.5, depth=3).with_priors(hidden_weights=hidden,
+                                                                     readout_weights=readout)
+    chain = nq.single_input_series(net, 0.7, 2).connected_six_point[2]
+    assert nq.leading_connected_six_point(net, [0.7] * 6) == pytest.approx(chain, rel=1e-10)
+    gauss = nq.leading_connected_six_point(nq.TanhNet(sigma_w=1.2, sigma_b=0.5, depth=3), [0.7] * 6)
+    assert abs(chain - gauss) > 0.1 * abs(gauss)
+
+
+@pytest.mark.parametrize("net", [nq.TanhNet(sigma_w=1.2, sigma_b=0.5).with_priors(readout_weights="laplace"),
+                                 nq.ReLUNet(sigma_w=1.1, sigma_b=0.4).with_priors(readout_weights="rademacher")],
+                         ids=lambda n: n.name)
+def test_leading_six_point_with_a_read_out_law_at_distinct_points_is_exact_at_depth_one(net):
+    """At depth 1 N^2 kappa_6 is exact at every width (nnqft_sym.neuron_sums, symbolic N)."""
+    n = sp.Symbol("N", positive=True)
+    pts = np.array([0.3, 0.3, -0.5, 0.9, 0.9, 0.1])[:, None]
+    exact = sp.Poly(sp.expand(net.connected_green(pts, n) * n ** 2), n)
+    assert all(abs(float(exact.coeff_monomial(n ** k))) < 1e-12 for k in (1, 2))
+    assert nq.leading_connected_six_point(net, pts) == pytest.approx(
+        float(exact.coeff_monomial(1)), rel=1e-10)
+
+
+def test_leading_six_point_of_relu_with_a_rademacher_read_out_at_depth_two():
+    """N^2 kappa_6 = 8505/16 exactly (exact_single_input_moments)."""
+    net = nq.ReLUNet(sigma_w=np.sqrt(2), sigma_b=0.5, depth=2).with_priors(readout_weights="rademacher")
+    assert nq.leading_connected_six_point(net, [0.5] * 6) == pytest.approx(8505 / 16, rel=1e-10)
