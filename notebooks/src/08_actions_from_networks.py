@@ -18,6 +18,7 @@ import itertools
 
 import numpy as np
 import sympy as sp
+from IPython.display import Math, display
 import matplotlib.pyplot as plt
 import nnqft_sym as nq
 import feynman as fy
@@ -175,6 +176,16 @@ ax.set(xscale="log", xlabel="width N", ylabel=r"$\partial_\lambda G_c^{(4)}$")
 ax.legend()
 print(f"MC {blocks.mean():.2f} +- {blocks.std(ddof=1) / np.sqrt(20):.2f}, exact at N = 50:"
       f" {theory.first_order_four_point(x, 50):.2f}, N = oo: {theory.first_order_four_point(x):.2f}")
+
+# %% [markdown]
+# With a symbol for the width the same function is the exact N dependence, a cubic in 1/N whose
+# $N^0$ term is the contact value: the deformation couples the neurons, so this connected
+# function survives $N \to \infty$ (non-Gaussianity from independence breaking, DHMSS).
+
+# %%
+width = sp.Symbol("N", positive=True)
+series = theory.first_order_four_point(x, width)
+display(Math(r"\partial_\lambda G_c^{(4)} = " + sp.latex(sp.N(series, 5))))
 
 # %% [markdown]
 # Verified here at first order in $\lambda$ (the deformation itself is exact in $\lambda$ and in
