@@ -29,7 +29,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from nnqft_sym.architectures import GaussNet, Network, from_description, make_network
-from nnqft_sym.errors import CheckpointError
+from nnqft_sym.errors import CheckpointError, DivergentExpectationError
 from nnqft_sym.parsing import read_srepr
 from nnqft_sym.propagators import gaussian_weight_kernel
 from nnqft_sym.validation import as_points
@@ -140,6 +140,13 @@ def _check_deviations_defined(net: Network, points: Any, orders: Sequence[int]) 
                              "read-out a mean (with_priors, or a --prior file with a mean) or "
                              "use even orders")
         combos = pts[point_multisets(pts.shape[0], order)]
+        if net.has_exact_finite_width:
+            try:                      # a law without the moments this order needs (Student-t)
+                net.green(combos[0], 2)
+            except DivergentExpectationError as exc:
+                raise DivergentExpectationError(
+                    f"order {order}: G^({order}) is infinite for these priors ({exc}); measure "
+                    "the orders whose moments exist (orders=, --orders)") from None
         free = free_values(net, combos)
         if np.any(free == 0):
             bad = combos[np.argwhere(free == 0)[0][0]]

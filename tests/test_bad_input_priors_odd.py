@@ -108,3 +108,18 @@ def test_spherical_refusals_name_the_reason():
         net.edgeworth_density([0.5], 4)
     with pytest.raises(ValueError, match="estimator 'conditional' needs a read-out"):
         measure(net, [3], [0.5], orders=(2,), n_bags=2, n_nets=10, estimator="conditional")
+
+
+def test_study_refuses_an_order_whose_moment_diverges_before_sampling(tmp_path):
+    """A Student-t (nu = 5) read-out has no sixth moment: order 6 is refused before any bag is
+    drawn, naming the order and the law; the orders that exist run."""
+    from nnqft_sym import StandardStudentT
+    from nnqft_sym.errors import DivergentExpectationError
+    net = ReLUNet().with_priors(readout_weights=StandardStudentT(5))
+    with pytest.raises(DivergentExpectationError, match="order 6: G\\^\\(6\\) is infinite.*nu = 5"):
+        run_study(net, tmp_path, "relu", [2], [0.5, 1.0], orders=(2, 4, 6), n_bags=2,
+                  n_nets=10, progress=False, figures=False)
+    assert not (tmp_path / "relu" / "bags").exists()
+    study = run_study(net, tmp_path, "relu", [2], [0.5, 1.0], orders=(2, 4), n_bags=2,
+                      n_nets=50, progress=False, figures=False)
+    assert study.measurement.orders == (2, 4)
