@@ -110,7 +110,7 @@ def _step_back(phi: tuple[np.ndarray, np.ndarray, np.ndarray, float], moments: l
     b0, b1, b2 = beta[0], _derivative(beta, 1)[0], _derivative(beta, 2)[0]
     mu1_1 = tau * d1m1[2][0] / 6.0                                   # N (mu_1 - M_1) at O(1)
     mu1_2 = upsilon * d1m1[3][0] / 90.0 + tau ** 2 * d1m1[4][0] / 72.0
-    c11_1 = tau * (m2pp - 2 * m1[0] * d1m1[2][0]) / 6.0              # N^2 (C_11 - C_11^G) / N
+    c11_1 = tau * (m2pp - 2 * m1[0] * d1m1[2][0]) / 6.0              # N (C_11 - C_11^G)
     mu2_1 = tau * m2pp / 6.0
     new_phi2 = (phi2
                 + f[1] * w * mu1_2 + 0.5 * f[2] * w ** 2 * (c11_1 + mu1_1 ** 2)
@@ -138,7 +138,7 @@ def edgeworth_moment_series(net: Network, first_variance: float, order: int) -> 
     for p in (1, 2, 3):
         phi = _output_function(p, variances[-1], *states[-1])
         for layer in range(len(readers) - 1, -1, -1):       # the reader of layer l = layer + 1
-            (w, _), (k4, _k6) = readers[layer], cumulants[layer]
+            (w, _), (k4, _) = readers[layer], cumulants[layer]
             phi = _step_back(phi, jets[layer], w, k4, states[layer])
         phi0, alpha, beta, phi2 = phi
         # layer 1 is exactly Gaussian: tau = upsilon = 0 there, no fluctuation

@@ -675,7 +675,10 @@ def next_order_four_point(net: Network, points: Any) -> NextOrderFourPoint:
     Parameters
     ----------
     net : Network
-        Smooth activation, otherwise as :func:`nnqft_sym.layer_recursion`.
+        Smooth activation, otherwise as :func:`nnqft_sym.layer_recursion`; Gaussian hidden
+        weights, and a read-out law of any symmetric i.i.d. kind (it adds
+        :math:`\kappa_4^\xi v^2 (\partial M_4 \cdot K_1 + \tfrac12 \partial^2 M_4 : V)` of
+        the last hidden layer).
     points : array (..., 4, d_in) (or (..., 4))
         Four inputs, at most ``MAX_SIX_POINT_DISTINCT`` = 4 distinct ones per combination.
 
@@ -701,7 +704,10 @@ def next_order_four_point(net: Network, points: Any) -> NextOrderFourPoint:
         raise ValueError(f"next_order_four_point: the activation {net.activation} has kinks at "
                          f"{list(kinks)}; its third and fourth covariance derivatives need a "
                          "smooth activation (at one input use single_input_series)")
-    _check_gaussian_layers(net, "next_order_four_point")
+    readout_law = _non_gaussian_weights(net) and all(
+        p.is_gaussian for name, p in net.priors.groups().items() if name.startswith("hidden_weights"))
+    if not readout_law:
+        _check_gaussian_layers(net, "next_order_four_point")
     pts = as_points(points, net.d_in)
     if pts.shape[-2] != 4:
         raise ValueError(f"points: the four-point function needs 4 points, got {pts.shape[-2]}")
@@ -720,11 +726,37 @@ def next_order_four_point(net: Network, points: Any) -> NextOrderFourPoint:
             p, q = (index[i], index[j]), (index[k], index[l])
             conn[n] += cov1[p + q]
             delta[n] += cov1[p + q] + corr[p] * corr[q] + kern[p] * kern2[q] + kern2[p] * kern[q]
+        if readout_law:
+            extra = _readout_law_four_point(net, uniq)[tuple(index)]
+            conn[n] += extra
+            delta[n] += extra
     shape = pts.shape[:-2]
 
     def shaped(a):
         return float(a[0]) if not shape else a.reshape(shape)
     return NextOrderFourPoint(shaped(delta), shaped(conn))
+
+
+def _readout_law_four_point(net: Network, points: np.ndarray) -> np.ndarray:
+    r"""The read-out law's part of the :math:`1/N^2` coefficient of :math:`\kappa_4`, ``(m,) * 4``.
+
+    Given the last hidden layer the read-out adds the conditional fourth cumulant
+    :math:`\kappa_4^\xi v^2 \bar A_4/N` (:math:`\bar A_4` the mean over neurons of
+    :math:`g_a g_b g_c g_d`); one neuron's :math:`E[g_a g_b g_c g_d] = M_4 + (\partial M_4 \cdot
+    K_1 + \tfrac12 \partial^2 M_4 : V)/N` with the last hidden layer's :math:`K_1` and vertex
+    :math:`V` (Gaussian hidden weights), so the term is :math:`\kappa_4^\xi v^2 (\partial M_4
+    \cdot K_1 + \tfrac12 \partial^2 M_4 : V)`."""
+    k4 = reader_cumulants(net, 1)[-1][0]
+    m = len(points)
+    rec = layer_recursion(net, points)
+    kern, k1, vert = rec.kernels[-2], rec.kernel_corrections[-2], rec.vertices[-2]
+    if k4 == 0.0 or not np.any(vert):
+        return np.zeros((m,) * 4)
+    v = read_variances(net)[-1][0]
+    upper = np.triu(np.ones((m, m), dtype=bool))
+    shift = (np.einsum("abcdij,ij->abcd", _four_point_gradient(net, kern) * upper, k1)
+             + 0.5 * np.einsum("abcdijkl,ijkl->abcd", _four_point_hessian(net, kern), vert))
+    return k4 * v ** 2 * shift
 
 
 def _pair_high_derivatives(net: Network, kern: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

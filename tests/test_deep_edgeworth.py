@@ -122,3 +122,31 @@ def test_leading_six_point_of_relu_with_a_rademacher_read_out_at_depth_two():
     """N^2 kappa_6 = 8505/16 exactly (exact_single_input_moments)."""
     net = nq.ReLUNet(sigma_w=np.sqrt(2), sigma_b=0.5, depth=2).with_priors(readout_weights="rademacher")
     assert nq.leading_connected_six_point(net, [0.5] * 6) == pytest.approx(8505 / 16, rel=1e-10)
+
+
+# ---------------------------------------------------------------------- 1/N^2 four-point, read-out laws
+@pytest.mark.parametrize("readout", ["rademacher", "laplace", "uniform"])
+@pytest.mark.parametrize("depth", [2, 3])
+def test_next_order_four_point_with_a_read_out_law_equals_the_single_input_chain(readout, depth):
+    net = nq.TanhNet(sigma_w=1.2, sigma_b=0.5, depth=depth).with_priors(readout_weights=readout)
+    c2 = nq.next_order_four_point(net, [0.7] * 4)
+    chain = nq.single_input_series(net, 0.7, 2)
+    assert c2.connected == pytest.approx(chain.connected_four_point[2], rel=1e-9)
+    assert c2.delta_green == pytest.approx(chain.delta_four_point[2], rel=1e-9)
+
+
+def test_next_order_four_point_read_out_term_at_distinct_points_is_linear_in_kappa4():
+    """The read-out law enters as kappa_4 times one tensor: Laplace (3) against Rademacher (-2);
+    symmetric in the points; hidden laws are still refused."""
+    pts = [0.3, -0.5, 0.3, -0.5]
+    base = nq.TanhNet(sigma_w=1.2, sigma_b=0.5, depth=2)
+    value = {law: nq.next_order_four_point(base.with_priors(readout_weights=law), pts).connected
+             for law in ("normal", "rademacher", "laplace")}
+    unit = (value["rademacher"] - value["normal"]) / -2.0
+    assert abs(unit) > 1e-3
+    assert value["laplace"] - value["normal"] == pytest.approx(3.0 * unit, rel=1e-9)
+    swapped = nq.next_order_four_point(base.with_priors(readout_weights="laplace"),
+                                       [-0.5, 0.3, 0.3, -0.5]).connected
+    assert swapped == pytest.approx(value["laplace"], rel=1e-10)
+    with pytest.raises(ValueError, match="assumes Gaussian weights"):
+        nq.next_order_four_point(base.with_priors(hidden_weights="laplace"), pts)

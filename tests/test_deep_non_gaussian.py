@@ -232,7 +232,7 @@ def test_refusals_name_the_group_and_the_reason():
     assert leading_connected_six_point(rademacher, [0.5] * 6) == pytest.approx(
         leading_connected_six_point(net, [0.5] * 6), rel=1e-12)
     with pytest.raises(ValueError, match="next_order_four_point: " + past):
-        next_order_four_point(TanhNet(depth=2).with_priors(readout_weights="uniform"), [0.5] * 4)
+        next_order_four_point(TanhNet(depth=2).with_priors(hidden_weights="uniform"), [0.5] * 4)
     # a Student-t law with a finite fourth moment is accepted: kappa_4 = 6 / (nu - 4)
     assert weight_fourth_cumulants(net.with_priors(hidden_weights=StandardStudentT(7)))[0] == \
         pytest.approx(2.0)
