@@ -330,6 +330,62 @@ def test_batch_equals_loop():
     assert isinstance(gaussian_expectation(erf, covs[0, 0]), float)
 
 
+def mixed_batch(seed, n, count):
+    """Covariances of ``n`` points of ranks 1..min(4, n) in one batch, mixing distinct,
+    repeated and nearly coincident points (1e-9 apart), variances 1 to ~100, zero rows and an
+    exact repeat of a whole matrix."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for b in range(count):
+        rank = min(1 + b % 4, n)
+        d_in = max(rank - 1, 1)
+        base = rng.uniform(-1.0, 1.0, (rank, d_in))
+        pts = base[np.concatenate([np.arange(rank), rng.integers(0, rank, n - rank)])]
+        if b % 3 == 1 and n > rank:
+            pts[-1] += 1e-9 * rng.standard_normal(d_in)            # nearly coincident
+        scale = (1.0, 7.0, 50.0)[b % 3]
+        cov = network_cov(pts, sigma_w=math.sqrt(scale), sigma_b=float(rank > 1))
+        if b % 7 == 5:
+            cov[0, :] = cov[:, 0] = 0.0                           # z_0 = 0 identically
+        out.append(cov)
+    out.append(out[2])                                            # an exact repeat
+    return np.stack(out)
+
+
+@pytest.mark.parametrize("name,func,kw,n", [
+    ("relu", relu, {"kinks": (0.0,), "homogeneity": 1}, 4),
+    ("relu-numeric-radial", relu, {"kinks": (0.0,), "nodes": 8}, 4),
+    ("erf", erf, {}, 4),                       # default nodes: grouped by variance as well
+    ("tanh", np.tanh, {"nodes": 10}, 4),
+    ("shifted-tanh", lambda z: np.tanh(z + 0.3), {"nodes": 10}, 3),
+    ("gauss", lambda z: np.exp(-0.5 * z * z), {"nodes": 8}, 4),
+    ("hard-tanh", hard_tanh, {"kinks": (-1.0, 1.0)}, 2),
+    ("shifted-hard-tanh", lambda z: hard_tanh(z - 0.3), {"kinks": (-0.7, 1.3), "nodes": 8}, 3),
+    ("kink-at-0.5", lambda z: np.maximum(z - 0.5, 0.0) + np.tanh(z), {"kinks": (0.5,)}, 3),
+])
+def test_vectorised_batch_equals_matrix_by_matrix(name, func, kw, n):
+    """The batch is integrated together (grouped by rank and rows, with shared geometry);
+    every matrix alone must give the same value (ranks 1..4, large variances, nearly
+    coincident points, zero rows, repeats, non-zero kinks)."""
+    covs = mixed_batch(len(name), n, 7 if name == "erf" else 10)
+    batch = gaussian_expectation(func, covs, **kw)
+    single = np.array([gaussian_expectation(func, c, **kw) for c in covs])
+    np.testing.assert_allclose(batch, single, rtol=1e-13, atol=1e-300)
+    assert batch[-1] == batch[2]
+    assert np.all(np.isfinite(batch))
+
+
+def test_vectorised_batch_with_one_divergent_matrix_raises():
+    """A matrix whose expectation diverges raises inside a batch of finite ones."""
+    from nnqft_sym.errors import DivergentExpectationError
+    covs = mixed_batch(0, 2, 6)
+    covs[4] = np.full((2, 2), 2.5)                        # E[exp(z^2/4)^2] at variance 2.5
+    with pytest.raises(DivergentExpectationError, match="does not decay"):
+        gaussian_expectation(lambda z: np.exp(z * z / 4), covs)
+    finite = gaussian_expectation(lambda z: np.exp(z * z / 4), covs[:4] / 400)  # lambda_max < 1
+    assert np.all(np.isfinite(finite))
+
+
 # ---------------------------------------------------------------- bad input
 @pytest.mark.parametrize("cov,match", [
     (np.ones(3), "shape"),
