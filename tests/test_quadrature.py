@@ -455,3 +455,24 @@ Z = sp.Symbol("z", real=True)
 def test_activation_kinks_and_homogeneity(expr, kinks, degree):
     assert activation_kinks(expr, Z) == kinks
     assert activation_homogeneity(expr, Z) == degree
+
+
+def test_quadrature_moments_are_memoised_per_activation_and_matrix():
+    """gaussian_moment memoises quadrature values on (activation, matrix bytes): a batch mixing
+    known and new matrices gives the direct quadrature's values, and two activations with the
+    same matrices never share values."""
+    from nnqft_sym import Z
+    from nnqft_sym.expectations import _memo, gaussian_moment
+    covs = mixed_batch(11, 3, 6)[:, :2, :2]       # ranks 1, 2 (pairs without closed forms)
+    for expr, func in ((sp.erf(Z + sp.Rational(1, 5)), lambda z: erf(z + 0.2)),
+                       (sp.tanh(Z + sp.Rational(1, 5)), lambda z: np.tanh(z + 0.2))):
+        _memo.pop(expr, None)
+        first = gaussian_moment(expr, covs[:4])
+        assert len(_memo[expr]) == len({c.tobytes() for c in covs[:4]})
+        mixed = gaussian_moment(expr, covs[::-1])           # two known, ... new ones
+        direct = gaussian_expectation(func, covs[::-1])
+        np.testing.assert_allclose(mixed, direct, rtol=1e-13, atol=1e-300)
+        np.testing.assert_array_equal(mixed[::-1][:4], first)
+        assert float(gaussian_moment(expr, covs[1])) == first[1]
+    assert (gaussian_moment(sp.erf(Z + sp.Rational(1, 5)), covs[1])
+            != gaussian_moment(sp.tanh(Z + sp.Rational(1, 5)), covs[1]))
