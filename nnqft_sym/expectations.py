@@ -125,8 +125,8 @@ def _quadrature_moment(rules: ActivationRules, cov: np.ndarray) -> np.ndarray:
     correlators (:func:`nnqft_sym.delta_green_series`) integrate the same sub-multisets of points
     again for every subset and piece of combinations (HMS, Erf, 6 points: 7518 matrices in 130
     calls, 582 distinct).  A memoised value is the one the quadrature gave for that matrix in an
-    earlier batch, equal to recomputing it to rounding (1e-13, the batch does not change a
-    matrix's nodes)."""
+    earlier batch, bit-identical to recomputing it (a matrix's value does not depend on its
+    batch)."""
     n = cov.shape[-1]
     flat = np.ascontiguousarray(cov, dtype=float).reshape(-1, n, n)
     keys = [m.tobytes() for m in flat]
