@@ -937,7 +937,7 @@ def measure(net: Network, widths: Sequence[int], points: Any, orders: Sequence[i
     tail_dtype : {"float64", "float32"}
         Precision of the heavy-tail diagnostic sums ``sum_abs``, ``sum_sq`` (never of the
         estimates, which are bit-identical), plain estimator only: ``"float32"`` makes the
-        sums 1.15x and plain bags at N = 2 1.08x faster, and :func:`tail_diagnostics` agree
+        sums 1.1x and plain bags at N = 2 3-7 % faster, and :func:`tail_diagnostics` agree
         with float64 to a relative 1e-5 (``n_eff``) and 1e-4 (``second_moment_spread``)
         (:class:`numeric.MonomialSums`); a checkpoint folder records it.
 
