@@ -252,8 +252,9 @@ def _expectations(kinds: list[Callable], which: np.ndarray, factors: list[np.nda
 
     The geometry (distinct rows, simplicial cones) is found per matrix, memoised across
     matrices and calls (:func:`_row_structure`, :func:`_cone_geometry`); identical factors are
-    integrated once; the quadrature is one vectorised evaluation per group of matrices with the
-    same rank, functions per distinct row and numbers of nodes (:func:`_cone_sums`).
+    integrated once; the radial grids and function values of each group of matrices with the
+    same rank, functions per distinct row and numbers of nodes are evaluated together
+    (:func:`_cone_sums`), each matrix's value bit-identical to integrating it alone.
     """
     out = np.zeros(len(factors))
     groups: dict[tuple, list[_ConeProblem]] = {}
