@@ -29,6 +29,12 @@ Method (double precision, :func:`gaussian_expectation`)
    :math:`(2\pi)^{-r/2} 2^{(nk + r)/2 - 1}\Gamma((nk + r)/2) \prod_i \phi(a_i)`, and chambers where
    the activation vanishes identically (ReLU: all but one) are skipped.  For an even or odd
    activation (checked numerically) one chamber of each antipodal pair is integrated.
+5. A batch of matrices is integrated together: the geometry (distinct rows, simplicial cones)
+   is found per matrix and memoised on the exact bytes of the factor rows, identical matrices
+   are integrated once, and the radial grids and the function values at the nodes of all
+   matrices of the same rank and distinct-row structure are evaluated together (every matrix
+   keeps its own nodes, radial grid and reductions, so a batch gives each matrix's value alone
+   bit for bit).
 
 With kinks only at 0 every step converges spectrally; the defaults give a relative accuracy of
 about 1e-10 for ReLU, Erf, tanh with :math:`n \le 6` and rank :math:`\le 4` (tested), less for
@@ -111,6 +117,10 @@ _RADIAL_NODES = 16
 _SUB_GAUSSIAN_GROWTH = 1e-5
 #: floats per work array when evaluating the activation (memory bound of the vectorised path)
 _CHUNK = 2_000_000
+#: radii on which the envelope of the radial integrand is searched (geometric in [_RHO_MIN, _RHO_MAX])
+_RADIAL_SEARCH = 400
+#: distinct matrices whose geometry (distinct rows, simplicial cones) is memoised
+_GEOMETRY_CACHE = 1024
 #: points where an activation is tested for being even or odd
 _PARITY_PROBE = np.linspace(0.01, 8.0, 97)
 #: mpmath quadrature rule of the high-precision path
@@ -238,10 +248,24 @@ def _expectations(kinds: list[Callable], which: np.ndarray, factors: list[np.nda
                   f0: np.ndarray, sides: np.ndarray | None, parities: np.ndarray,
                   kink_values: tuple[float, ...], homogeneity: int | None, nodes: int | None
                   ) -> np.ndarray:
-    """The loop of :func:`gaussian_expectation` over the factors ``L`` of the matrices."""
-    # geometry per matrix (cheap, Python); the quadrature is vectorised over its cones and nodes
+    """:func:`gaussian_expectation` for the factors ``L`` of the matrices.
+
+    The geometry (distinct rows, simplicial cones) is found per matrix, memoised across
+    matrices and calls (:func:`_row_structure`, :func:`_cone_geometry`); identical factors are
+    integrated once; the radial grids and function values of each group of matrices with the
+    same rank, functions per distinct row and numbers of nodes are evaluated together
+    (:func:`_cone_sums`), each matrix's value bit-identical to integrating it alone.
+    """
     out = np.zeros(len(factors))
+    groups: dict[tuple, list[_ConeProblem]] = {}
+    first_of: dict[tuple, int] = {}
+    copies: list[tuple[int, int]] = []
     for b, lmat in enumerate(factors):
+        key = (lmat.shape, lmat.tobytes())
+        if key in first_of:     # a repeated matrix (e.g. the same multiset of points)
+            copies.append((b, first_of[key]))
+            continue
+        first_of[key] = b
         active = np.sum(lmat * lmat, axis=1) > 0.0
         r = lmat.shape[1]
         bad_zero = which[~active][~np.isfinite(f0[~active])]
@@ -251,29 +275,50 @@ def _expectations(kinds: list[Callable], which: np.ndarray, factors: list[np.nda
         if r == 0 or zero_factor == 0.0:
             out[b] = zero_factor
             continue
-        rows, counts, kind = _distinct_rows(lmat[active], which[active])
+        rows, counts, kind = _row_structure(lmat[active], which[active])
         # an even or odd integrand: integrate over one of each antipodal pair of chambers
         parity = int(np.prod(parities[kind] ** counts))
         symmetry = 1 + parity if parity else 1
         if symmetry == 0:
             continue
-        cones = _simplicial_cones(_crossing_normals(rows, kink_values), r, half=bool(parity))
+        cones = _cone_geometry(rows, kink_values, bool(parity))
         if homogeneity is not None:
             cones = _live_cones(cones, rows, sides[kind])
-        if cones:
-            if nodes is not None:
-                q_angle = int(nodes)
-            elif homogeneity is not None:
-                q_angle = _DEFAULT_NODES_HOMOGENEOUS[r]
-            else:   # a saturating activation at large variance is close to a step: more nodes
-                variance = float(np.max(np.sum(rows * rows, axis=1)))
-                growth = max(1.0, variance / _VARIANCE_REF) ** 0.25
-                q_angle = int(math.ceil(_DEFAULT_NODES[r] * growth))
-            q_radius = _RADIAL_NODES if nodes is None else int(nodes)
-            out[b] = symmetry * zero_factor * _cone_sum(
-                [kinds[k] for k in kind], rows, counts, np.stack(cones), (q_angle, q_radius),
-                homogeneity, kink_values)
+        if not len(cones):
+            continue
+        if nodes is not None:
+            q_angle = int(nodes)
+        elif homogeneity is not None:
+            q_angle = _DEFAULT_NODES_HOMOGENEOUS[r]
+        else:   # a saturating activation at large variance is close to a step: more nodes
+            variance = float(np.max(np.sum(rows * rows, axis=1)))
+            growth = max(1.0, variance / _VARIANCE_REF) ** 0.25
+            q_angle = int(math.ceil(_DEFAULT_NODES[r] * growth))
+        q_radius = _RADIAL_NODES if nodes is None else int(nodes)
+        group = (r, tuple(kind.tolist()), q_angle, q_radius)
+        groups.setdefault(group, []).append(
+            _ConeProblem(b, rows, counts, cones, symmetry * zero_factor))
+    for (_, kind, q_angle, q_radius), problems in groups.items():
+        problems.sort(key=lambda p: tuple(p.counts))   # equal powers together (_product)
+        values = _cone_sums([kinds[k] for k in kind], problems, (q_angle, q_radius),
+                            homogeneity, kink_values)
+        for problem, value in zip(problems, values):
+            out[problem.index] = problem.factor * value
+    for b, first in copies:
+        out[b] = out[first]
     return out
+
+
+@dataclass(frozen=True)
+class _ConeProblem:
+    """One matrix's cone quadrature: ``factor`` times the sum over ``cones`` (C, r, r) of the
+    Gaussian integral of prod_i func_i(rows_i . u)^counts_i (rows (n, r), distinct)."""
+
+    index: int
+    rows: np.ndarray
+    counts: np.ndarray
+    cones: np.ndarray
+    factor: float
 
 
 def gaussian_expectation_mp(func: Callable[[Any], Any], cov: Any, *, kinks: Sequence[float] = (),
@@ -667,16 +712,48 @@ def _bisect(cone: np.ndarray) -> list[np.ndarray]:
     return _bisect(left) + _bisect(right)
 
 
-def _live_cones(cones: list[np.ndarray], rows: np.ndarray, sides: np.ndarray) -> list[np.ndarray]:
-    """Drop cones where a homogeneous integrand vanishes (ReLU: z_i < 0 for some i); ``sides``
-    (rows, 2) holds each row's function at +1 and -1."""
-    live = []
-    for cone in cones:
-        a = rows @ cone.sum(axis=1)
-        values = np.where(a > 0, sides[:, 0], sides[:, 1])
-        if np.all(values != 0.0):
-            live.append(cone)
-    return live
+def _live_cones(cones: np.ndarray, rows: np.ndarray, sides: np.ndarray) -> np.ndarray:
+    """Drop cones (C, r, r) where a homogeneous integrand vanishes (ReLU: z_i < 0 for some i);
+    ``sides`` (rows, 2) holds each row's function at +1 and -1."""
+    a = cones.sum(axis=2) @ rows.T                            # (C, rows) inside each cone
+    values = np.where(a > 0, sides[:, 0], sides[:, 1])
+    return cones[np.all(values != 0.0, axis=1)]
+
+
+@functools.lru_cache(maxsize=_GEOMETRY_CACHE)
+def _row_structure_of(shape: tuple[int, int], data: bytes, which: bytes
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rows, counts, kind = _distinct_rows(np.frombuffer(data).reshape(shape),
+                                        np.frombuffer(which, dtype=int))
+    for arr in (rows, counts, kind):
+        arr.setflags(write=False)
+    return rows, counts, kind
+
+
+def _row_structure(lact: np.ndarray, which: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_distinct_rows`, memoised on the exact bytes of its arguments (read-only arrays)."""
+    lact = np.ascontiguousarray(lact, dtype=float)
+    return _row_structure_of(lact.shape, lact.tobytes(),
+                             np.ascontiguousarray(which, dtype=int).tobytes())
+
+
+@functools.lru_cache(maxsize=_GEOMETRY_CACHE)
+def _cone_geometry_of(shape: tuple[int, int], data: bytes, kinks: tuple[float, ...],
+                      half: bool) -> np.ndarray:
+    rows = np.frombuffer(data).reshape(shape)
+    r = shape[1]
+    cones = _simplicial_cones(_crossing_normals(rows, kinks), r, half=half)
+    out = np.stack(cones) if cones else np.empty((0, r, r))
+    out.setflags(write=False)
+    return out
+
+
+def _cone_geometry(rows: np.ndarray, kinks: tuple[float, ...], half: bool) -> np.ndarray:
+    """Simplicial cones (C, r, r) of the crossing hyperplanes of the distinct ``rows``
+    (:func:`_simplicial_cones`), memoised on the exact bytes of the rows (read-only array)."""
+    rows = np.ascontiguousarray(rows, dtype=float)
+    return _cone_geometry_of(rows.shape, rows.tobytes(), kinks, half)
 
 
 # ============================================================================ quadrature rules
@@ -709,30 +786,36 @@ def _legendre01(q: int) -> tuple[np.ndarray, np.ndarray]:
     return (1.0 + x) / 2.0, w / 2.0
 
 
-def _radial_grid(funcs: list[Callable], rows: np.ndarray, counts: np.ndarray
-                 ) -> tuple[np.ndarray, bool]:
-    """Cell boundaries in x, rho = log(1 + e^x), covering where the radial integrand matters, and
-    whether the envelope had not decayed at the upper end of the search range.
+def _radial_grids(funcs: list[Callable], rows: np.ndarray, counts: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per matrix (rows (B, n, r), counts (B, n)): the range [x_lo, x_hi] in x, rho = log(1 + e^x),
+    where the radial integrand matters, its number of cells, and whether the envelope had not
+    decayed at the upper end of the search range.
 
     The envelope rho^r exp(-rho^2/2) prod_i max_{|z| <= rho |l_i|} |func_i(z)|^(count_i) bounds the
     integrand (per unit x) on every ray; the range keeps what exceeds _RADIAL_CUT of its maximum.
     """
-    r = rows.shape[1]
-    rho = np.geomspace(_RHO_MIN, _RHO_MAX, 400)
-    scale = np.linalg.norm(rows, axis=1)
-    z = rho[:, None] * scale[None, :]
+    r = rows.shape[2]
+    rho = np.geomspace(_RHO_MIN, _RHO_MAX, _RADIAL_SEARCH)
+    z = rho[None, :, None] * np.linalg.norm(rows, axis=2)[:, None, :]      # (B, rho, n)
+    size = np.empty_like(z)
     with np.errstate(over="ignore", invalid="ignore"):
-        size = np.stack([np.maximum(np.abs(_values(f, z[:, i])), np.abs(_values(f, -z[:, i])))
-                         for i, f in enumerate(funcs)], axis=1)
-        size = np.maximum.accumulate(np.nan_to_num(size, nan=np.inf), axis=0)
+        for f in {id(f): f for f in funcs}.values():    # each distinct function once
+            cols = [i for i, g in enumerate(funcs) if g is f]
+            zf = z[:, :, cols]
+            size[:, :, cols] = np.maximum(np.abs(_values(f, zf)), np.abs(_values(f, -zf)))
+        size = np.maximum.accumulate(np.nan_to_num(size, nan=np.inf), axis=1)
         log_env = (r * np.log(rho) - 0.5 * rho ** 2
-                   + np.sum(counts * np.log(np.maximum(size, 1e-300)), axis=1))
-    keep = np.flatnonzero(log_env >= np.max(log_env) + math.log(_RADIAL_CUT))
-    lo = rho[max(keep[0] - 1, 0)]
-    hi = rho[min(keep[-1] + 1, len(rho) - 1)]
-    x_lo, x_hi = math.log(math.expm1(lo)), math.log(math.expm1(hi))
-    cells = max(1, math.ceil((x_hi - x_lo) / _RADIAL_CELL))
-    return np.linspace(x_lo, x_hi, cells + 1), bool(keep[-1] == len(rho) - 1)
+                   + np.sum(counts[:, None, :] * np.log(np.maximum(size, 1e-300)), axis=2))
+    keep = log_env >= np.max(log_env, axis=1, keepdims=True) + math.log(_RADIAL_CUT)
+    first = np.argmax(keep, axis=1)
+    last = len(rho) - 1 - np.argmax(keep[:, ::-1], axis=1)
+    lo = rho[np.maximum(first - 1, 0)]
+    hi = rho[np.minimum(last + 1, len(rho) - 1)]
+    x_lo = np.array([math.log(math.expm1(v)) for v in lo])
+    x_hi = np.array([math.log(math.expm1(v)) for v in hi])
+    cells = np.array([max(1, math.ceil((b - a) / _RADIAL_CELL)) for a, b in zip(x_lo, x_hi)])
+    return x_lo, x_hi, cells, last == len(rho) - 1
 
 
 # ============================================================================ integration
@@ -755,85 +838,181 @@ def _angular_nodes(cones: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
     return raw / norm[..., None], jac * tw
 
 
-def _cone_sum(funcs: list[Callable], rows: np.ndarray, counts: np.ndarray, cones: np.ndarray,
-              nodes: tuple[int, int], homogeneity: int | None, kinks: tuple[float, ...]) -> float:
-    """Sum over simplicial cones of the Gaussian integral of prod_i funcs_i(l_i . u)^counts_i."""
-    r = rows.shape[1]
-    omega, weight = _angular_nodes(cones, nodes[0])
-    a = (omega @ rows.T).reshape(-1, len(rows))              # (directions, distinct rows)
-    weight = weight.ravel() * (2 * np.pi) ** (-r / 2)
+def _cone_sums(funcs: list[Callable], problems: list[_ConeProblem], nodes: tuple[int, int],
+               homogeneity: int | None, kinks: tuple[float, ...]) -> np.ndarray:
+    """Sum over each problem's simplicial cones of the Gaussian integral of
+    prod_i funcs_i(l_i . u)^counts_i, for problems of one rank and one function per distinct row,
+    evaluated together in blocks of about _CHUNK floats."""
+    n, r = problems[0].rows.shape
+    per_cone = nodes[0] ** (r - 1) if r > 2 else nodes[0] if r == 2 else 1
+    out = np.empty(len(problems))
+    start = 0
+    while start < len(problems):    # a block: at most _CHUNK directions x rows (at least one)
+        stop, size = start + 1, len(problems[start].cones) * per_cone
+        while (stop < len(problems) and (stop - start + 1) * _RADIAL_SEARCH * n <= _CHUNK
+               and (size + len(problems[stop].cones) * per_cone) * n <= _CHUNK):
+            size += len(problems[stop].cones) * per_cone
+            stop += 1
+        out[start:stop] = _block_cone_sums(funcs, problems[start:stop], nodes, homogeneity, kinks)
+        start = stop
+    return out
+
+
+def _block_cone_sums(funcs: list[Callable], problems: list[_ConeProblem], nodes: tuple[int, int],
+                     homogeneity: int | None, kinks: tuple[float, ...]) -> np.ndarray:
+    """:func:`_cone_sums` for one block.  The function values at the nodes of all its matrices
+    are computed together; the angular nodes, directions and contractions are done per matrix
+    with the same NumPy/BLAS calls on the same arrays as for a matrix alone, so that a value
+    does not depend on the batch (bit for bit)."""
+    rows = np.stack([p.rows for p in problems])                      # (B, n, r)
+    counts = np.stack([p.counts for p in problems])                  # (B, n)
+    r = rows.shape[2]
+    a, weights = [], []
+    for p in problems:
+        omega, weight = _angular_nodes(p.cones, nodes[0])
+        a.append((omega @ p.rows.T).reshape(-1, len(p.rows)))     # (directions, distinct rows)
+        weights.append(weight.ravel() * (2 * np.pi) ** (-r / 2))
+    sizes = [len(x) for x in a]
+    owner = np.repeat(np.arange(len(problems)), sizes)               # matrix of each direction
+    ends = np.cumsum(sizes)
+    a = np.concatenate(a)
     if homogeneity is not None:
-        nk = int(np.sum(counts)) * homogeneity
-        radial = math.exp(((nk + r) / 2 - 1) * math.log(2) + gammaln((nk + r) / 2))
-        return float(radial * weight @ _product(funcs, a, np.ones((1, 1)), counts)[:, 0])
-    return float(weight @ _radial_integral(funcs, a, rows, counts, nodes[1], kinks))
+        values = _product(funcs, a, np.ones((1, 1)), counts, owner)[:, 0]
+        out = np.empty(len(problems))
+        for b, (p, weight, stop) in enumerate(zip(problems, weights, ends)):
+            nk = int(np.sum(p.counts)) * homogeneity
+            radial = math.exp(((nk + r) / 2 - 1) * math.log(2) + gammaln((nk + r) / 2))
+            out[b] = float(radial * weight @ values[stop - sizes[b]:stop].copy())
+        return out
+    values = _radial_integrals(funcs, a, owner, rows, counts, nodes[1], kinks)
+    return np.array([float(weight @ values[stop - size:stop].copy())
+                     for weight, stop, size in zip(weights, ends, sizes)])
 
 
 def _product(funcs: list[Callable], a: np.ndarray, rho: np.ndarray, counts: np.ndarray,
-             check: bool = True) -> np.ndarray:
-    """prod_i funcs_i(rho a_i)^counts_i for directions ``a`` (B, n) and radii ``rho`` (B or 1, M);
-    with ``check``, values that are not finite reals raise DivergentExpectationError."""
+             owner: np.ndarray | None = None, check: bool = True) -> np.ndarray:
+    """prod_i funcs_i(rho a_i)^counts_i for directions ``a`` (D, n) and radii ``rho`` (D or 1, M):
+    ``counts`` (n,), or (B, n) per matrix with ``owner`` (D,) the matrix of each direction; with
+    ``check``, values that are not finite reals raise DivergentExpectationError."""
     out = None
-    for i, count in enumerate(counts):
-        vals = (_node_values if check else _values)(funcs[i], a[:, i:i + 1] * rho)
-        if count > 1:
-            vals = vals ** int(count)
+    for i, f in enumerate(funcs):
+        vals = (_node_values if check else _values)(f, a[:, i:i + 1] * rho)
+        powers = np.unique(counts[..., i])
+        if len(powers) == 1:
+            if powers[0] > 1:
+                vals = vals ** int(powers[0])
+        else:   # matrices with different powers: each distinct exponent once (x**2 is x*x)
+            vals = np.array(vals)                # _values may return a read-only view
+            for power in powers[powers > 1]:
+                mine = (counts[:, i] == power)[owner]
+                vals[mine] = vals[mine] ** int(power)
         out = vals if out is None else out * vals
     return out
 
 
-def _radial_integral(funcs: list[Callable], a: np.ndarray, rows: np.ndarray, counts: np.ndarray,
-                     q: int, kinks: tuple[float, ...]) -> np.ndarray:
-    r"""int_0^inf rho^(r-1) exp(-rho^2/2) prod_i funcs_i(rho a_i) d rho for every direction (row of a)."""
-    n, r = rows.shape
-    grid, open_hi = _radial_grid(funcs, rows, counts)
+def _radial_integrals(funcs: list[Callable], a: np.ndarray, owner: np.ndarray, rows: np.ndarray,
+                      counts: np.ndarray, q: int, kinks: tuple[float, ...]) -> np.ndarray:
+    r"""int_0^inf rho^(r-1) exp(-rho^2/2) prod_i funcs_i(rho a_i) d rho for every direction (row of
+    ``a``), on the radial grid of its matrix ``owner`` (rows (B, n, r), counts (B, n)).
+
+    The directions of a matrix are cut into the pieces of :data:`_CHUNK` floats a matrix alone
+    would use; the function values of many pieces with the same number of cells are computed
+    together, and each piece is contracted with its weights by the same BLAS call as alone."""
+    n, r = rows.shape[1:]
+    x_lo, x_hi, cells, open_hi = _radial_grids(funcs, rows, counts)
     x01, w01 = _legendre01(q)
     out = np.empty(len(a))
-    peak = 0.0
-    cells = len(grid) - 1 + n * len(kinks)
-    step = max(1, _CHUNK // (q * cells))
-    for start in range(0, len(a), step):
-        block = a[start:start + step]
-        bounds = grid[None, :]
-        if kinks:   # split every ray at its kink radii kappa / a_i > 0
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                radii = np.concatenate([kappa / block for kappa in kinks], axis=1)
-                xs = np.where(radii > 0, np.log(np.expm1(np.where(radii > 0, radii, 1.0))),
-                              grid[-1])
-            bounds = np.sort(np.concatenate([np.broadcast_to(grid, (len(block), len(grid))),
-                                             np.clip(xs, grid[0], grid[-1])], axis=1), axis=1)
-        lo, width = bounds[:, :-1], np.diff(bounds, axis=1)
-        x = (lo[..., None] + width[..., None] * x01).reshape(len(lo), -1)
-        rho = np.logaddexp(0.0, x)
-        density = rho ** (r - 1) * np.exp(-0.5 * rho * rho) / (1.0 + np.exp(-x))   # per unit x
-        w = np.repeat(width, q, axis=1) * np.tile(w01, width.shape[1]) * density
-        vals = _product(funcs, block, rho, counts)
-        out[start:start + step] = vals @ w[0] if len(w) == 1 else np.sum(vals * w, axis=1)
-        peak = max(peak, float(np.max(np.abs(vals * density))))
-    _check_decay(funcs, a, counts, r, grid[-1] if open_hi else None, peak)
+    peak = np.zeros(len(rows))
+    first = np.searchsorted(owner, np.arange(len(rows)))
+    last = np.searchsorted(owner, np.arange(len(rows)), side="right")
+    for m in np.unique(cells):         # matrices with the same number of cells, together
+        mats = np.flatnonzero(cells == m)
+        grid = np.stack([np.linspace(x_lo[b], x_hi[b], m + 1) for b in mats])
+        if not kinks:                  # nodes and weights per matrix, shared by its directions
+            rho_m, w_m, density_m = _radial_rule(grid, x01, w01, r)
+        step = max(1, _CHUNK // (q * (m + n * len(kinks))))     # directions per piece
+        pieces = [(k, start, min(start + step, last[b])) for k, b in enumerate(mats)
+                  for start in range(first[b], last[b], step)]
+        begin = 0
+        while begin < len(pieces):     # pieces of at most _CHUNK floats in all, together
+            stop, size = begin + 1, pieces[begin][2] - pieces[begin][1]
+            while stop < len(pieces) and size + pieces[stop][2] - pieces[stop][1] <= step:
+                size += pieces[stop][2] - pieces[stop][1]
+                stop += 1
+            group = pieces[begin:stop]
+            d = np.concatenate([np.arange(lo, hi) for _, lo, hi in group])
+            mine = np.repeat([k for k, _, _ in group], [hi - lo for _, lo, hi in group])
+            block = a[d]
+            if kinks:   # split every ray at its kink radii kappa / a_i > 0
+                bounds = grid[mine]
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    radii = np.concatenate([kappa / block for kappa in kinks], axis=1)
+                    xs = np.where(radii > 0, np.log(np.expm1(np.where(radii > 0, radii, 1.0))),
+                                  bounds[:, -1:])
+                bounds = np.sort(np.concatenate(
+                    [bounds, np.clip(xs, bounds[:, :1], bounds[:, -1:])], axis=1), axis=1)
+                rho, w, density = _radial_rule(bounds, x01, w01, r)
+            elif len(group) == 1:        # one matrix (a large one): its row, broadcast
+                rho, density = rho_m[mine[:1]], density_m[mine[:1]]
+            else:
+                rho, density = rho_m[mine], density_m[mine]
+            vals = _product(funcs, block, rho, counts, owner[d])
+            at = 0
+            for k, lo, hi in group:     # each piece as alone (same shapes, same reductions)
+                piece = slice(at, at + hi - lo)
+                if not kinks:
+                    out[lo:hi] = vals[piece].copy() @ w_m[k]
+                elif hi - lo == 1:
+                    out[lo:hi] = vals[piece].copy() @ w[at]
+                else:
+                    out[lo:hi] = np.sum(vals[piece] * w[piece], axis=1)
+                at += hi - lo
+            np.maximum.at(peak, owner[d], np.max(np.abs(vals * density), axis=1))
+            begin = stop
+    _check_decay(funcs, a, owner, counts, r, np.where(open_hi, x_hi, np.nan), peak)
     return out
 
 
-def _check_decay(funcs: list[Callable], a: np.ndarray, counts: np.ndarray, r: int,
-                 top: float | None, peak: float) -> None:
-    """Raise DivergentExpectationError if the radial integrand (per unit x) is still above
-    _OPEN_END_RTOL times its peak on some ray at rho = _RHO_MIN (a singularity at z = 0) or, when
-    the envelope had not decayed by _RHO_MAX, at the top ``top`` of the grid (growth that the
-    Gaussian does not beat, or a decay too slow to integrate in double precision)."""
-    bottom = math.log(math.expm1(_RHO_MIN))
+def _radial_rule(bounds: np.ndarray, x01: np.ndarray, w01: np.ndarray, r: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Composite Gauss-Legendre nodes in x in the cells ``bounds`` (B, cells + 1): their radii
+    rho = log(1 + e^x) (B, cells * q), weights times the radial density, and the density per
+    unit x."""
+    q = len(x01)
+    lo, width = bounds[:, :-1], np.diff(bounds, axis=1)
+    x = (lo[..., None] + width[..., None] * x01).reshape(len(lo), -1)
+    rho = np.logaddexp(0.0, x)
+    density = rho ** (r - 1) * np.exp(-0.5 * rho * rho) / (1.0 + np.exp(-x))   # per unit x
+    w = np.repeat(width, q, axis=1) * np.tile(w01, width.shape[1]) * density
+    return rho, w, density
+
+
+def _check_decay(funcs: list[Callable], a: np.ndarray, owner: np.ndarray, counts: np.ndarray,
+                 r: int, top: np.ndarray, peak: np.ndarray) -> None:
+    """Raise DivergentExpectationError if the radial integrand (per unit x) on some direction
+    (row of ``a``) is still above _OPEN_END_RTOL times the peak of its matrix ``owner`` at
+    rho = _RHO_MIN (a singularity at z = 0) or, for the matrices whose envelope had not decayed by
+    _RHO_MAX, at the top ``top`` of their grid (NaN for the others): growth that the Gaussian does
+    not beat, or a decay too slow to integrate in double precision."""
+    bottom = np.full(len(peak), math.log(math.expm1(_RHO_MIN)))
     for end, where in ((bottom, "small |z| (a singularity at z = 0)"),
                        (top, "large |z| (growth the Gaussian does not beat, e.g. exp(c z^2) "
                              "with 2 c var >= 1)")):
-        if end is None:
+        d = np.flatnonzero(np.isfinite(end)[owner])
+        if not len(d):
             continue
-        rho = np.logaddexp(0.0, np.array([[end]]))
+        x = end[owner[d]][:, None]
+        rho = np.logaddexp(0.0, x)
         with np.errstate(over="ignore", invalid="ignore"):
-            density = rho ** (r - 1) * np.exp(-0.5 * rho * rho) / (1.0 + np.exp(-end))
-            tail = np.abs(_product(funcs, a, rho, counts, check=False)) * density
-        if not np.all(np.isfinite(tail)) or np.max(tail) > _OPEN_END_RTOL * peak:
+            density = rho ** (r - 1) * np.exp(-0.5 * rho * rho) / (1.0 + np.exp(-x))
+            tail = (np.abs(_product(funcs, a[d], rho, counts, owner[d], check=False))
+                    * density)[:, 0]
+        bad = ~np.isfinite(tail) | (tail > _OPEN_END_RTOL * peak[owner[d]])
+        if np.any(bad):
+            radius = float(rho[np.argmax(bad), 0])
             raise DivergentExpectationError(
                 f"the Gaussian expectation of {_names(funcs)} diverges: the integrand does not "
-                f"decay at {where}, at radius {float(rho[0, 0]):.3g} in units of the standard "
+                f"decay at {where}, at radius {radius:.3g} in units of the standard "
                 "deviation it is still above "
                 f"{_OPEN_END_RTOL:g} of its peak (a finite expectation that decays this slowly "
                 "is beyond double-precision quadrature too)")

@@ -29,6 +29,7 @@ import errno
 import fcntl
 import hashlib
 import json
+import math
 import os
 import re
 import tempfile
@@ -295,6 +296,11 @@ def load_sealed(path: str | os.PathLike, identity: dict[str, Any]) -> dict[str, 
 
 def to_jsonable(obj: Any) -> Any:
     """Convert NumPy scalars/arrays and tuples recursively to JSON types (NaN -> None)."""
+    kind = type(obj)             # fast paths for the exact builtin types (tidy tables)
+    if kind is float:
+        return obj if math.isfinite(obj) else None
+    if kind is str or kind is int or kind is bool or obj is None:
+        return obj
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from nnqft_sym import from_description, make_network, nngp_posterior, trained_gp
@@ -29,7 +28,6 @@ from nnqft_sym.ntk import check_parameterisation
 from .bayesian_rg import TrainedBRGFlow, default_cutoffs, linearised_coarse_graining, trained_brg_flow
 from .bayesian_rg._common import check_positive
 from .couplings import PowerLawFit, fit_power_law
-from .plots import save_figure
 from .report import format_estimate, markdown_table, versions
 from .sampling import as_seed_sequence, seed_state
 from .distributed import run_tasks
@@ -205,8 +203,10 @@ def training_experiment(out: str | Path, arch: str = "erf", widths: Sequence[int
                 for e in ensembles)
             study = TrainingStudy(widths, tuple(ensembles), prediction, posterior, deviation,
                                   error, fit, flows, measured, y)
+            from .plots import save_figure   # matplotlib only when figures are drawn
             brg_figure = save_figure(plot_brg_flow(study), out / "figures" / "brg_flow.png")
             save_npz(out / "brg_flow.npz", _brg_arrays(study))
+        from .plots import save_figure
         figure = save_figure(plot_training(study), out / "figures" / "training.png")
         metadata = {"experiment": "train", "parameters": params,
                     "seed": seed_state(as_seed_sequence(seed)), "versions": versions(),
@@ -329,6 +329,7 @@ def plot_training(study: TrainingStudy, axes: Any = None) -> Any:
     """Two panels: trained means against x (each width, the trained GP band, the NNGP posterior
     mean) and the projected deviation against N (log-log, with the fit and a 1/N line)."""
     if axes is None:
+        import matplotlib.pyplot as plt   # lazily: importing numeric does not load matplotlib
         fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     fig = axes[0].figure
     x = study.prediction.points[:, 0]
@@ -451,6 +452,7 @@ def plot_brg_flow(study: TrainingStudy, axes: Any = None) -> Any:
     if study.brg_flows is None:
         raise ValueError("plot_brg_flow: the study has no Bayesian-RG flow (run with brg=True)")
     if axes is None:
+        import matplotlib.pyplot as plt
         fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     fig = axes[0].figure
     flows = study.brg_flows

@@ -96,6 +96,15 @@ def test_top_level_help_imports_no_scientific_package():
     assert not imported & {"sympy", "numpy", "scipy", "matplotlib", "networkx"}
 
 
+def test_numeric_imports_matplotlib_only_for_figures():
+    """``import numeric`` (every Dask worker, ``nnqft plan``, scripts that only measure) does
+    not load matplotlib (0.3 s); the figure functions import it when they draw."""
+    code = ("import sys, numeric; assert 'matplotlib' not in sys.modules; "
+            "numeric.plot_training; import numeric.plots; assert 'matplotlib' in sys.modules")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+
+
 def test_group_summaries_are_the_commands_own_help():
     ctx = click.Context(cli)
     for group, summaries in ((cli, COMMAND_SUMMARIES),

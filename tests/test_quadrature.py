@@ -330,6 +330,62 @@ def test_batch_equals_loop():
     assert isinstance(gaussian_expectation(erf, covs[0, 0]), float)
 
 
+def mixed_batch(seed, n, count):
+    """Covariances of ``n`` points of ranks 1..min(4, n) in one batch, mixing distinct,
+    repeated and nearly coincident points (1e-9 apart), variances 1 to ~100, zero rows and an
+    exact repeat of a whole matrix."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for b in range(count):
+        rank = min(1 + b % 4, n)
+        d_in = max(rank - 1, 1)
+        base = rng.uniform(-1.0, 1.0, (rank, d_in))
+        pts = base[np.concatenate([np.arange(rank), rng.integers(0, rank, n - rank)])]
+        if b % 3 == 1 and n > rank:
+            pts[-1] += 1e-9 * rng.standard_normal(d_in)            # nearly coincident
+        scale = (1.0, 7.0, 50.0)[b % 3]
+        cov = network_cov(pts, sigma_w=math.sqrt(scale), sigma_b=float(rank > 1))
+        if b % 7 == 5:
+            cov[0, :] = cov[:, 0] = 0.0                           # z_0 = 0 identically
+        out.append(cov)
+    out.append(out[2])                                            # an exact repeat
+    return np.stack(out)
+
+
+@pytest.mark.parametrize("name,func,kw,n", [
+    ("relu", relu, {"kinks": (0.0,), "homogeneity": 1}, 4),
+    ("relu-numeric-radial", relu, {"kinks": (0.0,), "nodes": 8}, 4),
+    ("erf", erf, {}, 4),                       # default nodes: grouped by variance as well
+    ("tanh", np.tanh, {"nodes": 10}, 4),
+    ("shifted-tanh", lambda z: np.tanh(z + 0.3), {"nodes": 10}, 3),
+    ("gauss", lambda z: np.exp(-0.5 * z * z), {"nodes": 8}, 4),
+    ("hard-tanh", hard_tanh, {"kinks": (-1.0, 1.0)}, 2),
+    ("shifted-hard-tanh", lambda z: hard_tanh(z - 0.3), {"kinks": (-0.7, 1.3), "nodes": 8}, 3),
+    ("kink-at-0.5", lambda z: np.maximum(z - 0.5, 0.0) + np.tanh(z), {"kinks": (0.5,)}, 3),
+])
+def test_vectorised_batch_equals_matrix_by_matrix(name, func, kw, n):
+    """The batch is integrated together (grouped by rank and rows, with shared geometry);
+    every matrix alone must give the same value bit for bit (ranks 1..4, large variances,
+    nearly coincident points, zero rows, repeats, non-zero kinks)."""
+    covs = mixed_batch(len(name), n, 7 if name == "erf" else 10)
+    batch = gaussian_expectation(func, covs, **kw)
+    single = np.array([gaussian_expectation(func, c, **kw) for c in covs])
+    np.testing.assert_array_equal(batch, single)
+    assert batch[-1] == batch[2]
+    assert np.all(np.isfinite(batch))
+
+
+def test_vectorised_batch_with_one_divergent_matrix_raises():
+    """A matrix whose expectation diverges raises inside a batch of finite ones."""
+    from nnqft_sym.errors import DivergentExpectationError
+    covs = mixed_batch(0, 2, 6)
+    covs[4] = np.full((2, 2), 2.5)                        # E[exp(z^2/4)^2] at variance 2.5
+    with pytest.raises(DivergentExpectationError, match="does not decay"):
+        gaussian_expectation(lambda z: np.exp(z * z / 4), covs)
+    finite = gaussian_expectation(lambda z: np.exp(z * z / 4), covs[:4] / 400)  # lambda_max < 1
+    assert np.all(np.isfinite(finite))
+
+
 # ---------------------------------------------------------------- bad input
 @pytest.mark.parametrize("cov,match", [
     (np.ones(3), "shape"),
@@ -399,3 +455,24 @@ Z = sp.Symbol("z", real=True)
 def test_activation_kinks_and_homogeneity(expr, kinks, degree):
     assert activation_kinks(expr, Z) == kinks
     assert activation_homogeneity(expr, Z) == degree
+
+
+def test_quadrature_moments_are_memoised_per_activation_and_matrix():
+    """gaussian_moment memoises quadrature values on (activation, matrix bytes): a batch mixing
+    known and new matrices gives the direct quadrature's values, and two activations with the
+    same matrices never share values."""
+    from nnqft_sym import Z
+    from nnqft_sym.expectations import _memo, gaussian_moment
+    covs = mixed_batch(11, 3, 6)[:, :2, :2]       # ranks 1, 2 (pairs without closed forms)
+    for expr, func in ((sp.erf(Z + sp.Rational(1, 5)), lambda z: erf(z + 0.2)),
+                       (sp.tanh(Z + sp.Rational(1, 5)), lambda z: np.tanh(z + 0.2))):
+        _memo.pop(expr, None)
+        first = gaussian_moment(expr, covs[:4])
+        assert len(_memo[expr]) == len({c.tobytes() for c in covs[:4]})
+        mixed = gaussian_moment(expr, covs[::-1])           # two known, ... new ones
+        direct = gaussian_expectation(func, covs[::-1])
+        np.testing.assert_array_equal(mixed, direct)
+        np.testing.assert_array_equal(mixed[::-1][:4], first)
+        assert float(gaussian_moment(expr, covs[1])) == first[1]
+    assert (gaussian_moment(sp.erf(Z + sp.Rational(1, 5)), covs[1])
+            != gaussian_moment(sp.tanh(Z + sp.Rational(1, 5)), covs[1]))
