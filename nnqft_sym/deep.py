@@ -360,18 +360,23 @@ def _check_deep(net: Network, what: str) -> None:
         raise ValueError(f"{what}: the layer recursion needs Gaussian first-layer pre-activations; "
                          f"{net.name} has the first-layer priors "
                          f"{[p.describe()['law'] for p in (net.priors.first_weights, net.priors.first_biases)]}")
-    off_centre = [name for name, p in net.priors.groups().items()
-                  if not p.is_centred and name not in _READOUT_GROUPS]
-    if off_centre:
-        raise ValueError(f"{what}: the layer recursion needs centred priors before the read-out "
-                         f"(hidden-layer means are not covered; read-out means are); the groups "
-                         f"{off_centre} of this {net.name} have nonzero means")
+    _check_hidden_centred(net, what)
     biases = [name for name, p in net.priors.groups().items() if name.startswith("hidden_biases")
               and not p.is_gaussian and p.variance != 0]
     if biases:
         raise ValueError(f"{what}: the groups {biases} of this {net.name} are non-Gaussian "
                          "biases after the first layer, which change the layer kernels at "
                          "leading order (not covered); use Gaussian biases or variance 0")
+
+
+def _check_hidden_centred(net: Network, what: str) -> None:
+    """Refuse means in the groups before the read-out (first and hidden layers), naming them."""
+    off_centre = [name for name, p in net.priors.groups().items()
+                  if not p.is_centred and name not in _READOUT_GROUPS]
+    if off_centre:
+        raise ValueError(f"{what}: the layer recursion needs centred priors before the read-out "
+                         f"(hidden-layer means are not covered; read-out means are); the groups "
+                         f"{off_centre} of this {net.name} have nonzero means")
 
 
 def _check_gaussian_layers(net: Network, what: str) -> None:
@@ -521,8 +526,20 @@ def deep_kernel(net: Network, x: Any, y: Any) -> np.ndarray | float:
     >>> round(float(deep_kernel(net, 0.5, 0.5)), 12)    # critical ReLU: K(x,x) preserved
     0.5
     """
+    _check_centred_readout(net, "deep_kernel")
     out = layer_kernels(net, x, y)[-1, ..., 2]
     return float(out) if out.ndim == 0 else out
+
+
+def _check_centred_readout(net: Network, what: str) -> None:
+    """Refuse read-out means where a result would silently drop them (as
+    :func:`nnqft_sym.readout_covariance` does at depth 1)."""
+    if _has_readout_mean(net):
+        mu_w, mu_b = _readout_means(net)
+        raise ValueError(f"{what} needs centred read-out priors (E f f then has mean terms); "
+                         f"got means {mu_w} (weights) and {mu_b} (bias): use "
+                         "deep_mean_function, leading_free_green and leading_delta_green, which "
+                         "take them")
 
 
 def deep_kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
@@ -547,6 +564,7 @@ def deep_kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
     >>> sp.nsimplify(k)
     2
     """
+    _check_centred_readout(net, "deep_kernel_expr")
     return layer_kernels_expr(net, x, y)[-1][2]
 
 
@@ -575,6 +593,7 @@ def layer_kernels_expr(net: Network, x: Any = None, y: Any = None) -> list[tuple
     if not net.first_layer_is_gaussian:
         raise ValueError(f"the symbolic layer kernels (deep_kernel_expr, ntk_expr): {net.name} "
                          "has non-Gaussian pre-activations")
+    _check_hidden_centred(net, "the symbolic layer kernels (deep_kernel_expr, ntk_expr)")
     pair = pair_expectation(net.activation).closed_form
     if pair is None:
         raise NoClosedFormError(f"no closed-form pair expectation for the activation {net.activation}: "
@@ -1077,8 +1096,8 @@ def leading_delta_green(net: Network, points: Any) -> np.ndarray | float:
     >>> bool(np.isclose(leading_delta_green(net, pts), net.delta_green_series(pts)[1]))
     True
     >>> deep = ReLUNet(depth=2).with_priors(readout_weights={"mean": 0.5}, readout_bias={"mean": 0.3})
-    >>> round(leading_delta_green(deep, [0.5]), 6)      # mu_W E[relu] gets a 1/N part
-    0.005186
+    >>> round(leading_delta_green(deep, [0.5]), 6)      # E f = m + m_1 / N: mu_W E[relu] moves
+    -0.023509
     """
     if _has_readout_mean(net):
         def compute(rec: LayerRecursion, index: np.ndarray) -> dict:
@@ -1093,7 +1112,7 @@ def leading_free_green(net: Network, points: Any) -> np.ndarray | float:
     r""":math:`G_0^{(n)}`: the infinite-width Gaussian process of any depth, read-out mean included.
 
     The Gaussian moment of mean :math:`m(x) =` :func:`deep_mean_function` and covariance the
-    GP kernel :func:`deep_kernel` (the sum over the partitions of the points into singletons
+    GP kernel K of :func:`layer_kernels` (the sum over the partitions of the points into singletons
     and pairs); without read-out means it is :func:`nnqft_sym.free_green` (Wick's theorem; 0 at
     an odd number of points).  The reference of :func:`leading_delta_green` and
     :func:`leading_deviation`; at depth 1 it equals
@@ -1103,12 +1122,12 @@ def leading_free_green(net: Network, points: Any) -> np.ndarray | float:
     --------
     >>> from nnqft_sym import ReLUNet
     >>> net = ReLUNet(sigma_b=0, depth=2).with_priors(readout_bias={"mean": 2})
-    >>> round(leading_free_green(net, [1.0, 1.0]), 12)        # m^2 + K = 4 + 1/2
-    4.5
+    >>> round(leading_free_green(net, [1.0, 1.0]), 12)        # m^2 + K = 4 + 1/4
+    4.25
     """
     pts = as_points(points, net.d_in)
     n = pts.shape[-2]
-    kmat = np.asarray(deep_kernel(net, pts[..., :, None, :], pts[..., None, :, :]))
+    kmat = layer_kernels(net, pts[..., :, None, :], pts[..., None, :, :])[-1, ..., 2]
     if not _has_readout_mean(net):
         if n % 2:
             return _scalar(np.zeros(pts.shape[:-2]))
@@ -1185,7 +1204,7 @@ def leading_connected_three_point(net: Network, points: Any) -> np.ndarray | flo
     >>> from nnqft_sym import ReLUNet
     >>> net = ReLUNet(depth=2).with_priors(readout_weights={"mean": 0.5})
     >>> round(leading_connected_three_point(net, [0.5, 0.5, 1.0]), 6)
-    0.523694
+    2.283849
     """
     if as_points(points, net.d_in).shape[-2] != 3:
         raise ValueError(f"points: the three-point function needs 3 points, "
@@ -1210,7 +1229,7 @@ def deep_mean_function(net: Network, x: Any) -> np.ndarray | float:
     >>> from nnqft_sym import ReLUNet
     >>> net = ReLUNet(sigma_b=0, depth=2).with_priors(readout_weights={"mean": 2}, readout_bias={"mean": 1})
     >>> round(deep_mean_function(net, 1.0), 12)     # 1 + 2 sqrt(K2 / (2 pi)), K2 = 1/2
-    1.56418958354
+    1.564189583548
     """
     _check_deep(net, "deep_mean_function")
     mu_w, mu_b = _readout_means(net)
@@ -1235,7 +1254,7 @@ def leading_mean_correction(net: Network, points: Any) -> np.ndarray | float:
     >>> from nnqft_sym import ReLUNet
     >>> net = ReLUNet(depth=2).with_priors(readout_weights={"mean": 0.5})
     >>> leading_mean_correction(net, [0.5, 1.0]).round(6).tolist()
-    [-0.004412, -0.003849]
+    [-0.023509, -0.044077]
     """
     pts = as_points(points, net.d_in)
     if pts.ndim != 2:

@@ -76,7 +76,7 @@ from numpy.polynomial import hermite_e
 from sympy.utilities.iterables import partitions
 
 from .activations import activation_rules
-from .deep import (_check_gaussian_layers, _distinct, _four_point_moments, _layer_normalisation,
+from .deep import (_check_centred_readout, _check_gaussian_layers, _distinct, _four_point_moments, _layer_normalisation,
                    _pair_statistics, _symmetric_moments, layer_kernels, layer_recursion,
                    pair_expectation, read_variances)
 from .partitions import pairings
@@ -106,6 +106,14 @@ def nlo_kernel(net: Network, points: Any) -> np.ndarray:
     every width there, see :mod:`nnqft_sym.deep_orders`); :func:`single_input_series` gives the
     next coefficients at one input.
 
+    With read-out means (weights :math:`\mu_W/N` each, bias :math:`\mu_b`) this is the 1/N
+    coefficient of the connected two-point function,
+    :math:`\mathrm{Cov}(f(x_a), f(x_b)) = K_{ab} + (K_{1,ab} + C_{ab})/N`, with
+    :math:`C = N\,\mathrm{Cov}(\hat m_a, \hat m_b)` the fluctuation of the output's mean
+    given the last hidden layer (:class:`nnqft_sym.LayerRecursion`; :math:`K_1` alone is its
+    ``output_kernel_correction``); then it is non-zero at depth 1 too,
+    :math:`\mu_W^2 (E[g_a g_b] - E[g_a]E[g_b])`.
+
     Parameters
     ----------
     net : Network
@@ -133,7 +141,8 @@ def nlo_kernel(net: Network, points: Any) -> np.ndarray:
     >>> bool(abs(k1[0, 0]) < 1e-12), bool(k1[0, 1] < 0)     # zero on the diagonal for ReLU
     (True, True)
     """
-    return layer_recursion(net, points).output_kernel_correction
+    rec = layer_recursion(net, points)
+    return rec.output_kernel_correction + rec.mean_covariance
 
 
 @dataclass(frozen=True)
@@ -265,6 +274,7 @@ def single_input_series(net: Network, x: Any, order: int = 2) -> SingleInputSeri
                          f"{np.shape(x)}")
     first = float(layer_kernels(net, pts[0], pts[0])[0, 0])      # checks the network
     _check_gaussian_layers(net, "single_input_series")
+    _check_centred_readout(net, "single_input_series (past the leading 1/N order)")
     degree = 2 * order
     variances = [first]
     moment_jets = []
@@ -438,6 +448,7 @@ def leading_connected_six_point(net: Network, points: Any) -> np.ndarray | float
     2204.0625
     """
     _check_gaussian_layers(net, "leading_connected_six_point")
+    _check_centred_readout(net, "leading_connected_six_point (past the leading 1/N order)")
     pts = as_points(points, net.d_in)
     if pts.shape[-2] != 6:
         raise ValueError(f"points: the six-point function needs 6 points, got {pts.shape[-2]}")
@@ -703,6 +714,7 @@ def next_order_four_point(net: Network, points: Any) -> NextOrderFourPoint:
                          f"{list(kinks)}; its third and fourth covariance derivatives need a "
                          "smooth activation (at one input use single_input_series)")
     _check_gaussian_layers(net, "next_order_four_point")
+    _check_centred_readout(net, "next_order_four_point (past the leading 1/N order)")
     pts = as_points(points, net.d_in)
     if pts.shape[-2] != 4:
         raise ValueError(f"points: the four-point function needs 4 points, got {pts.shape[-2]}")

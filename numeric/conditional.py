@@ -194,6 +194,12 @@ def check_estimator(estimator: Any, net: Network | None = None) -> str:
         raise ValueError(f"estimator must be one of {', '.join(map(repr, ESTIMATORS))} "
                          f"(or None for the best valid one), got {estimator!r}")
     if estimator == CONDITIONAL and net is not None and not conditional_estimator_valid(net):
+        if isinstance(net, Network) and net.depth > 1 and net.priors.readout_is_gaussian and not all(
+                p.is_centred for p in (net.priors.readout_weights, net.priors.readout_bias)):
+            raise ValueError(f"estimator 'conditional' supports read-out means for one hidden "
+                             f"layer only (its control variate needs E m_hat = m exactly, which "
+                             f"holds at depth 1); this {net.name} has depth {net.depth}: use "
+                             "estimator='plain' (the default for it)")
         raise ValueError(f"estimator 'conditional' needs a read-out that is Gaussian given the "
                          f"features; {net.name} has none: use estimator='plain'")
     return estimator

@@ -70,7 +70,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from nnqft_sym.architectures import Network, from_description
-from nnqft_sym.deep import leading_delta_green
+from nnqft_sym.deep import leading_delta_green, leading_free_green
 from nnqft_sym.errors import CheckpointError
 from nnqft_sym.neuron_sums import free_green_general, green_general, series_in_inverse_width
 from nnqft_sym.priors import SphericalReadout
@@ -315,6 +315,9 @@ def free_values(net: Network, combos: np.ndarray) -> np.ndarray:
     """
     if net.has_exact_finite_width and not net.priors.readout_is_centred_gaussian:
         return np.asarray(free_green_general(net, combos), dtype=float)   # mean terms included
+    if net.depth > 1 and not all(p.is_centred for p in (net.priors.readout_weights,
+                                                       net.priors.readout_bias)):
+        return np.asarray(leading_free_green(net, combos), dtype=float)   # deep: m = mu_b + mu_W E[g]
     return np.asarray(net.free_green(combos), dtype=float)
 
 
