@@ -45,7 +45,8 @@ def test_conditional_sums_need_the_mean_delta_exactly_with_a_mean():
 
 def test_conditional_estimator_refused_for_deep_readout_means():
     net = ReLUNet(depth=2).with_priors(readout_bias={"mean": 0.3})
-    with pytest.raises(ValueError, match="estimator 'conditional' needs a read-out"):
+    with pytest.raises(ValueError, match="estimator 'conditional' supports read-out means for "
+                                         "one hidden layer only.*use estimator='plain'"):
         measure(net, [3], [0.5], orders=(1,), n_bags=2, n_nets=10, estimator="conditional",
                 exact=False)
 
