@@ -760,8 +760,7 @@ def _readout_mean_statistics(net: Network, pair: PairExpectation, kern: np.ndarr
     pairs and the N diagonal terms over :math:`N^2` make both O(1/N).
     """
     m = kern.shape[0]
-    mu_w = float(net.priors.readout_weights.mean)
-    mu_b = float(net.priors.readout_bias.mean)
+    mu_w, mu_b = _readout_means(net)
     if mu_w == 0:
         return np.full(m, mu_b), np.zeros(m), np.zeros((m, m)), np.zeros((m,) * 3)
     v_out = float(net.priors.readout_weights.variance)
@@ -1009,7 +1008,16 @@ def _readout_means(net: Network) -> tuple[float, float]:
     r"""(:math:`\mu_W`, :math:`\mu_b`) of the read-out: weight mean :math:`\mu_W/N` each, bias
     mean :math:`\mu_b` (zero for centred, shared-scale and spherical read-outs)."""
     w, b = net.priors.readout_weights, net.priors.readout_bias
-    return (0.0 if w.is_centred else float(w.mean)), (0.0 if b.is_centred else float(b.mean))
+    out = []
+    for prior in (w, b):
+        if prior.is_centred:
+            out.append(0.0)
+            continue
+        if sp.sympify(prior.mean).free_symbols:
+            raise ValueError(f"{prior.group} mean: the deep 1/N recursion needs a numeric mean, "
+                             f"got {prior.mean} (substitute a number)")
+        out.append(float(prior.mean))
+    return out[0], out[1]
 
 
 def _has_readout_mean(net: Network) -> bool:

@@ -273,3 +273,16 @@ def test_functions_that_would_drop_readout_means_refuse_them():
         nq.single_input_series(net, 0.5)
     with pytest.raises(ValueError, match="three-point function needs 3 points"):
         nq.leading_connected_three_point(net, [0.5, 1.0])
+
+
+@pytest.mark.parametrize("mean", [float("nan"), float("inf"), 1j])
+def test_a_mean_must_be_a_finite_real_number(mean):
+    with pytest.raises(ValueError, match="readout_weights mean must be a finite real number"):
+        nq.ReLUNet(depth=2).with_priors(readout_weights={"mean": mean})
+
+
+def test_a_symbolic_mean_is_refused_by_the_numeric_recursion():
+    net = nq.ReLUNet(depth=2).with_priors(readout_weights={"mean": sp.Symbol("mu")})
+    with pytest.raises(ValueError, match="readout_weights mean: the deep 1/N recursion needs a "
+                                         "numeric mean, got mu"):
+        nq.leading_delta_green(net, [0.5])
