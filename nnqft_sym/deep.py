@@ -111,6 +111,7 @@ __all__ = [
     "leading_connected_three_point",
     "deep_mean_function",
     "leading_mean_correction",
+    "mean_field_layers",
 ]
 
 _SX, _SY, _C = sp.symbols("s_x s_y c", real=True)
@@ -354,13 +355,14 @@ def product_expectation(activation: sp.Expr, cov: Any) -> np.ndarray:
     return gaussian_moment(activation, cov, product_rule=True)
 
 
-def _check_deep(net: Network, what: str) -> None:
+def _check_deep(net: Network, what: str, hidden_means: bool = False) -> None:
     net.require_numeric(what)
     if not net.first_layer_is_gaussian:
         raise ValueError(f"{what}: the layer recursion needs Gaussian first-layer pre-activations; "
                          f"{net.name} has the first-layer priors "
                          f"{[p.describe()['law'] for p in (net.priors.first_weights, net.priors.first_biases)]}")
-    _check_hidden_centred(net, what)
+    if not hidden_means:
+        _check_hidden_centred(net, what)
     biases = [name for name, p in net.priors.groups().items() if name.startswith("hidden_biases")
               and not p.is_gaussian and p.variance != 0]
     if biases:
@@ -376,7 +378,9 @@ def _check_hidden_centred(net: Network, what: str) -> None:
     if off_centre:
         raise ValueError(f"{what}: the layer recursion needs centred priors before the read-out "
                          f"(hidden-layer means are not covered; read-out means are); the groups "
-                         f"{off_centre} of this {net.name} have nonzero means")
+                         f"{off_centre} of this {net.name} have nonzero means (mean_field_layers, "
+                         "deep_kernel, deep_mean_function and leading_free_green take them at "
+                         "infinite width)")
 
 
 def _check_gaussian_layers(net: Network, what: str) -> None:
@@ -527,7 +531,7 @@ def deep_kernel(net: Network, x: Any, y: Any) -> np.ndarray | float:
     0.5
     """
     _check_centred_readout(net, "deep_kernel")
-    out = layer_kernels(net, x, y)[-1, ..., 2]
+    out = (mean_field_layers(net, x, y)[1] if _has_hidden_mean(net) else layer_kernels(net, x, y))[-1, ..., 2]
     return float(out) if out.ndim == 0 else out
 
 
@@ -1007,17 +1011,7 @@ def _over_batch(net: Network, points: Any, compute) -> dict:
 def _readout_means(net: Network) -> tuple[float, float]:
     r"""(:math:`\mu_W`, :math:`\mu_b`) of the read-out: weight mean :math:`\mu_W/N` each, bias
     mean :math:`\mu_b` (zero for centred, shared-scale and spherical read-outs)."""
-    w, b = net.priors.readout_weights, net.priors.readout_bias
-    out = []
-    for prior in (w, b):
-        if prior.is_centred:
-            out.append(0.0)
-            continue
-        if sp.sympify(prior.mean).free_symbols:
-            raise ValueError(f"{prior.group} mean: the deep 1/N recursion needs a numeric mean, "
-                             f"got {prior.mean} (substitute a number)")
-        out.append(float(prior.mean))
-    return out[0], out[1]
+    return (_numeric_mean(net.priors.readout_weights), _numeric_mean(net.priors.readout_bias))
 
 
 def _has_readout_mean(net: Network) -> bool:
@@ -1135,12 +1129,13 @@ def leading_free_green(net: Network, points: Any) -> np.ndarray | float:
     """
     pts = as_points(points, net.d_in)
     n = pts.shape[-2]
-    kmat = layer_kernels(net, pts[..., :, None, :], pts[..., None, :, :])[-1, ..., 2]
+    means, kernels = mean_field_layers(net, pts[..., :, None, :], pts[..., None, :, :])
+    kmat = kernels[-1, ..., 2]
     if not _has_readout_mean(net):
         if n % 2:
             return _scalar(np.zeros(pts.shape[:-2]))
         return _scalar(wick_sum(lambda i, j: kmat[..., i, j], n))       # G_0 by Wick's theorem
-    mean = np.asarray(deep_mean_function(net, pts))
+    mean = means[-1, ..., 0][..., :, 0]                               # m(x_i)
 
     def cumulant(block: list[int]) -> tuple[Any, Any]:
         if len(block) == 1:
@@ -1223,6 +1218,127 @@ def leading_connected_three_point(net: Network, points: Any) -> np.ndarray | flo
     return _scalar(_over_batch(net, points, compute)["c3"])
 
 
+def _has_hidden_mean(net: Network) -> bool:
+    return any(not p.is_centred for name, p in net.priors.groups().items()
+               if name not in _READOUT_GROUPS)
+
+
+def _numeric_mean(prior: Any) -> float:
+    """A prior's mean :math:`\\mu` as a float (0 when centred), refusing a symbolic one."""
+    if prior.is_centred:
+        return 0.0
+    if sp.sympify(prior.mean).free_symbols:
+        raise ValueError(f"{prior.group} mean: the deep recursions need a numeric mean, got "
+                         f"{prior.mean} (substitute a number)")
+    return float(prior.mean)
+
+
+def mean_field_layers(net: Network, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    r"""Infinite-width means and kernels of every layer, means of every parameter group allowed.
+
+    With weights :math:`W = \mu_W/n_{in} + \sqrt{v/n_{in}}\,\xi` and biases
+    :math:`b = \mu_b + \sqrt{v_b}\,\xi` in every layer, the pre-activations of layer l are, as
+    :math:`N \to \infty`, Gaussian over the inputs with mean :math:`m_l` and covariance
+    :math:`K_l`: the mean :math:`(\mu_W/N)\sum_j g_j` shared by a layer's neurons and the
+    covariance :math:`v_b + (v/N)\sum_j g_j g_j` given the layer below concentrate
+    (law of large numbers), so
+
+    .. math:: m_1(x) = \mu_b + \mu_W \tfrac{1}{d_{in}}\textstyle\sum_k x_k, \quad
+              K_1 = v_b + v\, x\cdot y/d_{in}, \qquad
+              m_{l+1} = \mu_b + \mu_W E[g(z_l)], \quad
+              K_{l+1}(x, y) = v_b + v\, E[g(z_l(x))\, g(z_l(y))],
+
+    with :math:`z_l \sim N(m_l, K_l)` (the second moment of g, not its covariance, enters
+    :math:`K_{l+1}`), the read-out last.  Non-centred Gaussian expectations by
+    :func:`nnqft_sym.quadrature.gaussian_expectation` of the shifted activation (told its
+    kinks); with centred first and hidden layers this is :func:`layer_kernels` and the mean of
+    :func:`deep_mean_function`.  Only this leading order: the 1/N functions refuse hidden-layer
+    means (the shared mean of a layer's neurons correlates them at finite width).
+
+    Parameters
+    ----------
+    net : Network
+        Numeric hyper-parameters and means, Gaussian first layer, any depth.
+    x, y : array_like
+        Inputs broadcasting like :func:`deep_kernel`.
+
+    Returns
+    -------
+    means : numpy.ndarray ``(L + 1, ..., 2)``
+        :math:`(m_l(x), m_l(y))`; index 0 the first layer's pre-activations, the last the
+        output's mean.
+    kernels : numpy.ndarray ``(L + 1, ..., 3)``
+        :math:`(K_l(x,x), K_l(y,y), K_l(x,y))`, as :func:`layer_kernels`.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> net = ReLUNet(sigma_b=0, depth=2).with_priors(hidden_biases={"mean": 1.0})
+    >>> means, kernels = mean_field_layers(net, 1.0, 1.0)
+    >>> means[:, 0].tolist()            # layer 2: z = 1 + N(0, 1/2) on average
+    [0.0, 1.0, 0.0]
+    >>> round(float(kernels[2, 0]), 6)  # E[relu(1 + u)^2], u ~ N(0, 1/2)
+    1.485802
+    """
+    _check_deep(net, "mean_field_layers", hidden_means=True)
+    if not _has_hidden_mean(net):
+        kernels = layer_kernels(net, x, y)
+        means = np.zeros(kernels.shape[:-1] + (2,))
+        mu_w, mu_b = _readout_means(net)
+        last = kernels[net.depth - 1]
+        for col, k in ((0, last[..., 0]), (1, last[..., 1])):
+            mean = _mean_statistics(net, np.ravel(k))[0].reshape(np.shape(k)) if mu_w else 0.0
+            means[-1, ..., col] = mu_b + mu_w * mean
+        return means, kernels
+    xa, ya = broadcast_coordinates(x, y, net.d_in)
+    first_w, first_b = net.priors.first_weights, net.priors.first_biases
+    sb2, sw2 = float(first_b.variance), float(first_w.variance)
+    mb, mw = _numeric_mean(first_b), _numeric_mean(first_w)
+    kern = [sb2 + sw2 * np.sum(a * b, -1) / net.d_in for a, b in ((xa, xa), (ya, ya), (xa, ya))]
+    mean = [mb + mw * np.sum(a, -1) / net.d_in for a in (xa, ya)]
+    kernels, means = [np.stack(kern, -1)], [np.stack(mean, -1)]
+    for layer in range(2, net.depth + 2):
+        weights, biases = net.priors.layer(layer)
+        w, b = float(weights.variance), float(biases.variance)
+        mu_w, mu_b = _numeric_mean(weights), _numeric_mean(biases)
+        nx, ny = _layer_normalisation(net, kern[0]), _layer_normalisation(net, kern[1])
+        ex, ey, exx, eyy, exy = _shifted_expectations(net.activation, mean, kern)
+        mean = [mu_b + mu_w * nx * ex, mu_b + mu_w * ny * ey]
+        kern = [b + w * nx * nx * exx, b + w * ny * ny * eyy, b + w * nx * ny * exy]
+        kernels.append(np.stack(kern, -1))
+        means.append(np.stack(mean, -1))
+    return np.stack(means), np.stack(kernels)
+
+
+def _shifted_expectations(activation: sp.Expr, mean: list[np.ndarray], kern: list[np.ndarray]
+                          ) -> tuple[np.ndarray, ...]:
+    r""":math:`E\phi(z_x), E\phi(z_y), E\phi(z_x)^2, E\phi(z_y)^2, E\phi(z_x)\phi(z_y)` for
+    :math:`(z_x, z_y) \sim N((m_x, m_y), K)`, element by element (one quadrature of the
+    shifted activation :math:`\phi(u + m)`, told its shifted kinks, per distinct argument)."""
+    rules = activation_rules(activation)
+    phi = rules.ufunc
+    mx, my = (np.ravel(np.broadcast_to(m, np.shape(kern[2]))) for m in mean)
+    kxx, kyy, kxy = (np.ravel(np.broadcast_to(k, np.shape(kern[2]))) for k in kern)
+    cache: dict[tuple, float] = {}
+
+    def expect(means: tuple[float, ...], cov: np.ndarray) -> float:
+        key = means + tuple(np.round(cov.ravel(), 15))
+        if key not in cache:
+            funcs = [lambda u, m=m: phi(u + m) for m in means]
+            kinks = tuple(sorted({k - m for k in rules.kinks for m in means}))
+            cache[key] = float(gaussian_expectation(funcs, cov, kinks=kinks, activation=None))
+        return cache[key]
+
+    out = np.empty((5, len(kxy)))
+    for i in range(len(kxy)):
+        out[0, i] = expect((mx[i],), np.array([[kxx[i]]]))
+        out[1, i] = expect((my[i],), np.array([[kyy[i]]]))
+        out[2, i] = expect((mx[i], mx[i]), np.full((2, 2), kxx[i]))
+        out[3, i] = expect((my[i], my[i]), np.full((2, 2), kyy[i]))
+        out[4, i] = expect((mx[i], my[i]), np.array([[kxx[i], kxy[i]], [kxy[i], kyy[i]]]))
+    return tuple(row.reshape(np.shape(kern[2])) for row in out)
+
+
 def deep_mean_function(net: Network, x: Any) -> np.ndarray | float:
     r"""The infinite-width mean :math:`m(x) = \mu_b + \mu_W\, E_{K^{(L)}}[g(x)]` of any depth.
 
@@ -1239,12 +1355,7 @@ def deep_mean_function(net: Network, x: Any) -> np.ndarray | float:
     >>> round(deep_mean_function(net, 1.0), 12)     # 1 + 2 sqrt(K2 / (2 pi)), K2 = 1/2
     1.564189583548
     """
-    _check_deep(net, "deep_mean_function")
-    mu_w, mu_b = _readout_means(net)
-    kern = layer_kernels(net, x, x)[net.depth - 1, ..., 0]          # K^(L)(x, x)
-    out = mu_b + mu_w * _mean_statistics(net, np.ravel(kern))[0].reshape(np.shape(kern)) \
-        if mu_w != 0 else np.full(np.shape(kern), mu_b)
-    return _scalar(out)
+    return _scalar(mean_field_layers(net, x, x)[0][-1, ..., 0])
 
 
 def leading_mean_correction(net: Network, points: Any) -> np.ndarray | float:

@@ -315,9 +315,8 @@ def free_values(net: Network, combos: np.ndarray) -> np.ndarray:
     """
     if net.has_exact_finite_width and not net.priors.readout_is_centred_gaussian:
         return np.asarray(free_green_general(net, combos), dtype=float)   # mean terms included
-    if net.depth > 1 and not all(p.is_centred for p in (net.priors.readout_weights,
-                                                       net.priors.readout_bias)):
-        return np.asarray(leading_free_green(net, combos), dtype=float)   # deep: m = mu_b + mu_W E[g]
+    if net.depth > 1 and not all(p.is_centred for p in net.priors.groups().values()):
+        return np.asarray(leading_free_green(net, combos), dtype=float)   # deep: mean-field G_0
     return np.asarray(net.free_green(combos), dtype=float)
 
 
@@ -980,6 +979,14 @@ def measure_sweep(nets: Sequence[Network], widths: Sequence[int], points: Any,
             raise TypeError(f"net must be an nnqft_sym.Network, got {type(net).__name__}")
         net.require_numeric("measure")
     estimators = [check_estimator(estimator, net) for net in nets]
+    for net in nets:
+        hidden = [name for name, p in net.priors.groups().items()
+                  if not name.startswith("readout") and not p.is_centred]
+        if exact and net.depth > 1 and hidden:
+            raise ValueError(f"measure: the reference values of a deep {net.name} come from the "
+                             f"1/N recursion, which needs centred first and hidden layers; the "
+                             f"groups {hidden} have means (read-out means are supported): pass "
+                             "exact=False to measure it against the infinite-width G_0 only")
     if isinstance(widths, (numbers.Integral, str)) or not isinstance(widths, Iterable):
         raise TypeError(f"widths must be a sequence of positive integers, got {widths!r}")
     widths = tuple(int(check_width(w, "widths")) for w in widths)

@@ -254,11 +254,13 @@ def test_hms_cli_with_deep_readout_means_and_odd_orders(tmp_path):
 def test_hidden_layer_means_are_refused_naming_the_group(priors, group):
     net = nq.ReLUNet(depth=2).with_priors(**priors)
     for call in (lambda: nq.leading_delta_green(net, [0.5, 1.0]),
-                 lambda: nq.deep_mean_function(net, 0.5),
-                 lambda: nq.leading_free_green(net, [0.5, 1.0]),
+                 lambda: nq.leading_mean_correction(net, [0.5]),
+                 lambda: nq.layer_kernels(net, 0.5, 1.0),
                  lambda: nq.layer_kernels_expr(net, 1, 1)):
         with pytest.raises(ValueError, match=f"hidden-layer means are not covered.*'{group}'"):
             call()
+    # the leading order (infinite width) takes them
+    assert np.isfinite(nq.deep_mean_function(net, 0.5)) and np.isfinite(nq.deep_kernel(net, 0.5, 1.0))
 
 
 def test_functions_that_would_drop_readout_means_refuse_them():
@@ -283,6 +285,70 @@ def test_a_mean_must_be_a_finite_real_number(mean):
 
 def test_a_symbolic_mean_is_refused_by_the_numeric_recursion():
     net = nq.ReLUNet(depth=2).with_priors(readout_weights={"mean": sp.Symbol("mu")})
-    with pytest.raises(ValueError, match="readout_weights mean: the deep 1/N recursion needs a "
+    with pytest.raises(ValueError, match="readout_weights mean: the deep recursions need a "
                                          "numeric mean, got mu"):
         nq.leading_delta_green(net, [0.5])
+
+
+# ---------------------------------------------------------------------- hidden-layer means
+HIDDEN_MEANS = dict(first_biases={"mean": 0.3}, hidden_weights={"mean": 0.8},
+                    hidden_biases={"mean": -0.2}, readout_weights={"mean": 0.5},
+                    readout_bias={"mean": 0.3})
+
+
+def test_mean_field_layers_equal_the_closed_forms_without_hidden_means():
+    """The quadrature of the shifted activation against the closed-form recursion (a mean of
+    1e-300 takes the hidden-mean route with the centred numbers)."""
+    x, y = np.array([0.5, 1.0]), np.array([1.0, -0.3])
+    for base in (nq.ReLUNet(depth=3), nq.GaussNet(depth=2), nq.ErfNet(depth=2)):
+        net = base.with_priors(readout_weights={"mean": 0.5})
+        tiny = net.with_priors(hidden_biases={"mean": 1e-300})
+        for a, b in zip(nq.mean_field_layers(net, x, y), nq.mean_field_layers(tiny, x, y)):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    # E[relu(1 + u)^2], u ~ N(0, 1/2), closed form
+    net = nq.ReLUNet(sigma_b=0, depth=2).with_priors(hidden_biases={"mean": 1.0})
+    means, kernels = nq.mean_field_layers(net, 1.0, 1.0)
+    t = 1 / np.sqrt(0.5)
+    from scipy.stats import norm
+    exact = 1.5 * norm.cdf(t) + 1.0 * np.sqrt(0.5) * norm.pdf(t)
+    assert kernels[2, 0] == pytest.approx(exact, rel=1e-12) and means[1, 0] == 1.0
+
+
+@pytest.mark.parametrize("base, widths", [(nq.ReLUNet(depth=2), (16, 32, 64)),
+                                          (nq.GaussNet(sigma_w=0.5, sigma_b=0.5, depth=2), (32, 64))],
+                         ids=["relu", "gauss"])
+def test_mean_field_against_the_package_sampler(base, widths):
+    """E f and Cov(f(x), f(y)) of sampled networks with means in every group, fitted by
+    a + b/N, agree with the mean-field recursion; dropping the hidden means is rejected (the
+    Gauss-net exercises the sampler's normalisation at the mean-field variances)."""
+    net = base.with_priors(**HIDDEN_MEANS)
+    means, kernels = nq.mean_field_layers(net, POINTS[:, None], POINTS[None, :])
+    predicted = np.concatenate([means[-1, :, 0, 0], kernels[-1, ..., 2].ravel()])
+    readout_only = base.with_priors(readout_weights=HIDDEN_MEANS["readout_weights"],
+                                    readout_bias=HIDDEN_MEANS["readout_bias"])
+    ignored = np.concatenate([nq.deep_mean_function(readout_only, POINTS),   # hidden means dropped
+                              nq.layer_kernels(base, POINTS[:, None], POINTS[None, :])[-1, ..., 2].ravel()])
+    values, errors = [], []
+    for width in widths:
+        f = sample_outputs(net, width, POINTS, 20000, rng=width)
+        dev = f - f.mean(0)
+        products = np.stack([dev[:, a] * dev[:, b] for a in range(2) for b in range(2)], 1)
+        values.append(np.concatenate([f.mean(0), products.sum(0) / (len(f) - 1)]))
+        errors.append(np.concatenate([f.std(0), products.std(0)]) / np.sqrt(len(f)))
+    values, errors = np.array(values), np.array(errors)
+    rejected = []
+    for k in range(6):
+        a, err = _fit_intercept(widths, values[:, k], errors[:, k])
+        assert abs(a - predicted[k]) < K_SIGMA * err, (k, a, err, predicted[k])
+        rejected.append(abs(a - ignored[k]) / err)
+    assert min(rejected[:2]) > 5 and max(rejected) > 10, rejected
+
+
+def test_measure_with_hidden_means_needs_exact_false():
+    net = nq.ReLUNet(depth=2).with_priors(**HIDDEN_MEANS)
+    with pytest.raises(ValueError, match=r"measure: .*groups \['first_biases', 'hidden_weights_2', "
+                                         r"'hidden_biases_2'\] have means.*exact=False"):
+        measure(net, [8], POINTS, orders=(1, 2), n_bags=2, n_nets=100)
+    res = measure(net, [8], POINTS, orders=(1, 2), n_bags=2, n_nets=100, exact=False)
+    np.testing.assert_allclose(res.free[1], nq.mean_field_layers(net, POINTS, POINTS)[0][-1, :, 0],
+                               rtol=1e-12)
