@@ -754,10 +754,10 @@ def _readout_mean_statistics(net: Network, pair: PairExpectation, kern: np.ndarr
     :math:`K, V, K_1, T` (``(m, m)``, ``(m,) * 4``, ``(m, m)``, ``(m,) * 4``).
 
     Given the last hidden layer the output is :math:`N(\hat m, \hat G)`,
-    :math:`\hat m = \mu_b + \mu_W ar g`, :math:`ar g = N^{-1}\sum_j g_j`.  One neuron's
+    :math:`\hat m = \mu_b + \mu_W \bar g`, :math:`\bar g = N^{-1}\sum_j g_j`.  One neuron's
     mean given the layer below is :math:`\mu(\hat G^{(L)}_{aa})`, expanded around
     :math:`K^{(L)}` as the NLO kernel is (the Edgeworth term of non-Gaussian weights included:
-    :math:`V 	o V + T/3`).  Two different neurons are independent given the layer below, so
+    :math:`V \to V + T/3`).  Two different neurons are independent given the layer below, so
     their covariance is that of their conditional means, :math:`\mathrm{Cov}(\mu_a(\hat G),
     \mu_b(\hat G)) = \mu'_a \mu'_b V_{(aa)(bb)}/N` -- the inter-neuron term of the vertex
     recursion -- while a neuron with itself gives the single-neuron covariance; the N(N - 1)
