@@ -228,11 +228,18 @@ def test_package_sampler_green_functions_at_the_issue_means():
 # ---------------------------------------------------------------------- measure and the CLI
 def test_measure_runs_deep_readout_means_with_odd_orders():
     net = nq.ReLUNet(depth=2).with_priors(readout_weights={"mean": 0.5}, readout_bias={"mean": 0.3})
-    assert default_estimator(net) == "plain"
-    with pytest.raises(ValueError, match="read-out means for one hidden layer only.*depth 2"):
-        check_estimator("conditional", net)
-    res = measure(net, [8, 16], POINTS, orders=(1, 2, 3), n_bags=4, n_nets=5000, rng=7)
+    assert default_estimator(net) == "conditional"
+    with pytest.raises(ValueError, match=r"needs centred hidden layers.*\['hidden_weights_2'\]"):
+        check_estimator("conditional", net.with_priors(hidden_weights={"mean": 0.2}))
+    res = measure(net, [8, 16], POINTS, orders=(1, 2, 3), n_bags=4, n_nets=5000, rng=7,
+                  estimator="plain")
+    cond = measure(net, [8, 16], POINTS, orders=(1, 2, 3), n_bags=4, n_nets=5000, rng=7)
     assert res.reference_kind == "leading order in 1/N" and res.estimator == "plain"
+    assert cond.estimator == "conditional"
+    for n in res.orders:                   # the same networks: unbiased, far more precise
+        e, c = res.estimate(n), cond.estimate(n)
+        assert np.all(np.abs(c.mean - e.mean) < 4 * np.hypot(c.stderr, e.stderr)), n
+        assert np.all(c.stderr < e.stderr / 5), (n, e.stderr / c.stderr)
     for n in res.orders:
         combos = POINTS[:, None][np.array(COMBOS[n])]              # (n_combos, n, 1)
         free = nq.leading_free_green(net, combos)
