@@ -63,6 +63,18 @@ def test_depth_one_reduces_to_the_exact_one_over_n_coefficient(index):
     assert np.all(nq.leading_mean_correction(net, [0.5, 1.0]) == 0)   # exact mean at L = 1
 
 
+def test_readout_means_leave_the_connected_four_point_function_at_one_over_n():
+    """kappa_4 = N kappa_4(t) exactly at depth 1: its 1/N coefficient (extrapolated from
+    N = 1000, 2000, 4000) does not depend on the means (they enter at 1/N^2)."""
+    net = nq.ReLUNet().with_priors(**MEANS)
+    pts = [0.5, 1.0, -0.3, 0.2]
+    y = [n * float(neuron_sums.connected_green_general(net, pts, n)) for n in (1000, 2000, 4000)]
+    c = np.polyfit([1e-3, 5e-4, 2.5e-4], y, 2)[-1]
+    assert nq.leading_connected_four_point(net, pts) == pytest.approx(c, rel=1e-8)
+    assert nq.leading_connected_four_point(net, pts) == pytest.approx(
+        nq.leading_connected_four_point(nq.ReLUNet(), pts), rel=1e-12)
+
+
 def test_six_points_and_a_non_gaussian_readout_law_at_depth_one():
     net = nq.ReLUNet().with_priors(readout_weights={"law": "laplace", "mean": 0.6},
                                    readout_bias={"mean": 0.2})
