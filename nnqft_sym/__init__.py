@@ -44,8 +44,10 @@ from .quadrature import (activation_homogeneity, activation_kinks, gaussian_expe
                          gaussian_expectation_mp)
 from .pair_rules import TrapezoidPairRule, trapezoid_pair_rule
 from .deep_exact import SingleInputMoments, exact_single_input_moments
-from .deep import (deep_kernel, deep_kernel_expr, layer_kernels, layer_recursion,
-                   leading_connected_four_point, leading_delta_green, leading_deviation,
+from .deep import (deep_kernel, deep_kernel_expr, deep_mean_function,
+                   layer_kernels, layer_recursion, leading_connected_four_point,
+                   leading_connected_three_point, leading_delta_green, leading_deviation,
+                   leading_free_green, leading_mean_correction, mean_field_layers,
                    weight_fourth_cumulants)
 from .first_layer_moments import law_gauss_rule
 from .deep_orders import (NextOrderFourPoint, SingleInputSeries, leading_connected_six_point,
@@ -96,6 +98,8 @@ __all__ = [
     "angular_average", "kernel_from_frequency_density", "fisher_metric", "neuron_fisher_metric",
     "deep_kernel", "deep_kernel_expr", "layer_kernels", "layer_recursion",
     "leading_connected_four_point", "leading_delta_green", "leading_deviation",
+    "deep_mean_function", "leading_mean_correction",
+    "leading_connected_three_point", "leading_free_green", "mean_field_layers",
     "weight_fourth_cumulants", "law_gauss_rule",
     "nlo_kernel", "SingleInputSeries", "single_input_series", "leading_connected_six_point",
     "NextOrderFourPoint", "next_order_four_point",

@@ -83,7 +83,7 @@ from .activations import activation_rules
 from .errors import DivergentExpectationError, NoClosedFormError
 from .expectations import gaussian_moment
 from .moments import covariance_expr, symbolic_points
-from .partitions import pairings, wick_sum
+from .partitions import blocks_with_lowest, mask_bits, pairings, wick_sum
 from .priors import ParameterPrior
 from .quadrature import gaussian_expectation
 from .specification import NetworkSpec as Network
@@ -107,6 +107,11 @@ __all__ = [
     "leading_delta_green",
     "leading_deviation",
     "leading_pairing_coefficients",
+    "leading_free_green",
+    "leading_connected_three_point",
+    "deep_mean_function",
+    "leading_mean_correction",
+    "mean_field_layers",
 ]
 
 _SX, _SY, _C = sp.symbols("s_x s_y c", real=True)
@@ -117,6 +122,8 @@ _SV = sp.Symbol("s", positive=True)
 _SCORE_MIN_VARIANCE = 1.0
 #: above this many distinct input points the recursion runs per point combination
 _MAX_DISTINCT = 16
+#: the groups whose means the 1/N recursion takes (read-out weight mean mu_W / N, bias mean mu_b)
+_READOUT_GROUPS = ("readout_weights", "readout_bias")
 
 
 # ============================================================================ pair expectations
@@ -233,37 +240,86 @@ def _require_smooth(activation: sp.Expr) -> None:
 def _diagonal_numeric(activation: sp.Expr, s: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r""":math:`(f_1, f_1', f_1'')` of :math:`f_1(s) = E[F(z)]`, :math:`F = \phi^2`,
-    :math:`z \sim N(0, s)`, for a smooth activation :math:`\phi`.
-
-    Below ``_SCORE_MIN_VARIANCE``, Price's theorem: :math:`f_1' = E[F^{(2)}]/2`,
-    :math:`f_1'' = E[F^{(4)}]/4`.  Above it, the Gaussian score identities (differentiate the
-    density): :math:`f_1' = (E[F z^2]/s - E[F])/(2s)`,
-    :math:`f_1'' = (E[F z^4]/s^2 - 6E[F z^2]/s + 3E[F])/(4s^2)`.  The derivatives of a
-    saturating :math:`\phi^2` are localised with zero integral, so Price's integrals cancel to
-    a relative :math:`O(s^{-2})` (measured against mpmath at s = 1000: tanh 5e-5, GELU 0.5 for
-    :math:`f_1''`); the score form keeps <= 5e-10 there, and Price's form is the accurate one at
-    small s (the score form cancels like :math:`s^{-2}` as s -> 0).
-    """
+    :math:`z \sim N(0, s)`, for a smooth activation :math:`\phi` (:func:`_variance_derivatives`)."""
     s = np.asarray(s, dtype=float)
     d = activation_rules(activation).derivative_functions
     f1 = np.asarray(gaussian_expectation([d[0], d[0]], np.broadcast_to(s[..., None, None],
                                                                         s.shape + (2, 2)),
                                          activation=activation))
-    f1p, f1pp = np.empty_like(f1), np.empty_like(f1)
+    f1p, f1pp = _variance_derivatives(
+        f1, lambda z: d[0](z) ** 2, lambda z: d[1](z) ** 2 + d[0](z) * d[2](z),
+        lambda z: 2 * d[0](z) * d[4](z) + 8 * d[1](z) * d[3](z) + 6 * d[2](z) ** 2, s)
+    return f1, f1p, f1pp
+
+
+def _variance_derivatives(f0: np.ndarray, func, half_second, fourth, s: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    r""":math:`(f', f'')` of :math:`f(s) = E[F(z)]`, :math:`z \sim N(0, s)`, for a smooth F.
+
+    ``f0`` is :math:`f(s)`, ``func`` is F, ``half_second`` :math:`F^{(2)}/2` and ``fourth``
+    :math:`F^{(4)}`.  Below ``_SCORE_MIN_VARIANCE``, Price's theorem: :math:`f' = E[F^{(2)}]/2`,
+    :math:`f'' = E[F^{(4)}]/4`.  Above it, the Gaussian score identities (differentiate the
+    density): :math:`f' = (E[F z^2]/s - E[F])/(2s)`,
+    :math:`f'' = (E[F z^4]/s^2 - 6E[F z^2]/s + 3E[F])/(4s^2)`.  The derivatives of a
+    saturating :math:`\phi^2` are localised with zero integral, so Price's integrals cancel to
+    a relative :math:`O(s^{-2})` (measured against mpmath at s = 1000: tanh 5e-5, GELU 0.5 for
+    :math:`f_1''`); the score form keeps <= 5e-10 there, and Price's form is the accurate one at
+    small s (the score form cancels like :math:`s^{-2}` as s -> 0).
+    """
+    f1p, f1pp = np.empty_like(f0), np.empty_like(f0)
     price = s < _SCORE_MIN_VARIANCE
     if np.any(price):
         low = s[price]
-        f1p[price] = _rule_1d(lambda z: d[1](z) ** 2 + d[0](z) * d[2](z), low)
-        f1pp[price] = 0.25 * _rule_1d(lambda z: 2 * d[0](z) * d[4](z) + 8 * d[1](z) * d[3](z)
-                                      + 6 * d[2](z) ** 2, low)
+        f1p[price] = _rule_1d(half_second, low)
+        f1pp[price] = 0.25 * _rule_1d(fourth, low)
     if not np.all(price):
         high = s[~price]
-        m0 = f1[~price]
-        m2 = _rule_1d(lambda z: d[0](z) ** 2 * z ** 2, high) / high
-        m4 = _rule_1d(lambda z: d[0](z) ** 2 * z ** 4, high) / high ** 2
+        m0 = f0[~price]
+        m2 = _rule_1d(lambda z: func(z) * z ** 2, high) / high
+        m4 = _rule_1d(lambda z: func(z) * z ** 4, high) / high ** 2
         f1p[~price] = (m2 - m0) / (2 * high)
         f1pp[~price] = (m4 - 6 * m2 + 3 * m0) / (4 * high ** 2)
-    return f1, f1p, f1pp
+    return f1p, f1pp
+
+
+@functools.lru_cache(maxsize=32)
+def _mean_closed_form(activation: sp.Expr):
+    r"""NumPy functions of :math:`(\mu, \mu', \mu'')`, :math:`\mu(s) = E[\phi(z)]`,
+    :math:`z \sim N(0, s)`, from the activation's rule book (zero for an odd activation,
+    :math:`(a + b)\sqrt{s/2\pi}` for :math:`a\,\mathrm{relu}(z) + b\,\mathrm{relu}(-z)`, the
+    moment-generating function for exponential activations); None without a closed form."""
+    try:
+        expr = activation_rules(activation).product_closed_form(sp.Matrix([[_SV]]))
+    except NoClosedFormError:
+        return None
+    expr = sp.simplify(expr)
+    return [sp.lambdify(_SV, sp.diff(expr, _SV, k), modules=["scipy", "numpy"]) for k in range(3)]
+
+
+def _mean_statistics(net: Network, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r""":math:`(\mu, \mu', \mu'')` of one neuron's mean :math:`\mu(s) = n\,E[\phi(z)]`,
+    :math:`z \sim N(0, s)`, at the variances ``s`` (``(m,)``), the normalisation n held at ``s``
+    (the infinite-width variance, as in :func:`_pair_statistics`).
+
+    Closed forms where the rule book has one, else (smooth activations) Price's theorem and the
+    score identities (:func:`_variance_derivatives`).  At s = 0 the pre-activation is 0 with
+    zero fluctuations (its V and K_1 vanish), so the derivatives, which multiply them, are set to
+    0 there (ReLU's :math:`\mu' \propto s^{-1/2}` diverges).
+    """
+    s = np.asarray(s, dtype=float)
+    funcs = _mean_closed_form(net.activation)
+    if funcs is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = [np.array(np.broadcast_to(f(s), s.shape), dtype=float) for f in funcs]
+        for v in values[1:]:
+            v[s == 0] = 0.0
+    else:
+        _require_smooth(net.activation)
+        d = activation_rules(net.activation).derivative_functions
+        mu = _rule_1d(d[0], s)
+        values = [mu, *_variance_derivatives(mu, d[0], lambda z: 0.5 * d[2](z), d[4], s)]
+    norm = _layer_normalisation(net, s)
+    return tuple(v * norm for v in values)
 
 
 def _rule_1d(func, s: Any) -> np.ndarray:
@@ -299,22 +355,32 @@ def product_expectation(activation: sp.Expr, cov: Any) -> np.ndarray:
     return gaussian_moment(activation, cov, product_rule=True)
 
 
-def _check_deep(net: Network, what: str) -> None:
+def _check_deep(net: Network, what: str, hidden_means: bool = False) -> None:
     net.require_numeric(what)
     if not net.first_layer_is_gaussian:
         raise ValueError(f"{what}: the layer recursion needs Gaussian first-layer pre-activations; "
                          f"{net.name} has the first-layer priors "
                          f"{[p.describe()['law'] for p in (net.priors.first_weights, net.priors.first_biases)]}")
-    off_centre = [name for name, p in net.priors.groups().items() if not p.is_centred]
-    if off_centre:
-        raise ValueError(f"{what}: the layer recursion needs centred priors; the groups "
-                         f"{off_centre} of this {net.name} have nonzero means")
+    if not hidden_means:
+        _check_hidden_centred(net, what)
     biases = [name for name, p in net.priors.groups().items() if name.startswith("hidden_biases")
               and not p.is_gaussian and p.variance != 0]
     if biases:
         raise ValueError(f"{what}: the groups {biases} of this {net.name} are non-Gaussian "
                          "biases after the first layer, which change the layer kernels at "
                          "leading order (not covered); use Gaussian biases or variance 0")
+
+
+def _check_hidden_centred(net: Network, what: str) -> None:
+    """Refuse means in the groups before the read-out (first and hidden layers), naming them."""
+    off_centre = [name for name, p in net.priors.groups().items()
+                  if not p.is_centred and name not in _READOUT_GROUPS]
+    if off_centre:
+        raise ValueError(f"{what}: the layer recursion needs centred priors before the read-out "
+                         f"(hidden-layer means are not covered; read-out means are); the groups "
+                         f"{off_centre} of this {net.name} have nonzero means (mean_field_layers, "
+                         "deep_kernel, deep_mean_function and leading_free_green take them at "
+                         "infinite width)")
 
 
 def _check_gaussian_layers(net: Network, what: str) -> None:
@@ -464,8 +530,20 @@ def deep_kernel(net: Network, x: Any, y: Any) -> np.ndarray | float:
     >>> round(float(deep_kernel(net, 0.5, 0.5)), 12)    # critical ReLU: K(x,x) preserved
     0.5
     """
-    out = layer_kernels(net, x, y)[-1, ..., 2]
+    _check_centred_readout(net, "deep_kernel")
+    out = (mean_field_layers(net, x, y)[1] if _has_hidden_mean(net) else layer_kernels(net, x, y))[-1, ..., 2]
     return float(out) if out.ndim == 0 else out
+
+
+def _check_centred_readout(net: Network, what: str) -> None:
+    """Refuse read-out means where a result would silently drop them (as
+    :func:`nnqft_sym.readout_covariance` does at depth 1)."""
+    if _has_readout_mean(net):
+        mu_w, mu_b = _readout_means(net)
+        raise ValueError(f"{what} needs centred read-out priors (E f f then has mean terms); "
+                         f"got means {mu_w} (weights) and {mu_b} (bias): use "
+                         "deep_mean_function, leading_free_green and leading_delta_green, which "
+                         "take them")
 
 
 def deep_kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
@@ -490,6 +568,7 @@ def deep_kernel_expr(net: Network, x: Any = None, y: Any = None) -> sp.Expr:
     >>> sp.nsimplify(k)
     2
     """
+    _check_centred_readout(net, "deep_kernel_expr")
     return layer_kernels_expr(net, x, y)[-1][2]
 
 
@@ -518,6 +597,7 @@ def layer_kernels_expr(net: Network, x: Any = None, y: Any = None) -> list[tuple
     if not net.first_layer_is_gaussian:
         raise ValueError(f"the symbolic layer kernels (deep_kernel_expr, ntk_expr): {net.name} "
                          "has non-Gaussian pre-activations")
+    _check_hidden_centred(net, "the symbolic layer kernels (deep_kernel_expr, ntk_expr)")
     pair = pair_expectation(net.activation).closed_form
     if pair is None:
         raise NoClosedFormError(f"no closed-form pair expectation for the activation {net.activation}: "
@@ -560,6 +640,25 @@ class LayerRecursion:
         previous layer, to leading order, :math:`T^{(l)} = \kappa_4^{(l)} w_l^2
         M^{(l-1)}_{abcd}` (zero for Gaussian weights and for the first layer); the last is the
         output's (non-zero for non-Gaussian read-out weights).
+    output_mean : ndarray (m,)
+        The infinite-width mean :math:`m = \mu_b + \mu_W\, n\,E_{K^{(L)}}[\phi]` of the
+        output (read-out weight mean :math:`\mu_W/N` each, bias mean :math:`\mu_b`; zero for a
+        centred read-out).
+    output_mean_correction : ndarray (m,)
+        :math:`m_1`: :math:`E f = m + m_1/N + O(N^{-2})`,
+        :math:`m_1 = \mu_W[\mu' K^{(L)}_{1,aa} + \tfrac12 \mu'' (V + T/3)^{(L)}_{(aa)(aa)}]`.
+    mean_covariance : ndarray (m, m)
+        :math:`C_{ab} = N\,\mathrm{Cov}(\hat m(x_a), \hat m(x_b))` to leading order, with
+        :math:`\hat m = \mu_b + \mu_W \bar g` the output's mean given the last hidden layer:
+        :math:`\mu_W^2[M_{ab} - \mu_a\mu_b + \mu'_a\mu'_b V^{(L)}_{(aa)(bb)}]`.
+    mean_kernel_covariance : ndarray (m, m, m)
+        :math:`D_{a,bc} = N\,\mathrm{Cov}(\hat m(x_a), \hat G_{bc})` to leading order,
+        :math:`\hat G` the output's covariance given the last hidden layer:
+        :math:`\mu_W v_{out}[M_{abc} - \mu_a M_{bc} + \mu'_a \sum_q \partial_q M_{bc}
+        V^{(L)}_{(aa)q}]`.
+
+    The last four are the read-out mean's statistics (:func:`layer_recursion`); with
+    :math:`\mu_W = 0` they are :math:`\mu_b` and zeros.
     """
 
     points: np.ndarray
@@ -567,6 +666,10 @@ class LayerRecursion:
     vertices: tuple[np.ndarray, ...]
     kernel_corrections: tuple[np.ndarray, ...]
     fourth_cumulants: tuple[np.ndarray, ...]
+    output_mean: np.ndarray | None = None
+    output_mean_correction: np.ndarray | None = None
+    mean_covariance: np.ndarray | None = None
+    mean_kernel_covariance: np.ndarray | None = None
 
     @property
     def output_kernel(self) -> np.ndarray:
@@ -638,8 +741,46 @@ def layer_recursion(net: Network, points: Any) -> LayerRecursion:
         vertices.append(vertex)
         corrections.append(corr)
         cumulants.append(fourth)
+    means = _readout_mean_statistics(net, pair, kernels[-2], vertices[-2], corrections[-2],
+                                     cumulants[-2])
     return LayerRecursion(pts, tuple(kernels), tuple(vertices), tuple(corrections),
-                          tuple(cumulants))
+                          tuple(cumulants), *means)
+
+
+def _readout_mean_statistics(net: Network, pair: PairExpectation, kern: np.ndarray,
+                             vertex: np.ndarray, corr: np.ndarray, fourth: np.ndarray
+                             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""The read-out mean's statistics of :class:`LayerRecursion` from the last hidden layer's
+    :math:`K, V, K_1, T` (``(m, m)``, ``(m,) * 4``, ``(m, m)``, ``(m,) * 4``).
+
+    Given the last hidden layer the output is :math:`N(\hat m, \hat G)`,
+    :math:`\hat m = \mu_b + \mu_W \bar g`, :math:`\bar g = N^{-1}\sum_j g_j`.  One neuron's
+    mean given the layer below is :math:`\mu(\hat G^{(L)}_{aa})`, expanded around
+    :math:`K^{(L)}` as the NLO kernel is (the Edgeworth term of non-Gaussian weights included:
+    :math:`V \to V + T/3`).  Two different neurons are independent given the layer below, so
+    their covariance is that of their conditional means, :math:`\mathrm{Cov}(\mu_a(\hat G),
+    \mu_b(\hat G)) = \mu'_a \mu'_b V_{(aa)(bb)}/N` -- the inter-neuron term of the vertex
+    recursion -- while a neuron with itself gives the single-neuron covariance; the N(N - 1)
+    pairs and the N diagonal terms over :math:`N^2` make both O(1/N).
+    """
+    m = kern.shape[0]
+    mu_w, mu_b = _readout_means(net)
+    if mu_w == 0:
+        return np.full(m, mu_b), np.zeros(m), np.zeros((m, m)), np.zeros((m,) * 3)
+    v_out = float(net.priors.readout_weights.variance)
+    r = np.arange(m)
+    mu, d1, d2 = _mean_statistics(net, np.diagonal(kern).copy())
+    spread = vertex + fourth / 3.0
+    correction = mu_w * (d1 * corr[r, r] + 0.5 * d2 * spread[r, r, r, r])
+    m2, coef, _ = _pair_statistics(net, pair, kern)
+    between = vertex[r[:, None], r[:, None], r[None, :], r[None, :]]       # V_(aa)(bb)
+    covariance = mu_w ** 2 * (m2 - mu[:, None] * mu[None, :] + d1[:, None] * d1[None, :] * between)
+    a = r[:, None, None]
+    inter = sum(coef[i][None, :, :] * vertex[(a, a) + tuple(ix[None] for ix in slot)]
+                for i, slot in enumerate(_pair_slots_2d(m)))                  # sum_q dM_bc V_(aa)q
+    m3 = _symmetric_moments(net, kern, 3)
+    mixed = mu_w * v_out * (m3 - mu[:, None, None] * m2[None, :, :] + d1[:, None, None] * inter)
+    return np.full(m, mu_b) + mu_w * mu, correction, covariance, mixed
 
 
 def _pair_slots_2d(m: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -796,6 +937,11 @@ def leading_pairing_coefficients(net: Network, points: Any) -> dict[tuple[tuple[
     >>> len(coeffs)
     3
     """
+    if _has_readout_mean(net):
+        raise ValueError("leading_pairing_coefficients: read-out means correlate the output "
+                         "components (they share the mean mu_W gbar of one set of features), so "
+                         "the 1/N term is no sum over pairings; use leading_delta_green for one "
+                         "output component")
     if not net.priors.readout_weights.is_gaussian:
         raise ValueError("leading_pairing_coefficients: non-Gaussian read-out weights add a "
                          "fourth cumulant of one output component (an index structure "
@@ -862,30 +1008,147 @@ def _over_batch(net: Network, points: Any, compute) -> dict:
     return {k: np.reshape([part[k] for part in parts], pts.shape[:-2]) for k in parts[0]}
 
 
+def _readout_means(net: Network) -> tuple[float, float]:
+    r"""(:math:`\mu_W`, :math:`\mu_b`) of the read-out: weight mean :math:`\mu_W/N` each, bias
+    mean :math:`\mu_b` (zero for centred, shared-scale and spherical read-outs)."""
+    return (_numeric_mean(net.priors.readout_weights), _numeric_mean(net.priors.readout_bias))
+
+
+def _has_readout_mean(net: Network) -> bool:
+    return any(v != 0 for v in _readout_means(net))
+
+
+def _expand_moment(cumulant, n: int) -> tuple[Any, Any]:
+    r"""``(G_0, c_1)`` of :math:`G^{(n)} = G_0 + c_1/N + O(N^{-2})` by the moment-cumulant formula.
+
+    ``cumulant(block)`` gives, for a list of point positions, the pair ``(k_0, k_1)`` of the
+    joint cumulant :math:`\kappa = k_0 + k_1/N + O(N^{-2})` (:math:`k_0 = 0` past two points,
+    :math:`k_1 = 0` past four: :math:`\kappa_n = O(N^{1 - n/2})` and better).  The subset
+    recursion over the block of the lowest point keeps the terms of order 0 and 1 in 1/N.
+    """
+    memo: dict[int, tuple[Any, Any]] = {0: (1.0, 0.0)}
+
+    def expand(mask: int) -> tuple[Any, Any]:
+        if mask not in memo:
+            lead, first = 0.0, 0.0
+            for block in blocks_with_lowest(mask):
+                if block.bit_count() > 4:
+                    continue
+                k0, k1 = cumulant(mask_bits(block))
+                r0, r1 = expand(mask ^ block)
+                lead, first = lead + k0 * r0, first + k1 * r0 + k0 * r1
+            memo[mask] = (lead, first)
+        return memo[mask]
+    return expand((1 << n) - 1)
+
+
+def _recursion_cumulants(rec: LayerRecursion, index: np.ndarray):
+    r"""The output cumulants of :func:`_expand_moment` from a :class:`LayerRecursion`.
+
+    By the law of total cumulance over the last hidden layer h (the output is
+    :math:`N(\hat m, \hat G)` given h, plus :math:`T^{out}/N` for a non-Gaussian read-out law):
+    :math:`\kappa_1 = m + m_1/N`; :math:`\kappa_2 = K + (K_1 + C)/N`; :math:`\kappa_3 =
+    \sum_3 \mathrm{Cov}(\hat m, \hat G) = (D_{a,bc} + D_{b,ac} + D_{c,ab})/N`;
+    :math:`\kappa_4 = [V_{(ab)(cd)} + V_{(ac)(bd)} + V_{(ad)(bc)} + T^{out}_{abcd}]/N` (the
+    mean enters :math:`\kappa_4` through :math:`\kappa(\hat m, \hat m, \hat G) = O(N^{-2})` and
+    :math:`\kappa_4(\hat m) = O(N^{-3})` only).
+    """
+    ix = [index[..., k] for k in range(index.shape[-1])]
+    kern, corr, vert = rec.output_kernel, rec.output_kernel_correction, rec.output_vertex
+
+    def cumulant(block: list[int]) -> tuple[Any, Any]:
+        p = [ix[k] for k in block]
+        if len(p) == 1:
+            return rec.output_mean[p[0]], rec.output_mean_correction[p[0]]
+        if len(p) == 2:
+            return kern[p[0], p[1]], corr[p[0], p[1]] + rec.mean_covariance[p[0], p[1]]
+        if len(p) == 3:
+            mixed = rec.mean_kernel_covariance
+            return 0.0, mixed[p[0], p[1], p[2]] + mixed[p[1], p[0], p[2]] + mixed[p[2], p[0], p[1]]
+        a, b, c, d = p
+        return 0.0, (vert[a, b, c, d] + vert[a, c, b, d] + vert[a, d, b, c]
+                     + rec.output_fourth_cumulant[a, b, c, d])
+    return cumulant
+
+
+def _scalar(out: Any) -> np.ndarray | float:
+    out = np.asarray(out, dtype=float)
+    return float(out) if out.ndim == 0 else out
+
+
 def leading_delta_green(net: Network, points: Any) -> np.ndarray | float:
     r"""Coefficient :math:`c_1` of :math:`\Delta G^{(n)} = c_1/N + O(N^{-2})` for one output component.
 
     Includes both the connected four-point vertex and the NLO correction :math:`K_1` of the
     two-point function (zero at L = 1, where this equals ``net.delta_green_series(points)[1]``).
+    With read-out means (weights :math:`\mu_W/N` each, bias :math:`\mu_b`; hidden layers
+    centred) every order n >= 1 is non-zero: :math:`G^{(n)}` is expanded by the
+    moment-cumulant formula with the cumulants of :class:`LayerRecursion` to O(1/N) (the
+    1/N parts of the mean, of the covariance, the connected three- and four-point functions),
+    and :math:`G_0^{(n)}` is :func:`leading_free_green`, the Gaussian process of mean
+    :func:`deep_mean_function` and kernel K.  At L = 1 this is the exact 1/N coefficient of
+    :func:`nnqft_sym.neuron_sums.series_in_inverse_width`.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from nnqft_sym import GaussNet
+    >>> from nnqft_sym import GaussNet, ReLUNet
     >>> pts = [-0.01, -0.006, 0.002, 0.01]
     >>> net = GaussNet()
     >>> bool(np.isclose(leading_delta_green(net, pts), net.delta_green_series(pts)[1]))
     True
+    >>> deep = ReLUNet(depth=2).with_priors(readout_weights={"mean": 0.5}, readout_bias={"mean": 0.3})
+    >>> round(leading_delta_green(deep, [0.5]), 6)      # E f = m + m_1 / N: mu_W E[relu] moves
+    -0.023509
     """
+    if _has_readout_mean(net):
+        def compute(rec: LayerRecursion, index: np.ndarray) -> dict:
+            return {"c1": _expand_moment(_recursion_cumulants(rec, index), index.shape[-1])[1]}
+        return _scalar(_over_batch(net, points, compute)["c1"])
     coeffs = _pairing_coefficients(net, points)
     out = sum(coeffs.values()) if coeffs else np.zeros(as_points(points, net.d_in).shape[:-2])
     return float(out) if np.ndim(out) == 0 else out
 
 
+def leading_free_green(net: Network, points: Any) -> np.ndarray | float:
+    r""":math:`G_0^{(n)}`: the infinite-width Gaussian process of any depth, read-out mean included.
+
+    The Gaussian moment of mean :math:`m(x) =` :func:`deep_mean_function` and covariance the
+    GP kernel K of :func:`layer_kernels` (the sum over the partitions of the points into singletons
+    and pairs); without read-out means it is :func:`nnqft_sym.free_green` (Wick's theorem; 0 at
+    an odd number of points).  The reference of :func:`leading_delta_green` and
+    :func:`leading_deviation`; at depth 1 it equals
+    :func:`nnqft_sym.neuron_sums.free_green_general`.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> net = ReLUNet(sigma_b=0, depth=2).with_priors(readout_bias={"mean": 2})
+    >>> round(leading_free_green(net, [1.0, 1.0]), 12)        # m^2 + K = 4 + 1/4
+    4.25
+    """
+    pts = as_points(points, net.d_in)
+    n = pts.shape[-2]
+    means, kernels = mean_field_layers(net, pts[..., :, None, :], pts[..., None, :, :])
+    kmat = kernels[-1, ..., 2]
+    if not _has_readout_mean(net):
+        if n % 2:
+            return _scalar(np.zeros(pts.shape[:-2]))
+        return _scalar(wick_sum(lambda i, j: kmat[..., i, j], n))       # G_0 by Wick's theorem
+    mean = means[-1, ..., 0][..., :, 0]                               # m(x_i)
+
+    def cumulant(block: list[int]) -> tuple[Any, Any]:
+        if len(block) == 1:
+            return mean[..., block[0]], 0.0
+        return (kmat[..., block[0], block[1]] if len(block) == 2 else 0.0), 0.0
+    return _scalar(_expand_moment(cumulant, n)[0])
+
+
 def leading_deviation(net: Network, points: Any) -> np.ndarray | float:
     r"""Coefficient of :math:`m_n = \Delta G^{(n)}/G_0^{(n)} = c_1/(N G_0^{(n)}) + O(N^{-2})`.
 
-    At L = 1 this equals ``net.deviation_series(points)[1]``.
+    At L = 1 this equals ``net.deviation_series(points)[1]``; :math:`G_0` is
+    :func:`leading_free_green` (odd n needs read-out means, else :math:`G_0 = 0`).
 
     Examples
     --------
@@ -896,9 +1159,9 @@ def leading_deviation(net: Network, points: Any) -> np.ndarray | float:
     True
     """
     pts = as_points(points, net.d_in)
-    check_deviation_order(pts.shape[-2], leading=True)
-    kmat = np.asarray(deep_kernel(net, pts[..., :, None, :], pts[..., None, :, :]))
-    free = wick_sum(lambda i, j: kmat[..., i, j], pts.shape[-2])       # G_0 by Wick's theorem
+    if not _has_readout_mean(net):
+        check_deviation_order(pts.shape[-2], leading=True)
+    free = leading_free_green(net, pts)
     out = relative_to_free(np.asarray(leading_delta_green(net, points)), np.asarray(free),
                            points, symbolic=False)
     return float(out) if np.ndim(out) == 0 else out
@@ -907,7 +1170,8 @@ def leading_deviation(net: Network, points: Any) -> np.ndarray | float:
 def leading_connected_four_point(net: Network, points: Any) -> np.ndarray | float:
     r"""Coefficient of :math:`\kappa_4 = [V_{(12)(34)} + V_{(13)(24)} + V_{(14)(23)}]/N + O(N^{-2})`.
 
-    ``points`` has shape ``(..., 4, d_in)`` (or ``(..., 4)``).
+    ``points`` has shape ``(..., 4, d_in)`` (or ``(..., 4)``).  Read-out means do not change
+    it at this order (they enter at :math:`O(N^{-2})`, see :func:`leading_delta_green`).
 
     Examples
     --------
@@ -926,3 +1190,195 @@ def leading_connected_four_point(net: Network, points: Any) -> np.ndarray | floa
                 + vert[i[0], i[3], i[1], i[2]] + rec.output_fourth_cumulant[i[0], i[1], i[2], i[3]]}
     out = _over_batch(net, points, compute)["c4"]
     return float(out) if np.ndim(out) == 0 else out
+
+
+def leading_connected_three_point(net: Network, points: Any) -> np.ndarray | float:
+    r"""Coefficient of the connected three-point function :math:`\kappa_3 = c_3/N + O(N^{-2})`.
+
+    With a read-out weight mean :math:`\mu_W` (hidden layers centred),
+    :math:`c_3 = D_{a,bc} + D_{b,ac} + D_{c,ab}`, :math:`D_{a,bc} = N\,\mathrm{Cov}(\hat m(x_a),
+    \hat G_{bc})` (:class:`LayerRecursion`): the covariance of the output's mean and covariance
+    given the last hidden layer (law of total cumulance).  Zero for a centred read-out.  At
+    depth 1 it is the exact :math:`\mu_W v_{out} \sum_3 (E[g_a g_b g_c] - E[g_a] E[g_b g_c])`.
+    ``points`` has shape ``(..., 3, d_in)`` (or ``(..., 3)``).
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> net = ReLUNet(depth=2).with_priors(readout_weights={"mean": 0.5})
+    >>> round(leading_connected_three_point(net, [0.5, 0.5, 1.0]), 6)
+    2.283849
+    """
+    if as_points(points, net.d_in).shape[-2] != 3:
+        raise ValueError(f"points: the three-point function needs 3 points, "
+                         f"got {as_points(points, net.d_in).shape[-2]}")
+
+    def compute(rec: LayerRecursion, index: np.ndarray) -> dict:
+        return {"c3": _recursion_cumulants(rec, index)([0, 1, 2])[1]}
+    return _scalar(_over_batch(net, points, compute)["c3"])
+
+
+def _has_hidden_mean(net: Network) -> bool:
+    return any(not p.is_centred for name, p in net.priors.groups().items()
+               if name not in _READOUT_GROUPS)
+
+
+def _numeric_mean(prior: Any) -> float:
+    """A prior's mean :math:`\\mu` as a float (0 when centred), refusing a symbolic one."""
+    if prior.is_centred:
+        return 0.0
+    if sp.sympify(prior.mean).free_symbols:
+        raise ValueError(f"{prior.group} mean: the deep recursions need a numeric mean, got "
+                         f"{prior.mean} (substitute a number)")
+    return float(prior.mean)
+
+
+def mean_field_layers(net: Network, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    r"""Infinite-width means and kernels of every layer, means of every parameter group allowed.
+
+    With weights :math:`W = \mu_W/n_{in} + \sqrt{v/n_{in}}\,\xi` and biases
+    :math:`b = \mu_b + \sqrt{v_b}\,\xi` in every layer, the pre-activations of layer l are, as
+    :math:`N \to \infty`, Gaussian over the inputs with mean :math:`m_l` and covariance
+    :math:`K_l`: the mean :math:`(\mu_W/N)\sum_j g_j` shared by a layer's neurons and the
+    covariance :math:`v_b + (v/N)\sum_j g_j g_j` given the layer below concentrate
+    (law of large numbers), so
+
+    .. math:: m_1(x) = \mu_b + \mu_W \tfrac{1}{d_{in}}\textstyle\sum_k x_k, \quad
+              K_1 = v_b + v\, x\cdot y/d_{in}, \qquad
+              m_{l+1} = \mu_b + \mu_W E[g(z_l)], \quad
+              K_{l+1}(x, y) = v_b + v\, E[g(z_l(x))\, g(z_l(y))],
+
+    with :math:`z_l \sim N(m_l, K_l)` (the second moment of g, not its covariance, enters
+    :math:`K_{l+1}`), the read-out last.  Non-centred Gaussian expectations by
+    :func:`nnqft_sym.quadrature.gaussian_expectation` of the shifted activation (told its
+    kinks); with centred first and hidden layers this is :func:`layer_kernels` and the mean of
+    :func:`deep_mean_function`.  Only this leading order: the 1/N functions refuse hidden-layer
+    means (the shared mean of a layer's neurons correlates them at finite width).
+
+    Parameters
+    ----------
+    net : Network
+        Numeric hyper-parameters and means, Gaussian first layer, any depth.
+    x, y : array_like
+        Inputs broadcasting like :func:`deep_kernel`.
+
+    Returns
+    -------
+    means : numpy.ndarray ``(L + 1, ..., 2)``
+        :math:`(m_l(x), m_l(y))`; index 0 the first layer's pre-activations, the last the
+        output's mean.
+    kernels : numpy.ndarray ``(L + 1, ..., 3)``
+        :math:`(K_l(x,x), K_l(y,y), K_l(x,y))`, as :func:`layer_kernels`.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> net = ReLUNet(sigma_b=0, depth=2).with_priors(hidden_biases={"mean": 1.0})
+    >>> means, kernels = mean_field_layers(net, 1.0, 1.0)
+    >>> means[:, 0].tolist()            # layer 2: z = 1 + N(0, 1/2) on average
+    [0.0, 1.0, 0.0]
+    >>> round(float(kernels[2, 0]), 6)  # E[relu(1 + u)^2], u ~ N(0, 1/2)
+    1.485802
+    """
+    _check_deep(net, "mean_field_layers", hidden_means=True)
+    if not _has_hidden_mean(net):
+        kernels = layer_kernels(net, x, y)
+        means = np.zeros(kernels.shape[:-1] + (2,))
+        mu_w, mu_b = _readout_means(net)
+        last = kernels[net.depth - 1]
+        for col, k in ((0, last[..., 0]), (1, last[..., 1])):
+            mean = _mean_statistics(net, np.ravel(k))[0].reshape(np.shape(k)) if mu_w else 0.0
+            means[-1, ..., col] = mu_b + mu_w * mean
+        return means, kernels
+    xa, ya = broadcast_coordinates(x, y, net.d_in)
+    first_w, first_b = net.priors.first_weights, net.priors.first_biases
+    sb2, sw2 = float(first_b.variance), float(first_w.variance)
+    mb, mw = _numeric_mean(first_b), _numeric_mean(first_w)
+    kern = [sb2 + sw2 * np.sum(a * b, -1) / net.d_in for a, b in ((xa, xa), (ya, ya), (xa, ya))]
+    mean = [mb + mw * np.sum(a, -1) / net.d_in for a in (xa, ya)]
+    kernels, means = [np.stack(kern, -1)], [np.stack(mean, -1)]
+    for layer in range(2, net.depth + 2):
+        weights, biases = net.priors.layer(layer)
+        w, b = float(weights.variance), float(biases.variance)
+        mu_w, mu_b = _numeric_mean(weights), _numeric_mean(biases)
+        nx, ny = _layer_normalisation(net, kern[0]), _layer_normalisation(net, kern[1])
+        ex, ey, exx, eyy, exy = _shifted_expectations(net.activation, mean, kern)
+        mean = [mu_b + mu_w * nx * ex, mu_b + mu_w * ny * ey]
+        kern = [b + w * nx * nx * exx, b + w * ny * ny * eyy, b + w * nx * ny * exy]
+        kernels.append(np.stack(kern, -1))
+        means.append(np.stack(mean, -1))
+    return np.stack(means), np.stack(kernels)
+
+
+def _shifted_expectations(activation: sp.Expr, mean: list[np.ndarray], kern: list[np.ndarray]
+                          ) -> tuple[np.ndarray, ...]:
+    r""":math:`E\phi(z_x), E\phi(z_y), E\phi(z_x)^2, E\phi(z_y)^2, E\phi(z_x)\phi(z_y)` for
+    :math:`(z_x, z_y) \sim N((m_x, m_y), K)`, element by element (one quadrature of the
+    shifted activation :math:`\phi(u + m)`, told its shifted kinks, per distinct argument)."""
+    rules = activation_rules(activation)
+    phi = rules.ufunc
+    mx, my = (np.ravel(np.broadcast_to(m, np.shape(kern[2]))) for m in mean)
+    kxx, kyy, kxy = (np.ravel(np.broadcast_to(k, np.shape(kern[2]))) for k in kern)
+    cache: dict[tuple, float] = {}
+
+    def expect(means: tuple[float, ...], cov: np.ndarray) -> float:
+        key = means + tuple(np.round(cov.ravel(), 15))
+        if key not in cache:
+            funcs = [lambda u, m=m: phi(u + m) for m in means]
+            kinks = tuple(sorted({k - m for k in rules.kinks for m in means}))
+            cache[key] = float(gaussian_expectation(funcs, cov, kinks=kinks, activation=None))
+        return cache[key]
+
+    out = np.empty((5, len(kxy)))
+    for i in range(len(kxy)):
+        out[0, i] = expect((mx[i],), np.array([[kxx[i]]]))
+        out[1, i] = expect((my[i],), np.array([[kyy[i]]]))
+        out[2, i] = expect((mx[i], mx[i]), np.full((2, 2), kxx[i]))
+        out[3, i] = expect((my[i], my[i]), np.full((2, 2), kyy[i]))
+        out[4, i] = expect((mx[i], my[i]), np.array([[kxx[i], kxy[i]], [kxy[i], kyy[i]]]))
+    return tuple(row.reshape(np.shape(kern[2])) for row in out)
+
+
+def deep_mean_function(net: Network, x: Any) -> np.ndarray | float:
+    r"""The infinite-width mean :math:`m(x) = \mu_b + \mu_W\, E_{K^{(L)}}[g(x)]` of any depth.
+
+    Read-out weights of mean :math:`\mu_W/N` each and a bias of mean :math:`\mu_b` (hidden layers
+    centred): :math:`E f(x) = m(x) + m_1(x)/N + O(N^{-2})` with :math:`m_1` of
+    :func:`leading_mean_correction`; :math:`E[g]` is one neuron's mean under the last hidden
+    layer's kernel :math:`K^{(L)}(x, x)`.  At depth 1 the mean is exact at every width
+    (:func:`nnqft_sym.mean_function`).  ``x`` broadcasts like :func:`deep_kernel`.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> net = ReLUNet(sigma_b=0, depth=2).with_priors(readout_weights={"mean": 2}, readout_bias={"mean": 1})
+    >>> round(deep_mean_function(net, 1.0), 12)     # 1 + 2 sqrt(K2 / (2 pi)), K2 = 1/2
+    1.564189583548
+    """
+    return _scalar(mean_field_layers(net, x, x)[0][-1, ..., 0])
+
+
+def leading_mean_correction(net: Network, points: Any) -> np.ndarray | float:
+    r"""Coefficient :math:`m_1` of :math:`E f(x) = m(x) + m_1(x)/N + O(N^{-2})` (read-out means).
+
+    :math:`m_1 = \mu_W[\mu' K^{(L)}_{1,xx} + \tfrac12 \mu''(V + T/3)^{(L)}_{(xx)(xx)}]`, with
+    :math:`\mu(s) = E[g(z)]`, :math:`z \sim N(0, s)` one neuron's mean at the last hidden
+    layer's variance and :math:`K_1, V, T` that layer's NLO kernel, vertex and fourth cumulant
+    (:class:`LayerRecursion`): the same expansion as the NLO kernel, for :math:`E[g]` instead
+    of :math:`E[g g]`.  Zero at depth 1 (the mean is exact there) and for an odd activation.
+    ``points`` has shape ``(m, d_in)`` (or ``(m,)``); returns ``(m,)``.
+
+    Examples
+    --------
+    >>> from nnqft_sym import ReLUNet
+    >>> net = ReLUNet(depth=2).with_priors(readout_weights={"mean": 0.5})
+    >>> leading_mean_correction(net, [0.5, 1.0]).round(6).tolist()
+    [-0.023509, -0.044077]
+    """
+    pts = as_points(points, net.d_in)
+    if pts.ndim != 2:
+        raise ValueError(f"points must have shape (m, d_in), got {pts.shape}")
+
+    def compute(rec: LayerRecursion, index: np.ndarray) -> dict:
+        return {"m1": rec.output_mean_correction[index[..., 0]]}
+    return _over_batch(net, pts[:, None, :], compute)["m1"]

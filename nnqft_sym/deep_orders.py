@@ -74,7 +74,7 @@ import numpy as np
 import sympy as sp
 
 from .activations import activation_rules
-from .deep import (_check_gaussian_layers, _distinct, _four_point_moments, _layer_normalisation,
+from .deep import (_check_centred_readout, _check_gaussian_layers, _distinct, _four_point_moments, _layer_normalisation,
                    _pair_statistics, _symmetric_moments, layer_kernels, layer_recursion,
                    pair_expectation, read_variances)
 from .partitions import pairings
@@ -108,6 +108,14 @@ def nlo_kernel(net: Network, points: Any) -> np.ndarray:
     every width there, see :mod:`nnqft_sym.deep_orders`); :func:`single_input_series` gives the
     next coefficients at one input.
 
+    With read-out means (weights :math:`\mu_W/N` each, bias :math:`\mu_b`) this is the 1/N
+    coefficient of the connected two-point function,
+    :math:`\mathrm{Cov}(f(x_a), f(x_b)) = K_{ab} + (K_{1,ab} + C_{ab})/N`, with
+    :math:`C = N\,\mathrm{Cov}(\hat m_a, \hat m_b)` the fluctuation of the output's mean
+    given the last hidden layer (:class:`nnqft_sym.LayerRecursion`; :math:`K_1` alone is its
+    ``output_kernel_correction``); then it is non-zero at depth 1 too,
+    :math:`\mu_W^2 (E[g_a g_b] - E[g_a]E[g_b])`.
+
     Parameters
     ----------
     net : Network
@@ -135,7 +143,8 @@ def nlo_kernel(net: Network, points: Any) -> np.ndarray:
     >>> bool(abs(k1[0, 0]) < 1e-12), bool(k1[0, 1] < 0)     # zero on the diagonal for ReLU
     (True, True)
     """
-    return layer_recursion(net, points).output_kernel_correction
+    rec = layer_recursion(net, points)
+    return rec.output_kernel_correction + rec.mean_covariance
 
 
 @dataclass(frozen=True)
@@ -286,6 +295,7 @@ def single_input_series(net: Network, x: Any, order: int = 2) -> SingleInputSeri
         raise ValueError(f"x must be one input point (a number or shape (d_in,)), got shape "
                          f"{np.shape(x)}")
     first = float(layer_kernels(net, pts[0], pts[0])[0, 0])      # checks the network
+    _check_centred_readout(net, "single_input_series (past the leading 1/N order)")
     if _non_gaussian_weights(net):
         check_edgeworth_order(order, "single_input_series")
         return SingleInputSeries(pts[0].copy(), None, edgeworth_moment_series(net, first, order))
@@ -396,6 +406,7 @@ def leading_connected_six_point(net: Network, points: Any) -> np.ndarray | float
     >>> round(leading_connected_six_point(net, [0.5] * 6), 6)     # = the single-input chain
     2204.0625
     """
+    _check_centred_readout(net, "leading_connected_six_point (past the leading 1/N order)")
     readout_law = _non_gaussian_weights(net)
     if readout_law:
         reader_cumulants(net, 2)          # the read-out's sixth moment must exist
@@ -704,6 +715,7 @@ def next_order_four_point(net: Network, points: Any) -> NextOrderFourPoint:
         raise ValueError(f"next_order_four_point: the activation {net.activation} has kinks at "
                          f"{list(kinks)}; its third and fourth covariance derivatives need a "
                          "smooth activation (at one input use single_input_series)")
+    _check_centred_readout(net, "next_order_four_point (past the leading 1/N order)")
     readout_law = _non_gaussian_weights(net) and all(
         p.is_gaussian for name, p in net.priors.groups().items() if name.startswith("hidden_weights"))
     if not readout_law:

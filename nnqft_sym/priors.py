@@ -417,8 +417,13 @@ class PriorChoice:
                 if not (variance.is_number and variance.is_real and variance >= 0):
                     raise ValueError(f"{group} variance must be a number >= 0, got {variance}")
             mean = value.get("mean")
+            if mean is not None:
+                mean = to_sympy(mean, f"{group} mean", {})
+                if mean.is_number and not (mean.is_real and mean.is_finite):
+                    raise ValueError(f"{group} mean must be a finite real number (or a symbol), "
+                                     f"got {mean}")
             return cls(law=None if law is None else law_from_mapping(law, f"{group} law"),
-                       mean=None if mean is None else to_sympy(mean, f"{group} mean", {}),
+                       mean=mean,
                        variance=variance,
                        shared_scale=None if scale is None else
                        law_from_mapping(scale, f"{group} shared_scale", standardised=False),

@@ -59,8 +59,11 @@ M_{n-1}(\text{rest}) + \sum_j \hat K_{i_1 i_j} M_{n-2}(\text{rest without } i_j)
 orders are non-zero.  For one hidden layer :math:`E\hat m = m` and :math:`E\hat K = K`
 exactly (:func:`mean_and_kernel`), so the control variate is the part of :math:`M_n` linear in
 :math:`(\hat m - m, \hat K - K)` and :math:`t = M_n(\hat m, \hat K) - M_n(m, K) - L_n`.
-Deeper networks with read-out means are left to the plain estimator (their infinite-width
-recursion needs centred priors).  Without a mean, odd orders vanish: :math:`t = 0`.
+Deeper networks with read-out means (hidden layers centred) expand around the infinite-width
+:math:`m` and :math:`K` of :mod:`nnqft_sym.deep`; there :math:`E\hat m = m + O(1/N)` is not
+exact, so the mean gets no control variate (its linear term stays in :math:`t`, still
+unbiased), while the kernel's martingale control variate is kept (a read-out mean does not
+change :math:`\hat K`).  Without a mean, odd orders vanish: :math:`t = 0`.
 
 Heavy tails.  Gauss-net features are log-normal; conditioning does not cure that.  For one
 hidden layer with an exponential activation the first layer is importance-sampled (widened
@@ -85,7 +88,8 @@ import numpy as np
 
 from nnqft_sym.architectures import Network, from_description
 from nnqft_sym.activations import activation_rules
-from nnqft_sym.deep import kernel_map_gradient, layer_kernels, pair_expectation, read_variances
+from nnqft_sym.deep import (deep_mean_function, kernel_map_gradient, layer_kernels,
+                             pair_expectation, read_variances)
 from nnqft_sym.neuron_sums import free_green_general
 from nnqft_sym.pair_rules import trapezoid_pair_rule
 from nnqft_sym.priors import ParameterPrior
@@ -131,9 +135,9 @@ def conditional_estimator_valid(net: Network) -> bool:
     layers (``W_out ~ N(0, v_out/N)``, ``b_out ~ N(0, sigma_b^2)``): the capability query
     ``net.priors.readout_is_centred_gaussian`` of the read-out prior objects.  With i.i.d.
     Gaussian read-outs that have means it is the moment of :math:`N(\\hat m, \\hat K)`
-    (module docstring, "Read-out means"), supported for one hidden layer.  A read-out law or
-    shared scale (:meth:`nnqft_sym.Network.with_priors`), or read-out means at depth >= 2,
-    need the plain estimator.  The control variate of a deep network also needs Gaussian
+    (module docstring, "Read-out means"), at any depth with centred hidden layers.  A read-out
+    law or shared scale (:meth:`nnqft_sym.Network.with_priors`), or means in the hidden layers
+    of a deep network, need the plain estimator.  The control variate of a deep network also needs Gaussian
     hidden layers (:class:`KernelFluctuations` turns it off otherwise).
 
     Examples
@@ -147,10 +151,20 @@ def conditional_estimator_valid(net: Network) -> bool:
     if not isinstance(net, Network):
         return False
     priors = net.priors
-    return priors.readout_is_centred_gaussian or (
-        net.depth == 1 and net.has_exact_finite_width and priors.readout_is_gaussian
-        and all(isinstance(p, ParameterPrior) for p in (priors.readout_weights,
-                                                        priors.readout_bias)))
+    if priors.readout_is_centred_gaussian:
+        return True
+    if not (priors.readout_is_gaussian and all(isinstance(p, ParameterPrior) for p in
+                                               (priors.readout_weights, priors.readout_bias))):
+        return False
+    if net.depth == 1:
+        return net.has_exact_finite_width
+    return net.priors.first_layer_is_gaussian and not _hidden_means(net)
+
+
+def _hidden_means(net: Network) -> list[str]:
+    """The groups before the read-out that have means (the deep recursions need them centred)."""
+    return [name for name, p in net.priors.groups().items()
+            if not name.startswith("readout") and not p.is_centred]
 
 
 def default_estimator(net: Network) -> str:
@@ -194,6 +208,11 @@ def check_estimator(estimator: Any, net: Network | None = None) -> str:
         raise ValueError(f"estimator must be one of {', '.join(map(repr, ESTIMATORS))} "
                          f"(or None for the best valid one), got {estimator!r}")
     if estimator == CONDITIONAL and net is not None and not conditional_estimator_valid(net):
+        if isinstance(net, Network) and net.depth > 1 and _hidden_means(net):
+            raise ValueError(f"estimator 'conditional' needs centred hidden layers at depth "
+                             f">= 2 (its expansion point comes from the 1/N recursion); the "
+                             f"groups {_hidden_means(net)} of this {net.name} have means: use "
+                             "estimator='plain' (the default for it)")
         raise ValueError(f"estimator 'conditional' needs a read-out that is Gaussian given the "
                          f"features; {net.name} has none: use estimator='plain'")
     if estimator == CONDITIONAL and net is not None and not net.has_gp_kernel:
@@ -511,8 +530,13 @@ class KernelFluctuations:
         self.mean: np.ndarray | None = None
         if net.priors.readout_is_centred_gaussian:
             self.kernel = np.asarray(net.gram(points), dtype=float)
-        else:                               # one hidden layer, Gaussian read-out with a mean
-            self.mean, self.kernel = mean_and_kernel(net, points)
+        else:                               # a Gaussian read-out with a mean
+            if net.depth == 1:
+                self.mean, self.kernel = mean_and_kernel(net, points)
+            else:                           # the infinite-width m and K (nnqft_sym.deep)
+                pts = np.asarray(points, float)
+                self.mean = np.asarray(deep_mean_function(net, pts), float).reshape(len(pts))
+                self.kernel = layer_kernels(net, pts[:, None, :], pts[None, :, :])[-1, ..., 2]
             self._readout_means = (float(net.priors.readout_bias.parameter_mean()),
                                    float(net.priors.readout_weights.mean))
         # (weight variance times N, bias variance) of the layers reading layer 1..L, from the priors
@@ -522,7 +546,7 @@ class KernelFluctuations:
         self.control_variate = True
         if net.depth == 1:
             return
-        if not net.priors.is_iid_centred_gaussian:    # the kernel maps assume Gaussian layers
+        if not _gaussian_centred_layers(net):    # the kernel maps assume Gaussian layers
             self.control_variate = False
             return
         pts = np.asarray(points, float)
@@ -590,6 +614,14 @@ class KernelFluctuations:
         for layer in range(1, len(xs)):                         # Horner: Y = D + J[Y]
             y = xs[layer] - self._kernel_map(layer, xs[layer - 1]) + self._jacobian(layer, y)
         return delta, delta - y
+
+
+def _gaussian_centred_layers(net: Network) -> bool:
+    """Every group i.i.d. Gaussian and, except the read-out, centred: the kernel maps of the
+    control variate are exact (a read-out mean does not change the conditional covariance)."""
+    return all(isinstance(p, ParameterPrior) and p.is_gaussian
+               and (p.is_centred or name.startswith("readout"))
+               for name, p in net.priors.groups().items())
 
 
 @functools.lru_cache(maxsize=16)
@@ -684,6 +716,8 @@ def conditional_bag_sums(net: Network, width: int, points: np.ndarray, n_nets: i
         else:
             feats, weights = _tilted_features(sampler, design, size, rng, scale, normals)
         gram = np.matmul(feats.transpose(0, 2, 1), feats)
-        acc.add(*fluct(width, gram, hidden), weights,
-                mean_delta=None if fluct.mean is None else fluct.mean_delta(width, feats.sum(axis=1)))
+        mean_delta = None if fluct.mean is None else fluct.mean_delta(width, feats.sum(axis=1))
+        # depth >= 2: E m_hat = m + O(1/N), so no control variate for the mean (remainder = delta)
+        acc.add(*fluct(width, gram, hidden), weights, mean_delta=mean_delta,
+                mean_remainder=mean_delta if net.depth > 1 and mean_delta is not None else None)
     return acc.finish()

@@ -70,7 +70,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from nnqft_sym.architectures import Network, from_description
-from nnqft_sym.deep import leading_delta_green
+from nnqft_sym.deep import leading_delta_green, leading_free_green
 from nnqft_sym.errors import CheckpointError
 from nnqft_sym.neuron_sums import free_green_general, green_general, series_in_inverse_width
 from nnqft_sym.priors import SphericalReadout
@@ -330,6 +330,8 @@ def free_values(net: Network, combos: np.ndarray) -> np.ndarray:
     """
     if net.has_exact_finite_width and not net.priors.readout_is_centred_gaussian:
         return np.asarray(free_green_general(net, combos), dtype=float)   # mean terms included
+    if net.depth > 1 and not all(p.is_centred for p in net.priors.groups().values()):
+        return np.asarray(leading_free_green(net, combos), dtype=float)   # deep: mean-field G_0
     return np.asarray(net.free_green(combos), dtype=float)
 
 
@@ -1004,6 +1006,14 @@ def measure_sweep(nets: Sequence[Network], widths: Sequence[int], points: Any,
         _check_tail_dtype(tail_dtype, est)
     # float32 diagnostic sums are part of a bag's identity (float64 bags keep the former one)
     precision = {} if tail_dtype == "float64" else {"tail_dtype": tail_dtype}
+    for net in nets:
+        hidden = [name for name, p in net.priors.groups().items()
+                  if not name.startswith("readout") and not p.is_centred]
+        if exact and net.depth > 1 and hidden:
+            raise ValueError(f"measure: the reference values of a deep {net.name} come from the "
+                             f"1/N recursion, which needs centred first and hidden layers; the "
+                             f"groups {hidden} have means (read-out means are supported): pass "
+                             "exact=False to measure it against the infinite-width G_0 only")
     if isinstance(widths, (numbers.Integral, str)) or not isinstance(widths, Iterable):
         raise TypeError(f"widths must be a sequence of positive integers, got {widths!r}")
     widths = tuple(int(check_width(w, "widths")) for w in widths)

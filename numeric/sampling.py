@@ -213,8 +213,8 @@ def _layer_variances(net: Network, points: np.ndarray) -> list[np.ndarray | None
         return [None] * net.depth
     if net.depth == 1:
         return [net.preactivation_variance(points)]
-    from nnqft_sym.deep import layer_kernels
-    return list(layer_kernels(net, points, points)[:net.depth, :, 0])
+    from nnqft_sym.deep import mean_field_layers      # layer_kernels, hidden-layer means allowed
+    return list(mean_field_layers(net, points, points)[1][:net.depth, :, 0])
 
 
 class _BlockSampler:

@@ -18,6 +18,7 @@ HAND_ACTIVATIONS = {
     "leaky_relu_0.2": lambda z, s: np.where(z > 0.0, z, 0.2 * z),
     "erf": lambda z, s: erf(z),
     "tanh": lambda z, s: np.tanh(z),
+    "gelu": lambda z, s: 0.5 * z * (1.0 + erf(z / np.sqrt(2.0))),
 }
 
 

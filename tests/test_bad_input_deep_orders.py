@@ -33,7 +33,7 @@ def test_input_not_a_finite_number(x, error):
 
 @pytest.mark.parametrize("net, match", [
     (nq.ReLUNet(depth=2, sigma_w=sp.Symbol("s")), "numeric hyper-parameters"),
-    (NET.with_priors(readout_weights={"mean": 1.0}), "centred priors"),
+    (NET.with_priors(hidden_weights={"mean": 1.0}), "centred priors before the read-out"),
     (nq.CosNet(), "Gaussian first-layer pre-activations"),
 ])
 def test_unsupported_networks(net, match):
@@ -41,6 +41,14 @@ def test_unsupported_networks(net, match):
         nq.single_input_series(net, 0.5)
     with pytest.raises(ValueError, match=match):
         nq.nlo_kernel(net, [0.5, 0.2])
+
+
+def test_readout_means_refused_past_leading_order_only():
+    net = NET.with_priors(readout_weights={"mean": 1.0})
+    with pytest.raises(ValueError, match="single_input_series .* needs centred read-out priors"):
+        nq.single_input_series(net, 0.5)
+    # the leading 1/N recursion takes them (tests/test_deep_readout_means.py)
+    assert np.all(np.isfinite(nq.nlo_kernel(net, [0.5, 0.2])))
 
 
 def test_non_gaussian_hidden_weights_refused_past_their_orders_only():

@@ -43,9 +43,11 @@ def test_conditional_sums_need_the_mean_delta_exactly_with_a_mean():
         ConditionalSums(np.eye(1), (2,)).add(d, d, mean_delta=np.zeros((1, 1)))
 
 
-def test_conditional_estimator_refused_for_deep_readout_means():
-    net = ReLUNet(depth=2).with_priors(readout_bias={"mean": 0.3})
-    with pytest.raises(ValueError, match="estimator 'conditional' needs a read-out"):
+def test_conditional_estimator_refused_for_deep_hidden_means():
+    net = ReLUNet(depth=2).with_priors(readout_bias={"mean": 0.3}, hidden_biases={"mean": 0.1})
+    with pytest.raises(ValueError, match="estimator 'conditional' needs centred hidden layers "
+                                         r"at depth >= 2.*\['hidden_biases_2'\].*use "
+                                         "estimator='plain'"):
         measure(net, [3], [0.5], orders=(1,), n_bags=2, n_nets=10, estimator="conditional",
                 exact=False)
 

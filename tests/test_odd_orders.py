@@ -91,7 +91,9 @@ def test_odd_and_even_orders_with_readout_means_match_the_exact_values(estimator
 
 def test_conditional_estimator_with_means_is_exact_at_order_one_and_far_more_precise():
     assert conditional_estimator_valid(SHIFTED)
-    assert not conditional_estimator_valid(ReLUNet(depth=2).with_priors(readout_bias={"mean": 1}))
+    assert conditional_estimator_valid(ReLUNet(depth=2).with_priors(readout_bias={"mean": 1}))
+    assert not conditional_estimator_valid(ReLUNet(depth=2).with_priors(
+        readout_bias={"mean": 1}, hidden_biases={"mean": 1}))
     assert not conditional_estimator_valid(ReLUNet().with_priors(
         readout_weights={"law": "laplace", "mean": 1}))
     kwargs = dict(orders=(1, 3), n_bags=8, n_nets=4000, rng=5)
