@@ -372,7 +372,7 @@ def _compositions(total: int, top: int) -> Iterator[list[int]]:
 
 
 def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhere: bool
-               ) -> Iterator[tuple[list[tuple[int, int]], list[list[int]], bool]]:
+               ) -> list[tuple[list[tuple[int, int]], list[list[int]], bool]]:
     """Labelled internal multigraphs covering every class with these vertex kinds (repeats).
 
     A kind is ``(valence, legs on the vertex)``; a vertex of kind ``(k, e)`` has ``k - e``
@@ -389,10 +389,14 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
     (second-order) profile and whose twins all have distinct ones has a single such
     labelling: it is flagged rigid (the only candidate of its class, no automorphism).
     With ``legs_everywhere`` every component must carry a leg (no vacuum bubbles).
+
+    The search is a plain recursion appending to the returned list (no generator frames
+    between the levels); the order of the candidates is the depth-first order of the search.
     """
+    out: list[tuple[list[tuple[int, int]], list[list[int]], bool]] = []
     total = sum(types.values())
     if sum((k - e) * c for (k, e), c in types.items()) % 2:
-        return
+        return out
     kinds = sorted(types)
     adj = [[0] * total for _ in range(total)]
     kind: list[tuple[int, int]] = []
@@ -401,11 +405,9 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
     profiles: list[tuple] = []
     ambiguous = [0]                     # nodes whose profile ties the root's or a twin's
     remaining = dict(types)
-
-    def profile(p: int) -> tuple:
-        row = adj[p]
-        return (kind[p], row[p], sorted([m for q, m in enumerate(row) if m and q != p],
-                                        reverse=True))
+    # internal half-edges of the vertices not yet created
+    capacity = [sum((k - e) * c for (k, e), c in types.items())]
+    patterns: dict[tuple, list[list[tuple[tuple[int, int], int]]]] = {}   # new vertices
 
     def second_order_screen() -> bool | None:
         """None if a complete graph breaks the rules for the second-order profile (the
@@ -427,34 +429,45 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
                 rigid = rigid and s != second[v - 1]
         return rigid
 
-    def process(p: int) -> Iterator[tuple[list[tuple[int, int]], list[list[int]], bool]]:
-        if connected and p and len(profiles) < p:
-            prof = profile(p - 1)
-            tie = 0
+    def visit(p: int) -> None:
+        """Screen the completed node ``p - 1``, then saturate node ``p``."""
+        if connected and p:
+            row = adj[p - 1]
+            prof = (kind[p - 1], row[p - 1],
+                    sorted([m for m in row if m], reverse=True))
+            if row[p - 1]:
+                prof[2].remove(row[p - 1])
+            tie = False
             if p > 1:
-                if prof > profiles[0] or (tied[p - 1] and prof > profiles[p - 2]):
+                first = profiles[0]
+                if prof > first:
                     return
-                tie = prof == profiles[0] or (tied[p - 1] and prof == profiles[p - 2])
+                tie = prof == first
+                if tied[p - 1]:
+                    twin = profiles[p - 2]
+                    if prof > twin:
+                        return
+                    tie = tie or prof == twin
             profiles.append(prof)
             ambiguous[0] += tie
-            yield from process_node(p)
+            saturate(p)
             ambiguous[0] -= tie
             profiles.pop()
             return
-        yield from process_node(p)
+        saturate(p)
 
-    def process_node(p: int) -> Iterator[tuple[list[tuple[int, int]], list[list[int]], bool]]:
+    def saturate(p: int) -> None:
         created = len(kind)
         if p == created:
-            if not any(remaining.values()):
+            if created == total:
                 if not connected:
-                    yield list(kind), [row[:] for row in adj], False
+                    out.append((kind[:], [row[:] for row in adj], False))
                 elif not ambiguous[0]:
-                    yield list(kind), [row[:] for row in adj], True
+                    out.append((kind[:], [row[:] for row in adj], True))
                 else:
                     rigid = second_order_screen()
                     if rigid is not None:
-                        yield list(kind), [row[:] for row in adj], rigid
+                        out.append((kind[:], [row[:] for row in adj], rigid))
                 return
             if created and connected:
                 return
@@ -464,12 +477,12 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
                 roots = roots[-1:]            # the largest kind (first entry of the profile)
             for t in roots:
                 _create(t, False)
-                yield from process(p)
+                saturate(p)
                 _uncreate(t)
             return
         f = free[p]
         if f == 0:
-            yield from process(p + 1)
+            visit(p + 1)
             return
         free[p] = 0
         top = f // 2
@@ -478,66 +491,61 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
                 top = min(top, adj[0][0])
             if tied[p]:
                 top = min(top, adj[p - 1][p - 1])
+        row = adj[p]
+        room = sum(free[p + 1:]) + capacity[0]    # half-edges the other lines can take
         for loops in range(top, -1, -1):
-            adj[p][p] += loops
-            yield from to_existing(p, p + 1, f - 2 * loops)
-            adj[p][p] -= loops
+            r = f - 2 * loops
+            if r > room:
+                break
+            row[p] = loops
+            if r:
+                lines(p, p + 1, r)
+            elif not (connected and created < total and not any(free[p + 1:])):
+                visit(p + 1)
+        row[p] = 0
         free[p] = f
 
-    def new_patterns(r: int, ts: list[tuple[int, int]]) -> Iterator[list[tuple]]:
-        """Ways to give r half-edges to new vertices: (kind, multiplicity) lists."""
-        if r == 0:
-            yield []
-            return
-        if not ts:
-            return
-        t, rest = ts[0], ts[1:]
-
-        def seqs(r_left: int, cap: int, slots: int) -> Iterator[list[int]]:
-            yield []
-            if slots == 0:
-                return
-            for m in range(min(cap, r_left), 0, -1):
-                for tail in seqs(r_left - m, m, slots - 1):
-                    yield [m] + tail
-
-        for seq in seqs(r, t[0] - t[1], remaining[t]):
-            for tail in new_patterns(r - sum(seq), rest):
-                yield [(t, m) for m in seq] + tail
-
-    def to_existing(p: int, q: int, r: int
-                    ) -> Iterator[tuple[list[tuple[int, int]], list[list[int]], bool]]:
-        if r == 0:
-            yield from process(p + 1)
-            return
+    def lines(p: int, q: int, r: int) -> None:
+        """Give the ``r > 0`` remaining half-edges of ``p`` to nodes ``q, q + 1, ...``
+        (created ones first, then new vertices)."""
         created = len(kind)
         while q < created and not free[q]:
             q += 1
+        row = adj[p]
         if q == created:
-            ts = [t for t in kinds if remaining[t] and t[0] > t[1]]
-            for pattern in new_patterns(r, ts):
+            key = (r, tuple([(t, remaining[t]) for t in kinds if remaining[t] and t[0] > t[1]]))
+            options = patterns.get(key)
+            if options is None:
+                options = patterns[key] = _new_vertex_patterns(*key)
+            for pattern in options:
                 previous = None
                 for t, m in pattern:
                     _create(t, (t, m) == previous)
                     previous = (t, m)
                     node = len(kind) - 1
-                    adj[p][node] = adj[node][p] = m
+                    row[node] = adj[node][p] = m
                     free[node] -= m
-                yield from process(p + 1)
+                visit(p + 1)
                 for t, _ in reversed(pattern):
                     node = len(kind) - 1
-                    adj[p][node] = adj[node][p] = 0
+                    row[node] = adj[node][p] = 0
                     _uncreate(t)
             return
-        cap = min(free[q], r)
-        for m in range(cap, -1, -1):
-            adj[p][q] = adj[q][p] = m
-            free[q] -= m
-            yield from to_existing(p, q + 1, r - m)
-            free[q] += m
-        adj[p][q] = adj[q][p] = 0
+        column = adj[q]
+        f = free[q]
+        low = r - sum(free[q + 1:]) - capacity[0]   # the rest must fit after q
+        for m in range(min(f, r), max(low, 0) - 1, -1):
+            row[q] = column[p] = m
+            free[q] = f - m
+            if m < r:
+                lines(p, q + 1, r - m)
+            elif not (connected and created < total and not any(free[p + 1:])):
+                visit(p + 1)            # else the component would close too early
+        free[q] = f
+        row[q] = column[p] = 0
 
     def _create(t: tuple[int, int], tie: bool) -> None:
+        capacity[0] -= t[0] - t[1]
         remaining[t] -= 1
         kind.append(t)
         free.append(t[0] - t[1])
@@ -548,8 +556,36 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
         free.pop()
         tied.pop()
         remaining[t] += 1
+        capacity[0] += t[0] - t[1]
 
-    yield from process(0)
+    saturate(0)
+    return out
+
+
+def _new_vertex_patterns(r: int, ts: tuple[tuple[tuple[int, int], int], ...]
+                         ) -> list[list[tuple[tuple[int, int], int]]]:
+    """Ways to give ``r`` half-edges to new vertices of the kinds ``ts`` ((kind, how many
+    are left) pairs): lists of (kind, multiplicity), the multiplicities of one kind
+    non-increasing, in the search order of :func:`_skeletons`."""
+    if r == 0:
+        return [[]]
+    if not ts:
+        return []
+    (t, left), rest = ts[0], ts[1:]
+    out = []
+
+    def seqs(r_left: int, cap: int, slots: int) -> Iterator[list[int]]:
+        yield []
+        if slots == 0:
+            return
+        for m in range(min(cap, r_left), 0, -1):
+            for tail in seqs(r_left - m, m, slots - 1):
+                yield [m] + tail
+
+    for seq in seqs(r, t[0] - t[1], left):
+        for tail in _new_vertex_patterns(r - sum(seq), rest):
+            out.append([(t, m) for m in seq] + tail)
+    return out
 
 
 # ---------------------------------------------------------------------- validation

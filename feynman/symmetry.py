@@ -50,7 +50,8 @@ def _refine(cells: list[list[int]], neighbours: list[list[tuple[int, int]]], n: 
     multigraph and the input partition.
     """
     cell_of = [0] * n
-    while True:
+    count = len(cells)
+    while count < n:                    # a discrete partition is equitable
         for i, cell in enumerate(cells):
             for v in cell:
                 cell_of[v] = i
@@ -62,17 +63,19 @@ def _refine(cells: list[list[int]], neighbours: list[list[tuple[int, int]]], n: 
             groups: dict[tuple, list[int]] = {}
             for v in cell:
                 sig = tuple(sorted([cell_of[w] * base + m for w, m in neighbours[v]]))
-                if sig in groups:
-                    groups[sig].append(v)
-                else:
+                group = groups.get(sig)
+                if group is None:
                     groups[sig] = [v]
+                else:
+                    group.append(v)
             if len(groups) == 1:
                 new.append(cell)
             else:
-                new.extend(groups[sig] for sig in sorted(groups))
-        if len(new) == len(cells):
+                new.extend([groups[sig] for sig in sorted(groups)])
+        if len(new) == count:
             return new
-        cells = new
+        cells, count = new, len(new)
+    return cells
 
 
 def canonical_leaves(colours: Sequence[Colour], adjacency: Adjacency
@@ -111,21 +114,31 @@ def canonical_leaves(colours: Sequence[Colour], adjacency: Adjacency
     cells = _refine([by_colour[c] for c in sorted(by_colour)], neighbours, n, base)
     best: list = [None, []]  # code, orders
 
+    def leaf(part: list[list[int]]) -> None:
+        order = [c[0] for c in part]
+        code = tuple([row[w] for i, row in enumerate([adjacency[v] for v in order])
+                      for w in order[i:]])
+        if best[0] is None or code < best[0]:
+            best[0], best[1] = code, [order]
+        elif code == best[0]:
+            best[1].append(order)
+
     def search(part: list[list[int]]) -> None:
-        target = next((i for i, c in enumerate(part) if len(c) > 1), -1)
-        if target < 0:
-            order = [c[0] for c in part]
-            rows = [adjacency[v] for v in order]
-            code = tuple(rows[i][order[j]] for i in range(n) for j in range(i, n))
-            if best[0] is None or code < best[0]:
-                best[0], best[1] = code, [order]
-            elif code == best[0]:
-                best[1].append(order)
+        for target, cell in enumerate(part):
+            if len(cell) > 1:
+                break
+        else:
+            leaf(part)
             return
-        head, cell, tail = part[:target], part[target], part[target + 1:]
+        head, tail = part[:target], part[target + 1:]
+        # individualising a node of the only pair leaves a discrete (equitable) partition
+        discrete = len(part) + 1 == n
         for v in cell:
-            search(_refine(head + [[v], [w for w in cell if w != v]] + tail, neighbours, n,
-                           base))
+            child = head + [[v], [w for w in cell if w != v]] + tail
+            if discrete:
+                leaf(child)
+            else:
+                search(_refine(child, neighbours, n, base))
 
     search(cells)
     code, orders = best
