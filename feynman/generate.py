@@ -226,83 +226,93 @@ def _generate_content(legs: int, content: dict[int, int], connected: bool, one_p
             continue                          # a free line is a component of its own
         if n_vertices == 0 and 2 * free_lines != legs:
             continue
+        may_be_one_pi = not one_pi or (n_vertices and free_lines == 0)
         for types in _leg_distributions(content, legs - 2 * free_lines):
             seen: set[tuple] = set()
             for kinds, adj, rigid in _skeletons(types, connected, legs > 0):
                 if rigid:       # the only candidate of its class, no automorphism
-                    internal = tuple(map(tuple, adj))
-                    if one_pi and not (n_vertices and free_lines == 0
-                                       and _bridgeless(internal)):
+                    if one_pi and not (may_be_one_pi and _bridgeless(adj)):
                         continue
-                    found.extend(_label(legs, labelled_legs, tuple(kinds), None,
-                                        [list(range(len(kinds)))], internal, free_lines,
-                                        arrangements))
+                    _label(found, legs, labelled_legs, kinds, None, None, adj, free_lines,
+                           arrangements)
                     continue
                 colours, code, orders = canonical_leaves(kinds, adj)
                 if (colours, code) in seen:
                     continue
                 seen.add((colours, code))
                 order = orders[0]
-                internal = tuple(tuple(adj[u][v] for v in order) for u in order)
-                if one_pi and not (n_vertices and free_lines == 0 and _bridgeless(internal)):
+                internal = tuple([tuple([row[v] for v in order])
+                                  for row in [adj[u] for u in order]])
+                if one_pi and not (may_be_one_pi and _bridgeless(internal)):
                     continue
-                found.extend(_label(legs, labelled_legs, colours, code, orders, internal,
-                                    free_lines, arrangements))
+                _label(found, legs, labelled_legs, colours, code, orders, internal,
+                       free_lines, arrangements)
     return found
 
 
-def _label(legs: int, labelled_legs: bool, colours: tuple, code: tuple,
-           orders: list[list[int]], internal: tuple, free_lines: int,
-           arrangements: dict[tuple[int, ...], list[tuple[int, ...]]]) -> Iterator[Diagram]:
-    """The diagrams of one internal multigraph: its leg assignments up to automorphisms.
+def _label(found: list[Diagram], legs: int, labelled_legs: bool, colours: tuple,
+           code: tuple | None, orders: list[list[int]] | None, internal: tuple,
+           free_lines: int, arrangements: dict[tuple[int, ...], list[tuple[int, ...]]]
+           ) -> None:
+    """Append the diagrams of one internal multigraph: its leg assignments up to automorphisms.
 
-    ``code`` None: a rigid multigraph, whose canonical keys are left to be computed lazily.
-    ``arrangements`` caches the distinct orderings of each multiset of leg slots.
+    ``code`` and ``orders`` None: a rigid multigraph (no automorphism), whose canonical keys
+    are left to be computed lazily.  ``arrangements`` caches the distinct orderings of each
+    multiset of leg slots.
     """
-    valences = tuple(k for k, _ in colours)
+    valences = tuple([k for k, _ in colours])
     lines = line_permutations(internal)
     on_vertex = [e for _, e in colours]
+    make = Diagram._from_class
     if not labelled_legs:
-        automorphisms = len(orders) * _leg_permutations(on_vertex, free_lines)
-        yield Diagram._from_class(legs, False, valences, internal,
-                                  _sorted_attachment(colours, free_lines),
-                                  None if code is None
-                                  else (legs, False, colours, code, free_lines), automorphisms,
-                                  automorphisms * lines)
+        automorphisms = (1 if orders is None else len(orders)) * _leg_permutations(
+            on_vertex, free_lines)
+        found.append(make(legs, False, valences, internal,
+                          _sorted_attachment(colours, free_lines),
+                          None if code is None else (legs, False, colours, code, free_lines),
+                          automorphisms, automorphisms * lines))
         return
-    # automorphisms as permutations of the canonical positions
-    first = orders[0]
-    maps = []
-    for order in orders[1:]:
-        position = [0] * len(order)
-        for p, v in enumerate(order):
-            position[v] = p
-        maps.append([position[v] for v in first])
     slots = tuple([p for p, e in enumerate(on_vertex) for _ in range(e)]
                   + [-1] * (2 * free_lines))
-    if slots not in arrangements:
-        arrangements[slots] = list(_multiset_permutations(list(slots)))
-    if not maps and not free_lines:       # no automorphism: every assignment is a diagram
-        key = None if code is None else (legs, True, colours, code)
-        for assignment in arrangements[slots]:
-            yield Diagram._from_class(legs, True, valences, internal, assignment,
-                                      key and key + (assignment, ()), 1, lines)
-        return
-    for assignment in arrangements[slots]:
+    assignments = arrangements.get(slots)
+    if assignments is None:
+        assignments = arrangements[slots] = list(_multiset_permutations(list(slots)))
+    if orders is None or len(orders) == 1:
+        if not free_lines:                # no automorphism: every assignment is a diagram
+            if code is None:
+                found.extend([make(legs, True, valences, internal, assignment, None, 1, lines)
+                              for assignment in assignments])
+            else:
+                key = (legs, True, colours, code)
+                found.extend([make(legs, True, valences, internal, assignment,
+                                   key + (assignment, ()), 1, lines)
+                              for assignment in assignments])
+            return
+        maps = []
+    else:
+        # automorphisms as permutations of the canonical positions
+        first = orders[0]
+        maps = []
+        for order in orders[1:]:
+            position = [0] * len(order)
+            for p, v in enumerate(order):
+                position[v] = p
+            maps.append([position[v] for v in first] + [-1])    # [-1]: a free line's end
+    for assignment in assignments:
         automorphisms = 1
         for perm in maps:
-            image = tuple(perm[a] if a >= 0 else -1 for a in assignment)
+            image = tuple([perm[a] for a in assignment])
             if image < assignment:
                 break
             automorphisms += image == assignment
         else:
             free = [i for i, a in enumerate(assignment) if a < 0]
             for pairs in _pairings(free):
-                yield Diagram._from_class(legs, True, valences, internal,
-                                          _attachment(assignment, pairs),
-                                          None if code is None
-                                          else (legs, True, colours, code, assignment, pairs),
-                                          automorphisms, automorphisms * lines)
+                found.append(make(legs, True, valences, internal,
+                                  _attachment(assignment, pairs),
+                                  None if code is None
+                                  else (legs, True, colours, code, assignment, pairs),
+                                  automorphisms, automorphisms * lines))
 
 
 def _multiset_permutations(items: list[int]) -> Iterator[tuple[int, ...]]:
@@ -372,7 +382,7 @@ def _compositions(total: int, top: int) -> Iterator[list[int]]:
 
 
 def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhere: bool
-               ) -> list[tuple[list[tuple[int, int]], list[list[int]], bool]]:
+               ) -> list[tuple[tuple[tuple[int, int], ...], tuple[tuple[int, ...], ...], bool]]:
     """Labelled internal multigraphs covering every class with these vertex kinds (repeats).
 
     A kind is ``(valence, legs on the vertex)``; a vertex of kind ``(k, e)`` has ``k - e``
@@ -393,7 +403,7 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
     The search is a plain recursion appending to the returned list (no generator frames
     between the levels); the order of the candidates is the depth-first order of the search.
     """
-    out: list[tuple[list[tuple[int, int]], list[list[int]], bool]] = []
+    out: list[tuple[tuple[tuple[int, int], ...], tuple[tuple[int, ...], ...], bool]] = []
     total = sum(types.values())
     if sum((k - e) * c for (k, e), c in types.items()) % 2:
         return out
@@ -411,22 +421,27 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
 
     def second_order_screen() -> bool | None:
         """None if a complete graph breaks the rules for the second-order profile (the
-        profile, then the sorted (multiplicity, profile) of the neighbours); else rigidity."""
-        second = [(profiles[v], sorted([(m, profiles[w]) for w, m in enumerate(row)
-                                        if m and w != v]))
-                  for v, row in enumerate(adj)]
-        root = second[0]
+        profile, then the sorted (multiplicity, profile) of the neighbours); else rigidity.
+        Only nodes of equal profiles are compared, so only theirs are computed."""
+        second: dict[int, list] = {}
+        root = profiles[0]
         rigid = True
         for v in range(1, total):
+            prof = profiles[v]
+            against = [0] if prof == root else []
+            if tied[v] and prof == profiles[v - 1]:
+                against.append(v - 1)
+            if not against:
+                continue
+            for u in (v, *against):
+                if u not in second:
+                    second[u] = sorted([(m, profiles[w]) for w, m in enumerate(adj[u])
+                                        if m and w != u])
             s = second[v]
-            if s[0] == root[0]:
-                if s > root:
+            for u in against:
+                if s > second[u]:
                     return None
-                rigid = rigid and s != root
-            if tied[v] and s[0] == second[v - 1][0]:
-                if s > second[v - 1]:
-                    return None
-                rigid = rigid and s != second[v - 1]
+                rigid = rigid and s != second[u]
         return rigid
 
     def visit(p: int) -> None:
@@ -461,13 +476,13 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
         if p == created:
             if created == total:
                 if not connected:
-                    out.append((kind[:], [row[:] for row in adj], False))
+                    out.append((tuple(kind), tuple(map(tuple, adj)), False))
                 elif not ambiguous[0]:
-                    out.append((kind[:], [row[:] for row in adj], True))
+                    out.append((tuple(kind), tuple(map(tuple, adj)), True))
                 else:
                     rigid = second_order_screen()
                     if rigid is not None:
-                        out.append((kind[:], [row[:] for row in adj], rigid))
+                        out.append((tuple(kind), tuple(map(tuple, adj)), rigid))
                 return
             if created and connected:
                 return

@@ -103,14 +103,18 @@ def canonical_leaves(colours: Sequence[Colour], adjacency: Adjacency
     [[0, 1, 2], [1, 0, 2]]
     """
     n = len(colours)
-    if len(adjacency) != n or any(len(row) != n for row in adjacency):
+    if len(adjacency) != n or (n and set(map(len, adjacency)) != {n}):
         raise ValueError(f"adjacency must be a {n} x {n} matrix matching colours")
     neighbours = [[(w, m) for w, m in enumerate(row) if m and w != v]
                   for v, row in enumerate(adjacency)]
     by_colour: dict[tuple, list[int]] = {}
     for v, c in enumerate(colours):
-        by_colour.setdefault((c, adjacency[v][v]), []).append(v)
-    base = 1 + max((m for row in adjacency for m in row), default=0)
+        cell = by_colour.get((c, adjacency[v][v]))
+        if cell is None:
+            by_colour[c, adjacency[v][v]] = [v]
+        else:
+            cell.append(v)
+    base = 1 + max(map(max, adjacency)) if n else 1
     cells = _refine([by_colour[c] for c in sorted(by_colour)], neighbours, n, base)
     best: list = [None, []]  # code, orders
 
@@ -124,9 +128,11 @@ def canonical_leaves(colours: Sequence[Colour], adjacency: Adjacency
             best[1].append(order)
 
     def search(part: list[list[int]]) -> None:
-        for target, cell in enumerate(part):
+        target = 0                      # the first cell of two or more nodes
+        for cell in part:
             if len(cell) > 1:
                 break
+            target += 1
         else:
             leaf(part)
             return
@@ -142,7 +148,7 @@ def canonical_leaves(colours: Sequence[Colour], adjacency: Adjacency
 
     search(cells)
     code, orders = best
-    return tuple(colours[v] for v in orders[0]), code, orders
+    return tuple([colours[v] for v in orders[0]]), code, orders
 
 
 def canonical_form(colours: Sequence[Colour], adjacency: Adjacency
@@ -211,10 +217,11 @@ def line_permutations(adjacency: Adjacency) -> int:
     8
     """
     out = 1
-    n = len(adjacency)
-    for u in range(n):
-        loops = adjacency[u][u]
-        out *= factorial(loops) * 2 ** loops
-        for v in range(u + 1, n):
-            out *= factorial(adjacency[u][v])
+    for u, row in enumerate(adjacency):
+        loops = row[u]
+        if loops:
+            out *= factorial(loops) << loops
+        for m in row[u + 1:]:
+            if m > 1:
+                out *= factorial(m)
     return out
