@@ -276,7 +276,7 @@ def _label(found: list[Diagram], legs: int, labelled_legs: bool, colours: tuple,
                   + [-1] * (2 * free_lines))
     assignments = arrangements.get(slots)
     if assignments is None:
-        assignments = arrangements[slots] = list(_multiset_permutations(list(slots)))
+        assignments = arrangements[slots] = _multiset_permutations(list(slots))
     if orders is None or len(orders) == 1:
         if not free_lines:                # no automorphism: every assignment is a diagram
             if code is None:
@@ -315,7 +315,7 @@ def _label(found: list[Diagram], legs: int, labelled_legs: bool, colours: tuple,
                                   automorphisms, automorphisms * lines))
 
 
-def _multiset_permutations(items: list[int]) -> Iterator[tuple[int, ...]]:
+def _multiset_permutations(items: list[int]) -> list[tuple[int, ...]]:
     """Distinct orderings of ``items`` in lexicographic order."""
     counts: dict[int, int] = {}
     for x in items:
@@ -323,20 +323,22 @@ def _multiset_permutations(items: list[int]) -> Iterator[tuple[int, ...]]:
     values = sorted(counts)
     size = len(items)
     current: list[int] = []
+    out: list[tuple[int, ...]] = []
 
-    def extend() -> Iterator[tuple[int, ...]]:
+    def extend() -> None:
         if len(current) == size:
-            yield tuple(current)
+            out.append(tuple(current))
             return
         for x in values:
             if counts[x]:
                 counts[x] -= 1
                 current.append(x)
-                yield from extend()
+                extend()
                 current.pop()
                 counts[x] += 1
 
-    yield from extend()
+    extend()
+    return out
 
 
 def _pairings(items: list[int]) -> Iterator[tuple[tuple[int, int], ...]]:
@@ -350,35 +352,33 @@ def _pairings(items: list[int]) -> Iterator[tuple[tuple[int, int], ...]]:
             yield ((first, partner),) + tail
 
 
-def _leg_distributions(content: dict[int, int], legs: int) -> Iterator[dict[tuple[int, int], int]]:
+def _leg_distributions(content: dict[int, int], legs: int) -> list[dict[tuple[int, int], int]]:
     """Ways to end ``legs`` legs on the vertices: counts of vertex kinds (valence, legs on it)."""
     valences = sorted(content)
+    out: list[dict[tuple[int, int], int]] = []
 
-    def spread(i: int, left: int) -> Iterator[dict[tuple[int, int], int]]:
+    def spread(i: int, left: int, prefix: dict[tuple[int, int], int]) -> None:
         if i == len(valences):
             if left == 0:
-                yield {}
+                out.append(prefix)
             return
         k = valences[i]
         for counts in _compositions(content[k], min(k, left)):
             used = sum(e * c for e, c in enumerate(counts))
             if used <= left:
-                for rest in spread(i + 1, left - used):
-                    out = {(k, e): c for e, c in enumerate(counts) if c}
-                    out.update(rest)
-                    yield out
+                here = dict(prefix)
+                here.update({(k, e): c for e, c in enumerate(counts) if c})
+                spread(i + 1, left - used, here)
 
-    yield from spread(0, legs)
+    spread(0, legs, {})
+    return out
 
 
-def _compositions(total: int, top: int) -> Iterator[list[int]]:
+def _compositions(total: int, top: int) -> list[list[int]]:
     """Counts ``c_0..c_top`` with sum ``total`` (how many vertices carry 0..top legs)."""
     if top == 0:
-        yield [total]
-        return
-    for c in range(total + 1):
-        for rest in _compositions(total - c, top - 1):
-            yield rest + [c]
+        return [[total]]
+    return [rest + [c] for c in range(total + 1) for rest in _compositions(total - c, top - 1)]
 
 
 def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhere: bool
@@ -589,13 +589,14 @@ def _new_vertex_patterns(r: int, ts: tuple[tuple[tuple[int, int], int], ...]
     (t, left), rest = ts[0], ts[1:]
     out = []
 
-    def seqs(r_left: int, cap: int, slots: int) -> Iterator[list[int]]:
-        yield []
-        if slots == 0:
-            return
-        for m in range(min(cap, r_left), 0, -1):
-            for tail in seqs(r_left - m, m, slots - 1):
-                yield [m] + tail
+    def seqs(r_left: int, cap: int, slots: int) -> list[list[int]]:
+        """Non-increasing multiplicities (at most ``cap``, sum at most ``r_left``) of up to
+        ``slots`` new vertices, in the search order."""
+        found: list[list[int]] = [[]]
+        if slots:
+            for m in range(min(cap, r_left), 0, -1):
+                found.extend([[m] + tail for tail in seqs(r_left - m, m, slots - 1)])
+        return found
 
     for seq in seqs(r, t[0] - t[1], left):
         for tail in _new_vertex_patterns(r - sum(seq), rest):
