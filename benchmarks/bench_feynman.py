@@ -18,7 +18,9 @@ is not repeated, and a short class is repeated until each generator has run abou
 ``--min-time`` seconds in all (best of up to several thousand runs: a 20-microsecond class
 is otherwise dominated by timer noise and the scheduler).  Every run generates from scratch:
 ``generate`` keeps no cache between calls (its memo tables live inside one call).  The
-baseline runs in a subprocess with ``DIR`` first on the path.
+baseline runs in a subprocess with ``DIR`` first on the path.  The nnqft timed is the
+checkout holding this script (its root goes first on ``sys.path``; the script prints it),
+not an installed copy.
 """
 from __future__ import annotations
 
@@ -30,6 +32,11 @@ import sys
 import time
 from fractions import Fraction
 from typing import Callable
+
+# time the checkout this script belongs to, not an installed copy of nnqft
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
 
 CLASSES = [
     # (name, legs, loops, time the peers too)
@@ -128,7 +135,9 @@ def main() -> None:
         print("feyngraph is not importable: its column is skipped (install it with "
               "python3 -m pip install --target DIR feyngraph, pass --feyngraph-path DIR)\n")
     classes = CLASSES + ([VACUUM_9] if args.vacuum_9 else [])
-    print("times in milliseconds, best of the repetitions (wall clock, CPU)")
+    import feynman
+    print(f"nnqft: {os.path.dirname(feynman.__file__)}; times in milliseconds, best of the "
+          "repetitions (wall clock, CPU)")
     print(f"{'class':<38} {'diagrams':>8} {'sum 1/S':>14} {'old':>9} {'nnqft':>9} "
           f"{'cpu':>9} {'feyngraph':>10} {'cpu':>9} {'fg/nnqft':>8}")
     for name, legs, loops, peers in classes:
