@@ -6,7 +6,9 @@ internal vertices, each vertex coloured by its valence and the number of legs en
 (legs are interchangeable at this stage).  Their multiplicity matrices are filled node by
 node in breadth-first order: processing a node saturates all its free half-edges at once
 (self-loops, lines to nodes already created, lines to new vertices, new vertices of one
-colour with non-increasing multiplicities).  Connected candidates are screened by a cheap
+colour with non-increasing multiplicities); a branch ends as soon as the half-edges left on
+the node cannot fit on the later nodes and the vertices still to create, or a connected
+graph would close before its last vertex.  Connected candidates are screened by a cheap
 invariant before any canonical form, the profile of a node (colour, self-loops, sorted
 multiplicities of its lines) and, once the graph is complete, its second-order profile
 (with the neighbours' profiles): the first node must have the largest one, and new vertices
@@ -399,6 +401,8 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
     (second-order) profile and whose twins all have distinct ones has a single such
     labelling: it is flagged rigid (the only candidate of its class, no automorphism).
     With ``legs_everywhere`` every component must carry a leg (no vacuum bubbles).
+    Branches whose half-edges cannot fit (on the later nodes and the vertices still to
+    create) or whose connected component would close too early are cut at once.
 
     The search is a plain recursion appending to the returned list (no generator frames
     between the levels); the order of the candidates is the depth-first order of the search.
