@@ -52,7 +52,7 @@ from nnqft_sym.errors import CostLimitError
 from nnqft_sym.validation import check_integer
 
 from .diagram import Diagram, _attachment, _bridgeless, _leg_permutations, _sorted_attachment
-from .symmetry import canonical_leaves, line_permutations
+from .symmetry import _automorphisms, canonical_leaves, line_permutations
 
 __all__ = ["generate", "vertex_combinations", "contraction_estimate", "MAX_CONTRACTIONS"]
 
@@ -230,7 +230,15 @@ def _generate_content(legs: int, content: dict[int, int], connected: bool, one_p
             continue
         may_be_one_pi = not one_pi or (n_vertices and free_lines == 0)
         for types in _leg_distributions(content, legs - 2 * free_lines):
+            # one diagram per multigraph, or at most two leg assignments (2-point): worth
+            # finding the automorphisms directly and deferring the canonical labelling
+            # (labelled: at most two assignments iff legs <= 2 or all legs on one vertex)
+            deferrable = legs > 0 and free_lines == 0 and (
+                not labelled_legs or legs <= 2 or any(e == legs for _, e in types))
             seen: set[tuple] = set()
+            # deferrable: candidates by their profiles, [kinds, adj, canonical (colours, code)
+            # or None until a candidate with the same profiles needs it]
+            buckets: dict[tuple, list[list]] = {}
             for kinds, adj, rigid in _skeletons(types, connected, legs > 0):
                 if rigid:       # the only candidate of its class, no automorphism
                     if one_pi and not (may_be_one_pi and _bridgeless(adj)):
@@ -238,10 +246,17 @@ def _generate_content(legs: int, content: dict[int, int], connected: bool, one_p
                     _label(found, legs, labelled_legs, kinds, None, None, adj, free_lines,
                            arrangements)
                     continue
-                colours, code, orders = canonical_leaves(kinds, adj)
-                if (colours, code) in seen:
-                    continue
-                seen.add((colours, code))
+                if deferrable:
+                    canonical = _deferred(found, buckets, legs, labelled_legs, kinds, adj,
+                                          one_pi, arrangements)
+                    if canonical is None:
+                        continue        # a repeat, not 1PI, or already labelled
+                    colours, code, orders = canonical
+                else:
+                    colours, code, orders = canonical_leaves(kinds, adj)
+                    if (colours, code) in seen:
+                        continue
+                    seen.add((colours, code))
                 order = orders[0]
                 internal = tuple([tuple([row[v] for v in order])
                                   for row in [adj[u] for u in order]])
@@ -250,6 +265,74 @@ def _generate_content(legs: int, content: dict[int, int], connected: bool, one_p
                 _label(found, legs, labelled_legs, colours, code, orders, internal,
                        free_lines, arrangements)
     return found
+
+
+def _deferred(found: list[Diagram], buckets: dict[tuple, list[list]], legs: int,
+              labelled_legs: bool, kinds: tuple, adj: tuple, one_pi: bool,
+              arrangements: dict[tuple[int, ...], list[tuple[int, ...]]]
+              ) -> tuple[tuple, tuple, list[list[int]]] | None:
+    """A non-rigid candidate with legs: drop it if it repeats an earlier one, else label it.
+
+    Candidates are compared by their canonical forms only when their profiles (the multiset
+    of (kind, self-loops, multiplicities) of the nodes, an isomorphism invariant) coincide.
+    A new multigraph whose leg assignments form one orbit of its automorphisms (unlabelled
+    legs, or at most two assignments: the 2-point classes) yields its single diagram at once,
+    with the automorphisms found directly on the profile cells and the canonical labelling
+    left to :meth:`Diagram._from_labelling`.  Otherwise returns its
+    :func:`~feynman.symmetry.canonical_leaves` for :func:`_label`; None when done (a repeat,
+    not 1PI, or labelled here).
+    """
+    groups: dict[tuple, list[int]] = {}
+    for v, row in enumerate(adj):
+        loops = row[v]
+        multiplicities = sorted([m for m in row if m])
+        if loops:
+            multiplicities.remove(loops)
+        profile = (kinds[v], loops, tuple(multiplicities))
+        group = groups.get(profile)
+        if group is None:
+            groups[profile] = [v]
+        else:
+            group.append(v)
+    bucket = buckets.setdefault(tuple(sorted([(p, len(g)) for p, g in groups.items()])), [])
+    canonical = None
+    if bucket:
+        canonical = canonical_leaves(kinds, adj)
+        form = canonical[:2]
+        for entry in bucket:
+            if entry[2] is None:
+                entry[2] = canonical_leaves(entry[0], entry[1])[:2]
+            if entry[2] == form:
+                return None
+    entry = [kinds, adj, None if canonical is None else canonical[:2]]
+    bucket.append(entry)
+    if one_pi and not _bridgeless(adj):
+        return None
+    if canonical is not None:
+        return canonical
+    on_vertex = [e for _, e in kinds]
+    slots = tuple([v for v, e in enumerate(on_vertex) for _ in range(e)])
+    automorphisms = 0
+    if labelled_legs:
+        assignments = arrangements.get(slots)
+        if assignments is None:
+            assignments = arrangements[slots] = _multiset_permutations(list(slots))
+        if len(assignments) <= 2:
+            auts = _automorphisms(adj, list(groups.values()))
+            first = assignments[0]
+            if len({tuple([perm[a] for a in first]) for perm in auts}) == len(assignments):
+                automorphisms = len(auts) // len(assignments)
+    else:
+        automorphisms = len(_automorphisms(adj, list(groups.values()))) * _leg_permutations(
+            on_vertex, 0)
+    if automorphisms:
+        found.append(Diagram._from_labelling(legs, labelled_legs, kinds, adj, slots,
+                                             automorphisms,
+                                             automorphisms * line_permutations(adj)))
+        return None
+    canonical = canonical_leaves(kinds, adj)
+    entry[2] = canonical[:2]
+    return canonical
 
 
 def _label(found: list[Diagram], legs: int, labelled_legs: bool, colours: tuple,

@@ -151,6 +151,49 @@ def canonical_leaves(colours: Sequence[Colour], adjacency: Adjacency
     return tuple([colours[v] for v in orders[0]]), code, orders
 
 
+def _automorphisms(adjacency: Adjacency, cells: Sequence[Sequence[int]]) -> list[list[int]]:
+    """Every node permutation that maps each cell onto itself and keeps the multiplicities.
+
+    ``cells`` must be a partition invariant under the automorphisms (e.g. by colour and a
+    degree profile); then these are exactly the automorphisms.  Backtracking over the nodes,
+    those of the smallest cells first, each image checked against the nodes already mapped;
+    ``image[v]`` is the image of ``v``.
+    """
+    n = len(adjacency)
+    cell_of: list[Sequence[int]] = [()] * n
+    for cell in cells:
+        for v in cell:
+            cell_of[v] = cell
+    order = sorted(range(n), key=lambda v: len(cell_of[v]))
+    image = [0] * n
+    used = [False] * n
+    out: list[list[int]] = []
+
+    def extend(k: int) -> None:
+        if k == n:
+            out.append(image[:])
+            return
+        v = order[k]
+        row = adjacency[v]
+        for w in cell_of[v]:
+            if used[w]:
+                continue
+            target = adjacency[w]
+            if target[w] != row[v]:
+                continue
+            for u in order[:k]:
+                if row[u] != target[image[u]]:
+                    break
+            else:
+                image[v] = w
+                used[w] = True
+                extend(k + 1)
+                used[w] = False
+
+    extend(0)
+    return out
+
+
 def canonical_form(colours: Sequence[Colour], adjacency: Adjacency
                    ) -> tuple[tuple, int, list[int]]:
     r"""Canonical form and vertex-automorphism count of a coloured multigraph.
