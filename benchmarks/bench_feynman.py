@@ -180,8 +180,8 @@ def main() -> None:
               else f"{'-':>10} {'-':>9} {'-':>8}")
         old_s = f"{1e3 * old['wall']:>9.3f}" if old else f"{'-':>9}"
         print(f"{name:<38} {count:>8} {str(total):>14} {old_s} {1e3 * best['nnqft'][0]:>9.3f} "
-              f"{1e3 * best['nnqft'][1]:>9.3f} {fg}" + ("" if agree else "  COUNTS OR SUMS DIFFER"),
-              flush=True)
+              f"{1e3 * best['nnqft'][1]:>9.3f} {fg}"
+              + ("" if agree else "  COUNTS OR SUMS DIFFER"), flush=True)
 
 
 if __name__ == "__main__":

@@ -17,9 +17,13 @@ Every class keeps a breadth-first labelling meeting these rules, so none is lost
 candidate whose first node has the only largest profile and whose twins all differ is the
 only candidate of its class and has no automorphism (*rigid*): it needs no canonical form.
 The other candidates are merged by the canonical form of :mod:`feynman.symmetry`, which
-also gives their automorphisms.  The labelled legs are then distributed over the leg slots
-of each internal multigraph, one assignment per orbit of its automorphism group, the
-stabiliser giving the automorphisms that fix every leg.  The symmetry factor is exact:
+also gives their automorphisms.  With legs, canonical forms are compared only among
+candidates with the same multiset of node profiles, and a multigraph whose leg assignments
+form a single orbit (the 2-point classes, unlabelled legs) gets its automorphisms directly
+on the profile cells, its canonical labelling and key being computed on first use.  The
+labelled legs are then distributed over the leg slots of each internal multigraph, one
+assignment per orbit of its automorphism group, the stabiliser giving the automorphisms
+that fix every leg.  The symmetry factor is exact:
 :math:`S = |\mathrm{Aut}| \prod_{u<v} m_{uv}! \prod_v l_v!\,2^{l_v}` (times the
 permutations of interchangeable legs on one vertex and of free lines for unlabelled legs).
 
@@ -215,7 +219,7 @@ def _scientific(x: float) -> str:
 # ---------------------------------------------------------------------- the generator
 def _generate_content(legs: int, content: dict[int, int], connected: bool, one_pi: bool,
                       labelled_legs: bool) -> list[Diagram]:
-    """The diagrams of one vertex content, sorted by canonical key."""
+    """The diagrams of one vertex content, in generation order."""
     if (legs + sum(k * c for k, c in content.items())) % 2:
         return []
     n_vertices = sum(content.values())

@@ -252,7 +252,8 @@ def test_direct_automorphisms_match_networkx_on_generated_multigraphs():
                 for u in range(len(adj)):
                     for v in range(u, len(adj)):
                         g.add_edges_from([(u, v)] * adj[u][v])
-                matcher = MultiGraphMatcher(g, g, node_match=lambda a, b: a["kind"] == b["kind"])
+                matcher = MultiGraphMatcher(g, g,
+                                            node_match=lambda a, b: a["kind"] == b["kind"])
                 expected = {tuple(m[v] for v in range(len(adj)))
                             for m in matcher.isomorphisms_iter()}
                 assert {tuple(p) for p in found} == expected
