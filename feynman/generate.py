@@ -452,22 +452,34 @@ def _leg_distributions(content: dict[int, int], legs: int) -> list[dict[tuple[in
                 out.append(prefix)
             return
         k = valences[i]
-        for counts in _compositions(content[k], min(k, left)):
-            used = sum(e * c for e, c in enumerate(counts))
-            if used <= left:
-                here = dict(prefix)
-                here.update({(k, e): c for e, c in enumerate(counts) if c})
-                spread(i + 1, left - used, here)
+        for counts in _compositions(content[k], min(k, left), left, i == len(valences) - 1):
+            here = dict(prefix)
+            here.update({(k, e): c for e, c in enumerate(counts) if c})
+            spread(i + 1, left - sum(e * c for e, c in enumerate(counts)), here)
 
     spread(0, legs, {})
     return out
 
 
-def _compositions(total: int, top: int) -> list[list[int]]:
-    """Counts ``c_0..c_top`` with sum ``total`` (how many vertices carry 0..top legs)."""
-    if top == 0:
-        return [[total]]
-    return [rest + [c] for c in range(total + 1) for rest in _compositions(total - c, top - 1)]
+def _compositions(total: int, top: int, budget: int, exact: bool) -> list[list[int]]:
+    """Counts ``c_0..c_top`` with sum ``total`` (how many vertices carry 0..top legs) using
+    at most ``budget`` legs (exactly ``budget`` if ``exact``), ``c_top`` varying slowest."""
+    out: list[list[int]] = []
+    counts = [0] * (top + 1)
+
+    def choose(e: int, vertices: int, left: int) -> None:
+        if e == 0:
+            if not exact or left == 0:
+                counts[0] = vertices
+                out.append(counts[:])
+            return
+        for c in range(min(vertices, left // e) + 1):
+            counts[e] = c
+            choose(e - 1, vertices - c, left - c * e)
+        counts[e] = 0
+
+    choose(top, total, budget)
+    return out
 
 
 def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhere: bool

@@ -155,22 +155,24 @@ def _automorphisms(adjacency: Adjacency, cells: Sequence[Sequence[int]]) -> list
     """Every node permutation that maps each cell onto itself and keeps the multiplicities.
 
     ``cells`` must be a partition invariant under the automorphisms (e.g. by colour and a
-    degree profile); then these are exactly the automorphisms.  Backtracking over the nodes,
-    those of the smallest cells first, each image checked against the nodes already mapped;
-    ``image[v]`` is the image of ``v``.
+    degree profile); then these are exactly the automorphisms.  The nodes of one-node cells
+    are fixed; the others are mapped by backtracking, those of the smallest cells first,
+    each image checked against every node already mapped.  ``image[v]`` is the image of
+    ``v``.
     """
     n = len(adjacency)
-    cell_of: list[Sequence[int]] = [()] * n
-    for cell in cells:
-        for v in cell:
-            cell_of[v] = cell
-    order = sorted(range(n), key=lambda v: len(cell_of[v]))
-    image = [0] * n
+    image = list(range(n))
+    moving = sorted((cell for cell in cells if len(cell) > 1), key=len)
+    if not moving:
+        return [image]
+    order = [v for cell in moving for v in cell]
+    cell_of = {v: cell for cell in moving for v in cell}
+    mapped = [v for cell in cells if len(cell) == 1 for v in cell]   # fixed nodes first
     used = [False] * n
     out: list[list[int]] = []
 
     def extend(k: int) -> None:
-        if k == n:
+        if k == len(order):
             out.append(image[:])
             return
         v = order[k]
@@ -181,14 +183,17 @@ def _automorphisms(adjacency: Adjacency, cells: Sequence[Sequence[int]]) -> list
             target = adjacency[w]
             if target[w] != row[v]:
                 continue
-            for u in order[:k]:
+            for u in mapped:
                 if row[u] != target[image[u]]:
                     break
             else:
                 image[v] = w
                 used[w] = True
+                mapped.append(v)
                 extend(k + 1)
+                mapped.pop()
                 used[w] = False
+        image[v] = v
 
     extend(0)
     return out
