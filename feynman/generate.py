@@ -547,9 +547,11 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
                 rigid = rigid and s != second[u]
         return rigid
 
-    def visit(p: int) -> None:
-        """Screen the completed node ``p - 1``, then saturate node ``p``."""
-        if connected and p:
+    def saturate(p: int) -> None:
+        """Screen the completed node ``p - 1`` (connected graphs), then give node ``p`` all
+        its missing lines, or emit the graph / start a component when no node is left."""
+        screened = connected and p
+        if screened:
             row = adj[p - 1]
             prof = (kind[p - 1], row[p - 1],
                     sorted([m for m in row if m], reverse=True))
@@ -568,13 +570,6 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
                     tie = tie or prof == twin
             profiles.append(prof)
             ambiguous[0] += tie
-            saturate(p)
-            ambiguous[0] -= tie
-            profiles.pop()
-            return
-        saturate(p)
-
-    def saturate(p: int) -> None:
         created = len(kind)
         if p == created:
             if created == total:
@@ -586,42 +581,43 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
                     rigid = second_order_screen()
                     if rigid is not None:
                         out.append((tuple(kind), tuple(map(tuple, adj)), rigid))
-                return
-            if created and connected:
-                return
-            roots = [t for t in kinds
-                     if remaining[t] and (connected or t[1] or not legs_everywhere)]
-            if connected:
-                roots = roots[-1:]            # the largest kind (first entry of the profile)
-            for t in roots:
-                _create(t, False)
-                saturate(p)
-                _uncreate(t)
-            return
-        f = free[p]
-        if f == 0:
-            visit(p + 1)
-            return
-        free[p] = 0
-        top = f // 2
-        if connected and p:       # more self-loops than the first node or the twin: rejected
-            if kind[p] == kind[0]:
-                top = min(top, adj[0][0])
-            if tied[p]:
-                top = min(top, adj[p - 1][p - 1])
-        row = adj[p]
-        room = sum(free[p + 1:]) + capacity[0]    # half-edges the other lines can take
-        for loops in range(top, -1, -1):
-            r = f - 2 * loops
-            if r > room:
-                break
-            row[p] = loops
-            if r:
-                lines(p, p + 1, r)
-            elif not (connected and created < total and not any(free[p + 1:])):
-                visit(p + 1)
-        row[p] = 0
-        free[p] = f
+            elif not (created and connected):
+                roots = [t for t in kinds
+                         if remaining[t] and (connected or t[1] or not legs_everywhere)]
+                if connected:
+                    roots = roots[-1:]        # the largest kind (first entry of the profile)
+                for t in roots:
+                    _create(t, False)
+                    saturate(p)               # p == 0 when connected: nothing to screen
+                    _uncreate(t)
+        elif free[p] == 0:
+            saturate(p + 1)
+        else:
+            f = free[p]
+            free[p] = 0
+            top = f // 2
+            if connected and p:   # more self-loops than the first node or the twin: rejected
+                if kind[p] == kind[0]:
+                    top = min(top, adj[0][0])
+                if tied[p]:
+                    top = min(top, adj[p - 1][p - 1])
+            row = adj[p]
+            room = sum(free) + capacity[0]    # half-edges the other lines can take (nodes
+            #                                   up to p have no free one left)
+            for loops in range(top, -1, -1):
+                r = f - 2 * loops
+                if r > room:
+                    break
+                row[p] = loops
+                if r:
+                    lines(p, p + 1, r)
+                elif not (connected and created < total and not any(free)):
+                    saturate(p + 1)
+            row[p] = 0
+            free[p] = f
+        if screened:
+            ambiguous[0] -= tie
+            profiles.pop()
 
     def lines(p: int, q: int, r: int) -> None:
         """Give the ``r > 0`` remaining half-edges of ``p`` to nodes ``q, q + 1, ...``
@@ -643,7 +639,7 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
                     node = len(kind) - 1
                     row[node] = adj[node][p] = m
                     free[node] -= m
-                visit(p + 1)
+                saturate(p + 1)
                 for t, _ in reversed(pattern):
                     node = len(kind) - 1
                     row[node] = adj[node][p] = 0
@@ -657,8 +653,8 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
             free[q] = f - m
             if m < r:
                 lines(p, q + 1, r - m)
-            elif not (connected and created < total and not any(free[p + 1:])):
-                visit(p + 1)            # else the component would close too early
+            elif not (connected and created < total and not any(free)):
+                saturate(p + 1)         # else the component would close too early
         free[q] = f
         row[q] = column[p] = 0
 
