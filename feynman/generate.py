@@ -243,7 +243,7 @@ def _generate_content(legs: int, content: dict[int, int], connected: bool, one_p
             # deferrable: candidates by their profiles, [kinds, adj, canonical (colours, code)
             # or None until a candidate with the same profiles needs it]
             buckets: dict[tuple, list[list]] = {}
-            for kinds, adj, rigid in _skeletons(types, connected, legs > 0):
+            for kinds, adj, rigid, profiles in _skeletons(types, connected, legs > 0):
                 if rigid:       # the only candidate of its class, no automorphism
                     if one_pi and not (may_be_one_pi and _bridgeless(adj)):
                         continue
@@ -252,7 +252,7 @@ def _generate_content(legs: int, content: dict[int, int], connected: bool, one_p
                     continue
                 if deferrable:
                     canonical = _deferred(found, buckets, legs, labelled_legs, kinds, adj,
-                                          one_pi, arrangements)
+                                          profiles, one_pi, arrangements)
                     if canonical is None:
                         continue        # a repeat, not 1PI, or already labelled
                     colours, code, orders = canonical
@@ -272,13 +272,15 @@ def _generate_content(legs: int, content: dict[int, int], connected: bool, one_p
 
 
 def _deferred(found: list[Diagram], buckets: dict[tuple, list[list]], legs: int,
-              labelled_legs: bool, kinds: tuple, adj: tuple, one_pi: bool,
+              labelled_legs: bool, kinds: tuple, adj: tuple, profiles: list[tuple] | None,
+              one_pi: bool,
               arrangements: dict[tuple[int, ...], list[tuple[int, ...]]]
               ) -> tuple[tuple, tuple, list[list[int]]] | None:
     """A non-rigid candidate with legs: drop it if it repeats an earlier one, else label it.
 
     Candidates are compared by their canonical forms only when their profiles (the multiset
-    of (kind, self-loops, multiplicities) of the nodes, an isomorphism invariant) coincide.
+    of (kind, self-loops, multiplicities) of the nodes, an isomorphism invariant; ``profiles``
+    from the search or None) coincide.
     A new multigraph whose leg assignments form one orbit of its automorphisms (unlabelled
     legs, or at most two assignments: the 2-point classes) yields its single diagram at once,
     with the automorphisms found directly on the profile cells and the canonical labelling
@@ -286,13 +288,15 @@ def _deferred(found: list[Diagram], buckets: dict[tuple, list[list]], legs: int,
     :func:`~feynman.symmetry.canonical_leaves` for :func:`_label`; None when done (a repeat,
     not 1PI, or labelled here).
     """
+    if profiles is None:                      # (the search's are kept for connected ones)
+        profiles = []
+        for v, row in enumerate(adj):
+            multiplicities = sorted([m for m in row if m], reverse=True)
+            if row[v]:
+                multiplicities.remove(row[v])
+            profiles.append((kinds[v], row[v], tuple(multiplicities)))
     groups: dict[tuple, list[int]] = {}
-    for v, row in enumerate(adj):
-        loops = row[v]
-        multiplicities = sorted([m for m in row if m])
-        if loops:
-            multiplicities.remove(loops)
-        profile = (kinds[v], loops, tuple(multiplicities))
+    for v, profile in enumerate(profiles):
         group = groups.get(profile)
         if group is None:
             groups[profile] = [v]
@@ -483,8 +487,10 @@ def _compositions(total: int, top: int, budget: int, exact: bool) -> list[list[i
 
 
 def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhere: bool
-               ) -> list[tuple[tuple[tuple[int, int], ...], tuple[tuple[int, ...], ...], bool]]:
-    """Labelled internal multigraphs covering every class with these vertex kinds (repeats).
+               ) -> list[tuple]:
+    """Labelled internal multigraphs covering every class with these vertex kinds (repeats):
+    ``(kinds, adjacency, rigid, profiles)``, the node profiles of a connected non-rigid one
+    (else None).
 
     A kind is ``(valence, legs on the vertex)``; a vertex of kind ``(k, e)`` has ``k - e``
     internal half-edges.  Nodes are created in breadth-first order and each processed node
@@ -506,7 +512,7 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
     The search is a plain recursion appending to the returned list (no generator frames
     between the levels); the order of the candidates is the depth-first order of the search.
     """
-    out: list[tuple[tuple[tuple[int, int], ...], tuple[tuple[int, ...], ...], bool]] = []
+    out: list[tuple] = []
     total = sum(types.values())
     if sum((k - e) * c for (k, e), c in types.items()) % 2:
         return out
@@ -574,13 +580,14 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
         if p == created:
             if created == total:
                 if not connected:
-                    out.append((tuple(kind), tuple(map(tuple, adj)), False))
+                    out.append((tuple(kind), tuple(map(tuple, adj)), False, None))
                 elif not ambiguous[0]:
-                    out.append((tuple(kind), tuple(map(tuple, adj)), True))
+                    out.append((tuple(kind), tuple(map(tuple, adj)), True, None))
                 else:
                     rigid = second_order_screen()
                     if rigid is not None:
-                        out.append((tuple(kind), tuple(map(tuple, adj)), rigid))
+                        out.append((tuple(kind), tuple(map(tuple, adj)), rigid, None if rigid
+                                    else [(k, l, tuple(m)) for k, l, m in profiles]))
             elif not (created and connected):
                 roots = [t for t in kinds
                          if remaining[t] and (connected or t[1] or not legs_everywhere)]

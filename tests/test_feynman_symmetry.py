@@ -240,7 +240,7 @@ def test_direct_automorphisms_match_networkx_on_generated_multigraphs():
     checked = 0
     for legs, content in ((2, {4: 4}), (4, {4: 3}), (0, {4: 4}), (2, {3: 2, 4: 2})):
         for types in _leg_distributions(content, legs):
-            for kinds, adj, rigid in _skeletons(types, True, legs > 0):
+            for kinds, adj, rigid, _ in _skeletons(types, True, legs > 0):
                 cells: dict[tuple, list[int]] = {}
                 for v, row in enumerate(adj):
                     profile = (kinds[v], row[v], tuple(sorted(m for w, m in enumerate(row)
