@@ -227,6 +227,7 @@ def _generate_content(legs: int, content: dict[int, int], connected: bool, one_p
         return []                             # the empty diagram has no component
     found: list[Diagram] = []
     arrangements: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
+    patterns: dict[tuple, list] = {}          # new-vertex patterns of the searches
     for free_lines in range(legs // 2 + 1):
         if connected and free_lines and (n_vertices or legs != 2):
             continue                          # a free line is a component of its own
@@ -243,7 +244,7 @@ def _generate_content(legs: int, content: dict[int, int], connected: bool, one_p
             # deferrable: candidates by their profiles, [kinds, adj, canonical (colours, code)
             # or None until a candidate with the same profiles needs it]
             buckets: dict[tuple, list[list]] = {}
-            for kinds, adj, rigid, profiles in _skeletons(types, connected, legs > 0):
+            for kinds, adj, rigid, profiles in _skeletons(types, connected, legs > 0, patterns):
                 if rigid:       # the only candidate of its class, no automorphism
                     if one_pi and not (may_be_one_pi and _bridgeless(adj)):
                         continue
@@ -486,8 +487,8 @@ def _compositions(total: int, top: int, budget: int, exact: bool) -> list[list[i
     return out
 
 
-def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhere: bool
-               ) -> list[tuple]:
+def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhere: bool,
+               patterns: dict[tuple, list] | None = None) -> list[tuple]:
     """Labelled internal multigraphs covering every class with these vertex kinds (repeats):
     ``(kinds, adjacency, rigid, profiles)``, the node profiles of a connected non-rigid one
     (else None).
@@ -511,6 +512,8 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
 
     The search is a plain recursion appending to the returned list (no generator frames
     between the levels); the order of the candidates is the depth-first order of the search.
+    ``patterns`` memoises the ways to give half-edges to new vertices (a function of the
+    half-edges and the kinds left), shared by the searches of one vertex content.
     """
     out: list[tuple] = []
     total = sum(types.values())
@@ -526,7 +529,8 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
     remaining = dict(types)
     # internal half-edges of the vertices not yet created
     capacity = [sum((k - e) * c for (k, e), c in types.items())]
-    patterns: dict[tuple, list[list[tuple[tuple[int, int], int]]]] = {}   # new vertices
+    if patterns is None:        # the ways to create new vertices, shared by a caller
+        patterns = {}
 
     def second_order_screen() -> bool | None:
         """None if a complete graph breaks the rules for the second-order profile (the
