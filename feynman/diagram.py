@@ -28,6 +28,9 @@ from .symmetry import canonical_leaves, line_permutations
 
 __all__ = ["Diagram", "coupling_symbols", "node_colours"]
 
+#: attributes of a generated diagram computed on first use (Diagram._from_labelling)
+_LAZY_PARTS = frozenset({"_valences", "_valences_in_input", "_internal", "_attach"})
+
 
 def coupling_symbols(valences: Sequence[int], prefix: str = "g") -> dict[int, sp.Symbol]:
     """SymPy coupling symbols ``{k: g_k}`` (``prefix`` ``"u"`` gives the NN-QFT ``u4, u6``).
@@ -164,6 +167,46 @@ class Diagram:
         self.__dict__["symmetry_factor"] = symmetry_factor
         return self
 
+    @classmethod
+    def _from_labelling(cls, legs: int, labelled_legs: bool, kinds: Sequence[tuple[int, int]],
+                        internal: Sequence[Sequence[int]], assignment: Sequence[int],
+                        automorphisms: int, symmetry_factor: int) -> "Diagram":
+        """A diagram known to the generator in its own labelling: vertex ``v`` of kind
+        ``kinds[v] = (valence, legs on it)``, leg ``i`` on vertex ``assignment[i]``.
+
+        The canonical order of the vertices, the leg attachment and the key (what
+        :meth:`_from_class` stores) are computed when first needed, exactly as for a diagram
+        built from a graph; the symmetry factor is known.
+        """
+        self = cls.__new__(cls)
+        self.labelled_legs = labelled_legs
+        self._n = legs
+        self._canonical = (None, automorphisms)
+        self._pending = (kinds, internal, assignment)
+        self.__dict__["symmetry_factor"] = symmetry_factor
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached for a missing attribute: the canonical parts of a diagram from
+        # _from_labelling, computed on first use
+        if name in _LAZY_PARTS and "_pending" in self.__dict__:
+            self._materialise()
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _materialise(self) -> None:
+        kinds, internal, assignment = self.__dict__.pop("_pending")
+        n, size = self._n, len(kinds)
+        adj = [[0] * (n + size) for _ in range(n + size)]
+        for i, a in enumerate(assignment):
+            adj[i][n + a] = adj[n + a][i] = 1
+        for u, row in enumerate(internal):
+            adj[n + u][n:] = row
+        key, _, valences, self._internal, self._attach = _canonical_parts(
+            n, [k for k, _ in kinds], adj, self.labelled_legs)
+        self._valences_in_input = self._valences = valences
+        self._canonical = (key, self._canonical[1])
+
     # ------------------------------------------------------------------ structure
     @property
     def legs(self) -> int:
@@ -270,6 +313,8 @@ class Diagram:
         (``-1`` for a free line) and the free lines as leg pairs, for unlabelled legs the
         number of free lines.
         """
+        if self._canonical[0] is None and "_pending" in self.__dict__:
+            self._materialise()
         if self._canonical[0] is None:
             self._canonical = (_canonical_parts(self._n, self._valences, self._adj,
                                                 self.labelled_legs)[0], self._canonical[1])

@@ -6,7 +6,9 @@ internal vertices, each vertex coloured by its valence and the number of legs en
 (legs are interchangeable at this stage).  Their multiplicity matrices are filled node by
 node in breadth-first order: processing a node saturates all its free half-edges at once
 (self-loops, lines to nodes already created, lines to new vertices, new vertices of one
-colour with non-increasing multiplicities).  Connected candidates are screened by a cheap
+colour with non-increasing multiplicities); a branch ends as soon as the half-edges left on
+the node cannot fit on the later nodes and the vertices still to create, or a connected
+graph would close before its last vertex.  Connected candidates are screened by a cheap
 invariant before any canonical form, the profile of a node (colour, self-loops, sorted
 multiplicities of its lines) and, once the graph is complete, its second-order profile
 (with the neighbours' profiles): the first node must have the largest one, and new vertices
@@ -15,9 +17,13 @@ Every class keeps a breadth-first labelling meeting these rules, so none is lost
 candidate whose first node has the only largest profile and whose twins all differ is the
 only candidate of its class and has no automorphism (*rigid*): it needs no canonical form.
 The other candidates are merged by the canonical form of :mod:`feynman.symmetry`, which
-also gives their automorphisms.  The labelled legs are then distributed over the leg slots
-of each internal multigraph, one assignment per orbit of its automorphism group, the
-stabiliser giving the automorphisms that fix every leg.  The symmetry factor is exact:
+also gives their automorphisms.  With legs, canonical forms are compared only among
+candidates with the same multiset of node profiles, and a multigraph whose leg assignments
+form a single orbit (the 2-point classes, unlabelled legs) gets its automorphisms directly
+on the profile cells, its canonical labelling and key being computed on first use.  The
+labelled legs are then distributed over the leg slots of each internal multigraph, one
+assignment per orbit of its automorphism group, the stabiliser giving the automorphisms
+that fix every leg.  The symmetry factor is exact:
 :math:`S = |\mathrm{Aut}| \prod_{u<v} m_{uv}! \prod_v l_v!\,2^{l_v}` (times the
 permutations of interchangeable legs on one vertex and of free lines for unlabelled legs).
 
@@ -50,7 +56,7 @@ from nnqft_sym.errors import CostLimitError
 from nnqft_sym.validation import check_integer
 
 from .diagram import Diagram, _attachment, _bridgeless, _leg_permutations, _sorted_attachment
-from .symmetry import canonical_leaves, line_permutations
+from .symmetry import _automorphisms, canonical_leaves, line_permutations
 
 __all__ = ["generate", "vertex_combinations", "contraction_estimate", "MAX_CONTRACTIONS"]
 
@@ -213,7 +219,7 @@ def _scientific(x: float) -> str:
 # ---------------------------------------------------------------------- the generator
 def _generate_content(legs: int, content: dict[int, int], connected: bool, one_pi: bool,
                       labelled_legs: bool) -> list[Diagram]:
-    """The diagrams of one vertex content, sorted by canonical key."""
+    """The diagrams of one vertex content, in generation order."""
     if (legs + sum(k * c for k, c in content.items())) % 2:
         return []
     n_vertices = sum(content.values())
@@ -221,91 +227,189 @@ def _generate_content(legs: int, content: dict[int, int], connected: bool, one_p
         return []                             # the empty diagram has no component
     found: list[Diagram] = []
     arrangements: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
+    patterns: dict[tuple, list] = {}          # new-vertex patterns of the searches
     for free_lines in range(legs // 2 + 1):
         if connected and free_lines and (n_vertices or legs != 2):
             continue                          # a free line is a component of its own
         if n_vertices == 0 and 2 * free_lines != legs:
             continue
+        may_be_one_pi = not one_pi or (n_vertices and free_lines == 0)
         for types in _leg_distributions(content, legs - 2 * free_lines):
+            # one diagram per multigraph, or at most two leg assignments (2-point): worth
+            # finding the automorphisms directly and deferring the canonical labelling
+            # (labelled: at most two assignments iff legs <= 2 or all legs on one vertex)
+            deferrable = legs > 0 and free_lines == 0 and (
+                not labelled_legs or legs <= 2 or any(e == legs for _, e in types))
             seen: set[tuple] = set()
-            for kinds, adj, rigid in _skeletons(types, connected, legs > 0):
+            # deferrable: candidates by their profiles, [kinds, adj, canonical (colours, code)
+            # or None until a candidate with the same profiles needs it]
+            buckets: dict[tuple, list[list]] = {}
+            for kinds, adj, rigid, profiles in _skeletons(types, connected, legs > 0, patterns):
                 if rigid:       # the only candidate of its class, no automorphism
-                    internal = tuple(map(tuple, adj))
-                    if one_pi and not (n_vertices and free_lines == 0
-                                       and _bridgeless(internal)):
+                    if one_pi and not (may_be_one_pi and _bridgeless(adj)):
                         continue
-                    found.extend(_label(legs, labelled_legs, tuple(kinds), None,
-                                        [list(range(len(kinds)))], internal, free_lines,
-                                        arrangements))
+                    _label(found, legs, labelled_legs, kinds, None, None, adj, free_lines,
+                           arrangements)
                     continue
-                colours, code, orders = canonical_leaves(kinds, adj)
-                if (colours, code) in seen:
-                    continue
-                seen.add((colours, code))
+                if deferrable:
+                    canonical = _deferred(found, buckets, legs, labelled_legs, kinds, adj,
+                                          profiles, one_pi, arrangements)
+                    if canonical is None:
+                        continue        # a repeat, not 1PI, or already labelled
+                    colours, code, orders = canonical
+                else:
+                    colours, code, orders = canonical_leaves(kinds, adj)
+                    if (colours, code) in seen:
+                        continue
+                    seen.add((colours, code))
                 order = orders[0]
-                internal = tuple(tuple(adj[u][v] for v in order) for u in order)
-                if one_pi and not (n_vertices and free_lines == 0 and _bridgeless(internal)):
+                internal = tuple([tuple([row[v] for v in order])
+                                  for row in [adj[u] for u in order]])
+                if one_pi and not (may_be_one_pi and _bridgeless(internal)):
                     continue
-                found.extend(_label(legs, labelled_legs, colours, code, orders, internal,
-                                    free_lines, arrangements))
+                _label(found, legs, labelled_legs, colours, code, orders, internal,
+                       free_lines, arrangements)
     return found
 
 
-def _label(legs: int, labelled_legs: bool, colours: tuple, code: tuple,
-           orders: list[list[int]], internal: tuple, free_lines: int,
-           arrangements: dict[tuple[int, ...], list[tuple[int, ...]]]) -> Iterator[Diagram]:
-    """The diagrams of one internal multigraph: its leg assignments up to automorphisms.
+def _deferred(found: list[Diagram], buckets: dict[tuple, list[list]], legs: int,
+              labelled_legs: bool, kinds: tuple, adj: tuple, profiles: list[tuple] | None,
+              one_pi: bool,
+              arrangements: dict[tuple[int, ...], list[tuple[int, ...]]]
+              ) -> tuple[tuple, tuple, list[list[int]]] | None:
+    """A non-rigid candidate with legs: drop it if it repeats an earlier one, else label it.
 
-    ``code`` None: a rigid multigraph, whose canonical keys are left to be computed lazily.
-    ``arrangements`` caches the distinct orderings of each multiset of leg slots.
+    Candidates are compared by their canonical forms only when their profiles (the multiset
+    of (kind, self-loops, multiplicities) of the nodes, an isomorphism invariant; ``profiles``
+    from the search or None) coincide.
+    A new multigraph whose leg assignments form one orbit of its automorphisms (unlabelled
+    legs, or at most two assignments: the 2-point classes) yields its single diagram at once,
+    with the automorphisms found directly on the profile cells and the canonical labelling
+    left to :meth:`Diagram._from_labelling`.  Otherwise returns its
+    :func:`~feynman.symmetry.canonical_leaves` for :func:`_label`; None when done (a repeat,
+    not 1PI, or labelled here).
     """
-    valences = tuple(k for k, _ in colours)
+    if profiles is None:                      # (the search's are kept for connected ones)
+        profiles = []
+        for v, row in enumerate(adj):
+            multiplicities = sorted([m for m in row if m], reverse=True)
+            if row[v]:
+                multiplicities.remove(row[v])
+            profiles.append((kinds[v], row[v], tuple(multiplicities)))
+    groups: dict[tuple, list[int]] = {}
+    for v, profile in enumerate(profiles):
+        group = groups.get(profile)
+        if group is None:
+            groups[profile] = [v]
+        else:
+            group.append(v)
+    bucket = buckets.setdefault(tuple(sorted([(p, len(g)) for p, g in groups.items()])), [])
+    canonical = None
+    if bucket:
+        canonical = canonical_leaves(kinds, adj)
+        form = canonical[:2]
+        for entry in bucket:
+            if entry[2] is None:
+                entry[2] = canonical_leaves(entry[0], entry[1])[:2]
+            if entry[2] == form:
+                return None
+    entry = [kinds, adj, None if canonical is None else canonical[:2]]
+    bucket.append(entry)
+    if one_pi and not _bridgeless(adj):
+        return None
+    if canonical is not None:
+        return canonical
+    on_vertex = [e for _, e in kinds]
+    slots = tuple([v for v, e in enumerate(on_vertex) for _ in range(e)])
+    automorphisms = 0
+    if labelled_legs:
+        assignments = arrangements.get(slots)
+        if assignments is None:
+            assignments = arrangements[slots] = _multiset_permutations(list(slots))
+        if len(assignments) <= 2:
+            auts = _automorphisms(adj, list(groups.values()))
+            first = assignments[0]
+            if len({tuple([perm[a] for a in first]) for perm in auts}) == len(assignments):
+                automorphisms = len(auts) // len(assignments)
+    else:
+        automorphisms = len(_automorphisms(adj, list(groups.values()))) * _leg_permutations(
+            on_vertex, 0)
+    if automorphisms:
+        found.append(Diagram._from_labelling(legs, labelled_legs, kinds, adj, slots,
+                                             automorphisms,
+                                             automorphisms * line_permutations(adj)))
+        return None
+    canonical = canonical_leaves(kinds, adj)
+    entry[2] = canonical[:2]
+    return canonical
+
+
+def _label(found: list[Diagram], legs: int, labelled_legs: bool, colours: tuple,
+           code: tuple | None, orders: list[list[int]] | None, internal: tuple,
+           free_lines: int, arrangements: dict[tuple[int, ...], list[tuple[int, ...]]]
+           ) -> None:
+    """Append the diagrams of one internal multigraph: its leg assignments up to automorphisms.
+
+    ``code`` and ``orders`` None: a rigid multigraph (no automorphism), whose canonical keys
+    are left to be computed lazily.  ``arrangements`` caches the distinct orderings of each
+    multiset of leg slots.
+    """
+    valences = tuple([k for k, _ in colours])
     lines = line_permutations(internal)
     on_vertex = [e for _, e in colours]
+    make = Diagram._from_class
     if not labelled_legs:
-        automorphisms = len(orders) * _leg_permutations(on_vertex, free_lines)
-        yield Diagram._from_class(legs, False, valences, internal,
-                                  _sorted_attachment(colours, free_lines),
-                                  None if code is None
-                                  else (legs, False, colours, code, free_lines), automorphisms,
-                                  automorphisms * lines)
+        automorphisms = (1 if orders is None else len(orders)) * _leg_permutations(
+            on_vertex, free_lines)
+        found.append(make(legs, False, valences, internal,
+                          _sorted_attachment(colours, free_lines),
+                          None if code is None else (legs, False, colours, code, free_lines),
+                          automorphisms, automorphisms * lines))
         return
-    # automorphisms as permutations of the canonical positions
-    first = orders[0]
-    maps = []
-    for order in orders[1:]:
-        position = [0] * len(order)
-        for p, v in enumerate(order):
-            position[v] = p
-        maps.append([position[v] for v in first])
     slots = tuple([p for p, e in enumerate(on_vertex) for _ in range(e)]
                   + [-1] * (2 * free_lines))
-    if slots not in arrangements:
-        arrangements[slots] = list(_multiset_permutations(list(slots)))
-    if not maps and not free_lines:       # no automorphism: every assignment is a diagram
-        key = None if code is None else (legs, True, colours, code)
-        for assignment in arrangements[slots]:
-            yield Diagram._from_class(legs, True, valences, internal, assignment,
-                                      key and key + (assignment, ()), 1, lines)
-        return
-    for assignment in arrangements[slots]:
+    assignments = arrangements.get(slots)
+    if assignments is None:
+        assignments = arrangements[slots] = _multiset_permutations(list(slots))
+    if orders is None or len(orders) == 1:
+        if not free_lines:                # no automorphism: every assignment is a diagram
+            if code is None:
+                found.extend([make(legs, True, valences, internal, assignment, None, 1, lines)
+                              for assignment in assignments])
+            else:
+                key = (legs, True, colours, code)
+                found.extend([make(legs, True, valences, internal, assignment,
+                                   key + (assignment, ()), 1, lines)
+                              for assignment in assignments])
+            return
+        maps = []
+    else:
+        # automorphisms as permutations of the canonical positions
+        first = orders[0]
+        maps = []
+        for order in orders[1:]:
+            position = [0] * len(order)
+            for p, v in enumerate(order):
+                position[v] = p
+            maps.append([position[v] for v in first] + [-1])    # [-1]: a free line's end
+    for assignment in assignments:
         automorphisms = 1
         for perm in maps:
-            image = tuple(perm[a] if a >= 0 else -1 for a in assignment)
+            image = tuple([perm[a] for a in assignment])
             if image < assignment:
                 break
             automorphisms += image == assignment
         else:
             free = [i for i, a in enumerate(assignment) if a < 0]
             for pairs in _pairings(free):
-                yield Diagram._from_class(legs, True, valences, internal,
-                                          _attachment(assignment, pairs),
-                                          None if code is None
-                                          else (legs, True, colours, code, assignment, pairs),
-                                          automorphisms, automorphisms * lines)
+                found.append(make(legs, True, valences, internal,
+                                  _attachment(assignment, pairs),
+                                  None if code is None
+                                  else (legs, True, colours, code, assignment, pairs),
+                                  automorphisms, automorphisms * lines))
 
 
-def _multiset_permutations(items: list[int]) -> Iterator[tuple[int, ...]]:
+def _multiset_permutations(items: list[int]) -> list[tuple[int, ...]]:
     """Distinct orderings of ``items`` in lexicographic order."""
     counts: dict[int, int] = {}
     for x in items:
@@ -313,20 +417,22 @@ def _multiset_permutations(items: list[int]) -> Iterator[tuple[int, ...]]:
     values = sorted(counts)
     size = len(items)
     current: list[int] = []
+    out: list[tuple[int, ...]] = []
 
-    def extend() -> Iterator[tuple[int, ...]]:
+    def extend() -> None:
         if len(current) == size:
-            yield tuple(current)
+            out.append(tuple(current))
             return
         for x in values:
             if counts[x]:
                 counts[x] -= 1
                 current.append(x)
-                yield from extend()
+                extend()
                 current.pop()
                 counts[x] += 1
 
-    yield from extend()
+    extend()
+    return out
 
 
 def _pairings(items: list[int]) -> Iterator[tuple[tuple[int, int], ...]]:
@@ -340,40 +446,52 @@ def _pairings(items: list[int]) -> Iterator[tuple[tuple[int, int], ...]]:
             yield ((first, partner),) + tail
 
 
-def _leg_distributions(content: dict[int, int], legs: int) -> Iterator[dict[tuple[int, int], int]]:
+def _leg_distributions(content: dict[int, int], legs: int) -> list[dict[tuple[int, int], int]]:
     """Ways to end ``legs`` legs on the vertices: counts of vertex kinds (valence, legs on it)."""
     valences = sorted(content)
+    out: list[dict[tuple[int, int], int]] = []
 
-    def spread(i: int, left: int) -> Iterator[dict[tuple[int, int], int]]:
+    def spread(i: int, left: int, prefix: dict[tuple[int, int], int]) -> None:
         if i == len(valences):
             if left == 0:
-                yield {}
+                out.append(prefix)
             return
         k = valences[i]
-        for counts in _compositions(content[k], min(k, left)):
-            used = sum(e * c for e, c in enumerate(counts))
-            if used <= left:
-                for rest in spread(i + 1, left - used):
-                    out = {(k, e): c for e, c in enumerate(counts) if c}
-                    out.update(rest)
-                    yield out
+        for counts in _compositions(content[k], min(k, left), left, i == len(valences) - 1):
+            here = dict(prefix)
+            here.update({(k, e): c for e, c in enumerate(counts) if c})
+            spread(i + 1, left - sum(e * c for e, c in enumerate(counts)), here)
 
-    yield from spread(0, legs)
+    spread(0, legs, {})
+    return out
 
 
-def _compositions(total: int, top: int) -> Iterator[list[int]]:
-    """Counts ``c_0..c_top`` with sum ``total`` (how many vertices carry 0..top legs)."""
-    if top == 0:
-        yield [total]
-        return
-    for c in range(total + 1):
-        for rest in _compositions(total - c, top - 1):
-            yield rest + [c]
+def _compositions(total: int, top: int, budget: int, exact: bool) -> list[list[int]]:
+    """Counts ``c_0..c_top`` with sum ``total`` (how many vertices carry 0..top legs) using
+    at most ``budget`` legs (exactly ``budget`` if ``exact``), ``c_top`` varying slowest."""
+    out: list[list[int]] = []
+    counts = [0] * (top + 1)
+
+    def choose(e: int, vertices: int, left: int) -> None:
+        if e == 0:
+            if not exact or left == 0:
+                counts[0] = vertices
+                out.append(counts[:])
+            return
+        for c in range(min(vertices, left // e) + 1):
+            counts[e] = c
+            choose(e - 1, vertices - c, left - c * e)
+        counts[e] = 0
+
+    choose(top, total, budget)
+    return out
 
 
-def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhere: bool
-               ) -> Iterator[tuple[list[tuple[int, int]], list[list[int]], bool]]:
-    """Labelled internal multigraphs covering every class with these vertex kinds (repeats).
+def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhere: bool,
+               patterns: dict[tuple, list] | None = None) -> list[tuple]:
+    """Labelled internal multigraphs covering every class with these vertex kinds (repeats):
+    ``(kinds, adjacency, rigid, profiles)``, the node profiles of a connected non-rigid one
+    (else None).
 
     A kind is ``(valence, legs on the vertex)``; a vertex of kind ``(k, e)`` has ``k - e``
     internal half-edges.  Nodes are created in breadth-first order and each processed node
@@ -389,10 +507,18 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
     (second-order) profile and whose twins all have distinct ones has a single such
     labelling: it is flagged rigid (the only candidate of its class, no automorphism).
     With ``legs_everywhere`` every component must carry a leg (no vacuum bubbles).
+    Branches whose half-edges cannot fit (on the later nodes and the vertices still to
+    create) or whose connected component would close too early are cut at once.
+
+    The search is a plain recursion appending to the returned list (no generator frames
+    between the levels); the order of the candidates is the depth-first order of the search.
+    ``patterns`` memoises the ways to give half-edges to new vertices (a function of the
+    half-edges and the kinds left), shared by the searches of one vertex content.
     """
+    out: list[tuple] = []
     total = sum(types.values())
     if sum((k - e) * c for (k, e), c in types.items()) % 2:
-        return
+        return out
     kinds = sorted(types)
     adj = [[0] * total for _ in range(total)]
     kind: list[tuple[int, int]] = []
@@ -401,143 +527,150 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
     profiles: list[tuple] = []
     ambiguous = [0]                     # nodes whose profile ties the root's or a twin's
     remaining = dict(types)
-
-    def profile(p: int) -> tuple:
-        row = adj[p]
-        return (kind[p], row[p], sorted([m for q, m in enumerate(row) if m and q != p],
-                                        reverse=True))
+    # internal half-edges of the vertices not yet created
+    capacity = [sum((k - e) * c for (k, e), c in types.items())]
+    if patterns is None:        # the ways to create new vertices, shared by a caller
+        patterns = {}
 
     def second_order_screen() -> bool | None:
         """None if a complete graph breaks the rules for the second-order profile (the
-        profile, then the sorted (multiplicity, profile) of the neighbours); else rigidity."""
-        second = [(profiles[v], sorted([(m, profiles[w]) for w, m in enumerate(row)
-                                        if m and w != v]))
-                  for v, row in enumerate(adj)]
-        root = second[0]
+        profile, then the sorted (multiplicity, profile) of the neighbours); else rigidity.
+        Only nodes of equal profiles are compared, so only theirs are computed."""
+        second: dict[int, list] = {}
+        root = profiles[0]
         rigid = True
         for v in range(1, total):
+            prof = profiles[v]
+            against = [0] if prof == root else []
+            if tied[v] and prof == profiles[v - 1]:
+                against.append(v - 1)
+            if not against:
+                continue
+            for u in (v, *against):
+                if u not in second:
+                    second[u] = sorted([(m, profiles[w]) for w, m in enumerate(adj[u])
+                                        if m and w != u])
             s = second[v]
-            if s[0] == root[0]:
-                if s > root:
+            for u in against:
+                if s > second[u]:
                     return None
-                rigid = rigid and s != root
-            if tied[v] and s[0] == second[v - 1][0]:
-                if s > second[v - 1]:
-                    return None
-                rigid = rigid and s != second[v - 1]
+                rigid = rigid and s != second[u]
         return rigid
 
-    def process(p: int) -> Iterator[tuple[list[tuple[int, int]], list[list[int]], bool]]:
-        if connected and p and len(profiles) < p:
-            prof = profile(p - 1)
-            tie = 0
+    def saturate(p: int) -> None:
+        """Screen the completed node ``p - 1`` (connected graphs), then give node ``p`` all
+        its missing lines, or emit the graph / start a component when no node is left."""
+        screened = connected and p
+        if screened:
+            row = adj[p - 1]
+            prof = (kind[p - 1], row[p - 1],
+                    sorted([m for m in row if m], reverse=True))
+            if row[p - 1]:
+                prof[2].remove(row[p - 1])
+            tie = False
             if p > 1:
-                if prof > profiles[0] or (tied[p - 1] and prof > profiles[p - 2]):
+                first = profiles[0]
+                if prof > first:
                     return
-                tie = prof == profiles[0] or (tied[p - 1] and prof == profiles[p - 2])
+                tie = prof == first
+                if tied[p - 1]:
+                    twin = profiles[p - 2]
+                    if prof > twin:
+                        return
+                    tie = tie or prof == twin
             profiles.append(prof)
             ambiguous[0] += tie
-            yield from process_node(p)
-            ambiguous[0] -= tie
-            profiles.pop()
-            return
-        yield from process_node(p)
-
-    def process_node(p: int) -> Iterator[tuple[list[tuple[int, int]], list[list[int]], bool]]:
         created = len(kind)
         if p == created:
-            if not any(remaining.values()):
+            if created == total:
                 if not connected:
-                    yield list(kind), [row[:] for row in adj], False
+                    out.append((tuple(kind), tuple(map(tuple, adj)), False, None))
                 elif not ambiguous[0]:
-                    yield list(kind), [row[:] for row in adj], True
+                    out.append((tuple(kind), tuple(map(tuple, adj)), True, None))
                 else:
                     rigid = second_order_screen()
                     if rigid is not None:
-                        yield list(kind), [row[:] for row in adj], rigid
-                return
-            if created and connected:
-                return
-            roots = [t for t in kinds
-                     if remaining[t] and (connected or t[1] or not legs_everywhere)]
-            if connected:
-                roots = roots[-1:]            # the largest kind (first entry of the profile)
-            for t in roots:
-                _create(t, False)
-                yield from process(p)
-                _uncreate(t)
-            return
-        f = free[p]
-        if f == 0:
-            yield from process(p + 1)
-            return
-        free[p] = 0
-        top = f // 2
-        if connected and p:       # more self-loops than the first node or the twin: rejected
-            if kind[p] == kind[0]:
-                top = min(top, adj[0][0])
-            if tied[p]:
-                top = min(top, adj[p - 1][p - 1])
-        for loops in range(top, -1, -1):
-            adj[p][p] += loops
-            yield from to_existing(p, p + 1, f - 2 * loops)
-            adj[p][p] -= loops
-        free[p] = f
+                        out.append((tuple(kind), tuple(map(tuple, adj)), rigid, None if rigid
+                                    else [(k, l, tuple(m)) for k, l, m in profiles]))
+            elif not (created and connected):
+                roots = [t for t in kinds
+                         if remaining[t] and (connected or t[1] or not legs_everywhere)]
+                if connected:
+                    roots = roots[-1:]        # the largest kind (first entry of the profile)
+                for t in roots:
+                    _create(t, False)
+                    saturate(p)               # p == 0 when connected: nothing to screen
+                    _uncreate(t)
+        elif free[p] == 0:
+            saturate(p + 1)
+        else:
+            f = free[p]
+            free[p] = 0
+            top = f // 2
+            if connected and p:   # more self-loops than the first node or the twin: rejected
+                if kind[p] == kind[0]:
+                    top = min(top, adj[0][0])
+                if tied[p]:
+                    top = min(top, adj[p - 1][p - 1])
+            row = adj[p]
+            room = sum(free) + capacity[0]    # half-edges the other lines can take (nodes
+            #                                   up to p have no free one left)
+            for loops in range(top, -1, -1):
+                r = f - 2 * loops
+                if r > room:
+                    break
+                row[p] = loops
+                if r:
+                    lines(p, p + 1, r)
+                elif not (connected and created < total and not any(free)):
+                    saturate(p + 1)
+            row[p] = 0
+            free[p] = f
+        if screened:
+            ambiguous[0] -= tie
+            profiles.pop()
 
-    def new_patterns(r: int, ts: list[tuple[int, int]]) -> Iterator[list[tuple]]:
-        """Ways to give r half-edges to new vertices: (kind, multiplicity) lists."""
-        if r == 0:
-            yield []
-            return
-        if not ts:
-            return
-        t, rest = ts[0], ts[1:]
-
-        def seqs(r_left: int, cap: int, slots: int) -> Iterator[list[int]]:
-            yield []
-            if slots == 0:
-                return
-            for m in range(min(cap, r_left), 0, -1):
-                for tail in seqs(r_left - m, m, slots - 1):
-                    yield [m] + tail
-
-        for seq in seqs(r, t[0] - t[1], remaining[t]):
-            for tail in new_patterns(r - sum(seq), rest):
-                yield [(t, m) for m in seq] + tail
-
-    def to_existing(p: int, q: int, r: int
-                    ) -> Iterator[tuple[list[tuple[int, int]], list[list[int]], bool]]:
-        if r == 0:
-            yield from process(p + 1)
-            return
+    def lines(p: int, q: int, r: int) -> None:
+        """Give the ``r > 0`` remaining half-edges of ``p`` to nodes ``q, q + 1, ...``
+        (created ones first, then new vertices)."""
         created = len(kind)
         while q < created and not free[q]:
             q += 1
+        row = adj[p]
         if q == created:
-            ts = [t for t in kinds if remaining[t] and t[0] > t[1]]
-            for pattern in new_patterns(r, ts):
+            key = (r, tuple([(t, remaining[t]) for t in kinds if remaining[t] and t[0] > t[1]]))
+            options = patterns.get(key)
+            if options is None:
+                options = patterns[key] = _new_vertex_patterns(*key)
+            for pattern in options:
                 previous = None
                 for t, m in pattern:
                     _create(t, (t, m) == previous)
                     previous = (t, m)
                     node = len(kind) - 1
-                    adj[p][node] = adj[node][p] = m
+                    row[node] = adj[node][p] = m
                     free[node] -= m
-                yield from process(p + 1)
+                saturate(p + 1)
                 for t, _ in reversed(pattern):
                     node = len(kind) - 1
-                    adj[p][node] = adj[node][p] = 0
+                    row[node] = adj[node][p] = 0
                     _uncreate(t)
             return
-        cap = min(free[q], r)
-        for m in range(cap, -1, -1):
-            adj[p][q] = adj[q][p] = m
-            free[q] -= m
-            yield from to_existing(p, q + 1, r - m)
-            free[q] += m
-        adj[p][q] = adj[q][p] = 0
+        column = adj[q]
+        f = free[q]
+        low = r - sum(free[q + 1:]) - capacity[0]   # the rest must fit after q
+        for m in range(min(f, r), max(low, 0) - 1, -1):
+            row[q] = column[p] = m
+            free[q] = f - m
+            if m < r:
+                lines(p, q + 1, r - m)
+            elif not (connected and created < total and not any(free)):
+                saturate(p + 1)         # else the component would close too early
+        free[q] = f
+        row[q] = column[p] = 0
 
     def _create(t: tuple[int, int], tie: bool) -> None:
+        capacity[0] -= t[0] - t[1]
         remaining[t] -= 1
         kind.append(t)
         free.append(t[0] - t[1])
@@ -548,8 +681,37 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
         free.pop()
         tied.pop()
         remaining[t] += 1
+        capacity[0] += t[0] - t[1]
 
-    yield from process(0)
+    saturate(0)
+    return out
+
+
+def _new_vertex_patterns(r: int, ts: tuple[tuple[tuple[int, int], int], ...]
+                         ) -> list[list[tuple[tuple[int, int], int]]]:
+    """Ways to give ``r`` half-edges to new vertices of the kinds ``ts`` ((kind, how many
+    are left) pairs): lists of (kind, multiplicity), the multiplicities of one kind
+    non-increasing, in the search order of :func:`_skeletons`."""
+    if r == 0:
+        return [[]]
+    if not ts:
+        return []
+    (t, left), rest = ts[0], ts[1:]
+    out = []
+
+    def seqs(r_left: int, cap: int, slots: int) -> list[list[int]]:
+        """Non-increasing multiplicities (at most ``cap``, sum at most ``r_left``) of up to
+        ``slots`` new vertices, in the search order."""
+        found: list[list[int]] = [[]]
+        if slots:
+            for m in range(min(cap, r_left), 0, -1):
+                found.extend([[m] + tail for tail in seqs(r_left - m, m, slots - 1)])
+        return found
+
+    for seq in seqs(r, t[0] - t[1], left):
+        for tail in _new_vertex_patterns(r - sum(seq), rest):
+            out.append([(t, m) for m in seq] + tail)
+    return out
 
 
 # ---------------------------------------------------------------------- validation

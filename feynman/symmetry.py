@@ -50,7 +50,8 @@ def _refine(cells: list[list[int]], neighbours: list[list[tuple[int, int]]], n: 
     multigraph and the input partition.
     """
     cell_of = [0] * n
-    while True:
+    count = len(cells)
+    while count < n:                    # a discrete partition is equitable
         for i, cell in enumerate(cells):
             for v in cell:
                 cell_of[v] = i
@@ -62,17 +63,19 @@ def _refine(cells: list[list[int]], neighbours: list[list[tuple[int, int]]], n: 
             groups: dict[tuple, list[int]] = {}
             for v in cell:
                 sig = tuple(sorted([cell_of[w] * base + m for w, m in neighbours[v]]))
-                if sig in groups:
-                    groups[sig].append(v)
-                else:
+                group = groups.get(sig)
+                if group is None:
                     groups[sig] = [v]
+                else:
+                    group.append(v)
             if len(groups) == 1:
                 new.append(cell)
             else:
-                new.extend(groups[sig] for sig in sorted(groups))
-        if len(new) == len(cells):
+                new.extend([groups[sig] for sig in sorted(groups)])
+        if len(new) == count:
             return new
-        cells = new
+        cells, count = new, len(new)
+    return cells
 
 
 def canonical_leaves(colours: Sequence[Colour], adjacency: Adjacency
@@ -100,36 +103,100 @@ def canonical_leaves(colours: Sequence[Colour], adjacency: Adjacency
     [[0, 1, 2], [1, 0, 2]]
     """
     n = len(colours)
-    if len(adjacency) != n or any(len(row) != n for row in adjacency):
+    if len(adjacency) != n or (n and set(map(len, adjacency)) != {n}):
         raise ValueError(f"adjacency must be a {n} x {n} matrix matching colours")
     neighbours = [[(w, m) for w, m in enumerate(row) if m and w != v]
                   for v, row in enumerate(adjacency)]
     by_colour: dict[tuple, list[int]] = {}
     for v, c in enumerate(colours):
-        by_colour.setdefault((c, adjacency[v][v]), []).append(v)
-    base = 1 + max((m for row in adjacency for m in row), default=0)
+        cell = by_colour.get((c, adjacency[v][v]))
+        if cell is None:
+            by_colour[c, adjacency[v][v]] = [v]
+        else:
+            cell.append(v)
+    base = 1 + max(map(max, adjacency)) if n else 1
     cells = _refine([by_colour[c] for c in sorted(by_colour)], neighbours, n, base)
     best: list = [None, []]  # code, orders
 
+    def leaf(part: list[list[int]]) -> None:
+        order = [c[0] for c in part]
+        code = tuple([row[w] for i, row in enumerate([adjacency[v] for v in order])
+                      for w in order[i:]])
+        if best[0] is None or code < best[0]:
+            best[0], best[1] = code, [order]
+        elif code == best[0]:
+            best[1].append(order)
+
     def search(part: list[list[int]]) -> None:
-        target = next((i for i, c in enumerate(part) if len(c) > 1), -1)
-        if target < 0:
-            order = [c[0] for c in part]
-            rows = [adjacency[v] for v in order]
-            code = tuple(rows[i][order[j]] for i in range(n) for j in range(i, n))
-            if best[0] is None or code < best[0]:
-                best[0], best[1] = code, [order]
-            elif code == best[0]:
-                best[1].append(order)
+        target = 0                      # the first cell of two or more nodes
+        for cell in part:
+            if len(cell) > 1:
+                break
+            target += 1
+        else:
+            leaf(part)
             return
-        head, cell, tail = part[:target], part[target], part[target + 1:]
+        head, tail = part[:target], part[target + 1:]
+        # individualising a node of the only pair leaves a discrete (equitable) partition
+        discrete = len(part) + 1 == n
         for v in cell:
-            search(_refine(head + [[v], [w for w in cell if w != v]] + tail, neighbours, n,
-                           base))
+            child = head + [[v], [w for w in cell if w != v]] + tail
+            if discrete:
+                leaf(child)
+            else:
+                search(_refine(child, neighbours, n, base))
 
     search(cells)
     code, orders = best
-    return tuple(colours[v] for v in orders[0]), code, orders
+    return tuple([colours[v] for v in orders[0]]), code, orders
+
+
+def _automorphisms(adjacency: Adjacency, cells: Sequence[Sequence[int]]) -> list[list[int]]:
+    """Every node permutation that maps each cell onto itself and keeps the multiplicities.
+
+    ``cells`` must be a partition invariant under the automorphisms (e.g. by colour and a
+    degree profile); then these are exactly the automorphisms.  The nodes of one-node cells
+    are fixed; the others are mapped by backtracking, those of the smallest cells first,
+    each image checked against every node already mapped.  ``image[v]`` is the image of
+    ``v``.
+    """
+    n = len(adjacency)
+    image = list(range(n))
+    moving = sorted((cell for cell in cells if len(cell) > 1), key=len)
+    if not moving:
+        return [image]
+    order = [v for cell in moving for v in cell]
+    cell_of = {v: cell for cell in moving for v in cell}
+    mapped = [v for cell in cells if len(cell) == 1 for v in cell]   # fixed nodes first
+    used = [False] * n
+    out: list[list[int]] = []
+
+    def extend(k: int) -> None:
+        if k == len(order):
+            out.append(image[:])
+            return
+        v = order[k]
+        row = adjacency[v]
+        for w in cell_of[v]:
+            if used[w]:
+                continue
+            target = adjacency[w]
+            if target[w] != row[v]:
+                continue
+            for u in mapped:
+                if row[u] != target[image[u]]:
+                    break
+            else:
+                image[v] = w
+                used[w] = True
+                mapped.append(v)
+                extend(k + 1)
+                mapped.pop()
+                used[w] = False
+        image[v] = v
+
+    extend(0)
+    return out
 
 
 def canonical_form(colours: Sequence[Colour], adjacency: Adjacency
@@ -198,10 +265,11 @@ def line_permutations(adjacency: Adjacency) -> int:
     8
     """
     out = 1
-    n = len(adjacency)
-    for u in range(n):
-        loops = adjacency[u][u]
-        out *= factorial(loops) * 2 ** loops
-        for v in range(u + 1, n):
-            out *= factorial(adjacency[u][v])
+    for u, row in enumerate(adjacency):
+        loops = row[u]
+        if loops:
+            out *= factorial(loops) << loops
+        for m in row[u + 1:]:
+            if m > 1:
+                out *= factorial(m)
     return out
