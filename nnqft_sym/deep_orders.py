@@ -407,10 +407,9 @@ def leading_connected_six_point(net: Network, points: Any) -> np.ndarray | float
     2204.0625
     """
     _check_centred_readout(net, "leading_connected_six_point (past the leading 1/N order)")
-    readout_law = _non_gaussian_weights(net)
-    if readout_law:
-        reader_cumulants(net, 2)          # the read-out's sixth moment must exist
-    else:
+    # the read-out law's (kappa_4, kappa_6); its sixth moment must exist
+    law = reader_cumulants(net, 2)[-1] if _non_gaussian_weights(net) else None
+    if law is None:
         _check_gaussian_layers(net, "leading_connected_six_point")
     pts = as_points(points, net.d_in)
     if pts.shape[-2] != 6:
@@ -427,47 +426,14 @@ def leading_connected_six_point(net: Network, points: Any) -> np.ndarray | float
         if len(uniq) > MAX_SIX_POINT_DISTINCT:
             raise ValueError(f"points: at most {MAX_SIX_POINT_DISTINCT} distinct inputs per "
                              f"six-point combination, got {len(uniq)}")
-        u_out = _beyond_leading(net, uniq, next_order=False).third_cumulant
+        stats = _beyond_leading(net, uniq, next_order=False, readout_law=law)
+        u_out = stats.third_cumulant
         out[n] = sum(u_out[tuple(index[k] for pair in matching for k in pair)]
                      for matching in pairings(6))
-        if readout_law:
-            out[n] += _readout_law_six_point(net, uniq)[tuple(index)]
+        if stats.readout_law_part is not None:
+            out[n] += stats.readout_law_part[tuple(index)]
     result = out.reshape(pts.shape[:-2])
     return float(result) if result.ndim == 0 else result
-
-
-def _readout_law_six_point(net: Network, points: np.ndarray) -> np.ndarray:
-    r"""The read-out law's part of :math:`N^2\kappa_6` on the distinct points, ``(m,) * 6``.
-
-    Given the last hidden layer the read-out sum has the cumulants :math:`\kappa_2 = b + v
-    \bar A_2`, :math:`\kappa_4 = \kappa_4^\xi v^2 \bar A_4/N`, :math:`\kappa_6 =
-    \kappa_6^\xi v^3 \bar A_6/N^2` (:math:`\bar A_k` the mean over neurons of the products of
-    k features); by the law of total cumulance :math:`\kappa_6(f)` adds to the pairings of
-    :math:`\kappa_3(\hat G)` the terms :math:`\kappa_6^\xi v^3 M_6 + \kappa_4^\xi v^3
-    \sum_{(4|2)} N\,\mathrm{Cov}(\bar A_4, \bar A_2)` over the 15 splits, with
-    :math:`N\,\mathrm{Cov} = M_6 - M_4 M_2 + \partial M_4 \cdot V \cdot \partial M_2` (one
-    neuron, and two neurons through the shared layer below).  Hidden-layer laws do not enter
-    at this order (they change the kernel map at 1/N only through the mean)."""
-    k4, k6 = reader_cumulants(net, 2)[-1]
-    m = len(points)
-    out = np.zeros((m,) * 6)
-    if k4 == 0.0 and k6 == 0.0:
-        return out
-    rec = layer_recursion(net, points)
-    kern, vert = rec.kernels[-2], rec.vertices[-2]               # the last hidden layer
-    v = read_variances(net)[-1][0]
-    m6 = _symmetric_moments(net, kern, 6)
-    mu, coef, _ = _pair_statistics(net, pair_expectation(net.activation), kern)
-    cov = m6 - np.einsum("abcd,ef->abcdef", _four_point_moments(net, kern), mu)
-    if np.any(vert):
-        upper = np.triu(np.ones((m, m), dtype=bool))
-        av = np.einsum("abkl,klij->abij", _slot_gradient(coef, m) * upper, vert) * upper
-        cov += np.einsum("abcdij,efij->abcdef", _four_point_gradient(net, kern) * upper, av)
-    letters = "abcdef"
-    for i, j in itertools.combinations(range(6), 2):
-        rest = "".join(c for k, c in enumerate(letters) if k not in (i, j))
-        out += np.einsum(f"{rest}{letters[i]}{letters[j]}->{letters}", cov)
-    return v ** 3 * (k6 * m6 + k4 * out)
 
 
 @dataclass(frozen=True)
@@ -479,9 +445,11 @@ class _BeyondLeading:
     second_correction: Any         # K_2 (None unless next_order)
     vertex_correction: Any         # V_1, (m,) * 4: N Cov(G^) = V + V_1 / N
     third_cumulant: np.ndarray     # U, (m,) * 6: N^2 kappa_3(G^)
+    readout_law_part: Any = None   # the read-out law's terms (see _beyond_leading); None if 0
 
 
-def _beyond_leading(net: Network, points: np.ndarray, next_order: bool) -> _BeyondLeading:
+def _beyond_leading(net: Network, points: np.ndarray, next_order: bool,
+                    readout_law: tuple[float, float] | None = None) -> _BeyondLeading:
     r"""The layer-to-layer recursion of U (and, with ``next_order``, of K_2 and V_1).
 
     Per layer, with :math:`\delta = \hat G - K`, :math:`E\delta = K_1/N + K_2/N^2`,
@@ -496,6 +464,21 @@ def _beyond_leading(net: Network, points: np.ndarray, next_order: bool) -> _Beyo
         V_1' &= w^2 [\nabla C \cdot K_1 + \tfrac12 \nabla^2 C : V + a V_1 a
                   + \tfrac12 (a \cdot H : U + \mathrm{sym}) + (a V H K_1 + \mathrm{sym})
                   + \tfrac12 \mathrm{tr}(H V H V) + \tfrac12 (a V\, T : V + \mathrm{sym})].
+
+    ``readout_law``: the read-out weights' (:math:`\kappa_4`, :math:`\kappa_6`).  Given the
+    last hidden layer the read-out sum then has the cumulants :math:`\kappa_2 = b + v\bar A_2`,
+    :math:`\kappa_4^\xi v^2 \bar A_4/N` and :math:`\kappa_6^\xi v^3 \bar A_6/N^2`
+    (:math:`\bar A_k` the mean over neurons of the products of k features), and
+    ``readout_law_part`` is their part of the output, from the last hidden layer's statistics
+    (hidden-layer laws do not enter these orders):
+
+    - without ``next_order``, of :math:`N^2\kappa_6` (``(m,) * 6``, law of total cumulance):
+      :math:`\kappa_6^\xi v^3 M_6 + \kappa_4^\xi v^3 \sum_{(4|2)} N\,\mathrm{Cov}(\bar A_4,
+      \bar A_2)` over the 15 splits, :math:`N\,\mathrm{Cov} = M_6 - M_4 M_2 + \partial M_4
+      \cdot V \cdot \partial M_2` (one neuron, and two through the shared layer below);
+    - with ``next_order``, of the :math:`1/N^2` coefficient of :math:`\kappa_4` (``(m,) * 4``,
+      Gaussian hidden weights): :math:`\kappa_4^\xi v^2 (\partial M_4 \cdot K_1 + \tfrac12
+      \partial^2 M_4 : V)`, the 1/N part of one neuron's :math:`E[g_a g_b g_c g_d]`.
     """
     rec = layer_recursion(net, points)
     m = len(points)
@@ -504,12 +487,20 @@ def _beyond_leading(net: Network, points: np.ndarray, next_order: bool) -> _Beyo
     u = np.zeros((m,) * 6)
     k2 = np.zeros((m, m)) if next_order else None
     v1 = np.zeros((m,) * 4) if next_order else None
-    for (w, _), kern, vert, k1 in zip(read_variances(net), rec.kernels, rec.vertices,
-                                      rec.kernel_corrections):
+    law_part = None
+    readers = read_variances(net)
+    for layer, ((w, _), kern, vert, k1) in enumerate(zip(readers, rec.kernels, rec.vertices,
+                                                         rec.kernel_corrections)):
         mu, coef, hess = _pair_statistics(net, pair, kern)
         a = _slot_gradient(coef, m) * upper                       # d mu_ab / d C_ij, (m,)*4
         h = _slot_hessian(hess, m)
-        new_u = _feature_third_cumulant(net, kern, mu)
+        m4, m6 = _four_point_moments(net, kern), _symmetric_moments(net, kern, 6)
+        new_u = _feature_third_cumulant(mu, m4, m6)
+        last = readout_law is not None and any(readout_law) and layer == len(readers) - 1
+        if last:
+            law_part = np.zeros((m,) * (4 if next_order else 6))
+            if not next_order:
+                cov_42 = m6 - np.einsum("abcd,ef->abcdef", m4, mu)
         new_k2 = np.zeros((m, m))
         new_v1 = np.zeros((m,) * 4)
         if np.any(vert):                                          # past the Gaussian first layer
@@ -519,6 +510,8 @@ def _beyond_leading(net: Network, points: np.ndarray, next_order: bool) -> _Beyo
             new_u += _sym3(np.einsum("abij,cdefij->abcdef", av, dc))
             new_u += _sym3(np.einsum("abijkl,cdij,efkl->abcdef", h, av, av, optimize=True))
             new_u += np.einsum("abij,cdkl,efmn,ijklmn->abcdef", a, a, a, u, optimize=True)
+            if last and not next_order:
+                cov_42 += np.einsum("abcdij,efij->abcdef", dm4, av)
             if next_order:
                 t3, q4 = _pair_high_derivatives(net, kern)
                 new_k2 = (np.einsum("abij,ij->ab", a, k2)
@@ -527,7 +520,12 @@ def _beyond_leading(net: Network, points: np.ndarray, next_order: bool) -> _Beyo
                           + 0.5 * np.einsum("abijklmn,ij,klmn->ab", t3, k1, vert, optimize=True)
                           + np.einsum("abijklmnop,ijkl,mnop->ab", q4, vert, vert,
                                       optimize=True) / 8)
-                d2c = (_four_point_hessian(net, kern)
+                hess4 = _four_point_hessian(net, kern)
+                if last:
+                    law_part = readout_law[0] * w ** 2 * (
+                        np.einsum("abcdij,ij->abcd", dm4, k1)
+                        + 0.5 * np.einsum("abcdijkl,ijkl->abcd", hess4, vert))
+                d2c = (hess4
                        - np.einsum("abijkl,cd->abcdijkl", h, mu)
                        - np.einsum("ab,cdijkl->abcdijkl", mu, h)
                        - np.einsum("abij,cdkl->abcdijkl", a, a)
@@ -546,16 +544,21 @@ def _beyond_leading(net: Network, points: np.ndarray, next_order: bool) -> _Beyo
                                             optimize=True)
                           + 0.5 * (np.einsum("abkl,cdkl->abcd", av, tv)
                                    + np.einsum("cdkl,abkl->abcd", av, tv)))
+        if last and not next_order:
+            letters = "abcdef"
+            for i, j in itertools.combinations(range(6), 2):
+                rest = "".join(c for k, c in enumerate(letters) if k not in (i, j))
+                law_part += np.einsum(f"{rest}{letters[i]}{letters[j]}->{letters}", cov_42)
+            law_part = w ** 3 * (readout_law[1] * m6 + readout_law[0] * law_part)
         u = w ** 3 * new_u
         if next_order:
             k2, v1 = w * new_k2, w ** 2 * new_v1
-    return _BeyondLeading(rec.kernels[-1], rec.kernel_corrections[-1], k2, v1, u)
+    return _BeyondLeading(rec.kernels[-1], rec.kernel_corrections[-1], k2, v1, u, law_part)
 
 
-def _feature_third_cumulant(net: Network, kern: np.ndarray, mu: np.ndarray) -> np.ndarray:
-    """kappa_3(F_p, F_q, F_r), F_ab = g_a g_b, under the layer kernel (``mu`` = E F), ``(m,) * 6``."""
-    m4 = _four_point_moments(net, kern)
-    m6 = _symmetric_moments(net, kern, 6)
+def _feature_third_cumulant(mu: np.ndarray, m4: np.ndarray, m6: np.ndarray) -> np.ndarray:
+    """kappa_3(F_p, F_q, F_r), F_ab = g_a g_b, from the layer's moments ``mu`` = E F (``(m, m)``),
+    ``m4``, ``m6`` (:func:`nnqft_sym.deep._symmetric_moments`), ``(m,) * 6``."""
     return (m6 - _sym3(np.einsum("ab,cdef->abcdef", mu, m4))
             + 2 * np.einsum("ab,cd,ef->abcdef", mu, mu, mu))
 
@@ -716,9 +719,10 @@ def next_order_four_point(net: Network, points: Any) -> NextOrderFourPoint:
                          f"{list(kinks)}; its third and fourth covariance derivatives need a "
                          "smooth activation (at one input use single_input_series)")
     _check_centred_readout(net, "next_order_four_point (past the leading 1/N order)")
-    readout_law = _non_gaussian_weights(net) and all(
-        p.is_gaussian for name, p in net.priors.groups().items() if name.startswith("hidden_weights"))
-    if not readout_law:
+    law = reader_cumulants(net, 1)[-1] if _non_gaussian_weights(net) and all(
+        p.is_gaussian for name, p in net.priors.groups().items()
+        if name.startswith("hidden_weights")) else None
+    if law is None:
         _check_gaussian_layers(net, "next_order_four_point")
     pts = as_points(points, net.d_in)
     if pts.shape[-2] != 4:
@@ -730,7 +734,7 @@ def next_order_four_point(net: Network, points: Any) -> NextOrderFourPoint:
         if len(uniq) > MAX_SIX_POINT_DISTINCT:
             raise ValueError(f"points: at most {MAX_SIX_POINT_DISTINCT} distinct inputs, got "
                              f"{len(uniq)}")
-        stats = _beyond_leading(net, uniq, next_order=True)
+        stats = _beyond_leading(net, uniq, next_order=True, readout_law=law)
         kern, corr, kern2, cov1 = (stats.kernel, stats.correction, stats.second_correction,
                                    stats.vertex_correction)
         delta[n] = conn[n] = 0.0
@@ -738,8 +742,8 @@ def next_order_four_point(net: Network, points: Any) -> NextOrderFourPoint:
             p, q = (index[i], index[j]), (index[k], index[l])
             conn[n] += cov1[p + q]
             delta[n] += cov1[p + q] + corr[p] * corr[q] + kern[p] * kern2[q] + kern2[p] * kern[q]
-        if readout_law:
-            extra = _readout_law_four_point(net, uniq)[tuple(index)]
+        if stats.readout_law_part is not None:
+            extra = stats.readout_law_part[tuple(index)]
             conn[n] += extra
             delta[n] += extra
     shape = pts.shape[:-2]
@@ -747,28 +751,6 @@ def next_order_four_point(net: Network, points: Any) -> NextOrderFourPoint:
     def shaped(a):
         return float(a[0]) if not shape else a.reshape(shape)
     return NextOrderFourPoint(shaped(delta), shaped(conn))
-
-
-def _readout_law_four_point(net: Network, points: np.ndarray) -> np.ndarray:
-    r"""The read-out law's part of the :math:`1/N^2` coefficient of :math:`\kappa_4`, ``(m,) * 4``.
-
-    Given the last hidden layer the read-out adds the conditional fourth cumulant
-    :math:`\kappa_4^\xi v^2 \bar A_4/N` (:math:`\bar A_4` the mean over neurons of
-    :math:`g_a g_b g_c g_d`); one neuron's :math:`E[g_a g_b g_c g_d] = M_4 + (\partial M_4 \cdot
-    K_1 + \tfrac12 \partial^2 M_4 : V)/N` with the last hidden layer's :math:`K_1` and vertex
-    :math:`V` (Gaussian hidden weights), so the term is :math:`\kappa_4^\xi v^2 (\partial M_4
-    \cdot K_1 + \tfrac12 \partial^2 M_4 : V)`."""
-    k4 = reader_cumulants(net, 1)[-1][0]
-    m = len(points)
-    rec = layer_recursion(net, points)
-    kern, k1, vert = rec.kernels[-2], rec.kernel_corrections[-2], rec.vertices[-2]
-    if k4 == 0.0 or not np.any(vert):
-        return np.zeros((m,) * 4)
-    v = read_variances(net)[-1][0]
-    upper = np.triu(np.ones((m, m), dtype=bool))
-    shift = (np.einsum("abcdij,ij->abcd", _four_point_gradient(net, kern) * upper, k1)
-             + 0.5 * np.einsum("abcdijkl,ijkl->abcd", _four_point_hessian(net, kern), vert))
-    return k4 * v ** 2 * shift
 
 
 def _pair_high_derivatives(net: Network, kern: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
