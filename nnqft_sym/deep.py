@@ -122,8 +122,6 @@ _SV = sp.Symbol("s", positive=True)
 _SCORE_MIN_VARIANCE = 1.0
 #: above this many distinct input points the recursion runs per point combination
 _MAX_DISTINCT = 16
-#: the groups whose means the 1/N recursion takes (read-out weight mean mu_W / N, bias mean mu_b)
-_READOUT_GROUPS = ("readout_weights", "readout_bias")
 
 
 # ============================================================================ pair expectations
@@ -373,8 +371,7 @@ def _check_deep(net: Network, what: str, hidden_means: bool = False) -> None:
 
 def _check_hidden_centred(net: Network, what: str) -> None:
     """Refuse means in the groups before the read-out (first and hidden layers), naming them."""
-    off_centre = [name for name, p in net.priors.groups().items()
-                  if not p.is_centred and name not in _READOUT_GROUPS]
+    off_centre = net.priors.shifted_before_readout
     if off_centre:
         raise ValueError(f"{what}: the layer recursion needs centred priors before the read-out "
                          f"(hidden-layer means are not covered; read-out means are); the groups "
@@ -1219,8 +1216,7 @@ def leading_connected_three_point(net: Network, points: Any) -> np.ndarray | flo
 
 
 def _has_hidden_mean(net: Network) -> bool:
-    return any(not p.is_centred for name, p in net.priors.groups().items()
-               if name not in _READOUT_GROUPS)
+    return bool(net.priors.shifted_before_readout)
 
 
 def _numeric_mean(prior: Any) -> float:

@@ -647,6 +647,20 @@ class NetworkPriors:
                    for p in (self.readout_weights, self.readout_bias))
 
     @property
+    def shifted_before_readout(self) -> list[str]:
+        """The groups before the read-out (first and hidden layers) that have nonzero means.
+
+        Examples
+        --------
+        >>> from nnqft_sym import ReLUNet
+        >>> ReLUNet(depth=2).with_priors(hidden_biases={"mean": 1}, readout_bias={"mean": 1}
+        ...                              ).priors.shifted_before_readout
+        ['hidden_biases_2']
+        """
+        return [name for name, p in self.groups().items()
+                if not name.startswith("readout") and not p.is_centred]
+
+    @property
     def is_iid_centred_gaussian(self) -> bool:
         """True when every group is i.i.d. zero-mean Gaussian (the setting of the exact results)."""
         return all(isinstance(p, ParameterPrior) and p.is_gaussian and p.is_centred

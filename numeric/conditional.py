@@ -158,13 +158,7 @@ def conditional_estimator_valid(net: Network) -> bool:
         return False
     if net.depth == 1:
         return net.has_exact_finite_width
-    return net.priors.first_layer_is_gaussian and not _hidden_means(net)
-
-
-def _hidden_means(net: Network) -> list[str]:
-    """The groups before the read-out that have means (the deep recursions need them centred)."""
-    return [name for name, p in net.priors.groups().items()
-            if not name.startswith("readout") and not p.is_centred]
+    return net.priors.first_layer_is_gaussian and not net.priors.shifted_before_readout
 
 
 def default_estimator(net: Network) -> str:
@@ -208,11 +202,11 @@ def check_estimator(estimator: Any, net: Network | None = None) -> str:
         raise ValueError(f"estimator must be one of {', '.join(map(repr, ESTIMATORS))} "
                          f"(or None for the best valid one), got {estimator!r}")
     if estimator == CONDITIONAL and net is not None and not conditional_estimator_valid(net):
-        if isinstance(net, Network) and net.depth > 1 and _hidden_means(net):
+        if isinstance(net, Network) and net.depth > 1 and net.priors.shifted_before_readout:
             raise ValueError(f"estimator 'conditional' needs centred hidden layers at depth "
                              f">= 2 (its expansion point comes from the 1/N recursion); the "
-                             f"groups {_hidden_means(net)} of this {net.name} have means: use "
-                             "estimator='plain' (the default for it)")
+                             f"groups {net.priors.shifted_before_readout} of this {net.name} have "
+                             "means: use estimator='plain' (the default for it)")
         raise ValueError(f"estimator 'conditional' needs a read-out that is Gaussian given the "
                          f"features; {net.name} has none: use estimator='plain'")
     if estimator == CONDITIONAL and net is not None and not net.has_gp_kernel:

@@ -1007,8 +1007,7 @@ def measure_sweep(nets: Sequence[Network], widths: Sequence[int], points: Any,
     # float32 diagnostic sums are part of a bag's identity (float64 bags keep the former one)
     precision = {} if tail_dtype == "float64" else {"tail_dtype": tail_dtype}
     for net in nets:
-        hidden = [name for name, p in net.priors.groups().items()
-                  if not name.startswith("readout") and not p.is_centred]
+        hidden = net.priors.shifted_before_readout
         if exact and net.depth > 1 and hidden:
             raise ValueError(f"measure: the reference values of a deep {net.name} come from the "
                              f"1/N recursion, which needs centred first and hidden layers; the "
