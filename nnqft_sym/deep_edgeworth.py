@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import numpy as np
 
-from .deep import read_variances
+from .deep import read_variances, weight_fourth_cumulants
 from .errors import DivergentExpectationError
 from .specification import NetworkSpec as Network
 from .variance_jets import _compose, _derivative, _moment_jets, _series_mul
@@ -47,21 +47,22 @@ def reader_cumulants(net: Network, order: int) -> list[tuple[float, float]]:
     r"""(:math:`\kappa_4`, :math:`\kappa_6`) of the standardised weights of every layer that
     reads a hidden layer (hidden layers 2..L, then the read-out); 0 for Gaussian weights, and
     0 where ``order`` does not reach them (:math:`\kappa_4` enters at 1/N, :math:`\kappa_6`
-    at 1/N^2)."""
+    at 1/N^2).  :math:`\kappa_4` is :func:`nnqft_sym.weight_fourth_cumulants` (which refuses
+    laws with a third moment: the series here has no odd cumulants)."""
+    layers = range(2, net.depth + 2)
+    fourth = weight_fourth_cumulants(net) if order >= 1 else [0.0] * len(layers)
+    if order < 2:
+        return [(k4, 0.0) for k4 in fourth]
     out = []
-    for layer in range(2, net.depth + 2):
+    for layer, k4 in zip(layers, fourth):
         law = net.priors.layer(layer)[0].law
-        moments = []
-        for k, needed in ((4, order >= 1), (6, order >= 2)):
-            try:
-                moments.append(float(law.moment(k)) if needed else 0.0)
-            except DivergentExpectationError as exc:
-                raise DivergentExpectationError(
-                    f"the 1/N^{k // 2 - 1} terms need E[xi^{k}] of the weights reading layer "
-                    f"{layer - 1}: {exc}") from None
-        m4, m6 = moments
-        out.append((m4 - 3.0 if order >= 1 else 0.0,
-                    m6 - 15.0 * m4 + 30.0 if order >= 2 else 0.0))
+        try:
+            m6 = float(law.moment(6))
+        except DivergentExpectationError as exc:
+            raise DivergentExpectationError(
+                f"the 1/N^2 terms need E[xi^6] of the weights reading layer {layer - 1}: {exc}"
+            ) from None
+        out.append((k4, m6 - 15.0 * (k4 + 3.0) + 30.0))
     return out
 
 

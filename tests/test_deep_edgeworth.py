@@ -150,3 +150,15 @@ def test_next_order_four_point_read_out_term_at_distinct_points_is_linear_in_kap
     assert swapped == pytest.approx(value["laplace"], rel=1e-10)
     with pytest.raises(ValueError, match="assumes Gaussian weights"):
         nq.next_order_four_point(base.with_priors(hidden_weights="laplace"), pts)
+
+
+def test_a_skewed_weight_law_is_refused_not_expanded_without_its_third_cumulant():
+    """The Edgeworth chain has no odd cumulants: a law with E xi^3 != 0 (which shifts the
+    kernel at order N^(-1/2)) used to be expanded silently; it is refused as by the 1/N
+    recursion (weight_fourth_cumulants)."""
+    from nnqft_sym.laws import FiniteLaw
+    skewed = FiniteLaw([-1 / sp.sqrt(2), sp.sqrt(2)], [sp.Rational(2, 3), sp.Rational(1, 3)])
+    net = nq.TanhNet(depth=2).with_priors(hidden_weights=skewed)
+    for order in (1, 2):
+        with pytest.raises(ValueError, match="zero third moment"):
+            nq.single_input_series(net, 0.5, order)
