@@ -174,7 +174,7 @@ class DesignedTheory:
             return -float(self.contact(pts))
         width = check_width(width)
         net, k0 = self.net, self.k0
-        value = float if isinstance(width, int) else sp.expand  # noqa: E731
+        value = float if isinstance(width, int) else sp.expand
         green = lambda *xs: value(net.green(np.stack(xs), width))  # noqa: E731
 
         def cov(y: np.ndarray, *xs: np.ndarray) -> float:
