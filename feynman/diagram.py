@@ -164,7 +164,7 @@ class Diagram:
         self._attach = attach
         self._internal = internal
         self._canonical = (key, automorphisms)
-        self.__dict__["symmetry_factor"] = symmetry_factor
+        self.symmetry_factor = symmetry_factor      # (a cached_property: no setter)
         return self
 
     @classmethod
@@ -183,7 +183,7 @@ class Diagram:
         self._n = legs
         self._canonical = (None, automorphisms)
         self._pending = (kinds, internal, assignment)
-        self.__dict__["symmetry_factor"] = symmetry_factor
+        self.symmetry_factor = symmetry_factor      # (a cached_property: no setter)
         return self
 
     def __getattr__(self, name: str) -> Any:

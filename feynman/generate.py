@@ -56,7 +56,7 @@ from nnqft_sym.errors import CostLimitError
 from nnqft_sym.validation import check_integer
 
 from .diagram import Diagram, _attachment, _bridgeless, _leg_permutations, _sorted_attachment
-from .symmetry import _automorphisms, canonical_leaves, line_permutations
+from .symmetry import _automorphisms, canonical_leaves
 
 __all__ = ["generate", "vertex_combinations", "contraction_estimate", "MAX_CONTRACTIONS"]
 
@@ -226,7 +226,7 @@ def _generate_content(legs: int, content: dict[int, int], connected: bool, one_p
     if connected and n_vertices + legs == 0:
         return []                             # the empty diagram has no component
     found: list[Diagram] = []
-    arrangements: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
+    layouts: dict[tuple, tuple] = {}          # leg slots of vertex colours (_layout)
     patterns: dict[tuple, list] = {}          # new-vertex patterns of the searches
     for free_lines in range(legs // 2 + 1):
         if connected and free_lines and (n_vertices or legs != 2):
@@ -241,61 +241,52 @@ def _generate_content(legs: int, content: dict[int, int], connected: bool, one_p
             deferrable = legs > 0 and free_lines == 0 and (
                 not labelled_legs or legs <= 2 or any(e == legs for _, e in types))
             seen: set[tuple] = set()
-            # deferrable: candidates by their profiles, [kinds, adj, canonical (colours, code)
-            # or None until a candidate with the same profiles needs it]
+            # deferrable: the candidates so far by their profiles (see _deferred)
             buckets: dict[tuple, list[list]] = {}
-            for kinds, adj, rigid, profiles in _skeletons(types, connected, legs > 0, patterns):
+            for kinds, adj, rigid, profiles, lines in _skeletons(types, connected, legs > 0,
+                                                                 patterns):
                 if rigid:       # the only candidate of its class, no automorphism
                     if one_pi and not (may_be_one_pi and _bridgeless(adj)):
                         continue
-                    _label(found, legs, labelled_legs, kinds, None, None, adj, free_lines,
-                           arrangements)
+                    _label(found, legs, labelled_legs, kinds, None, None, adj, lines, free_lines,
+                           layouts)
                     continue
                 if deferrable:
-                    canonical = _deferred(found, buckets, legs, labelled_legs, kinds, adj,
-                                          profiles, one_pi, arrangements)
-                    if canonical is None:
-                        continue        # a repeat, not 1PI, or already labelled
-                    colours, code, orders = canonical
-                else:
-                    colours, code, orders = canonical_leaves(kinds, adj)
-                    if (colours, code) in seen:
-                        continue
-                    seen.add((colours, code))
+                    _deferred(found, buckets, legs, labelled_legs, kinds, adj, profiles, lines,
+                              one_pi, layouts)
+                    continue
+                colours, code, orders = canonical_leaves(kinds, adj)
+                if (colours, code) in seen:
+                    continue
+                seen.add((colours, code))
                 order = orders[0]
                 internal = tuple([tuple([row[v] for v in order])
                                   for row in [adj[u] for u in order]])
                 if one_pi and not (may_be_one_pi and _bridgeless(internal)):
                     continue
-                _label(found, legs, labelled_legs, colours, code, orders, internal,
-                       free_lines, arrangements)
+                _label(found, legs, labelled_legs, colours, code, orders, internal, lines,
+                       free_lines, layouts)
     return found
 
 
 def _deferred(found: list[Diagram], buckets: dict[tuple, list[list]], legs: int,
-              labelled_legs: bool, kinds: tuple, adj: tuple, profiles: list[tuple] | None,
-              one_pi: bool,
-              arrangements: dict[tuple[int, ...], list[tuple[int, ...]]]
-              ) -> tuple[tuple, tuple, list[list[int]]] | None:
-    """A non-rigid candidate with legs: drop it if it repeats an earlier one, else label it.
+              labelled_legs: bool, kinds: tuple, adj: tuple, profiles: list | None,
+              lines: int, one_pi: bool, layouts: dict[tuple, tuple]) -> None:
+    """A non-rigid candidate with at most two leg assignments: drop it if it repeats an
+    earlier one, else append its diagrams.
 
-    Candidates are compared by their canonical forms only when their profiles (the multiset
-    of (kind, self-loops, multiplicities) of the nodes, an isomorphism invariant; ``profiles``
-    from the search or None) coincide.
-    A new multigraph whose leg assignments form one orbit of its automorphisms (unlabelled
-    legs, or at most two assignments: the 2-point classes) yields its single diagram at once,
-    with the automorphisms found directly on the profile cells and the canonical labelling
-    left to :meth:`Diagram._from_labelling`.  Otherwise returns its
-    :func:`~feynman.symmetry.canonical_leaves` for :func:`_label`; None when done (a repeat,
-    not 1PI, or labelled here).
+    Candidates are compared by their canonical forms only when two isomorphism invariants
+    coincide: the multiset of node profiles (kind, self-loops, multiplicities; ``profiles``
+    from the search or None), then the second-order profiles
+    (:func:`_second_order_profiles`, computed only for candidates that share a bucket).
+    The leg assignments of a new multigraph (unlabelled legs, or at most two assignments:
+    the 2-point classes) give its diagrams at once: one if the automorphisms, found
+    directly on the profile cells, map one assignment onto the other, else two, each fixed
+    by every automorphism.  The canonical labelling is left to
+    :meth:`Diagram._from_labelling`.
     """
     if profiles is None:                      # (the search's are kept for connected ones)
-        profiles = []
-        for v, row in enumerate(adj):
-            multiplicities = sorted([m for m in row if m], reverse=True)
-            if row[v]:
-                multiplicities.remove(row[v])
-            profiles.append((kinds[v], row[v], tuple(multiplicities)))
+        profiles = _profiles(kinds, adj)
     groups: dict[tuple, list[int]] = {}
     for v, profile in enumerate(profiles):
         group = groups.get(profile)
@@ -303,60 +294,77 @@ def _deferred(found: list[Diagram], buckets: dict[tuple, list[list]], legs: int,
             groups[profile] = [v]
         else:
             group.append(v)
-    bucket = buckets.setdefault(tuple(sorted([(p, len(g)) for p, g in groups.items()])), [])
-    canonical = None
-    if bucket:
-        canonical = canonical_leaves(kinds, adj)
-        form = canonical[:2]
-        for entry in bucket:
-            if entry[2] is None:
-                entry[2] = canonical_leaves(entry[0], entry[1])[:2]
-            if entry[2] == form:
-                return None
-    entry = [kinds, adj, None if canonical is None else canonical[:2]]
-    bucket.append(entry)
-    if one_pi and not _bridgeless(adj):
-        return None
-    if canonical is not None:
-        return canonical
-    on_vertex = [e for _, e in kinds]
-    slots = tuple([v for v, e in enumerate(on_vertex) for _ in range(e)])
-    automorphisms = 0
-    if labelled_legs:
-        assignments = arrangements.get(slots)
-        if assignments is None:
-            assignments = arrangements[slots] = _multiset_permutations(list(slots))
-        if len(assignments) <= 2:
-            auts = _automorphisms(adj, list(groups.values()))
-            first = assignments[0]
-            if len({tuple([perm[a] for a in first]) for perm in auts}) == len(assignments):
-                automorphisms = len(auts) // len(assignments)
+    key = tuple(sorted([(p, len(g)) for p, g in groups.items()]))
+    # [kinds, adj, profiles, second-order profiles, canonical form], the last two on demand
+    entry = [kinds, adj, profiles, None, None]
+    bucket = buckets.get(key)
+    if bucket is None:
+        buckets[key] = [entry]
     else:
-        automorphisms = len(_automorphisms(adj, list(groups.values()))) * _leg_permutations(
-            on_vertex, 0)
-    if automorphisms:
-        found.append(Diagram._from_labelling(legs, labelled_legs, kinds, adj, slots,
-                                             automorphisms,
-                                             automorphisms * line_permutations(adj)))
-        return None
-    canonical = canonical_leaves(kinds, adj)
-    entry[2] = canonical[:2]
-    return canonical
+        entry[3] = _second_order_profiles(adj, profiles)
+        for other in bucket:
+            if other[3] is None:
+                other[3] = _second_order_profiles(other[1], other[2])
+            if other[3] != entry[3]:
+                continue
+            if entry[4] is None:
+                entry[4] = canonical_leaves(kinds, adj)[:2]
+            if other[4] is None:
+                other[4] = canonical_leaves(other[0], other[1])[:2]
+            if other[4] == entry[4]:
+                return
+        bucket.append(entry)
+    if one_pi and not _bridgeless(adj):
+        return
+    _, on_vertex, slots, assignments = _layout(layouts, kinds, 0, labelled_legs)
+    auts = _automorphisms(adj, list(groups.values()))
+    if not labelled_legs:
+        automorphisms = len(auts) * _leg_permutations(on_vertex, 0)
+        found.append(Diagram._from_labelling(legs, False, kinds, adj, slots, automorphisms,
+                                             automorphisms * lines))
+        return
+    if len(assignments) == 2 and not any(perm[slots[0]] == slots[1] for perm in auts):
+        # two assignments, each fixed by every automorphism: two diagrams
+        for assignment in assignments:
+            found.append(Diagram._from_labelling(legs, True, kinds, adj, assignment,
+                                                 len(auts), len(auts) * lines))
+        return
+    automorphisms = len(auts) // len(assignments)
+    found.append(Diagram._from_labelling(legs, True, kinds, adj, slots, automorphisms,
+                                         automorphisms * lines))
+
+
+def _profiles(kinds: Sequence[tuple[int, int]], adj: Sequence[Sequence[int]]) -> list[tuple]:
+    """Node profiles (kind, self-loops, multiplicities of the other lines, decreasing)."""
+    out = []
+    for v, row in enumerate(adj):
+        multiplicities = sorted([m for m in row if m], reverse=True)
+        if row[v]:
+            multiplicities.remove(row[v])
+        out.append((kinds[v], row[v], tuple(multiplicities)))
+    return out
+
+
+def _second_order_profiles(adj: Sequence[Sequence[int]], profiles: Sequence[tuple]) -> list:
+    """Sorted second-order profiles: each node's profile with the sorted (multiplicity,
+    profile) of its neighbours (an isomorphism invariant finer than the profiles)."""
+    return sorted([(profiles[v], sorted([(m, profiles[w]) for w, m in enumerate(row)
+                                         if m and w != v]))
+                   for v, row in enumerate(adj)])
 
 
 def _label(found: list[Diagram], legs: int, labelled_legs: bool, colours: tuple,
-           code: tuple | None, orders: list[list[int]] | None, internal: tuple,
-           free_lines: int, arrangements: dict[tuple[int, ...], list[tuple[int, ...]]]
-           ) -> None:
+           code: tuple | None, orders: list[list[int]] | None, internal: tuple, lines: int,
+           free_lines: int, layouts: dict[tuple, tuple]) -> None:
     """Append the diagrams of one internal multigraph: its leg assignments up to automorphisms.
 
     ``code`` and ``orders`` None: a rigid multigraph (no automorphism), whose canonical keys
-    are left to be computed lazily.  ``arrangements`` caches the distinct orderings of each
-    multiset of leg slots.
+    are left to be computed lazily; ``lines`` is its
+    :func:`~feynman.symmetry.line_permutations`.  ``layouts`` caches the leg slots of the
+    vertex colours (:func:`_layout`).
     """
-    valences = tuple([k for k, _ in colours])
-    lines = line_permutations(internal)
-    on_vertex = [e for _, e in colours]
+    valences, on_vertex, slots, assignments = _layout(layouts, colours, free_lines,
+                                                      labelled_legs)
     make = Diagram._from_class
     if not labelled_legs:
         automorphisms = (1 if orders is None else len(orders)) * _leg_permutations(
@@ -366,11 +374,6 @@ def _label(found: list[Diagram], legs: int, labelled_legs: bool, colours: tuple,
                           None if code is None else (legs, False, colours, code, free_lines),
                           automorphisms, automorphisms * lines))
         return
-    slots = tuple([p for p, e in enumerate(on_vertex) for _ in range(e)]
-                  + [-1] * (2 * free_lines))
-    assignments = arrangements.get(slots)
-    if assignments is None:
-        assignments = arrangements[slots] = _multiset_permutations(list(slots))
     if orders is None or len(orders) == 1:
         if not free_lines:                # no automorphism: every assignment is a diagram
             if code is None:
@@ -409,6 +412,26 @@ def _label(found: list[Diagram], legs: int, labelled_legs: bool, colours: tuple,
                                   automorphisms, automorphisms * lines))
 
 
+def _layout(layouts: dict[tuple, tuple], colours: tuple, free_lines: int, labelled_legs: bool
+            ) -> tuple[tuple[int, ...], list[int], tuple[int, ...], list[tuple[int, ...]]]:
+    """Valences, legs on each vertex, leg slots (vertex of each leg, -1 for a free line's
+    end) and, for labelled legs, the distinct assignments of the legs to the slots, of
+    vertices coloured ``colours`` (memoised in ``layouts``, within one call)."""
+    key = (colours, free_lines)
+    layout = layouts.get(key)
+    if layout is None:
+        on_vertex = [e for _, e in colours]
+        slots = tuple([p for p, e in enumerate(on_vertex) for _ in range(e)]
+                      + [-1] * (2 * free_lines))
+        assignments: list[tuple[int, ...]] = []
+        if labelled_legs:       # one table per multiset of slots
+            assignments = layouts.get(slots)
+            if assignments is None:
+                assignments = layouts[slots] = _multiset_permutations(list(slots))
+        layout = layouts[key] = (tuple([k for k, _ in colours]), on_vertex, slots, assignments)
+    return layout
+
+
 def _multiset_permutations(items: list[int]) -> list[tuple[int, ...]]:
     """Distinct orderings of ``items`` in lexicographic order."""
     counts: dict[int, int] = {}
@@ -432,6 +455,7 @@ def _multiset_permutations(items: list[int]) -> list[tuple[int, ...]]:
                 counts[x] += 1
 
     extend()
+    extend = None           # (a recursive closure is a reference cycle)
     return out
 
 
@@ -463,6 +487,7 @@ def _leg_distributions(content: dict[int, int], legs: int) -> list[dict[tuple[in
             spread(i + 1, left - sum(e * c for e, c in enumerate(counts)), here)
 
     spread(0, legs, {})
+    spread = None           # (a recursive closure is a reference cycle)
     return out
 
 
@@ -484,14 +509,15 @@ def _compositions(total: int, top: int, budget: int, exact: bool) -> list[list[i
         counts[e] = 0
 
     choose(top, total, budget)
+    choose = None           # (a recursive closure is a reference cycle)
     return out
 
 
 def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhere: bool,
                patterns: dict[tuple, list] | None = None) -> list[tuple]:
     """Labelled internal multigraphs covering every class with these vertex kinds (repeats):
-    ``(kinds, adjacency, rigid, profiles)``, the node profiles of a connected non-rigid one
-    (else None).
+    ``(kinds, adjacency, rigid, profiles, lines)``: the node profiles of a connected
+    non-rigid one (integer codes, else None) and its :func:`~feynman.symmetry.line_permutations`.
 
     A kind is ``(valence, legs on the vertex)``; a vertex of kind ``(k, e)`` has ``k - e``
     internal half-edges.  Nodes are created in breadth-first order and each processed node
@@ -510,6 +536,13 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
     Branches whose half-edges cannot fit (on the later nodes and the vertices still to
     create) or whose connected component would close too early are cut at once.
 
+    A profile is coded as one integer that orders as the tuple (kind, self-loops,
+    multiplicities in decreasing order): the kind and the self-loops in the high digits,
+    then, in base ``total + 1``, how many lines of each multiplicity the node has (the
+    larger multiplicities in the higher digits; comparing these counts from the top is
+    comparing the decreasingly sorted multiplicities lexicographically).  The product of
+    the factorials of :func:`~feynman.symmetry.line_permutations` is kept along the search.
+
     The search is a plain recursion appending to the returned list (no generator frames
     between the levels); the order of the candidates is the depth-first order of the search.
     ``patterns`` memoises the ways to give half-edges to new vertices (a function of the
@@ -520,17 +553,31 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
     if sum((k - e) * c for (k, e), c in types.items()) % 2:
         return out
     kinds = sorted(types)
+    half = [k - e for k, e in kinds]              # internal half-edges of each kind
+    most = max(half, default=0)                   # largest multiplicity of a line
+    base = total + 1                              # digits: counts of one multiplicity
+    digit = [0] + [base ** (m - 1) for m in range(1, most + 1)]
+    loop_unit = base ** most
+    kind_unit = loop_unit * (most // 2 + 1)
+    pair_unit = kind_unit * len(kinds)           # above every profile code
+    factorials = [math.factorial(m) for m in range(most + 1)]
+    loop_weights = [math.factorial(m) << m for m in range(most // 2 + 1)]
     adj = [[0] * total for _ in range(total)]
-    kind: list[tuple[int, int]] = []
-    free: list[int] = []
-    tied: list[bool] = []               # created together with the previous node, same kind/m
-    profiles: list[tuple] = []
-    ambiguous = [0]                     # nodes whose profile ties the root's or a twin's
-    remaining = dict(types)
+    # the created nodes are 0 .. created - 1 (kind indices); the entries of the others are
+    # unused (free 0)
+    kind = [0] * total
+    free = [0] * total
+    tied = [False] * total              # created together with the previous node, same kind/m
+    profiles: list[int] = []
+    created = 0
+    pending = 0                         # free half-edges of the created nodes, sum(free)
+    ambiguous = 0                       # nodes whose profile ties the root's or a twin's
+    weight = 1                          # line_permutations of the lines so far
+    left = [types[t] for t in kinds]    # vertices of each kind not yet created
     # internal half-edges of the vertices not yet created
-    capacity = [sum((k - e) * c for (k, e), c in types.items())]
-    if patterns is None:        # the ways to create new vertices, shared by a caller
-        patterns = {}
+    capacity = sum(h * c for h, c in zip(half, left))
+    # the ways to create new vertices, shared by a caller among searches with these kinds
+    patterns = {} if patterns is None else patterns.setdefault(tuple(kinds), {})
 
     def second_order_screen() -> bool | None:
         """None if a complete graph breaks the rules for the second-order profile (the
@@ -547,9 +594,9 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
             if not against:
                 continue
             for u in (v, *against):
-                if u not in second:
-                    second[u] = sorted([(m, profiles[w]) for w, m in enumerate(adj[u])
-                                        if m and w != u])
+                if u not in second:         # (multiplicity, profile) coded as one integer
+                    second[u] = sorted([m * pair_unit + profiles[w]
+                                        for w, m in enumerate(adj[u]) if m and w != u])
             s = second[v]
             for u in against:
                 if s > second[u]:
@@ -558,159 +605,198 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
         return rigid
 
     def saturate(p: int) -> None:
-        """Screen the completed node ``p - 1`` (connected graphs), then give node ``p`` all
-        its missing lines, or emit the graph / start a component when no node is left."""
-        screened = connected and p
-        if screened:
-            row = adj[p - 1]
-            prof = (kind[p - 1], row[p - 1],
-                    sorted([m for m in row if m], reverse=True))
-            if row[p - 1]:
-                prof[2].remove(row[p - 1])
-            tie = False
-            if p > 1:
-                first = profiles[0]
-                if prof > first:
-                    return
-                tie = prof == first
-                if tied[p - 1]:
-                    twin = profiles[p - 2]
-                    if prof > twin:
-                        return
-                    tie = tie or prof == twin
-            profiles.append(prof)
-            ambiguous[0] += tie
-        created = len(kind)
-        if p == created:
-            if created == total:
+        """Screen the completed node ``p - 1`` (connected graphs) and the following ones
+        left without free half-edges, then give the next node all its missing lines, or
+        emit the graph / start a component when no node is left."""
+        nonlocal ambiguous, pending, weight, created, capacity
+        screened = 0                    # profiles pushed here
+        ties = 0
+        while True:
+            if connected and p:
+                row = adj[p - 1]
+                loops = row[p - 1]
+                prof = (kind[p - 1] * kind_unit + loops * loop_unit
+                        + sum(map(digit.__getitem__, row)) - digit[loops])
+                tie = False
+                if p > 1:
+                    first = profiles[0]
+                    if prof > first or (tied[p - 1] and prof > profiles[p - 2]):
+                        break
+                    tie = prof == first or (tied[p - 1] and prof == profiles[p - 2])
+                profiles.append(prof)
+                screened += 1
+                ties += tie
+                ambiguous += tie
+            if p < created and free[p] == 0:
+                p += 1                  # nothing to give: screen it and go on
+                continue
+            if p < created:
+                # node p: its self-loops, then its lines to the later nodes
+                f = free[p]
+                free[p] = 0
+                pending -= f
+                top = f // 2
+                if connected and p:   # more self-loops than the first node or the twin
+                    if kind[p] == kind[0]:
+                        top = min(top, adj[0][0])
+                    if tied[p]:
+                        top = min(top, adj[p - 1][p - 1])
+                row = adj[p]
+                # half-edges the other lines can take (nodes up to p have no free one left)
+                room = pending + capacity
+                early = connected and created < total   # a closed component: too early
+                start = weight
+                for loops in range(top, -1, -1):
+                    r = f - 2 * loops
+                    if r > room:
+                        break
+                    row[p] = loops
+                    weight = start * loop_weights[loops]
+                    if r:
+                        lines(p, p + 1, r, pending)
+                    elif not (early and not pending):
+                        saturate(p + 1)
+                weight = start
+                row[p] = 0
+                free[p] = f
+                pending += f
+            elif created == total:      # complete
                 if not connected:
-                    out.append((tuple(kind), tuple(map(tuple, adj)), False, None))
-                elif not ambiguous[0]:
-                    out.append((tuple(kind), tuple(map(tuple, adj)), True, None))
+                    out.append((tuple(map(kinds.__getitem__, kind)), tuple(map(tuple, adj)),
+                                False, None, weight))
+                elif not ambiguous:
+                    out.append((tuple(map(kinds.__getitem__, kind)), tuple(map(tuple, adj)),
+                                True, None, weight))
                 else:
                     rigid = second_order_screen()
                     if rigid is not None:
-                        out.append((tuple(kind), tuple(map(tuple, adj)), rigid, None if rigid
-                                    else [(k, l, tuple(m)) for k, l, m in profiles]))
-            elif not (created and connected):
-                roots = [t for t in kinds
-                         if remaining[t] and (connected or t[1] or not legs_everywhere)]
+                        out.append((tuple(map(kinds.__getitem__, kind)),
+                                    tuple(map(tuple, adj)), rigid,
+                                    None if rigid else profiles[:], weight))
+            elif not (created and connected):   # a new component: its first vertex
+                roots = [i for i in range(len(kinds))
+                         if left[i] and (connected or kinds[i][1] or not legs_everywhere)]
                 if connected:
                     roots = roots[-1:]        # the largest kind (first entry of the profile)
-                for t in roots:
-                    _create(t, False)
+                for i in roots:
+                    left[i] -= 1
+                    kind[created] = i
+                    free[created] = half[i]
+                    tied[created] = False
+                    capacity -= half[i]
+                    pending += half[i]
+                    created += 1
                     saturate(p)               # p == 0 when connected: nothing to screen
-                    _uncreate(t)
-        elif free[p] == 0:
-            saturate(p + 1)
-        else:
-            f = free[p]
-            free[p] = 0
-            top = f // 2
-            if connected and p:   # more self-loops than the first node or the twin: rejected
-                if kind[p] == kind[0]:
-                    top = min(top, adj[0][0])
-                if tied[p]:
-                    top = min(top, adj[p - 1][p - 1])
-            row = adj[p]
-            room = sum(free) + capacity[0]    # half-edges the other lines can take (nodes
-            #                                   up to p have no free one left)
-            for loops in range(top, -1, -1):
-                r = f - 2 * loops
-                if r > room:
-                    break
-                row[p] = loops
-                if r:
-                    lines(p, p + 1, r)
-                elif not (connected and created < total and not any(free)):
-                    saturate(p + 1)
-            row[p] = 0
-            free[p] = f
+                    created -= 1
+                    pending -= half[i]
+                    capacity += half[i]
+                    free[created] = 0
+                    left[i] += 1
+            break
         if screened:
-            ambiguous[0] -= tie
-            profiles.pop()
+            ambiguous -= ties
+            del profiles[len(profiles) - screened:]
 
-    def lines(p: int, q: int, r: int) -> None:
+    def lines(p: int, q: int, r: int, after: int) -> None:
         """Give the ``r > 0`` remaining half-edges of ``p`` to nodes ``q, q + 1, ...``
-        (created ones first, then new vertices)."""
-        created = len(kind)
+        (created ones first, then new vertices); ``after`` is ``sum(free[q:created])``."""
+        nonlocal pending, weight, created, capacity
         while q < created and not free[q]:
             q += 1
         row = adj[p]
+        start = weight
         if q == created:
-            key = (r, tuple([(t, remaining[t]) for t in kinds if remaining[t] and t[0] > t[1]]))
+            key = (r, *left)
             options = patterns.get(key)
             if options is None:
-                options = patterns[key] = _new_vertex_patterns(*key)
-            for pattern in options:
-                previous = None
-                for t, m in pattern:
-                    _create(t, (t, m) == previous)
-                    previous = (t, m)
-                    node = len(kind) - 1
-                    row[node] = adj[node][p] = m
-                    free[node] -= m
+                options = patterns[key] = _new_vertex_options(r, half, left, factorials)
+            for pattern, factor, used in options:
+                for i, m, tie in pattern:
+                    left[i] -= 1
+                    kind[created] = i
+                    free[created] = half[i] - m
+                    tied[created] = tie
+                    row[created] = adj[created][p] = m
+                    created += 1
+                capacity -= used
+                pending += used - r
+                weight = start * factor
                 saturate(p + 1)
-                for t, _ in reversed(pattern):
-                    node = len(kind) - 1
-                    row[node] = adj[node][p] = 0
-                    _uncreate(t)
+                pending -= used - r
+                capacity += used
+                for i, _, _ in pattern:
+                    created -= 1
+                    left[i] += 1
+                    free[created] = 0
+                    row[created] = adj[created][p] = 0
+            weight = start
             return
         column = adj[q]
         f = free[q]
-        low = r - sum(free[q + 1:]) - capacity[0]   # the rest must fit after q
+        rest = after - f
+        low = r - rest - capacity           # the rest must fit after q
+        before = pending
+        early = connected and created < total
         for m in range(min(f, r), max(low, 0) - 1, -1):
             row[q] = column[p] = m
             free[q] = f - m
+            pending = before - m
+            weight = start * factorials[m]
             if m < r:
-                lines(p, q + 1, r - m)
-            elif not (connected and created < total and not any(free)):
+                lines(p, q + 1, r - m, rest)
+            elif not (early and not pending):
                 saturate(p + 1)         # else the component would close too early
         free[q] = f
+        pending = before
+        weight = start
         row[q] = column[p] = 0
 
-    def _create(t: tuple[int, int], tie: bool) -> None:
-        capacity[0] -= t[0] - t[1]
-        remaining[t] -= 1
-        kind.append(t)
-        free.append(t[0] - t[1])
-        tied.append(tie)
-
-    def _uncreate(t: tuple[int, int]) -> None:
-        kind.pop()
-        free.pop()
-        tied.pop()
-        remaining[t] += 1
-        capacity[0] += t[0] - t[1]
-
     saturate(0)
+    # the nested functions refer to each other through their cells, a reference cycle:
+    # unbinding them frees the search at once, without the garbage collector
+    saturate = lines = None     # noqa: F811 (ruff misses the use of lines in saturate)
     return out
 
 
-def _new_vertex_patterns(r: int, ts: tuple[tuple[tuple[int, int], int], ...]
-                         ) -> list[list[tuple[tuple[int, int], int]]]:
-    """Ways to give ``r`` half-edges to new vertices of the kinds ``ts`` ((kind, how many
-    are left) pairs): lists of (kind, multiplicity), the multiplicities of one kind
-    non-increasing, in the search order of :func:`_skeletons`."""
-    if r == 0:
-        return [[]]
-    if not ts:
-        return []
-    (t, left), rest = ts[0], ts[1:]
-    out = []
+def _new_vertex_options(r: int, half: list[int], left: list[int], factorials: list[int]
+                        ) -> list[tuple[tuple[tuple[int, int, bool], ...], int, int]]:
+    """The ways to give ``r`` half-edges to new vertices, in the search order of
+    :func:`_skeletons`.
 
-    def seqs(r_left: int, cap: int, slots: int) -> list[list[int]]:
-        """Non-increasing multiplicities (at most ``cap``, sum at most ``r_left``) of up to
-        ``slots`` new vertices, in the search order."""
-        found: list[list[int]] = [[]]
+    ``half`` and ``left`` give the internal half-edges and the vertices left of each kind.
+    A pattern takes vertices of the kinds in order, the multiplicities of one kind
+    non-increasing (at most ``half`` and ``left`` of them), summing to ``r``; patterns come
+    in depth-first pre-order (fewer vertices of a kind first, then larger multiplicities
+    first).  Each is returned as its new vertices (kind index, multiplicity, created
+    together with the previous one of the same kind and multiplicity), the product of the
+    factorials of the multiplicities, and the internal half-edges of the new vertices.
+    """
+    available = [i for i, c in enumerate(left) if c and half[i]]
+    out: list[tuple[tuple[tuple[int, int, bool], ...], int, int]] = []
+    chosen: list[tuple[int, int, bool]] = []
+
+    def place(j: int, rest: int, cap: int, slots: int, previous: int) -> None:
+        """Vertices of kind ``available[j]``: none more (go on with the next kind), then one
+        more of each multiplicity, from the largest."""
+        if rest == 0:
+            out.append((tuple(chosen), math.prod([factorials[m] for _, m, _ in chosen]),
+                        sum([half[i] for i, _, _ in chosen])))
+            return
+        if j + 1 < len(available):
+            following = available[j + 1]
+            place(j + 1, rest, half[following], left[following], 0)
         if slots:
-            for m in range(min(cap, r_left), 0, -1):
-                found.extend([[m] + tail for tail in seqs(r_left - m, m, slots - 1)])
-        return found
+            i = available[j]
+            for m in range(min(cap, rest), 0, -1):
+                chosen.append((i, m, m == previous))
+                place(j, rest - m, m, slots - 1, m)
+                chosen.pop()
 
-    for seq in seqs(r, t[0] - t[1], left):
-        for tail in _new_vertex_patterns(r - sum(seq), rest):
-            out.append([(t, m) for m in seq] + tail)
+    if r == 0:
+        out.append(((), 1, 0))
+    elif available:
+        place(0, r, half[available[0]], left[available[0]], 0)
+    place = None            # (a recursive closure is a reference cycle)
     return out
 
 

@@ -147,6 +147,7 @@ def canonical_leaves(colours: Sequence[Colour], adjacency: Adjacency
                 search(_refine(child, neighbours, n, base))
 
     search(cells)
+    search = None           # (a recursive closure is a reference cycle)
     code, orders = best
     return tuple([colours[v] for v in orders[0]]), code, orders
 
@@ -196,6 +197,7 @@ def _automorphisms(adjacency: Adjacency, cells: Sequence[Sequence[int]]) -> list
         image[v] = v
 
     extend(0)
+    extend = None           # (a recursive closure is a reference cycle)
     return out
 
 

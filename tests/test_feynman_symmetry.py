@@ -240,7 +240,7 @@ def test_direct_automorphisms_match_networkx_on_generated_multigraphs():
     checked = 0
     for legs, content in ((2, {4: 4}), (4, {4: 3}), (0, {4: 4}), (2, {3: 2, 4: 2})):
         for types in _leg_distributions(content, legs):
-            for kinds, adj, rigid, _ in _skeletons(types, True, legs > 0):
+            for kinds, adj, rigid, *_ in _skeletons(types, True, legs > 0):
                 cells: dict[tuple, list[int]] = {}
                 for v, row in enumerate(adj):
                     profile = (kinds[v], row[v], tuple(sorted(m for w, m in enumerate(row)
@@ -287,3 +287,61 @@ def test_deferred_diagrams_get_the_canonical_labelling():
     fresh = [d for d in generate(2, {4: 4}) if "_pending" in d.__dict__]
     assert len(fresh) == len(deferred)
     assert {hash(d) for d in fresh} == {hash(d) for d in deferred}      # hashing materialises
+
+
+@pytest.mark.parametrize("legs, kwargs", [
+    (2, dict(loops=4)), (4, dict(loops=2)), (4, dict(loops=2, labelled_legs=False)),
+    (0, dict(vertices={4: 3}, connected=False)), (2, dict(vertices={3: 2, 4: 1})),
+    (6, dict(vertices={4: 2}, connected=False)),
+])
+def test_generation_leaves_no_reference_cycles(legs, kwargs):
+    # the searches recurse through closures, which are unbound when done: a generated class
+    # and the search's tables are freed by reference counting, not left to the cyclic
+    # garbage collector (whose pass over them cost about 10 % of a small class)
+    import gc
+
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        assert generate(legs, **kwargs)
+        assert gc.collect() == 0                    # nothing unreachable was left behind
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def test_new_vertex_options_are_every_pattern_once():
+    # against a brute force over all multiplicity sequences: per kind a non-increasing
+    # sequence (at most `left` vertices, multiplicities at most `half`), summing to r
+    from itertools import product as cartesian
+
+    from feynman.generate import _new_vertex_options
+
+    def sequences(cap, slots):
+        out = [()]
+        for n in range(1, slots + 1):
+            out += [s for s in cartesian(range(1, cap + 1), repeat=n)
+                    if all(a >= b for a, b in zip(s, s[1:]))]
+        return out
+
+    checked = 0
+    for half in ([4], [3, 4], [2, 0, 3], [1, 2, 5]):
+        factorials = [factorial(m) for m in range(max(half) + 1)]
+        for left in cartesian(range(3), repeat=len(half)):
+            for r in range(7):
+                expected = set()
+                for choice in cartesian(*[sequences(h, c) if h else [()]
+                                          for h, c in zip(half, left)]):
+                    if sum(map(sum, choice)) == r:
+                        expected.add(tuple((i, m, j > 0 and m == seq[j - 1])
+                                           for i, seq in enumerate(choice)
+                                           for j, m in enumerate(seq)))
+                got = _new_vertex_options(r, half, list(left), factorials)
+                assert len(got) == len({p for p, _, _ in got})           # each once
+                assert {p for p, _, _ in got} == expected
+                for pattern, weight, used in got:
+                    assert weight == prod(factorial(m) for _, m, _ in pattern)
+                    assert used == sum(half[i] for i, _, _ in pattern)
+                checked += 1
+    assert checked > 300
