@@ -163,32 +163,40 @@ def _automorphisms(adjacency: Adjacency, cells: Sequence[Sequence[int]]) -> list
     """
     n = len(adjacency)
     image = list(range(n))
-    moving = sorted((cell for cell in cells if len(cell) > 1), key=len)
+    mapped = []                         # the fixed nodes first, then the nodes mapped so far
+    moving = []
+    for cell in cells:
+        if len(cell) == 1:
+            mapped.append(cell[0])
+        else:
+            moving.append(cell)
     if not moving:
         return [image]
+    moving.sort(key=len)
     order = [v for cell in moving for v in cell]
-    cell_of = {v: cell for cell in moving for v in cell}
-    mapped = [v for cell in cells if len(cell) == 1 for v in cell]   # fixed nodes first
+    targets = [cell for cell in moving for _ in cell]       # the images allowed to each
     used = [False] * n
     out: list[list[int]] = []
+    last = len(order) - 1
 
     def extend(k: int) -> None:
-        if k == len(order):
-            out.append(image[:])
-            return
         v = order[k]
         row = adjacency[v]
-        for w in cell_of[v]:
+        loops = row[v]
+        for w in targets[k]:
             if used[w]:
                 continue
             target = adjacency[w]
-            if target[w] != row[v]:
+            if target[w] != loops:
                 continue
             for u in mapped:
                 if row[u] != target[image[u]]:
                     break
             else:
                 image[v] = w
+                if k == last:
+                    out.append(image[:])
+                    continue
                 used[w] = True
                 mapped.append(v)
                 extend(k + 1)
@@ -197,7 +205,7 @@ def _automorphisms(adjacency: Adjacency, cells: Sequence[Sequence[int]]) -> list
         image[v] = v
 
     extend(0)
-    extend = None           # (a recursive closure is a reference cycle)
+    extend = None               # (a recursive closure is a reference cycle)
     return out
 
 
