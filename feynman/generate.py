@@ -640,9 +640,7 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
             if p < created and free[p] == 0:
                 p += 1                  # nothing to give: screen it and go on
                 continue
-            if p == total - 2 and created == total:
-                last_two(p)
-            elif p < created:
+            if p < created:
                 # node p: its self-loops, then its lines to the later nodes
                 f = free[p]
                 free[p] = 0
@@ -708,73 +706,6 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
         if screened:
             ambiguous -= ties
             del profiles[len(profiles) - screened:]
-
-    def last_two(u: int) -> None:
-        """Complete the last two nodes ``u`` (with free half-edges) and ``u + 1`` when every
-        vertex is created: the closed form of the search's last steps (self-loops of ``u``,
-        the lines ``u``-``u + 1`` they leave, the self-loops of ``u + 1``, both screens and
-        the emission), in the same order."""
-        nonlocal ambiguous, weight
-        v = u + 1
-        fu, fv = free[u], free[v]
-        top = fu // 2
-        if connected and u:   # more self-loops than the first node or the twin: rejected
-            if kind[u] == kind[0]:
-                top = min(top, adj[0][0])
-            if tied[u]:
-                top = min(top, adj[u - 1][u - 1])
-        row_u, row_v = adj[u], adj[v]
-        start = weight
-        for loops_u in range(top, -1, -1):
-            m = fu - 2 * loops_u
-            if m > fv:
-                break
-            rest = fv - m                 # to be closed by self-loops at v
-            if rest & 1:
-                continue
-            loops_v = rest // 2
-            row_u[u] = loops_u
-            if rest and connected and ((kind[v] == kind[0] and loops_v > adj[0][0])
-                                       or (tied[v] and loops_v > loops_u)):
-                continue
-            row_u[v] = row_v[u] = m
-            row_v[v] = loops_v
-            weight = start * loop_weights[loops_u] * factorials[m] * loop_weights[loops_v]
-            if connected:
-                prof_u = (kind[u] * kind_unit + loops_u * loop_unit
-                          + sum(map(digit.__getitem__, row_u)) - digit[loops_u])
-                tie_u = False
-                if u:
-                    first = profiles[0]
-                    if prof_u > first or (tied[u] and prof_u > profiles[u - 1]):
-                        continue
-                    tie_u = prof_u == first or (tied[u] and prof_u == profiles[u - 1])
-                profiles.append(prof_u)
-                first = profiles[0]
-                prof_v = (kind[v] * kind_unit + loops_v * loop_unit
-                          + sum(map(digit.__getitem__, row_v)) - digit[loops_v])
-                if prof_v > first or (tied[v] and prof_v > prof_u):
-                    profiles.pop()
-                    continue
-                tie_v = prof_v == first or (tied[v] and prof_v == prof_u)
-                profiles.append(prof_v)
-                if not ambiguous and not tie_u and not tie_v:
-                    out.append((tuple(map(kinds.__getitem__, kind)), tuple(map(tuple, adj)),
-                                True, None, weight))
-                else:
-                    ambiguous += tie_u + tie_v
-                    rigid = second_order_screen()
-                    ambiguous -= tie_u + tie_v
-                    if rigid is not None:
-                        out.append((tuple(map(kinds.__getitem__, kind)),
-                                    tuple(map(tuple, adj)), rigid,
-                                    None if rigid else profiles[:], weight))
-                del profiles[-2:]
-            else:
-                out.append((tuple(map(kinds.__getitem__, kind)), tuple(map(tuple, adj)),
-                            False, None, weight))
-        row_u[u] = row_u[v] = row_v[u] = row_v[v] = 0
-        weight = start
 
     def lines(p: int, q: int, r: int, after: int) -> None:
         """Give the ``r > 0`` remaining half-edges of ``p`` to nodes ``q, q + 1, ...``
