@@ -17,11 +17,13 @@ Every class keeps a breadth-first labelling meeting these rules, so none is lost
 candidate whose first node has the only largest profile and whose twins all differ is the
 only candidate of its class and has no automorphism (*rigid*): it needs no canonical form.
 The other candidates are merged by the canonical form of :mod:`feynman.symmetry`, which
-also gives their automorphisms.  With legs, canonical forms are compared only among
-candidates with the same multiset of node profiles, and a multigraph whose leg assignments
-form a single orbit (the 2-point classes, unlabelled legs) gets its automorphisms directly
-on the profile cells, its canonical labelling and key being computed on first use.  The
-labelled legs are then distributed over the leg slots of each internal multigraph, one
+also gives their automorphisms.  A multigraph with at most two leg assignments (the 2-point
+classes, unlabelled legs) is compared with the earlier ones by its canonical form only when
+its profiles and second-order profiles coincide with theirs; it gets its automorphisms
+directly on the profile cells and yields its one or two diagrams at once, their canonical
+labelling and key being computed on first use.  The profiles are coded as integers that
+order as the tuples, and the factorials of the line multiplicities are multiplied along
+the search.  The labelled legs are then distributed over the leg slots of each internal multigraph, one
 assignment per orbit of its automorphism group, the stabiliser giving the automorphisms
 that fix every leg.  The symmetry factor is exact:
 :math:`S = |\mathrm{Aut}| \prod_{u<v} m_{uv}! \prod_v l_v!\,2^{l_v}` (times the
@@ -49,7 +51,7 @@ from __future__ import annotations
 import gc
 import math
 import numbers
-from itertools import product
+from itertools import permutations, product
 from operator import mul
 from typing import Iterator, Mapping, Sequence
 
@@ -65,6 +67,9 @@ __all__ = ["generate", "vertex_combinations", "contraction_estimate", "MAX_CONTR
 MAX_CONTRACTIONS = 2_000_000
 #: most vertex-count combinations :func:`vertex_combinations` scans
 _MAX_COMBINATIONS = 10 ** 6
+#: m! and the weights m! 2^m of m self-loops (line_permutations), for the searches
+_FACTORIALS = [math.factorial(m) for m in range(17)]
+_LOOP_WEIGHTS = [math.factorial(m) << m for m in range(9)]
 
 
 def generate(legs: int, vertices: Mapping[int, int] | None = None, *, loops: int | None = None,
@@ -439,6 +444,8 @@ def _layout(layouts: dict[tuple, tuple], colours: tuple, free_lines: int, labell
 
 def _multiset_permutations(items: list[int]) -> list[tuple[int, ...]]:
     """Distinct orderings of ``items`` in lexicographic order."""
+    if len(items) <= 6:         # at most 720 orderings: itertools and a set are quicker
+        return sorted(set(permutations(items)))
     counts: dict[int, int] = {}
     for x in items:
         counts[x] = counts.get(x, 0) + 1
@@ -560,13 +567,17 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
     kinds = sorted(types)
     half = [k - e for k, e in kinds]              # internal half-edges of each kind
     most = max(half, default=0)                   # largest multiplicity of a line
+    if connected and total > 1 and not min(half):
+        return out                                # a vertex with legs only: isolated
     base = total + 1                              # digits: counts of one multiplicity
     digit = [0] + [base ** (m - 1) for m in range(1, most + 1)]
     loop_unit = base ** most
     kind_unit = loop_unit * (most // 2 + 1)
     pair_unit = kind_unit * len(kinds)           # above every profile code
-    factorials = [math.factorial(m) for m in range(most + 1)]
-    loop_weights = [math.factorial(m) << m for m in range(most // 2 + 1)]
+    factorials = (_FACTORIALS if most < len(_FACTORIALS)
+                  else [math.factorial(m) for m in range(most + 1)])
+    loop_weights = (_LOOP_WEIGHTS if most // 2 < len(_LOOP_WEIGHTS)
+                    else [math.factorial(m) << m for m in range(most // 2 + 1)])
     adj = [[0] * total for _ in range(total)]
     # the created nodes are 0 .. created - 1 (kind indices); the entries of the others are
     # unused (free 0)
