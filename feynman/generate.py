@@ -571,6 +571,8 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
         return out                                # a vertex with legs only: isolated
     base = total + 1                              # digits: counts of one multiplicity
     digit = [0] + [base ** (m - 1) for m in range(1, most + 1)]
+    digit_of = digit.__getitem__
+    kind_of = kinds.__getitem__
     loop_unit = base ** most
     kind_unit = loop_unit * (most // 2 + 1)
     pair_unit = kind_unit * len(kinds)           # above every profile code
@@ -637,7 +639,7 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
                 row = adj[p - 1]
                 loops = row[p - 1]
                 prof = (kind[p - 1] * kind_unit + loops * loop_unit
-                        + sum(map(digit.__getitem__, row)) - digit[loops])
+                        + sum(map(digit_of, row)) - digit[loops])
                 tie = False
                 if p > 1:
                     first = profiles[0]
@@ -683,15 +685,15 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
                 pending += f
             elif created == total:      # complete
                 if not connected:
-                    out.append((tuple(map(kinds.__getitem__, kind)), tuple(map(tuple, adj)),
+                    out.append((tuple(map(kind_of, kind)), tuple(map(tuple, adj)),
                                 False, None, weight))
                 elif not ambiguous:
-                    out.append((tuple(map(kinds.__getitem__, kind)), tuple(map(tuple, adj)),
+                    out.append((tuple(map(kind_of, kind)), tuple(map(tuple, adj)),
                                 True, None, weight))
                 else:
                     rigid = second_order_screen()
                     if rigid is not None:
-                        out.append((tuple(map(kinds.__getitem__, kind)),
+                        out.append((tuple(map(kind_of, kind)),
                                     tuple(map(tuple, adj)), rigid,
                                     None if rigid else profiles[:], weight))
             elif not (created and connected):   # a new component: its first vertex
