@@ -956,7 +956,8 @@ def _radial_integrals(funcs: list[Callable], a: np.ndarray, owner: np.ndarray, r
                 rho, density = rho_m[mine[:1]], density_m[mine[:1]]
             else:
                 rho, density = rho_m[mine], density_m[mine]
-            vals = _product(funcs, block, rho, counts, owner[d])
+            with np.errstate(over="ignore"):    # an overflow is refused below
+                vals = _product(funcs, block, rho, counts, owner[d])
             at = 0
             for k, lo, hi in group:     # each piece as alone (same shapes, same reductions)
                 piece = slice(at, at + hi - lo)
@@ -970,6 +971,10 @@ def _radial_integrals(funcs: list[Callable], a: np.ndarray, owner: np.ndarray, r
             np.maximum.at(peak, owner[d], np.max(np.abs(vals * density), axis=1))
             begin = stop
     _check_decay(funcs, a, owner, counts, r, np.where(open_hi, x_hi, np.nan), peak)
+    if not np.all(np.isfinite(out)):        # the product overflowed inside the grid
+        raise DivergentExpectationError(
+            f"the Gaussian expectation of {_names(funcs)} is beyond double precision: the "
+            "product of the activation values overflows on the quadrature grid")
     return out
 
 

@@ -375,6 +375,7 @@ def test_vectorised_batch_equals_matrix_by_matrix(name, func, kw, n):
     assert np.all(np.isfinite(batch))
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")       # no overflow warning on the way
 def test_vectorised_batch_with_one_divergent_matrix_raises():
     """A matrix whose expectation diverges raises inside a batch of finite ones."""
     from nnqft_sym.errors import DivergentExpectationError
@@ -384,6 +385,20 @@ def test_vectorised_batch_with_one_divergent_matrix_raises():
         gaussian_expectation(lambda z: np.exp(z * z / 4), covs)
     finite = gaussian_expectation(lambda z: np.exp(z * z / 4), covs[:4] / 400)  # lambda_max < 1
     assert np.all(np.isfinite(finite))
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_product_beyond_double_precision_raises_instead_of_inf():
+    # a spike of 1e200 at two coincident points: E[phi(z)^2] ~ 1e399 is not a double; the
+    # product used to overflow to inf and come back as the answer (with a RuntimeWarning)
+    from nnqft_sym.errors import DivergentExpectationError
+
+    def spike(z):
+        return np.where((np.abs(z) > 1.0) & (np.abs(z) < 1.5), 1e200, 0.0)
+
+    assert 1e199 < gaussian_expectation(spike, np.array([[1.0]])) < 1e200     # one point: fine
+    with pytest.raises(DivergentExpectationError, match="beyond double precision"):
+        gaussian_expectation(spike, np.array([[1.0, 1.0], [1.0, 1.0]]))
 
 
 # ---------------------------------------------------------------- bad input
