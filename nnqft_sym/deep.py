@@ -361,12 +361,21 @@ def _check_deep(net: Network, what: str, hidden_means: bool = False) -> None:
                          f"{[p.describe()['law'] for p in (net.priors.first_weights, net.priors.first_biases)]}")
     if not hidden_means:
         _check_hidden_centred(net, what)
-    biases = [name for name, p in net.priors.groups().items() if name.startswith("hidden_biases")
+    _check_biases(net, what, readout=False)
+
+
+def _check_biases(net: Network, what: str, readout: bool) -> None:
+    """Refuse non-Gaussian biases of nonzero variance after the first layer (the hidden ones,
+    and the read-out bias if ``readout``): they change the law of the pre-activations (of the
+    output) at leading order, the kernels themselves, which the layer recursion does not cover."""
+    biases = [name for name, p in net.priors.groups().items()
+              if (name.startswith("hidden_biases") or (readout and name == "readout_bias"))
               and not p.is_gaussian and p.variance != 0]
     if biases:
         raise ValueError(f"{what}: the groups {biases} of this {net.name} are non-Gaussian "
-                         "biases after the first layer, which change the layer kernels at "
-                         "leading order (not covered); use Gaussian biases or variance 0")
+                         "biases after the first layer, which change the law of the "
+                         "pre-activations at leading order (the kernel itself), not covered by "
+                         "the layer recursion: use Gaussian biases or variance 0")
 
 
 def _check_hidden_centred(net: Network, what: str) -> None:
@@ -400,25 +409,18 @@ def _check_layer_priors(net: Network, what: str) -> None:
     :math:`N^{-1/2}`).  Biases: Gaussian, or of zero variance (a non-Gaussian bias changes the
     law of a layer's pre-activations at leading order, so the kernel itself).
     """
-    for name, prior in net.priors.groups().items():
-        if name.startswith("first"):
-            continue
+    later = {name: prior for name, prior in net.priors.groups().items()
+             if not name.startswith("first")}
+    for name, prior in later.items():
         if not isinstance(prior, ParameterPrior):
             raise ValueError(f"{what}: the layer recursion needs i.i.d. priors after the first "
                              f"layer; the group {name} of this {net.name} has the correlated "
                              f"prior {prior.describe()['prior']!r} (shared scales and spherical "
                              "read-outs are exact at depth 1 only)")
-        if prior.is_gaussian:
-            continue
-        if not prior.fan_in_scaled:
-            if prior.variance != 0:
-                raise ValueError(f"{what}: the group {name} has the non-Gaussian law "
-                                 f"{prior.law.name!r}; a non-Gaussian bias after the first layer "
-                                 "changes the law of the pre-activations at leading order (the "
-                                 "kernel itself), which the 1/N recursion does not cover: use a "
-                                 "Gaussian bias or variance 0")
-            continue
-        _weight_fourth_cumulant(prior, f"{what}: {name}")
+    _check_biases(net, what, readout=True)
+    for name, prior in later.items():
+        if prior.fan_in_scaled and not prior.is_gaussian:
+            _weight_fourth_cumulant(prior, f"{what}: {name}")
 
 
 def _weight_fourth_cumulant(prior: ParameterPrior, what: str) -> float:
