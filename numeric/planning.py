@@ -235,6 +235,12 @@ def required_networks(net: Network, width: int, points: Any, order: int, rel_err
             best = min(best, (time.perf_counter() - start) / 2)
         return best
 
+    free, exact = exact_green_functions(net, [width], pts, order)
+    delta = exact[0] - free
+    selected = (np.arange(n_combos) == combination) if combination is not None else delta != 0
+    if not np.any(selected & (delta != 0)):       # refused before sampling
+        raise ValueError(f"the reference Delta G^({order}) is 0 at the planned multisets: no "
+                         "relative error can be reached (choose other points or combination)")
     pilot = run(pilot_bags, pilot_nets)     # the first call also compiles the network's functions
     # t = per-bag overhead + cost per network * networks, from 2 bags of 1 and of 4 slabs (the sums
     # are added in slabs of SLAB_NETS networks, so smaller bags cost the same as one slab)
@@ -244,18 +250,15 @@ def required_networks(net: Network, width: int, points: Any, order: int, rel_err
         overhead_per_bag = max(one - seconds_per_network * SLAB_NETS, 0.0)
     else:       # a loaded machine hid the slope: the whole cost of a bag, as if per network
         seconds_per_network, overhead_per_bag = four / (4 * SLAB_NETS), 0.0
-    free, exact = exact_green_functions(net, [width], pts, order)
-    reference = exact[0]
     est = pilot.estimate(order)
     bag_var, bag_var_err = _variance_of_variance(est.bag_values[0])
     variance = Estimate(bag_var * pilot_nets, bag_var_err * pilot_nets, pilot_bags)
-    delta = reference - free
     with np.errstate(divide="ignore", invalid="ignore"):
         required = variance.value / (rel_error * np.abs(delta)) ** 2
-    selected = (np.arange(n_combos) == combination) if combination is not None else delta != 0
     if not np.any(selected & np.isfinite(required)):
-        raise ValueError(f"the reference Delta G^({order}) is 0 at the planned multisets: no "
-                         "relative error can be reached (choose other points or combination)")
+        raise ValueError(f"the pilot's variance of G^({order}) is not finite at the planned "
+                         "multisets with a nonzero reference Delta G: no number of networks "
+                         "can be planned (a heavy-tailed estimate; choose other points)")
     index = int(np.argmax(np.where(selected & np.isfinite(required), required, -np.inf)))
     n_networks = int(math.ceil(required[index]))
     n_networks_error = float(n_networks * variance.relative_error[index])
@@ -270,4 +273,4 @@ def required_networks(net: Network, width: int, points: Any, order: int, rel_err
                        pilot_bags=pilot_bags,
                        pilot_nets=pilot_nets, heavy_tail=est.heavy_tail[0],
                        reference_kind=est.reference_kind,
-                       pilot_z=np.asarray(est.mean_estimate[0].z(reference), float))
+                       pilot_z=np.asarray(est.mean_estimate[0].z(exact[0]), float))

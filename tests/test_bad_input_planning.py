@@ -45,7 +45,7 @@ def test_required_networks_refuses_bad_input(kwargs, error, match):
         required_networks(**args)
 
 
-@pytest.mark.filterwarnings("ignore:.*features underflow:RuntimeWarning")
+@pytest.mark.filterwarnings("error::RuntimeWarning")    # refused before the pilot samples
 def test_zero_signal_is_refused():
     """sigma_b = 0 at x = 0: erf(0) = 0, every output is 0 and Delta G^(4) = 0 exactly."""
     with pytest.raises(ValueError, match=r"reference Delta G\^\(4\) is 0"):
