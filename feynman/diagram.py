@@ -196,14 +196,9 @@ class Diagram:
 
     def _materialise(self) -> None:
         kinds, internal, assignment = self.__dict__.pop("_pending")
-        n, size = self._n, len(kinds)
-        adj = [[0] * (n + size) for _ in range(n + size)]
-        for i, a in enumerate(assignment):
-            adj[i][n + a] = adj[n + a][i] = 1
-        for u, row in enumerate(internal):
-            adj[n + u][n:] = row
         key, _, valences, self._internal, self._attach = _canonical_parts(
-            n, [k for k, _ in kinds], adj, self.labelled_legs)
+            self._n, [k for k, _ in kinds], _full_adjacency(self._n, assignment, internal),
+            self.labelled_legs)
         self._valences_in_input = self._valences = valences
         self._canonical = (key, self._canonical[1])
 
@@ -225,14 +220,7 @@ class Diagram:
 
     @functools.cached_property
     def _adj(self) -> tuple[tuple[int, ...], ...]:
-        n, size = self._n, self._n + len(self._internal)
-        rows = [[0] * size for _ in range(size)]
-        for i, a in enumerate(self._attach):
-            j = n + a if a >= 0 else -1 - a
-            rows[i][j] = rows[j][i] = 1
-        for u, row in enumerate(self._internal):
-            rows[n + u][n:] = row
-        return tuple(map(tuple, rows))
+        return tuple(map(tuple, _full_adjacency(self._n, self._attach, self._internal)))
 
     @property
     def node_names(self) -> list[str]:
@@ -402,6 +390,20 @@ def node_colours(legs: int, valences: Sequence[int], labelled_legs: bool
     [(0, 0), (0, 0), (1, 4)]
     """
     return [(0, i + 1 if labelled_legs else 0) for i in range(legs)] + [(1, k) for k in valences]
+
+
+def _full_adjacency(legs: int, attach: Sequence[int], internal: Sequence[Sequence[int]]
+                    ) -> list[list[int]]:
+    """The multiplicity matrix over the ``legs`` leg nodes, then the vertices, from each leg's
+    attachment (its vertex, or ``-1 - partner`` for a free line) and the internal lines."""
+    size = legs + len(internal)
+    rows = [[0] * size for _ in range(size)]
+    for i, a in enumerate(attach):
+        j = legs + a if a >= 0 else -1 - a
+        rows[i][j] = rows[j][i] = 1
+    for u, row in enumerate(internal):
+        rows[legs + u][legs:] = row
+    return rows
 
 
 def _adjacency(graph: nx.MultiGraph, nodes: list[Any]) -> list[list[int]]:

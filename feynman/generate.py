@@ -558,7 +558,8 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
     The search is a plain recursion appending to the returned list (no generator frames
     between the levels); the order of the candidates is the depth-first order of the search.
     ``patterns`` memoises the ways to give half-edges to new vertices (a function of the
-    half-edges and the kinds left), shared by the searches of one vertex content.
+    half-edges and the kinds left), shared by the searches of one vertex content with the
+    same kinds.
     """
     out: list[tuple] = []
     total = sum(types.values())
@@ -683,19 +684,16 @@ def _skeletons(types: dict[tuple[int, int], int], connected: bool, legs_everywhe
                 row[p] = 0
                 free[p] = f
                 pending += f
-            elif created == total:      # complete
+            elif created == total:      # complete: emitted unless the screen rejects it
                 if not connected:
-                    out.append((tuple(map(kind_of, kind)), tuple(map(tuple, adj)),
-                                False, None, weight))
+                    rigid = False
                 elif not ambiguous:
-                    out.append((tuple(map(kind_of, kind)), tuple(map(tuple, adj)),
-                                True, None, weight))
+                    rigid = True
                 else:
                     rigid = second_order_screen()
-                    if rigid is not None:
-                        out.append((tuple(map(kind_of, kind)),
-                                    tuple(map(tuple, adj)), rigid,
-                                    None if rigid else profiles[:], weight))
+                if rigid is not None:
+                    out.append((tuple(map(kind_of, kind)), tuple(map(tuple, adj)), rigid,
+                                profiles[:] if connected and not rigid else None, weight))
             elif not (created and connected):   # a new component: its first vertex
                 roots = [i for i in range(len(kinds))
                          if left[i] and (connected or kinds[i][1] or not legs_everywhere)]
