@@ -531,7 +531,7 @@ def deep_kernel(net: Network, x: Any, y: Any) -> np.ndarray | float:
     """
     _check_centred_readout(net, "deep_kernel")
     out = (mean_field_layers(net, x, y)[1] if _has_hidden_mean(net) else layer_kernels(net, x, y))[-1, ..., 2]
-    return float(out) if out.ndim == 0 else out
+    return _scalar(out)
 
 
 def _check_centred_readout(net: Network, what: str) -> None:
@@ -1106,7 +1106,7 @@ def leading_delta_green(net: Network, points: Any) -> np.ndarray | float:
         return _scalar(_over_batch(net, points, compute)["c1"])
     coeffs = _pairing_coefficients(net, points)
     out = sum(coeffs.values()) if coeffs else np.zeros(as_points(points, net.d_in).shape[:-2])
-    return float(out) if np.ndim(out) == 0 else out
+    return _scalar(out)
 
 
 def leading_free_green(net: Network, points: Any) -> np.ndarray | float:
@@ -1161,9 +1161,8 @@ def leading_deviation(net: Network, points: Any) -> np.ndarray | float:
     if not _has_readout_mean(net):
         check_deviation_order(pts.shape[-2], leading=True)
     free = leading_free_green(net, pts)
-    out = relative_to_free(np.asarray(leading_delta_green(net, points)), np.asarray(free),
-                           points, symbolic=False)
-    return float(out) if np.ndim(out) == 0 else out
+    return _scalar(relative_to_free(np.asarray(leading_delta_green(net, points)),
+                                    np.asarray(free), points, symbolic=False))
 
 
 def leading_connected_four_point(net: Network, points: Any) -> np.ndarray | float:
@@ -1187,8 +1186,7 @@ def leading_connected_four_point(net: Network, points: Any) -> np.ndarray | floa
         vert, i = rec.output_vertex, [index[..., k] for k in range(4)]
         return {"c4": vert[i[0], i[1], i[2], i[3]] + vert[i[0], i[2], i[1], i[3]]
                 + vert[i[0], i[3], i[1], i[2]] + rec.output_fourth_cumulant[i[0], i[1], i[2], i[3]]}
-    out = _over_batch(net, points, compute)["c4"]
-    return float(out) if np.ndim(out) == 0 else out
+    return _scalar(_over_batch(net, points, compute)["c4"])
 
 
 def leading_connected_three_point(net: Network, points: Any) -> np.ndarray | float:

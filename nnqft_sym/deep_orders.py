@@ -337,14 +337,15 @@ def _step_back(phi: list[np.ndarray], moments: list[np.ndarray], w: float, order
     return out
 
 
-def _non_gaussian_weights(net: Network) -> bool:
-    """True when only the weights after the first layer are non-Gaussian (i.i.d. prior
-    objects; the biases are checked by :func:`nnqft_sym.layer_kernels`)."""
-    laws = {name: p for name, p in net.priors.groups().items()
-            if not name.startswith("first") and not p.is_gaussian}
-    return bool(laws) and all(name in ("readout_weights",) or name.startswith("hidden_weights")
-                              for name in laws) and all(isinstance(p, ParameterPrior)
-                                                        for p in laws.values())
+def _non_gaussian_weights(net: Network, readout_only: bool = False) -> bool:
+    """True when the only non-Gaussian groups after the first layer are i.i.d. weights (prior
+    objects scaled by the fan-in; the biases are checked by :func:`nnqft_sym.layer_kernels`),
+    and, with ``readout_only``, the read-out weights alone."""
+    laws = [(name, p) for name, p in net.priors.groups().items()
+            if not name.startswith("first") and not p.is_gaussian]
+    return bool(laws) and all(isinstance(p, ParameterPrior) and p.fan_in_scaled
+                              and not (readout_only and name != "readout_weights")
+                              for name, p in laws)
 
 
 # ============================================================================ leading six-point
@@ -719,9 +720,7 @@ def next_order_four_point(net: Network, points: Any) -> NextOrderFourPoint:
                          f"{list(kinks)}; its third and fourth covariance derivatives need a "
                          "smooth activation (at one input use single_input_series)")
     _check_centred_readout(net, "next_order_four_point (past the leading 1/N order)")
-    law = reader_cumulants(net, 1)[-1] if _non_gaussian_weights(net) and all(
-        p.is_gaussian for name, p in net.priors.groups().items()
-        if name.startswith("hidden_weights")) else None
+    law = reader_cumulants(net, 1)[-1] if _non_gaussian_weights(net, readout_only=True) else None
     if law is None:
         _check_gaussian_layers(net, "next_order_four_point")
     pts = as_points(points, net.d_in)
