@@ -986,10 +986,16 @@ def _radial_rule(bounds: np.ndarray, x01: np.ndarray, w01: np.ndarray, r: int
     q = len(x01)
     lo, width = bounds[:, :-1], np.diff(bounds, axis=1)
     x = (lo[..., None] + width[..., None] * x01).reshape(len(lo), -1)
-    rho = np.logaddexp(0.0, x)
-    density = rho ** (r - 1) * np.exp(-0.5 * rho * rho) / (1.0 + np.exp(-x))   # per unit x
+    rho, density = _radial_density(x, r)
     w = np.repeat(width, q, axis=1) * np.tile(w01, width.shape[1]) * density
     return rho, w, density
+
+
+def _radial_density(x: np.ndarray, r: int) -> tuple[np.ndarray, np.ndarray]:
+    """The radius rho = log(1 + e^x) and the radial Gaussian density rho^(r-1) exp(-rho^2/2)
+    per unit x (the Jacobian d rho / dx = 1 / (1 + e^-x) included)."""
+    rho = np.logaddexp(0.0, x)
+    return rho, rho ** (r - 1) * np.exp(-0.5 * rho * rho) / (1.0 + np.exp(-x))
 
 
 def _check_decay(funcs: list[Callable], a: np.ndarray, owner: np.ndarray, counts: np.ndarray,
@@ -1007,9 +1013,8 @@ def _check_decay(funcs: list[Callable], a: np.ndarray, owner: np.ndarray, counts
         if not len(d):
             continue
         x = end[owner[d]][:, None]
-        rho = np.logaddexp(0.0, x)
         with np.errstate(over="ignore", invalid="ignore"):
-            density = rho ** (r - 1) * np.exp(-0.5 * rho * rho) / (1.0 + np.exp(-x))
+            rho, density = _radial_density(x, r)
             tail = (np.abs(_product(funcs, a[d], rho, counts, owner[d], check=False))
                     * density)[:, 0]
         bad = ~np.isfinite(tail) | (tail > _OPEN_END_RTOL * peak[owner[d]])

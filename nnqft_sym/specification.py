@@ -75,8 +75,6 @@ def default_points(d_in: Any) -> tuple[Any, Any]:
             list(sp.symbols(f"y_1:{d_in + 1}", real=True)))
 
 
-
-
 def check_first_layer_integral(net: "NetworkSpec") -> None:
     """Raise a ``ValueError`` unless the exact first-layer integral of non-Gaussian or shifted
     priors (:func:`nnqft_sym.first_layer_moments.independent_first_layer_moment`) covers ``net``:
@@ -98,6 +96,7 @@ def check_first_layer_integral(net: "NetworkSpec") -> None:
                              "converge slowly; exact moments need d_in = 1, a smooth activation "
                              "or a finite weight law (Rademacher, FiniteLaw); numeric.measure(..., "
                              "exact=False) measures its correlators (without G_0)")
+
 
 @functools.lru_cache(maxsize=32)
 def log_normalisation(normalisation: sp.Expr) -> sp.Expr:

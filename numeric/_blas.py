@@ -13,7 +13,6 @@ from typing import Any
 from threadpoolctl import ThreadpoolController
 
 
-
 @functools.cache
 def _controller() -> ThreadpoolController:
     """The loaded BLAS libraries, inspected once (a few ms), when first needed."""

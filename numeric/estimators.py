@@ -78,7 +78,7 @@ from nnqft_sym.validation import as_points, check_integer, check_width
 
 from ._deprecation import deprecated_attribute, renamed_keywords, warn_renamed
 from .conditional import PLAIN, check_estimator, conditional_bag_sums
-from .monomials import SLAB_NETS, STATISTICS, TAIL_DTYPES, MonomialSums, point_multisets
+from .monomials import SLAB_NETS, STATISTICS, MonomialSums, check_tail_dtype, point_multisets
 from .sampling import (BLOCK_ELEMENTS, DEFAULT_CHUNK_NETS, GRAM_MIN_WIDTH, MAX_BLOCK_NETS,
                        STREAM_VERSION,
                        _check_request, as_seed_sequence, child_seeds, iter_output_chunks,
@@ -247,9 +247,7 @@ def run_bag(description: Any, width: int, points: Any, n_nets: int, seed_state: 
 def _check_tail_dtype(tail_dtype: Any, estimator: str) -> None:
     """``tail_dtype`` is "float64" or "float32", and "float32" only for the plain estimator (the
     conditional sums' |t| and t^2 reductions measured no faster in float32)."""
-    if tail_dtype not in TAIL_DTYPES:
-        raise ValueError(f"tail_dtype must be one of {TAIL_DTYPES}, got {tail_dtype!r}")
-    if tail_dtype != "float64" and estimator != PLAIN:
+    if check_tail_dtype(tail_dtype) != "float64" and estimator != PLAIN:
         raise ValueError(f"tail_dtype={tail_dtype!r} needs estimator='plain' (the conditional "
                          "estimator's diagnostic sums are not faster in float32), got "
                          f"estimator={estimator!r}")

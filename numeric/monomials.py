@@ -40,6 +40,13 @@ _FLOAT32_FLOOR = 1e-25
 _FLOAT32_EXPONENTS = (-20, 27)
 
 
+def check_tail_dtype(tail_dtype: object) -> str:
+    """``tail_dtype`` if it is one of :data:`TAIL_DTYPES`, else a ``ValueError`` naming them."""
+    if tail_dtype not in TAIL_DTYPES:
+        raise ValueError(f"tail_dtype must be one of {TAIL_DTYPES}, got {tail_dtype!r}")
+    return str(tail_dtype)
+
+
 @functools.lru_cache(maxsize=None)
 def _chain(n_points: int, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(multisets, parent index into degree order-1, last point) for one degree."""
@@ -121,9 +128,7 @@ class MonomialSums:
 
     def __init__(self, n_points: int, orders: tuple[int, ...], tail_dtype: str = "float64"
                  ) -> None:
-        if tail_dtype not in TAIL_DTYPES:
-            raise ValueError(f"tail_dtype must be one of {TAIL_DTYPES}, got {tail_dtype!r}")
-        self.tail_dtype = tail_dtype
+        self.tail_dtype = check_tail_dtype(tail_dtype)
         self.n_points = int(n_points)
         self.orders = tuple(sorted(set(int(n) for n in orders)))
         if not self.orders or self.orders[0] < 1:

@@ -195,6 +195,7 @@ def training_experiment(out: str | Path, arch: str = "erf", widths: Sequence[int
         fit = (fit_power_law(widths, proj, proj_err)
                if len(widths) >= 2 and np.all(proj > 0) and np.all(proj_err > 0) else None)
         study = TrainingStudy(widths, tuple(ensembles), prediction, posterior, deviation, error, fit)
+        from .plots import save_figure      # matplotlib only when the figures are drawn
         if brg:
             cuts = flows["full"].cutoffs
             measured = tuple(linearised_coarse_graining(
@@ -203,10 +204,8 @@ def training_experiment(out: str | Path, arch: str = "erf", widths: Sequence[int
                 for e in ensembles)
             study = TrainingStudy(widths, tuple(ensembles), prediction, posterior, deviation,
                                   error, fit, flows, measured, y)
-            from .plots import save_figure   # matplotlib only when figures are drawn
             brg_figure = save_figure(plot_brg_flow(study), out / "figures" / "brg_flow.png")
             save_npz(out / "brg_flow.npz", _brg_arrays(study))
-        from .plots import save_figure
         figure = save_figure(plot_training(study), out / "figures" / "training.png")
         metadata = {"experiment": "train", "parameters": params,
                     "seed": seed_state(as_seed_sequence(seed)), "versions": versions(),
